@@ -1,0 +1,153 @@
+"""The French working-day calendar that regulatory clocks count in.
+
+Haemovigilance counts *jours ouvrables* (Monday to Saturday, public holidays excepted); other
+texts count calendar days. Which days are working days is a rulebook setting, and the public
+holidays depend on where the establishment is (Alsace-Moselle and each overseas department
+have their own), so a calendar is built per rulebook and per establishment region.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+#: Region codes an establishment may carry, and the `holidays` subdivision they use.
+REGIONS = {
+    "metropole": None,
+    "alsace": "6AE",  # Bas-Rhin and Haut-Rhin: Good Friday and 26 December too
+    "moselle": "57",
+    "guadeloupe": "971",
+    "martinique": "972",
+    "guyane": "973",
+    "la-reunion": "974",
+    "mayotte": "976",
+    "saint-barthelemy": "BL",
+    "saint-martin": "MF",
+}
+
+#: Which weekdays (Monday = 0) a counting convention treats as working days.
+CONVENTIONS = {
+    "ouvrables": frozenset(range(6)),  # Monday to Saturday: Code du travail, jour ouvrable
+    "ouvres": frozenset(range(5)),  # Monday to Friday: days actually worked
+}
+
+# Bounds the loops of the clock arithmetic: no regulatory deadline runs for ten years.
+_MAX_DAYS = 3660
+
+
+class CalendarError(ValueError):
+    """An unknown region or counting convention."""
+
+
+@lru_cache(maxsize=64)
+def _holidays_for(region: str, year: int) -> frozenset[date]:
+    subdivision = REGIONS[region]
+    return frozenset(holidays.country_holidays("FR", subdiv=subdivision, years=year))
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Working days and working hours of one region under one counting convention."""
+
+    region: str = "metropole"
+    convention: str = "ouvrables"
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Europe/Paris"))
+
+    def __post_init__(self):
+        if self.region not in REGIONS:
+            raise CalendarError(f"unknown region {self.region!r}; known: {sorted(REGIONS)}")
+        if self.convention not in CONVENTIONS:
+            raise CalendarError(f"unknown convention {self.convention!r}")
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() in CONVENTIONS[self.convention] and day not in _holidays_for(
+            self.region, day.year
+        )
+
+    def holiday_name(self, day: date, language: str = "fr") -> str | None:
+        names = holidays.country_holidays(
+            "FR", subdiv=REGIONS[self.region], years=day.year, language=language
+        )
+        return names.get(day)
+
+    def _start_of(self, day: date) -> datetime:
+        return datetime.combine(day, time(), tzinfo=self.timezone)
+
+    def end_of_day(self, moment: datetime) -> datetime:
+        """The first instant after the local day of *moment*."""
+        local_day = moment.astimezone(self.timezone).date()
+        return self._start_of(local_day + timedelta(days=1))
+
+    def add_calendar_days(self, start: datetime, days: int) -> datetime:
+        """End of the local day that falls *days* days after *start*'s day."""
+        local_day = start.astimezone(self.timezone).date() + timedelta(days=days)
+        return self._start_of(local_day + timedelta(days=1))
+
+    def add_working_days(self, start: datetime, days: int) -> datetime:
+        """End of the *days*-th working day after *start*'s day (the start day is not counted)."""
+        day = start.astimezone(self.timezone).date()
+        counted = 0
+        for _ in range(_MAX_DAYS):
+            if counted >= days:
+                break
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                counted += 1
+        return self._start_of(day + timedelta(days=1))
+
+    def add_working_hours(self, start: datetime, hours: float) -> datetime:
+        """The instant when *hours* hours have elapsed on working days only.
+
+        The clock runs around the clock on working days and stops on the others: that is the
+        reading of "48 heures ouvrables" this service uses (no text defines it further).
+        Elapsed time is real time, so a change to or from summer time is counted as it is lived.
+        """
+        remaining = timedelta(hours=hours)
+        cursor = start.astimezone(self.timezone)
+        for _ in range(_MAX_DAYS):
+            day = cursor.date()
+            next_midnight = self._start_of(day + timedelta(days=1))
+            if self.is_working_day(day):
+                available = next_midnight.astimezone(ZoneInfo("UTC")) - cursor.astimezone(
+                    ZoneInfo("UTC")
+                )
+                if remaining <= available:
+                    return (cursor.astimezone(ZoneInfo("UTC")) + remaining).astimezone(
+                        self.timezone
+                    )
+                remaining -= available
+            cursor = next_midnight
+        raise CalendarError("working-hour clock ran past its bound")
+
+    def working_hours_between(self, start: datetime, end: datetime) -> float:
+        """Working hours elapsed from *start* to *end* (negative when *end* is earlier)."""
+        if end < start:
+            return -self.working_hours_between(end, start)
+        total = timedelta()
+        cursor = start.astimezone(self.timezone)
+        end_utc = end.astimezone(ZoneInfo("UTC"))
+        for _ in range(_MAX_DAYS * 10):
+            if cursor.astimezone(ZoneInfo("UTC")) >= end_utc:
+                break
+            next_midnight = self._start_of(cursor.date() + timedelta(days=1))
+            stop = min(next_midnight.astimezone(ZoneInfo("UTC")), end_utc)
+            if self.is_working_day(cursor.date()):
+                total += stop - cursor.astimezone(ZoneInfo("UTC"))
+            cursor = next_midnight
+        return total.total_seconds() / 3600
+
+    def working_days_between(self, start: datetime, end: datetime) -> int:
+        """Working days strictly after *start*'s day up to and including *end*'s day."""
+        if end < start:
+            return -self.working_days_between(end, start)
+        first = start.astimezone(self.timezone).date()
+        last = end.astimezone(self.timezone).date()
+        count = 0
+        day = first
+        while day < last:
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                count += 1
+        return count

@@ -1,0 +1,76 @@
+"""Deadline policies: what must be done by when, and the arithmetic that dates them."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from routing.calendar import WorkingCalendar
+from routing.conditions import Condition
+from routing.messages import ANCHOR_LABELS, UNIT_LABELS, Text
+from routing.vocabulary import Queue
+
+UNITS = frozenset(UNIT_LABELS)
+ANCHORS = frozenset(ANCHOR_LABELS)
+
+
+@dataclass(frozen=True)
+class DeadlinePolicy:
+    """A rule of the rulebook: in this queue, under this condition, do this within that time."""
+
+    id: str
+    queue: Queue
+    kind: str
+    action: Text
+    amount: float
+    unit: str
+    anchor: str
+    legal_basis: tuple[str, ...]
+    condition: Condition
+    #: "Sans délai" in the text: ``amount``/``unit`` are then this service's target, not the law's.
+    without_delay: bool = False
+    #: Policies of one group are alternatives: the first whose condition holds applies.
+    group: str | None = None
+    note: str | None = None
+
+    def due_at(self, anchors: dict[str, datetime | None], calendar: WorkingCalendar) -> datetime | None:
+        """Date this policy from the moment it counts from; ``None`` when that moment is unknown."""
+        start = anchors.get(self.anchor) or anchors.get("received")
+        if start is None:
+            return None
+        match self.unit:
+            case "hours":
+                due = start + timedelta(hours=self.amount)
+            case "working_hours":
+                due = calendar.add_working_hours(start, self.amount)
+            case "working_days":
+                due = calendar.add_working_days(start, int(self.amount))
+            case "calendar_days":
+                due = calendar.add_calendar_days(start, int(self.amount))
+            case _:
+                raise ValueError(f"unknown unit {self.unit!r}")
+        return due.astimezone(calendar.timezone)
+
+    def describe(self) -> Text:
+        """Say the rule plainly, e.g. "within 48 working hours from receipt of the report"."""
+        amount = f"{self.amount:g}"
+        fr = f"{self.action['fr']} : {amount} {UNIT_LABELS[self.unit]['fr']} à compter {ANCHOR_LABELS[self.anchor]['fr']}"
+        en = f"{self.action['en']}: within {amount} {UNIT_LABELS[self.unit]['en']} {ANCHOR_LABELS[self.anchor]['en']}"
+        if self.without_delay:
+            fr = f"{self.action['fr']} sans délai (objectif du service : {amount} {UNIT_LABELS[self.unit]['fr']} à compter {ANCHOR_LABELS[self.anchor]['fr']})"
+            en = f"{self.action['en']} without delay (service target: {amount} {UNIT_LABELS[self.unit]['en']} {ANCHOR_LABELS[self.anchor]['en']})"
+        return {"fr": fr, "en": en}
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A policy applied to one event: dated when the moment it counts from is known."""
+
+    policy: DeadlinePolicy
+    due_at: datetime | None
+
+    @property
+    def queue(self) -> Queue:
+        return self.policy.queue
+
+    @property
+    def kind(self) -> str:
+        return self.policy.kind

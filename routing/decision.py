@@ -1,0 +1,258 @@
+"""The decision: from what is known of an event, the product's category, queues and deadlines.
+
+``decide`` is pure: the same facts and date give the same decision, it reads no database and it
+never raises for any facts: what the rules cannot decide goes to a person, with the reason.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from routing.catalogue import CatalogueEntry
+from routing.deadlines import Deadline
+from routing.facts import Facts
+from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS, Text, in_language, message
+from routing.rulebook import Rulebook, Rulebooks, shipped_rulebooks
+from routing.vocabulary import Category, Queue
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the reasoning, with the texts it rests on."""
+
+    text: Text
+    legal_basis: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome, with everything needed to explain it and to date its deadlines."""
+
+    category: Category
+    queues: tuple[Queue, ...]
+    authorities: Mapping[Queue, str]
+    matched_by: str  # "catalogue", "questionnaire" or "none"
+    entry: CatalogueEntry | None
+    alias: str | None
+    steps: tuple[Step, ...]
+    rulebook: Rulebook
+    deadlines: tuple[Deadline, ...]
+    candidates: tuple[CatalogueEntry, ...] = ()
+    rule_ids: tuple[str, ...] = field(default=())
+
+    @property
+    def legal_basis(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for step in self.steps:
+            for basis in step.legal_basis:
+                seen.setdefault(basis, None)
+        return tuple(seen)
+
+    def explanation(self, language: str = "fr") -> list[str]:
+        return [in_language(step.text, language) for step in self.steps]
+
+    def as_dict(self, language: str = "fr") -> dict[str, Any]:
+        """The decision in the shape of contract.md's classify response."""
+        matched: dict[str, Any] = {"by": self.matched_by, "entry": None}
+        if self.entry is not None:
+            matched.update(
+                entry=self.entry.id,
+                label=in_language(self.entry.label, language),
+                alias=self.alias,
+                source=self.entry.source,
+            )
+        return {
+            "category": self.category.value,
+            "category_label": in_language(CATEGORY_LABELS[self.category], language),
+            "queues": [q.value for q in self.queues],
+            "authorities": {q.value: a for q, a in self.authorities.items()},
+            "matched": matched,
+            "candidates": [
+                {
+                    "entry": c.id,
+                    "label": in_language(c.label, language),
+                    "category": c.category.value,
+                }
+                for c in self.candidates
+            ],
+            "explanation": self.explanation(language),
+            "legal_basis": list(self.legal_basis),
+            "rulebook": {
+                "id": self.rulebook.id,
+                "effective_from": self.rulebook.effective_from.isoformat(),
+                "title": in_language(self.rulebook.title, language),
+            },
+            "deadlines": [
+                {
+                    "queue": d.queue.value,
+                    "kind": d.kind,
+                    "rule": d.policy.id,
+                    "description": in_language(d.policy.describe(), language),
+                    "amount": d.policy.amount,
+                    "unit": d.policy.unit,
+                    "from": d.policy.anchor,
+                    "without_delay": d.policy.without_delay,
+                    "due_at": d.due_at.isoformat() if d.due_at else None,
+                    "legal_basis": list(d.policy.legal_basis),
+                }
+                for d in self.deadlines
+            ],
+        }
+
+
+def decide(facts: Facts, on: date, rulebooks: Rulebooks | None = None) -> Decision:
+    """Decide *facts* under the rulebook in force on *on*."""
+    rulebooks = rulebooks or shipped_rulebooks()
+    rulebook = rulebooks.in_force(on)
+    steps: list[Step] = []
+    if rulebook is None:
+        rulebook = rulebooks.earliest
+        steps.append(Step(message("no_rulebook", on=on.isoformat(), rulebook=rulebook.id)))
+    return _Decider(rulebook, facts, steps).decide()
+
+
+class _Decider:
+    def __init__(self, rulebook: Rulebook, facts: Facts, steps: list[Step]):
+        self.rulebook = rulebook
+        self.facts = facts
+        self.steps = steps
+        self.rule_ids: list[str] = []
+
+    def decide(self) -> Decision:
+        category, matched_by, entry, alias, candidates = self._qualify()
+        queues, authorities = self._route(category)
+        deadlines = self._deadlines(category, queues)
+        return Decision(
+            category=category,
+            queues=queues,
+            authorities=authorities,
+            matched_by=matched_by,
+            entry=entry,
+            alias=alias,
+            steps=tuple(self.steps),
+            rulebook=self.rulebook,
+            deadlines=deadlines,
+            candidates=candidates,
+            rule_ids=tuple(self.rule_ids),
+        )
+
+    def _qualify(self):
+        product = self.facts.product
+        lookup = self.rulebook.catalogue.lookup(product.name)
+        answers = self._with_predicates(self.facts.questionnaire_facts())
+        for rule in self.rulebook.qualification:
+            if rule.condition.holds(answers):
+                if lookup.match and lookup.match.entry.category != rule.category:
+                    entry = lookup.match.entry
+                    self.steps.append(
+                        Step(
+                            message(
+                                "answers_override_name",
+                                label=entry.label,
+                                category=CATEGORY_LABELS[entry.category],
+                            )
+                        )
+                    )
+                self.steps.append(Step(rule.explanation, rule.legal_basis))
+                self.rule_ids.append(rule.id)
+                return rule.category, "questionnaire", None, None, ()
+        if product.has_answers:
+            self.steps.append(Step(message("questionnaire_inconclusive")))
+        if lookup.match:
+            entry = lookup.match.entry
+            self.steps.append(
+                Step(
+                    message("catalogue_match", name=product.name, label=entry.label, alias=lookup.match.alias)
+                )
+            )
+            if entry.id in self.rulebook.requalified:
+                self.steps.append(
+                    Step(
+                        message(
+                            "requalified",
+                            rulebook=self.rulebook.id,
+                            category=CATEGORY_LABELS[entry.category],
+                        )
+                    )
+                )
+            else:
+                self.steps.append(
+                    Step(
+                        message(
+                            "catalogue_category",
+                            category=CATEGORY_LABELS[entry.category],
+                            source=entry.source,
+                        ),
+                        (entry.source,),
+                    )
+                )
+            return entry.category, "catalogue", entry, lookup.match.alias, ()
+        candidates = tuple(m.entry for m in lookup.conflicting)
+        if candidates:
+            listed = {
+                lang: ", ".join(
+                    f"{in_language(c.label, lang)} : {in_language(CATEGORY_LABELS[c.category], lang)}"
+                    if lang == "fr"
+                    else f"{in_language(c.label, lang)}: {in_language(CATEGORY_LABELS[c.category], lang)}"
+                    for c in candidates
+                )
+                for lang in ("fr", "en")
+            }
+            self.steps.append(Step(message("ambiguous", name=product.name, candidates=listed)))
+        elif product.name.strip():
+            self.steps.append(Step(message("no_match", name=product.name)))
+        else:
+            self.steps.append(Step(message("no_name")))
+        self.steps.append(Step(message("needs_person")))
+        return Category.UNCLASSIFIED, "none", None, None, candidates
+
+    def _with_predicates(self, answers: dict[str, Any]) -> dict[str, Any]:
+        for predicate in self.rulebook.predicates:
+            answers[predicate.name] = True if predicate.condition.holds(answers) else None
+        return answers
+
+    def _route(self, category: Category):
+        facts = self.facts.event_facts()
+        queues: dict[Queue, None] = {}
+        authorities: dict[Queue, str] = {}
+        for rule in self.rulebook.routing:
+            if rule.applies(category, facts):
+                self.rule_ids.append(rule.id)
+                self.steps.append(Step(rule.explanation, rule.legal_basis))
+                for queue in rule.queues:
+                    queues.setdefault(queue, None)
+                    if queue in rule.authorities:
+                        authorities.setdefault(queue, rule.authorities[queue])
+        if not queues:
+            self.steps.append(
+                Step(
+                    message(
+                        "no_route",
+                        event_kind=EVENT_KIND_LABELS[self.facts.event_kind],
+                        category=CATEGORY_LABELS[category],
+                    )
+                )
+            )
+            queues[Queue.QUALIFICATION] = None
+        listed = {
+            lang: ", ".join(in_language(QUEUE_LABELS[q], lang) for q in queues) for lang in ("fr", "en")
+        }
+        self.steps.append(Step(message("routed", queues=listed)))
+        return tuple(queues), authorities
+
+    def _deadlines(self, category: Category, queues: tuple[Queue, ...]) -> tuple[Deadline, ...]:
+        facts = {**self.facts.event_facts(), "category": category}
+        calendar = self.rulebook.calendar(self.facts.region)
+        anchors = self.facts.anchors()
+        chosen: list[Deadline] = []
+        decided_groups: set[str] = set()
+        for policy in self.rulebook.deadlines:
+            if policy.queue not in queues or (policy.group and policy.group in decided_groups):
+                continue
+            if policy.condition.holds(facts):
+                if policy.group:
+                    decided_groups.add(policy.group)
+                chosen.append(Deadline(policy, policy.due_at(anchors, calendar)))
+        return tuple(chosen)
+

@@ -1,0 +1,85 @@
+"""What is known about an event when it is decided: the product as described and the event."""
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime
+from typing import Any
+
+from routing.vocabulary import EventKind, IntendedAction, Origin
+
+
+@dataclass(frozen=True)
+class Features:
+    """Answers to the qualification questionnaire; ``None`` means not answered."""
+
+    recombinant_nucleic_acid: bool | None = None
+    infectious_disease_vaccine: bool | None = None
+    substantially_manipulated: bool | None = None
+    same_essential_function: bool | None = None
+    intended_action: IntendedAction | None = None
+    incorporates_medical_device: bool | None = None
+    industrially_manufactured: bool | None = None
+    magistral_preparation: bool | None = None
+    ce_marked_device: bool | None = None
+
+    def answered(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """The product as the clinician named and described it."""
+
+    name: str = ""
+    autologous: bool | None = None
+    origin: Origin | None = None
+    features: Features = field(default_factory=Features)
+
+    @property
+    def has_answers(self) -> bool:
+        return self.origin is not None or bool(self.features.answered())
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything a decision may depend on. Times are timezone-aware; unknown ones are ``None``."""
+
+    event_kind: EventKind
+    product: ProductFacts = field(default_factory=ProductFacts)
+    serious: bool | None = None
+    severity_grade: int | None = None
+    #: Reaction or incident type when the reporter knows it, e.g. "abo_incompatibility".
+    reaction_type: str | None = None
+    #: For a quality defect: whether a patient was harmed (then it is also an adverse reaction).
+    patient_harm: bool | None = None
+    occurred_at: datetime | None = None
+    detected_at: datetime | None = None
+    received_at: datetime | None = None
+    #: The establishment's holiday calendar (see routing.calendar.REGIONS).
+    region: str = "metropole"
+
+    def questionnaire_facts(self) -> dict[str, Any]:
+        """The facts the qualification rules read: the answers, never the name."""
+        return {
+            **self.product.features.answered(),
+            "origin": self.product.origin,
+            "autologous": self.product.autologous,
+        }
+
+    def event_facts(self) -> dict[str, Any]:
+        """The facts routing and deadline rules read."""
+        return {
+            "event_kind": self.event_kind,
+            "serious": self.serious,
+            "severity_grade": self.severity_grade,
+            "reaction_type": self.reaction_type,
+            "patient_harm": self.patient_harm,
+            "autologous": self.product.autologous,
+        }
+
+    def anchors(self) -> dict[str, datetime | None]:
+        """The moments a deadline may be counted from."""
+        return {
+            "occurred": self.occurred_at,
+            "detected": self.detected_at or self.occurred_at,
+            "received": self.received_at,
+        }

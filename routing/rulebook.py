@@ -1,0 +1,248 @@
+"""Rulebooks: the law as versioned data files, each in force from its date.
+
+A rulebook names its catalogue files, the qualification questionnaire's rules, the routing
+rules from category and event kind to queues and authorities, and the deadline policies, each
+with its legal basis. A change of law is a new file with a later ``effective_from``.
+"""
+
+import tomllib
+from bisect import bisect_right
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from routing.calendar import CONVENTIONS, WorkingCalendar
+from routing.catalogue import Catalogue, load_catalogue
+from routing.conditions import Condition
+from routing.deadlines import ANCHORS, UNITS, DeadlinePolicy
+from routing.messages import Text
+from routing.vocabulary import Category, EventKind, Queue
+
+DATA_DIR = Path(__file__).parent / "data"
+
+
+class RulebookError(ValueError):
+    """A rulebook file is malformed or inconsistent; raised at load time, never when deciding."""
+
+
+@dataclass(frozen=True)
+class QualificationRule:
+    """A questionnaire outcome: when the answers say this, the product is of that category."""
+
+    id: str
+    category: Category
+    condition: Condition
+    explanation: Text
+    legal_basis: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RoutingRule:
+    """Which queues receive an event of these kinds involving products of these categories."""
+
+    id: str
+    categories: frozenset[Category]
+    event_kinds: frozenset[EventKind]
+    condition: Condition
+    queues: tuple[Queue, ...]
+    authorities: Mapping[Queue, str]
+    explanation: Text
+    legal_basis: tuple[str, ...]
+
+    def applies(self, category: Category, facts: Mapping) -> bool:
+        return (
+            category in self.categories
+            and facts["event_kind"] in self.event_kinds
+            and self.condition.holds(facts)
+        )
+
+
+@dataclass(frozen=True)
+class Predicate:
+    """A named fact derived from answers, such as "engineered", so rules stay short."""
+
+    name: str
+    condition: Condition
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    id: str
+    effective_from: date
+    title: Text
+    calendar_convention: str
+    catalogue: Catalogue
+    predicates: tuple[Predicate, ...]
+    qualification: tuple[QualificationRule, ...]
+    routing: tuple[RoutingRule, ...]
+    deadlines: tuple[DeadlinePolicy, ...]
+    requalified: Mapping[str, Category]
+    source: Path
+
+    def calendar(self, region: str, timezone=None) -> WorkingCalendar:
+        if timezone is None:
+            return WorkingCalendar(region=region, convention=self.calendar_convention)
+        return WorkingCalendar(region=region, convention=self.calendar_convention, timezone=timezone)
+
+
+class Rulebooks:
+    """Every known rulebook, ordered by the date it takes effect."""
+
+    def __init__(self, rulebooks: Iterable[Rulebook]):
+        ordered = sorted(rulebooks, key=lambda r: r.effective_from)
+        if not ordered:
+            raise RulebookError("no rulebook")
+        ids = [r.id for r in ordered]
+        if len(set(ids)) != len(ids):
+            raise RulebookError(f"duplicate rulebook ids in {ids}")
+        dates = [r.effective_from for r in ordered]
+        if len(set(dates)) != len(dates):
+            raise RulebookError("two rulebooks take effect on the same day")
+        self._ordered = tuple(ordered)
+        self._dates = dates
+
+    def __iter__(self):
+        return iter(self._ordered)
+
+    def in_force(self, on: date) -> Rulebook | None:
+        """The rulebook in force on *on*, or ``None`` before the first one."""
+        position = bisect_right(self._dates, on)
+        return self._ordered[position - 1] if position else None
+
+    @property
+    def earliest(self) -> Rulebook:
+        return self._ordered[0]
+
+    def get(self, rulebook_id: str) -> Rulebook:
+        for rulebook in self._ordered:
+            if rulebook.id == rulebook_id:
+                return rulebook
+        raise KeyError(rulebook_id)
+
+
+def load_rulebook(path: Path, catalogue_dir: Path | None = None) -> Rulebook:
+    """Read and check one rulebook file; its catalogue globs are relative to *catalogue_dir*."""
+    with open(path, "rb") as handle:
+        raw = tomllib.load(handle)
+    base = catalogue_dir or path.parent.parent
+    try:
+        return _build(raw, path, base)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise RulebookError(f"{path.name}: {exc}") from exc
+
+
+def _text(raw: Mapping, where: str) -> Text:
+    if not isinstance(raw, Mapping) or not {"fr", "en"} <= set(raw):
+        raise RulebookError(f"{where}: needs a text in fr and en")
+    return dict(raw)
+
+
+def _legal_basis(raw: Mapping, where: str) -> tuple[str, ...]:
+    basis = tuple(raw.get("legal_basis", ()))
+    if not basis:
+        raise RulebookError(f"{where}: every rule needs its legal basis")
+    return basis
+
+
+def _build(raw: Mapping, path: Path, base: Path) -> Rulebook:
+    rulebook_id = raw["id"]
+    effective_from = raw["effective_from"]
+    if not isinstance(effective_from, date):
+        raise RulebookError("effective_from must be a TOML date")
+    catalogue_files = sorted({p for pattern in raw["catalogue"] for p in base.glob(pattern)})
+    if not catalogue_files:
+        raise RulebookError(f"no catalogue file matches {raw['catalogue']}")
+    catalogue = load_catalogue(catalogue_files)
+    requalified = {
+        entry_id: Category(spec["category"]) for entry_id, spec in raw.get("requalify", {}).items()
+    }
+    for entry_id, spec in raw.get("requalify", {}).items():
+        _legal_basis(spec, f"requalify.{entry_id}")
+    if requalified:
+        catalogue = catalogue.with_categories(requalified)
+    authorities = {Queue(q): name for q, name in raw.get("authorities", {}).items()}
+    convention = raw.get("calendar", {}).get("convention", "ouvrables")
+    if convention not in CONVENTIONS:
+        raise RulebookError(f"unknown calendar convention {convention!r}")
+
+    predicates = tuple(
+        Predicate(name, Condition.from_toml(spec)) for name, spec in raw.get("predicates", {}).items()
+    )
+    qualification = tuple(
+        QualificationRule(
+            id=rule["id"],
+            category=Category(rule["category"]),
+            condition=Condition.from_toml(rule),
+            explanation=_text(rule["explanation"], rule["id"]),
+            legal_basis=_legal_basis(rule, rule["id"]),
+        )
+        for rule in raw.get("qualification", [])
+    )
+    routing = tuple(_routing_rule(rule, authorities) for rule in raw.get("routing", []))
+    deadlines = tuple(_deadline_policy(rule) for rule in raw.get("deadline", []))
+    ids = [r.id for r in (*qualification, *routing, *deadlines)]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise RulebookError(f"duplicate rule ids {sorted(duplicates)}")
+    return Rulebook(
+        id=rulebook_id,
+        effective_from=effective_from,
+        title=_text(raw["title"], "title"),
+        calendar_convention=convention,
+        catalogue=catalogue,
+        predicates=predicates,
+        qualification=qualification,
+        routing=routing,
+        deadlines=deadlines,
+        requalified=requalified,
+        source=path,
+    )
+
+
+def _routing_rule(rule: Mapping, authorities: Mapping[Queue, str]) -> RoutingRule:
+    queues = tuple(Queue(q) for q in rule["queues"])
+    own = {Queue(q): name for q, name in rule.get("authorities", {}).items()}
+    return RoutingRule(
+        id=rule["id"],
+        categories=frozenset(Category(c) for c in rule["categories"]),
+        event_kinds=frozenset(EventKind(k) for k in rule.get("event_kinds", list(EventKind))),
+        condition=Condition.from_toml(rule),
+        queues=queues,
+        authorities={q: own.get(q, authorities.get(q)) for q in queues if own.get(q, authorities.get(q))},
+        explanation=_text(rule["explanation"], rule["id"]),
+        legal_basis=_legal_basis(rule, rule["id"]),
+    )
+
+
+def _deadline_policy(rule: Mapping) -> DeadlinePolicy:
+    if rule["unit"] not in UNITS:
+        raise RulebookError(f"{rule['id']}: unknown unit {rule['unit']!r}")
+    if rule["from"] not in ANCHORS:
+        raise RulebookError(f"{rule['id']}: unknown anchor {rule['from']!r}")
+    return DeadlinePolicy(
+        id=rule["id"],
+        queue=Queue(rule["queue"]),
+        kind=rule["kind"],
+        action=_text(rule["action"], rule["id"]),
+        amount=rule["amount"],
+        unit=rule["unit"],
+        anchor=rule["from"],
+        legal_basis=_legal_basis(rule, rule["id"]),
+        condition=Condition.from_toml(rule),
+        without_delay=rule.get("without_delay", False),
+        group=rule.get("group"),
+        note=rule.get("note"),
+    )
+
+
+def load_rulebooks(directory: Path, catalogue_dir: Path | None = None) -> Rulebooks:
+    """Load every ``*.toml`` rulebook of *directory*."""
+    return Rulebooks(load_rulebook(p, catalogue_dir) for p in sorted(directory.glob("*.toml")))
+
+
+@lru_cache(maxsize=1)
+def shipped_rulebooks() -> Rulebooks:
+    """The rulebooks shipped with the service (read once: they are immutable data)."""
+    return load_rulebooks(DATA_DIR / "rulebooks", DATA_DIR)
