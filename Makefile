@@ -1,0 +1,37 @@
+# Set-up is part of every target: a fresh clone needs nothing but Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-postgres test-browser install bench clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+run: $(INSTALLED)
+	$(BIN)/vigilance db upgrade
+	$(BIN)/vigilance run --host $(HOST) --port $(PORT)
+
+test: $(INSTALLED)
+	$(BIN)/pytest -q
+
+test-postgres: $(INSTALLED)
+	VIGILANCE_TEST_DATABASE_URL=$${VIGILANCE_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
+		$(BIN)/pytest -q -m "not browser"
+
+test-browser: $(INSTALLED)
+	VIGILANCE_REQUIRE_BROWSER=1 $(BIN)/pytest -q -m browser
+
+bench: $(INSTALLED)
+	$(BIN)/python bench/classify_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,37 @@
+"""The web application: ``create_app()`` builds it; nothing here runs at import time."""
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure an instance of the service."""
+    from app import db, errors
+    from app.api import init_app as init_api
+    from app.config import load_config
+
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    config = load_config(Path(app.instance_path), test_config)
+    app.config.update(config)
+    app.config["TESTING"] = config["ENV"] == "testing" or bool(config.get("TESTING"))
+    app.config["MAX_CONTENT_LENGTH"] = config["JSON_MAX_BYTES"]
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    db.init_app(app)
+    init_api(app)
+    errors.init_app(app)
+
+    from app import pages
+
+    app.register_blueprint(pages.bp)
+    return app

@@ -1,0 +1,40 @@
+"""The JSON API under ``/api/v1``, documented by flask-smorest's generated OpenAPI."""
+
+import flask_smorest
+from flask import Flask, request
+from flask_smorest import Api
+
+from app.errors import API_PREFIX
+
+_BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+def _require_json_body():
+    # webargs would read a form-encoded or text body as "no JSON" and answer with a list of
+    # missing fields; saying what is actually wrong is kinder.
+    if request.path.startswith(API_PREFIX) and request.method in _BODY_METHODS:
+        if request.content_length == 0 and not request.data:
+            return None
+        if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+            flask_smorest.abort(
+                400,
+                message="The request body must be JSON (Content-Type: application/json).",
+                messages={"json": ["Expected Content-Type: application/json."]},
+            )
+    return None
+
+
+def init_app(app: Flask) -> Api:
+    app.config.update(
+        API_TITLE="Vigilance",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+    )
+    api = Api(app)
+    from app.api import classify
+
+    api.register_blueprint(classify.bp)
+    app.before_request(_require_json_body)
+    return api

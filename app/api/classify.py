@@ -1,0 +1,158 @@
+"""``POST /api/v1/classify``: qualify a product and say where its report would go."""
+
+from datetime import datetime
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import RAISE, Schema, fields, post_load, validate
+
+from app.api.fields import StrictBoolean, StrictInteger, enum_string
+from app.api.language import response_language
+from routing import Category, EventKind, Facts, Features, IntendedAction, Origin, ProductFacts, Queue, decide
+from routing.calendar import REGIONS
+
+bp = Blueprint(
+    "classify",
+    __name__,
+    url_prefix="/api/v1",
+    description="Product qualification and routing, without personal data and without authentication.",
+)
+
+NAME_MAX_LENGTH = 500
+
+
+class FeaturesSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    recombinant_nucleic_acid = StrictBoolean(allow_none=True)
+    infectious_disease_vaccine = StrictBoolean(allow_none=True)
+    substantially_manipulated = StrictBoolean(allow_none=True)
+    same_essential_function = StrictBoolean(allow_none=True)
+    intended_action = fields.Enum(IntendedAction, by_value=True, allow_none=True)
+    incorporates_medical_device = StrictBoolean(allow_none=True)
+    industrially_manufactured = StrictBoolean(allow_none=True)
+    magistral_preparation = StrictBoolean(allow_none=True)
+    ce_marked_device = StrictBoolean(allow_none=True)
+
+    @post_load
+    def make(self, data, **_kwargs) -> Features:
+        return Features(**data)
+
+
+class ProductSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(
+        required=True,
+        validate=validate.Length(max=NAME_MAX_LENGTH),
+        metadata={"description": "As a clinician would type it, in French or English."},
+    )
+    autologous = StrictBoolean(allow_none=True)
+    origin = fields.Enum(Origin, by_value=True, allow_none=True)
+    features = fields.Nested(FeaturesSchema, allow_none=True)
+
+    @post_load
+    def make(self, data, **_kwargs) -> ProductFacts:
+        return ProductFacts(
+            name=data["name"],
+            autologous=data.get("autologous"),
+            origin=data.get("origin"),
+            features=data.get("features") or Features(),
+        )
+
+
+class ClassifyRequestSchema(Schema):
+    """The product and the event; the optional facts refine the deadlines."""
+
+    class Meta:
+        unknown = RAISE
+
+    event_kind = fields.Enum(EventKind, by_value=True, required=True)
+    product = fields.Nested(ProductSchema, required=True)
+    occurred_at = fields.AwareDateTime(
+        metadata={"description": "Decide under the rulebook in force on that day (default: today)."}
+    )
+    serious = StrictBoolean(allow_none=True)
+    severity_grade = StrictInteger(allow_none=True, validate=validate.Range(min=1, max=4))
+    patient_harm = StrictBoolean(
+        allow_none=True, metadata={"description": "For a quality defect: a patient was harmed."}
+    )
+    region = fields.String(validate=validate.OneOf(sorted(REGIONS)))
+
+    @post_load
+    def make(self, data, **_kwargs) -> Facts:
+        return Facts(
+            event_kind=data["event_kind"],
+            product=data["product"],
+            occurred_at=data.get("occurred_at"),
+            serious=data.get("serious"),
+            severity_grade=data.get("severity_grade"),
+            patient_harm=data.get("patient_harm"),
+            region=data.get("region") or current_app.config["DEFAULT_REGION"],
+        )
+
+
+class MatchedSchema(Schema):
+    by = fields.String(validate=validate.OneOf(["catalogue", "questionnaire", "none"]), required=True)
+    entry = fields.String(allow_none=True, required=True)
+    label = fields.String()
+    alias = fields.String()
+    source = fields.String()
+
+
+class CandidateSchema(Schema):
+    entry = fields.String()
+    label = fields.String()
+    category = enum_string(Category)
+
+
+class RulebookRefSchema(Schema):
+    id = fields.String(required=True)
+    effective_from = fields.String(required=True, metadata={"format": "date"})
+    title = fields.String()
+
+
+class DeadlinePolicySchema(Schema):
+    queue = enum_string(Queue)
+    kind = fields.String()
+    rule = fields.String()
+    description = fields.String()
+    amount = fields.Float()
+    unit = fields.String()
+    from_ = fields.String(data_key="from")
+    without_delay = fields.Boolean()
+    due_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    legal_basis = fields.List(fields.String())
+
+
+class ClassificationSchema(Schema):
+    category = enum_string(Category, required=True)
+    category_label = fields.String()
+    queues = fields.List(enum_string(Queue), required=True)
+    authorities = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    matched = fields.Nested(MatchedSchema, required=True)
+    candidates = fields.List(fields.Nested(CandidateSchema))
+    explanation = fields.List(fields.String(), required=True)
+    legal_basis = fields.List(fields.String(), required=True)
+    rulebook = fields.Nested(RulebookRefSchema, required=True)
+    deadlines = fields.List(fields.Nested(DeadlinePolicySchema))
+
+
+@bp.route("/classify")
+class Classify(MethodView):
+    @bp.arguments(ClassifyRequestSchema)
+    @bp.response(200, ClassificationSchema)
+    @bp.alt_response(400, description="Malformed JSON or wrong content type.")
+    def post(self, facts: Facts):
+        """Qualify a product and route its report.
+
+        The name alone is enough for any product the catalogue knows; the questionnaire answers
+        (``features``, ``origin``), when given, take precedence over the name.
+        """
+        tz = current_app.config["TZINFO"]
+        on = (facts.occurred_at or datetime.now(tz)).astimezone(tz).date()
+        decision = decide(facts, on=on)
+        return decision.as_dict(response_language())

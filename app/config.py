@@ -1,0 +1,85 @@
+"""Configuration: committed defaults, then the environment (``VIGILANCE_*``), then a test mapping."""
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from routing.calendar import REGIONS
+
+
+class ConfigError(RuntimeError):
+    """The configuration is unusable; the service refuses to start rather than run wrong."""
+
+
+_ENVIRONMENT = {
+    "VIGILANCE_DATABASE_URL": "DATABASE_URL",
+    "VIGILANCE_SECRET_KEY": "SECRET_KEY",
+    "VIGILANCE_SMTP_URL": "SMTP_URL",
+    "VIGILANCE_SCHEDULER": "SCHEDULER",
+    "VIGILANCE_TIMEZONE": "TIMEZONE",
+    "VIGILANCE_ENV": "ENV",
+    "VIGILANCE_DEFAULT_REGION": "DEFAULT_REGION",
+}
+
+
+def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Build the configuration from defaults, the environment and *overrides*, and check it."""
+    config: dict[str, Any] = {
+        "ENV": "development",
+        "DATABASE_URL": f"sqlite:///{instance_path / 'vigilance.db'}",
+        "SECRET_KEY": None,
+        "SMTP_URL": None,
+        # Off under a WSGI server: its workers must not each run the clocks. `vigilance run`
+        # turns it on for the single-process default.
+        "SCHEDULER": "off",
+        "TIMEZONE": "Europe/Paris",
+        "DEFAULT_REGION": "metropole",
+        "JSON_MAX_BYTES": 256 * 1024,
+    }
+    for variable, key in _ENVIRONMENT.items():
+        if os.environ.get(variable):
+            config[key] = os.environ[variable]
+    config.update(overrides or {})
+    _check(config, instance_path)
+    return config
+
+
+def _check(config: dict[str, Any], instance_path: Path) -> None:
+    if config["ENV"] not in ("development", "production", "testing"):
+        raise ConfigError("VIGILANCE_ENV must be development, production or testing")
+    if config["SCHEDULER"] not in ("embedded", "off"):
+        raise ConfigError("VIGILANCE_SCHEDULER must be 'embedded' or 'off'")
+    try:
+        config["TZINFO"] = ZoneInfo(config["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"VIGILANCE_TIMEZONE: unknown zone {config['TIMEZONE']!r}") from exc
+    if config["DEFAULT_REGION"] not in REGIONS:
+        raise ConfigError(f"VIGILANCE_DEFAULT_REGION must be one of {sorted(REGIONS)}")
+    url = config["DATABASE_URL"]
+    if url.startswith(("postgresql://", "postgres://")):
+        # psycopg 3 is the driver we ship; SQLAlchemy's bare scheme would look for psycopg2.
+        config["DATABASE_URL"] = "postgresql+psycopg://" + url.split("://", 1)[1]
+    if not config["SECRET_KEY"]:
+        if config["ENV"] == "production":
+            raise ConfigError("VIGILANCE_SECRET_KEY is required in production")
+        config["SECRET_KEY"] = _development_secret(instance_path)
+
+
+def _development_secret(instance_path: Path) -> str:
+    """A key generated once and kept in the instance folder, so sessions survive restarts."""
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # Exclusive creation: two processes starting together must agree on one key.
+    try:
+        with open(path, "x") as handle:
+            handle.write(key)
+        path.chmod(0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    return key

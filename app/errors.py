@@ -1,0 +1,116 @@
+"""Errors: JSON in the contract's shape for the API, an HTML page for people.
+
+``{"code": 422, "status": "Unprocessable Entity", "message": "...", "errors": {"field.path": ["..."]}}``
+"""
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, current_app, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+API_PREFIX = "/api/"
+
+# Field paths say where in the body a problem is; the webargs location adds nothing to that,
+# except for the body as a whole (malformed JSON), which gets a name a client can show.
+_WHOLE_LOCATION = {"json": "body", "query": "query", "headers": "headers"}
+
+
+def flatten_messages(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Turn marshmallow's nested messages into ``{"product.features.origin": [...]}``."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, Mapping):
+        for key, value in messages.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if key == "_schema":
+                path = prefix or "body"
+            flat_value = flatten_messages(value, path)
+            for k, v in flat_value.items():
+                flat.setdefault(k, []).extend(v)
+    elif isinstance(messages, list | tuple):
+        if all(isinstance(m, str) for m in messages):
+            flat[prefix or "body"] = list(messages)
+        else:
+            for index, item in enumerate(messages):
+                flat.update(flatten_messages(item, f"{prefix}.{index}" if prefix else str(index)))
+    else:
+        flat[prefix or "body"] = [str(messages)]
+    return flat
+
+
+def field_errors(messages: Any) -> dict[str, list[str]]:
+    """Field errors from webargs messages keyed by location (``{"json": {...}}``)."""
+    if not isinstance(messages, Mapping):
+        return flatten_messages(messages)
+    errors: dict[str, list[str]] = {}
+    for location, content in messages.items():
+        if isinstance(content, list | tuple) and all(isinstance(m, str) for m in content):
+            errors.setdefault(_WHOLE_LOCATION.get(location, location), []).extend(content)
+        elif location in ("json", "query", "form"):
+            for k, v in flatten_messages(content).items():
+                errors.setdefault(k, []).extend(v)
+        else:
+            for k, v in flatten_messages(content, location).items():
+                errors.setdefault(k, []).extend(v)
+    return errors
+
+
+def json_error(status: int, message: str | None = None, errors: Mapping | None = None, headers=None):
+    """A JSON error response in the contract's shape."""
+    name = _status_name(status)
+    body: dict[str, Any] = {
+        "code": status,
+        "status": name,
+        "message": message or name,
+        # Clients read one shape: problems that belong to no field are the request's.
+        "errors": dict(errors) if errors else {"request": [message or name]},
+    }
+    response = jsonify(body)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _status_name(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def wants_json() -> bool:
+    return request.path.startswith(API_PREFIX) or (
+        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json"
+        and not request.accept_mimetypes.accept_html
+    )
+
+
+def _handle_http_exception(exc: HTTPException):
+    if wants_json():
+        data = getattr(exc, "data", None) or {}
+        messages = data.get("messages")
+        errors = field_errors(messages) if messages else None
+        message = data.get("message") or (
+            "Some fields are invalid: see errors." if exc.code == 422 else exc.description
+        )
+        headers = dict(exc.get_headers())
+        headers.pop("Content-Type", None)
+        headers.update(data.get("headers") or {})
+        return json_error(exc.code or 500, message, errors, headers)
+    return render_template("errors/error.html", error=exc), exc.code
+
+
+def _handle_unexpected(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return _handle_http_exception(exc)
+    if current_app.testing and current_app.config.get("PROPAGATE_UNEXPECTED", True):
+        raise exc
+    current_app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return _handle_http_exception(InternalServerError())
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(Exception, _handle_unexpected)

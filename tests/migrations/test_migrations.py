@@ -1,0 +1,24 @@
+"""Migrations: one head, an empty database upgrades, and the models match the migrated schema."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from app import migrate
+from app.cli import cli
+from vigilance.models import metadata
+
+
+def test_single_head(app):
+    script = ScriptDirectory.from_config(migrate.alembic_config(app))
+    assert len(script.get_heads()) == 1
+
+
+def test_db_upgrade_is_idempotent_and_matches_the_models(app, runner):
+    for _ in range(2):
+        result = runner.invoke(cli, ["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+    engine = app.extensions["vigilance.db"]
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    assert differences == []

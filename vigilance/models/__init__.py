@@ -1,0 +1,14 @@
+"""Every table model, imported here so that ``SQLModel.metadata`` is complete for Alembic and tests."""
+
+from sqlmodel import SQLModel
+
+# Deterministic constraint names, so that migrations can name what they alter on every database.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = SQLModel.metadata
