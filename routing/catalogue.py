@@ -92,22 +92,31 @@ class Catalogue:
         words = frozenset(normalise(name or ""))
         if not words:
             return Lookup()
-        hits: dict[frozenset[str], list[_Alias]] = defaultdict(list)
+        # Per entry: every word its aliases account for, and its most specific alias.
+        covered: dict[str, set[str]] = {}
+        best: dict[str, _Alias] = {}
+        index = self._index
         for word in words:
-            for alias in self._index.get(word, ()):
+            for alias in index.get(word, ()):
                 if alias.words <= words:
-                    hits[alias.words].append(alias)
-        # A match whose words are all part of a longer match says less than it: drop it.
-        maximal = [ws for ws in hits if not any(ws < other for other in hits)]
-        found: dict[str, CatalogueMatch] = {}
-        for ws in maximal:
-            for alias in hits[ws]:
-                kept = found.get(alias.entry.id)
-                if kept is None or (len(ws), len(alias.text)) > (len(kept.words), len(kept.alias)):
-                    found[alias.entry.id] = CatalogueMatch(alias.entry, alias.text, ws)
-        if not found:
+                    entry_id = alias.entry.id
+                    covered.setdefault(entry_id, set()).update(alias.words)
+                    kept = best.get(entry_id)
+                    if kept is None or (len(alias.words), len(alias.text)) > (len(kept.words), len(kept.text)):
+                        best[entry_id] = alias
+        if not best:
             return Lookup()
-        matches = sorted(found.values(), key=lambda m: (-len(m.words), m.entry.id))
+        # An entry whose words are all accounted for by another entry's says less: "facteur VIII"
+        # (plasma-derived or recombinant) gives way to "facteur VIII Advate" (recombinant).
+        kept_ids = [
+            entry_id
+            for entry_id, own in covered.items()
+            if not any(own < other for other_id, other in covered.items() if other_id != entry_id)
+        ]
+        matches = sorted(
+            (CatalogueMatch(best[i].entry, best[i].text, frozenset(covered[i])) for i in kept_ids),
+            key=lambda m: (-len(m.words), m.entry.id),
+        )
         if len({m.entry.category for m in matches}) > 1:
             return Lookup(conflicting=tuple(matches))
         return Lookup(match=matches[0])

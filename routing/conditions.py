@@ -6,15 +6,69 @@ A condition is a TOML table of ``fact = expected``. ``expected`` is a value (equ
 given never equals anything: the rules must not read an unanswered question as "no".
 """
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 _TESTS = frozenset({"not", "min", "max", "known"})
 
+Test = Callable[[Any], bool]
+
 
 class ConditionError(ValueError):
     """A condition in a rulebook file cannot be understood."""
+
+
+def _compile(expected: Any) -> tuple[Test, bool]:
+    """A test for one fact, and whether it needs the fact to be known."""
+    if isinstance(expected, dict):
+        unknown = set(expected) - _TESTS
+        if unknown:
+            raise ConditionError(f"unknown tests {sorted(unknown)}")
+        tests: list[Test] = []
+        if "known" in expected:
+            known = bool(expected["known"])
+            tests.append(lambda actual: (actual is not None) == known)
+        if "not" in expected:
+            excluded = expected["not"]
+            tests.append(lambda actual: actual is None or actual != excluded)
+        if "min" in expected:
+            low = expected["min"]
+            tests.append(lambda actual: actual is not None and actual >= low)
+        if "max" in expected:
+            high = expected["max"]
+            tests.append(lambda actual: actual is not None and actual <= high)
+        needs_known = "min" in expected or "max" in expected or expected.get("known") is True
+        return (lambda actual: all(test(actual) for test in tests)), needs_known
+    if isinstance(expected, list):
+        choices = frozenset(expected)
+        return (lambda actual: actual is not None and actual in choices), True
+    return (lambda actual: actual is not None and actual == expected), True
+
+
+@dataclass(frozen=True)
+class _Clause:
+    """A table of tests that must all hold."""
+
+    tests: tuple[tuple[str, Test], ...]
+    #: Facts without which this clause cannot hold: checked first, as a cheap rejection.
+    required: frozenset[str]
+
+    @classmethod
+    def compile(cls, table: Mapping[str, Any]) -> "_Clause":
+        tests, required = [], set()
+        for name, expected in table.items():
+            test, needs_known = _compile(expected)
+            tests.append((name, test))
+            if needs_known:
+                required.add(name)
+        return cls(tuple(tests), frozenset(required))
+
+    def holds(self, facts: Mapping[str, Any]) -> bool:
+        for name, test in self.tests:
+            if not test(facts.get(name)):
+                return False
+        return True
 
 
 @dataclass(frozen=True)
@@ -23,47 +77,25 @@ class Condition:
 
     when: Mapping[str, Any]
     any: tuple[Mapping[str, Any], ...] = ()
+    _all: _Clause = field(init=False, repr=False, compare=False)
+    _alternatives: tuple[_Clause, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_all", _Clause.compile(self.when))
+        object.__setattr__(self, "_alternatives", tuple(_Clause.compile(alt) for alt in self.any))
 
     @classmethod
     def from_toml(cls, raw: Mapping[str, Any]) -> "Condition":
-        when = dict(raw.get("when", {}))
-        alternatives = tuple(dict(alt) for alt in raw.get("any", ()))
-        for table in (when, *alternatives):
-            for expected in table.values():
-                if isinstance(expected, dict) and not set(expected) <= _TESTS:
-                    raise ConditionError(f"unknown tests {sorted(set(expected) - _TESTS)}")
-        return cls(when, alternatives)
-
-    def holds(self, facts: Mapping[str, Any]) -> bool:
-        if not _all_hold(self.when, facts):
-            return False
-        return not self.any or any(_all_hold(alt, facts) for alt in self.any)
+        return cls(dict(raw.get("when", {})), tuple(dict(alt) for alt in raw.get("any", ())))
 
     @property
-    def fact_names(self) -> frozenset[str]:
-        names = set(self.when)
-        for alt in self.any:
-            names.update(alt)
-        return frozenset(names)
+    def required(self) -> frozenset[str]:
+        """Facts that must be known for this condition to hold."""
+        return self._all.required
 
-
-def _all_hold(table: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
-    return all(_holds(facts.get(name), expected) for name, expected in table.items())
-
-
-def _holds(actual: Any, expected: Any) -> bool:
-    if isinstance(expected, dict):
-        if "known" in expected and (actual is not None) != expected["known"]:
+    def holds(self, facts: Mapping[str, Any]) -> bool:
+        if not self._all.holds(facts):
             return False
-        if "not" in expected and actual is not None and actual == expected["not"]:
-            return False
-        if "min" in expected and (actual is None or actual < expected["min"]):
-            return False
-        if "max" in expected and (actual is None or actual > expected["max"]):
-            return False
-        return True
-    if actual is None:
-        return False
-    if isinstance(expected, list):
-        return actual in expected
-    return actual == expected
+        if not self._alternatives:
+            return True
+        return any(alternative.holds(facts) for alternative in self._alternatives)

@@ -6,7 +6,7 @@ never raises for any facts: what the rules cannot decide goes to a person, with 
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Any
 
 from routing.catalogue import CatalogueEntry
@@ -93,7 +93,7 @@ class Decision:
                     "unit": d.policy.unit,
                     "from": d.policy.anchor,
                     "without_delay": d.policy.without_delay,
-                    "due_at": d.due_at.isoformat() if d.due_at else None,
+                    "due_at": rfc3339(d.due_at),
                     "legal_basis": list(d.policy.legal_basis),
                 }
                 for d in self.deadlines
@@ -140,23 +140,15 @@ class _Decider:
     def _qualify(self):
         product = self.facts.product
         lookup = self.rulebook.catalogue.lookup(product.name)
-        answers = self._with_predicates(self.facts.questionnaire_facts())
-        for rule in self.rulebook.qualification:
-            if rule.condition.holds(answers):
-                if lookup.match and lookup.match.entry.category != rule.category:
-                    entry = lookup.match.entry
-                    self.steps.append(
-                        Step(
-                            message(
-                                "answers_override_name",
-                                label=entry.label,
-                                category=CATEGORY_LABELS[entry.category],
-                            )
-                        )
-                    )
-                self.steps.append(Step(rule.explanation, rule.legal_basis))
-                self.rule_ids.append(rule.id)
-                return rule.category, "questionnaire", None, None, ()
+        for rule in self._questionnaire_rules():
+            if lookup.match and lookup.match.entry.category != rule.category:
+                entry = lookup.match.entry
+                self.steps.append(
+                    Step(message("answers_override_name", label=entry.label, category=CATEGORY_LABELS[entry.category]))
+                )
+            self.steps.append(Step(rule.explanation, rule.legal_basis))
+            self.rule_ids.append(rule.id)
+            return rule.category, "questionnaire", None, None, ()
         if product.has_answers:
             self.steps.append(Step(message("questionnaire_inconclusive")))
         if lookup.match:
@@ -166,7 +158,9 @@ class _Decider:
                     message("catalogue_match", name=product.name, label=entry.label, alias=lookup.match.alias)
                 )
             )
-            if entry.id in self.rulebook.requalified:
+            if entry.category == Category.UNCLASSIFIED:
+                self.steps.append(Step(message("status_unsettled", note=entry.note or entry.source), (entry.source,)))
+            elif entry.id in self.rulebook.requalified:
                 self.steps.append(
                     Step(
                         message(
@@ -207,17 +201,24 @@ class _Decider:
         self.steps.append(Step(message("needs_person")))
         return Category.UNCLASSIFIED, "none", None, None, candidates
 
-    def _with_predicates(self, answers: dict[str, Any]) -> dict[str, Any]:
+    def _questionnaire_rules(self):
+        """Yield the qualification rules the answers satisfy (in order; the first one decides)."""
+        if not self.facts.product.has_answers:
+            return
+        answers = self.facts.questionnaire_facts()
         for predicate in self.rulebook.predicates:
             answers[predicate.name] = True if predicate.condition.holds(answers) else None
-        return answers
+        known = {name for name, value in answers.items() if value is not None}
+        for rule in self.rulebook.qualification:
+            if rule.condition.required <= known and rule.condition.holds(answers):
+                yield rule
 
     def _route(self, category: Category):
         facts = self.facts.event_facts()
         queues: dict[Queue, None] = {}
         authorities: dict[Queue, str] = {}
-        for rule in self.rulebook.routing:
-            if rule.applies(category, facts):
+        for rule in self.rulebook.routing_rules_for(category, self.facts.event_kind):
+            if rule.condition.holds(facts):
                 self.rule_ids.append(rule.id)
                 self.steps.append(Step(rule.explanation, rule.legal_basis))
                 for queue in rule.queues:
@@ -256,3 +257,14 @@ class _Decider:
                 chosen.append(Deadline(policy, policy.due_at(anchors, calendar)))
         return tuple(chosen)
 
+
+
+def rfc3339(moment: datetime | None) -> str | None:
+    """ISO 8601 text that RFC 3339 readers accept: local mean time offsets in seconds (before
+    standard time zones existed) are written in UTC instead."""
+    if moment is None:
+        return None
+    offset = moment.utcoffset()
+    if offset is not None and offset.total_seconds() % 60:
+        moment = moment.astimezone(timezone.utc)
+    return moment.isoformat()

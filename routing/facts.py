@@ -22,7 +22,15 @@ class Features:
     ce_marked_device: bool | None = None
 
     def answered(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+        answers = {}
+        for name in _FEATURE_NAMES:
+            value = getattr(self, name)
+            if value is not None:
+                answers[name] = value
+        return answers
+
+
+_FEATURE_NAMES = tuple(f.name for f in fields(Features))
 
 
 @dataclass(frozen=True)
@@ -36,7 +44,10 @@ class ProductFacts:
 
     @property
     def has_answers(self) -> bool:
-        return self.origin is not None or bool(self.features.answered())
+        return self.origin is not None or self.features != _NO_ANSWERS
+
+
+_NO_ANSWERS = Features()
 
 
 @dataclass(frozen=True)

@@ -83,6 +83,10 @@ _TEMPLATES: dict[str, Text] = {
         "fr": "Cette entrée est qualifiée {category} (source : {source}).",
         "en": "This entry is qualified as {category} (source: {source}).",
     },
+    "status_unsettled": {
+        "fr": "Le statut réglementaire de ce produit n'est pas tranché : {note}",
+        "en": "This product's regulatory status is not settled: {note}",
+    },
     "requalified": {
         "fr": "Le référentiel {rulebook} requalifie cette entrée en {category}.",
         "en": "Rulebook {rulebook} re-qualifies this entry as {category}.",
@@ -129,17 +133,37 @@ _TEMPLATES: dict[str, Text] = {
 }
 
 
-def message(key: str, **params: object) -> dict[str, str]:
-    """Return the engine message *key* in every language, with *params* filled in.
+class Message(Mapping):
+    """An engine message in every language, written out only when a language is asked for.
 
     A parameter may itself be a per-language mapping; it is then filled in language by language.
+    Deciding is hot and most decisions are read in one language, so formatting waits.
     """
-    return {
-        lang: template.format(
-            **{k: (v[lang] if isinstance(v, Mapping) else v) for k, v in params.items()}
+
+    __slots__ = ("_key", "_params")
+
+    def __init__(self, key: str, params: dict[str, object]):
+        self._key = key
+        self._params = params
+
+    def __getitem__(self, language: str) -> str:
+        template = _TEMPLATES[self._key][language]
+        return template.format(
+            **{k: (v[language] if isinstance(v, Mapping) else v) for k, v in self._params.items()}
         )
-        for lang, template in _TEMPLATES[key].items()
-    }
+
+    def __iter__(self):
+        return iter(_TEMPLATES[self._key])
+
+    def __len__(self) -> int:
+        return len(_TEMPLATES[self._key])
+
+
+def message(key: str, **params: object) -> Message:
+    """The engine message *key* with *params* filled in, in whichever language is read."""
+    if key not in _TEMPLATES:
+        raise KeyError(key)
+    return Message(key, params)
 
 
 def in_language(text: Text, language: str) -> str:

@@ -51,13 +51,6 @@ class RoutingRule:
     explanation: Text
     legal_basis: tuple[str, ...]
 
-    def applies(self, category: Category, facts: Mapping) -> bool:
-        return (
-            category in self.categories
-            and facts["event_kind"] in self.event_kinds
-            and self.condition.holds(facts)
-        )
-
 
 @dataclass(frozen=True)
 class Predicate:
@@ -81,10 +74,26 @@ class Rulebook:
     requalified: Mapping[str, Category]
     source: Path
 
-    def calendar(self, region: str, timezone=None) -> WorkingCalendar:
-        if timezone is None:
-            return WorkingCalendar(region=region, convention=self.calendar_convention)
-        return WorkingCalendar(region=region, convention=self.calendar_convention, timezone=timezone)
+    def __post_init__(self):
+        # Deciding is hot: index the rules once by what selects them.
+        routes: dict[tuple[Category, EventKind], list[RoutingRule]] = {}
+        for rule in self.routing:
+            for category in rule.categories:
+                for kind in rule.event_kinds:
+                    routes.setdefault((category, kind), []).append(rule)
+        object.__setattr__(self, "_routes", {key: tuple(rules) for key, rules in routes.items()})
+
+    def routing_rules_for(self, category: Category, event_kind: EventKind) -> tuple[RoutingRule, ...]:
+        """The routing rules that may apply to this category and event kind, in file order."""
+        return self._routes.get((category, event_kind), ())
+
+    def calendar(self, region: str) -> WorkingCalendar:
+        return _calendar(region, self.calendar_convention)
+
+
+@lru_cache(maxsize=128)
+def _calendar(region: str, convention: str) -> WorkingCalendar:
+    return WorkingCalendar(region=region, convention=convention)
 
 
 class Rulebooks:

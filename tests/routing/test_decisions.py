@@ -221,3 +221,24 @@ def test_deadlines_without_known_moments_are_described_not_dated():
     deadline = deadline_of(decision, Queue.HAEMOVIGILANCE)
     assert deadline.due_at is None
     assert "48" in deadline.policy.describe()["en"]
+
+
+@pytest.mark.parametrize(
+    ("name", "entry"),
+    [
+        ("Plaquettes", "psl-platelets"),
+        ("anti-D", "mds-ig-anti-d"),
+        ("Concentré de plaquettes d'aphérèse", "psl-platelets-apheresis"),
+        ("Facteur VIII Advate", "med-fviii-recombinant"),  # a brand settles a shared name
+    ],
+)
+def test_names_clinicians_type_find_their_entry(name, entry):
+    assert decide_name(name).entry.id == entry
+
+
+def test_a_known_product_of_unsettled_status_goes_to_a_person_and_says_why():
+    decision = decide_name("Plasma riche en plaquettes (PRP)")
+    assert decision.entry.id == "undecided-platelet-rich-plasma"
+    assert decision.category == Category.UNCLASSIFIED
+    assert decision.queues == (Queue.QUALIFICATION,)
+    assert any("pas tranché" in step for step in decision.explanation("fr"))
