@@ -116,6 +116,7 @@ class _Decider:
     def __init__(self, rulebook: Rulebook, facts: Facts, steps: list[Step]):
         self.rulebook = rulebook
         self.facts = facts
+        self.event_facts = facts.event_facts()
         self.steps = steps
         self.rule_ids: list[str] = []
 
@@ -184,15 +185,10 @@ class _Decider:
             return entry.category, "catalogue", entry, lookup.match.alias, ()
         candidates = tuple(m.entry for m in lookup.conflicting)
         if candidates:
-            listed = {
-                lang: ", ".join(
-                    f"{in_language(c.label, lang)} : {in_language(CATEGORY_LABELS[c.category], lang)}"
-                    if lang == "fr"
-                    else f"{in_language(c.label, lang)}: {in_language(CATEGORY_LABELS[c.category], lang)}"
-                    for c in candidates
-                )
-                for lang in ("fr", "en")
-            }
+            listed = tuple(
+                {lang: f"{c.label[lang]} ({CATEGORY_LABELS[c.category][lang]})" for lang in ("fr", "en")}
+                for c in candidates
+            )
             self.steps.append(Step(message("ambiguous", name=product.name, candidates=listed)))
         elif product.name.strip():
             self.steps.append(Step(message("no_match", name=product.name)))
@@ -214,7 +210,7 @@ class _Decider:
                 yield rule
 
     def _route(self, category: Category):
-        facts = self.facts.event_facts()
+        facts = self.event_facts
         queues: dict[Queue, None] = {}
         authorities: dict[Queue, str] = {}
         for rule in self.rulebook.routing_rules_for(category, self.facts.event_kind):
@@ -236,25 +232,23 @@ class _Decider:
                 )
             )
             queues[Queue.QUALIFICATION] = None
-        listed = {
-            lang: ", ".join(in_language(QUEUE_LABELS[q], lang) for q in queues) for lang in ("fr", "en")
-        }
-        self.steps.append(Step(message("routed", queues=listed)))
+        self.steps.append(Step(message("routed", queues=tuple(QUEUE_LABELS[q] for q in queues))))
         return tuple(queues), authorities
 
     def _deadlines(self, category: Category, queues: tuple[Queue, ...]) -> tuple[Deadline, ...]:
-        facts = {**self.facts.event_facts(), "category": category}
+        facts = {**self.event_facts, "category": category}
         calendar = self.rulebook.calendar(self.facts.region)
         anchors = self.facts.anchors()
         chosen: list[Deadline] = []
         decided_groups: set[str] = set()
-        for policy in self.rulebook.deadlines:
-            if policy.queue not in queues or (policy.group and policy.group in decided_groups):
-                continue
-            if policy.condition.holds(facts):
-                if policy.group:
-                    decided_groups.add(policy.group)
-                chosen.append(Deadline(policy, policy.due_at(anchors, calendar)))
+        for queue in queues:
+            for policy in self.rulebook.deadlines_for(queue):
+                if policy.group and policy.group in decided_groups:
+                    continue
+                if policy.condition.holds(facts):
+                    if policy.group:
+                        decided_groups.add(policy.group)
+                    chosen.append(Deadline(policy, policy.due_at(anchors, calendar)))
         return tuple(chosen)
 
 

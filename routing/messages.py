@@ -136,7 +136,8 @@ _TEMPLATES: dict[str, Text] = {
 class Message(Mapping):
     """An engine message in every language, written out only when a language is asked for.
 
-    A parameter may itself be a per-language mapping; it is then filled in language by language.
+    A parameter may itself be a per-language mapping, or a tuple of them (written as a list);
+    it is then filled in language by language.
     Deciding is hot and most decisions are read in one language, so formatting waits.
     """
 
@@ -148,15 +149,21 @@ class Message(Mapping):
 
     def __getitem__(self, language: str) -> str:
         template = _TEMPLATES[self._key][language]
-        return template.format(
-            **{k: (v[language] if isinstance(v, Mapping) else v) for k, v in self._params.items()}
-        )
+        return template.format(**{k: _in(v, language) for k, v in self._params.items()})
 
     def __iter__(self):
         return iter(_TEMPLATES[self._key])
 
     def __len__(self) -> int:
         return len(_TEMPLATES[self._key])
+
+
+def _in(value: object, language: str) -> object:
+    if isinstance(value, Mapping):
+        return value[language]
+    if isinstance(value, tuple):  # a list of texts, written as one
+        return ", ".join(str(_in(item, language)) for item in value)
+    return value
 
 
 def message(key: str, **params: object) -> Message:

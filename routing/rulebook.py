@@ -82,6 +82,14 @@ class Rulebook:
                 for kind in rule.event_kinds:
                     routes.setdefault((category, kind), []).append(rule)
         object.__setattr__(self, "_routes", {key: tuple(rules) for key, rules in routes.items()})
+        by_queue: dict[Queue, list[DeadlinePolicy]] = {}
+        for policy in self.deadlines:
+            by_queue.setdefault(policy.queue, []).append(policy)
+        object.__setattr__(self, "_deadlines", {queue: tuple(p) for queue, p in by_queue.items()})
+
+    def deadlines_for(self, queue: Queue) -> tuple[DeadlinePolicy, ...]:
+        """The deadline policies of one queue, in file order."""
+        return self._deadlines.get(queue, ())
 
     def routing_rules_for(self, category: Category, event_kind: EventKind) -> tuple[RoutingRule, ...]:
         """The routing rules that may apply to this category and event kind, in file order."""
