@@ -10,7 +10,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure an instance of the service."""
-    from app import db, errors
+    from app import auth, db, errors
     from app.api import init_app as init_api
     from app.config import load_config
 
@@ -28,6 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
 
     db.init_app(app)
+    auth.init_app(app)
     init_api(app)
     errors.init_app(app)
 

@@ -2,6 +2,7 @@
 
 import json
 import os
+import secrets
 import sys
 from datetime import datetime
 
@@ -9,8 +10,16 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup
 
+from sqlmodel import select
+
 from app import create_app
-from routing import EventKind, Facts, ProductFacts, decide
+from app.db import get_engine, session_scope
+from routing import EventKind, Facts, ProductFacts, Queue, decide
+from routing.calendar import REGIONS
+from vigilance import accounts, audit
+from vigilance.clock import utcnow
+from vigilance.errors import InvalidInput, VigilanceError
+from vigilance.models import ApiToken, Establishment, Role, User
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), name="vigilance")
@@ -109,6 +118,151 @@ def classify_command(name, event_kind, serious, severity_grade, on_date, lang, a
         click.echo(f"  - {basis}")
     rulebook = decision["rulebook"]
     click.echo(f"{headings[5]}: {rulebook['id']} ({rulebook['effective_from']})")
+
+
+establishments_cli = AppGroup("establishments", help="Health establishments.")
+users_cli = AppGroup("users", help="Accounts.")
+tokens_cli = AppGroup("tokens", help="API tokens.")
+audit_cli = AppGroup("audit", help="The audit trail.")
+for group in (establishments_cli, users_cli, tokens_cli, audit_cli):
+    cli.add_command(group)
+
+
+def _fail(error: VigilanceError) -> None:
+    details = ""
+    if isinstance(error, InvalidInput):
+        details = " " + " ".join(f"{field}: {' '.join(m['en'] for m in messages)}" for field, messages in error.errors.items())
+    raise click.ClickException(f"{error.text['en']}{details}")
+
+
+@establishments_cli.command("add")
+@click.argument("finess")
+@click.option("--name", required=True, help="The establishment's name.")
+@click.option("--region", default="metropole", show_default=True, type=click.Choice(sorted(REGIONS)),
+              help="Its holiday calendar.")
+def establishments_add_command(finess, name, region):
+    """Register a health establishment by its 9-character FINESS number."""
+    try:
+        with session_scope(get_engine()) as db:
+            establishment = accounts.create_establishment(db, finess=finess, name=name, region=region)
+            click.echo(f"{establishment.finess}\t{establishment.name}\t{establishment.region}")
+    except VigilanceError as error:
+        _fail(error)
+
+
+@establishments_cli.command("list")
+def establishments_list_command():
+    """List the establishments."""
+    with session_scope(get_engine()) as db:
+        for establishment in db.exec(select(Establishment).order_by(Establishment.finess)):
+            click.echo(f"{establishment.finess}\t{establishment.name}\t{establishment.region}")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--establishment", "finess", help="FINESS of the user's establishment.")
+@click.option("--vigilance", "vigilances", multiple=True, type=click.Choice([q.value for q in Queue]),
+              help="A queue the correspondent works (repeatable).")
+@click.option("--password", help="Without it, a password is generated and printed once.")
+@click.option("--name", default="")
+@click.option("--language", default="fr", type=click.Choice(["fr", "en"]), show_default=True)
+@click.option("--coordinator", is_flag=True, help="An admin who also sees reports as a coordinator.")
+def users_create_command(email, role, finess, vigilances, password, name, language, coordinator):
+    """Create an account."""
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    try:
+        with session_scope(get_engine()) as db:
+            establishment = accounts.establishment_by_finess(db, finess) if finess else None
+            user = accounts.create_user(
+                db, email=email, role=role, establishment=establishment, vigilances=vigilances,
+                password=password, name=name, language=language, is_coordinator=coordinator,
+            )
+            click.echo(f"{user.email}\t{user.role}\t{finess or '-'}\t{','.join(user.vigilances) or '-'}")
+    except VigilanceError as error:
+        _fail(error)
+    if generated:
+        click.echo(f"password: {password}")
+
+
+@users_cli.command("list")
+def users_list_command():
+    """List the accounts."""
+    with session_scope(get_engine()) as db:
+        rows = db.exec(select(User, Establishment).join(Establishment, isouter=True).order_by(User.email))
+        for user, establishment in rows:
+            state = "active" if user.is_active else "disabled"
+            click.echo(
+                f"{user.email}\t{user.role}\t{establishment.finess if establishment else '-'}\t"
+                f"{','.join(user.vigilances) or '-'}\t{state}"
+            )
+
+
+@users_cli.command("disable")
+@click.argument("email")
+def users_disable_command(email):
+    """Disable an account: its sessions and tokens stop working at once."""
+    with session_scope(get_engine()) as db:
+        user = db.exec(select(User).where(User.email == email.strip().lower())).first()
+        if user is None:
+            raise click.ClickException(f"No account {email}.")
+        user.is_active = False
+        db.add(user)
+    click.echo(f"{email} disabled")
+
+
+@tokens_cli.command("issue")
+@click.argument("email")
+@click.option("--label", default="", help="What the token is for.")
+def tokens_issue_command(email, label):
+    """Create an API token for EMAIL; the token alone is the last line printed."""
+    with session_scope(get_engine()) as db:
+        user = db.exec(select(User).where(User.email == email.strip().lower())).first()
+        if user is None or not user.is_active:
+            raise click.ClickException(f"No active account {email}.")
+        record, token = accounts.issue_token(db, user=user, label=label)
+        click.echo(f"token {record.id} for {user.email} (shown once, store it now):")
+    click.echo(token)
+
+
+@tokens_cli.command("list")
+@click.option("--email", help="Only this user's tokens.")
+def tokens_list_command(email):
+    """List tokens (never their value)."""
+    with session_scope(get_engine()) as db:
+        query = select(ApiToken, User).join(User).order_by(ApiToken.id)
+        if email:
+            query = query.where(User.email == email.strip().lower())
+        for token, user in db.exec(query):
+            state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
+            used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never used"
+            click.echo(f"{token.id}\t{user.email}\t{token.label or '-'}\t{state}\t{used}")
+
+
+@tokens_cli.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke_command(token_id):
+    """Revoke a token by its number (see `tokens list`)."""
+    try:
+        with session_scope(get_engine()) as db:
+            accounts.revoke_token(db, token_id=token_id, now=utcnow())
+    except VigilanceError as error:
+        _fail(error)
+    click.echo(f"token {token_id} revoked")
+
+
+@audit_cli.command("verify")
+def audit_verify_command():
+    """Recompute the audit chain; exit 1 at the first broken link."""
+    with session_scope(get_engine()) as db:
+        result = audit.verify(db)
+    if result.ok:
+        click.echo(f"audit trail intact: {result.checked} events")
+        return
+    where = f" at event {result.broken_at}" if result.broken_at else ""
+    click.echo(f"audit trail BROKEN{where} after {result.checked} good events: {result.reason}", err=True)
+    sys.exit(1)
 
 
 def main() -> None:

@@ -17,7 +17,8 @@ def make_engine(url: str) -> Engine:
         in_memory = url in ("sqlite://", "sqlite:///:memory:")
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            # The driver's own transaction handling is off so that ours can begin IMMEDIATE.
+            connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
             poolclass=StaticPool if in_memory else None,
         )
 
@@ -30,6 +31,13 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin_immediate(connection):
+            # A transaction that reads and then writes (the audit chain's head, a reference
+            # counter) must hold the write lock from the start, or a concurrent writer would
+            # make it fail when it tries to upgrade (SQLAlchemy's documented pysqlite recipe).
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True)

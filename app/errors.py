@@ -7,8 +7,11 @@ from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.language import response_language
+from vigilance.errors import InvalidInput, VigilanceError
 
 API_PREFIX = "/api/"
 
@@ -102,6 +105,29 @@ def _handle_http_exception(exc: HTTPException):
     return render_template("errors/error.html", error=exc), exc.code
 
 
+_DOMAIN_STATUS = {"not_found": 404, "forbidden": 403, "conflict": 409, "unauthenticated": 401, "invalid": 422}
+
+
+def _handle_domain_error(exc: VigilanceError):
+    status = _DOMAIN_STATUS.get(exc.code, 400)
+    language = response_language()
+    message = exc.text.get(language) or exc.text.get("fr", "")
+    if wants_json():
+        errors = exc.messages(language) if isinstance(exc, InvalidInput) else None
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return json_error(status, message, errors, headers)
+    if status == 401:
+        return redirect(url_for("auth.login", next=request.full_path))
+    return render_template("errors/error.html", error=_PageError(status, message)), status
+
+
+class _PageError:
+    def __init__(self, code: int, description: str):
+        self.code = code
+        self.name = _status_name(code)
+        self.description = description
+
+
 def _handle_unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return _handle_http_exception(exc)
@@ -113,4 +139,5 @@ def _handle_unexpected(exc: Exception):
 
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, _handle_http_exception)
+    app.register_error_handler(VigilanceError, _handle_domain_error)
     app.register_error_handler(Exception, _handle_unexpected)

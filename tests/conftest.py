@@ -2,16 +2,24 @@
 
 import os
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 from app import create_app
+from vigilance import accounts
+from vigilance.models import metadata
 
 POSTGRES_URL = os.environ.get("VIGILANCE_TEST_DATABASE_URL")
 ACCEPTANCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "acceptance"
+
+
+def postgres_admin_url():
+    return make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
 
 
 @pytest.fixture
@@ -20,7 +28,7 @@ def database_url(tmp_path):
     if not POSTGRES_URL:
         yield f"sqlite:///{tmp_path / 'vigilance.db'}"
         return
-    base = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    base = postgres_admin_url()
     name = f"vigilance_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -49,6 +57,28 @@ def app(database_url, tmp_path):
 
 
 @pytest.fixture
+def engine(app):
+    engine = app.extensions["vigilance.db"]
+    metadata.create_all(engine)
+    return engine
+
+
+@pytest.fixture
+def db(engine, database_url):
+    """The test's own session, to arrange data and look at what the app stored.
+
+    On SQLite it uses plain deferred transactions: the app's engine begins IMMEDIATE (it takes
+    the write lock), and a test reading between two requests must not hold that lock.
+    """
+    if database_url.startswith("sqlite"):
+        engine = create_engine(database_url, connect_args={"timeout": 30})
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+    if database_url.startswith("sqlite"):
+        engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -56,3 +86,48 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def now():
+    return datetime.now(UTC)
+
+
+@pytest.fixture
+def establishment(db):
+    establishment = accounts.create_establishment(db, finess="750000001", name="CHU de Test")
+    db.commit()
+    return establishment
+
+
+@pytest.fixture
+def make_user(db, establishment):
+    """Return a callable creating a user: ``make_user("correspondent", vigilances=["haemovigilance"])``."""
+    counter = iter(range(1, 10_000))
+
+    def make(role="reporter", *, vigilances=(), place=None, email=None, password="correct horse battery", **kwargs):
+        user = accounts.create_user(
+            db,
+            email=email or f"{role}{next(counter)}@example.org",
+            role=role,
+            establishment=place if place is not None else (None if role == "admin" else establishment),
+            vigilances=list(vigilances),
+            password=password,
+            **kwargs,
+        )
+        db.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def token_for(db):
+    """Return a callable giving the Authorization header of a fresh token for a user."""
+
+    def issue(user):
+        _record, token = accounts.issue_token(db, user=user)
+        db.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+    return issue

@@ -33,8 +33,12 @@ def init_app(app: Flask) -> Api:
         OPENAPI_JSON_PATH="openapi.json",
     )
     api = Api(app)
-    from app.api import classify
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "description": "`vigilance tokens issue EMAIL`"}
+    )
+    from app.api import classify, reports
 
     api.register_blueprint(classify.bp)
+    api.register_blueprint(reports.bp)
     app.before_request(_require_json_body)
     return api

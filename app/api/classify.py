@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, post_load, validate
 
 from app.api.fields import StrictBoolean, StrictInteger, enum_string
-from app.api.language import response_language
+from app.language import response_language
 from routing import Category, EventKind, Facts, Features, IntendedAction, Origin, ProductFacts, Queue, decide
 from routing.calendar import REGIONS
 

@@ -12,3 +12,35 @@ SQLModel.metadata.naming_convention = {
 }
 
 metadata = SQLModel.metadata
+
+from vigilance.models.audit import AuditEvent, AuditHead  # noqa: E402
+from vigilance.models.establishments import Establishment  # noqa: E402
+from vigilance.models.idempotency import IdempotencyRecord  # noqa: E402
+from vigilance.models.reports import (  # noqa: E402
+    Deadline,
+    DeadlineState,
+    ItemStatus,
+    QueueItem,
+    ReferenceCounter,
+    Report,
+    ReportStatus,
+)
+from vigilance.models.users import ApiToken, Role, User  # noqa: E402
+
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "AuditHead",
+    "Deadline",
+    "DeadlineState",
+    "Establishment",
+    "IdempotencyRecord",
+    "ItemStatus",
+    "QueueItem",
+    "ReferenceCounter",
+    "Report",
+    "ReportStatus",
+    "Role",
+    "User",
+    "metadata",
+]

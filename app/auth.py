@@ -1,0 +1,74 @@
+"""Who is calling: a bearer token for the API, a signed session for pages."""
+
+from datetime import timedelta
+from functools import wraps
+
+from flask import g, request, session
+
+from app.db import get_session
+from vigilance import accounts
+from vigilance.clock import utcnow
+from vigilance.errors import Unauthenticated
+from vigilance.models import User
+
+
+def api_user() -> User:
+    """The user of the bearer token, or :class:`Unauthenticated`."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated({"fr": "Jeton d'API requis (Authorization: Bearer …).",
+                               "en": "API token required (Authorization: Bearer …)."})
+    db = get_session()
+    user = accounts.user_for_token(db, token=token.strip(), now=utcnow())
+    db.commit()  # the token's last use
+    return user
+
+
+def token_required(view):
+    """Run *view* with ``g.user`` set from the bearer token; 401 otherwise."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.user = api_user()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def page_user() -> User | None:
+    """The user signed in on this browser session, if still active."""
+    if "user" in g:
+        return g.user
+    user_id = session.get("user_id")
+    user = get_session().get(User, user_id) if user_id else None
+    if user is not None and (not user.is_active or session.get("auth_epoch") != _epoch(user)):
+        user = None
+    g.user = user
+    return user
+
+
+def _epoch(user: User) -> str:
+    # Changing the password ends every other session of that user.
+    return (user.password_hash or "")[-16:]
+
+
+def sign_in(user: User) -> None:
+    session.clear()
+    session["user_id"] = user.id
+    session["auth_epoch"] = _epoch(user)
+    session.permanent = True
+    g.user = user
+
+
+def sign_out() -> None:
+    session.clear()
+    g.pop("user", None)
+
+
+def init_app(app) -> None:
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    # Secure cookies need HTTPS; the local development server has none.
+    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["ENV"] == "production")
+    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=10))

@@ -1,0 +1,61 @@
+"""Who may see what: the one place report visibility is decided.
+
+- a reporter sees the reports they filed;
+- a correspondent sees the reports of their establishment that went to a queue they work;
+- a coordinator sees every report of their establishment;
+- an admin manages accounts and sees report content only when also a coordinator.
+"""
+
+from sqlalchemy import ColumnElement, false, or_
+from sqlmodel import col, select
+
+from vigilance.models import QueueItem, Report, Role, User
+
+
+def may_read_report(user: User, report: Report) -> bool:
+    if not user.is_active:
+        return False
+    if report.reporter_id == user.id:
+        return True
+    if report.establishment_id != user.establishment_id:
+        return False
+    if user.role == Role.COORDINATOR or (user.role == Role.ADMIN and user.is_coordinator):
+        return True
+    if user.role == Role.CORRESPONDENT:
+        return bool(set(report.queues) & set(user.vigilances))
+    return False
+
+
+def may_work_queue(user: User, queue: str) -> bool:
+    """Whether *user* may list and act on the items of *queue* in their establishment."""
+    if not user.is_active or user.establishment_id is None:
+        return False
+    if user.role == Role.CORRESPONDENT:
+        return queue in user.vigilances
+    return user.role == Role.COORDINATOR or (user.role == Role.ADMIN and user.is_coordinator)
+
+
+def own_reports_filter(user: User) -> ColumnElement[bool]:
+    """SQL filter: the reports *user* filed."""
+    return col(Report.reporter_id) == user.id if user.id is not None else false()
+
+
+def readable_reports_filter(user: User) -> ColumnElement[bool]:
+    """SQL filter matching exactly the reports ``may_read_report`` allows for *user*."""
+    if not user.is_active:
+        return false()
+    own = own_reports_filter(user)
+    if user.establishment_id is None:
+        return own
+    same_place = col(Report.establishment_id) == user.establishment_id
+    if user.role == Role.COORDINATOR or (user.role == Role.ADMIN and user.is_coordinator):
+        return or_(own, same_place)
+    if user.role == Role.CORRESPONDENT and user.vigilances:
+        # queues is a JSON list: filter on the queue items instead, which carry one queue each.
+        in_my_queues = col(Report.id).in_(
+            select(QueueItem.report_id).where(
+                col(QueueItem.queue).in_(user.vigilances), QueueItem.establishment_id == user.establishment_id
+            )
+        )
+        return or_(own, in_my_queues)
+    return own

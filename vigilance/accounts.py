@@ -1,0 +1,193 @@
+"""Establishments, users, passwords and API tokens."""
+
+import hashlib
+import logging
+import re
+import secrets
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from routing import Queue
+from routing.calendar import REGIONS
+from vigilance.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from vigilance.models import ApiToken, Establishment, Role, User
+
+logger = logging.getLogger(__name__)
+
+FINESS = re.compile(r"^[0-9]{2}[0-9AB][0-9]{6}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+#: Lock-out: after this many wrong passwords in a row, the account waits this long.
+MAX_FAILED_LOGINS = 5
+LOCK_DURATION = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 10
+#: A token's last use is written at most this often: an API call should not always write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+TOKEN_PREFIX = "vig_"
+
+
+def _invalid(field: str, fr: str, en: str) -> InvalidInput:
+    return InvalidInput({field: [{"fr": fr, "en": en}]})
+
+
+def create_establishment(session: Session, *, finess: str, name: str, region: str = "metropole") -> Establishment:
+    """Register a health establishment by its FINESS number."""
+    finess = finess.strip().upper()
+    if not FINESS.match(finess):
+        raise _invalid("finess", "Un numéro FINESS a 9 caractères (chiffres, 2A/2B pour la Corse).",
+                       "A FINESS number has 9 characters (digits, 2A/2B for Corsica).")
+    if not name.strip():
+        raise _invalid("name", "Le nom est obligatoire.", "The name is required.")
+    if region not in REGIONS:
+        raise _invalid("region", f"Région inconnue : {region}.", f"Unknown region: {region}.")
+    if session.exec(select(Establishment).where(Establishment.finess == finess)).first():
+        raise Conflict({"fr": f"L'établissement {finess} existe déjà.", "en": f"Establishment {finess} already exists."})
+    establishment = Establishment(finess=finess, name=name.strip(), region=region)
+    session.add(establishment)
+    session.flush()
+    logger.info("Establishment %s registered", finess)
+    return establishment
+
+
+def establishment_by_finess(session: Session, finess: str) -> Establishment:
+    establishment = session.exec(select(Establishment).where(Establishment.finess == finess.strip().upper())).first()
+    if establishment is None:
+        raise NotFound({"fr": f"Aucun établissement {finess}.", "en": f"No establishment {finess}."})
+    return establishment
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    role: str,
+    establishment: Establishment | None = None,
+    vigilances: list[str] | tuple[str, ...] = (),
+    password: str | None = None,
+    name: str = "",
+    language: str = "fr",
+    is_coordinator: bool = False,
+) -> User:
+    """Create an account; a correspondent names the queues they work."""
+    email = email.strip().lower()
+    if not EMAIL.match(email):
+        raise _invalid("email", "Adresse e-mail invalide.", "Invalid email address.")
+    if role not in set(Role):
+        raise _invalid("role", f"Rôle inconnu : {role}.", f"Unknown role: {role}.")
+    if role != Role.ADMIN and establishment is None:
+        raise _invalid("establishment", "Ce rôle exige un établissement.", "This role needs an establishment.")
+    unknown = set(vigilances) - {q.value for q in Queue}
+    if unknown:
+        raise _invalid("vigilance", f"Vigilance inconnue : {', '.join(sorted(unknown))}.",
+                       f"Unknown vigilance: {', '.join(sorted(unknown))}.")
+    if role == Role.CORRESPONDENT and not vigilances:
+        raise _invalid("vigilance", "Un correspondant travaille au moins une file.",
+                       "A correspondent works at least one queue.")
+    if language not in ("fr", "en"):
+        raise _invalid("language", "Langue : fr ou en.", "Language: fr or en.")
+    if session.exec(select(User).where(User.email == email)).first():
+        raise Conflict({"fr": f"Le compte {email} existe déjà.", "en": f"Account {email} already exists."})
+    user = User(
+        email=email,
+        role=role,
+        establishment_id=establishment.id if establishment else None,
+        vigilances=sorted(set(vigilances)),
+        name=name.strip(),
+        language=language,
+        is_coordinator=is_coordinator or role == Role.COORDINATOR,
+    )
+    if password is not None:
+        set_password(user, password)
+    session.add(user)
+    session.flush()
+    logger.info("User %s created with role %s", email, role)
+    return user
+
+
+def set_password(user: User, password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise _invalid("password", f"Au moins {MIN_PASSWORD_LENGTH} caractères.",
+                       f"At least {MIN_PASSWORD_LENGTH} characters.")
+    user.password_hash = generate_password_hash(password)
+
+
+_WRONG_CREDENTIALS = {"fr": "Adresse e-mail ou mot de passe incorrect.", "en": "Wrong email or password."}
+
+
+def authenticate(session: Session, *, email: str, password: str, now: datetime) -> User:
+    """Check a password; lock the account for a while after repeated failures.
+
+    :raises Unauthenticated: wrong credentials, or a locked or disabled account; the message
+        does not say which email addresses exist.
+    """
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None or not user.is_active or not user.password_hash:
+        # Same work as a real check, so timing does not tell which accounts exist.
+        check_password_hash(generate_password_hash("x", method="pbkdf2:sha256:1"), password)
+        raise Unauthenticated(_WRONG_CREDENTIALS)
+    if user.locked_until and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        raise Unauthenticated(
+            {
+                "fr": f"Trop d'essais : compte verrouillé, réessayez dans {minutes} min.",
+                "en": f"Too many attempts: account locked, try again in {minutes} min.",
+            }
+        )
+    if not check_password_hash(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCK_DURATION
+            user.failed_logins = 0
+            logger.warning("Account %s locked after repeated failed logins", user.email)
+        session.add(user)
+        session.flush()
+        raise Unauthenticated(_WRONG_CREDENTIALS)
+    user.failed_logins = 0
+    user.locked_until = None
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, *, user: User, label: str = "") -> tuple[ApiToken, str]:
+    """Create an API token; the clear token is returned once and never stored."""
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    record = ApiToken(user_id=user.id, token_hash=_token_hash(token), label=label)
+    session.add(record)
+    session.flush()
+    logger.info("API token %s issued to %s", record.id, user.email)
+    return record, token
+
+
+def revoke_token(session: Session, *, token_id: int, now: datetime) -> ApiToken:
+    record = session.get(ApiToken, token_id)
+    if record is None:
+        raise NotFound({"fr": f"Aucun jeton {token_id}.", "en": f"No token {token_id}."})
+    if record.revoked_at is None:
+        record.revoked_at = now
+        session.add(record)
+        session.flush()
+    return record
+
+
+def user_for_token(session: Session, *, token: str, now: datetime) -> User:
+    """The active user holding *token*.
+
+    :raises Unauthenticated: unknown, revoked, or its user disabled.
+    """
+    record = session.exec(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).first()
+    if record is None or record.revoked_at is not None:
+        raise Unauthenticated({"fr": "Jeton invalide ou révoqué.", "en": "Invalid or revoked token."})
+    user = session.get(User, record.user_id)
+    if user is None or not user.is_active:
+        raise Unauthenticated({"fr": "Compte désactivé.", "en": "Account disabled."})
+    if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
+        record.last_used_at = now
+        session.add(record)
+        session.flush()
+    return user

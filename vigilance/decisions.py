@@ -1,0 +1,38 @@
+"""Decisions frozen on reports: what was decided, in both languages, as it was decided."""
+
+from typing import Any
+
+from routing import Decision
+
+
+def freeze(decision: Decision) -> dict[str, Any]:
+    """A JSON-ready record of *decision* that later rulebooks cannot change."""
+    french, english = decision.as_dict("fr"), decision.as_dict("en")
+    frozen = {key: french[key] for key in ("category", "queues", "authorities", "legal_basis", "candidates")}
+    frozen["matched"] = french["matched"]
+    if decision.entry is not None:
+        frozen["matched"]["label_en"] = english["matched"]["label"]
+    frozen["category_label"] = {"fr": french["category_label"], "en": english["category_label"]}
+    frozen["explanation"] = {"fr": french["explanation"], "en": english["explanation"]}
+    frozen["rulebook"] = {"id": french["rulebook"]["id"], "effective_from": french["rulebook"]["effective_from"]}
+    frozen["rule_ids"] = list(decision.rule_ids)
+    return frozen
+
+
+def classification(frozen: dict[str, Any], language: str) -> dict[str, Any]:
+    """The frozen decision in the shape of the classify response, in *language*."""
+    matched = dict(frozen["matched"])
+    label_en = matched.pop("label_en", None)
+    if language == "en" and label_en:
+        matched["label"] = label_en
+    return {
+        "category": frozen["category"],
+        "category_label": frozen["category_label"].get(language, frozen["category_label"]["fr"]),
+        "queues": frozen["queues"],
+        "authorities": frozen["authorities"],
+        "matched": matched,
+        "candidates": frozen.get("candidates", []),
+        "explanation": frozen["explanation"].get(language, frozen["explanation"]["fr"]),
+        "legal_basis": frozen["legal_basis"],
+        "rulebook": frozen["rulebook"],
+    }

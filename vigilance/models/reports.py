@@ -1,0 +1,130 @@
+"""Reports, their queue items and their deadlines, as decided at intake."""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from vigilance.clock import utcnow
+from vigilance.models.types import UTCDateTime
+
+
+class ReportStatus(StrEnum):
+    RECEIVED = "received"
+    IN_PROGRESS = "in_progress"
+    CLOSED = "closed"
+
+
+class ItemStatus(StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    AWAITING_INFORMATION = "awaiting_information"
+    DECLARED = "declared"
+    CLOSED = "closed"
+
+
+class DeadlineState(StrEnum):
+    OPEN = "open"
+    MET = "met"
+    MISSED = "missed"
+    WAIVED = "waived"
+
+
+class ReferenceCounter(SQLModel, table=True):
+    """The last reference number given in a year: the row lock makes numbers gapless and unique."""
+
+    __tablename__ = "reference_counters"
+
+    year: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    last: int = Field(default=0)
+
+
+class Report(SQLModel, table=True):
+    __tablename__ = "reports"
+    __table_args__ = (UniqueConstraint("year", "sequence"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: VIG-YYYY-NNNNNN, sequential within the year of receipt.
+    reference: str = Field(max_length=20, unique=True, index=True)
+    year: int
+    sequence: int
+    event_kind: str = Field(max_length=40)
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    detected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    received_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    #: The product as the clinician typed it, and their questionnaire answers.
+    product_name: str = Field(max_length=500)
+    product_answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    lot_number: str | None = Field(default=None, max_length=64, index=True)
+    donation_number: str | None = Field(default=None, max_length=64, index=True)
+    #: The decision taken at intake, frozen: a later rulebook does not rewrite it silently.
+    category: str = Field(max_length=40, index=True)
+    queues: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    rulebook_id: str = Field(max_length=64)
+    decision: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    #: Pseudonymous patient: sex (F, M, U), birth year, initials. Never a name or a NIR.
+    patient_sex: str | None = Field(default=None, max_length=1)
+    patient_birth_year: int | None = None
+    patient_initials: str | None = Field(default=None, max_length=3)
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    serious: bool
+    #: The reporter's estimate (1 to 4); correspondents assess on their own scale later.
+    severity_grade: int | None = None
+    reporter_id: int = Field(foreign_key="users.id", index=True)
+    establishment_id: int = Field(foreign_key="establishments.id", index=True)
+    status: str = Field(default=ReportStatus.RECEIVED, max_length=20)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<Report {self.id} {self.reference} {self.category}>"
+
+
+class QueueItem(SQLModel, table=True):
+    """A report's place in one vigilance system's queue."""
+
+    __tablename__ = "queue_items"
+    __table_args__ = (
+        UniqueConstraint("report_id", "queue"),
+        # The queue page: one establishment's queue, most urgent first.
+        Index("ix_queue_items_queue_establishment_due", "queue", "establishment_id", "next_due_at", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="reports.id", index=True)
+    queue: str = Field(max_length=20)
+    establishment_id: int = Field(foreign_key="establishments.id")
+    status: str = Field(default=ItemStatus.NEW, max_length=24)
+    assignee_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    serious: bool = False
+    next_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: Optimistic concurrency: every change increments it.
+    version: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<QueueItem {self.id} {self.queue} report={self.report_id} {self.status}>"
+
+
+class Deadline(SQLModel, table=True):
+    """A regulatory clock, dated at intake from the rulebook's policy."""
+
+    __tablename__ = "deadlines"
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="reports.id", index=True)
+    queue_item_id: int = Field(foreign_key="queue_items.id", index=True)
+    queue: str = Field(max_length=20)
+    kind: str = Field(max_length=24)
+    rule_id: str = Field(max_length=64)
+    description: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    unit: str = Field(max_length=20)
+    without_delay: bool = False
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    state: str = Field(default=DeadlineState.OPEN, max_length=10)
+    legal_basis: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+    def __repr__(self) -> str:
+        return f"<Deadline {self.id} {self.queue}/{self.kind} due={self.due_at} {self.state}>"

@@ -1,0 +1,61 @@
+"""People who use the service, and the API tokens they hold."""
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from vigilance.clock import utcnow
+from vigilance.models.types import UTCDateTime
+
+
+class Role(StrEnum):
+    REPORTER = "reporter"
+    CORRESPONDENT = "correspondent"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: Stored lower-cased: one person, one account, whatever the capitals.
+    email: str = Field(max_length=254, unique=True, index=True)
+    name: str = Field(default="", max_length=200)
+    role: str = Field(max_length=16)
+    establishment_id: int | None = Field(default=None, foreign_key="establishments.id", index=True)
+    #: The queues a correspondent works (routing.Queue values).
+    vigilances: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    #: Also a coordinator: an admin sees report content only then.
+    is_coordinator: bool = Field(default=False)
+    language: str = Field(default="fr", max_length=2)
+    password_hash: str | None = Field(default=None, max_length=255)
+    is_active: bool = Field(default=True)
+    failed_logins: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+    @property
+    def label(self) -> str:
+        return self.name or self.email
+
+
+class ApiToken(SQLModel, table=True):
+    __tablename__ = "api_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    #: SHA-256 of the token: the token itself is shown once and never stored.
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    label: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"<ApiToken {self.id} user={self.user_id} revoked={self.revoked_at is not None}>"
