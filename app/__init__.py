@@ -10,7 +10,10 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure an instance of the service."""
-    from app import auth, db, errors
+    from flask_wtf.csrf import CSRFProtect
+
+    from app import auth, db, errors, i18n, pages, templating
+    from app.api import API_BLUEPRINTS
     from app.api import init_app as init_api
     from app.config import load_config
 
@@ -29,10 +32,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     auth.init_app(app)
+    i18n.init_app(app)
     init_api(app)
     errors.init_app(app)
-
-    from app import pages
-
-    app.register_blueprint(pages.bp)
+    pages.init_app(app)
+    templating.init_app(app)
+    # Pages post forms with the session cookie: they need CSRF tokens. The API is called with
+    # bearer tokens, which a third-party site cannot make a browser send.
+    csrf = CSRFProtect(app)
+    for name, blueprint in app.blueprints.items():
+        if name in API_BLUEPRINTS:
+            csrf.exempt(blueprint)
     return app

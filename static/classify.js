@@ -1,9 +1,11 @@
-// Ask /api/v1/classify as the clinician types, and show what the product is and where it goes.
+// As the clinician types a product, ask /api/v1/classify and show what it is, where the report
+// goes and why; when the product is not recognised, show the qualification questions.
 (function () {
   "use strict";
-  const form = document.getElementById("classify-form");
+  const form = document.querySelector("form[data-classify-url]");
   const output = document.getElementById("classification");
   if (!form || !output) return;
+  const questions = document.getElementById("qualification-questions");
   let timer = null;
   let sequence = 0;
 
@@ -14,21 +16,43 @@
     return node;
   }
 
-  async function classify() {
-    const name = form.querySelector("[name=product_name]").value.trim();
-    const eventKind = form.querySelector("[name=event_kind]").value;
-    if (!name) { output.hidden = true; return; }
-    const mine = ++sequence;
-    const response = await fetch(form.dataset.classifyUrl || "/api/v1/classify", {
-      method: "POST",
-      headers: {"Content-Type": "application/json", "Accept-Language": document.documentElement.lang},
-      body: JSON.stringify({event_kind: eventKind, product: {name: name}}),
+  function value(name) {
+    const field = form.querySelector("[name=" + name + "]");
+    return field ? field.value : "";
+  }
+
+  function answers() {
+    const product = {name: value("product_name").trim()};
+    if (!questions) return product;
+    if (value("origin")) product.origin = value("origin");
+    const features = {};
+    questions.querySelectorAll("select").forEach(function (select) {
+      if (select.name === "origin" || !select.value) return;
+      features[select.name] = select.name === "intended_action" ? select.value : select.value === "yes";
     });
+    if (Object.keys(features).length) product.features = features;
+    return product;
+  }
+
+  async function classify() {
+    const product = answers();
+    if (!product.name && !product.origin) { output.hidden = true; return; }
+    const mine = ++sequence;
+    let response;
+    try {
+      response = await fetch(form.dataset.classifyUrl, {
+        method: "POST",
+        headers: {"Content-Type": "application/json", "Accept-Language": document.documentElement.lang},
+        body: JSON.stringify({event_kind: value("event_kind"), product: product}),
+      });
+    } catch (error) {
+      return;  // offline: the server decides at submission anyway
+    }
     if (mine !== sequence) return;  // an older answer arriving late must not overwrite a newer one
     const body = await response.json();
     output.replaceChildren();
     if (!response.ok) {
-      output.append(element("p", body.message || "Erreur", "error"));
+      output.append(element("p", body.message, "error"));
     } else {
       output.dataset.category = body.category;
       output.append(element("p", body.category_label, "category"));
@@ -36,14 +60,24 @@
       const steps = element("ol", null, "explanation");
       body.explanation.forEach(function (step) { steps.append(element("li", step)); });
       output.append(steps);
+      if (questions && body.category === "unclassified") questions.hidden = false;
     }
     output.hidden = false;
-    document.dispatchEvent(new CustomEvent("classified", {detail: body}));
   }
 
-  form.addEventListener("input", function () {
+  form.addEventListener("input", function (event) {
+    if (event.target.name === "description" || event.target.name === "lot_number") return;
     clearTimeout(timer);
     timer = setTimeout(classify, 250);
   });
-  form.addEventListener("submit", function (event) { event.preventDefault(); classify(); });
+  form.addEventListener("change", function (event) {
+    if (event.target.tagName === "SELECT") { clearTimeout(timer); timer = setTimeout(classify, 50); }
+  });
+  form.addEventListener("submit", function (event) {
+    if (!form.method || form.method.toLowerCase() !== "post") { event.preventDefault(); classify(); return; }
+    // One report per click: the server also refuses a second one with the same form token.
+    const button = form.querySelector("button[type=submit]");
+    if (button) { setTimeout(function () { button.disabled = true; }, 0); }
+  });
+  if (value("product_name")) classify();
 })();

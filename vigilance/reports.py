@@ -25,9 +25,17 @@ def read_report(session: Session, *, report_id: int, actor: User, now: datetime,
     return report
 
 
-def own_reports(session: Session, *, actor: User, before_id: int | None = None, limit: int = 50) -> list[Report]:
-    """The reports *actor* filed, newest first, a page at a time (keyset: ``before_id``)."""
+def own_reports(
+    session: Session, *, actor: User, now: datetime, via: str, before_id: int | None = None, limit: int = 50
+) -> list[Report]:
+    """The reports *actor* filed, newest first, a page at a time (keyset: ``before_id``).
+
+    Each report listed counts as read, and is audited as such.
+    """
     query = select(Report).where(own_reports_filter(actor))
     if before_id is not None:
         query = query.where(col(Report.id) < before_id)
-    return list(session.exec(query.order_by(col(Report.id).desc()).limit(limit)))
+    page = list(session.exec(query.order_by(col(Report.id).desc()).limit(limit)))
+    for report in page:
+        audit.record(session, actor=actor, action="read", now=now, report_id=report.id, target=f"{via}:list")
+    return page

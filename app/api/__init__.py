@@ -7,6 +7,8 @@ from flask_smorest import Api
 from app.errors import API_PREFIX
 
 _BODY_METHODS = ("POST", "PUT", "PATCH")
+#: Blueprints of the JSON API, called with bearer tokens (no cookies, so no CSRF).
+API_BLUEPRINTS = ("classify", "reports", "api-docs")
 
 
 def _require_json_body():

@@ -11,9 +11,10 @@ from app.api.fields import StrictBoolean, StrictInteger, enum_string
 from app.language import response_language
 from app.api.pagination import decode_cursor, encode_cursor
 from app.auth import token_required
-from app.db import get_engine, get_session
+from app.db import get_session
+from app.filing import file_report
 from routing import EventKind, Queue
-from vigilance import audit, idempotency, intake, reports
+from vigilance import intake, reports
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
 from vigilance.errors import InvalidInput
@@ -174,30 +175,14 @@ class Reports(MethodView):
         if len(key) > 200:
             raise InvalidInput({"Idempotency-Key": [{"fr": "Clé trop longue (200 caractères au plus).",
                                                      "en": "Key too long (200 characters at most)."}]})
-        claim = None
-        if key:
-            with Session(get_engine(), expire_on_commit=False) as claims:
-                claim = idempotency.claim(
-                    claims, user_id=g.user.id, key=key, fingerprint=idempotency.request_hash(request.get_json()),
-                    now=utcnow(),
-                )
-            if claim.replay:
-                status, body = claim.replay
-                return jsonify(body), status
-        db = get_session()
-        try:
-            report = intake.submit(db, draft=draft, actor=g.user, now=utcnow())
-            body = report_document(db, report, language)
-            if claim:
-                idempotency.complete(db, record_id=claim.record_id, status=201, body=body)
-            db.commit()
-        except BaseException:
-            db.rollback()
-            if claim:
-                with Session(get_engine()) as claims:
-                    idempotency.release(claims, record_id=claim.record_id)
-            raise
-        return jsonify(body), 201
+        status, body = file_report(
+            draft=draft,
+            actor=g.user,
+            key=key or None,
+            fingerprint_of=request.get_json(),
+            answer=lambda db, report: report_document(db, report, language),
+        )
+        return jsonify(body), status
 
     @bp.doc(security=BEARER)
     @bp.arguments(ReportListArgsSchema(), location="query")
@@ -208,11 +193,8 @@ class Reports(MethodView):
         """The reports the caller filed, newest first."""
         db = get_session()
         before = decode_cursor(args.get("cursor"))
-        page = reports.own_reports(db, actor=g.user, before_id=before, limit=PAGE_SIZE + 1)
+        page = reports.own_reports(db, actor=g.user, now=utcnow(), via="api", before_id=before, limit=PAGE_SIZE + 1)
         language = response_language()
-        now = utcnow()
-        for report in page[:PAGE_SIZE]:
-            audit.record(db, actor=g.user, action="read", now=now, report_id=report.id, target="api:list")
         items = [report_document(db, r, language) for r in page[:PAGE_SIZE]]
         db.commit()
         next_cursor = encode_cursor(page[PAGE_SIZE - 1].id) if len(page) > PAGE_SIZE else None

@@ -1,0 +1,49 @@
+"""Filing a report once, whatever the door: the API's Idempotency-Key and the form's token."""
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlmodel import Session
+
+from app.db import get_engine, get_session
+from vigilance import idempotency, intake
+from vigilance.clock import utcnow
+from vigilance.intake import Draft
+from vigilance.models import Report, User
+
+
+def file_report(
+    *,
+    draft: Draft,
+    actor: User,
+    key: str | None,
+    fingerprint_of: Any,
+    answer: Callable[[Session, Report], dict[str, Any]],
+) -> tuple[int, dict[str, Any]]:
+    """Submit *draft* once per *key*; return the HTTP status and the answer to give.
+
+    With a key, a retry of the same request gets the first answer back and creates nothing;
+    a refused request releases its key so it can be fixed and sent again.
+    """
+    claim = None
+    if key:
+        with Session(get_engine(), expire_on_commit=False) as claims:
+            claim = idempotency.claim(
+                claims, user_id=actor.id, key=key, fingerprint=idempotency.request_hash(fingerprint_of), now=utcnow()
+            )
+        if claim.replay:
+            return claim.replay
+    db = get_session()
+    try:
+        report = intake.submit(db, draft=draft, actor=actor, now=utcnow())
+        body = answer(db, report)
+        if claim:
+            idempotency.complete(db, record_id=claim.record_id, status=201, body=body)
+        db.commit()
+    except BaseException:
+        db.rollback()
+        if claim:
+            with Session(get_engine()) as claims:
+                idempotency.release(claims, record_id=claim.record_id)
+        raise
+    return 201, body

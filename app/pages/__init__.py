@@ -1,0 +1,11 @@
+"""Pages for people: sign-in, the report form, one's reports, the classifier."""
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from app.pages import auth, home, reports
+
+    app.register_blueprint(home.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(reports.bp)

@@ -1,0 +1,40 @@
+"""Signing in and out of the pages."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.auth import page_user, sign_in, sign_out
+from app.db import get_session
+from app.i18n import select_locale
+from app.pages.security import safe_next
+from vigilance import accounts
+from vigilance.clock import utcnow
+from vigilance.errors import Unauthenticated
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "GET":
+        if page_user() is not None:
+            return redirect(safe_next(request.args.get("next")) or url_for("reports_pages.mine"))
+        return render_template("auth/login.html", email="")
+    email = request.form.get("email", "")
+    db = get_session()
+    try:
+        user = accounts.authenticate(db, email=email, password=request.form.get("password", ""), now=utcnow())
+    except Unauthenticated as error:
+        db.commit()  # the failed attempt counts towards the lock-out
+        return render_template("auth/login.html", email=email, error=error.text[select_locale()]), 401
+    db.commit()
+    sign_in(user)
+    flash(_("Vous êtes connecté."), "info")
+    return redirect(safe_next(request.args.get("next")) or url_for("reports_pages.new"))
+
+
+@bp.post("/logout")
+def logout():
+    sign_out()
+    flash(_("Vous êtes déconnecté."), "info")
+    return redirect(url_for("auth.login"))

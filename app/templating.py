@@ -1,0 +1,42 @@
+"""What templates may use: times in the service's zone, labels in the reader's language."""
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import format_datetime, get_locale
+from flask_wtf.csrf import generate_csrf
+
+from app.auth import page_user
+from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS
+from routing.vocabulary import Category, EventKind, Queue
+
+
+def local_time(moment: datetime | None, style: str = "medium") -> str:
+    """A stored UTC time as the reader sees it: in Europe/Paris, in their language."""
+    if moment is None:
+        return ""
+    return format_datetime(moment, "d MMM y, HH:mm" if style == "medium" else "dd/MM/y HH:mm")
+
+
+def _label(table, enum, value: str) -> str:
+    language = str(get_locale() or "fr")
+    try:
+        return table[enum(value)][language]
+    except (ValueError, KeyError):
+        return value
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["local_time"] = local_time
+    app.jinja_env.filters["queue_label"] = lambda v: _label(QUEUE_LABELS, Queue, v)
+    app.jinja_env.filters["category_label"] = lambda v: _label(CATEGORY_LABELS, Category, v)
+    app.jinja_env.filters["event_kind_label"] = lambda v: _label(EVENT_KIND_LABELS, EventKind, v)
+
+    @app.context_processor
+    def page_globals():
+        return {
+            "current_user": page_user(),
+            "lang": str(get_locale() or "fr"),
+            "csrf_token": generate_csrf,
+            "event_kinds": [k.value for k in EventKind],
+        }
