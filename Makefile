@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres test-browser install bench clean
+.PHONY: run test test-postgres test-browser install bench clean translations
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,7 @@ install: $(INSTALLED)
 
 run: $(INSTALLED)
 	$(BIN)/vigilance db upgrade
+	$(BIN)/vigilance demo load
 	$(BIN)/vigilance run --host $(HOST) --port $(PORT)
 
 test: $(INSTALLED)
@@ -35,3 +36,10 @@ bench: $(INSTALLED)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+# After changing a translatable text: extract, merge into both catalogs, then translate and
+# compile (the compiled .mo files are committed, so a fresh clone needs no build step).
+translations: $(INSTALLED)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext --no-wrap -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete
+	$(BIN)/pybabel compile -d translations

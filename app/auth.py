@@ -41,7 +41,12 @@ def page_user() -> User | None:
     if "user" in g:
         return g.user
     user_id = session.get("user_id")
-    user = get_session().get(User, user_id) if user_id else None
+    user = None
+    if user_id:
+        db = get_session()
+        user = db.get(User, user_id)
+        # End the read at once: on SQLite a transaction holds the write lock while it lasts.
+        db.commit()
     if user is not None and (not user.is_active or session.get("auth_epoch") != _epoch(user)):
         user = None
     g.user = user
@@ -67,8 +72,9 @@ def sign_out() -> None:
 
 
 def init_app(app) -> None:
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     # Secure cookies need HTTPS; the local development server has none.
-    app.config.setdefault("SESSION_COOKIE_SECURE", app.config["ENV"] == "production")
-    app.config.setdefault("PERMANENT_SESSION_LIFETIME", timedelta(hours=10))
+    app.config["SESSION_COOKIE_SECURE"] = app.config["ENV"] == "production"
+    # About a working shift: a shared ward computer should not stay signed in for days.
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=10)

@@ -16,7 +16,7 @@ from app import create_app
 from app.db import get_engine, session_scope
 from routing import EventKind, Facts, ProductFacts, Queue, decide
 from routing.calendar import REGIONS
-from vigilance import accounts, audit
+from vigilance import accounts, audit, demo
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput, VigilanceError
 from vigilance.models import ApiToken, Establishment, Role, User
@@ -263,6 +263,25 @@ def audit_verify_command():
     where = f" at event {result.broken_at}" if result.broken_at else ""
     click.echo(f"audit trail BROKEN{where} after {result.checked} good events: {result.reason}", err=True)
     sys.exit(1)
+
+
+demo_cli = AppGroup("demo", help="Demo data for trying the service.")
+cli.add_command(demo_cli)
+
+
+@demo_cli.command("load")
+@click.option("--reports", default=50, show_default=True, help="How many reports to file.")
+def demo_load_command(reports):
+    """Create the demo establishment, one account per role and some reports (once)."""
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException("No demo data in production.")
+    with session_scope(get_engine()) as db:
+        users = demo.load(db, now=utcnow(), reports=reports)
+        total = demo.report_count(db)
+    click.echo(f"Demo data: {total} reports. Accounts (password: {demo.DEMO_PASSWORD}):")
+    for user in users:
+        queues = f" [{', '.join(user.vigilances)}]" if user.vigilances else ""
+        click.echo(f"  {user.role:<13} {user.email}{queues}")
 
 
 def main() -> None:

@@ -26,6 +26,10 @@ def file_report(
     a refused request releases its key so it can be fixed and sent again.
     """
     claim = None
+    db = get_session()
+    # Whatever the request read so far ends here: the claim below runs in a transaction of its
+    # own, which must not wait behind this one (SQLite has a single writer).
+    db.commit()
     if key:
         with Session(get_engine(), expire_on_commit=False) as claims:
             claim = idempotency.claim(
@@ -33,7 +37,6 @@ def file_report(
             )
         if claim.replay:
             return claim.replay
-    db = get_session()
     try:
         report = intake.submit(db, draft=draft, actor=actor, now=utcnow())
         body = answer(db, report)

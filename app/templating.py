@@ -26,7 +26,20 @@ def _label(table, enum, value: str) -> str:
         return value
 
 
+#: Report statuses as people read them.
+STATUS_LABELS = {
+    "received": {"fr": "reçu", "en": "received"},
+    "in_progress": {"fr": "en cours", "en": "in progress"},
+    "closed": {"fr": "clos", "en": "closed"},
+}
+
+
+def status_label(status: str) -> str:
+    return STATUS_LABELS.get(status, {}).get(str(get_locale() or "fr"), status)
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["queue_label"] = lambda v: _label(QUEUE_LABELS, Queue, v)
     app.jinja_env.filters["category_label"] = lambda v: _label(CATEGORY_LABELS, Category, v)

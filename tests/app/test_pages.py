@@ -1,0 +1,156 @@
+"""The pages: sign-in, the report form, my reports and a report's page, with who may see what."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from vigilance.models import Report
+
+PASSWORD = "correct horse battery"
+
+
+def csrf_from(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def sign_in(client, user, password=PASSWORD):
+    page = client.get("/login").get_data(as_text=True)
+    return client.post("/login", data={"email": user.email, "password": password, "csrf_token": csrf_from(page)})
+
+
+def form_fields(client, **changes):
+    html = client.get("/reports/new").get_data(as_text=True)
+    fields = {
+        "csrf_token": csrf_from(html),
+        "form_token": re.search(r'name="form_token" value="([^"]+)"', html).group(1),
+        "event_kind": "recipient_adverse_reaction",
+        "occurred_at": "2026-11-20T14:30",
+        "product_name": "Greffe de cornée",
+        "serious": "yes",
+        "severity_grade": "3",
+        "patient_sex": "F",
+        "patient_birth_year": "1950",
+        "patient_initials": "AB",
+        "description": "Endophtalmie à J4 de la kératoplastie.",
+    }
+    fields.update(changes)
+    return fields
+
+
+@pytest.fixture
+def reporter(make_user):
+    return make_user("reporter")
+
+
+def count_reports(db):
+    db.rollback()
+    return db.scalar(select(func.count()).select_from(Report))
+
+
+def test_pages_need_a_signed_in_user(client, engine):
+    for path in ("/reports/new", "/reports/mine", "/reports/1"):
+        response = client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"], path
+
+
+def test_wrong_password_then_lock_out(client, reporter):
+    for _ in range(5):
+        response = sign_in(client, reporter, "wrong password!")
+        assert response.status_code == 401
+        assert "incorrect" in response.get_data(as_text=True)
+    locked = sign_in(client, reporter)
+    assert locked.status_code == 401 and "verrouillé" in locked.get_data(as_text=True)
+
+
+def test_session_cookie_is_http_only_and_same_site(client, reporter):
+    response = sign_in(client, reporter)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_a_form_without_csrf_token_is_refused(client, reporter, db):
+    sign_in(client, reporter)
+    fields = form_fields(client)
+    del fields["csrf_token"]
+    assert client.post("/reports/new", data=fields).status_code == 400
+    assert count_reports(db) == 0
+
+
+def test_filing_from_the_form_shows_the_confirmation(client, reporter, db):
+    sign_in(client, reporter)
+    response = client.post("/reports/new", data=form_fields(client), follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Signalement enregistré" in html
+    assert re.search(r"VIG-\d{4}-\d{6}", html)
+    assert "biovigilance" in html and "échéance" in html
+
+
+def test_errors_are_shown_next_to_their_fields_and_what_was_typed_is_kept(client, reporter, db):
+    sign_in(client, reporter)
+    fields = form_fields(client, occurred_at="2099-01-01T10:00", patient_initials="Dupont",
+                         description="NIR 2 56 03 75 112 345 67", serious="")
+    response = client.post("/reports/new", data=fields)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="patient-initials-error"' in html
+    assert 'id="serious-error"' in html
+    assert "Ce champ est obligatoire." in html  # marshmallow's messages, in French
+    assert count_reports(db) == 0
+    assert 'value="Dupont"' in html and "Greffe de cornée" in html
+    # Domain rules are checked once types are right: the future date and the NIR.
+    fields = form_fields(client, occurred_at="2099-01-01T10:00", description="NIR 2 56 03 75 112 345 67")
+    html = client.post("/reports/new", data=fields).get_data(as_text=True)
+    assert "dans le futur" in html and "numéro de sécurité sociale" in html
+    assert count_reports(db) == 0
+
+
+def test_a_resubmitted_form_files_one_report(client, reporter, db):
+    sign_in(client, reporter)
+    fields = form_fields(client)
+    first = client.post("/reports/new", data=fields)
+    second = client.post("/reports/new", data=fields)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert count_reports(db) == 1
+
+
+def test_my_reports_lists_mine_only(client, reporter, make_user, db):
+    sign_in(client, reporter)
+    client.post("/reports/new", data=form_fields(client, product_name="CGR"))
+    html = client.get("/reports/mine").get_data(as_text=True)
+    assert "CGR" in html and "hémovigilance" in html
+    client.post("/logout", data={"csrf_token": csrf_from(html)})
+    other = make_user("reporter")
+    sign_in(client, other)
+    assert "CGR" not in client.get("/reports/mine").get_data(as_text=True)
+
+
+def test_report_page_access(client, reporter, make_user, db):
+    sign_in(client, reporter)
+    location = client.post("/reports/new", data=form_fields(client, product_name="CGR")).headers["Location"]
+    path = location.split("?")[0]
+    assert client.get(path).status_code == 200
+    for user, expected in (
+        (make_user("reporter"), 404),
+        (make_user("correspondent", vigilances=["haemovigilance"]), 200),
+        (make_user("correspondent", vigilances=["pharmacovigilance"]), 404),
+        (make_user("coordinator"), 200),
+    ):
+        client.post("/logout", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+        sign_in(client, user)
+        assert client.get(path).status_code == expected, user.role
+
+
+def test_the_language_switch_turns_the_pages_english(client, reporter):
+    sign_in(client, reporter)
+    assert "Déclarer un incident" in client.get("/reports/new").get_data(as_text=True)
+    client.get("/language/en?next=/reports/new")
+    html = client.get("/reports/new").get_data(as_text=True)
+    assert "Report an incident" in html and 'lang="en"' in html
+
+
+def test_the_language_switch_never_redirects_off_site(client):
+    response = client.get("/language/en?next=//evil.example.org/")
+    assert response.headers["Location"] == "/"
