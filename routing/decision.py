@@ -66,6 +66,7 @@ class Decision:
             "category": self.category.value,
             "category_label": in_language(CATEGORY_LABELS[self.category], language),
             "queues": [q.value for q in self.queues],
+            "queue_labels": [in_language(QUEUE_LABELS[q], language) for q in self.queues],
             "authorities": {q.value: a for q, a in self.authorities.items()},
             "matched": matched,
             "candidates": [

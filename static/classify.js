@@ -56,7 +56,7 @@
     } else {
       output.dataset.category = body.category;
       output.append(element("p", body.category_label, "category"));
-      output.append(element("p", body.queues.join(", "), "queues"));
+      output.append(element("p", (body.queue_labels || body.queues).join(", "), "queues"));
       const steps = element("ol", null, "explanation");
       body.explanation.forEach(function (step) { steps.append(element("li", step)); });
       output.append(steps);

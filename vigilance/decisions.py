@@ -13,6 +13,7 @@ def freeze(decision: Decision) -> dict[str, Any]:
     if decision.entry is not None:
         frozen["matched"]["label_en"] = english["matched"]["label"]
     frozen["category_label"] = {"fr": french["category_label"], "en": english["category_label"]}
+    frozen["queue_labels"] = {"fr": french["queue_labels"], "en": english["queue_labels"]}
     frozen["explanation"] = {"fr": french["explanation"], "en": english["explanation"]}
     frozen["rulebook"] = {"id": french["rulebook"]["id"], "effective_from": french["rulebook"]["effective_from"]}
     frozen["rule_ids"] = list(decision.rule_ids)
@@ -29,6 +30,7 @@ def classification(frozen: dict[str, Any], language: str) -> dict[str, Any]:
         "category": frozen["category"],
         "category_label": frozen["category_label"].get(language, frozen["category_label"]["fr"]),
         "queues": frozen["queues"],
+        "queue_labels": frozen.get("queue_labels", {}).get(language, frozen["queues"]),
         "authorities": frozen["authorities"],
         "matched": matched,
         "candidates": frozen.get("candidates", []),

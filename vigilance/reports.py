@@ -18,7 +18,8 @@ def read_report(session: Session, *, report_id: int, actor: User, now: datetime,
     :raises NotFound: no such report, or one the actor may not see (the two look the same, so
         that nobody learns which reports exist).
     """
-    report = session.get(Report, report_id)
+    # Identifiers are 32-bit integers: a larger number cannot be a report (and would overflow).
+    report = session.get(Report, report_id) if 0 < report_id < 2**31 else None
     if report is None or not may_read_report(actor, report):
         raise NotFound(_NOT_FOUND)
     audit.record(session, actor=actor, action="read", now=now, report_id=report.id, target=via)

@@ -14,6 +14,9 @@ API_BLUEPRINTS = ("classify", "reports", "api-docs")
 def _require_json_body():
     # webargs would read a form-encoded or text body as "no JSON" and answer with a list of
     # missing fields; saying what is actually wrong is kinder.
+    # An unknown route or method is answered 404 or 405 first, whatever the body.
+    if request.routing_exception is not None:
+        return None
     if request.path.startswith(API_PREFIX) and request.method in _BODY_METHODS:
         if request.content_length == 0 and not request.data:
             return None

@@ -134,6 +134,7 @@ class ClassificationSchema(Schema):
     category = enum_string(Category, required=True)
     category_label = fields.String()
     queues = fields.List(enum_string(Queue), required=True)
+    queue_labels = fields.List(fields.String(), metadata={"description": "The queues, named for people."})
     authorities = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
     matched = fields.Nested(MatchedSchema, required=True)
     candidates = fields.List(fields.Nested(CandidateSchema))

@@ -185,7 +185,7 @@ class Reports(MethodView):
         return jsonify(body), status
 
     @bp.doc(security=BEARER)
-    @bp.arguments(ReportListArgsSchema(), location="query")
+    @bp.arguments(ReportListArgsSchema(), location="query", unknown=RAISE)
     @bp.response(200, ReportListSchema)
     @bp.alt_response(401, description="No valid bearer token.")
     @token_required
