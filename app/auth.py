@@ -5,11 +5,11 @@ from functools import wraps
 
 from flask import g, request, session
 
-from app.db import get_session
+from app.db import get_session, read_only
 from vigilance import accounts
 from vigilance.clock import utcnow
 from vigilance.errors import Unauthenticated
-from vigilance.models import User
+from vigilance.models import Establishment, User
 
 
 def api_user() -> User:
@@ -19,9 +19,17 @@ def api_user() -> User:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated({"fr": "Jeton d'API requis (Authorization: Bearer …).",
                                "en": "API token required (Authorization: Bearer …)."})
-    db = get_session()
-    user = accounts.user_for_token(db, token=token.strip(), now=utcnow())
-    db.commit()  # the token's last use
+    db = read_only(get_session())
+    now = utcnow()
+    user, use = accounts.user_for_token(db, token=token.strip(), now=now)
+    if user.establishment_id is not None:
+        # Loaded now, in this short read: later work finds it in the session's identity map,
+        # which holds it only while someone does.
+        g.establishment = db.get(Establishment, user.establishment_id)
+    db.commit()
+    if use.is_stale(now):
+        accounts.note_token_use(db, token_id=use.id, now=now)
+        db.commit()
     return user
 
 
@@ -43,8 +51,10 @@ def page_user() -> User | None:
     user_id = session.get("user_id")
     user = None
     if user_id:
-        db = get_session()
+        db = read_only(get_session())
         user = db.get(User, user_id)
+        if user is not None and user.establishment_id is not None:
+            g.establishment = db.get(Establishment, user.establishment_id)
         # End the read at once: on SQLite a transaction holds the write lock while it lasts.
         db.commit()
     if user is not None and (not user.is_active or session.get("auth_epoch") != _epoch(user)):

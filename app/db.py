@@ -9,6 +9,7 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
 _EXTENSION = "vigilance.db"
+_SQLITE_BEGIN = "vigilance_sqlite_begin"
 
 
 def make_engine(url: str) -> Engine:
@@ -33,14 +34,25 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         @event.listens_for(engine, "begin")
-        def _begin_immediate(connection):
+        def _begin(connection):
             # A transaction that reads and then writes (the audit chain's head, a reference
             # counter) must hold the write lock from the start, or a concurrent writer would
             # make it fail when it tries to upgrade (SQLAlchemy's documented pysqlite recipe).
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # Work known to only read says so (``read_only``) and lets writers go on.
+            mode = connection.get_execution_options().get(_SQLITE_BEGIN, "IMMEDIATE")
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def read_only(session: Session) -> Session:
+    """Begin *session*'s next transaction as a reader: on SQLite it then takes no write lock.
+
+    Call it before the transaction's first statement; the transaction must not write.
+    """
+    session.connection(execution_options={_SQLITE_BEGIN: "DEFERRED"})
+    return session
 
 
 def init_app(app: Flask) -> None:

@@ -8,8 +8,8 @@ from sqlmodel import Session
 from app.db import get_engine, get_session
 from vigilance import idempotency, intake
 from vigilance.clock import utcnow
-from vigilance.intake import Draft
-from vigilance.models import Report, User
+from vigilance.intake import Draft, Intake
+from vigilance.models import User
 
 
 def file_report(
@@ -18,7 +18,7 @@ def file_report(
     actor: User,
     key: str | None,
     fingerprint_of: Any,
-    answer: Callable[[Session, Report], dict[str, Any]],
+    answer: Callable[[Session, Intake], dict[str, Any]],
 ) -> tuple[int, dict[str, Any]]:
     """Submit *draft* once per *key*; return the HTTP status and the answer to give.
 
@@ -38,8 +38,8 @@ def file_report(
         if claim.replay:
             return claim.replay
     try:
-        report = intake.submit(db, draft=draft, actor=actor, now=utcnow())
-        body = answer(db, report)
+        result = intake.submit(db, draft=draft, actor=actor, now=utcnow())
+        body = answer(db, result)
         if claim:
             idempotency.complete(db, record_id=claim.record_id, status=201, body=body)
         db.commit()

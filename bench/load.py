@@ -8,7 +8,7 @@ import time
 from urllib.parse import urlsplit
 
 
-def _client(url: str, bodies: list[bytes], seconds: float, queue) -> None:
+def _client(url: str, bodies: list[bytes], seconds: float, queue, headers: dict | None = None) -> None:
     parts = urlsplit(url)
     latencies: list[float] = []
     errors = 0
@@ -20,10 +20,10 @@ def _client(url: str, bodies: list[bytes], seconds: float, queue) -> None:
         index += 1
         started = time.perf_counter()
         try:
-            connection.request("POST", parts.path, body=body, headers={"Content-Type": "application/json"})
+            connection.request("POST", parts.path, body=body, headers={"Content-Type": "application/json", **(headers or {})})
             response = connection.getresponse()
             response.read()
-            if response.status != 200:
+            if response.status not in (200, 201):
                 errors += 1
             if response.getheader("Connection", "").lower() == "close":
                 connection.close()
@@ -35,12 +35,12 @@ def _client(url: str, bodies: list[bytes], seconds: float, queue) -> None:
     queue.put((latencies, errors))
 
 
-def run_load(url: str, payloads: list[dict], clients: int, seconds: float) -> dict:
+def run_load(url: str, payloads: list[dict], clients: int, seconds: float, headers: dict | None = None) -> dict:
     """Send *payloads* in a loop from *clients* processes for *seconds*; return throughput and latency."""
     bodies = [json.dumps(p).encode() for p in payloads]
     queue = multiprocessing.Queue()
     processes = [
-        multiprocessing.Process(target=_client, args=(url, bodies, seconds, queue)) for _ in range(clients)
+        multiprocessing.Process(target=_client, args=(url, bodies, seconds, queue, headers)) for _ in range(clients)
     ]
     for process in processes:
         process.start()

@@ -4,8 +4,10 @@ import hashlib
 import logging
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -175,19 +177,35 @@ def revoke_token(session: Session, *, token_id: int, now: datetime) -> ApiToken:
     return record
 
 
-def user_for_token(session: Session, *, token: str, now: datetime) -> User:
-    """The active user holding *token*.
+@dataclass(frozen=True)
+class TokenUse:
+    """The token a request came with: which one, and when it was last written down as used."""
+
+    id: int
+    last_used_at: datetime | None
+
+    def is_stale(self, now: datetime) -> bool:
+        """Whether the last use is worth writing down again."""
+        return self.last_used_at is None or now - self.last_used_at > LAST_USED_RESOLUTION
+
+
+def user_for_token(session: Session, *, token: str, now: datetime) -> tuple[User, TokenUse]:
+    """The active user holding *token*, and the token's use (reads only).
 
     :raises Unauthenticated: unknown, revoked, or its user disabled.
     """
-    record = session.exec(select(ApiToken).where(ApiToken.token_hash == _token_hash(token))).first()
-    if record is None or record.revoked_at is not None:
+    row = session.exec(
+        select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _token_hash(token))
+    ).first()
+    if row is None or row[2] is not None:
         raise Unauthenticated({"fr": "Jeton invalide ou révoqué.", "en": "Invalid or revoked token."})
-    user = session.get(User, record.user_id)
-    if user is None or not user.is_active:
+    user, token_id, _revoked_at, last_used_at = row
+    if not user.is_active:
         raise Unauthenticated({"fr": "Compte désactivé.", "en": "Account disabled."})
-    if record.last_used_at is None or now - record.last_used_at > LAST_USED_RESOLUTION:
-        record.last_used_at = now
-        session.add(record)
-        session.flush()
-    return user
+    return user, TokenUse(token_id, last_used_at)
+
+
+def note_token_use(session: Session, *, token_id: int, now: datetime) -> None:
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))

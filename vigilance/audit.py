@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import bindparam, select
+from sqlmodel import Session
+from sqlmodel import select as select_models
 
 from vigilance.models import AuditEvent, AuditHead, User
 
@@ -20,22 +22,39 @@ logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 
+# Compiled once, parameters apart: every read of a report appends an event.
+_INSERT_EVENT = AuditEvent.__table__.insert()
+_LOCK_HEAD = (
+    select(AuditHead.__table__.c.last_hash, AuditHead.__table__.c.count)
+    .where(AuditHead.__table__.c.id == 1)
+    .with_for_update()
+)
+_MOVE_HEAD = (
+    AuditHead.__table__.update()
+    .where(AuditHead.__table__.c.id == 1)
+    .values(last_hash=bindparam("new_hash"), count=bindparam("new_count"))
+)
+
 
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def _digest(prev_hash: str, event: AuditEvent) -> str:
+_HASHED_FIELDS = ("occurred_at", "actor_id", "actor_label", "action", "report_id", "target", "before", "after")
+
+
+def _digest(prev_hash: str, event: dict[str, Any] | AuditEvent) -> str:
+    values = event if isinstance(event, dict) else {name: getattr(event, name) for name in _HASHED_FIELDS}
     content = {
         "prev": prev_hash,
-        "at": event.occurred_at.isoformat(),
-        "actor_id": event.actor_id,
-        "actor": event.actor_label,
-        "action": event.action,
-        "report_id": event.report_id,
-        "target": event.target,
-        "before": event.before,
-        "after": event.after,
+        "at": values["occurred_at"].isoformat(),
+        "actor_id": values["actor_id"],
+        "actor": values["actor_label"],
+        "action": values["action"],
+        "report_id": values["report_id"],
+        "target": values["target"],
+        "before": values["before"],
+        "after": values["after"],
     }
     return hashlib.sha256(_canonical(content).encode()).hexdigest()
 
@@ -50,33 +69,32 @@ def record(
     target: str = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one event to the chain, in the caller's transaction."""
-    head = session.exec(select(AuditHead).where(AuditHead.id == 1).with_for_update()).first()
+) -> str:
+    """Append one event to the chain, in the caller's transaction; return its hash."""
+    # Plain statements rather than the unit of work: every read of a report writes one of these.
+    connection = session.connection()
+    head = connection.execute(_LOCK_HEAD).first()
     if head is None:
-        head = AuditHead(id=1, last_hash=GENESIS, count=0)
-        session.add(head)
-        session.flush()
+        connection.execute(AuditHead.__table__.insert(), {"id": 1, "last_hash": GENESIS, "count": 0})
+        prev_hash, count = GENESIS, 0
+    else:
+        prev_hash, count = head
     # JSON round trip: what is hashed is exactly what the database gives back.
-    event = AuditEvent(
-        occurred_at=now,
-        actor_id=actor.id if actor else None,
-        actor_label=actor.email if actor else "system",
-        action=action,
-        report_id=report_id,
-        target=target,
-        before=json.loads(_canonical(before)) if before is not None else None,
-        after=json.loads(_canonical(after)) if after is not None else None,
-        prev_hash=head.last_hash,
-        hash="",
-    )
-    event.hash = _digest(head.last_hash, event)
-    head.last_hash = event.hash
-    head.count += 1
-    session.add(event)
-    session.add(head)
-    session.flush()
-    return event
+    event = {
+        "occurred_at": now,
+        "actor_id": actor.id if actor else None,
+        "actor_label": actor.email if actor else "system",
+        "action": action,
+        "report_id": report_id,
+        "target": target,
+        "before": json.loads(_canonical(before)) if before is not None else None,
+        "after": json.loads(_canonical(after)) if after is not None else None,
+        "prev_hash": prev_hash,
+    }
+    event["hash"] = _digest(prev_hash, event)
+    connection.execute(_INSERT_EVENT, event)
+    connection.execute(_MOVE_HEAD, {"new_hash": event["hash"], "new_count": count + 1})
+    return event["hash"]
 
 
 @dataclass(frozen=True)
@@ -95,7 +113,7 @@ def verify(session: Session, batch: int = 5000) -> Verification:
     last_id = 0
     while True:
         events = session.exec(
-            select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
+            select_models(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id).limit(batch)
         ).all()
         if not events:
             break

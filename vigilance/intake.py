@@ -2,11 +2,12 @@
 
 import logging
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -14,7 +15,17 @@ from routing import Decision, EventKind, Facts, ProductFacts, decide
 from vigilance import audit
 from vigilance.decisions import freeze
 from vigilance.errors import Forbidden, InvalidInput
-from vigilance.models import Deadline, Establishment, QueueItem, ReferenceCounter, Report, User
+from vigilance.models import (
+    Deadline,
+    DeadlineState,
+    Establishment,
+    ItemStatus,
+    QueueItem,
+    ReferenceCounter,
+    Report,
+    ReportStatus,
+    User,
+)
 from vigilance.pseudonymity import NIR_MESSAGE, contains_nir
 from vigilance.snapshots import report_snapshot
 
@@ -91,26 +102,58 @@ def next_reference(session: Session, year: int) -> tuple[int, str]:
     The counter row stays locked by this transaction until it commits, so a concurrent intake
     waits for it rather than reading the same number.
     """
-    bump = (
-        update(ReferenceCounter)
-        .where(ReferenceCounter.year == year)
-        .values(last=ReferenceCounter.last + 1)
-        .returning(ReferenceCounter.last)
-    )
-    sequence = session.execute(bump).scalar_one_or_none()
+    connection = session.connection()
+    sequence = connection.execute(_BUMP_COUNTER, {"counter_year": year}).scalar_one_or_none()
     if sequence is None:
         try:
-            with session.begin_nested():
-                session.execute(insert(ReferenceCounter).values(year=year, last=1))
+            with connection.begin_nested():
+                connection.execute(ReferenceCounter.__table__.insert(), {"year": year, "last": 1})
             sequence = 1
         except IntegrityError:
             # Another intake opened the year first: take the next number after theirs.
-            sequence = session.execute(bump).scalar_one()
+            sequence = connection.execute(_BUMP_COUNTER, {"counter_year": year}).scalar_one()
     return sequence, f"VIG-{year}-{sequence:06d}"
 
 
-def submit(session: Session, *, draft: Draft, actor: User, now: datetime) -> Report:
+# Compiled once; the parameters travel apart, so the statement cache serves every intake.
+_COUNTERS = ReferenceCounter.__table__
+_BUMP_COUNTER = (
+    _COUNTERS.update()
+    .where(_COUNTERS.c.year == bindparam("counter_year"))
+    .values(last=_COUNTERS.c.last + 1)
+    .returning(_COUNTERS.c.last)
+)
+_INSERT_REPORT = Report.__table__.insert().returning(Report.__table__.c.id)
+_INSERT_ITEM = QueueItem.__table__.insert().returning(QueueItem.__table__.c.id)
+
+
+class StoredRow(SimpleNamespace):
+    """A row as intake wrote it, read by attribute like its model (``report.reference``).
+
+    Not an ORM object: building those costs more than the writes on this hot path, and
+    what was just written needs no loading back.
+    """
+
+
+class StoredReport(StoredRow):
+    pass
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What intake stored: the report, its queue items and its deadlines."""
+
+    report: StoredReport
+    items: list[StoredRow]
+    deadlines: list[StoredRow]
+
+
+def submit(session: Session, *, draft: Draft, actor: User, now: datetime) -> Intake:
     """Decide, store and audit a report with its queue items and deadlines (flush, no commit).
+
+    Everything that needs no database (checks, the decision, the rows to write) is done before
+    the first write, so that the transaction, and on SQLite the write lock, lasts only as long
+    as the writes themselves.
 
     :raises InvalidInput: the draft is refused; nothing is stored.
     :raises Forbidden: the actor belongs to no establishment.
@@ -135,11 +178,7 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime) -> Rep
         on=draft.occurred_at.astimezone(PARIS).date(),
     )
     year = now.astimezone(PARIS).year
-    sequence, reference = next_reference(session, year)
-    report = Report(
-        reference=reference,
-        year=year,
-        sequence=sequence,
+    row: dict[str, Any] = dict(
         event_kind=draft.event_kind.value,
         occurred_at=draft.occurred_at,
         detected_at=draft.detected_at,
@@ -160,16 +199,22 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime) -> Rep
         severity_grade=draft.severity_grade,
         reporter_id=actor.id,
         establishment_id=actor.establishment_id,
+        status=ReportStatus.RECEIVED.value,
         created_at=now,
         updated_at=now,
     )
-    session.add(report)
-    session.flush()
-    _open_queue_items(session, report, decision, now)
-    audit.record(session, actor=actor, action="create", now=now, report_id=report.id, target=reference,
+    # The writes, as plain bulk statements: intake is the hot path, and the unit of work
+    # would spend more time than the database.
+    row["year"] = year
+    row["sequence"], row["reference"] = next_reference(session, year)
+    connection = session.connection()
+    row["id"] = connection.execute(_INSERT_REPORT, row).scalar_one()
+    report = StoredReport(**row)
+    items, deadlines = _open_queue_items(session, report, decision, now)
+    audit.record(session, actor=actor, action="create", now=now, report_id=report.id, target=report.reference,
                  after=report_snapshot(report))
-    logger.info("Report %s received from %s: %s -> %s", reference, actor.email, report.category, report.queues)
-    return report
+    logger.info("Report %s received from %s: %s -> %s", report.reference, actor.email, report.category, report.queues)
+    return Intake(report, items, deadlines)
 
 
 def _answers(product: ProductFacts) -> dict[str, Any]:
@@ -181,36 +226,47 @@ def _answers(product: ProductFacts) -> dict[str, Any]:
     return answers
 
 
-def _open_queue_items(session: Session, report: Report, decision: Decision, now: datetime) -> None:
+def _open_queue_items(
+    session: Session, report: "StoredReport", decision: Decision, now: datetime
+) -> tuple[list["StoredRow"], list["StoredRow"]]:
+    item_rows = []
     for queue in decision.queues:
-        deadlines = [d for d in decision.deadlines if d.queue == queue]
-        dated = [d.due_at for d in deadlines if d.due_at is not None]
-        item = QueueItem(
-            report_id=report.id,
-            queue=queue.value,
-            establishment_id=report.establishment_id,
-            serious=report.serious,
-            next_due_at=min(dated) if dated else None,
-            created_at=now,
-        )
-        session.add(item)
-        session.flush()
-        for deadline in deadlines:
-            session.add(
-                Deadline(
-                    report_id=report.id,
-                    queue_item_id=item.id,
-                    queue=queue.value,
-                    kind=deadline.kind,
-                    rule_id=deadline.policy.id,
-                    description=dict(deadline.policy.describe()),
-                    unit=deadline.policy.unit,
-                    without_delay=deadline.policy.without_delay,
-                    due_at=deadline.due_at,
-                    legal_basis=list(deadline.policy.legal_basis),
-                )
+        dated = [d.due_at for d in decision.deadlines if d.queue == queue and d.due_at is not None]
+        item_rows.append(
+            dict(
+                report_id=report.id,
+                queue=queue.value,
+                establishment_id=report.establishment_id,
+                status=ItemStatus.NEW.value,
+                serious=report.serious,
+                next_due_at=min(dated) if dated else None,
+                version=1,
+                created_at=now,
             )
-    session.flush()
+        )
+    connection = session.connection()
+    for item_row in item_rows:
+        item_row["id"] = connection.execute(_INSERT_ITEM, item_row).scalar_one()
+    item_of_queue = {item_row["queue"]: item_row["id"] for item_row in item_rows}
+    deadline_rows = [
+        dict(
+            report_id=report.id,
+            queue_item_id=item_of_queue[deadline.queue.value],
+            queue=deadline.queue.value,
+            kind=deadline.kind,
+            rule_id=deadline.policy.id,
+            description=dict(deadline.policy.describe()),
+            unit=deadline.policy.unit,
+            without_delay=deadline.policy.without_delay,
+            due_at=deadline.due_at,
+            state=DeadlineState.OPEN.value,
+            legal_basis=list(deadline.policy.legal_basis),
+        )
+        for deadline in decision.deadlines
+    ]
+    if deadline_rows:
+        connection.execute(Deadline.__table__.insert(), deadline_rows)
+    return [StoredRow(**r) for r in item_rows], [StoredRow(**r) for r in deadline_rows]
 
 
 def report_queue_items(session: Session, report: Report) -> list[QueueItem]:

@@ -115,8 +115,10 @@ class ReportListArgsSchema(Schema):
     cursor = fields.String(validate=validate.Length(max=200))
 
 
-def report_document(session: Session, report: Report, language: str) -> dict:
-    """The report as the API shows it."""
+def report_document(session: Session, report: Report, language: str, deadlines: list | None = None) -> dict:
+    """The report as the API shows it (*deadlines*: when already at hand, not read again)."""
+    if deadlines is None:
+        deadlines = intake.report_deadlines(session, report)
     return {
         "id": report.id,
         "reference": report.reference,
@@ -147,7 +149,7 @@ def report_document(session: Session, report: Report, language: str) -> dict:
                 "description": d.description.get(language) or d.description.get("fr", ""),
                 "without_delay": d.without_delay,
             }
-            for d in intake.report_deadlines(session, report)
+            for d in deadlines
         ],
     }
 
@@ -180,7 +182,7 @@ class Reports(MethodView):
             actor=g.user,
             key=key or None,
             fingerprint_of=request.get_json(),
-            answer=lambda db, report: report_document(db, report, language),
+            answer=lambda db, result: report_document(db, result.report, language, result.deadlines),
         )
         return jsonify(body), status
 

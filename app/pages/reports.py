@@ -136,7 +136,7 @@ def create():
             # A double click or a resent page carries the same token: one report.
             key=f"form:{token}",
             fingerprint_of=payload,
-            answer=lambda db, report: {"id": report.id, "reference": report.reference},
+            answer=lambda db, result: {"id": result.report.id, "reference": result.report.reference},
         )
     except InvalidInput as error:
         return _render_form(values, error.messages(select_locale()), 422)
