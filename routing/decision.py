@@ -32,7 +32,7 @@ class Decision:
     category: Category
     queues: tuple[Queue, ...]
     authorities: Mapping[Queue, str]
-    matched_by: str  # "catalogue", "questionnaire" or "none"
+    matched_by: str  # "catalogue", "questionnaire", "none", or "person" (requalified)
     entry: CatalogueEntry | None
     alias: str | None
     steps: tuple[Step, ...]
@@ -141,6 +141,10 @@ class _Decider:
 
     def _qualify(self):
         product = self.facts.product
+        if self.facts.qualified_as is not None:
+            category = self.facts.qualified_as
+            self.steps.append(Step(message("qualified_by_person", category=CATEGORY_LABELS[category])))
+            return category, "person", None, None, ()
         lookup = self.rulebook.catalogue.lookup(product.name)
         for rule in self._questionnaire_rules():
             if lookup.match and lookup.match.entry.category != rule.category:

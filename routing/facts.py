@@ -4,7 +4,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-from routing.vocabulary import EventKind, IntendedAction, Origin
+from routing.vocabulary import Category, EventKind, IntendedAction, Origin
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ class Facts:
     received_at: datetime | None = None
     #: The establishment's holiday calendar (see routing.calendar.REGIONS).
     region: str = "metropole"
+    #: A category set by a person (requalification): it replaces the rules' qualification.
+    qualified_as: Category | None = None
 
     def questionnaire_facts(self) -> dict[str, Any]:
         """The facts the qualification rules read: the answers, never the name."""

@@ -83,6 +83,10 @@ _TEMPLATES: dict[str, Text] = {
         "fr": "Cette entrée est qualifiée {category} (source : {source}).",
         "en": "This entry is qualified as {category} (source: {source}).",
     },
+    "qualified_by_person": {
+        "fr": "Un correspondant a qualifié le produit : {category}.",
+        "en": "A correspondent qualified the product: {category}.",
+    },
     "status_unsettled": {
         "fr": "Le statut réglementaire de ce produit n'est pas tranché : {note}",
         "en": "This product's regulatory status is not settled: {note}",

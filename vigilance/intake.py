@@ -14,11 +14,13 @@ from sqlmodel import Session
 from routing import Decision, EventKind, Facts, ProductFacts, decide
 from vigilance import audit
 from vigilance.decisions import freeze
+from vigilance.duplicates import find_candidates
 from vigilance.errors import Forbidden, InvalidInput
 from vigilance.models import (
     Deadline,
     DeadlineState,
     Establishment,
+    NOTHING_DUE,
     ItemStatus,
     QueueItem,
     ReferenceCounter,
@@ -207,6 +209,15 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime) -> Int
     # would spend more time than the database.
     row["year"] = year
     row["sequence"], row["reference"] = next_reference(session, year)
+    row["possible_duplicates"] = find_candidates(
+        session,
+        establishment_id=actor.establishment_id,
+        occurred_at=draft.occurred_at,
+        event_kind=draft.event_kind.value,
+        lot_number=draft.lot_number,
+        donation_number=draft.donation_number,
+        patient=(draft.patient_sex, draft.patient_birth_year, draft.patient_initials),
+    )
     connection = session.connection()
     row["id"] = connection.execute(_INSERT_REPORT, row).scalar_one()
     report = StoredReport(**row)
@@ -240,6 +251,7 @@ def _open_queue_items(
                 status=ItemStatus.NEW.value,
                 serious=report.serious,
                 next_due_at=min(dated) if dated else None,
+                urgency_at=min(dated) if dated else NOTHING_DUE,
                 version=1,
                 created_at=now,
             )

@@ -8,7 +8,7 @@ from app.errors import API_PREFIX
 
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 #: Blueprints of the JSON API, called with bearer tokens (no cookies, so no CSRF).
-API_BLUEPRINTS = ("classify", "reports", "api-docs")
+API_BLUEPRINTS = ("classify", "reports", "triage", "api-docs")
 
 
 def _require_json_body():
@@ -18,8 +18,8 @@ def _require_json_body():
     if request.routing_exception is not None:
         return None
     if request.path.startswith(API_PREFIX) and request.method in _BODY_METHODS:
-        if request.content_length == 0 and not request.data:
-            return None
+        if not request.content_length and not request.data:
+            return None  # no body: the view says whether it needed one
         if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
             flask_smorest.abort(
                 400,
@@ -41,9 +41,10 @@ def init_app(app: Flask) -> Api:
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "`vigilance tokens issue EMAIL`"}
     )
-    from app.api import classify, reports
+    from app.api import classify, reports, triage
 
     api.register_blueprint(classify.bp)
     api.register_blueprint(reports.bp)
+    api.register_blueprint(triage.bp)
     app.before_request(_require_json_body)
     return api

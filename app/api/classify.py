@@ -1,6 +1,7 @@
 """``POST /api/v1/classify``: qualify a product and say where its report would go."""
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
@@ -85,16 +86,32 @@ class ClassifyRequestSchema(Schema):
     region = fields.String(validate=validate.OneOf(sorted(REGIONS)))
 
     @post_load
-    def make(self, data, **_kwargs) -> Facts:
-        return Facts(
+    def make(self, data, **_kwargs) -> "ClassifyRequest":
+        # The event's date chooses the rulebook; without a receipt there is nothing to date
+        # deadlines from, so the facts carry no moments.
+        return ClassifyRequest(data.get("occurred_at"), Facts(
             event_kind=data["event_kind"],
             product=data["product"],
-            occurred_at=data.get("occurred_at"),
             serious=data.get("serious"),
             severity_grade=data.get("severity_grade"),
             patient_harm=data.get("patient_harm"),
             region=data.get("region") or current_app.config["DEFAULT_REGION"],
-        )
+        ))
+
+
+@dataclass(frozen=True)
+class ClassifyRequest:
+    occurred_at: datetime | None
+    facts: Facts
+
+    def decision_date(self, tz) -> date:
+        """The day whose rulebook decides: the event's, in the service's zone (today if none)."""
+        if self.occurred_at is None:
+            return datetime.now(tz).date()
+        try:
+            return self.occurred_at.astimezone(tz).date()
+        except OverflowError:  # year 1 or 9999 at the edge of a zone: its own date will do
+            return self.occurred_at.date()
 
 
 class MatchedSchema(Schema):
@@ -150,16 +167,17 @@ class Classify(MethodView):
     @bp.arguments(ClassifyRequestSchema())
     @bp.response(200, ClassificationSchema)
     @bp.alt_response(400, description="Malformed JSON or wrong content type.")
-    def post(self, facts: Facts):
+    def post(self, classify_request: ClassifyRequest):
         """Qualify a product and route its report.
 
         The name alone is enough for any product the catalogue knows; the questionnaire answers
         (``features``, ``origin``), when given, take precedence over the name.
         """
-        tz = current_app.config["TZINFO"]
-        on = (facts.occurred_at or datetime.now(tz)).astimezone(tz).date()
+        on = classify_request.decision_date(current_app.config["TZINFO"])
         # The schema documents the answer; dumping through it again would only cost time.
-        return Response(classification_json(facts, on, response_language()), mimetype="application/json")
+        return Response(
+            classification_json(classify_request.facts, on, response_language()), mimetype="application/json"
+        )
 
 
 @lru_cache(maxsize=4096)

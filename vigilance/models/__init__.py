@@ -17,6 +17,7 @@ from vigilance.models.audit import AuditEvent, AuditHead  # noqa: E402
 from vigilance.models.establishments import Establishment  # noqa: E402
 from vigilance.models.idempotency import IdempotencyRecord  # noqa: E402
 from vigilance.models.reports import (  # noqa: E402
+    NOTHING_DUE,
     Deadline,
     DeadlineState,
     ItemStatus,
@@ -25,10 +26,16 @@ from vigilance.models.reports import (  # noqa: E402
     Report,
     ReportStatus,
 )
+from vigilance.models.triage import Assessment, Declaration, InformationRequest, ReportLink  # noqa: E402
 from vigilance.models.users import ApiToken, Role, User  # noqa: E402
 
 __all__ = [
+    "NOTHING_DUE",
     "ApiToken",
+    "Assessment",
+    "Declaration",
+    "InformationRequest",
+    "ReportLink",
     "AuditEvent",
     "AuditHead",
     "Deadline",

@@ -1,6 +1,6 @@
 """Reports, their queue items and their deadlines, as decided at intake."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -9,6 +9,10 @@ from sqlmodel import Field, SQLModel
 
 from vigilance.clock import utcnow
 from vigilance.models.types import UTCDateTime
+
+
+#: The urgency of an item with no dated deadline: after every dated one.
+NOTHING_DUE = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 class ReportStatus(StrEnum):
@@ -74,6 +78,8 @@ class Report(SQLModel, table=True):
     severity_grade: int | None = None
     reporter_id: int = Field(foreign_key="users.id", index=True)
     establishment_id: int = Field(foreign_key="establishments.id", index=True)
+    #: Earlier reports that look like the same event, flagged at intake with the reason.
+    possible_duplicates: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=ReportStatus.RECEIVED, max_length=20)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -88,8 +94,11 @@ class QueueItem(SQLModel, table=True):
     __tablename__ = "queue_items"
     __table_args__ = (
         UniqueConstraint("report_id", "queue"),
-        # The queue page: one establishment's queue, most urgent first.
-        Index("ix_queue_items_queue_establishment_due", "queue", "establishment_id", "next_due_at", "id"),
+        # The queue page: one establishment's queue, most urgent first (serious first among
+        # equals is a small sort within one urgency, which PostgreSQL does incrementally).
+        Index("ix_queue_items_by_urgency", "queue", "establishment_id", "urgency_at", "id"),
+        # Counts per status.
+        Index("ix_queue_items_queue_establishment_status", "queue", "establishment_id", "status"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -100,8 +109,14 @@ class QueueItem(SQLModel, table=True):
     assignee_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     serious: bool = False
     next_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: The sort key of the queue: next_due_at, or NOTHING_DUE when no deadline is dated.
+    urgency_at: datetime = Field(default=NOTHING_DUE, sa_type=UTCDateTime)
     #: Optimistic concurrency: every change increments it.
     version: int = Field(default=1)
+    #: How it ended (closed) or why it was closed without an outcome (requalified elsewhere).
+    outcome: str | None = Field(default=None, max_length=40)
+    closing_note: str | None = Field(default=None, sa_column=Column(Text))
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     def __repr__(self) -> str:
@@ -124,6 +139,9 @@ class Deadline(SQLModel, table=True):
     without_delay: bool = False
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     state: str = Field(default=DeadlineState.OPEN, max_length=10)
+    #: When the workflow met it (declaration recorded, item closed), or why it was waived.
+    settled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    waiver_reason: str | None = Field(default=None, max_length=500)
     legal_basis: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
     def __repr__(self) -> str:

@@ -1,0 +1,174 @@
+"""Queues as correspondents read them: most urgent first, filtered, a keyset page at a time."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, false, func, or_
+from sqlmodel import Session, col, select
+
+from routing.calendar import WorkingCalendar
+from routing.rulebook import shipped_rulebooks
+from vigilance.access import may_work_queue
+from vigilance.errors import NotFound
+from vigilance.intake import PARIS
+from vigilance.models import NOTHING_DUE, Deadline, DeadlineState, Establishment, ItemStatus, QueueItem, Report, User
+
+OPEN = [s.value for s in ItemStatus if s != ItemStatus.CLOSED]
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    statuses: tuple[str, ...] = ()
+    category: str | None = None
+    serious: bool | None = None
+    assigned: str | None = None  # "me" or "nobody"
+    overdue: bool = False
+    received_from: date | None = None
+    received_to: date | None = None
+    search: str | None = None
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page ended: the sort key of its last item."""
+
+    urgency_at: datetime
+    serious: bool
+    id: int
+
+
+@dataclass
+class QueuePage:
+    rows: list[tuple[QueueItem, Report]]
+    next: Cursor | None
+    deadlines: dict[int, Deadline] = field(default_factory=dict)
+
+
+def _scope(session: Session, queue: str, actor: User):
+    if not may_work_queue(actor, queue):
+        raise NotFound({"fr": "File introuvable.", "en": "Queue not found."})
+    return and_(col(QueueItem.queue) == queue, col(QueueItem.establishment_id) == actor.establishment_id)
+
+
+def list_items(session: Session, *, queue: str, actor: User, filters: QueueFilter, after: Cursor | None,
+               limit: int, now: datetime) -> QueuePage:
+    """One page of *queue* for *actor*: earliest unmet deadline first, serious first among equals.
+
+    Keyset pagination on (urgency, seriousness, id): the cost of a page does not grow with the
+    depth of the queue, which OFFSET would make it do.
+    """
+    query = select(QueueItem, Report).join(Report, col(Report.id) == col(QueueItem.report_id)).where(
+        _scope(session, queue, actor)
+    )
+    statuses = filters.statuses or tuple(OPEN)
+    query = query.where(col(QueueItem.status).in_(statuses))
+    if filters.category:
+        query = query.where(col(Report.category) == filters.category)
+    if filters.serious is not None:
+        query = query.where(col(QueueItem.serious) == filters.serious)
+    if filters.assigned == "me":
+        query = query.where(col(QueueItem.assignee_id) == actor.id)
+    elif filters.assigned == "nobody":
+        query = query.where(col(QueueItem.assignee_id).is_(None))
+    if filters.overdue:
+        query = query.where(col(QueueItem.urgency_at) < now)
+    if filters.received_from:
+        query = query.where(col(Report.received_at) >= _day_start(filters.received_from))
+    if filters.received_to:
+        query = query.where(col(Report.received_at) < _day_start(filters.received_to + timedelta(days=1)))
+    if filters.search:
+        term = filters.search.strip()
+        query = query.where(
+            or_(
+                col(Report.reference) == term.upper(),
+                col(Report.lot_number) == term,
+                col(Report.donation_number) == term,
+                col(Report.product_name).ilike(f"%{_escape_like(term)}%", escape="\\"),
+            )
+        )
+    if after is not None:
+        later_among_equals = and_(col(QueueItem.serious) == after.serious, col(QueueItem.id) > after.id)
+        if after.serious:  # serious items come first: after the last serious one, the others
+            later_among_equals = or_(later_among_equals, col(QueueItem.serious) == false())
+        query = query.where(
+            or_(
+                col(QueueItem.urgency_at) > after.urgency_at,
+                and_(col(QueueItem.urgency_at) == after.urgency_at, later_among_equals),
+            )
+        )
+    rows = session.exec(
+        query.order_by(col(QueueItem.urgency_at), col(QueueItem.serious).desc(), col(QueueItem.id)).limit(limit + 1)
+    ).all()
+    page = list(rows[:limit])
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1][0]
+        next_cursor = Cursor(last.urgency_at, last.serious, last.id)
+    return QueuePage(page, next_cursor, next_deadlines(session, [item.id for item, _ in page]))
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time(), tzinfo=PARIS)
+
+
+def _escape_like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def next_deadlines(session: Session, item_ids: list[int]) -> dict[int, Deadline]:
+    """Each item's earliest open dated deadline."""
+    if not item_ids:
+        return {}
+    deadlines = session.exec(
+        select(Deadline)
+        .where(col(Deadline.queue_item_id).in_(item_ids), Deadline.state == DeadlineState.OPEN,
+               col(Deadline.due_at).is_not(None))
+        .order_by(col(Deadline.due_at))
+    ).all()
+    earliest: dict[int, Deadline] = {}
+    for deadline in deadlines:
+        earliest.setdefault(deadline.queue_item_id, deadline)
+    return earliest
+
+
+def status_counts(session: Session, *, queue: str, actor: User) -> dict[str, int]:
+    rows = session.exec(
+        select(QueueItem.status, func.count()).where(_scope(session, queue, actor)).group_by(QueueItem.status)
+    ).all()
+    counts = {status.value: 0 for status in ItemStatus}
+    counts.update({status: count for status, count in rows})
+    return counts
+
+
+def calendar_for(session: Session, establishment_id: int) -> WorkingCalendar:
+    establishment = session.get(Establishment, establishment_id)
+    rulebook = shipped_rulebooks().in_force(date.today()) or shipped_rulebooks().earliest
+    return rulebook.calendar(establishment.region if establishment else "metropole")
+
+
+def time_left(deadline: Deadline | None, now: datetime, calendar: WorkingCalendar) -> dict[str, Any] | None:
+    """How long until a deadline, in the clock its rule counts in, said plainly in both languages."""
+    if deadline is None or deadline.due_at is None or deadline.due_at >= NOTHING_DUE:
+        return None
+    due = deadline.due_at
+    overdue = due <= now
+    if deadline.unit == "working_hours":
+        amount = abs(calendar.working_hours_between(now, due))
+        unit = ("heures ouvrables", "working hours")
+        value = round(amount)
+    elif deadline.unit == "working_days":
+        value = abs(calendar.working_days_between(now, due - timedelta(seconds=1))) if not overdue else abs(
+            calendar.working_days_between(due, now))
+        unit = ("jours ouvrables", "working days")
+    elif deadline.unit == "hours":
+        value = round(abs((due - now).total_seconds()) / 3600)
+        unit = ("heures", "hours")
+    else:
+        value = abs((due.astimezone(PARIS).date() - now.astimezone(PARIS).date()).days)
+        unit = ("jours", "days")
+    if overdue:
+        text = {"fr": f"en retard de {value} {unit[0]}", "en": f"overdue by {value} {unit[1]}"}
+    else:
+        text = {"fr": f"échéance dans {value} {unit[0]}", "en": f"due in {value} {unit[1]}"}
+    return {"overdue": overdue, "amount": value, "unit": deadline.unit, "text": text}

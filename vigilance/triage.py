@@ -1,0 +1,624 @@
+"""The triage workflow: what correspondents do to a queue item, one transaction per action.
+
+Every action checks who may do it, refuses what the item's state does not allow (409), records
+its before and after in the audit trail, and keeps the deadlines and the report's status in
+step. Functions flush, never commit: the caller's transaction is the unit of work.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from routing import Category, EventKind, Facts, Features, Origin, ProductFacts, Queue, decide
+from routing.scales import (
+    AUTHORITIES,
+    IMPUTABILITY_SCALES,
+    INVESTIGATION_STATUSES,
+    OUTCOMES,
+    REACTION_TYPES,
+    SERIOUSNESS_CRITERIA,
+)
+from vigilance import audit
+from vigilance.access import may_read_report, may_work_queue
+from vigilance.decisions import freeze
+from vigilance.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vigilance.intake import PARIS
+from vigilance.models import (
+    Assessment,
+    Deadline,
+    DeadlineState,
+    Declaration,
+    Establishment,
+    InformationRequest,
+    ItemStatus,
+    NOTHING_DUE,
+    QueueItem,
+    Report,
+    ReportLink,
+    ReportStatus,
+    Role,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+OPEN_STATUSES = (ItemStatus.NEW, ItemStatus.IN_PROGRESS, ItemStatus.AWAITING_INFORMATION, ItemStatus.DECLARED)
+
+#: Which action each status allows: the state machine, in one table.
+ALLOWED: dict[str, tuple[str, ...]] = {
+    "claim": OPEN_STATUSES,
+    "release": OPEN_STATUSES,
+    "assign": OPEN_STATUSES,
+    "assess": OPEN_STATUSES,
+    "request_information": (ItemStatus.NEW, ItemStatus.IN_PROGRESS, ItemStatus.AWAITING_INFORMATION, ItemStatus.DECLARED),
+    "declare": (ItemStatus.NEW, ItemStatus.IN_PROGRESS, ItemStatus.AWAITING_INFORMATION, ItemStatus.DECLARED),
+    "requalify": OPEN_STATUSES,
+    "close": OPEN_STATUSES,
+    "reopen": (ItemStatus.CLOSED,),
+}
+
+_STATUS_WORDS = {
+    ItemStatus.NEW: ("nouveau", "new"),
+    ItemStatus.IN_PROGRESS: ("en cours", "in progress"),
+    ItemStatus.AWAITING_INFORMATION: ("en attente d'information", "awaiting information"),
+    ItemStatus.DECLARED: ("déclaré", "declared"),
+    ItemStatus.CLOSED: ("clos", "closed"),
+}
+_ACTION_WORDS = {
+    "claim": ("prendre en charge", "claim"),
+    "release": ("relâcher", "release"),
+    "assign": ("attribuer", "assign"),
+    "assess": ("évaluer", "assess"),
+    "request_information": ("demander une information sur", "request information on"),
+    "declare": ("enregistrer une déclaration pour", "record a declaration for"),
+    "requalify": ("requalifier", "requalify"),
+    "close": ("clore", "close"),
+    "reopen": ("rouvrir", "reopen"),
+}
+
+
+def _invalid(field: str, fr: str, en: str) -> InvalidInput:
+    return InvalidInput({field: [{"fr": fr, "en": en}]})
+
+
+def _refuse_transition(action: str, item: QueueItem) -> Conflict:
+    status = ItemStatus(item.status)
+    fr_status, en_status = _STATUS_WORDS[status]
+    fr_action, en_action = _ACTION_WORDS[action]
+    return Conflict({
+        "fr": f"Impossible de {fr_action} un élément {fr_status}.",
+        "en": f"Cannot {en_action} an item that is {en_status}.",
+    })
+
+
+# Loading and permissions -------------------------------------------------------------------------
+
+_NO_ITEM = {"fr": "Élément introuvable.", "en": "Queue item not found."}
+
+
+def may_work_item(user: User, item: QueueItem) -> bool:
+    return may_work_queue(user, item.queue) and item.establishment_id == user.establishment_id
+
+
+def load_item(session: Session, item_id: int, actor: User, *, for_update: bool = False) -> QueueItem:
+    """The item, if *actor* works its queue in its establishment; else 404 (not 403: who may
+    not work a queue need not learn what is in it)."""
+    if not 0 < item_id < 2**31:
+        raise NotFound(_NO_ITEM)
+    query = select(QueueItem).where(QueueItem.id == item_id)
+    if for_update:
+        query = query.with_for_update()
+    item = session.exec(query).first()
+    if item is None or not may_work_item(actor, item):
+        raise NotFound(_NO_ITEM)
+    return item
+
+
+def _is_coordinator(user: User) -> bool:
+    return user.role == Role.COORDINATOR or (user.role == Role.ADMIN and user.is_coordinator)
+
+
+def _require_holder(item: QueueItem, actor: User, now: datetime, session: Session) -> None:
+    """Work on an item is done by whoever holds it; an unheld item is taken on the way."""
+    if item.assignee_id is None:
+        item.assignee_id = actor.id
+        if item.status == ItemStatus.NEW:
+            item.status = ItemStatus.IN_PROGRESS
+        return
+    if item.assignee_id != actor.id and not _is_coordinator(actor):
+        holder = session.get(User, item.assignee_id)
+        raise Conflict({
+            "fr": f"{holder.label if holder else 'Un collègue'} traite déjà cet élément.",
+            "en": f"{holder.label if holder else 'A colleague'} already holds this item.",
+        })
+
+
+def _check_version(item: QueueItem, expected_version: int | None) -> None:
+    if expected_version is not None and expected_version != item.version:
+        raise Conflict({
+            "fr": "Cet élément a été modifié depuis que vous l'avez ouvert : rechargez-le avant de continuer.",
+            "en": "This item changed since you loaded it: reload it before going on.",
+        })
+
+
+def _item_state(item: QueueItem) -> dict[str, Any]:
+    return {"status": item.status, "assignee_id": item.assignee_id, "version": item.version,
+            "outcome": item.outcome}
+
+
+def _save(session: Session, item: QueueItem, actor: User, action: str, before: dict, now: datetime,
+          extra: dict | None = None) -> QueueItem:
+    item.version += 1
+    session.add(item)
+    session.flush()
+    audit.record(session, actor=actor, action="update", now=now, report_id=item.report_id,
+                 target=f"item:{item.id}:{action}", before=before, after={**_item_state(item), **(extra or {})})
+    _sync_report_status(session, item.report_id, now)
+    logger.info("Item %s: %s by %s", item.id, action, actor.email)
+    return item
+
+
+def _sync_report_status(session: Session, report_id: int, now: datetime) -> None:
+    statuses = session.exec(select(QueueItem.status).where(QueueItem.report_id == report_id)).all()
+    if statuses and all(s == ItemStatus.CLOSED for s in statuses):
+        status = ReportStatus.CLOSED
+    elif any(s != ItemStatus.NEW for s in statuses):
+        status = ReportStatus.IN_PROGRESS
+    else:
+        status = ReportStatus.RECEIVED
+    session.execute(
+        update(Report).where(col(Report.id) == report_id, col(Report.status) != status).values(status=status, updated_at=now)
+    )
+
+
+def refresh_next_due(session: Session, item: QueueItem) -> None:
+    """The item's urgency follows its earliest deadline still open."""
+    due = session.exec(
+        select(Deadline.due_at)
+        .where(Deadline.queue_item_id == item.id, Deadline.state == DeadlineState.OPEN, col(Deadline.due_at).is_not(None))
+        .order_by(col(Deadline.due_at))
+        .limit(1)
+    ).first()
+    item.next_due_at = due
+    item.urgency_at = due or NOTHING_DUE
+
+
+def _settle_deadlines(session: Session, item: QueueItem, *, kinds: tuple[str, ...] | None, state: DeadlineState,
+                      now: datetime, reason: str | None = None) -> list[int]:
+    query = select(Deadline).where(Deadline.queue_item_id == item.id, Deadline.state == DeadlineState.OPEN)
+    if kinds:
+        query = query.where(col(Deadline.kind).in_(kinds))
+    settled = []
+    for deadline in session.exec(query).all():
+        deadline.state = state
+        deadline.settled_at = now
+        deadline.waiver_reason = reason
+        session.add(deadline)
+        settled.append(deadline.id)
+    session.flush()
+    refresh_next_due(session, item)
+    return settled
+
+
+# The actions ---------------------------------------------------------------------------------------
+
+
+def claim(session: Session, *, item_id: int, actor: User, now: datetime) -> QueueItem:
+    """Take the item. Of simultaneous claims exactly one wins: the update is conditional.
+
+    :raises Conflict: someone else holds it, or it is closed.
+    """
+    item = load_item(session, item_id, actor)
+    if item.status not in ALLOWED["claim"]:
+        raise _refuse_transition("claim", item)
+    before = _item_state(item)
+    won = session.execute(
+        update(QueueItem)
+        .where(col(QueueItem.id) == item.id, col(QueueItem.assignee_id).is_(None),
+               col(QueueItem.status).in_(ALLOWED["claim"]))
+        .values(
+            assignee_id=actor.id,
+            version=QueueItem.version + 1,
+            status=_claimed_status(item.status),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(item)
+    if not won:
+        if item.assignee_id == actor.id:
+            return item  # claiming what one already holds changes nothing
+        holder = session.get(User, item.assignee_id) if item.assignee_id else None
+        raise Conflict({
+            "fr": f"{holder.label if holder else 'Un collègue'} a déjà pris cet élément.",
+            "en": f"{holder.label if holder else 'A colleague'} already claimed this item.",
+        })
+    audit.record(session, actor=actor, action="update", now=now, report_id=item.report_id,
+                 target=f"item:{item.id}:claim", before=before, after=_item_state(item))
+    _sync_report_status(session, item.report_id, now)
+    return item
+
+
+def _claimed_status(status: str) -> str:
+    return ItemStatus.IN_PROGRESS if status == ItemStatus.NEW else status
+
+
+def release(session: Session, *, item_id: int, actor: User, now: datetime) -> QueueItem:
+    item = load_item(session, item_id, actor, for_update=True)
+    if item.status not in ALLOWED["release"]:
+        raise _refuse_transition("release", item)
+    if item.assignee_id is None:
+        raise Conflict({"fr": "Personne ne détient cet élément.", "en": "Nobody holds this item."})
+    if item.assignee_id != actor.id and not _is_coordinator(actor):
+        raise Forbidden({"fr": "Seul le détenteur ou un coordonnateur peut relâcher cet élément.",
+                         "en": "Only the holder or a coordinator may release this item."})
+    before = _item_state(item)
+    item.assignee_id = None
+    return _save(session, item, actor, "release", before, now)
+
+
+def assign(session: Session, *, item_id: int, actor: User, assignee_id: int, now: datetime,
+           expected_version: int | None = None) -> QueueItem:
+    """Hand the item to a colleague who works the same queue in the same establishment."""
+    item = load_item(session, item_id, actor, for_update=True)
+    if item.status not in ALLOWED["assign"]:
+        raise _refuse_transition("assign", item)
+    _check_version(item, expected_version)
+    if item.assignee_id not in (None, actor.id) and not _is_coordinator(actor):
+        raise Forbidden({"fr": "Seul le détenteur ou un coordonnateur peut réattribuer cet élément.",
+                         "en": "Only the holder or a coordinator may reassign this item."})
+    colleague = session.get(User, assignee_id) if 0 < assignee_id < 2**31 else None
+    if colleague is None or not may_work_item(colleague, item):
+        raise _invalid("assignee_id", "Ce collègue ne travaille pas cette file dans cet établissement.",
+                       "This colleague does not work this queue in this establishment.")
+    before = _item_state(item)
+    item.assignee_id = colleague.id
+    item.status = _claimed_status(item.status)
+    return _save(session, item, actor, "assign", before, now)
+
+
+@dataclass(frozen=True)
+class AssessmentInput:
+    severity_grade: int | None = None
+    imputability: str | None = None
+    seriousness_criteria: tuple[str, ...] = ()
+    reaction_type: str | None = None
+    investigation_status: str | None = None
+    comment: str = ""
+
+
+def latest_assessment(session: Session, item_id: int) -> Assessment | None:
+    return session.exec(
+        select(Assessment).where(Assessment.queue_item_id == item_id).order_by(col(Assessment.version).desc()).limit(1)
+    ).first()
+
+
+def assess(session: Session, *, item_id: int, actor: User, data: AssessmentInput, now: datetime,
+           based_on_version: int) -> Assessment:
+    """Record a new version of the assessment.
+
+    :param based_on_version: the assessment version the correspondent saw (0 for none); if
+        someone assessed since, the edit is refused rather than overwriting theirs.
+    """
+    item = load_item(session, item_id, actor, for_update=True)
+    if item.status not in ALLOWED["assess"]:
+        raise _refuse_transition("assess", item)
+    queue = Queue(item.queue)
+    scale = IMPUTABILITY_SCALES[queue]
+    errors: dict[str, list[dict[str, str]]] = {}
+    if data.imputability is not None and data.imputability not in scale.levels:
+        choices = ", ".join(scale.levels) or "—"
+        errors["imputability"] = [{"fr": f"Niveau inconnu sur l'échelle {scale.id} : {choices}.",
+                                   "en": f"Unknown level on scale {scale.id}: {choices}."}]
+    if data.reaction_type is not None and data.reaction_type not in REACTION_TYPES[queue]:
+        errors["reaction_type"] = [{"fr": "Type inconnu pour cette file.", "en": "Unknown type for this queue."}]
+    unknown = set(data.seriousness_criteria) - set(SERIOUSNESS_CRITERIA)
+    if unknown:
+        errors["seriousness_criteria"] = [{"fr": f"Critères inconnus : {', '.join(sorted(unknown))}.",
+                                           "en": f"Unknown criteria: {', '.join(sorted(unknown))}."}]
+    if data.investigation_status is not None and data.investigation_status not in INVESTIGATION_STATUSES:
+        errors["investigation_status"] = [{"fr": "État d'enquête inconnu.", "en": "Unknown investigation status."}]
+    if errors:
+        raise InvalidInput(errors)
+    current = latest_assessment(session, item.id)
+    current_version = current.version if current else 0
+    if based_on_version != current_version:
+        raise Conflict({
+            "fr": f"L'évaluation a été modifiée (version {current_version}) depuis que vous l'avez ouverte "
+                  f"(version {based_on_version}) : rechargez-la, votre saisie n'a pas été enregistrée.",
+            "en": f"The assessment changed (version {current_version}) since you opened it (version "
+                  f"{based_on_version}): reload it; your edit was not saved.",
+        })
+    _require_holder(item, actor, now, session)
+    assessment = Assessment(
+        queue_item_id=item.id,
+        version=current_version + 1,
+        severity_grade=data.severity_grade,
+        imputability=data.imputability,
+        imputability_scale=scale.id,
+        seriousness_criteria=list(data.seriousness_criteria),
+        reaction_type=data.reaction_type,
+        investigation_status=data.investigation_status,
+        comment=data.comment,
+        assessed_by=actor.id,
+        assessed_at=now,
+    )
+    session.add(assessment)
+    before = _item_state(item)
+    _save(session, item, actor, "assess", before, now, extra={"assessment": {
+        "version": assessment.version, "severity_grade": data.severity_grade, "imputability": data.imputability,
+        "scale": scale.id, "reaction_type": data.reaction_type, "investigation_status": data.investigation_status,
+        "seriousness_criteria": list(data.seriousness_criteria),
+    }})
+    return assessment
+
+
+def request_information(session: Session, *, item_id: int, actor: User, question: str,
+                        now: datetime) -> InformationRequest:
+    """Ask the reporter a question; they see it on their report and answer there."""
+    if not question.strip():
+        raise _invalid("question", "La question est vide.", "The question is empty.")
+    item = load_item(session, item_id, actor, for_update=True)
+    if item.status not in ALLOWED["request_information"]:
+        raise _refuse_transition("request_information", item)
+    _require_holder(item, actor, now, session)
+    request = InformationRequest(queue_item_id=item.id, report_id=item.report_id, question=question.strip(),
+                                 asked_by=actor.id, asked_at=now)
+    session.add(request)
+    before = _item_state(item)
+    item.status = ItemStatus.AWAITING_INFORMATION
+    session.flush()
+    _save(session, item, actor, "request_information", before, now, extra={"question": request.question})
+    return request
+
+
+def answer_information(session: Session, *, request_id: int, actor: User, answer: str,
+                       now: datetime) -> InformationRequest:
+    """The reporter answers a question on their report."""
+    if not answer.strip():
+        raise _invalid("answer", "La réponse est vide.", "The answer is empty.")
+    request = session.get(InformationRequest, request_id) if 0 < request_id < 2**31 else None
+    report = session.get(Report, request.report_id) if request else None
+    if request is None or report is None or report.reporter_id != actor.id:
+        raise NotFound({"fr": "Question introuvable.", "en": "Question not found."})
+    if request.answered_at is not None:
+        raise Conflict({"fr": "Cette question a déjà reçu une réponse.", "en": "This question was already answered."})
+    request.answer = answer.strip()
+    request.answered_by = actor.id
+    request.answered_at = now
+    session.add(request)
+    item = session.get(QueueItem, request.queue_item_id)
+    before = _item_state(item)
+    still_open = session.exec(
+        select(InformationRequest.id).where(
+            InformationRequest.queue_item_id == item.id, col(InformationRequest.answered_at).is_(None),
+            InformationRequest.id != request.id,
+        )
+    ).first()
+    if item.status == ItemStatus.AWAITING_INFORMATION and still_open is None:
+        item.status = ItemStatus.IN_PROGRESS
+    session.flush()
+    _save(session, item, actor, "answer", before, now, extra={"request_id": request.id})
+    return request
+
+
+def declare(session: Session, *, item_id: int, actor: User, authority: str, authority_reference: str,
+            declared_on: date, kind: str, now: datetime) -> Declaration:
+    """Record a declaration to the authority; an initial one meets the declaration deadlines."""
+    errors = {}
+    if authority not in AUTHORITIES:
+        errors["authority"] = [{"fr": f"Autorité : {', '.join(AUTHORITIES)}.", "en": f"Authority: {', '.join(AUTHORITIES)}."}]
+    if not authority_reference.strip():
+        errors["authority_reference"] = [{"fr": "Le numéro de déclaration est obligatoire.",
+                                          "en": "The declaration number is required."}]
+    if kind not in ("initial", "follow_up"):
+        errors["kind"] = [{"fr": "initial ou follow_up.", "en": "initial or follow_up."}]
+    if declared_on > now.date():
+        errors["declared_on"] = [{"fr": "La date de déclaration est dans le futur.", "en": "The declaration date is in the future."}]
+    if errors:
+        raise InvalidInput(errors)
+    item = load_item(session, item_id, actor, for_update=True)
+    if item.status not in ALLOWED["declare"]:
+        raise _refuse_transition("declare", item)
+    has_initial = session.exec(
+        select(Declaration.id).where(Declaration.queue_item_id == item.id, Declaration.kind == "initial")
+    ).first()
+    if kind == "follow_up" and has_initial is None:
+        raise Conflict({"fr": "Une déclaration de suivi suppose une déclaration initiale.",
+                        "en": "A follow-up declaration needs an initial one."})
+    if kind == "initial" and has_initial is not None:
+        raise Conflict({"fr": "La déclaration initiale est déjà enregistrée : enregistrez un suivi.",
+                        "en": "The initial declaration is already recorded: record a follow-up."})
+    _require_holder(item, actor, now, session)
+    declaration = Declaration(queue_item_id=item.id, authority=authority, authority_reference=authority_reference.strip(),
+                              declared_on=declared_on, kind=kind, recorded_by=actor.id, recorded_at=now)
+    session.add(declaration)
+    before = _item_state(item)
+    met = []
+    if kind == "initial":
+        met = _settle_deadlines(session, item, kinds=("declaration",), state=DeadlineState.MET, now=now)
+        if item.status != ItemStatus.AWAITING_INFORMATION:
+            item.status = ItemStatus.DECLARED
+    session.flush()
+    _save(session, item, actor, "declare", before, now, extra={
+        "declaration": {"authority": authority, "reference": declaration.authority_reference,
+                        "declared_on": declared_on.isoformat(), "kind": kind},
+        "deadlines_met": met,
+    })
+    return declaration
+
+
+def close(session: Session, *, item_id: int, actor: User, outcome: str, note: str, now: datetime) -> QueueItem:
+    """Close with an outcome; deadlines still open are met by a declaration, else waived."""
+    if outcome not in OUTCOMES:
+        raise _invalid("outcome", f"Issue : {', '.join(OUTCOMES)}.", f"Outcome: {', '.join(OUTCOMES)}.")
+    item = load_item(session, item_id, actor, for_update=True)
+    if item.status not in ALLOWED["close"]:
+        raise _refuse_transition("close", item)
+    _require_holder(item, actor, now, session)
+    before = _item_state(item)
+    declared = session.exec(select(Declaration.id).where(Declaration.queue_item_id == item.id)).first() is not None
+    if outcome == "declared" and not declared:
+        raise Conflict({"fr": "Aucune déclaration n'est enregistrée : enregistrez-la avant de clore « déclaré ».",
+                        "en": "No declaration is recorded: record it before closing as declared."})
+    waived = _settle_deadlines(session, item, kinds=None, state=DeadlineState.WAIVED, now=now,
+                               reason=f"closed: {outcome}")
+    item.status = ItemStatus.CLOSED
+    item.outcome = outcome
+    item.closing_note = note.strip() or None
+    item.closed_at = now
+    return _save(session, item, actor, "close", before, now, extra={"note": item.closing_note, "deadlines_waived": waived})
+
+
+def reopen(session: Session, *, item_id: int, actor: User, reason: str, now: datetime) -> QueueItem:
+    if not reason.strip():
+        raise _invalid("reason", "Dites pourquoi l'élément est rouvert.", "Say why the item is reopened.")
+    item = load_item(session, item_id, actor, for_update=True)
+    if item.status not in ALLOWED["reopen"]:
+        raise _refuse_transition("reopen", item)
+    if item.outcome == "requalified":
+        raise Conflict({"fr": "Cet élément a été requalifié ailleurs : travaillez le nouvel élément.",
+                        "en": "This item was requalified elsewhere: work the new item."})
+    before = _item_state(item)
+    item.status = ItemStatus.IN_PROGRESS
+    item.assignee_id = actor.id
+    item.outcome = None
+    item.closed_at = None
+    return _save(session, item, actor, "reopen", before, now, extra={"reason": reason.strip()})
+
+
+def waive_deadline(session: Session, *, deadline_id: int, actor: User, reason: str, now: datetime) -> Deadline:
+    if not reason.strip():
+        raise _invalid("reason", "Dites pourquoi ce délai est levé.", "Say why this deadline is waived.")
+    deadline = session.get(Deadline, deadline_id) if 0 < deadline_id < 2**31 else None
+    if deadline is None:
+        raise NotFound({"fr": "Délai introuvable.", "en": "Deadline not found."})
+    item = load_item(session, deadline.queue_item_id, actor, for_update=True)
+    if deadline.state != DeadlineState.OPEN:
+        raise Conflict({"fr": "Ce délai n'est plus ouvert.", "en": "This deadline is no longer open."})
+    _require_holder(item, actor, now, session)
+    deadline.state = DeadlineState.WAIVED
+    deadline.settled_at = now
+    deadline.waiver_reason = reason.strip()
+    session.add(deadline)
+    session.flush()
+    refresh_next_due(session, item)
+    before = _item_state(item)
+    _save(session, item, actor, "waive_deadline", before, now, extra={"deadline_id": deadline.id, "reason": reason.strip()})
+    return deadline
+
+
+def requalify(session: Session, *, item_id: int, actor: User, category: Category, now: datetime,
+              reason: str = "") -> list[QueueItem]:
+    """Set the product's category; decide the report again; open the new queues' items with
+    their deadlines (counted from the original receipt) and close those no longer concerned.
+
+    :return: the items opened.
+    """
+    item = load_item(session, item_id, actor, for_update=True)
+    if item.status not in ALLOWED["requalify"]:
+        raise _refuse_transition("requalify", item)
+    report = session.get(Report, item.report_id)
+    establishment = session.get(Establishment, report.establishment_id)
+    answers = dict(report.product_answers)
+    product = ProductFacts(
+        name=report.product_name,
+        autologous=answers.pop("autologous", None),
+        origin=Origin(answers.pop("origin")) if answers.get("origin") else None,
+        features=Features(**answers),
+    )
+    decision = decide(
+        Facts(event_kind=EventKind(report.event_kind), product=product, serious=report.serious,
+              severity_grade=report.severity_grade, occurred_at=report.occurred_at, detected_at=report.detected_at,
+              received_at=report.received_at, region=establishment.region, qualified_as=category),
+        on=report.occurred_at.astimezone(PARIS).date(),
+    )
+    before = {"category": report.category, "queues": report.queues, "rulebook_id": report.rulebook_id}
+    existing = {i.queue: i for i in session.exec(select(QueueItem).where(QueueItem.report_id == report.id)).all()}
+    new_queues = [q.value for q in decision.queues]
+    opened: list[QueueItem] = []
+    for queue in decision.queues:
+        current = existing.get(queue.value)
+        if current is not None and current.status != ItemStatus.CLOSED:
+            continue
+        if current is not None:  # closed earlier: reopened for the new qualification
+            current.status = ItemStatus.NEW
+            current.outcome = None
+            current.closed_at = None
+            current.assignee_id = None
+            current.version += 1
+            target = current
+        else:
+            target = QueueItem(report_id=report.id, queue=queue.value, establishment_id=report.establishment_id,
+                               serious=report.serious, created_at=now)
+        session.add(target)
+        session.flush()
+        for deadline in decision.deadlines:
+            if deadline.queue == queue:
+                session.add(Deadline(
+                    report_id=report.id, queue_item_id=target.id, queue=queue.value, kind=deadline.kind,
+                    rule_id=deadline.policy.id, description=dict(deadline.policy.describe()),
+                    unit=deadline.policy.unit, without_delay=deadline.policy.without_delay,
+                    due_at=deadline.due_at, legal_basis=list(deadline.policy.legal_basis),
+                ))
+        session.flush()
+        refresh_next_due(session, target)
+        session.add(target)
+        opened.append(target)
+    for queue, other in existing.items():
+        if queue not in new_queues and other.status != ItemStatus.CLOSED:
+            _settle_deadlines(session, other, kinds=None, state=DeadlineState.WAIVED, now=now,
+                              reason=f"requalified as {category.value}")
+            other.status = ItemStatus.CLOSED
+            other.outcome = "requalified"
+            other.closing_note = reason.strip() or f"requalified as {category.value}"
+            other.closed_at = now
+            other.version += 1
+            session.add(other)
+    report.category = category.value
+    report.queues = new_queues
+    report.rulebook_id = decision.rulebook.id
+    report.decision = freeze(decision)
+    report.updated_at = now
+    session.add(report)
+    session.flush()
+    audit.record(session, actor=actor, action="update", now=now, report_id=report.id, target=f"item:{item.id}:requalify",
+                 before=before, after={"category": report.category, "queues": report.queues,
+                                       "rulebook_id": report.rulebook_id, "reason": reason.strip(),
+                                       "opened_items": [i.id for i in opened]})
+    _sync_report_status(session, report.id, now)
+    return opened
+
+
+def link_reports(session: Session, *, report_id: int, other_report_id: int, actor: User, reason: str,
+                 now: datetime) -> ReportLink:
+    """Link two reports about the same event or product (both must be visible to the actor)."""
+    if report_id == other_report_id:
+        raise _invalid("other_report_id", "Un signalement ne se lie pas à lui-même.", "A report cannot be linked to itself.")
+    if not reason.strip():
+        raise _invalid("reason", "Dites pourquoi ces signalements vont ensemble.", "Say why these reports belong together.")
+    reports = []
+    for rid in (report_id, other_report_id):
+        report = session.get(Report, rid) if 0 < rid < 2**31 else None
+        if report is None or not may_read_report(actor, report) or actor.role == Role.REPORTER:
+            raise NotFound({"fr": "Signalement introuvable.", "en": "Report not found."})
+        reports.append(report)
+    low, high = sorted((report_id, other_report_id))
+    if session.exec(select(ReportLink).where(ReportLink.report_id == low, ReportLink.other_report_id == high)).first():
+        raise Conflict({"fr": "Ces signalements sont déjà liés.", "en": "These reports are already linked."})
+    link = ReportLink(report_id=low, other_report_id=high, reason=reason.strip(), created_by=actor.id, created_at=now)
+    session.add(link)
+    session.flush()
+    for report in reports:
+        audit.record(session, actor=actor, action="update", now=now, report_id=report.id, target="link",
+                     after={"linked_to": link.other(report.id), "reason": link.reason})
+    return link
+
+
+def links_of(session: Session, report_id: int) -> list[ReportLink]:
+    return list(session.exec(
+        select(ReportLink).where((ReportLink.report_id == report_id) | (ReportLink.other_report_id == report_id))
+    ).all())
