@@ -37,9 +37,10 @@ bench: $(INSTALLED)
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
 
-# After changing a translatable text: extract, merge into both catalogs, then translate and
-# compile (the compiled .mo files are committed, so a fresh clone needs no build step).
+# After changing a translatable text: extract, build both catalogues (English translations are
+# in translations/build_catalogs.py, which refuses to leave one out), compile. The compiled .mo
+# files are committed, so a fresh clone needs no build step.
 translations: $(INSTALLED)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext --no-wrap -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete
+	$(BIN)/python translations/build_catalogs.py
 	$(BIN)/pybabel compile -d translations

@@ -29,8 +29,21 @@ def _label(table, enum, value: str) -> str:
 #: Report statuses as people read them.
 STATUS_LABELS = {
     "received": {"fr": "reçu", "en": "received"},
+    "new": {"fr": "nouveau", "en": "new"},
     "in_progress": {"fr": "en cours", "en": "in progress"},
+    "awaiting_information": {"fr": "en attente d'information", "en": "awaiting information"},
+    "declared": {"fr": "déclaré", "en": "declared"},
     "closed": {"fr": "clos", "en": "closed"},
+    "open": {"fr": "ouvert", "en": "open"},
+    "met": {"fr": "respecté", "en": "met"},
+    "missed": {"fr": "dépassé", "en": "missed"},
+    "waived": {"fr": "levé", "en": "waived"},
+    "declared_outcome": {"fr": "déclaré", "en": "declared"},
+    "not_reportable": {"fr": "non déclarable", "en": "not reportable"},
+    "duplicate": {"fr": "doublon", "en": "duplicate"},
+    "transferred": {"fr": "transmis", "en": "transferred"},
+    "information_only": {"fr": "pour information", "en": "information only"},
+    "requalified": {"fr": "requalifié", "en": "requalified"},
 }
 
 
@@ -40,6 +53,7 @@ def status_label(status: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["reject_keys"] = lambda mapping, *keys: {k: v for k, v in mapping.items() if k not in keys}
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["queue_label"] = lambda v: _label(QUEUE_LABELS, Queue, v)
     app.jinja_env.filters["category_label"] = lambda v: _label(CATEGORY_LABELS, Category, v)
@@ -47,7 +61,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def page_globals():
+        user = page_user()
         return {
+            "works_queues": bool(user and (user.vigilances or user.is_coordinator)),
             "current_user": page_user(),
             "lang": str(get_locale() or "fr"),
             "csrf_token": generate_csrf,

@@ -6,6 +6,7 @@ from datetime import datetime
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
+from sqlmodel import select
 
 from app.api.reports import ReportCreateSchema
 from app.auth import page_user
@@ -19,6 +20,7 @@ from vigilance import intake, reports
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
 from vigilance.errors import InvalidInput
+from vigilance.models import InformationRequest
 
 bp = Blueprint("reports_pages", __name__, url_prefix="/reports")
 
@@ -160,10 +162,13 @@ def detail(report_id: int):
     db = get_session()
     report = reports.read_report(db, report_id=report_id, actor=page_user(), now=utcnow(), via="page")
     deadlines = intake.report_deadlines(db, report)
+    questions = db.exec(select(InformationRequest).where(InformationRequest.report_id == report.id)
+                        .order_by(InformationRequest.id)).all()
     db.commit()
     return render_template(
         "reports/detail.html",
         report=report,
+        questions=questions,
         decision=classification(report.decision, select_locale()),
         deadlines=deadlines,
         created=request.args.get("created") == "1",

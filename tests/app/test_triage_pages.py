@@ -1,0 +1,58 @@
+"""The correspondents' pages: who may open a queue and an item, and actions through forms."""
+
+import re
+
+import pytest
+
+from tests.app.test_pages import PASSWORD, csrf_from, form_fields, sign_in
+
+
+@pytest.fixture
+def filed(client, make_user):
+    reporter = make_user("reporter")
+    sign_in(client, reporter)
+    location = client.post("/reports/new", data=form_fields(client, product_name="CGR")).headers["Location"]
+    client.post("/logout", data={"csrf_token": csrf_from(client.get("/").get_data(as_text=True))})
+    return reporter, int(re.search(r"/reports/(\d+)", location).group(1))
+
+
+def switch(client, user):
+    with client.session_transaction() as session:
+        session.clear()
+    sign_in(client, user, PASSWORD)
+
+
+def test_queue_and_item_pages_for_the_queue_correspondent_only(client, make_user, filed):
+    correspondent = make_user("correspondent", vigilances=["haemovigilance"])
+    switch(client, correspondent)
+    html = client.get("/queues/haemovigilance").get_data(as_text=True)
+    item_path = re.search(r'href="(/queue-items/\d+)"', html).group(1)
+    assert "CGR" in html
+    assert client.get(item_path).status_code == 200
+    for outsider in (make_user("correspondent", vigilances=["biovigilance"]), filed[0]):
+        switch(client, outsider)
+        assert client.get("/queues/haemovigilance").status_code == 404
+        assert client.get(item_path).status_code == 404
+
+
+def test_actions_through_the_item_page(client, make_user, filed):
+    correspondent = make_user("correspondent", vigilances=["haemovigilance"])
+    switch(client, correspondent)
+    html = client.get("/queues/haemovigilance").get_data(as_text=True)
+    item_path = re.search(r'href="(/queue-items/\d+)"', html).group(1)
+    token = csrf_from(client.get(item_path).get_data(as_text=True))
+    page = client.post(f"{item_path}/claim", data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
+    assert "Élément pris en charge." in page and correspondent.email in page
+    page = client.post(f"{item_path}/close", data={"csrf_token": token, "outcome": "declared"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Aucune déclaration n&#39;est enregistrée" in page  # refused, and the page says why
+    page = client.post(f"{item_path}/ask", data={"csrf_token": token, "question": "Volume transfusé ?"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "en attente d&#39;information" in page
+    switch(client, filed[0])
+    report_page = client.get(f"/reports/{filed[1]}").get_data(as_text=True)
+    assert "Volume transfusé ?" in report_page
+    request_id = re.search(r'/information-requests/(\d+)/answer', report_page).group(1)
+    client.post(f"/information-requests/{request_id}/answer",
+                data={"csrf_token": csrf_from(report_page), "answer": "Un CGR."})
+    assert "Un CGR." in client.get(f"/reports/{filed[1]}").get_data(as_text=True)
