@@ -163,8 +163,7 @@ def ensure_places(engine: Engine, count: int) -> list[Place]:
     with Session(engine, expire_on_commit=False) as db:
         for number in range(1, count + 1):
             finess = finess_of(number)
-            establishment = db.exec(select(Establishment).where(Establishment.finess == finess)).scalars().first() \
-                if False else db.scalars(select(Establishment).where(Establishment.finess == finess)).first()
+            establishment = db.scalars(select(Establishment).where(Establishment.finess == finess)).first()
             if establishment is None:
                 establishment = accounts.create_establishment(db, finess=finess, name=f"CHU Bench {number}")
             people: dict[str, int] = {}
@@ -350,7 +349,7 @@ class Generator:
             scenario = rng.choice(self.by_queue[queue])
             kind, product, description, default_serious, grade = SCENARIOS[scenario]
             # About 40 % serious overall: mostly as the scenario says, sometimes not.
-            serious = rng.random() < (0.72 if default_serious else 0.2)
+            serious = rng.random() < (0.6 if default_serious else 0.17)
             if grade is not None:
                 grade = max(grade, 2) if serious else 1
             occurred = received - timedelta(hours=rng.uniform(0.5, 30))

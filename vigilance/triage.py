@@ -194,7 +194,9 @@ def _settle_deadlines(session: Session, item: QueueItem, *, kinds: tuple[str, ..
         query = query.where(col(Deadline.kind).in_(kinds))
     settled = []
     for deadline in session.exec(query).all():
-        deadline.state = state
+        # Met late is missed: what compliance figures count.
+        late = state == DeadlineState.MET and deadline.due_at is not None and deadline.due_at < now
+        deadline.state = DeadlineState.MISSED if late else state
         deadline.settled_at = now
         deadline.waiver_reason = reason
         session.add(deadline)
