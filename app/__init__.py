@@ -43,4 +43,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for name, blueprint in app.blueprints.items():
         if name in API_BLUEPRINTS:
             csrf.exempt(blueprint)
+    if app.config["SCHEDULER"] == "embedded":
+        from app.scheduler import start_embedded
+
+        start_embedded(app)
     return app

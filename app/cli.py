@@ -284,6 +284,17 @@ def demo_load_command(reports):
         click.echo(f"  {user.role:<13} {user.email}{queues}")
 
 
+@cli.command("worker")
+def worker_command():
+    """Run the clocks and the outbox in the foreground (SIGTERM stops it cleanly)."""
+    import logging
+
+    from app.scheduler import run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+    run_worker(current_app)
+
+
 def main() -> None:
     """Entry point of the ``vigilance`` console script."""
     # The single-process default runs the clocks inside the web process; a WSGI server does not.

@@ -22,6 +22,8 @@ _ENVIRONMENT = {
     "VIGILANCE_TIMEZONE": "TIMEZONE",
     "VIGILANCE_ENV": "ENV",
     "VIGILANCE_DEFAULT_REGION": "DEFAULT_REGION",
+    "VIGILANCE_BASE_URL": "BASE_URL",
+    "VIGILANCE_TICK_SECONDS": "TICK_SECONDS",
 }
 
 
@@ -38,6 +40,10 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         "TIMEZONE": "Europe/Paris",
         "DEFAULT_REGION": "metropole",
         "JSON_MAX_BYTES": 256 * 1024,
+        # Where people reach the service: the links in emails.
+        "BASE_URL": "http://127.0.0.1:5000",
+        # How often the worker looks for due clocks and mail to send.
+        "TICK_SECONDS": 2,
     }
     for variable, key in _ENVIRONMENT.items():
         if os.environ.get(variable):
@@ -58,6 +64,11 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
         raise ConfigError(f"VIGILANCE_TIMEZONE: unknown zone {config['TIMEZONE']!r}") from exc
     if config["DEFAULT_REGION"] not in REGIONS:
         raise ConfigError(f"VIGILANCE_DEFAULT_REGION must be one of {sorted(REGIONS)}")
+    try:
+        config["TICK_SECONDS"] = float(config["TICK_SECONDS"])
+    except (TypeError, ValueError) as exc:
+        raise ConfigError("VIGILANCE_TICK_SECONDS must be a number of seconds") from exc
+    config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
     url = config["DATABASE_URL"]
     if url.startswith(("postgresql://", "postgres://")):
         # psycopg 3 is the driver we ship; SQLAlchemy's bare scheme would look for psycopg2.

@@ -31,12 +31,14 @@ run (``possible_duplicates`` is empty), and rows are not checked by ``check_draf
 
 import argparse
 import json
+import multiprocessing
 import random
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -207,6 +209,7 @@ class Decided:
     queues: list[str]
     frozen: dict[str, Any]
     frozen_json: str
+    queues_json: str
     #: (queue, kind, policy) in the decision's order.
     policies: list[tuple[str, str, Any]]
     #: Per policy: the constant columns of its deadline rows.
@@ -226,15 +229,19 @@ def _decided(decision) -> Decided:
         queues=[q.value for q in decision.queues],
         frozen=frozen,
         frozen_json=json.dumps(frozen),
+        queues_json=json.dumps([q.value for q in decision.queues]),
         policies=[(d.queue.value, d.kind, d.policy) for d in decision.deadlines],
     )
     for _queue, _kind, policy in decided.policies:
+        description, legal_basis = dict(policy.describe()), list(policy.legal_basis)
         decided.constant.append(dict(
             rule_id=policy.id,
-            description=dict(policy.describe()),
+            description=description,
+            description_json=json.dumps(description),
             unit=policy.unit,
             without_delay=policy.without_delay,
-            legal_basis=list(policy.legal_basis),
+            legal_basis=legal_basis,
+            legal_basis_json=json.dumps(legal_basis),
         ))
     return decided
 
@@ -247,6 +254,8 @@ class Decider:
         self.cache: dict[tuple, Decided] = {}
         self.calendars: dict[tuple[str, str], Any] = {}
         self.products = {product: ProductFacts(name=product) for _k, product, *_ in SCENARIOS}
+        self.answers = {product: _answers(facts) for product, facts in self.products.items()}
+        self.answers_json = {product: json.dumps(answers) for product, answers in self.answers.items()}
         self.check_every = check_every
         self.count = 0
         self.checked = 0
@@ -362,13 +371,15 @@ class Generator:
                 detected_at=None,
                 received_at=received,
                 product_name=product,
-                product_answers=_answers(self.decider.products[product]),
+                product_answers=dict(self.decider.answers[product]),
+                product_answers_json=self.decider.answers_json[product],
                 lot_number=f"L{rng.randint(10000, 99999)}" if kind != EventKind.DONOR_ADVERSE_REACTION else None,
                 donation_number=(f"W{rng.randint(10**11, 10**12 - 1)}"
                                  if kind in (EventKind.DONOR_ADVERSE_REACTION, EventKind.POST_DONATION_INFORMATION)
                                  else None),
                 category=decided.category,
                 queues=decided.queues,
+                queues_json=decided.queues_json,
                 rulebook_id=decided.rulebook_id,
                 decision=decided.frozen,
                 decision_json=decided.frozen_json,
@@ -381,6 +392,7 @@ class Generator:
                 reporter_id=rng.choice(place.reporters),
                 establishment_id=place.establishment_id,
                 possible_duplicates=[],
+                possible_duplicates_json="[]",
                 status=ReportStatus.RECEIVED.value,
                 created_at=received,
                 updated_at=received,
@@ -462,10 +474,10 @@ def reserve_ids(connection, table: str, count: int, postgres: bool) -> list[int]
     if count == 0:
         return []
     if postgres:
-        return list(connection.execute(
-            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+        return connection.execute(
+            text("SELECT array_agg(nextval(pg_get_serial_sequence(:table, 'id'))) FROM generate_series(1, :n)"),
             {"table": table, "n": count},
-        ).scalars())
+        ).scalar_one()
     # SQLite: the transaction began IMMEDIATE (app.db.make_engine): nobody else writes meanwhile.
     first = (connection.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one()) + 1
     return list(range(first, first + count))
@@ -500,18 +512,14 @@ def number_rows(connection, batch: list[dict], postgres: bool) -> tuple[list[dic
 
 
 def copy_rows(cursor, table: str, columns: tuple[str, ...], rows: list[dict]) -> None:
+    """COPY *rows* into *table*; JSON columns go as the JSON text kept next to them (``<column>_json``),
+    which is what SQLAlchemy's JSON type would have sent (``json.dumps``)."""
     json_columns = JSON_COLUMNS[table]
-    getters = []
-    for column in columns:
-        if column == "decision":
-            getters.append(lambda row: row["decision_json"])
-        elif column in json_columns:
-            getters.append(lambda row, c=column: json.dumps(row[c]))
-        else:
-            getters.append(lambda row, c=column: row[c])
+    row_of = itemgetter(*[f"{c}_json" if c in json_columns else c for c in columns])
     with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        write = copy.write_row
         for row in rows:
-            copy.write_row([get(row) for get in getters])
+            write(row_of(row))
 
 
 def write_batch(engine: Engine, batch: list[dict], postgres: bool) -> None:
@@ -560,7 +568,54 @@ class Progress:
         sys.stderr.flush()
 
 
-def load(database_url: str, options: Options, progress: bool = True) -> dict[str, Any]:
+def _produce(options: Options, places: list[Place], out) -> None:
+    """The generating process: batches of rows into *out*, then the number of decisions re-checked."""
+    try:
+        generator = Generator(options, places)
+        made = 0
+        while made < options.reports:
+            batch = generator.batch(min(options.batch, options.reports - made))
+            made += len(batch)
+            out.put(("batch", batch))
+        out.put(("done", generator.decider.checked))
+    except BaseException as error:  # noqa: BLE001 - the parent reports it
+        out.put(("error", f"{type(error).__name__}: {error}"))
+
+
+def batches(options: Options, places: list[Place], parallel: bool, stats: dict):
+    """The batches to write, made in a second process when *parallel* (the writer then only
+    waits for the database while the next batch is being made); at the end, the number of
+    decisions re-checked in full goes into ``stats["checked"]``."""
+    if not parallel:
+        generator = Generator(options, places)
+        made = 0
+        while made < options.reports:
+            batch = generator.batch(min(options.batch, options.reports - made))
+            made += len(batch)
+            yield batch
+        stats["checked"] = generator.decider.checked
+        return
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=3)
+    process = context.Process(target=_produce, args=(options, places, queue), daemon=True)
+    process.start()
+    try:
+        while True:
+            kind, value = queue.get()
+            if kind == "batch":
+                yield value
+            elif kind == "done":
+                stats["checked"] = value
+                return
+            else:
+                raise SystemExit(f"load_reports: generating reports failed: {value}")
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join()
+
+
+def load(database_url: str, options: Options, progress: bool = True, parallel: bool = True) -> dict[str, Any]:
     """Load *options.reports* reports into *database_url*; return what was done."""
     check_columns()
     if database_url.startswith(("postgresql://", "postgres://")):
@@ -570,16 +625,20 @@ def load(database_url: str, options: Options, progress: bool = True) -> dict[str
     try:
         metadata.create_all(engine)
         places = ensure_places(engine, options.establishments)
-        generator = Generator(options, places)
+    finally:
+        # No connection may cross the fork of the generating process.
+        engine.dispose()
+    engine = make_engine(database_url)
+    try:
         bar = Progress(options.reports) if progress else None
+        stats: dict[str, int] = {}
         done = 0
         statuses: Counter = Counter()
         queues: Counter = Counter()
         serious = 0
         deadlines = 0
         started = time.perf_counter()
-        while done < options.reports:
-            batch = generator.batch(min(options.batch, options.reports - done))
+        for batch in batches(options, places, parallel and options.reports > options.batch, stats):
             for entry in batch:
                 serious += entry["report"]["serious"]
                 deadlines += len(entry["deadlines"])
@@ -599,7 +658,7 @@ def load(database_url: str, options: Options, progress: bool = True) -> dict[str
         "reports": done, "seconds": seconds, "per_second": done / seconds if seconds else 0.0,
         "items_by_queue": dict(queues), "items_by_status": dict(statuses), "serious": serious,
         "deadlines": deadlines, "establishments": [p.establishment_id for p in places],
-        "decisions_checked": generator.decider.checked,
+        "decisions_checked": stats.get("checked", 0),
     }
 
 

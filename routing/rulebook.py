@@ -73,6 +73,8 @@ class Rulebook:
     deadlines: tuple[DeadlinePolicy, ...]
     requalified: Mapping[str, Category]
     source: Path
+    #: When reminders go out, as fractions of the time a deadline allows.
+    reminder_stages: tuple[float, ...] = (0.5, 0.9)
 
     def __post_init__(self):
         # Deciding is hot: index the rules once by what selects them.
@@ -215,7 +217,15 @@ def _build(raw: Mapping, path: Path, base: Path) -> Rulebook:
         deadlines=deadlines,
         requalified=requalified,
         source=path,
+        reminder_stages=_stages(raw.get("reminders", {}).get("stages", [0.5, 0.9])),
     )
+
+
+def _stages(raw) -> tuple[float, ...]:
+    stages = tuple(float(s) for s in raw)
+    if any(not 0 < s < 1 for s in stages):
+        raise RulebookError("reminder stages are fractions strictly between 0 and 1")
+    return tuple(sorted(stages))
 
 
 def _routing_rule(rule: Mapping, authorities: Mapping[Queue, str]) -> RoutingRule:

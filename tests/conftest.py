@@ -131,3 +131,53 @@ def token_for(db):
         return {"Authorization": f"Bearer {token}"}
 
     return issue
+
+
+class _Inbox:
+    """What a real SMTP server (aiosmtpd) received, parsed."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 OK"
+
+
+class _SmtpServer:
+    """A real SMTP server (aiosmtpd) on a fixed local port, which a test may stop and start."""
+
+    def __init__(self):
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"smtp://127.0.0.1:{self.port}"
+        self.inbox = _Inbox()
+        self.controller = None
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        # A stopped controller cannot start again: a new one listens on the same port.
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on a local port; ``.url``, ``.inbox.messages``, ``.stop()``, ``.start()``."""
+    server = _SmtpServer()
+    server.start()
+    yield server
+    server.stop()

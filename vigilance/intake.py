@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from routing import Decision, EventKind, Facts, ProductFacts, decide
 from vigilance import audit
+from vigilance.clocks import schedule_deadline
 from vigilance.decisions import freeze
 from vigilance.duplicates import find_candidates
 from vigilance.errors import Forbidden, InvalidInput
@@ -127,6 +128,7 @@ _BUMP_COUNTER = (
 )
 _INSERT_REPORT = Report.__table__.insert().returning(Report.__table__.c.id)
 _INSERT_ITEM = QueueItem.__table__.insert().returning(QueueItem.__table__.c.id)
+_INSERT_DEADLINE = Deadline.__table__.insert().returning(Deadline.__table__.c.id)
 
 
 class StoredRow(SimpleNamespace):
@@ -221,7 +223,7 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime) -> Int
     connection = session.connection()
     row["id"] = connection.execute(_INSERT_REPORT, row).scalar_one()
     report = StoredReport(**row)
-    items, deadlines = _open_queue_items(session, report, decision, now)
+    items, deadlines = _open_queue_items(session, report, decision, now, establishment.region)
     audit.record(session, actor=actor, action="create", now=now, report_id=report.id, target=report.reference,
                  after=report_snapshot(report))
     logger.info("Report %s received from %s: %s -> %s", report.reference, actor.email, report.category, report.queues)
@@ -238,7 +240,7 @@ def _answers(product: ProductFacts) -> dict[str, Any]:
 
 
 def _open_queue_items(
-    session: Session, report: "StoredReport", decision: Decision, now: datetime
+    session: Session, report: "StoredReport", decision: Decision, now: datetime, region: str
 ) -> tuple[list["StoredRow"], list["StoredRow"]]:
     item_rows = []
     for queue in decision.queues:
@@ -276,8 +278,11 @@ def _open_queue_items(
         )
         for deadline in decision.deadlines
     ]
-    if deadline_rows:
-        connection.execute(Deadline.__table__.insert(), deadline_rows)
+    for deadline_row in deadline_rows:
+        deadline_row["id"] = connection.execute(_INSERT_DEADLINE, deadline_row).scalar_one()
+        schedule_deadline(session, deadline_id=deadline_row["id"], due_at=deadline_row["due_at"],
+                          unit=deadline_row["unit"], start=now, rulebook_id=decision.rulebook.id,
+                          region=region, now=now)
     return [StoredRow(**r) for r in item_rows], [StoredRow(**r) for r in deadline_rows]
 
 

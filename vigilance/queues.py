@@ -12,7 +12,7 @@ from routing.rulebook import shipped_rulebooks
 from vigilance.access import may_work_queue
 from vigilance.errors import NotFound
 from vigilance.intake import PARIS
-from vigilance.models import NOTHING_DUE, Deadline, DeadlineState, Establishment, ItemStatus, QueueItem, Report, User
+from vigilance.models import NOTHING_DUE, Deadline, Establishment, ItemStatus, QueueItem, Report, User
 
 OPEN = [s.value for s in ItemStatus if s != ItemStatus.CLOSED]
 
@@ -122,7 +122,7 @@ def next_deadlines(session: Session, item_ids: list[int]) -> dict[int, Deadline]
         return {}
     deadlines = session.exec(
         select(Deadline)
-        .where(col(Deadline.queue_item_id).in_(item_ids), Deadline.state == DeadlineState.OPEN,
+        .where(col(Deadline.queue_item_id).in_(item_ids), col(Deadline.settled_at).is_(None),
                col(Deadline.due_at).is_not(None))
         .order_by(col(Deadline.due_at))
     ).all()

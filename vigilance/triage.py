@@ -24,6 +24,7 @@ from routing.scales import (
 )
 from vigilance import audit
 from vigilance.access import may_read_report, may_work_queue
+from vigilance.clocks import cancel_timers, notify_answer, schedule_deadline, schedule_information_reminder
 from vigilance.decisions import freeze
 from vigilance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vigilance.intake import PARIS
@@ -179,7 +180,7 @@ def refresh_next_due(session: Session, item: QueueItem) -> None:
     """The item's urgency follows its earliest deadline still open."""
     due = session.exec(
         select(Deadline.due_at)
-        .where(Deadline.queue_item_id == item.id, Deadline.state == DeadlineState.OPEN, col(Deadline.due_at).is_not(None))
+        .where(Deadline.queue_item_id == item.id, col(Deadline.settled_at).is_(None), col(Deadline.due_at).is_not(None))
         .order_by(col(Deadline.due_at))
         .limit(1)
     ).first()
@@ -189,7 +190,8 @@ def refresh_next_due(session: Session, item: QueueItem) -> None:
 
 def _settle_deadlines(session: Session, item: QueueItem, *, kinds: tuple[str, ...] | None, state: DeadlineState,
                       now: datetime, reason: str | None = None) -> list[int]:
-    query = select(Deadline).where(Deadline.queue_item_id == item.id, Deadline.state == DeadlineState.OPEN)
+    # Pending: not settled yet, whether still open or already missed (and escalated).
+    query = select(Deadline).where(Deadline.queue_item_id == item.id, col(Deadline.settled_at).is_(None))
     if kinds:
         query = query.where(col(Deadline.kind).in_(kinds))
     settled = []
@@ -197,6 +199,7 @@ def _settle_deadlines(session: Session, item: QueueItem, *, kinds: tuple[str, ..
         # Met late is missed: what compliance figures count.
         late = state == DeadlineState.MET and deadline.due_at is not None and deadline.due_at < now
         deadline.state = DeadlineState.MISSED if late else state
+        cancel_timers(session, deadline_id=deadline.id, now=now)
         deadline.settled_at = now
         deadline.waiver_reason = reason
         session.add(deadline)
@@ -373,13 +376,20 @@ def request_information(session: Session, *, item_id: int, actor: User, question
     before = _item_state(item)
     item.status = ItemStatus.AWAITING_INFORMATION
     session.flush()
+    report = session.get(Report, item.report_id)
+    establishment = session.get(Establishment, item.establishment_id)
+    schedule_information_reminder(session, request=request, region=establishment.region,
+                                  rulebook_id=report.rulebook_id, after=now)
     _save(session, item, actor, "request_information", before, now, extra={"question": request.question})
     return request
 
 
 def answer_information(session: Session, *, request_id: int, actor: User, answer: str,
-                       now: datetime) -> InformationRequest:
-    """The reporter answers a question on their report."""
+                       now: datetime, base_url: str = "") -> InformationRequest:
+    """The reporter answers a question on their report; the correspondent who asked is told.
+
+    :param base_url: where the service is reached, for the link in the email.
+    """
     if not answer.strip():
         raise _invalid("answer", "La réponse est vide.", "The answer is empty.")
     request = session.get(InformationRequest, request_id) if 0 < request_id < 2**31 else None
@@ -392,6 +402,8 @@ def answer_information(session: Session, *, request_id: int, actor: User, answer
     request.answered_by = actor.id
     request.answered_at = now
     session.add(request)
+    cancel_timers(session, information_request_id=request.id, now=now)
+    notify_answer(session, request=request, now=now, base_url=base_url)
     item = session.get(QueueItem, request.queue_item_id)
     before = _item_state(item)
     still_open = session.exec(
@@ -499,12 +511,13 @@ def waive_deadline(session: Session, *, deadline_id: int, actor: User, reason: s
     if deadline is None:
         raise NotFound({"fr": "Délai introuvable.", "en": "Deadline not found."})
     item = load_item(session, deadline.queue_item_id, actor, for_update=True)
-    if deadline.state != DeadlineState.OPEN:
+    if deadline.settled_at is not None:
         raise Conflict({"fr": "Ce délai n'est plus ouvert.", "en": "This deadline is no longer open."})
     _require_holder(item, actor, now, session)
     deadline.state = DeadlineState.WAIVED
     deadline.settled_at = now
     deadline.waiver_reason = reason.strip()
+    cancel_timers(session, deadline_id=deadline.id, now=now)
     session.add(deadline)
     session.flush()
     refresh_next_due(session, item)
@@ -567,6 +580,10 @@ def requalify(session: Session, *, item_id: int, actor: User, category: Category
                     due_at=deadline.due_at, legal_basis=list(deadline.policy.legal_basis),
                 ))
         session.flush()
+        for row in session.exec(select(Deadline).where(Deadline.queue_item_id == target.id,
+                                                       col(Deadline.settled_at).is_(None))).all():
+            schedule_deadline(session, deadline_id=row.id, due_at=row.due_at, unit=row.unit, start=now,
+                              rulebook_id=decision.rulebook.id, region=establishment.region, now=now)
         refresh_next_due(session, target)
         session.add(target)
         opened.append(target)

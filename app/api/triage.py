@@ -4,7 +4,7 @@ import base64
 import binascii
 from datetime import datetime
 
-from flask import g, jsonify
+from flask import current_app, g, jsonify
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import RAISE, Schema, fields, validate
@@ -389,7 +389,8 @@ class InformationRequestSchema(Schema):
 def answer_request(args, request_id: int):
     """The reporter answers a correspondent's question."""
     db = get_session()
-    request = triage.answer_information(db, request_id=request_id, actor=g.user, answer=args["answer"], now=utcnow())
+    request = triage.answer_information(db, request_id=request_id, actor=g.user, answer=args["answer"], now=utcnow(),
+                                        base_url=current_app.config["BASE_URL"])
     body = {"id": request.id, "question": request.question, "answer": request.answer}
     db.commit()
     return jsonify(body)

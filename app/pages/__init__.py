@@ -4,9 +4,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.pages import auth, home, reports, triage
+    from app.pages import admin, auth, home, reports, triage
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(triage.bp)
+    app.register_blueprint(admin.bp)

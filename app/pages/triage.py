@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlmodel import col, select
 
@@ -195,7 +195,7 @@ def answer(request_id: int):
     request_row = db.get(InformationRequest, request_id)
     try:
         triage.answer_information(db, request_id=request_id, actor=page_user(), answer=request.form.get("answer", ""),
-                                  now=utcnow())
+                                  now=utcnow(), base_url=current_app.config["BASE_URL"])
         db.commit()
         flash(_("Réponse envoyée."), "info")
     except VigilanceError as error:

@@ -14,6 +14,8 @@ SQLModel.metadata.naming_convention = {
 metadata = SQLModel.metadata
 
 from vigilance.models.audit import AuditEvent, AuditHead  # noqa: E402
+from vigilance.models.clocks import Timer  # noqa: E402
+from vigilance.models.outbox import OutboxMessage  # noqa: E402
 from vigilance.models.establishments import Establishment  # noqa: E402
 from vigilance.models.idempotency import IdempotencyRecord  # noqa: E402
 from vigilance.models.reports import (  # noqa: E402
@@ -36,6 +38,8 @@ __all__ = [
     "Declaration",
     "InformationRequest",
     "ReportLink",
+    "OutboxMessage",
+    "Timer",
     "AuditEvent",
     "AuditHead",
     "Deadline",

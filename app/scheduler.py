@@ -1,0 +1,107 @@
+"""The timed jobs: fixed, declared once, each running in an app context with its own session.
+
+The clocks themselves are rows (timers, outbox): these jobs only look for what is due. Any
+number of processes may run them; row claiming keeps work from being done twice.
+"""
+
+import logging
+import signal
+import threading
+import time
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from sqlmodel import Session
+
+from app.mail import SmtpMailer
+from vigilance import clocks, outbox
+from vigilance.clock import utcnow
+
+logger = logging.getLogger("vigilance.worker")
+
+#: How many timers one transaction handles: small enough that a killed worker loses little.
+CLOCK_BATCH = 200
+
+
+def process_clocks(app: Flask) -> int:
+    """Handle every due timer, a batch per transaction."""
+    engine = app.extensions["vigilance.db"]
+    total = 0
+    while True:
+        with Session(engine, expire_on_commit=False) as session:
+            handled = clocks.process_due(session, now=utcnow(), base_url=app.config["BASE_URL"], batch=CLOCK_BATCH)
+            session.commit()
+        total += handled
+        if handled < CLOCK_BATCH:
+            return total
+
+
+def deliver_mail(app: Flask) -> int:
+    url = app.config.get("SMTP_URL")
+    if not url:
+        return 0  # no SMTP configured: mail stays in the outbox, readable by admins
+    mailer = app.extensions.setdefault("vigilance.mailer", SmtpMailer(url, sender=app.config.get("MAIL_SENDER")))
+    return outbox.deliver(app.extensions["vigilance.db"], mailer, now_fn=utcnow)
+
+
+#: The declared jobs: (id, function, seconds between runs as a config key).
+JOBS = (
+    ("clocks", process_clocks),
+    ("outbox", deliver_mail),
+)
+
+
+def _guarded(app: Flask, job_id: str, function):
+    def run():
+        started = time.monotonic()
+        try:
+            with app.app_context():
+                done = function(app)
+            if done:
+                logger.info("%s: %s done in %.2f s", job_id, done, time.monotonic() - started)
+        except Exception:  # a failing tick must not stop the next one; it is logged
+            logger.exception("%s failed", job_id)
+
+    return run
+
+
+def register_jobs(scheduler, app: Flask) -> None:
+    interval = app.config["TICK_SECONDS"]
+    for job_id, function in JOBS:
+        # First run at once: what fell due while no worker ran is done on start.
+        scheduler.add_job(
+            _guarded(app, job_id, function), "interval", seconds=interval, id=job_id, replace_existing=True,
+            coalesce=True, max_instances=1, misfire_grace_time=None, next_run_time=utcnow(),
+        )
+
+
+def start_embedded(app: Flask) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
+    register_jobs(scheduler, app)
+    scheduler.start()
+    app.extensions["vigilance.scheduler"] = scheduler
+    logger.info("Embedded scheduler started (every %s s)", app.config["TICK_SECONDS"])
+    return scheduler
+
+
+def run_worker(app: Flask) -> None:
+    """Run the jobs in the foreground until SIGTERM or SIGINT; the batch in hand is finished."""
+    scheduler = BlockingScheduler(timezone="UTC")
+    register_jobs(scheduler, app)
+    stopping = threading.Event()
+
+    def stop(signum, _frame):
+        if not stopping.is_set():
+            stopping.set()
+            logger.info("Worker stopping (signal %s): finishing the current batch", signum)
+            threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    heartbeat = max(60.0, app.config["TICK_SECONDS"])
+    scheduler.add_job(lambda: logger.info("Worker alive"), "interval", seconds=heartbeat, id="heartbeat")
+    logger.info("Worker started: clocks and outbox every %s s, SMTP %s", app.config["TICK_SECONDS"],
+                "configured" if app.config.get("SMTP_URL") else "not configured (mail stays in the outbox)")
+    scheduler.start()
+    logger.info("Worker stopped")

@@ -1,0 +1,59 @@
+"""Email composition: a pure function of a template, a language and a context.
+
+Text and HTML from Jinja2 templates under ``templates/emails/``; the subject is the
+``subject`` block of the text template. Emails carry the report's reference and product,
+never patient data.
+"""
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from routing.messages import QUEUE_LABELS
+from routing.vocabulary import Queue
+from vigilance.outbox import Email
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PARIS = ZoneInfo("Europe/Paris")
+_MONTHS = {
+    "fr": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}
+
+
+def local_time(moment: datetime | None, language: str) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(PARIS)
+    return f"{local.day} {_MONTHS[language][local.month - 1]} {local.year}, {local:%H:%M}"
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["queue_label"] = lambda queue, language: QUEUE_LABELS[Queue(queue)][language]
+    env.filters["local_time"] = local_time
+    return env
+
+
+def compose(kind: str, language: str, **context) -> Email:
+    """Render ``emails/<kind>.txt`` and ``.html`` in *language*."""
+    language = language if language in ("fr", "en") else "fr"
+    env = environment()
+    context = {"lang": language, **context}
+    text_template = env.get_template(f"emails/{kind}.txt")
+    subject = "".join(text_template.blocks["subject"](text_template.new_context(context))).strip()
+    return Email(
+        subject=" ".join(subject.split()),
+        text=text_template.render(context),
+        html=env.get_template(f"emails/{kind}.html").render(context),
+    )

@@ -1,0 +1,113 @@
+"""Queue emails in the caller's transaction; deliver them later, once, with retries.
+
+Queueing writes a row with a unique key per effect (deadline, stage, recipient): queueing the
+same effect again is a no-op, so a reminder is never queued twice. Delivery claims due rows
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL), sends, and records each send in its own
+transaction: a crash can at worst resend the one message whose sending was not yet recorded.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import insert
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from vigilance.models import OutboxMessage, User
+
+logger = logging.getLogger(__name__)
+
+#: Attempts before a message is given up (and shown to admins as failed).
+MAX_ATTEMPTS = 8
+FIRST_RETRY = timedelta(seconds=30)
+LONGEST_WAIT = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    text: str
+    html: str
+
+
+class Mailer(Protocol):
+    def send(self, *, to: str, subject: str, text: str, html: str, message_id: str) -> None: ...
+
+
+def enqueue(session: Session, *, key: str, recipient: User, email: Email, now: datetime) -> bool:
+    """Queue *email* for *recipient* under *key*; return whether it was new."""
+    values = dict(
+        dedupe_key=key[:200], recipient_id=recipient.id, recipient_email=recipient.email, language=recipient.language,
+        subject=email.subject[:300], text_body=email.text, html_body=email.html, state="pending", attempts=0,
+        next_attempt_at=now, created_at=now,
+    )
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement = pg_insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    elif dialect == "sqlite":
+        statement = sqlite_insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    else:  # pragma: no cover - the two databases the service runs on are above
+        statement = insert(OutboxMessage).values(**values)
+    return session.execute(statement).rowcount == 1
+
+
+def backoff(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min, 4 min... at most an hour."""
+    return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
+
+
+def deliver(engine, mailer: Mailer, *, now_fn, batch: int = 50) -> int:
+    """Send what is due, each message in its own short transaction; return how many were sent."""
+    sent = 0
+    for _ in range(batch):
+        with Session(engine, expire_on_commit=False) as session:
+            now = now_fn()
+            message = session.exec(
+                select(OutboxMessage)
+                .where(OutboxMessage.state == "pending", col(OutboxMessage.next_attempt_at) <= now)
+                .order_by(col(OutboxMessage.next_attempt_at))
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            ).first()
+            if message is None:
+                return sent
+            try:
+                mailer.send(to=message.recipient_email, subject=message.subject, text=message.text_body,
+                            html=message.html_body, message_id=f"<outbox-{message.id}-{message.dedupe_key[:40]}@vigilance>")
+            except Exception as error:  # any transport failure: retry later, keep it visible
+                message.attempts += 1
+                message.last_error = f"{type(error).__name__}: {error}"[:2000]
+                if message.attempts >= MAX_ATTEMPTS:
+                    message.state = "failed"
+                    logger.error("Mail %s to %s given up: %s", message.id, message.recipient_email, message.last_error)
+                else:
+                    message.next_attempt_at = now + backoff(message.attempts)
+                    logger.warning("Mail %s to %s failed (attempt %s): %s", message.id, message.recipient_email,
+                                   message.attempts, message.last_error)
+                session.add(message)
+                session.commit()
+                continue
+            message.state = "sent"
+            message.sent_at = now
+            message.attempts += 1
+            message.last_error = None
+            session.add(message)
+            session.commit()
+            sent += 1
+    return sent
+
+
+def retry(session: Session, *, message_id: int, now: datetime) -> OutboxMessage | None:
+    """An admin sends a failed (or waiting) message again now."""
+    message = session.get(OutboxMessage, message_id)
+    if message is None or message.state == "sent":
+        return None
+    message.state = "pending"
+    message.next_attempt_at = now
+    message.attempts = 0
+    session.add(message)
+    session.flush()
+    return message
