@@ -292,7 +292,10 @@ def worker_command():
     from app.scheduler import run_worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
-    run_worker(current_app)
+    # One line per job run would drown what matters; the jobs log what they do.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # The app itself, not the context-bound proxy: the jobs run in the scheduler's threads.
+    run_worker(current_app._get_current_object())
 
 
 def main() -> None:

@@ -520,7 +520,8 @@ def verify_claims(url: str, ids: array, winners: dict[int, list[int]], user_ids:
             "SELECT id, assignee_id, status, version FROM queue_items WHERE id BETWEEN :a AND :b AND queue = :q"),
             {"a": first, "b": last, "q": QUEUE}).all()
         audited = dict(connection.execute(text(
-            "SELECT target, count(*) FROM audit_events WHERE target LIKE 'item:%:claim' GROUP BY target")).all())
+            "SELECT target, count(*) FROM audit_events WHERE target LIKE :pattern GROUP BY target"),
+            {"pattern": "item:%:claim"}).all())
     engine.dispose()
     wanted = set(ids)
     rows = [r for r in rows if r.id in wanted]
