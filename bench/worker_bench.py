@@ -462,21 +462,18 @@ def part_throughput(args, dbs: Databases, log_root: Path) -> dict:
 # Part 2: idle tick --------------------------------------------------------------------------------
 
 
-def idle_ticks(engine, calls: int) -> dict:
-    """process_clocks' transaction with nothing due: a session, process_due, commit."""
+def idle_ticks(engine, calls: int) -> list[float]:
+    """process_clocks' transaction with nothing due (a session, process_due, commit): ms per call."""
     timings = []
-    for number in range(calls + 20):
+    for _ in range(calls):
         started = time.perf_counter()
         with Session(engine, expire_on_commit=False) as session:
             handled = clocks.process_due(session, now=utcnow(), base_url="x", batch=200)
             session.commit()
-        elapsed = time.perf_counter() - started
+        timings.append((time.perf_counter() - started) * 1000)
         if handled:
             raise SystemExit(f"worker_bench: idle tick handled {handled} timers")
-        if number >= 20:  # the first ones warm the pool, the statement cache and prepared plans
-            timings.append(elapsed * 1000)
-    return dict(mean_ms=statistics.fmean(timings), p50_ms=percentile(timings, 0.5),
-                p99_ms=percentile(timings, 0.99), max_ms=max(timings))
+    return timings
 
 
 def claim_statement(engine) -> tuple[str, dict]:
@@ -507,44 +504,57 @@ def explain_claim(engine) -> tuple[str, list[str]]:
 
 
 def part_idle(args, dbs: Databases) -> dict:
-    say(f"\n== idle tick: process_due + commit with nothing due, {args.idle_calls} calls averaged")
-    name = dbs.create("idle")
-    url = dbs.url(name)
-    loader = create_engine(url)
-    metadata.create_all(loader)
-    engine = make_engine(url)  # as the worker builds it (pool_pre_ping included)
-    results = []
-    future_start = utcnow() + timedelta(days=1)
-    loaded = 0
-    stages = [("future", args.idle_small), ("future", args.idle_timers), ("done", args.idle_timers)]
-    done_loaded = 0
-    for kind, target in stages:
+    """One database per size, loaded first; then rounds taking turns between them, so that what
+    else runs on the machine weighs on every size alike."""
+    rounds = 5
+    say(f"\n== idle tick: process_due + commit with nothing due, {args.idle_calls} calls per size "
+        f"({rounds} interleaved rounds, after 20 warm-up calls)")
+    now = utcnow()
+    setups = [(args.idle_small, 0), (args.idle_timers, 0), (args.idle_timers, args.idle_timers)]
+    sizes = []
+    for future, done in setups:
+        name = dbs.create("idle")
+        url = dbs.url(name)
+        loader = create_engine(url)
+        metadata.create_all(loader)
         started = time.perf_counter()
-        if kind == "future":
-            add_bare_timers(loader, target - loaded, first_due=future_start, step=timedelta(seconds=1),
-                            first_number=loaded + 1)
-            loaded = target
-        else:
-            now = utcnow()
-            add_bare_timers(loader, target, first_due=now - timedelta(days=30), step=timedelta(seconds=1),
+        add_bare_timers(loader, future, first_due=now + timedelta(days=1), step=timedelta(seconds=1))
+        if done:
+            add_bare_timers(loader, done, first_due=now - timedelta(days=30), step=timedelta(seconds=1),
                             done_at=now - timedelta(days=1))
-            done_loaded = target
         vacuum_analyze(loader, "timers")
-        load_s = time.perf_counter() - started
-        label = f"{loaded:,} future timers" + (f" + {done_loaded:,} done in the past" if done_loaded else "")
-        figures = idle_ticks(engine, args.idle_calls)
-        figures["load"] = machine_load()
+        with loader.connect() as connection:
+            index_size = connection.execute(text("SELECT pg_size_pretty(pg_relation_size('ix_timers_pending_due'))")).scalar()
+            table_size = connection.execute(text("SELECT pg_size_pretty(pg_relation_size('timers'))")).scalar()
+        loader.dispose()
+        label = f"{future:,} future timers" + (f" + {done:,} done in the past" if done else "")
+        say(f"  loaded {label} in {time.perf_counter() - started:.1f} s (table {table_size}, "
+            f"ix_timers_pending_due {index_size})")
+        engine = make_engine(url)  # as the worker builds it (pool_pre_ping included)
+        idle_ticks(engine, 20)  # warm the pool, the statement cache, the prepared statement
+        sizes.append(dict(label=label, future=future, done=done, name=name, engine=engine, timings=[],
+                          table=table_size, index=index_size))
+    per_round = max(1, args.idle_calls // rounds)
+    for _ in range(rounds):
+        for size in sizes:
+            size["timings"] += idle_ticks(size["engine"], per_round)
+    results = []
+    for size in sizes:
+        timings = size.pop("timings")
+        engine = size.pop("engine")
         statement, plan = explain_claim(engine)
-        results.append(dict(label=label, future=loaded, done=done_loaded, load_s=load_s, plan=plan, **figures))
-        say(f"  {label} (loaded in {load_s:.1f} s): mean {figures['mean_ms']:.3f} ms, p50 {figures['p50_ms']:.3f} ms, "
-            f"p99 {figures['p99_ms']:.3f} ms, max {figures['max_ms']:.3f} ms per tick ({figures['load']})")
-        say("    EXPLAIN (ANALYZE, BUFFERS) of the claim query:")
+        engine.dispose()
+        dbs.drop(size.pop("name"))
+        figures = dict(calls=len(timings), mean_ms=statistics.fmean(timings), p50_ms=percentile(timings, 0.5),
+                       p99_ms=percentile(timings, 0.99), max_ms=max(timings))
+        results.append(dict(size, plan=plan, **figures))
+        say(f"  {size['label']}: mean {figures['mean_ms']:.3f} ms, p50 {figures['p50_ms']:.3f} ms, "
+            f"p99 {figures['p99_ms']:.3f} ms, max {figures['max_ms']:.3f} ms per tick ({figures['calls']} calls)")
+        say("    EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) of the claim query:")
         for line in plan:
             say("      " + line)
     say("  claim query: " + " ".join(statement.split()))
-    engine.dispose()
-    loader.dispose()
-    dbs.drop(name)
+    say(f"  ({machine_load()})")
     return {"ticks": results}
 
 

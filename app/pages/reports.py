@@ -16,6 +16,7 @@ from app.filing import file_report
 from app.i18n import select_locale
 from app.pages.security import login_required
 from routing import EventKind
+from routing.vocabulary import FEATURE_FLAGS
 from vigilance import intake, reports
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
@@ -26,16 +27,6 @@ bp = Blueprint("reports_pages", __name__, url_prefix="/reports")
 
 PAGE_SIZE = 25
 _SCHEMA = ReportCreateSchema()
-FEATURE_QUESTIONS = (
-    "recombinant_nucleic_acid",
-    "infectious_disease_vaccine",
-    "substantially_manipulated",
-    "same_essential_function",
-    "incorporates_medical_device",
-    "industrially_manufactured",
-    "magistral_preparation",
-    "ce_marked_device",
-)
 _YES_NO = {"yes": True, "no": False}
 
 
@@ -71,7 +62,7 @@ def form_payload(form) -> dict:
     product: dict = {"name": form.get("product_name", "").strip()}
     put(product, "origin", form.get("origin"))
     features: dict = {}
-    for question in FEATURE_QUESTIONS:
+    for question in FEATURE_FLAGS:
         if form.get(question) in _YES_NO:
             features[question] = _YES_NO[form[question]]
     put(features, "intended_action", form.get("intended_action"))
@@ -105,7 +96,7 @@ def _render_form(values: dict, errors: dict[str, list[str]] | None = None, statu
             values=values,
             errors=errors or {},
             max_datetime=now.strftime("%Y-%m-%dT%H:%M"),
-            questions=FEATURE_QUESTIONS,
+            questions=FEATURE_FLAGS,
         ),
         status,
     )
