@@ -119,6 +119,11 @@ EN = {
     "Filtrer": "Filter", "Éléments, du plus urgent au moins urgent": "Items, most urgent first", "Échéance": "Due",
     "Pris par": "Held by", "Suite": "Next", "Aucun élément ne correspond.": "No item matches.",
     "Vous ne travaillez aucune file.": "You work no queue.",
+    "Catégorie": "Category", "Toutes": "All", "Reçus depuis le": "Received from", "jusqu'au": "to",
+    "Courriels": "Emails", "Courriels (boîte d'envoi)": "Emails (outbox)", "Destinataire": "Recipient",
+    "Objet": "Subject", "État": "State", "Essais": "Attempts", "Erreur": "Error", "Renvoyer": "Send again",
+    "Aucun message.": "No message.", "Ce message ne peut pas être renvoyé.": "This message cannot be sent again.",
+    "Message remis en file d'envoi.": "Message queued again.",
 }
 
 # marshmallow's messages (English in the library) as French readers see them on the form.

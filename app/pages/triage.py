@@ -54,6 +54,9 @@ def queue(queue: str):
     statuses = tuple(s for s in args.getlist("status") if s in {x.value for x in ItemStatus})
     filters = QueueFilter(
         statuses=statuses,
+        category=args.get("category") if args.get("category") in {c.value for c in Category} else None,
+        received_from=_day(args.get("from")),
+        received_to=_day(args.get("to")),
         serious={"yes": True, "no": False}.get(args.get("serious", "")),
         assigned=args.get("assigned") if args.get("assigned") in ("me", "nobody") else None,
         overdue=args.get("overdue") == "1",
@@ -68,7 +71,15 @@ def queue(queue: str):
     return render_template(
         "triage/queue.html", queue=queue, rows=rows, people=people, counts=status_counts(db, queue=queue, actor=user),
         filters=filters, next_cursor=encode_queue_cursor(page.next), lang=select_locale(),
+        categories=[c.value for c in Category],
     )
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
 
 
 @bp.get("/queue-items/<int:item_id>")

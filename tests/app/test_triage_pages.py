@@ -56,3 +56,12 @@ def test_actions_through_the_item_page(client, make_user, filed):
     client.post(f"/information-requests/{request_id}/answer",
                 data={"csrf_token": csrf_from(report_page), "answer": "Un CGR."})
     assert "Un CGR." in client.get(f"/reports/{filed[1]}").get_data(as_text=True)
+
+
+def test_queue_page_filters_by_category_and_period(client, make_user, filed):
+    correspondent = make_user("correspondent", vigilances=["haemovigilance"])
+    switch(client, correspondent)
+    assert "CGR" in client.get("/queues/haemovigilance?category=labile_blood_product").get_data(as_text=True)
+    assert "CGR" not in client.get("/queues/haemovigilance?category=tissue").get_data(as_text=True)
+    assert "CGR" not in client.get("/queues/haemovigilance?from=2999-01-01").get_data(as_text=True)
+    assert "CGR" in client.get("/queues/haemovigilance?to=2999-01-01&from=nonsense").get_data(as_text=True)
