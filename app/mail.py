@@ -10,7 +10,10 @@ DEFAULT_SENDER = "vigilance@localhost"
 
 
 class SmtpMailer:
-    """Sends one multipart (plain text and HTML) message per call, over a fresh connection."""
+    """Sends multipart (plain text and HTML) messages, keeping one connection for a batch.
+
+    Not thread-safe: one delivery job uses it at a time (the job runs with ``max_instances=1``).
+    """
 
     def __init__(self, url: str, sender: str | None = None, timeout: float = 20):
         parts = urlsplit(url)
@@ -23,6 +26,7 @@ class SmtpMailer:
         self.password = unquote(parts.password) if parts.password else None
         self.sender = sender or DEFAULT_SENDER
         self.timeout = timeout
+        self._smtp: smtplib.SMTP | None = None
 
     def send(self, *, to: str, subject: str, text: str, html: str, message_id: str) -> None:
         message = EmailMessage()
@@ -34,13 +38,34 @@ class SmtpMailer:
         message["Message-ID"] = message_id
         message.set_content(text)
         message.add_alternative(html, subtype="html")
-        if self.scheme == "smtps":
-            connection = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
-        else:
-            connection = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        with connection as smtp:
+        try:
+            self._connection().send_message(message)
+        except smtplib.SMTPServerDisconnected:
+            # The server closed a connection kept from an earlier batch: one new try.
+            self.close()
+            self._connection().send_message(message)
+        except Exception:
+            self.close()
+            raise
+
+    def _connection(self) -> smtplib.SMTP:
+        if self._smtp is None:
+            if self.scheme == "smtps":
+                smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
+            else:
+                smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             if self.scheme == "smtp+starttls":
                 smtp.starttls(context=ssl.create_default_context())
             if self.username:
                 smtp.login(self.username, self.password or "")
-            smtp.send_message(message)
+            self._smtp = smtp
+        return self._smtp
+
+    def close(self) -> None:
+        """End the connection (after a batch, or after a failure)."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()

@@ -22,6 +22,9 @@ logger = logging.getLogger("vigilance.worker")
 
 #: How many timers one transaction handles: small enough that a killed worker loses little.
 CLOCK_BATCH = 200
+#: How many emails one run of the delivery job sends (each in its own transaction) over one
+#: SMTP connection.
+OUTBOX_BATCH = 200
 
 
 def process_clocks(app: Flask) -> int:
@@ -42,7 +45,10 @@ def deliver_mail(app: Flask) -> int:
     if not url:
         return 0  # no SMTP configured: mail stays in the outbox, readable by admins
     mailer = app.extensions.setdefault("vigilance.mailer", SmtpMailer(url, sender=app.config.get("MAIL_SENDER")))
-    return outbox.deliver(app.extensions["vigilance.db"], mailer, now_fn=utcnow)
+    try:
+        return outbox.deliver(app.extensions["vigilance.db"], mailer, now_fn=utcnow, batch=OUTBOX_BATCH)
+    finally:
+        mailer.close()
 
 
 #: The declared jobs: (id, function, seconds between runs as a config key).

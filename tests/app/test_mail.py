@@ -24,7 +24,9 @@ def queue_one(db, user, key="reminder:1"):
 def test_a_queued_email_arrives_as_multipart_text_and_html(engine, db, make_user, smtp_server):
     user = make_user("correspondent", vigilances=["haemovigilance"])
     queue_one(db, user)
-    sent = outbox.deliver(engine, SmtpMailer(smtp_server.url), now_fn=lambda: NOW)
+    mailer = SmtpMailer(smtp_server.url)
+    sent = outbox.deliver(engine, mailer, now_fn=lambda: NOW)
+    mailer.close()
     assert sent == 1
     (recipients, message), = smtp_server.inbox.messages
     assert recipients == [user.email]
@@ -60,6 +62,7 @@ def test_smtp_down_then_up_delivers_once(engine, db, make_user, smtp_server):
     assert outbox.deliver(engine, mailer, now_fn=lambda: NOW + timedelta(seconds=10)) == 0
     assert outbox.deliver(engine, mailer, now_fn=lambda: NOW + timedelta(seconds=31)) == 1
     assert outbox.deliver(engine, mailer, now_fn=lambda: NOW + timedelta(hours=5)) == 0
+    mailer.close()
     assert len(smtp_server.inbox.messages) == 1
 
 

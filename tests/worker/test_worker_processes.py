@@ -52,7 +52,7 @@ def sent_count(engine):
         return session.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.state == "sent"))
 
 
-def wait_until(condition, timeout=120):
+def wait_until(condition, timeout=300):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
