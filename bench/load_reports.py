@@ -22,7 +22,9 @@ Queue items are spread over the six queues (mostly haemovigilance, pharmacovigil
 biovigilance), about 40 % serious; about 45 % are new, 35 % in progress (claimed by a
 correspondent of the queue) and 20 % closed (claimed, then closed with an outcome other than
 "declared": their deadlines are waived as ``close`` does, their urgency is "nothing due").
+As the rulebook says, a report has one deadline (none for a non-serious device incident).
 ``--queue Q --status new`` loads only unassigned new items of queue Q (the claim benchmark).
+Each run adds reports (it never deletes); give another ``--seed`` for other ones.
 
 Deliberately left out, unlike a real intake: **no audit events** are written for bulk-loaded
 rows (the audit chain stays valid: it simply does not mention them), no duplicate detection is
@@ -45,7 +47,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import Engine, func, select, text  # noqa: E402
+from sqlalchemy import Engine, select, text  # noqa: E402
 from sqlalchemy.exc import IntegrityError  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402

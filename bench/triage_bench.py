@@ -10,7 +10,7 @@ Targets (issue: triage at scale):
   second and zero double claims over 100,000 claims.
 
 For each size, a fresh database is loaded with ``bench/load_reports.py`` (one establishment,
-receipts over the last 365 days), vacuumed and analysed (``VACUUM ANALYZE``: the state
+receipts over the last ``--days`` days, 365 by default), vacuumed and analysed (``VACUUM ANALYZE``: the state
 autovacuum brings a table to shortly after a bulk load), then served by
 ``gunicorn 'app:create_app()'`` (2 sync workers). A haemovigilance correspondent's token and
 signed-in session time sequential requests (one at a time): the API's first page and a page
@@ -33,7 +33,6 @@ Every database created here is dropped at the end (``--keep`` to keep them).
 """
 
 import argparse
-import base64
 import cProfile
 import http.client
 import io
@@ -50,7 +49,7 @@ import time
 import uuid
 from array import array
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -259,8 +258,7 @@ def explain_queue(url: str, user_email: str, cursor: str | None) -> list[tuple[s
     captured: list[tuple[str, object]] = []
 
     def capture(_conn, _cursor, statement, parameters, _context, _executemany):
-        if "queue_items" in statement:
-            captured.append((statement, parameters))
+        captured.append((statement, parameters))
 
     with Session(engine) as db:
         actor = db.scalars(select(User).where(User.email == user_email)).one()
@@ -308,7 +306,7 @@ def queue_bench(args, size: int) -> dict:
     result: dict = {"size": size}
     try:
         print(f"\n=== {size:,} reports ({make_url(url).database}) ===", flush=True)
-        result["load_s"] = run_loader(url, size, *(["--quiet"] if args.quiet_load else []))
+        result["load_s"] = run_loader(url, size, "--days", str(args.days), *(["--quiet"] if args.quiet_load else []))
         result["vacuum_s"] = vacuum_analyze(url)
         result["db_size"] = database_size(url)
         print(f"loaded in {result['load_s']:.0f} s, VACUUM ANALYZE {result['vacuum_s']:.0f} s, database {result['db_size']}",
@@ -351,11 +349,14 @@ def queue_bench(args, size: int) -> dict:
             r = result[key]
             print(f"  {key:>10}: p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms  max {r['max']:7.1f} ms  "
                   f"({r['n']} sequential requests)", flush=True)
-        result["plans"] = explain_queue(url, email, cursor)
-        print("\n  EXPLAIN (ANALYZE, BUFFERS) of the deep page's queries, as the app sends them:")
-        for statement, plan in result["plans"]:
-            print("  --- " + " ".join(statement.split())[:160] + " ...")
-            print("    " + plan.replace("\n", "\n    "))
+        print(f"  (load average afterwards: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+        for label, at in (("first page", None), ("deep page", cursor)):
+            plans = explain_queue(url, email, at)
+            result[f"plans_{label}"] = plans
+            print(f"\n  EXPLAIN (ANALYZE, BUFFERS) of the {label}'s queries, as the app sends them:")
+            for statement, plan in plans:
+                print("  --- " + " ".join(statement.split())[:200] + " ...")
+                print("    " + plan.replace("\n", "\n    "))
         if args.profile:
             print("\n  cProfile, API first page (in process, 20 requests):")
             print("    " + profile_page(url, token, api).replace("\n", "\n    "))
@@ -370,14 +371,14 @@ def queue_bench(args, size: int) -> dict:
 # Claims ---------------------------------------------------------------------------------------------
 
 
-def _claimer(port: int, token: str, ids: array, barrier, out) -> None:
+def _claimer(index: int, port: int, token: str, ids: array, barrier, out) -> None:
     client = Client(port)
     headers = {"Authorization": f"Bearer {token}"}
     statuses: Counter = Counter()
     won = array("i")
     latencies = array("d")
     barrier.wait()
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     for item_id in ids:
         begin = time.perf_counter()
         try:
@@ -388,12 +389,12 @@ def _claimer(port: int, token: str, ids: array, barrier, out) -> None:
         statuses[status] += 1
         if status == 200:
             won.append(item_id)
-    finished = time.monotonic()
+    finished, cpu = time.monotonic(), time.process_time() - cpu
     client.close()
-    out.put((started, finished, dict(statuses), won.tobytes(), latencies.tobytes()))
+    out.put((index, started, finished, dict(statuses), won.tobytes(), latencies.tobytes(), cpu))
 
 
-def _claimer_in_process(url: str, user_id: int, ids: array, barrier, out) -> None:
+def _claimer_in_process(index: int, url: str, user_id: int, ids: array, barrier, out) -> None:
     engine = make_engine(driver_url(url))
     with Session(engine, expire_on_commit=False) as db:
         actor = db.get(User, user_id)
@@ -402,7 +403,7 @@ def _claimer_in_process(url: str, user_id: int, ids: array, barrier, out) -> Non
     won = array("i")
     conflicts = 0
     barrier.wait()
-    started = time.monotonic()
+    started, cpu = time.monotonic(), time.process_time()
     for item_id in ids:
         with Session(engine, expire_on_commit=False) as db:
             try:
@@ -412,34 +413,44 @@ def _claimer_in_process(url: str, user_id: int, ids: array, barrier, out) -> Non
             except Conflict:
                 db.rollback()
                 conflicts += 1
-    finished = time.monotonic()
+    finished, cpu = time.monotonic(), time.process_time() - cpu
     engine.dispose()
-    out.put((started, finished, {200: len(won), 409: conflicts}, won.tobytes(), b""))
+    out.put((index, started, finished, {200: len(won), 409: conflicts}, won.tobytes(), b"", cpu))
 
 
 def _cpu_seconds(pids) -> float:
+    """CPU time of *pids*, with that of their children already gone (a server's exited
+    backends or workers count in its cutime/cstime)."""
     total = 0
     for pid in pids:
         try:
             with open(f"/proc/{pid}/stat") as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
+            total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
         except (OSError, IndexError, ValueError):
             pass
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def _pids_named(name: str) -> list[int]:
-    pids = []
+def _backend_cpu(database: str) -> dict[int, float]:
+    """CPU seconds of each PostgreSQL backend serving *database* (other databases' are not ours)."""
+    found = {}
+    marker = f" {database} ".encode()
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                with open(f"/proc/{entry}/comm") as handle:
-                    if handle.read().strip() == name:
-                        pids.append(int(entry))
+                with open(f"/proc/{entry}/cmdline", "rb") as handle:
+                    command = handle.read()
             except OSError:
-                pass
-    return pids
+                continue
+            if command.startswith(b"postgres: ") and marker in command:
+                found[int(entry)] = _cpu_seconds([int(entry)])
+    return found
+
+
+def _backend_cpu_since(database: str, before: dict[int, float]) -> float:
+    now = _backend_cpu(database)
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
 
 
 def _children(pid: int) -> list[int]:
@@ -453,10 +464,12 @@ def _children(pid: int) -> list[int]:
 class WaitSampler(threading.Thread):
     """Samples what the bench database's backends are doing, every *interval* seconds."""
 
-    def __init__(self, url: str, interval: float = 0.05):
+    def __init__(self, url: str, interval: float = 0.05, ids: array | None = None):
         super().__init__(daemon=True)
         self.url = url
         self.interval = interval
+        #: Items being claimed: their progress is shown every 10 s.
+        self.ids = ids
         self.samples: Counter = Counter()
         self.count = 0
         self.stopping = threading.Event()
@@ -467,6 +480,9 @@ class WaitSampler(threading.Thread):
             query = text(
                 "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+            progress = text("SELECT count(*) FROM queue_items WHERE id BETWEEN :a AND :b AND assignee_id IS NOT NULL")
+            started = time.monotonic()
+            shown = started
             while not self.stopping.is_set():
                 for state, kind, name in connection.execute(query):
                     if state == "active":
@@ -474,7 +490,15 @@ class WaitSampler(threading.Thread):
                     elif state == "idle in transaction":
                         self.samples["idle in transaction (app working)"] += 1
                 self.count += 1
+                if self.ids is not None and time.monotonic() - shown > 10:
+                    shown = time.monotonic()
+                    done = connection.execute(progress, {"a": min(self.ids), "b": max(self.ids)}).scalar_one()
+                    sys.stderr.write(f"\r  claimed {done:,}/{len(self.ids):,} items, "
+                                     f"{done / (shown - started):,.0f}/s so far, load average {os.getloadavg()[0]:.1f} ")
+                    sys.stderr.flush()
                 time.sleep(self.interval)
+            if self.ids is not None:
+                sys.stderr.write("\n")
         engine.dispose()
 
     def report(self) -> str:
@@ -482,12 +506,15 @@ class WaitSampler(threading.Thread):
         return ", ".join(f"{name} {100 * n / busy:.0f} %" for name, n in self.samples.most_common(8))
 
 
-def race(target, args_for, ids: array, clients: int) -> dict:
-    """Run *clients* processes of *target* over the same *ids*; gather their results."""
+def race(target, args_for, ids: array, clients: int, split: bool = False) -> dict:
+    """Run *clients* processes of *target* over the same *ids* (or, when *split*, each over its
+    own share of them); gather their results."""
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(clients + 1)
     out = context.Queue()
-    processes = [context.Process(target=target, args=(*args_for(i), ids, barrier, out)) for i in range(clients)]
+    shares = [ids[i::clients] if split else ids for i in range(clients)]
+    processes = [context.Process(target=target, args=(i, *args_for(i), shares[i], barrier, out))
+                 for i in range(clients)]
     for process in processes:
         process.start()
     barrier.wait()
@@ -497,15 +524,15 @@ def race(target, args_for, ids: array, clients: int) -> dict:
     statuses: Counter = Counter()
     winners: dict[int, list[int]] = {}
     latencies = array("d")
-    for index, (_s, _f, counted, won, spent) in enumerate(results):
+    for index, _s, _f, counted, won, spent, _cpu in results:
         statuses.update(counted)
         for item_id in array("i", won):
             winners.setdefault(item_id, []).append(index)
         latencies.frombytes(spent)
-    wall = max(r[1] for r in results) - min(r[0] for r in results)
+    wall = max(r[2] for r in results) - min(r[1] for r in results)
     ordered = sorted(latencies)
     return {
-        "wall": wall, "statuses": dict(statuses), "winners": winners, "pids": [p.pid for p in processes],
+        "wall": wall, "statuses": dict(statuses), "client_cpu": sum(r[6] for r in results), "winners": winners, "pids": [p.pid for p in processes],
         "latency_p50_ms": 1000 * statistics.median(ordered) if ordered else None,
         "latency_p95_ms": 1000 * percentile(ordered, 0.95) if ordered else None,
     }
@@ -538,13 +565,31 @@ def verify_claims(url: str, ids: array, winners: dict[int, list[int]], user_ids:
             "audited_twice": audited_twice}
 
 
+def _print_claims(label: str, outcome: dict, check: dict, split: bool) -> None:
+    ok = outcome["statuses"].get(200, 0)
+    requests = sum(outcome["statuses"].values())
+    latency = (f"; request p50 {outcome['latency_p50_ms']:.1f} ms, p95 {outcome['latency_p95_ms']:.1f} ms"
+               if outcome["latency_p50_ms"] is not None else "")
+    print(f"{label}: {ok:,} claims in {outcome['wall']:.1f} s = {ok / outcome['wall']:,.0f} claims/s "
+          f"({requests / outcome['wall']:,.0f} claim attempts/s); outcomes {dict(sorted(outcome['statuses'].items()))}"
+          f"{latency}")
+    double = check["won_twice"] + check["audited_twice"] + check["wrong_holder"]
+    expected = "" if split else f", each raced by {CLAIMERS}"
+    print(f"  check: {check['items']:,} items{expected}; successful claims {ok:,} (= items: {ok == check['items']}); "
+          f"unassigned {check['unassigned']}, won twice {check['won_twice']}, never won {check['never_won']}, "
+          f"held by another than the winner {check['wrong_holder']}, wrong status/version {check['bad_state']}, "
+          f"claim audit events {check['audit_events']:,} (items audited twice {check['audited_twice']}) "
+          f"-> double claims: {double}", flush=True)
+
+
 def claim_bench(args) -> dict:
     url = create_database(args.postgres)
     result: dict = {}
     try:
-        total = args.claims + args.in_process_claims
-        print(f"\n=== claims: {args.claims:,} items over HTTP + {args.in_process_claims:,} in process, "
-              f"{CLAIMERS} claimers ({make_url(url).database}) ===", flush=True)
+        runs = [("race", args.claims), ("split", args.split_claims)]
+        total = sum(n for _m, n in runs) + args.in_process_claims * 2
+        print(f"\n=== claims on {total:,} new haemovigilance items, {CLAIMERS} claimers "
+              f"({make_url(url).database}) ===", flush=True)
         run_loader(url, total, "--queue", QUEUE, "--status", "new", *(["--quiet"] if args.quiet_load else []))
         vacuum_analyze(url)
         engine = make_engine(driver_url(url))
@@ -562,8 +607,12 @@ def claim_bench(args) -> dict:
             all_ids = db.connection().execute(text(
                 "SELECT id FROM queue_items WHERE queue = :q AND assignee_id IS NULL ORDER BY id"), {"q": QUEUE}).scalars().all()
         engine.dispose()
-        http_ids = array("i", all_ids[:args.claims])
-        local_ids = array("i", all_ids[args.claims:args.claims + args.in_process_claims])
+        shares = {}
+        taken = 0
+        for mode, count in runs + [("in-process race", args.in_process_claims),
+                                   ("in-process split", args.in_process_claims)]:
+            shares[mode] = array("i", all_ids[taken:taken + count])
+            taken += count
 
         port = free_port()
         env = {**os.environ, "VIGILANCE_DATABASE_URL": url, "VIGILANCE_SECRET_KEY": "bench", "VIGILANCE_ENV": "production"}
@@ -575,46 +624,49 @@ def claim_bench(args) -> dict:
                 warm.request("GET", f"/api/v1/queues/{QUEUE}/items", {"Authorization": f"Bearer {tokens[0]}"})
             warm.close()
             server_pids = [server.pid, *_children(server.pid)]
-            sampler = WaitSampler(url)
-            postgres_before = _cpu_seconds(_pids_named("postgres"))
-            server_before = _cpu_seconds(server_pids)
-            sampler.start()
-            started = time.monotonic()
-            outcome = race(_claimer, lambda i: (port, tokens[i]), http_ids, CLAIMERS)
-            elapsed = time.monotonic() - started
-            sampler.stopping.set()
-            sampler.join()
-            postgres_cpu = _cpu_seconds(_pids_named("postgres")) - postgres_before
-            server_cpu = _cpu_seconds(server_pids) - server_before
+            for mode, count in runs:
+                if not count:
+                    continue
+                ids = shares[mode]
+                sampler = WaitSampler(url, ids=ids)
+                postgres_before = _backend_cpu(make_url(url).database)
+                server_before = _cpu_seconds(server_pids)
+                sampler.start()
+                outcome = race(_claimer, lambda i: (port, tokens[i]), ids, CLAIMERS, split=(mode == "split"))
+                sampler.stopping.set()
+                sampler.join()
+                postgres_cpu = _backend_cpu_since(make_url(url).database, postgres_before)
+                server_cpu = _cpu_seconds(server_pids) - server_before
+                client_cpu = outcome["client_cpu"]
+                check = verify_claims(url, ids, outcome["winners"], user_ids)
+                result[mode] = {"outcome": outcome, "check": check}
+                how = ("all claimers through the same ids" if mode == "race"
+                       else "each claimer its own eighth of the ids")
+                served = (f"gunicorn {args.claim_workers} gthread workers x {args.claim_threads} threads"
+                          if args.claim_threads > 1 else f"gunicorn {args.claim_workers} sync workers")
+                _print_claims(f"HTTP, {how} ({served})", outcome, check, mode == "split")
+                cores = os.cpu_count() or 1
+                wall = outcome["wall"]
+                print(f"  CPU used during the run, in cores busy on average (machine: {cores}; "
+                      f"load average {os.getloadavg()[0]:.1f}): gunicorn "
+                      f"{server_cpu / wall:.2f}, PostgreSQL {postgres_cpu / wall:.2f}, clients {client_cpu / wall:.2f}; "
+                      f"per successful claim: gunicorn {1000 * server_cpu / max(1, outcome['statuses'].get(200, 0)):.1f} ms, "
+                      f"PostgreSQL {1000 * postgres_cpu / max(1, outcome['statuses'].get(200, 0)):.1f} ms")
+                print(f"  PostgreSQL client backends (sampled {sampler.count:,} times, share of non-idle samples): "
+                      f"{sampler.report()}", flush=True)
         finally:
             stop(server)
-        check = verify_claims(url, http_ids, outcome["winners"], user_ids)
-        ok = outcome["statuses"].get(200, 0)
-        result.update(http=outcome, http_check=check)
-        print(f"HTTP ({args.claim_workers} gthread workers x {args.claim_threads} threads): "
-              f"{ok:,} claims in {outcome['wall']:.1f} s = {ok / outcome['wall']:,.0f} claims/s "
-              f"({sum(outcome['statuses'].values()) / outcome['wall']:,.0f} claim requests/s); "
-              f"responses {dict(sorted(outcome['statuses'].items()))}; "
-              f"request p50 {outcome['latency_p50_ms']:.1f} ms, p95 {outcome['latency_p95_ms']:.1f} ms")
-        double = check["won_twice"] + check["audited_twice"] + check["wrong_holder"]
-        print(f"  check: {check['items']:,} items, 200s {ok:,} (= items: {ok == check['items']}), "
-              f"unassigned {check['unassigned']}, won twice {check['won_twice']}, never won {check['never_won']}, "
-              f"held by another than the winner {check['wrong_holder']}, wrong status/version {check['bad_state']}, "
-              f"claim audit events {check['audit_events']:,} (items audited twice {check['audited_twice']}) "
-              f"-> double claims: {double}")
-        print(f"  CPU during the run ({elapsed:.0f} s on {os.cpu_count()} cores): gunicorn {server_cpu:.0f} s, "
-              f"PostgreSQL {postgres_cpu:.0f} s")
-        print(f"  PostgreSQL backends, sampled {sampler.count:,} times: {sampler.report()}")
 
-        if args.in_process_claims:
-            local = race(_claimer_in_process, lambda i: (url, user_ids[i]), local_ids, CLAIMERS)
-            local_check = verify_claims(url, local_ids, local["winners"], user_ids)
-            won = local["statuses"].get(200, 0)
-            result.update(local=local, local_check=local_check)
-            print(f"in process ({CLAIMERS} processes calling vigilance.triage.claim, no HTTP): {won:,} claims in "
-                  f"{local['wall']:.1f} s = {won / local['wall']:,.0f} claims/s; "
-                  f"won twice {local_check['won_twice']}, unassigned {local_check['unassigned']}, "
-                  f"wrong holder {local_check['wrong_holder']}")
+        for mode, split in (("in-process race", False), ("in-process split", True)):
+            ids = shares[mode]
+            if not len(ids):
+                continue
+            outcome = race(_claimer_in_process, lambda i: (url, user_ids[i]), ids, CLAIMERS, split=split)
+            check = verify_claims(url, ids, outcome["winners"], user_ids)
+            result[mode] = {"outcome": outcome, "check": check}
+            how = "the same ids" if not split else "each its own eighth of the ids"
+            _print_claims(f"in process ({CLAIMERS} processes calling vigilance.triage.claim, no HTTP, {how})",
+                          outcome, check, split)
     finally:
         if not args.keep:
             drop_database(args.postgres, url)
@@ -629,11 +681,17 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="timed sequential requests per page")
     parser.add_argument("--warm-up", type=int, default=10)
     parser.add_argument("--depth", type=float, default=0.9, help="where the deep page starts, 0..1")
+    parser.add_argument("--days", type=float, default=365,
+                        help="receipts spread over this many past days (how overdue the oldest items are)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers for the pages")
-    parser.add_argument("--claims", type=int, default=100_000, help="items claimed over HTTP (0: skip)")
-    parser.add_argument("--in-process-claims", type=int, default=20_000)
-    parser.add_argument("--claim-workers", type=int, default=4)
-    parser.add_argument("--claim-threads", type=int, default=2)
+    parser.add_argument("--claims", type=int, default=100_000,
+                        help="items raced over HTTP by all claimers (0: skip)")
+    parser.add_argument("--split-claims", type=int, default=20_000,
+                        help="items claimed over HTTP, each claimer its own share (0: skip)")
+    parser.add_argument("--in-process-claims", type=int, default=5_000,
+                        help="items claimed in process, raced and then split (0: skip)")
+    parser.add_argument("--claim-workers", type=int, default=2)
+    parser.add_argument("--claim-threads", type=int, default=4, help="1: sync workers")
     parser.add_argument("--profile", action="store_true", help="cProfile the API pages in process")
     parser.add_argument("--quiet-load", action="store_true", help="no progress line while loading")
     parser.add_argument("--keep", action="store_true", help="keep the databases")
@@ -646,7 +704,7 @@ def main() -> None:
         for r in results:
             cells = " ".join(f"{r[k]['p50']:7.1f} / {r[k]['p95']:6.1f}" for k in ("api_first", "api_deep", "html_first", "html_deep"))
             print(f"  {r['size']:>10,} {cells}")
-    if args.claims:
+    if args.claims or args.split_claims or args.in_process_claims:
         claim_bench(args)
 
 

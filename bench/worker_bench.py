@@ -36,6 +36,7 @@ import argparse
 import json
 import os
 import random
+import re
 import signal
 import statistics
 import subprocess
@@ -67,6 +68,8 @@ VIGILANCE = ROOT / ".venv" / "bin" / "vigilance"
 if not VIGILANCE.exists():
     VIGILANCE = Path(sys.executable).parent / "vigilance"
 
+#: The outbox row in a received Message-ID (``<outbox-{id}-{dedupe_key[:40]}@vigilance>``).
+MESSAGE_ID = re.compile(r"^<outbox-(\d+)-")
 PENDING_DUE = "SELECT count(*) FROM timers WHERE done_at IS NULL AND due_at <= now()"
 
 
@@ -494,13 +497,26 @@ def claim_statement(engine) -> tuple[str, dict]:
     return captured[0]
 
 
-def explain_claim(engine) -> tuple[str, list[str]]:
+def explain_claim(engine) -> tuple[str, list[str], list[str]]:
+    """The claim query's plan with its parameters (custom plan), and the generic plan a prepared
+    statement may switch to (psycopg prepares a statement run five times; so does the worker)."""
     statement, parameters = claim_statement(engine)
+    names = sorted(parameters, key=statement.index)
+    numbered = statement
+    for number, name in enumerate(names, 1):
+        numbered = numbered.replace(f"%({name})s", f"${number}")
     with engine.connect() as connection:
-        plan = [row[0] for row in connection.exec_driver_sql(
+        custom = [row[0] for row in connection.exec_driver_sql(
             "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, parameters)]
+        connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+        connection.exec_driver_sql("PREPARE worker_bench_claim AS " + numbered)
+        arguments = ", ".join(f"'{parameters[name].isoformat()}'" if hasattr(parameters[name], "isoformat")
+                              else str(int(parameters[name])) for name in names)
+        generic = [row[0] for row in connection.exec_driver_sql(
+            f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE worker_bench_claim({arguments})")]
+        connection.exec_driver_sql("DEALLOCATE worker_bench_claim")
         connection.rollback()
-    return statement, plan
+    return statement, custom, generic
 
 
 def part_idle(args, dbs: Databases) -> dict:
@@ -542,20 +558,65 @@ def part_idle(args, dbs: Databases) -> dict:
     for size in sizes:
         timings = size.pop("timings")
         engine = size.pop("engine")
-        statement, plan = explain_claim(engine)
+        statement, plan, generic = explain_claim(engine)
         engine.dispose()
         dbs.drop(size.pop("name"))
         figures = dict(calls=len(timings), mean_ms=statistics.fmean(timings), p50_ms=percentile(timings, 0.5),
                        p99_ms=percentile(timings, 0.99), max_ms=max(timings))
-        results.append(dict(size, plan=plan, **figures))
+        results.append(dict(size, plan=plan, generic_plan=generic, **figures))
         say(f"  {size['label']}: mean {figures['mean_ms']:.3f} ms, p50 {figures['p50_ms']:.3f} ms, "
             f"p99 {figures['p99_ms']:.3f} ms, max {figures['max_ms']:.3f} ms per tick ({figures['calls']} calls)")
-        say("    EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) of the claim query:")
+        say("    EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) of the claim query, with its parameters:")
         for line in plan:
+            say("      " + line)
+        say("    the same as a prepared statement's generic plan:")
+        for line in generic:
             say("      " + line)
     say("  claim query: " + " ".join(statement.split()))
     say(f"  ({machine_load()})")
-    return {"ticks": results}
+    backlog = claim_backlog(args, dbs) if args.backlog else []
+    return {"ticks": results, "backlog": backlog}
+
+
+def claim_backlog(args, dbs: Databases) -> list[dict]:
+    """The claim query with a backlog of due timers: each at its own moment, or all at one.
+
+    Deadlines dated from a report received outside working hours start at the next working
+    moment, so many timers can share one due_at; the index is on due_at alone while the claim
+    orders by (due_at, id). Each claim here is rolled back: the backlog stays as it was.
+    """
+    say(f"\n  claim query with {args.backlog:,} timers due (and not done), 20 claims of 200, rolled back:")
+    results = []
+    now = utcnow()
+    for label, step in (("each due at its own moment (10 ms apart)", timedelta(milliseconds=10)),
+                        ("all due at one moment", timedelta(0))):
+        name = dbs.create("backlog")
+        url = dbs.url(name)
+        loader = create_engine(url)
+        metadata.create_all(loader)
+        add_bare_timers(loader, args.backlog, first_due=now - timedelta(days=1), step=step)
+        vacuum_analyze(loader, "timers")
+        loader.dispose()
+        engine = make_engine(url)
+        timings = []
+        for number in range(25):
+            with Session(engine) as session:
+                started = time.perf_counter()
+                claimed = clocks.claim_due(session, now=utcnow(), batch=200)
+                elapsed = time.perf_counter() - started
+                session.rollback()
+            if number >= 5:
+                timings.append(elapsed * 1000)
+        _statement, plan, _generic = explain_claim(engine)
+        engine.dispose()
+        dbs.drop(name)
+        result = dict(label=label, due=args.backlog, claimed=len(claimed), mean_ms=statistics.fmean(timings),
+                      max_ms=max(timings), plan=plan)
+        results.append(result)
+        say(f"    {label}: {result['mean_ms']:.1f} ms per claim (max {result['max_ms']:.1f} ms), plan:")
+        for line in plan:
+            say("      " + line)
+    return results
 
 
 # Part 3: soak -------------------------------------------------------------------------------------
@@ -633,10 +694,10 @@ def part_soak(args, dbs: Databases, log_root: Path) -> dict:
 
     with engine.connect() as connection:
         timers = connection.execute(text(
-            "SELECT id, kind, deadline_id, extract(epoch FROM due_at), extract(epoch FROM done_at), outcome "
+            "SELECT id, kind, deadline_id, extract(epoch FROM due_at)::float8, extract(epoch FROM done_at)::float8, outcome "
             "FROM timers WHERE kind IN ('escalation', 'reminder') ORDER BY id")).all()
         outbox = connection.execute(text(
-            "SELECT id, dedupe_key, state, attempts, extract(epoch FROM sent_at) FROM outbox")).all()
+            "SELECT id, dedupe_key, state, attempts, extract(epoch FROM sent_at)::float8 FROM outbox")).all()
         repeats = dict(connection.execute(text(
             "SELECT deadline_id, count(*) FROM timers WHERE kind = 'overdue_repeat' GROUP BY deadline_id")).all())
     engine.dispose()
@@ -653,25 +714,30 @@ def part_soak(args, dbs: Databases, log_root: Path) -> dict:
     repeat_problems.update({d: n for d, n in repeats.items() if d not in escalated})
     clock_lag = [t[4] - t[3] for t in timers if t[4] is not None]
 
-    # Mail: the Message-ID the outbox gives each row, against what arrived.
+    # Mail: each received message's outbox row, from the id in its Message-ID header.
     due_of_timer = {t[0]: t[3] for t in timers}
-    arrivals: dict[str, list[float]] = defaultdict(list)
+    timer_of_row = {row_id: int(key.split(":")[1]) for row_id, key, *_rest in outbox}
+    intended = {row_id: f"<outbox-{row_id}-{key[:40]}@vigilance>" for row_id, key, *_rest in outbox}
+    arrivals: dict[int, list[float]] = defaultdict(list)
+    unknown, intact = [], 0
     for arrived, message_id in received:
-        arrivals[message_id].append(arrived)
-    expected_ids = {}
-    for row_id, key, state, attempts, sent_at in outbox:
-        expected_ids[f"<outbox-{row_id}-{key[:40]}@vigilance>"] = (int(key.split(":")[1]), sent_at)
-    lost = [m for m in expected_ids if m not in arrivals]
-    repeated = {m: len(arrivals[m]) for m in expected_ids if len(arrivals.get(m, ())) > 1}
-    unknown = [m for m in arrivals if m not in expected_ids]
+        match = MESSAGE_ID.match(message_id)
+        if match is None or int(match.group(1)) not in timer_of_row:
+            unknown.append(message_id)
+            continue
+        row_id = int(match.group(1))
+        arrivals[row_id].append(arrived)
+        intact += message_id == intended[row_id]
+    lost = [row_id for row_id in timer_of_row if row_id not in arrivals]
+    repeated = {intended[row_id]: len(times) for row_id, times in arrivals.items() if len(times) > 1}
     latency = []
     late = []
-    for message_id, (timer_id, _sent_at) in expected_ids.items():
-        if message_id in arrivals:
-            value = min(arrivals[message_id]) - due_of_timer[timer_id]
-            latency.append(value)
-            if value > args.soak_target:
-                late.append((value, due_of_timer[timer_id], message_id))
+    for row_id, times in arrivals.items():
+        due = due_of_timer[timer_of_row[row_id]]
+        value = min(times) - due
+        latency.append(value)
+        if value > args.soak_target:
+            late.append((value, due, intended[row_id]))
     states = Counter(row[2] for row in outbox)
     attempts = Counter(row[3] for row in outbox)
 
@@ -683,7 +749,8 @@ def part_soak(args, dbs: Databases, log_root: Path) -> dict:
         outcomes=dict(Counter(t[5] for t in timers)),
         outbox_rows=len(outbox), outbox_states=dict(states), attempts=dict(attempts),
         emails_received=len(received), lost=len(lost), repeated=sum(n - 1 for n in repeated.values()),
-        repeated_ids=list(repeated)[:20], unknown=len(unknown),
+        repeated_ids=list(repeated)[:20], unknown=len(unknown), unknown_examples=unknown[:5],
+        message_ids_intact=intact, message_id_example=received[0][1] if received else None,
         latency_p50_s=percentile(latency, 0.5), latency_p99_s=percentile(latency, 0.99),
         latency_max_s=max(latency) if latency else None, over_target=len(late),
         clock_lag_p50_s=percentile(clock_lag, 0.5), clock_lag_p99_s=percentile(clock_lag, 0.99),
@@ -705,6 +772,8 @@ def part_soak(args, dbs: Databases, log_root: Path) -> dict:
     say(f"  outbox: {result['outbox_rows']:,} rows, states {result['outbox_states']}, attempts {result['attempts']}")
     say(f"  inbox: {result['emails_received']:,} received; lost {result['lost']}, repeated {result['repeated']} "
         f"(at most one per kill: {cycles}), unknown {result['unknown']}")
+    say(f"  Message-ID headers received as the outbox wrote them: {intact:,} of {len(received):,} "
+        f"(one received: {result['message_id_example']!r})")
     say(f"  due -> received: p50 {result['latency_p50_s']:.2f} s, p99 {result['latency_p99_s']:.2f} s, "
         f"max {result['latency_max_s']:.2f} s; over {args.soak_target:g} s: {result['over_target']}")
     say(f"  due -> claimed (done_at): p50 {result['clock_lag_p50_s']:.2f} s, p99 {result['clock_lag_p99_s']:.2f} s, "
@@ -736,6 +805,8 @@ def main() -> None:
     parser.add_argument("--idle-small", type=int, default=10_000)
     parser.add_argument("--idle-timers", type=int, default=1_000_000)
     parser.add_argument("--idle-calls", type=int, default=200)
+    parser.add_argument("--backlog", type=int, default=100_000,
+                        help="due timers for the claim-with-a-backlog measure of the idle part (0: skip)")
     parser.add_argument("--soak-cycles", type=int, default=20)
     parser.add_argument("--soak-interval", type=float, default=8.0)
     parser.add_argument("--soak-rate", type=float, default=20.0, help="timers falling due per second")
