@@ -293,7 +293,8 @@ def worker_command():
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
     # One line per job run would drown what matters; the jobs log what they do.
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # (including "skipped: still running" when a tick finds the previous one busy: expected).
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     # The app itself, not the context-bound proxy: the jobs run in the scheduler's threads.
     run_worker(current_app._get_current_object())
 

@@ -28,16 +28,18 @@ OUTBOX_BATCH = 200
 
 
 def process_clocks(app: Flask) -> int:
-    """Handle every due timer, a batch per transaction."""
+    """Handle every due timer, a batch per transaction, until none is due or the worker stops."""
     engine = app.extensions["vigilance.db"]
+    stopping = app.extensions.get("vigilance.stopping")
     total = 0
-    while True:
+    while stopping is None or not stopping.is_set():
         with Session(engine, expire_on_commit=False) as session:
             handled = clocks.process_due(session, now=utcnow(), base_url=app.config["BASE_URL"], batch=CLOCK_BATCH)
             session.commit()
         total += handled
         if handled < CLOCK_BATCH:
             return total
+    return total
 
 
 def deliver_mail(app: Flask) -> int:
@@ -95,7 +97,8 @@ def run_worker(app: Flask) -> None:
     """Run the jobs in the foreground until SIGTERM or SIGINT; the batch in hand is finished."""
     scheduler = BlockingScheduler(timezone="UTC")
     register_jobs(scheduler, app)
-    stopping = threading.Event()
+    # Set on SIGTERM: the batch in hand is finished and committed, then the loops stop.
+    stopping = app.extensions["vigilance.stopping"] = threading.Event()
 
     def stop(signum, _frame):
         if not stopping.is_set():

@@ -799,7 +799,7 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=100_000, help="due escalations for the throughput part")
     parser.add_argument("--workers", type=lambda s: [int(n) for n in s.split(",")], default=[1, 2],
                         help="worker counts for the throughput part (default 1,2)")
-    parser.add_argument("--timeout", type=float, default=1800, help="longest throughput run (s)")
+    parser.add_argument("--timeout", type=float, default=3600, help="longest throughput run (s)")
     parser.add_argument("--smtp-seconds", type=float, default=15,
                         help="seconds of outbox delivery measured per worker count (0: skip)")
     parser.add_argument("--idle-small", type=int, default=10_000)

@@ -120,7 +120,13 @@ def process_due(session: Session, *, now: datetime, base_url: str, batch: int = 
     timers = claim_due(session, now=now, batch=batch)
     for timer in timers:
         handler = _HANDLERS[timer.kind]
-        timer.outcome = handler(session, timer, now, base_url) or "done"
+        try:
+            # Each timer in a savepoint: one that always fails must not hold up the clocks.
+            with session.begin_nested():
+                timer.outcome = handler(session, timer, now, base_url) or "done"
+        except Exception:
+            logger.exception("Timer %s (%s) failed; marked as error", timer.id, timer.kind)
+            timer.outcome = "error"
         timer.done_at = now
         session.add(timer)
     session.flush()

@@ -76,7 +76,7 @@ def deliver(engine, mailer: Mailer, *, now_fn, batch: int = 50) -> int:
                 return sent
             try:
                 mailer.send(to=message.recipient_email, subject=message.subject, text=message.text_body,
-                            html=message.html_body, message_id=f"<outbox-{message.id}-{message.dedupe_key[:40]}@vigilance>")
+                            html=message.html_body, message_id=f"<outbox-{message.id}@vigilance.invalid>")
             except Exception as error:  # any transport failure: retry later, keep it visible
                 message.attempts += 1
                 message.last_error = f"{type(error).__name__}: {error}"[:2000]

@@ -59,7 +59,7 @@ def upgrade() -> None:
     with op.batch_alter_table('timers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_timers_deadline_id'), ['deadline_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_timers_information_request_id'), ['information_request_id'], unique=False)
-        batch_op.create_index('ix_timers_pending_due', ['due_at'], unique=False, postgresql_where=sa.text('done_at IS NULL'), sqlite_where=sa.text('done_at IS NULL'))
+        batch_op.create_index('ix_timers_pending_due', ['due_at', 'id'], unique=False, postgresql_where=sa.text('done_at IS NULL'), sqlite_where=sa.text('done_at IS NULL'))
 
     # ### end Alembic commands ###
     # Deadlines filed before clocks existed get at least their escalation (their reminder

@@ -148,3 +148,22 @@ def test_a_worker_back_after_days_down_sends_one_escalation_not_a_backlog(db, st
     repeat = db.exec(select(Timer).where(Timer.kind == "overdue_repeat", Timer.done_at.is_(None))).one()
     assert repeat.due_at > paris(2026, 11, 20, 12, 0)
     assert result
+
+
+def test_a_timer_that_fails_does_not_hold_up_the_others(db, staff, monkeypatch):
+    result = file(db, staff["reporter"], paris(2026, 12, 24, 10, 0))
+    question = triage.request_information(db, item_id=result.items[0].id, actor=staff["hv"], question="?",
+                                          now=paris(2026, 12, 24, 11, 0))
+    db.commit()
+
+    def broken(session, timer, now, base_url):
+        raise RuntimeError("template missing")
+
+    monkeypatch.setitem(clocks._HANDLERS, "information_reminder", broken)
+    tick(db, paris(2026, 12, 29, 12, 0))
+    db.rollback()
+    outcomes = {t.kind: t.outcome for t in db.exec(select(Timer).where(Timer.done_at.is_not(None)))}
+    assert outcomes["information_reminder"] == "error"
+    assert outcomes["escalation"] == "done"
+    assert mail(db)  # the escalation went out
+    assert question
