@@ -286,9 +286,5 @@ def _open_queue_items(
     return [StoredRow(**r) for r in item_rows], [StoredRow(**r) for r in deadline_rows]
 
 
-def report_queue_items(session: Session, report: Report) -> list[QueueItem]:
-    return list(session.scalars(select(QueueItem).where(QueueItem.report_id == report.id).order_by(QueueItem.id)))
-
-
 def report_deadlines(session: Session, report: Report) -> list[Deadline]:
     return list(session.scalars(select(Deadline).where(Deadline.report_id == report.id).order_by(Deadline.id)))

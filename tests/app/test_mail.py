@@ -72,7 +72,7 @@ def test_a_message_that_keeps_failing_is_given_up_and_shown_to_admins(engine, db
     broken = SmtpMailer("smtp://127.0.0.1:9", timeout=1)
     moment = NOW
     for _ in range(outbox.MAX_ATTEMPTS):
-        outbox.deliver(engine, broken, now_fn=lambda: moment)
+        outbox.deliver(engine, broken, now_fn=lambda moment=moment: moment)
         moment += outbox.LONGEST_WAIT
     db.rollback()
     failed = db.exec(select(OutboxMessage)).one()
