@@ -19,15 +19,18 @@ is built as ``encode_queue_cursor`` builds it), and the same two pages of the HT
 queries of the deep page are then run under ``EXPLAIN (ANALYZE, BUFFERS)`` exactly as the app
 sends them (captured from ``vigilance.queues.list_items`` and ``status_counts``).
 
-Claims: a fresh database with ``--claims`` new, unassigned haemovigilance items; 8 client
-processes, each with its own correspondent's token, go through the same ids in the same order,
-so every item is raced by 8 claimers: exactly one must get 200 and the others 409. Served by
-gunicorn with gthread workers (``--claim-workers`` x ``--claim-threads``). Claims per second are
-successful claims over the wall time; the database is then checked: every item held by the
-claimer that got its 200, one claim audit event per item. PostgreSQL wait events and the CPU
-time of gunicorn, PostgreSQL and the clients are sampled during the run, to say what limits it.
-``--in-process-claims`` more items are then claimed by 8 processes calling
-``vigilance.triage.claim`` directly (no HTTP, no response document), to separate the two.
+Claims: a fresh database of new, unassigned haemovigilance items; 8 client processes, each
+with its own correspondent's token. On ``--claims`` items they go through the same ids in the
+same order, so every item is raced by 8 claimers: exactly one must get 200 and the others 409.
+On ``--split-claims`` other items each claims its own eighth (throughput without races). Served
+by gunicorn with gthread workers (``--claim-workers`` x ``--claim-threads``, 2 x 4 by default;
+``--claim-threads 1``: sync workers). Claims per second are successful claims over the wall
+time; the database is then checked: every item held by the claimer that got its 200, its status
+and version moved once, one claim audit event per item. PostgreSQL wait events (sampled every
+50 ms) and the CPU time of gunicorn, of this database's backends and of the clients are measured
+during each run, to say what limits it. ``--in-process-claims`` more items are then claimed by 8
+processes calling ``vigilance.triage.claim`` directly (no HTTP, no response document), raced
+and then split, to separate HTTP and the response from the database work.
 
 Every database created here is dropped at the end (``--keep`` to keep them).
 """

@@ -92,10 +92,13 @@ def list_items(session: Session, *, queue: str, actor: User, filters: QueueFilte
         if after.serious:  # serious items come first: after the last serious one, the others
             later_among_equals = or_(later_among_equals, col(QueueItem.serious) == false())
         query = query.where(
+            # Redundant with the OR below, but it is what lets the index start at the cursor
+            # instead of filtering every row before it (measured: 0.5 s deep in 1M reports).
+            col(QueueItem.urgency_at) >= after.urgency_at,
             or_(
                 col(QueueItem.urgency_at) > after.urgency_at,
                 and_(col(QueueItem.urgency_at) == after.urgency_at, later_among_equals),
-            )
+            ),
         )
     rows = session.exec(
         query.order_by(col(QueueItem.urgency_at), col(QueueItem.serious).desc(), col(QueueItem.id)).limit(limit + 1)
