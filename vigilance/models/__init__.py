@@ -28,6 +28,7 @@ from vigilance.models.reports import (  # noqa: E402
     Report,
     ReportStatus,
 )
+from vigilance.models.summaries import SummaryRun  # noqa: E402
 from vigilance.models.triage import Assessment, Declaration, InformationRequest, ReportLink  # noqa: E402
 from vigilance.models.users import ApiToken, Role, User  # noqa: E402
 
@@ -40,6 +41,7 @@ __all__ = [
     "ReportLink",
     "OutboxMessage",
     "Timer",
+    "SummaryRun",
     "AuditEvent",
     "AuditHead",
     "Deadline",

@@ -3,7 +3,7 @@
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, false, true
 from sqlmodel import Field, SQLModel
 
 from vigilance.clock import utcnow
@@ -33,6 +33,12 @@ class User(SQLModel, table=True):
     language: str = Field(default="fr", max_length=2)
     password_hash: str | None = Field(default=None, max_length=255)
     is_active: bool = Field(default=True)
+    #: Which summaries the person receives (each user chooses in their profile).
+    daily_digest: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    #: A daily digest even on days with nothing to say.
+    digest_when_empty: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    weekly_summary: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    monthly_report: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
