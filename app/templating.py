@@ -9,6 +9,7 @@ from flask_wtf.csrf import generate_csrf
 from app.auth import page_user
 from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS
 from routing.vocabulary import Category, EventKind, Queue
+from vigilance.labels import STATUS_LABELS
 
 
 def local_time(moment: datetime | None, style: str = "medium") -> str:
@@ -24,27 +25,6 @@ def _label(table, enum, value: str) -> str:
         return table[enum(value)][language]
     except (ValueError, KeyError):
         return value
-
-
-#: Report statuses as people read them.
-STATUS_LABELS = {
-    "received": {"fr": "reçu", "en": "received"},
-    "new": {"fr": "nouveau", "en": "new"},
-    "in_progress": {"fr": "en cours", "en": "in progress"},
-    "awaiting_information": {"fr": "en attente d'information", "en": "awaiting information"},
-    "declared": {"fr": "déclaré", "en": "declared"},
-    "closed": {"fr": "clos", "en": "closed"},
-    "open": {"fr": "ouvert", "en": "open"},
-    "met": {"fr": "respecté", "en": "met"},
-    "missed": {"fr": "dépassé", "en": "missed"},
-    "waived": {"fr": "levé", "en": "waived"},
-    "declared_outcome": {"fr": "déclaré", "en": "declared"},
-    "not_reportable": {"fr": "non déclarable", "en": "not reportable"},
-    "duplicate": {"fr": "doublon", "en": "duplicate"},
-    "transferred": {"fr": "transmis", "en": "transferred"},
-    "information_only": {"fr": "pour information", "en": "information only"},
-    "requalified": {"fr": "requalifié", "en": "requalified"},
-}
 
 
 def status_label(status: str) -> str:

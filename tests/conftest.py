@@ -106,6 +106,7 @@ def make_user(db, establishment):
     counter = iter(range(1, 10_000))
 
     def make(role="reporter", *, vigilances=(), place=None, email=None, password="correct horse battery", **kwargs):
+        choices = {name: kwargs.pop(name) for name in accounts.SUMMARY_CHOICES if name in kwargs}
         user = accounts.create_user(
             db,
             email=email or f"{role}{next(counter)}@example.org",
@@ -115,6 +116,8 @@ def make_user(db, establishment):
             password=password,
             **kwargs,
         )
+        if choices:
+            accounts.update_profile(db, user, **choices)
         db.commit()
         return user
 

@@ -107,6 +107,26 @@ def create_user(
     return user
 
 
+#: The summaries a person may choose to receive, by the role that receives them.
+SUMMARY_CHOICES = ("daily_digest", "digest_when_empty", "weekly_summary", "monthly_report")
+
+
+def update_profile(session: Session, user: User, *, language: str | None = None, **choices: bool) -> User:
+    """A person's own settings: their language (pages and emails) and which summaries they receive."""
+    if language is not None:
+        if language not in ("fr", "en"):
+            raise _invalid("language", "Langue : fr ou en.", "Language: fr or en.")
+        user.language = language
+    unknown = set(choices) - set(SUMMARY_CHOICES)
+    if unknown:
+        raise _invalid(sorted(unknown)[0], "Réglage inconnu.", "Unknown setting.")
+    for name, wanted in choices.items():
+        setattr(user, name, bool(wanted))
+    session.add(user)
+    session.flush()
+    return user
+
+
 def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise _invalid("password", f"Au moins {MIN_PASSWORD_LENGTH} caractères.",

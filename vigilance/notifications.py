@@ -12,8 +12,9 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from routing.messages import QUEUE_LABELS
-from routing.vocabulary import Queue
+from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS
+from routing.vocabulary import Category, EventKind, Queue
+from vigilance.labels import STATUS_LABELS, UNASSESSED_LABELS, label
 from vigilance.outbox import Email
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -31,6 +32,21 @@ def local_time(moment: datetime | None, language: str) -> str:
     return f"{local.day} {_MONTHS[language][local.month - 1]} {local.year}, {local:%H:%M}"
 
 
+def local_date(moment, language: str) -> str:
+    """A day (or the local day of a moment) as people write it: 3 nov. 2026."""
+    if moment is None:
+        return ""
+    day = moment.astimezone(PARIS).date() if isinstance(moment, datetime) else moment
+    return f"{day.day} {_MONTHS[language][day.month - 1]} {day.year}"
+
+
+def _enum_label(table, enum, value: str, language: str) -> str:
+    try:
+        return table[enum(value)][language]
+    except (ValueError, KeyError):
+        return value
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     env = Environment(
@@ -42,6 +58,14 @@ def environment() -> Environment:
     )
     env.filters["queue_label"] = lambda queue, language: QUEUE_LABELS[Queue(queue)][language]
     env.filters["local_time"] = local_time
+    env.filters["local_date"] = local_date
+    env.filters["status_label"] = lambda status, language: label(STATUS_LABELS, status, language)
+    env.filters["level_label"] = lambda level, language: label(UNASSESSED_LABELS, level, language)
+    env.filters["category_label"] = lambda value, language: _enum_label(CATEGORY_LABELS, Category, value, language)
+    env.filters["event_kind_label"] = lambda value, language: _enum_label(EVENT_KIND_LABELS, EventKind, value,
+                                                                          language)
+    env.filters["percent"] = lambda rate: "—" if rate is None else f"{rate * 100:.0f} %"
+    env.filters["signed"] = lambda number: f"{number:+d}" if number else "="
     return env
 
 

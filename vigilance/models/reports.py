@@ -99,6 +99,8 @@ class QueueItem(SQLModel, table=True):
         Index("ix_queue_items_by_urgency", "queue", "establishment_id", "urgency_at", "id"),
         # Counts per status.
         Index("ix_queue_items_queue_establishment_status", "queue", "establishment_id", "status"),
+        # What arrived in a period: digests, summaries, activity reports, the dashboard.
+        Index("ix_queue_items_establishment_created", "establishment_id", "created_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

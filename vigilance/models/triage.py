@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from vigilance.models.types import UTCDateTime
@@ -34,6 +34,11 @@ class InformationRequest(SQLModel, table=True):
     """A correspondent's question to the reporter, and the answer."""
 
     __tablename__ = "information_requests"
+    __table_args__ = (
+        # A correspondent's questions still waiting for an answer (the daily digest).
+        Index("ix_information_requests_unanswered", "asked_by", postgresql_where=text("answered_at IS NULL"),
+              sqlite_where=text("answered_at IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     queue_item_id: int = Field(foreign_key="queue_items.id", index=True)

@@ -1,0 +1,265 @@
+"""Summaries computed from known data: the right counts, the right items, the right language, once."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import select
+
+from routing import EventKind, ProductFacts
+from vigilance import intake, statistics, summaries, triage
+from vigilance.models import Establishment, OutboxMessage, SummaryRun
+from vigilance.periods import Period, latest_due, period_containing
+
+PARIS = ZoneInfo("Europe/Paris")
+BASE = "https://vigilance.example.org"
+HOUR = 7
+
+
+def paris(*args):
+    return datetime(*args, tzinfo=PARIS)
+
+
+@pytest.fixture
+def staff(make_user):
+    return {
+        "reporter": make_user("reporter"),
+        "hv": make_user("correspondent", vigilances=["haemovigilance"], language="fr", name="Hélène Vasseur"),
+        "hv_en": make_user("correspondent", vigilances=["haemovigilance"], language="en", name="Harry Vance"),
+        "bio": make_user("correspondent", vigilances=["biovigilance"]),
+        "device": make_user("correspondent", vigilances=["materiovigilance"]),
+        "coordinator": make_user("coordinator", language="fr"),
+        "coordinator_en": make_user("coordinator", language="en"),
+        "opted_out": make_user("coordinator", weekly_summary=False, monthly_report=False),
+    }
+
+
+def file(db, reporter, received, *, product="CGR", serious=True, grade=2, kind=EventKind.RECIPIENT_ADVERSE_REACTION):
+    result = intake.submit(db, actor=reporter, now=received, draft=intake.Draft(
+        event_kind=kind, occurred_at=received - timedelta(hours=1), product=ProductFacts(name=product),
+        description="Frissons et hyperthermie.", serious=serious, severity_grade=grade))
+    db.commit()
+    return result
+
+
+@pytest.fixture
+def week(db, staff):
+    """Reports over two weeks of November 2026 (Wednesday 11 is Armistice Day, a holiday)."""
+    r = staff["reporter"]
+    reports = {
+        "last_week": file(db, r, paris(2026, 11, 12, 9, 0)),
+        # Monday 16: serious, grade 2: 48 working hours, due Wednesday 18 at 09:00.
+        "declared": file(db, r, paris(2026, 11, 16, 9, 0)),
+        "late": file(db, r, paris(2026, 11, 16, 10, 0)),
+        "graft": file(db, r, paris(2026, 11, 16, 11, 0), product="greffe de cornée", grade=3),
+        # Tuesday 17, grade 1 and not serious: 15 working days.
+        "mild": file(db, r, paris(2026, 11, 17, 10, 0), serious=False, grade=1),
+    }
+    item = reports["declared"].items[0].id
+    triage.claim(db, item_id=item, actor=staff["hv"], now=paris(2026, 11, 16, 9, 30))
+    triage.assess(db, item_id=item, actor=staff["hv"], now=paris(2026, 11, 16, 9, 40), based_on_version=0,
+                  data=triage.AssessmentInput(severity_grade=3, imputability="2"))
+    triage.request_information(db, item_id=item, actor=staff["hv"], question="Quelle température ?",
+                               now=paris(2026, 11, 16, 9, 45))
+    triage.declare(db, item_id=item, actor=staff["hv"], authority="ANSM", authority_reference="EFIT-1",
+                   declared_on=date(2026, 11, 17), kind="initial", now=paris(2026, 11, 17, 8, 0))
+    db.commit()
+    return reports
+
+
+def establishment_of(db, staff):
+    return db.get(Establishment, staff["hv"].establishment_id)
+
+
+def queued(db):
+    db.rollback()
+    return db.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+
+
+def run(db, staff, kind, period, now):
+    result = summaries.run(db, kind, period, establishment_of(db, staff), now=now, hour=HOUR, base_url=BASE)
+    db.commit()
+    return result
+
+
+# Periods ---------------------------------------------------------------------------------------
+
+
+def test_the_latest_due_period_follows_working_days_and_the_digest_hour(db, staff):
+    calendar = summaries.calendar_of(establishment_of(db, staff), paris(2026, 11, 12))
+    # Before 07:00 on Thursday 12, the latest digest was Tuesday's: Wednesday 11 is a holiday.
+    assert latest_due("daily", paris(2026, 11, 12, 6, 59), hour=HOUR, calendar=calendar).start == date(2026, 11, 10)
+    assert latest_due("daily", paris(2026, 11, 12, 7, 0), hour=HOUR, calendar=calendar).start == date(2026, 11, 12)
+    # Sunday: Saturday's digest (ouvrables: Saturday is a working day).
+    assert latest_due("daily", paris(2026, 11, 15, 12, 0), hour=HOUR, calendar=calendar).start == date(2026, 11, 14)
+    # The weekly summary of 9-15 November goes out on Monday 16 at 07:00.
+    assert latest_due("weekly", paris(2026, 11, 16, 6, 0), hour=HOUR, calendar=calendar).start == date(2026, 11, 2)
+    assert latest_due("weekly", paris(2026, 11, 16, 7, 0), hour=HOUR, calendar=calendar) == Period(
+        "weekly", date(2026, 11, 9), date(2026, 11, 16))
+    assert latest_due("monthly", paris(2026, 12, 1, 7, 0), hour=HOUR, calendar=calendar) == Period(
+        "monthly", date(2026, 11, 1), date(2026, 12, 1))
+    assert latest_due("monthly", paris(2026, 12, 1, 6, 0), hour=HOUR, calendar=calendar).start == date(2026, 10, 1)
+
+
+# The daily digest ------------------------------------------------------------------------------
+
+
+def test_daily_digest_lists_new_due_soon_and_unanswered_items(db, staff, week):
+    result = run(db, staff, "daily", period_containing("daily", date(2026, 11, 18)), paris(2026, 11, 18, 7, 0))
+    by_person = {m.recipient_id: m for m in queued(db)}
+    # The materiovigilance correspondent has nothing to read and did not ask for empty digests.
+    assert staff["device"].id not in by_person and result.skipped_empty == 1
+    digest = by_person[staff["hv"].id]
+    assert digest.subject == "Vigilance — Votre point du 18 nov. 2026 : 1 en retard, 1 à échéance, 1 nouveaux"
+    # Overdue since Saturday 14: last week's serious reaction, never declared.
+    assert week["last_week"].report.reference in digest.text_body.split("En retard (1)")[1].split("À échéance")[0]
+    text = digest.text_body
+    # New since Tuesday's digest at 07:00: the mild reaction of Tuesday 10:00, not Monday's.
+    new_part = text.split("Nouveaux depuis le dernier point (1)")[1]
+    assert week["mild"].report.reference in new_part.split("Questions")[0]
+    # Due within two working days: the undeclared serious reaction (due Wednesday 09:00); the
+    # declared one is met and the mild one is due in 15 working days.
+    soon_part = text.split("À échéance d'ici deux jours ouvrables (1)")[1].split("Nouveaux")[0]
+    assert week["late"].report.reference in soon_part
+    assert week["declared"].report.reference not in soon_part and week["mild"].report.reference not in soon_part
+    assert "18 nov. 2026, 10:00" in soon_part
+    # The question asked on Monday is still unanswered; the item's link is given.
+    unanswered = text.split("Questions sans réponse du déclarant (1)")[1]
+    assert week["declared"].report.reference in unanswered
+    assert f"{BASE}/queue-items/{week['declared'].items[0].id}" in unanswered
+    # Only the person who asked sees it.
+    assert "Questions the reporter has not answered" not in by_person[staff["hv_en"].id].text_body
+    # The biovigilance correspondent sees the graft, not the blood.
+    bio = by_person[staff["bio"].id].text_body
+    assert week["graft"].report.reference in bio and week["late"].report.reference not in bio
+    # No patient data, ever.
+    assert "Frissons" not in text and "1956" not in text
+
+
+def test_daily_digest_speaks_the_readers_language_and_flags_overdue(db, staff, week):
+    run(db, staff, "daily", period_containing("daily", date(2026, 11, 19)), paris(2026, 11, 19, 7, 0))
+    english = [m for m in queued(db) if m.recipient_id == staff["hv_en"].id][0]
+    assert english.subject == "Vigilance — Your digest for 19 Nov 2026: 2 overdue, 0 due soon, 0 new"
+    overdue = english.text_body.split("Overdue (2)")[1]
+    assert week["late"].report.reference in overdue and "[SERIOUS]" in overdue
+    assert 'lang="en"' in english.html_body and "Overdue" in english.html_body
+
+
+def test_an_item_held_by_a_colleague_is_not_in_my_digest(db, staff, week):
+    triage.claim(db, item_id=week["late"].items[0].id, actor=staff["hv_en"], now=paris(2026, 11, 18, 8, 0))
+    db.commit()
+    run(db, staff, "daily", period_containing("daily", date(2026, 11, 19)), paris(2026, 11, 19, 7, 0))
+    texts = {m.recipient_id: m.text_body for m in queued(db)}
+    assert week["late"].report.reference in texts[staff["hv_en"].id]
+    assert week["late"].report.reference not in texts[staff["hv"].id].split("Questions")[0]
+
+
+def test_an_empty_digest_is_sent_only_to_who_asks_for_it(db, staff, week, make_user):
+    wants_it = make_user("correspondent", vigilances=["materiovigilance"], digest_when_empty=True, language="en")
+    no_digest = make_user("correspondent", vigilances=["haemovigilance"], daily_digest=False)
+    run(db, staff, "daily", period_containing("daily", date(2026, 11, 18)), paris(2026, 11, 18, 7, 0))
+    mail = {m.recipient_id: m for m in queued(db)}
+    assert "Nothing to report today." in mail[wants_it.id].text_body
+    assert staff["device"].id not in mail and no_digest.id not in mail
+    assert staff["coordinator"].id not in mail and staff["reporter"].id not in mail
+
+
+# The weekly summary ---------------------------------------------------------------------------
+
+
+def test_weekly_summary_counts_the_week_beside_the_week_before(db, staff, week):
+    period = period_containing("weekly", date(2026, 11, 16))
+    now = paris(2026, 11, 23, 7, 0)
+    summary = summaries.build_weekly(db, staff["hv"].establishment_id, period, now=now)
+    hv = next(row for row in summary.queues if row.queue == "haemovigilance")
+    assert (hv.received, hv.serious, hv.previous_received, hv.previous_serious) == (3, 2, 1, 1)
+    # Declared on Tuesday: met. The other serious one was due Wednesday and nobody declared it:
+    # missed, even though no worker has yet marked it so.
+    assert (hv.met, hv.missed) == (1, 1)
+    # Open now: the two undeclared ones and the mild one are new; the declared one still waits
+    # for the reporter's answer.
+    assert hv.open == {"new": 3, "awaiting_information": 1}
+    # The last week's report is overdue since the 16th: it is missed in the week before.
+    assert hv.previous_missed == 1
+    assert summary.slowest[0].reference == week["last_week"].report.reference
+
+    result = run(db, staff, "weekly", period, now)
+    mail = {m.recipient_id: m for m in queued(db)}
+    assert set(mail) == {staff["coordinator"].id, staff["coordinator_en"].id} and result.queued == 2
+    french = mail[staff["coordinator"].id]
+    assert french.subject == ("Vigilance — Synthèse hebdomadaire, semaine 47, du 16/11 au 22/11/2026 — "
+                              "CHU de Test")
+    assert "Reçus : 3 (semaine précédente 1, +2)" in french.text_body
+    english = mail[staff["coordinator_en"].id]
+    assert "Received: 3 (previous week 1, +2)" in english.text_body
+    # The chart is a table of inline-styled cells: no image to fetch, no script.
+    assert "<img" not in english.html_body and "<script" not in english.html_body
+    assert "Reports received, this week and the one before" in english.html_body
+
+
+# The monthly activity report ----------------------------------------------------------------
+
+
+def test_activity_counts_by_category_kind_severity_imputability_and_compliance(db, staff, week):
+    period = period_containing("monthly", date(2026, 11, 1))
+    report = statistics.activity(db, establishment_id=staff["hv"].establishment_id,
+                                 queues=summaries.ALL_QUEUES, start=period.starts_at, end=period.ends_at,
+                                 now=paris(2026, 12, 1, 7, 0))
+    hv = report.queues["haemovigilance"]
+    assert hv.received == 4 and hv.serious == 3
+    assert hv.by_category == {"labile_blood_product": 4}
+    assert hv.by_event_kind == {"recipient_adverse_reaction": 4}
+    # The assessed grade (3) replaces the reporter's estimate (2) for the declared report.
+    assert hv.by_severity == {"2": 2, "3": 1, "1": 1}
+    assert hv.by_imputability == {"2": 1, "not_assessed": 3}
+    # Due in November: the declared one (met) and the two serious ones nobody declared (missed);
+    # the mild one is due in December.
+    assert (hv.compliance.met, hv.compliance.missed, hv.compliance.pending) == (1, 2, 0)
+    assert round(hv.compliance.rate, 3) == 0.333
+    assert [case.reference for case in hv.serious_cases] == [
+        week[name].report.reference for name in ("last_week", "declared", "late")]
+    assert report.queues["biovigilance"].received == 1
+
+    run(db, staff, "monthly", period, paris(2026, 12, 1, 7, 0))
+    english = next(m for m in queued(db) if m.recipient_id == staff["coordinator_en"].id)
+    assert english.subject == "Vigilance — Activity report, November 2026 — CHU de Test"
+    assert "By severity grade: 1 1, 2 2, 3 1" in english.text_body
+    assert f"{BASE}/activity/2026/11" in english.text_body
+    assert week["late"].report.reference in english.html_body
+
+
+# Once, and once only ---------------------------------------------------------------------------
+
+
+def test_a_period_is_summarised_once_however_often_it_is_run(db, staff, week):
+    period = period_containing("weekly", date(2026, 11, 16))
+    first = run(db, staff, "weekly", period, paris(2026, 11, 23, 7, 0))
+    second = run(db, staff, "weekly", period, paris(2026, 11, 23, 7, 1))
+    assert first.claimed and first.queued == 2
+    assert not second.claimed and second.queued == 0
+    again = summaries.run(db, "weekly", period, establishment_of(db, staff), now=paris(2026, 11, 23, 9, 0),
+                          hour=HOUR, base_url=BASE, again=True)
+    db.commit()
+    assert again.queued == 0 and len(again.emails) == 2
+    assert len(queued(db)) == 2
+    assert db.exec(select(SummaryRun)).one().queued == 2
+
+
+def test_periods_missed_while_no_worker_ran_are_sent_once_when_one_comes_back(db, staff, week):
+    # No worker since Friday 13: back on Thursday 19 at 15:00.
+    back = paris(2026, 11, 19, 15, 0)
+    due = summaries.due_runs(db, now=back, hour=HOUR)
+    assert sorted((kind, period.start) for kind, period, _e in due) == [
+        ("daily", date(2026, 11, 19)), ("monthly", date(2026, 10, 1)), ("weekly", date(2026, 11, 9))]
+    for kind, period, establishment in due:
+        summaries.run(db, kind, period, establishment, now=back, hour=HOUR, base_url=BASE)
+    db.commit()
+    sent = queued(db)
+    assert summaries.due_runs(db, now=back + timedelta(minutes=1), hour=HOUR) == []
+    keys = [m.dedupe_key for m in sent]
+    assert len(keys) == len(set(keys))
+    assert {k.split(":to:")[0] for k in keys} == {
+        "summary:daily:2026-11-19", "summary:weekly:2026-11-09", "summary:monthly:2026-10-01"}
+    # Friday morning the next digest is due, and only that.
+    assert [(k, p.start) for k, p, _e in summaries.due_runs(db, now=paris(2026, 11, 20, 7, 0), hour=HOUR)] == [
+        ("daily", date(2026, 11, 20))]

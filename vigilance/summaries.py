@@ -1,0 +1,370 @@
+"""Periodic summaries: the correspondents' daily digest, the coordinators' weekly summary and
+monthly activity report, queued in the outbox once per person and period.
+
+A run is one kind of summary, one period, one establishment. ``run`` first inserts its
+``SummaryRun`` row, then builds and queues every email, in the caller's transaction: a second
+worker's insert waits on the first and finds the row taken; a worker killed before committing
+leaves nothing, and the next one does the whole run. The outbox key (kind, period, person)
+keeps a run done by hand (``vigilance summaries send``) from queueing anything twice.
+"""
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import insert, or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, func, select
+
+from routing.calendar import WorkingCalendar
+from routing.rulebook import shipped_rulebooks
+from routing.vocabulary import Queue
+from vigilance import statistics
+from vigilance.access import may_work_queue
+from vigilance.models import Establishment, InformationRequest, QueueItem, Report, Role, SummaryRun, User
+from vigilance.notifications import compose
+from vigilance.outbox import Email, enqueue
+from vigilance.periods import Period, digest_window, latest_due, period_containing, send_moment
+
+logger = logging.getLogger(__name__)
+
+#: The periods sent by mail; a yearly report is read and downloaded in the service.
+SENT = ("daily", "weekly", "monthly")
+#: Items listed per section of a digest (the total is always given).
+DIGEST_LINES = 10
+#: Serious cases listed in a monthly email (all of them are in the report it links to).
+MONTHLY_CASES = 30
+#: "Falls due soon": within this many working days.
+SOON_WORKING_DAYS = 2
+ALL_QUEUES = tuple(q.value for q in Queue)
+
+
+def calendar_of(establishment: Establishment, on: datetime) -> WorkingCalendar:
+    rulebooks = shipped_rulebooks()
+    rulebook = rulebooks.in_force(on.date()) or rulebooks.earliest
+    return rulebook.calendar(establishment.region)
+
+
+def is_coordinator(user: User) -> bool:
+    return user.role == Role.COORDINATOR or (user.role == Role.ADMIN and user.is_coordinator)
+
+
+def recipients(session: Session, kind: str, establishment_id: int) -> list[User]:
+    """Who receives *kind* in an establishment: the people concerned who chose it."""
+    people = session.exec(
+        select(User).where(col(User.establishment_id) == establishment_id, col(User.is_active).is_(True))
+        .order_by(col(User.id))
+    ).all()
+    if kind == "daily":
+        return [u for u in people if u.role == Role.CORRESPONDENT and u.vigilances and u.daily_digest]
+    if kind == "weekly":
+        return [u for u in people if is_coordinator(u) and u.weekly_summary]
+    return [u for u in people if is_coordinator(u) and u.monthly_report]
+
+
+# The daily digest -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    item_id: int
+    reference: str
+    product: str
+    queue: str
+    status: str
+    serious: bool
+    moment: datetime | None
+
+
+@dataclass
+class Section:
+    lines: list[Line] = field(default_factory=list)
+    total: int = 0
+
+
+@dataclass
+class DailyDigest:
+    period: Period
+    #: The moment the digest speaks of: its send time, or later if it goes out late.
+    as_of: datetime
+    soon_until: datetime
+    new: Section
+    due_soon: Section
+    overdue: Section
+    unanswered: Section
+
+    @property
+    def empty(self) -> bool:
+        return not (self.new.total or self.due_soon.total or self.overdue.total or self.unanswered.total)
+
+
+@dataclass
+class _EstablishmentCounts:
+    """Counts shared by every correspondent of an establishment, taken in two grouped queries."""
+
+    new: Counter  # by queue
+    open_due: Counter  # by (queue, assignee_id, "overdue" | "soon")
+
+
+def _establishment_counts(session: Session, establishment_id: int, window: tuple[datetime, datetime],
+                          as_of: datetime, soon_until: datetime) -> _EstablishmentCounts:
+    new = Counter(dict(session.execute(
+        select(QueueItem.queue, func.count())
+        .where(col(QueueItem.establishment_id) == establishment_id, col(QueueItem.created_at) >= window[0],
+               col(QueueItem.created_at) < window[1])
+        .group_by(QueueItem.queue)
+    ).all()))
+    overdue = col(QueueItem.urgency_at) <= as_of
+    rows = session.execute(
+        select(QueueItem.queue, QueueItem.assignee_id, overdue, func.count())
+        .where(col(QueueItem.queue).in_(ALL_QUEUES), col(QueueItem.establishment_id) == establishment_id,
+               col(QueueItem.urgency_at) <= soon_until, col(QueueItem.status).in_(statistics.OPEN_STATUSES))
+        .group_by(QueueItem.queue, QueueItem.assignee_id, overdue)
+    ).all()
+    open_due = Counter()
+    for queue, assignee, is_overdue, count in rows:
+        open_due[(queue, assignee, "overdue" if is_overdue else "soon")] += count
+    return _EstablishmentCounts(new, open_due)
+
+
+def _lines(rows) -> list[Line]:
+    return [Line(item.id, report.reference, report.product_name, item.queue, item.status, item.serious, moment)
+            for item, report, moment in rows]
+
+
+def build_daily(session: Session, user: User, period: Period, *, hour: int, calendar: WorkingCalendar,
+                now: datetime, shared: _EstablishmentCounts | None = None) -> DailyDigest:
+    """What one correspondent should know this morning, in the queues they work."""
+    as_of = max(now, send_moment(period, hour))
+    window = digest_window(period, hour=hour, calendar=calendar)
+    soon_until = calendar.add_working_days(as_of, SOON_WORKING_DAYS)
+    if shared is None:
+        shared = _establishment_counts(session, user.establishment_id, window, as_of, soon_until)
+    queues = [q for q in user.vigilances if may_work_queue(user, q)]
+    mine = (col(QueueItem.queue).in_(queues), col(QueueItem.establishment_id) == user.establishment_id)
+    held_by_me_or_nobody = or_(col(QueueItem.assignee_id) == user.id, col(QueueItem.assignee_id).is_(None))
+    joined = select(QueueItem, Report).join(Report, col(Report.id) == col(QueueItem.report_id))
+
+    new_rows = session.execute(
+        joined.add_columns(QueueItem.created_at)
+        .where(*mine, col(QueueItem.created_at) >= window[0], col(QueueItem.created_at) < window[1])
+        .order_by(col(QueueItem.created_at).desc(), col(QueueItem.id).desc()).limit(DIGEST_LINES)
+    ).all()
+    open_mine = (*mine, col(QueueItem.status).in_(statistics.OPEN_STATUSES), held_by_me_or_nobody)
+    overdue_rows = session.execute(
+        joined.add_columns(QueueItem.urgency_at).where(*open_mine, col(QueueItem.urgency_at) <= as_of)
+        .order_by(col(QueueItem.urgency_at), col(QueueItem.id)).limit(DIGEST_LINES)
+    ).all()
+    soon_rows = session.execute(
+        joined.add_columns(QueueItem.urgency_at)
+        .where(*open_mine, col(QueueItem.urgency_at) > as_of, col(QueueItem.urgency_at) <= soon_until)
+        .order_by(col(QueueItem.urgency_at), col(QueueItem.id)).limit(DIGEST_LINES)
+    ).all()
+    unanswered_open = (col(InformationRequest.asked_by) == user.id, col(InformationRequest.answered_at).is_(None),
+                       col(QueueItem.status).in_(statistics.OPEN_STATUSES))
+    unanswered_rows = session.execute(
+        joined.add_columns(InformationRequest.asked_at)
+        .join(InformationRequest, col(InformationRequest.queue_item_id) == col(QueueItem.id))
+        .where(*unanswered_open).order_by(col(InformationRequest.asked_at)).limit(DIGEST_LINES)
+    ).all()
+    unanswered_total = session.execute(
+        select(func.count()).select_from(InformationRequest)
+        .join(QueueItem, col(QueueItem.id) == col(InformationRequest.queue_item_id)).where(*unanswered_open)
+    ).scalar_one() if len(unanswered_rows) == DIGEST_LINES else len(unanswered_rows)
+
+    def due_total(bucket: str) -> int:
+        return sum(count for (queue, assignee, kind), count in shared.open_due.items()
+                   if kind == bucket and queue in queues and assignee in (None, user.id))
+
+    return DailyDigest(
+        period=period, as_of=as_of, soon_until=soon_until,
+        new=Section(_lines(new_rows), sum(shared.new[q] for q in queues)),
+        due_soon=Section(_lines(soon_rows), due_total("soon")),
+        overdue=Section(_lines(overdue_rows), due_total("overdue")),
+        unanswered=Section(_lines(unanswered_rows), unanswered_total),
+    )
+
+
+# The weekly summary ---------------------------------------------------------------------------
+
+
+@dataclass
+class QueueWeek:
+    queue: str
+    received: int
+    serious: int
+    met: int
+    missed: int
+    open: Counter
+    previous_received: int
+    previous_serious: int
+    previous_met: int
+    previous_missed: int
+
+    @property
+    def quiet(self) -> bool:
+        return not (self.received or self.previous_received or self.met or self.missed or sum(self.open.values()))
+
+
+@dataclass
+class WeeklySummary:
+    period: Period
+    queues: list[QueueWeek]
+    slowest: list[statistics.SlowItem]
+
+
+def build_weekly(session: Session, establishment_id: int, period: Period, *, now: datetime) -> WeeklySummary:
+    """Per vigilance system: the week's intake and deadlines, beside the week before, and what is open."""
+    this = statistics.activity(session, establishment_id=establishment_id, queues=ALL_QUEUES,
+                               start=period.starts_at, end=period.ends_at, now=now)
+    before = period.previous()
+    last = statistics.activity(session, establishment_id=establishment_id, queues=ALL_QUEUES,
+                               start=before.starts_at, end=before.ends_at, now=now)
+    open_now = statistics.open_by_status(session, establishment_id=establishment_id, queues=list(ALL_QUEUES))
+    rows = []
+    for queue in ALL_QUEUES:
+        current, then = this.queues[queue], last.queues[queue]
+        rows.append(QueueWeek(
+            queue, current.received, current.serious, current.compliance.met, current.compliance.missed, open_now[queue], then.received, then.serious, then.compliance.met,
+            then.compliance.missed,
+        ))
+    slowest = statistics.slowest_open(session, establishment_id=establishment_id, queues=list(ALL_QUEUES))
+    return WeeklySummary(period, [row for row in rows if not row.quiet], slowest)
+
+
+# Composing and queueing -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Composed:
+    recipient: User
+    key: str
+    email: Email
+
+
+@dataclass
+class RunResult:
+    kind: str
+    period: Period
+    establishment_id: int
+    #: Whether this call did the run (False: already done, or another worker is doing it).
+    claimed: bool
+    emails: list[Composed] = field(default_factory=list)
+    #: Emails new to the outbox (a run by hand after the worker's queues nothing again).
+    queued: int = 0
+    skipped_empty: int = 0
+
+
+def _key(kind: str, period: Period, user: User) -> str:
+    return f"summary:{kind}:{period.start.isoformat()}:to:{user.id}"
+
+
+def compose_run(session: Session, kind: str, period: Period, establishment: Establishment, *, now: datetime,
+                hour: int, base_url: str) -> tuple[list[Composed], int]:
+    """Every email of one run, and how many daily digests were left out for having nothing to say."""
+    people = recipients(session, kind, establishment.id)
+    if not people:
+        return [], 0
+    links = {"base_url": base_url}
+    composed: list[Composed] = []
+    skipped = 0
+    if kind == "daily":
+        calendar = calendar_of(establishment, now)
+        as_of = max(now, send_moment(period, hour))
+        window = digest_window(period, hour=hour, calendar=calendar)
+        shared = _establishment_counts(session, establishment.id, window, as_of,
+                                       calendar.add_working_days(as_of, SOON_WORKING_DAYS))
+        for person in people:
+            digest = build_daily(session, person, period, hour=hour, calendar=calendar, now=now, shared=shared)
+            if digest.empty and not person.digest_when_empty:
+                skipped += 1
+                continue
+            email = compose("daily_digest", person.language, digest=digest, person=person, period=period,
+                            establishment=establishment, **links)
+            composed.append(Composed(person, _key(kind, period, person), email))
+    elif kind == "weekly":
+        summary = build_weekly(session, establishment.id, period, now=now)
+        for person in people:
+            email = compose("weekly_summary", person.language, summary=summary, period=period,
+                            establishment=establishment, **links)
+            composed.append(Composed(person, _key(kind, period, person), email))
+    elif kind == "monthly":
+        report = statistics.activity(session, establishment_id=establishment.id, queues=ALL_QUEUES,
+                                     start=period.starts_at, end=period.ends_at, now=now)
+        for person in people:
+            email = compose("monthly_report", person.language, report=report, period=period,
+                            establishment=establishment, case_limit=MONTHLY_CASES, **links)
+            composed.append(Composed(person, _key(kind, period, person), email))
+    else:
+        raise ValueError(f"{kind!r} summaries are not sent by mail; sent: {SENT}")
+    return composed, skipped
+
+
+def _claim(session: Session, kind: str, period: Period, establishment_id: int, now: datetime) -> int | None:
+    """Insert the run's row; None when it exists (another worker did, or is doing, this run)."""
+    values = dict(period=kind, period_start=period.start, establishment_id=establishment_id, queued=0, queued_at=now)
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        statement = pg_insert(SummaryRun).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite_insert(SummaryRun).values(**values).on_conflict_do_nothing()
+    else:  # pragma: no cover - the two databases the service runs on are above
+        statement = insert(SummaryRun).values(**values)
+    inserted = session.execute(statement.returning(SummaryRun.id)).first()
+    return inserted[0] if inserted else None
+
+
+def run(session: Session, kind: str, period: Period, establishment: Establishment, *, now: datetime, hour: int,
+        base_url: str, dry_run: bool = False, again: bool = False) -> RunResult:
+    """Do one run in the caller's transaction (flush, no commit).
+
+    :param dry_run: compose only: nothing is recorded or queued (the caller rolls back).
+    :param again: also when the run is recorded as done (by hand): the outbox keys still keep
+        anyone from receiving the same summary twice; what a first run skipped is queued.
+    """
+    result = RunResult(kind, period, establishment.id, claimed=False)
+    if not dry_run:
+        run_id = _claim(session, kind, period, establishment.id, now)
+        result.claimed = run_id is not None
+        if run_id is None and not again:
+            return result
+    result.emails, result.skipped_empty = compose_run(session, kind, period, establishment, now=now, hour=hour,
+                                                      base_url=base_url)
+    if dry_run:
+        return result
+    for composed in result.emails:
+        if enqueue(session, key=composed.key, recipient=composed.recipient, email=composed.email, now=now):
+            result.queued += 1
+    if result.claimed:
+        session.execute(
+            SummaryRun.__table__.update().where(SummaryRun.__table__.c.id == run_id).values(queued=result.queued)
+        )
+    session.flush()
+    return result
+
+
+def due_runs(session: Session, *, now: datetime, hour: int) -> list[tuple[str, Period, Establishment]]:
+    """The runs whose time has come and that nobody has done: the latest period of each kind."""
+    establishments = session.exec(select(Establishment).order_by(col(Establishment.id))).all()
+    wanted = []
+    for establishment in establishments:
+        calendar = calendar_of(establishment, now)
+        for kind in SENT:
+            wanted.append((kind, latest_due(kind, now, hour=hour, calendar=calendar), establishment))
+    if not wanted:
+        return []
+    earliest = min(period.start for _kind, period, _e in wanted)
+    done = set(session.execute(
+        select(SummaryRun.period, SummaryRun.period_start, SummaryRun.establishment_id)
+        .where(col(SummaryRun.period_start) >= earliest)
+    ).all())
+    return [(kind, period, e) for kind, period, e in wanted if (kind, period.start, e.id) not in done]
+
+
+def chosen_period(kind: str, *, on=None, now: datetime, hour: int, calendar: WorkingCalendar) -> Period:
+    """The period a person asks for by date (the day, week or month containing it), or the latest due."""
+    if on is not None:
+        return period_containing(kind, on)
+    return latest_due(kind, now, hour=hour, calendar=calendar)
