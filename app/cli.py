@@ -16,7 +16,7 @@ from app import create_app
 from app.db import get_engine, session_scope
 from routing import EventKind, Facts, ProductFacts, Queue, decide
 from routing.calendar import REGIONS
-from vigilance import accounts, audit, demo
+from vigilance import accounts, audit, demo, summaries
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput, VigilanceError
 from vigilance.models import ApiToken, Establishment, Role, User
@@ -282,6 +282,53 @@ def demo_load_command(reports):
     for user in users:
         queues = f" [{', '.join(user.vigilances)}]" if user.vigilances else ""
         click.echo(f"  {user.role:<13} {user.email}{queues}")
+
+
+summaries_cli = AppGroup("summaries", help="Periodic summary emails.")
+cli.add_command(summaries_cli)
+
+
+@summaries_cli.command("send")
+@click.option("--period", "kind", required=True, type=click.Choice(summaries.SENT),
+              help="daily: each correspondent's digest; weekly and monthly: the coordinators' summaries.")
+@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]),
+              help="The day, or a day of the week or month, to summarise [default: the latest period due].")
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; queue and record nothing.")
+@click.option("--establishment", "finess", help="Only this establishment (FINESS).")
+def summaries_send_command(kind, on, dry_run, finess):
+    """Queue (or preview) one period's summaries; whoever already has theirs gets nothing twice."""
+    now = utcnow()
+    hour = current_app.config["DIGEST_HOUR"]
+    base_url = current_app.config["BASE_URL"]
+    engine = get_engine()
+    with session_scope(engine) as db:
+        query = select(Establishment).order_by(Establishment.id)
+        if finess:
+            query = query.where(Establishment.finess == finess)
+        establishment_ids = [e.id for e in db.exec(query).all()]
+    if not establishment_ids:
+        raise click.ClickException(f"No establishment {finess}." if finess else "No establishment yet.")
+    total = 0
+    for establishment_id in establishment_ids:
+        with session_scope(engine) as db:
+            establishment = db.get(Establishment, establishment_id)
+            period = summaries.chosen_period(kind, on=on.date() if on else None, now=now, hour=hour,
+                                             calendar=summaries.calendar_of(establishment, now))
+            result = summaries.run(db, kind, period, establishment, now=now, hour=hour, base_url=base_url,
+                                   dry_run=dry_run, again=True)
+            count = len(result.emails) if dry_run else result.queued
+            total += count
+            already = "" if dry_run else f", {len(result.emails) - result.queued} already queued before"
+            click.echo(f"{establishment.finess} {establishment.name}: {period.key}: {count} "
+                       f"{'would be queued' if dry_run else 'queued'}{already}, "
+                       f"{result.skipped_empty} empty digests left out")
+            if dry_run:
+                for composed in result.emails:
+                    click.echo(f"\n--- To: {composed.recipient.email} ({composed.recipient.language})")
+                    click.echo(f"Subject: {composed.email.subject}\n")
+                    click.echo(composed.email.text.rstrip())
+                db.rollback()
+    click.echo(f"{total} summaries {'would be queued' if dry_run else 'queued'}.")
 
 
 @cli.command("worker")

@@ -24,6 +24,7 @@ _ENVIRONMENT = {
     "VIGILANCE_DEFAULT_REGION": "DEFAULT_REGION",
     "VIGILANCE_BASE_URL": "BASE_URL",
     "VIGILANCE_TICK_SECONDS": "TICK_SECONDS",
+    "VIGILANCE_DIGEST_HOUR": "DIGEST_HOUR",
 }
 
 
@@ -44,6 +45,9 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         "BASE_URL": "http://127.0.0.1:5000",
         # How often the worker looks for due clocks and mail to send.
         "TICK_SECONDS": 2,
+        # The hour (Europe/Paris) digests go out on working days, and the weekly and monthly
+        # summaries on Mondays and on the first of the month.
+        "DIGEST_HOUR": 7,
     }
     for variable, key in _ENVIRONMENT.items():
         if os.environ.get(variable):
@@ -68,6 +72,12 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
         config["TICK_SECONDS"] = float(config["TICK_SECONDS"])
     except (TypeError, ValueError) as exc:
         raise ConfigError("VIGILANCE_TICK_SECONDS must be a number of seconds") from exc
+    try:
+        config["DIGEST_HOUR"] = int(config["DIGEST_HOUR"])
+    except (TypeError, ValueError) as exc:
+        raise ConfigError("VIGILANCE_DIGEST_HOUR must be an hour from 0 to 23") from exc
+    if not 0 <= config["DIGEST_HOUR"] <= 23:
+        raise ConfigError("VIGILANCE_DIGEST_HOUR must be an hour from 0 to 23")
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
     url = config["DATABASE_URL"]
     if url.startswith(("postgresql://", "postgres://")):

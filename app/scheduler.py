@@ -15,8 +15,9 @@ from flask import Flask
 from sqlmodel import Session
 
 from app.mail import SmtpMailer
-from vigilance import clocks, outbox
+from vigilance import clocks, outbox, summaries
 from vigilance.clock import utcnow
+from vigilance.models import Establishment
 
 logger = logging.getLogger("vigilance.worker")
 
@@ -53,10 +54,38 @@ def deliver_mail(app: Flask) -> int:
         mailer.close()
 
 
-#: The declared jobs: (id, function, seconds between runs as a config key).
+def queue_summaries(app: Flask) -> int:
+    """Queue the summaries whose time has come, one run (kind, period, establishment) per transaction.
+
+    Two workers may both see a run as due: the second one's claim finds it taken and does nothing.
+    """
+    engine = app.extensions["vigilance.db"]
+    stopping = app.extensions.get("vigilance.stopping")
+    hour = app.config["DIGEST_HOUR"]
+    with Session(engine) as session:
+        due = [(kind, period, establishment.id) for kind, period, establishment
+               in summaries.due_runs(session, now=utcnow(), hour=hour)]
+    queued = 0
+    for kind, period, establishment_id in due:
+        if stopping is not None and stopping.is_set():
+            break
+        with Session(engine, expire_on_commit=False) as session:
+            establishment = session.get(Establishment, establishment_id)
+            result = summaries.run(session, kind, period, establishment, now=utcnow(), hour=hour,
+                                   base_url=app.config["BASE_URL"])
+            session.commit()
+        if result.claimed:
+            logger.info("Summaries %s for establishment %s: %s queued, %s empty digests left out",
+                        period.key, establishment_id, result.queued, result.skipped_empty)
+        queued += result.queued
+    return queued
+
+
+#: The declared jobs: (id, function), each run every TICK_SECONDS.
 JOBS = (
     ("clocks", process_clocks),
     ("outbox", deliver_mail),
+    ("summaries", queue_summaries),
 )
 
 
@@ -110,7 +139,7 @@ def run_worker(app: Flask) -> None:
     signal.signal(signal.SIGINT, stop)
     heartbeat = max(60.0, app.config["TICK_SECONDS"])
     scheduler.add_job(lambda: logger.info("Worker alive"), "interval", seconds=heartbeat, id="heartbeat")
-    logger.info("Worker started: clocks and outbox every %s s, SMTP %s", app.config["TICK_SECONDS"],
+    logger.info("Worker started: clocks, summaries and outbox every %s s, SMTP %s", app.config["TICK_SECONDS"],
                 "configured" if app.config.get("SMTP_URL") else "not configured (mail stays in the outbox)")
     scheduler.start()
     logger.info("Worker stopped")
