@@ -22,6 +22,8 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from routing.vocabulary import Queue
+from vigilance.access import may_work_queue
 from vigilance.models import Assessment, Deadline, DeadlineState, ItemStatus, QueueItem, Report, User
 from vigilance.periods import PARIS
 
@@ -254,3 +256,67 @@ def slowest_open(session: Session, *, establishment_id: int, queues: list[str], 
     ).all()
     return [SlowItem(item_id, reference, product, queue, status, arrived, name or email)
             for item_id, reference, product, queue, status, arrived, name, email in rows]
+
+
+def queues_of(user: User) -> list[str]:
+    """The vigilance systems whose figures *user* may read: the queues they work."""
+    return [queue.value for queue in Queue if may_work_queue(user, queue.value)]
+
+
+@dataclass
+class Dashboard:
+    """The dashboard's figures for one period and scope; ``rows`` is what its CSV holds."""
+
+    activity: Activity
+    open_by_age: dict[str, Counter]
+
+    def severity_totals(self) -> Counter:
+        totals = Counter({key: 0 for key in SEVERITY_KEYS})
+        for queue in self.activity.queues.values():
+            totals.update(queue.by_severity)
+        return totals
+
+    def rows(self) -> list[tuple[str, str, str, int | float | str]]:
+        """(figure, queue, key, value), one figure per line: easy to pivot in a spreadsheet."""
+        rows: list[tuple[str, str, str, int | float | str]] = []
+        weeks = self.activity.weeks()
+        for queue, figures in self.activity.queues.items():
+            for monday in weeks:
+                rows.append(("received_per_week", queue, monday.isoformat(), figures.by_week[monday]))
+            rows.append(("received", queue, "total", figures.received))
+            rows.append(("serious", queue, "total", figures.serious))
+            for key in SEVERITY_KEYS:
+                rows.append(("severity", queue, key, figures.by_severity[key]))
+            compliance = figures.compliance
+            for key in ("met", "missed", "waived", "pending"):
+                rows.append(("deadlines", queue, key, getattr(compliance, key)))
+            rows.append(("deadlines", queue, "compliance_rate",
+                         "" if compliance.rate is None else round(compliance.rate, 4)))
+            for key, _low, _high in AGE_BUCKETS:
+                rows.append(("open_by_age_days", queue, key, self.open_by_age[queue][key]))
+        return rows
+
+
+def dashboard(session: Session, *, establishment_id: int, queues: list[str], start: datetime, end: datetime,
+              now: datetime) -> Dashboard:
+    return Dashboard(
+        activity(session, establishment_id=establishment_id, queues=queues, start=start, end=end, now=now),
+        open_by_age(session, establishment_id=establishment_id, queues=queues, now=now),
+    )
+
+
+def activity_rows(report: Activity) -> list[tuple[str, str, str, int | float | str]]:
+    """An activity report as (section, queue, key, value) lines, for its CSV."""
+    rows: list[tuple[str, str, str, int | float | str]] = []
+    for queue, figures in report.queues.items():
+        rows.append(("received", queue, "total", figures.received))
+        rows.append(("serious", queue, "total", figures.serious))
+        for section, counter in (("category", figures.by_category), ("event_kind", figures.by_event_kind),
+                                 ("severity", figures.by_severity), ("imputability", figures.by_imputability)):
+            for key, count in sorted(counter.items()):
+                rows.append((section, queue, key, count))
+        compliance = figures.compliance
+        for key in ("met", "missed", "waived", "pending"):
+            rows.append(("deadlines", queue, key, getattr(compliance, key)))
+        rows.append(("deadlines", queue, "compliance_rate", "" if compliance.rate is None else round(compliance.rate, 4)))
+    return rows

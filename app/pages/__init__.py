@@ -4,10 +4,12 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.pages import admin, auth, home, reports, triage
+    from app.pages import admin, auth, dashboard, home, profile, reports, triage
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(reports.bp)
     app.register_blueprint(triage.bp)
     app.register_blueprint(admin.bp)
+    app.register_blueprint(dashboard.bp)
+    app.register_blueprint(profile.bp)

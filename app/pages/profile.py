@@ -1,0 +1,47 @@
+"""A person's own settings: language, and which summaries they receive by email."""
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import refresh
+
+from app.auth import page_user
+from app.db import get_session
+from app.pages.security import login_required
+from vigilance import accounts, summaries
+from vigilance.errors import VigilanceError
+from vigilance.models import Role
+
+bp = Blueprint("profile_pages", __name__)
+
+
+def offered_choices(user) -> list[str]:
+    """The summaries that exist for this person's role: digests for correspondents, the rest for coordinators."""
+    choices = []
+    if user.role == Role.CORRESPONDENT:
+        choices += ["daily_digest", "digest_when_empty"]
+    if summaries.is_coordinator(user):
+        choices += ["weekly_summary", "monthly_report"]
+    return choices
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    user = page_user()
+    offered = offered_choices(user)
+    if request.method == "POST":
+        db = get_session()
+        try:
+            accounts.update_profile(db, user, language=request.form.get("language", user.language),
+                                    **{name: request.form.get(name) == "on" for name in offered})
+            db.commit()
+        except VigilanceError as error:
+            db.rollback()
+            flash(error.text.get(user.language) or error.text["fr"], "error")
+            return redirect(url_for("profile_pages.profile"))
+        # The pages follow the language chosen here, as emails do.
+        session["lang"] = user.language
+        refresh()
+        flash(_("Vos préférences sont enregistrées."), "info")
+        return redirect(url_for("profile_pages.profile"))
+    return render_template("profile.html", user=user, offered=offered)
