@@ -19,7 +19,7 @@ from sqlmodel import Session, select
 from routing import EventKind, ProductFacts
 from tests.conftest import POSTGRES_URL
 from vigilance import intake
-from vigilance.models import OutboxMessage, Timer
+from vigilance.models import OutboxMessage, SummaryRun, Timer
 
 DEADLINES = 1000 if POSTGRES_URL else 150
 VIGILANCE = str(Path(sys.executable).parent / "vigilance")
@@ -29,8 +29,9 @@ VIGILANCE = str(Path(sys.executable).parent / "vigilance")
 def overdue(engine, make_user, db):
     """Reports filed three weeks ago and never worked: each has a missed deadline to escalate."""
     reporter = make_user("reporter")
-    make_user("correspondent", vigilances=["haemovigilance"])
-    make_user("coordinator")
+    # These two read only their escalations here: the summaries have their own test below.
+    make_user("correspondent", vigilances=["haemovigilance"], daily_digest=False)
+    make_user("coordinator", weekly_summary=False, monthly_report=False)
     received = datetime.now(UTC) - timedelta(days=21)
     for number in range(DEADLINES):
         intake.submit(db, actor=reporter, now=received + timedelta(seconds=number), draft=intake.Draft(
@@ -109,3 +110,45 @@ def test_a_worker_killed_mid_batch_loses_nothing(engine, database_url, overdue, 
     assert len(ids) - len(set(ids)) <= 1
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == overdue
+
+
+def test_two_workers_send_each_summary_once_including_the_periods_missed_while_down(engine, database_url, db,
+                                                                                     make_user, smtp_server):
+    """No worker ran when the last digest, weekly and monthly summaries fell due: two start together."""
+    reporter = make_user("reporter")
+    correspondents = [make_user("correspondent", vigilances=["haemovigilance"], digest_when_empty=True)
+                      for _ in range(20)]
+    coordinators = [make_user("coordinator", language=language) for language in ("fr", "en")]
+    received = datetime.now(UTC) - timedelta(days=10)
+    for number in range(30):
+        intake.submit(db, actor=reporter, now=received + timedelta(minutes=number), draft=intake.Draft(
+            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION, occurred_at=received - timedelta(hours=1),
+            product=ProductFacts(name="CGR"), description="Frissons.", serious=True, severity_grade=2))
+    db.commit()
+    expected = len(correspondents) + 2 * len(coordinators)
+
+    def summaries_sent():
+        with Session(engine) as session:
+            return session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("summary:%"),
+                                                            OutboxMessage.state == "sent")).all()
+
+    workers = [start_worker(database_url, smtp_server.url) for _ in range(2)]
+    try:
+        assert wait_until(lambda: len(summaries_sent()) >= expected), f"{len(summaries_sent())} of {expected}"
+        time.sleep(2)  # a second run of the same period, if there were one, would show now
+    finally:
+        stop(*workers)
+    sent = summaries_sent()
+    assert len(sent) == expected
+    per_person = {}
+    for message in sent:
+        kind = message.dedupe_key.split(":")[1]
+        per_person.setdefault(message.recipient_id, []).append(kind)
+    assert all(per_person[c.id] == ["daily"] for c in correspondents)
+    assert all(sorted(per_person[c.id]) == ["monthly", "weekly"] for c in coordinators)
+    ids = {f"<outbox-{m.id}@vigilance.invalid>" for m in sent}
+    arrived = [i for i in received_ids(smtp_server) if i in ids]
+    assert sorted(arrived) == sorted(ids)
+    with Session(engine) as session:
+        runs = session.exec(select(SummaryRun)).all()
+        assert sorted(r.period for r in runs) == ["daily", "monthly", "weekly"]
