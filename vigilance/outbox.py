@@ -51,7 +51,9 @@ def enqueue(session: Session, *, key: str, recipient: User, email: Email, now: d
         statement = sqlite_insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
     else:  # pragma: no cover - the two databases the service runs on are above
         statement = insert(OutboxMessage).values(**values)
-    return session.execute(statement).rowcount == 1
+    # RETURNING rather than rowcount: with RETURNING (which PostgreSQL adds for the id anyway)
+    # the driver reports no row count, and a skipped insert returns no row.
+    return session.execute(statement.returning(OutboxMessage.id)).first() is not None
 
 
 def backoff(attempts: int) -> timedelta:

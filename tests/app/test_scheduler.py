@@ -11,7 +11,7 @@ def test_the_jobs_are_declared_once_with_fixed_ids(app):
     register_jobs(scheduler, app)
     register_jobs(scheduler, app)  # a second registration replaces, never duplicates
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"clocks", "outbox"}
+    assert set(jobs) == {"clocks", "outbox", "summaries"}
     assert all(job.max_instances == 1 and job.coalesce for job in jobs.values())
 
 
@@ -20,7 +20,7 @@ def test_embedded_mode_runs_the_jobs_inside_the_web_process(database_url, tmp_pa
     scheduler = app.extensions["vigilance.scheduler"]
     try:
         assert scheduler.running
-        assert {job.id for job in scheduler.get_jobs()} == {"clocks", "outbox"}
+        assert {job.id for job in scheduler.get_jobs()} == {"clocks", "outbox", "summaries"}
     finally:
         scheduler.shutdown(wait=True)
         app.extensions["vigilance.db"].dispose()
