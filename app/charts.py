@@ -56,12 +56,18 @@ def bar_chart(labels: list[str], series: list[Series], *, title: str, width: int
         if index % every == 0:
             parts.append(f'<text x="{left + step * index + step / 2:.1f}" y="{top + plot_height + 16}" '
                          f'text-anchor="middle" font-size="11">{escape(label)}</text>')
-    legend_x = left
+    # The legend wraps onto as many lines as it needs below the axis labels.
+    legend_x, legend_y = left, height - 18
     for number, one in enumerate(series if len(series) > 1 else []):
-        parts.append(f'<rect x="{legend_x}" y="{height - 18}" width="10" height="10" '
+        span = 24 + 7 * len(one.name)
+        if legend_x + span > width - right and legend_x > left:
+            legend_x, legend_y = left, legend_y + 16
+        parts.append(f'<rect x="{legend_x}" y="{legend_y}" width="10" height="10" '
                      f'fill="{PALETTE[number % len(PALETTE)]}"/>')
-        parts.append(f'<text x="{legend_x + 14}" y="{height - 9}" font-size="11">{escape(one.name)}</text>')
-        legend_x += 24 + 7 * len(one.name)
+        parts.append(f'<text x="{legend_x + 14}" y="{legend_y + 9}" font-size="11">{escape(one.name)}</text>')
+        legend_x += span
+    # Grow the drawing to hold the legend's extra lines.
+    parts[0] = parts[0].replace(f"0 0 {width} {height}", f"0 0 {width} {legend_y + 18}")
     parts.append("</svg>")
     return Markup("".join(parts))
 
