@@ -119,8 +119,8 @@ def _establishment_counts(session: Session, establishment_id: int, window: tuple
     overdue = col(QueueItem.urgency_at) <= as_of
     rows = session.execute(
         select(QueueItem.queue, QueueItem.assignee_id, overdue, func.count())
-        .where(col(QueueItem.queue).in_(ALL_QUEUES), col(QueueItem.establishment_id) == establishment_id,
-               col(QueueItem.urgency_at) <= soon_until, col(QueueItem.status).in_(statistics.OPEN_STATUSES))
+        .where(col(QueueItem.establishment_id) == establishment_id, col(QueueItem.urgency_at) <= soon_until,
+               col(QueueItem.status).in_(statistics.OPEN_STATUSES))
         .group_by(QueueItem.queue, QueueItem.assignee_id, overdue)
     ).all()
     open_due = Counter()
@@ -130,8 +130,7 @@ def _establishment_counts(session: Session, establishment_id: int, window: tuple
 
 
 def _lines(rows) -> list[Line]:
-    return [Line(item.id, report.reference, report.product_name, item.queue, item.status, item.serious, moment)
-            for item, report, moment in rows]
+    return [Line(*row) for row in rows]
 
 
 def build_daily(session: Session, user: User, period: Period, *, hour: int, calendar: WorkingCalendar,
@@ -145,29 +144,36 @@ def build_daily(session: Session, user: User, period: Period, *, hour: int, cale
     queues = [q for q in user.vigilances if may_work_queue(user, q)]
     mine = (col(QueueItem.queue).in_(queues), col(QueueItem.establishment_id) == user.establishment_id)
     held_by_me_or_nobody = or_(col(QueueItem.assignee_id) == user.id, col(QueueItem.assignee_id).is_(None))
-    joined = select(QueueItem, Report).join(Report, col(Report.id) == col(QueueItem.report_id))
+    # Only what a line shows: the report's description and decision stay where they are.
+    line = select(QueueItem.id, Report.reference, Report.product_name, QueueItem.queue, QueueItem.status,
+                  QueueItem.serious).join(Report, col(Report.id) == col(QueueItem.report_id))
 
     new_rows = session.execute(
-        joined.add_columns(QueueItem.created_at)
+        line.add_columns(QueueItem.created_at)
         .where(*mine, col(QueueItem.created_at) >= window[0], col(QueueItem.created_at) < window[1])
         .order_by(col(QueueItem.created_at).desc(), col(QueueItem.id).desc()).limit(DIGEST_LINES)
     ).all()
     open_mine = (*mine, col(QueueItem.status).in_(statistics.OPEN_STATUSES), held_by_me_or_nobody)
     overdue_rows = session.execute(
-        joined.add_columns(QueueItem.urgency_at).where(*open_mine, col(QueueItem.urgency_at) <= as_of)
+        line.add_columns(QueueItem.urgency_at).where(*open_mine, col(QueueItem.urgency_at) <= as_of)
         .order_by(col(QueueItem.urgency_at), col(QueueItem.id)).limit(DIGEST_LINES)
     ).all()
     soon_rows = session.execute(
-        joined.add_columns(QueueItem.urgency_at)
+        line.add_columns(QueueItem.urgency_at)
         .where(*open_mine, col(QueueItem.urgency_at) > as_of, col(QueueItem.urgency_at) <= soon_until)
         .order_by(col(QueueItem.urgency_at), col(QueueItem.id)).limit(DIGEST_LINES)
     ).all()
     unanswered_open = (col(InformationRequest.asked_by) == user.id, col(InformationRequest.answered_at).is_(None),
                        col(QueueItem.status).in_(statistics.OPEN_STATUSES))
+    # The oldest questions first, chosen before their reports are read.
+    oldest = (
+        select(InformationRequest.queue_item_id, InformationRequest.asked_at)
+        .join(QueueItem, col(QueueItem.id) == col(InformationRequest.queue_item_id)).where(*unanswered_open)
+        .order_by(col(InformationRequest.asked_at), col(InformationRequest.id)).limit(DIGEST_LINES).subquery()
+    )
     unanswered_rows = session.execute(
-        joined.add_columns(InformationRequest.asked_at)
-        .join(InformationRequest, col(InformationRequest.queue_item_id) == col(QueueItem.id))
-        .where(*unanswered_open).order_by(col(InformationRequest.asked_at)).limit(DIGEST_LINES)
+        line.add_columns(oldest.c.asked_at).join(oldest, oldest.c.queue_item_id == col(QueueItem.id))
+        .order_by(oldest.c.asked_at)
     ).all()
     unanswered_total = session.execute(
         select(func.count()).select_from(InformationRequest)
@@ -267,7 +273,6 @@ def compose_run(session: Session, kind: str, period: Period, establishment: Esta
     people = recipients(session, kind, establishment.id)
     if not people:
         return [], 0
-    links = {"base_url": base_url}
     composed: list[Composed] = []
     skipped = 0
     if kind == "daily":
@@ -282,20 +287,20 @@ def compose_run(session: Session, kind: str, period: Period, establishment: Esta
                 skipped += 1
                 continue
             email = compose("daily_digest", person.language, digest=digest, person=person, period=period,
-                            establishment=establishment, **links)
+                            establishment=establishment, base_url=base_url)
             composed.append(Composed(person, _key(kind, period, person), email))
     elif kind == "weekly":
         summary = build_weekly(session, establishment.id, period, now=now)
         for person in people:
             email = compose("weekly_summary", person.language, summary=summary, period=period,
-                            establishment=establishment, **links)
+                            establishment=establishment, base_url=base_url)
             composed.append(Composed(person, _key(kind, period, person), email))
     elif kind == "monthly":
         report = statistics.activity(session, establishment_id=establishment.id, queues=ALL_QUEUES,
                                      start=period.starts_at, end=period.ends_at, now=now)
         for person in people:
             email = compose("monthly_report", person.language, report=report, period=period,
-                            establishment=establishment, case_limit=MONTHLY_CASES, **links)
+                            establishment=establishment, case_limit=MONTHLY_CASES, base_url=base_url)
             composed.append(Composed(person, _key(kind, period, person), email))
     else:
         raise ValueError(f"{kind!r} summaries are not sent by mail; sent: {SENT}")

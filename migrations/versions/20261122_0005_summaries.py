@@ -39,6 +39,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('queue_items', schema=None) as batch_op:
         batch_op.create_index('ix_queue_items_establishment_created', ['establishment_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_queue_items_establishment_due', ['establishment_id', 'urgency_at', 'queue', 'status', 'assignee_id'], unique=False)
     with op.batch_alter_table('information_requests', schema=None) as batch_op:
         batch_op.create_index('ix_information_requests_unanswered', ['asked_by'], unique=False, postgresql_where=sa.text('answered_at IS NULL'), sqlite_where=sa.text('answered_at IS NULL'))
     # ### end Alembic commands ###
@@ -49,6 +50,7 @@ def downgrade() -> None:
     with op.batch_alter_table('information_requests', schema=None) as batch_op:
         batch_op.drop_index('ix_information_requests_unanswered', postgresql_where=sa.text('answered_at IS NULL'), sqlite_where=sa.text('answered_at IS NULL'))
     with op.batch_alter_table('queue_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_queue_items_establishment_due')
         batch_op.drop_index('ix_queue_items_establishment_created')
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.drop_column('monthly_report')

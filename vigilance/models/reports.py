@@ -101,6 +101,9 @@ class QueueItem(SQLModel, table=True):
         Index("ix_queue_items_queue_establishment_status", "queue", "establishment_id", "status"),
         # What arrived in a period: digests, summaries, activity reports, the dashboard.
         Index("ix_queue_items_establishment_created", "establishment_id", "created_at"),
+        # What falls due in an establishment, counted per queue and holder for the digests
+        # from the index alone (no visit to each item's row).
+        Index("ix_queue_items_establishment_due", "establishment_id", "urgency_at", "queue", "status", "assignee_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
