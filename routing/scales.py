@@ -74,3 +74,40 @@ INVESTIGATION_STATUSES = ("completed", "in_progress", "not_done", "not_feasible"
 #: How an item may end.
 OUTCOMES = ("declared", "not_reportable", "duplicate", "transferred", "information_only")
 AUTHORITIES = ("ANSM", "ABM", "CRPV", "EFS", "manufacturer")
+
+#: What each level means, so that figures read "2 (probable)" rather than "2".
+_GRADED = {
+    "0": {"fr": "exclue ou improbable", "en": "excluded or unlikely"},
+    "1": {"fr": "possible", "en": "possible"},
+    "2": {"fr": "probable", "en": "probable"},
+    "3": {"fr": "certaine", "en": "certain"},
+}
+LEVEL_MEANINGS: dict[str, dict[str, dict[str, str]]] = {
+    HAEMOVIGILANCE_IMPUTABILITY.id: {"NE": {"fr": "non évaluable", "en": "not assessable"}, **_GRADED},
+    EU_SOHO_IMPUTABILITY.id: {"NA": {"fr": "non évaluable", "en": "not assessable"}, **_GRADED,
+                              "0": {"fr": "exclue", "en": "excluded"}},
+    WHO_UMC.id: {
+        "certain": {"fr": "certaine", "en": "certain"},
+        "probable": {"fr": "probable", "en": "probable"},
+        "possible": {"fr": "possible", "en": "possible"},
+        "unlikely": {"fr": "improbable", "en": "unlikely"},
+        "conditional": {"fr": "conditionnelle", "en": "conditional"},
+        "unassessable": {"fr": "non évaluable", "en": "unassessable"},
+    },
+    DEVICE_RELATEDNESS.id: {
+        "causal": {"fr": "lien établi", "en": "causal relationship"},
+        "probable": {"fr": "lien probable", "en": "probable"},
+        "possible": {"fr": "lien possible", "en": "possible"},
+        "not_related": {"fr": "sans lien", "en": "not related"},
+    },
+}
+
+
+def imputability_label(queue: Queue | str, level: str, language: str) -> str:
+    """A level of the queue's scale as people read it: "2 (probable)", "possible"."""
+    meanings = LEVEL_MEANINGS.get(IMPUTABILITY_SCALES[Queue(queue)].id, {})
+    meaning = meanings.get(level, {}).get(language)
+    if meaning is None:
+        return level
+    # Word levels ("possible") say it themselves; codes ("2", "NE") are explained.
+    return meaning if level.islower() else f"{level} ({meaning})"

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from routing.scales import imputability_label
 from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS
 from routing.vocabulary import Category, EventKind, Queue
 from vigilance.labels import STATUS_LABELS, UNASSESSED_LABELS, label
@@ -40,6 +41,13 @@ def local_date(moment, language: str) -> str:
     return f"{day.day} {_MONTHS[language][day.month - 1]} {day.year}"
 
 
+def imputability_name(level: str, queue: str, language: str) -> str:
+    """An imputability level of *queue*'s scale, or "not assessed", as people read it."""
+    if level in UNASSESSED_LABELS:
+        return label(UNASSESSED_LABELS, level, language)
+    return imputability_label(queue, level, language)
+
+
 def _enum_label(table, enum, value: str, language: str) -> str:
     try:
         return table[enum(value)][language]
@@ -61,6 +69,7 @@ def environment() -> Environment:
     env.filters["local_date"] = local_date
     env.filters["status_label"] = lambda status, language: label(STATUS_LABELS, status, language)
     env.filters["level_label"] = lambda level, language: label(UNASSESSED_LABELS, level, language)
+    env.filters["imputability_label"] = imputability_name
     env.filters["category_label"] = lambda value, language: _enum_label(CATEGORY_LABELS, Category, value, language)
     env.filters["event_kind_label"] = lambda value, language: _enum_label(EVENT_KIND_LABELS, EventKind, value,
                                                                           language)

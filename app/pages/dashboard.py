@@ -17,6 +17,7 @@ from routing.vocabulary import Queue
 from vigilance import audit, statistics
 from vigilance.clock import utcnow
 from vigilance.labels import UNASSESSED_LABELS, label
+from vigilance.notifications import imputability_name
 from vigilance.periods import PARIS, Period, period_containing
 
 bp = Blueprint("dashboard_pages", __name__)
@@ -85,6 +86,10 @@ def _queue_name(queue: str) -> str:
 
 def _level_name(level: str) -> str:
     return label(UNASSESSED_LABELS, level, select_locale())
+
+
+def _imputability_name(queue: str, level: str) -> str:
+    return imputability_name(level, queue, select_locale())
 
 
 @bp.get("/dashboard")
@@ -192,6 +197,7 @@ def activity_month(year: int, month: int | None = None):
     return render_template(
         "dashboard/activity.html", report=report, period=period, chosen_queue=queue, year=year, month=month,
         all_queues=statistics.queues_of(page_user()), level_name=_level_name, months=months,
+        imputability_name=_imputability_name,
         years=[today.year - n for n in range(4)], generated_at=utcnow(),
     )
 

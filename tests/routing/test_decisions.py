@@ -242,3 +242,14 @@ def test_a_known_product_of_unsettled_status_goes_to_a_person_and_says_why():
     assert decision.category == Category.UNCLASSIFIED
     assert decision.queues == (Queue.QUALIFICATION,)
     assert any("pas tranché" in step for step in decision.explanation("fr"))
+
+
+def test_imputability_levels_read_with_their_meaning_on_each_queues_scale():
+    from routing.scales import imputability_label
+
+    assert imputability_label("haemovigilance", "2", "fr") == "2 (probable)"
+    assert imputability_label("haemovigilance", "NE", "en") == "NE (not assessable)"
+    assert imputability_label("biovigilance", "0", "fr") == "0 (exclue)"
+    assert imputability_label("pharmacovigilance", "unlikely", "fr") == "improbable"
+    assert imputability_label("materiovigilance", "not_related", "en") == "not related"
+    assert imputability_label("quality_defect", "2", "fr") == "2"  # no scale there: said as stored

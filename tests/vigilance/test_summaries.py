@@ -224,6 +224,8 @@ def test_activity_counts_by_category_kind_severity_imputability_and_compliance(d
     english = next(m for m in queued(db) if m.recipient_id == staff["coordinator_en"].id)
     assert english.subject == "Vigilance — Activity report, November 2026 — CHU de Test"
     assert "By severity grade: 1 1, 2 2, 3 1" in english.text_body
+    # Levels read with their meaning on the queue's scale.
+    assert "By imputability: 2 (probable) 1, not assessed 3" in english.text_body
     assert f"{BASE}/activity/2026/11" in english.text_body
     assert week["late"].report.reference in english.html_body
 
