@@ -313,7 +313,7 @@ def summaries_send_command(kind, on, dry_run, finess):
         with session_scope(engine) as db:
             establishment = db.get(Establishment, establishment_id)
             period = summaries.chosen_period(kind, on=on.date() if on else None, now=now, hour=hour,
-                                             calendar=summaries.calendar_of(establishment, now))
+                                             calendar=summaries.calendar_of(establishment))
             result = summaries.run(db, kind, period, establishment, now=now, hour=hour, base_url=base_url,
                                    dry_run=dry_run, again=True)
             count = len(result.emails) if dry_run else result.queued

@@ -109,7 +109,7 @@ def run_all(engine, now: datetime) -> tuple[list[float], int, int, int]:
         with Session(engine, expire_on_commit=False) as session:
             establishment = session.get(Establishment, place.id)
             period = summaries.latest_due("daily", now, hour=HOUR,
-                                          calendar=summaries.calendar_of(establishment, now))
+                                          calendar=summaries.calendar_of(establishment))
             result = summaries.run(session, "daily", period, establishment, now=now, hour=HOUR,
                                    base_url="https://vigilance.example.org")
             session.commit()

@@ -19,7 +19,6 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, func, select
 
 from routing.calendar import WorkingCalendar
-from routing.rulebook import shipped_rulebooks
 from routing.vocabulary import Queue
 from vigilance import statistics
 from vigilance.access import may_work_queue
@@ -41,10 +40,13 @@ SOON_WORKING_DAYS = 2
 ALL_QUEUES = tuple(q.value for q in Queue)
 
 
-def calendar_of(establishment: Establishment, on: datetime) -> WorkingCalendar:
-    rulebooks = shipped_rulebooks()
-    rulebook = rulebooks.in_force(on.date()) or rulebooks.earliest
-    return rulebook.calendar(establishment.region)
+def calendar_of(establishment: Establishment) -> WorkingCalendar:
+    """The days people work in the establishment's region: Monday to Friday, public holidays off.
+
+    Regulatory clocks count "jours ouvrables" (Saturdays included) as the rulebook says; digests
+    follow the staff's week, so that nobody gets one on a Saturday.
+    """
+    return WorkingCalendar(region=establishment.region, convention="ouvres")
 
 
 def is_coordinator(user: User) -> bool:
@@ -276,7 +278,7 @@ def compose_run(session: Session, kind: str, period: Period, establishment: Esta
     composed: list[Composed] = []
     skipped = 0
     if kind == "daily":
-        calendar = calendar_of(establishment, now)
+        calendar = calendar_of(establishment)
         as_of = max(now, send_moment(period, hour))
         window = digest_window(period, hour=hour, calendar=calendar)
         shared = _establishment_counts(session, establishment.id, window, as_of,
@@ -355,7 +357,7 @@ def due_runs(session: Session, *, now: datetime, hour: int) -> list[tuple[str, P
     establishments = session.exec(select(Establishment).order_by(col(Establishment.id))).all()
     wanted = []
     for establishment in establishments:
-        calendar = calendar_of(establishment, now)
+        calendar = calendar_of(establishment)
         for kind in SENT:
             wanted.append((kind, latest_due(kind, now, hour=hour, calendar=calendar), establishment))
     if not wanted:

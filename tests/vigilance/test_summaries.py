@@ -86,12 +86,12 @@ def run(db, staff, kind, period, now):
 
 
 def test_the_latest_due_period_follows_working_days_and_the_digest_hour(db, staff):
-    calendar = summaries.calendar_of(establishment_of(db, staff), paris(2026, 11, 12))
+    calendar = summaries.calendar_of(establishment_of(db, staff))
     # Before 07:00 on Thursday 12, the latest digest was Tuesday's: Wednesday 11 is a holiday.
     assert latest_due("daily", paris(2026, 11, 12, 6, 59), hour=HOUR, calendar=calendar).start == date(2026, 11, 10)
     assert latest_due("daily", paris(2026, 11, 12, 7, 0), hour=HOUR, calendar=calendar).start == date(2026, 11, 12)
-    # Sunday: Saturday's digest (ouvrables: Saturday is a working day).
-    assert latest_due("daily", paris(2026, 11, 15, 12, 0), hour=HOUR, calendar=calendar).start == date(2026, 11, 14)
+    # Sunday: Friday's digest; nobody gets one on Saturday.
+    assert latest_due("daily", paris(2026, 11, 15, 12, 0), hour=HOUR, calendar=calendar).start == date(2026, 11, 13)
     # The weekly summary of 9-15 November goes out on Monday 16 at 07:00.
     assert latest_due("weekly", paris(2026, 11, 16, 6, 0), hour=HOUR, calendar=calendar).start == date(2026, 11, 2)
     assert latest_due("weekly", paris(2026, 11, 16, 7, 0), hour=HOUR, calendar=calendar) == Period(
