@@ -144,8 +144,9 @@ def process_due(session: Session, *, now: datetime, base_url: str, batch: int = 
     try:
         with session.begin_nested():
             outcomes = _handle(session, timers, now=now, base_url=base_url)
-    except Exception:
-        logger.warning("Clocks: a batch of %s timers failed; handling them one by one", len(timers))
+    except Exception as error:
+        logger.warning("Clocks: a batch of %s timers failed (%s: %s); handling them one by one", len(timers),
+                       type(error).__name__, error)
         outcomes = {}
         for timer in timers:
             try:
