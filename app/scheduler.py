@@ -22,7 +22,7 @@ from vigilance.models import Establishment
 logger = logging.getLogger("vigilance.worker")
 
 #: How many timers one transaction handles: small enough that a killed worker loses little.
-CLOCK_BATCH = 200
+CLOCK_BATCH = 500
 #: How many emails one run of the delivery job sends (each in its own transaction) over one
 #: SMTP connection.
 OUTBOX_BATCH = 200

@@ -11,8 +11,8 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlalchemy import Row, insert, or_, select, update
+from sqlmodel import Session, col
 
 from routing.calendar import WorkingCalendar
 from routing.rulebook import Rulebook, shipped_rulebooks
@@ -29,7 +29,7 @@ from vigilance.models import (
     User,
 )
 from vigilance.notifications import compose
-from vigilance.outbox import enqueue
+from vigilance.outbox import Email, enqueue, enqueue_many
 
 logger = logging.getLogger(__name__)
 
@@ -86,9 +86,12 @@ def schedule_deadline(session: Session, *, deadline_id: int, due_at: datetime | 
 
 def schedule_information_reminder(session: Session, *, request: InformationRequest, region: str,
                                   rulebook_id: str, after: datetime, number: int = 1) -> None:
-    calendar = _rulebook(rulebook_id).calendar(region)
     session.add(Timer(kind="information_reminder", information_request_id=request.id, stage=f"#{number}",
-                      due_at=calendar.add_working_hours(after, 24 * INFORMATION_REMINDER_DAYS)))
+                      due_at=_information_reminder_due(rulebook_id=rulebook_id, region=region, after=after)))
+
+
+def _information_reminder_due(*, rulebook_id: str, region: str, after: datetime) -> datetime:
+    return _rulebook(rulebook_id).calendar(region).add_working_hours(after, 24 * INFORMATION_REMINDER_DAYS)
 
 
 def cancel_timers(session: Session, *, deadline_id: int | None = None, information_request_id: int | None = None,
@@ -104,56 +107,115 @@ def cancel_timers(session: Session, *, deadline_id: int | None = None, informati
 
 # Processing ----------------------------------------------------------------------------------------
 
+_TIMERS = Timer.__table__
+_DEADLINES = Deadline.__table__
+_ITEMS = QueueItem.__table__
+_REPORTS = Report.__table__
+_REQUESTS = InformationRequest.__table__
+_USERS = User.__table__
+_ESTABLISHMENTS = Establishment.__table__
+_DEADLINE_KINDS = frozenset(("reminder", "escalation", "overdue_repeat"))
 
-def claim_due(session: Session, *, now: datetime, batch: int) -> list[Timer]:
-    return list(session.exec(
-        select(Timer)
-        .where(col(Timer.done_at).is_(None), col(Timer.due_at) <= now)
-        .order_by(col(Timer.due_at), col(Timer.id))
+
+def claim_due(session: Session, *, now: datetime, batch: int) -> list[Row]:
+    """Lock up to *batch* due timers that no other worker holds, the longest due first."""
+    return list(session.connection().execute(
+        select(_TIMERS.c.id, _TIMERS.c.kind, _TIMERS.c.due_at, _TIMERS.c.deadline_id,
+               _TIMERS.c.information_request_id, _TIMERS.c.stage)
+        .where(_TIMERS.c.done_at.is_(None), _TIMERS.c.due_at <= now)
+        .order_by(_TIMERS.c.due_at, _TIMERS.c.id)
         .limit(batch)
         .with_for_update(skip_locked=True)
     ).all())
 
 
 def process_due(session: Session, *, now: datetime, base_url: str, batch: int = 200) -> int:
-    """Act on up to *batch* due timers (flush, no commit); return how many were handled."""
-    timers = claim_due(session, now=now, batch=batch)
-    for timer in timers:
-        handler = _HANDLERS[timer.kind]
-        try:
-            # Each timer in a savepoint: one that always fails must not hold up the clocks.
-            with session.begin_nested():
-                timer.outcome = handler(session, timer, now, base_url) or "done"
-        except Exception:
-            logger.exception("Timer %s (%s) failed; marked as error", timer.id, timer.kind)
-            timer.outcome = "error"
-        timer.done_at = now
-        session.add(timer)
+    """Act on up to *batch* due timers (no commit); return how many were handled.
+
+    The batch is handled as a whole (a few queries for what the timers need, one insert per
+    table) in a savepoint. If any of its timers fails, that savepoint is rolled back and the
+    batch handled again one timer per savepoint: a timer that always fails is marked ``error``
+    and holds up no other.
+    """
     session.flush()
-    if timers:
-        logger.info("Clocks: %s timers handled", len(timers))
+    timers = claim_due(session, now=now, batch=batch)
+    if not timers:
+        return 0
+    try:
+        with session.begin_nested():
+            outcomes = _handle(session, timers, now=now, base_url=base_url)
+    except Exception as error:
+        logger.warning("Clocks: a batch of %s timers failed (%s: %s); handling them one by one", len(timers),
+                       type(error).__name__, error)
+        outcomes = {}
+        for timer in timers:
+            try:
+                with session.begin_nested():
+                    outcomes.update(_handle(session, [timer], now=now, base_url=base_url))
+            except Exception:
+                logger.exception("Timer %s (%s) failed; marked as error", timer.id, timer.kind)
+                outcomes[timer.id] = "error"
+    _mark_done(session, outcomes, now=now)
+    logger.info("Clocks: %s timers handled", len(timers))
     return len(timers)
 
 
-def _queue_correspondents(session: Session, item: QueueItem) -> list[User]:
-    people = session.exec(select(User).where(User.establishment_id == item.establishment_id,
-                                             User.is_active == True)).all()  # noqa: E712
-    return [u for u in people if u.role == Role.CORRESPONDENT and may_work_queue(u, item.queue)]
+def _mark_done(session: Session, outcomes: dict[int, str], *, now: datetime) -> None:
+    by_outcome: dict[str, list[int]] = {}
+    for timer_id, outcome in outcomes.items():
+        by_outcome.setdefault(outcome, []).append(timer_id)
+    connection = session.connection()
+    for outcome, ids in by_outcome.items():
+        connection.execute(update(_TIMERS).where(_TIMERS.c.id.in_(ids)).values(done_at=now, outcome=outcome))
 
 
-def _coordinators(session: Session, establishment_id: int) -> list[User]:
-    people = session.exec(select(User).where(User.establishment_id == establishment_id,
-                                             User.is_active == True)).all()  # noqa: E712
-    return [u for u in people if u.role == Role.COORDINATOR or (u.role == Role.ADMIN and u.is_coordinator)]
+def _by_id(connection, table, ids: set, *columns) -> dict[int, Row]:
+    ids = {i for i in ids if i is not None}
+    if not ids:
+        return {}
+    rows = connection.execute(select(table.c.id, *columns).where(table.c.id.in_(sorted(ids)))).all()
+    return {row.id: row for row in rows}
 
 
-def _workers_of(session: Session, item: QueueItem) -> list[User]:
-    """Whoever holds the item, or everyone who works its queue when nobody does."""
-    if item.assignee_id:
-        holder = session.get(User, item.assignee_id)
-        if holder is not None and holder.is_active:
-            return [holder]
-    return _queue_correspondents(session, item)
+class _People:
+    """The active people a batch may write to, loaded in one query, grouped per establishment."""
+
+    def __init__(self, connection, *, establishments: set[int], others: set[int]):
+        people = []
+        if establishments or others:
+            people = connection.execute(
+                select(_USERS.c.id, _USERS.c.email, _USERS.c.role, _USERS.c.establishment_id, _USERS.c.vigilances,
+                       _USERS.c.is_coordinator, _USERS.c.language, _USERS.c.is_active)
+                .where(_USERS.c.is_active == True,  # noqa: E712
+                       or_(_USERS.c.establishment_id.in_(sorted(establishments)), _USERS.c.id.in_(sorted(others))))
+                .order_by(_USERS.c.id)
+            ).all()
+        self.by_id = {person.id: person for person in people}
+        self._of_place: dict[int, list[Row]] = {}
+        for person in people:
+            if person.establishment_id in establishments:
+                self._of_place.setdefault(person.establishment_id, []).append(person)
+        self._cache: dict[tuple, list[Row]] = {}
+
+    def correspondents(self, establishment_id: int, queue: str) -> list[Row]:
+        key = ("queue", establishment_id, queue)
+        if key not in self._cache:
+            self._cache[key] = [u for u in self._of_place.get(establishment_id, [])
+                                if u.role == Role.CORRESPONDENT and may_work_queue(u, queue)]
+        return self._cache[key]
+
+    def coordinators(self, establishment_id: int) -> list[Row]:
+        key = ("coordinators", establishment_id)
+        if key not in self._cache:
+            self._cache[key] = [u for u in self._of_place.get(establishment_id, [])
+                                if u.role == Role.COORDINATOR or (u.role == Role.ADMIN and u.is_coordinator)]
+        return self._cache[key]
+
+    def workers_of(self, item: Row) -> list[Row]:
+        """Whoever holds the item, or everyone who works its queue when nobody does."""
+        if item.assignee_id and item.assignee_id in self.by_id:
+            return [self.by_id[item.assignee_id]]
+        return self.correspondents(item.establishment_id, item.queue)
 
 
 _STAGE_LABELS = {
@@ -163,53 +225,113 @@ _STAGE_LABELS = {
 }
 
 
-def _deadline_timer(session: Session, timer: Timer, now: datetime, base_url: str) -> str:
-    deadline = session.get(Deadline, timer.deadline_id)
-    if deadline is None or deadline.settled_at is not None:
-        return "skipped"
-    if timer.kind == "reminder" and deadline.due_at is not None and deadline.due_at <= now:
-        return "superseded"  # a worker back after an outage: the escalation says more, once
-    item = session.get(QueueItem, deadline.queue_item_id)
-    report = session.get(Report, deadline.report_id)
-    recipients = _workers_of(session, item)
-    if timer.kind in ("escalation", "overdue_repeat"):
-        if deadline.state == DeadlineState.OPEN:
-            deadline.state = DeadlineState.MISSED
-            session.add(deadline)
-        recipients = _unique(recipients + _coordinators(session, item.establishment_id))
-        day = 1 if timer.kind == "escalation" else int(timer.stage.removeprefix("day ")) + 1
-        session.add(Timer(kind="overdue_repeat", deadline_id=deadline.id, stage=f"day {day}",
-                          due_at=_next_slot(timer.due_at, OVERDUE_REPEAT, now)))
-    for person in recipients:
-        language = person.language
-        stage_label = _STAGE_LABELS[timer.kind][language].format(stage=timer.stage)
-        email = compose(
-            "deadline_reminder", language, reference=report.reference, product=report.product_name,
-            queue=item.queue, action=(deadline.description.get(language) or deadline.description.get("fr", "")),
-            due_at=deadline.due_at, time_left=None, link=f"{base_url}/queue-items/{item.id}",
-            stage_label=stage_label, overdue=timer.kind != "reminder",
-        )
-        enqueue(session, key=f"timer:{timer.id}:to:{person.id}", recipient=person, email=email, now=now)
-    return "done" if recipients else "nobody"
+def _handle(session: Session, timers: list[Row], *, now: datetime, base_url: str) -> dict[int, str]:
+    """Do what *timers* are for, with a few statements for all of them; return each one's outcome."""
+    for timer in timers:
+        if timer.kind not in _DEADLINE_KINDS and timer.kind != "information_reminder":
+            raise ValueError(f"timer {timer.id}: no handler for the kind {timer.kind!r}")
+    connection = session.connection()
+    outcomes: dict[int, str] = {}
+    messages: list[tuple[str, Row, Email]] = []
+    new_timers: list[dict] = []
+    missed: set[int] = set()
+
+    # What the timers need, a query per table for the whole batch.
+    deadlines = _by_id(connection, _DEADLINES, {t.deadline_id for t in timers if t.kind in _DEADLINE_KINDS},
+                       _DEADLINES.c.report_id, _DEADLINES.c.queue_item_id, _DEADLINES.c.description,
+                       _DEADLINES.c.due_at, _DEADLINES.c.state, _DEADLINES.c.settled_at)
+    requests = _by_id(connection, _REQUESTS,
+                      {t.information_request_id for t in timers if t.kind == "information_reminder"},
+                      _REQUESTS.c.report_id, _REQUESTS.c.asked_at, _REQUESTS.c.answered_at)
+    live: list[tuple[Row, Row]] = []
+    asking: list[tuple[Row, Row]] = []
+    for timer in timers:
+        if timer.kind == "information_reminder":
+            request = requests.get(timer.information_request_id)
+            if request is None or request.answered_at is not None:
+                outcomes[timer.id] = "skipped"
+            else:
+                asking.append((timer, request))
+            continue
+        deadline = deadlines.get(timer.deadline_id)
+        if deadline is None or deadline.settled_at is not None:
+            outcomes[timer.id] = "skipped"
+        elif timer.kind == "reminder" and deadline.due_at is not None and deadline.due_at <= now:
+            outcomes[timer.id] = "superseded"  # a worker back after an outage: the escalation says more, once
+        else:
+            live.append((timer, deadline))
+    items = _by_id(connection, _ITEMS, {d.queue_item_id for _t, d in live},
+                   _ITEMS.c.queue, _ITEMS.c.establishment_id, _ITEMS.c.assignee_id)
+    reports = _by_id(connection, _REPORTS, {d.report_id for _t, d in live} | {r.report_id for _t, r in asking},
+                     _REPORTS.c.reference, _REPORTS.c.product_name, _REPORTS.c.reporter_id,
+                     _REPORTS.c.establishment_id, _REPORTS.c.rulebook_id)
+    people = _People(connection, establishments={item.establishment_id for item in items.values()},
+                     others={i.assignee_id for i in items.values() if i.assignee_id}
+                     | {reports[r.report_id].reporter_id for _t, r in asking})
+
+    for timer, deadline in live:
+        item = items[deadline.queue_item_id]
+        report = reports[deadline.report_id]
+        recipients = people.workers_of(item)
+        if timer.kind in ("escalation", "overdue_repeat"):
+            if deadline.state == DeadlineState.OPEN:
+                missed.add(deadline.id)
+            recipients = _unique(recipients + people.coordinators(item.establishment_id))
+            day = 1 if timer.kind == "escalation" else int(timer.stage.removeprefix("day ")) + 1
+            new_timers.append(_timer_row(kind="overdue_repeat", deadline_id=deadline.id, stage=f"day {day}",
+                                         due_at=_next_slot(timer.due_at, OVERDUE_REPEAT, now)))
+        emails: dict[str, Email] = {}  # the same email for everyone who reads the same language
+        for person in recipients:
+            language = person.language
+            if language not in emails:
+                stage_label = _STAGE_LABELS[timer.kind][language].format(stage=timer.stage)
+                emails[language] = compose(
+                    "deadline_reminder", language, reference=report.reference, product=report.product_name,
+                    queue=item.queue, action=(deadline.description.get(language) or deadline.description.get("fr", "")),
+                    due_at=deadline.due_at, time_left=None, link=f"{base_url}/queue-items/{item.id}",
+                    stage_label=stage_label, overdue=timer.kind != "reminder",
+                )
+            messages.append((f"timer:{timer.id}:to:{person.id}", person, emails[language]))
+        outcomes[timer.id] = "done" if recipients else "nobody"
+
+    regions: dict[int, str] | None = None
+    for timer, request in asking:
+        report = reports[request.report_id]
+        reporter = people.by_id.get(report.reporter_id)
+        if reporter is None:
+            outcomes[timer.id] = "nobody"
+            continue
+        email = compose("information_reminder", reporter.language, reference=report.reference,
+                        product=report.product_name, asked_at=request.asked_at, link=f"{base_url}/reports/{report.id}")
+        messages.append((f"timer:{timer.id}:to:{reporter.id}", reporter, email))
+        number = int(timer.stage.removeprefix("#"))
+        if number < INFORMATION_REMINDERS:
+            if regions is None:
+                regions = {row.id: row.region for row in _by_id(
+                    connection, _ESTABLISHMENTS, {reports[r.report_id].establishment_id for _t, r in asking},
+                    _ESTABLISHMENTS.c.region).values()}
+            new_timers.append(_timer_row(
+                kind="information_reminder", information_request_id=request.id, stage=f"#{number + 1}",
+                due_at=_information_reminder_due(rulebook_id=report.rulebook_id,
+                                                 region=regions[report.establishment_id],
+                                                 after=max(timer.due_at, now))))
+        outcomes[timer.id] = "done"
+
+    # What they do, a statement per table for the whole batch.
+    enqueue_many(session, messages, now=now)
+    if missed:
+        connection.execute(update(_DEADLINES).where(_DEADLINES.c.id.in_(sorted(missed)),
+                                                     _DEADLINES.c.state == DeadlineState.OPEN)
+                           .values(state=DeadlineState.MISSED))
+    if new_timers:
+        connection.execute(insert(_TIMERS), new_timers)
+    return outcomes
 
 
-def _information_timer(session: Session, timer: Timer, now: datetime, base_url: str) -> str:
-    request = session.get(InformationRequest, timer.information_request_id)
-    if request is None or request.answered_at is not None:
-        return "skipped"
-    report = session.get(Report, request.report_id)
-    reporter = session.get(User, report.reporter_id)
-    if reporter is None or not reporter.is_active:
-        return "nobody"
-    email = compose("information_reminder", reporter.language, reference=report.reference,
-                    product=report.product_name, asked_at=request.asked_at, link=f"{base_url}/reports/{report.id}")
-    enqueue(session, key=f"timer:{timer.id}:to:{reporter.id}", recipient=reporter, email=email, now=now)
-    number = int(timer.stage.removeprefix("#"))
-    if number < INFORMATION_REMINDERS:
-        establishment = session.get(Establishment, report.establishment_id)
-        schedule_information_reminder(session, request=request, region=establishment.region,
-                                      rulebook_id=report.rulebook_id, after=max(timer.due_at, now), number=number + 1)
-    return "done"
+def _timer_row(*, kind: str, due_at: datetime, stage: str, deadline_id: int | None = None,
+               information_request_id: int | None = None) -> dict:
+    return dict(kind=kind, due_at=due_at, stage=stage, deadline_id=deadline_id,
+                information_request_id=information_request_id, done_at=None, outcome=None)
 
 
 def notify_answer(session: Session, *, request: InformationRequest, now: datetime, base_url: str) -> None:
@@ -231,17 +353,8 @@ def _next_slot(previous: datetime, period: timedelta, now: datetime) -> datetime
     return slot
 
 
-def _unique(people: list[User]) -> list[User]:
-    seen: dict[int, User] = {}
+def _unique(people: list[Row]) -> list[Row]:
+    seen: dict[int, Row] = {}
     for person in people:
         seen.setdefault(person.id, person)
     return list(seen.values())
-
-
-_HANDLERS = {
-    "reminder": _deadline_timer,
-    "escalation": _deadline_timer,
-    "overdue_repeat": _deadline_timer,
-    "information_reminder": _information_timer,
-}
-

@@ -63,6 +63,9 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates change with a deploy, which restarts the process: no stat() of each
+        # template file on every email (a worker composes thousands a minute).
+        auto_reload=False,
     )
     env.filters["queue_label"] = lambda queue, language: QUEUE_LABELS[Queue(queue)][language]
     env.filters["local_time"] = local_time

@@ -7,6 +7,7 @@ transaction: a crash can at worst resend the one message whose sending was not y
 """
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -37,23 +38,46 @@ class Mailer(Protocol):
     def send(self, *, to: str, subject: str, text: str, html: str, message_id: str) -> None: ...
 
 
-def enqueue(session: Session, *, key: str, recipient: User, email: Email, now: datetime) -> bool:
-    """Queue *email* for *recipient* under *key*; return whether it was new."""
-    values = dict(
+class Recipient(Protocol):
+    """A user, or any row carrying the three fields an outbox row copies from one."""
+
+    id: int | None
+    email: str
+    language: str
+
+
+def _row(*, key: str, recipient: Recipient, email: Email, now: datetime) -> dict:
+    return dict(
         dedupe_key=key[:200], recipient_id=recipient.id, recipient_email=recipient.email, language=recipient.language,
         subject=email.subject[:300], text_body=email.text, html_body=email.html, state="pending", attempts=0,
-        next_attempt_at=now, created_at=now,
+        next_attempt_at=now, created_at=now, sent_at=None, last_error=None,
     )
+
+
+def _insert_new(session: Session):
+    """``INSERT`` that leaves a row already queued under the same key as it is."""
+    table = OutboxMessage.__table__
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
-        statement = pg_insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    elif dialect == "sqlite":
-        statement = sqlite_insert(OutboxMessage).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    else:  # pragma: no cover - the two databases the service runs on are above
-        statement = insert(OutboxMessage).values(**values)
-    # RETURNING rather than rowcount: with RETURNING (which PostgreSQL adds for the id anyway)
-    # the driver reports no row count, and a skipped insert returns no row.
-    return session.execute(statement.returning(OutboxMessage.id)).first() is not None
+        return pg_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    if dialect == "sqlite":
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    return insert(table)  # pragma: no cover - the two databases the service runs on are above
+
+
+def enqueue(session: Session, *, key: str, recipient: Recipient, email: Email, now: datetime) -> bool:
+    """Queue *email* for *recipient* under *key*; return whether it was new."""
+    statement = _insert_new(session).values(**_row(key=key, recipient=recipient, email=email, now=now))
+    # RETURNING rather than rowcount: under RETURNING the driver reports no row count, and an
+    # insert skipped on conflict returns no row.
+    return session.execute(statement.returning(OutboxMessage.__table__.c.id)).first() is not None
+
+
+def enqueue_many(session: Session, messages: Iterable[tuple[str, Recipient, Email]], *, now: datetime) -> None:
+    """Queue each ``(key, recipient, email)`` in one statement; keys already queued are left as they are."""
+    rows = [_row(key=key, recipient=recipient, email=email, now=now) for key, recipient, email in messages]
+    if rows:
+        session.connection().execute(_insert_new(session), rows)
 
 
 def backoff(attempts: int) -> timedelta:

@@ -5,11 +5,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from sqlalchemy import update
 from sqlmodel import select
 
 from app.scheduler import process_clocks
 from routing import EventKind, ProductFacts
-from vigilance import clocks, intake, triage
+from vigilance import accounts, clocks, intake, triage
 from vigilance.models import Deadline, DeadlineState, OutboxMessage, Timer
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -150,20 +151,139 @@ def test_a_worker_back_after_days_down_sends_one_escalation_not_a_backlog(db, st
     assert result
 
 
-def test_a_timer_that_fails_does_not_hold_up_the_others(db, staff, monkeypatch):
+def test_a_timer_that_fails_does_not_hold_up_the_others(db, staff):
     result = file(db, staff["reporter"], paris(2026, 12, 24, 10, 0))
     question = triage.request_information(db, item_id=result.items[0].id, actor=staff["hv"], question="?",
                                           now=paris(2026, 12, 24, 11, 0))
     db.commit()
-
-    def broken(session, timer, now, base_url):
-        raise RuntimeError("template missing")
-
-    monkeypatch.setitem(clocks._HANDLERS, "information_reminder", broken)
+    # A damaged row (its stage no longer a number): handling it always fails.
+    db.execute(update(Timer).where(Timer.information_request_id == question.id).values(stage="#x"))
+    db.commit()
     tick(db, paris(2026, 12, 29, 12, 0))
     db.rollback()
     outcomes = {t.kind: t.outcome for t in db.exec(select(Timer).where(Timer.done_at.is_not(None)))}
     assert outcomes["information_reminder"] == "error"
     assert outcomes["escalation"] == "done"
     assert mail(db)  # the escalation went out
-    assert question
+    assert staff["reporter"].email not in {m.recipient_email for m in mail(db)}  # the failed one queued nothing
+
+
+def test_a_poisoned_batch_is_handled_timer_by_timer(db, staff):
+    """Two timers that always fail among many: every other one does exactly what it would alone."""
+    filed = [file(db, staff["reporter"], paris(2026, 12, 24, 10, minute)) for minute in range(3)]
+    question = triage.request_information(db, item_id=filed[0].items[0].id, actor=staff["hv"], question="?",
+                                          now=paris(2026, 12, 24, 11, 0))
+    db.commit()
+    db.execute(update(Timer).where(Timer.information_request_id == question.id).values(stage="#x"))
+    db.add(Timer(kind="followup_due", due_at=paris(2026, 12, 25, 9, 0), stage="?"))  # a kind nothing handles
+    db.commit()
+    pending = len(db.exec(select(Timer).where(Timer.due_at <= paris(2026, 12, 29, 12, 0))).all())
+
+    assert tick(db, paris(2026, 12, 29, 12, 0)) == pending  # one batch
+    db.rollback()
+    done = db.exec(select(Timer).where(Timer.done_at.is_not(None))).all()
+    assert len(done) == pending
+    by_kind = {}
+    for timer in done:
+        by_kind.setdefault(timer.kind, set()).add(timer.outcome)
+    assert by_kind == {"reminder": {"superseded"}, "escalation": {"done"}, "information_reminder": {"error"},
+                       "followup_due": {"error"}}
+    escalations = {t.id for t in done if t.kind == "escalation"}
+    keys = [m.dedupe_key for m in mail(db)]
+    # Asking made hv the holder of the first item: hv and the coordinator; the others go to both
+    # correspondents of the queue and the coordinator. Once each.
+    assert len(keys) == len(set(keys)) == 2 + 3 + 3
+    assert {int(key.split(":")[1]) for key in keys} == escalations
+    repeats = db.exec(select(Timer).where(Timer.kind == "overdue_repeat")).all()
+    assert sorted(t.deadline_id for t in repeats) == sorted(f.deadlines[0].id for f in filed)
+    assert not db.exec(select(Timer).where(Timer.kind == "information_reminder", Timer.done_at.is_(None))).all()
+    assert tick(db, paris(2026, 12, 29, 12, 1)) == 0  # the failed ones are done with, not retried forever
+
+
+@pytest.mark.parametrize("batch", [2, 200])
+def test_each_timer_of_a_mixed_batch_goes_to_its_own_people(db, make_user, establishment, batch):
+    """Several places and queues in the batches: people are loaded once per batch, but each
+    item's email still goes to the people of its own place and queue (or its holder)."""
+    other = accounts.create_establishment(db, finess="690000001", name="CH de Lyon")
+    db.commit()
+    here = {
+        "reporter": make_user("reporter"),
+        "hv": make_user("correspondent", vigilances=["haemovigilance"]),
+        "hv_en": make_user("correspondent", vigilances=["haemovigilance"], language="en"),
+        "bio": make_user("correspondent", vigilances=["biovigilance"]),
+        "gone": make_user("correspondent", vigilances=["haemovigilance", "biovigilance"]),
+        "coordinator": make_user("coordinator"),
+        "admin": make_user("admin", place=establishment, is_coordinator=True),
+        "plain_admin": make_user("admin", place=establishment),
+    }
+    there = {
+        "reporter": make_user("reporter", place=other),
+        "hv": make_user("correspondent", vigilances=["haemovigilance"], place=other, language="en"),
+        "pharma": make_user("correspondent", vigilances=["pharmacovigilance"], place=other),
+        "coordinator": make_user("coordinator", place=other),
+    }
+    here["gone"].is_active = False
+    db.add(here["gone"])
+    db.commit()
+    received = paris(2026, 12, 24, 10, 0)
+
+    def report(reporter, product):
+        result = intake.submit(db, actor=reporter, now=received, draft=intake.Draft(
+            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION, occurred_at=received - timedelta(hours=1),
+            product=ProductFacts(name=product), description="Réaction.", serious=True, severity_grade=2))
+        db.commit()
+        assert len(result.deadlines) == 1
+        return result
+
+    blood, cornea, held = report(here["reporter"], "CGR"), report(here["reporter"], "greffon de cornée"), \
+        report(here["reporter"], "CGR")
+    their_blood, their_drops = report(there["reporter"], "CGR"), report(there["reporter"], "collyre de sérum autologue")
+    triage.claim(db, item_id=held.items[0].id, actor=here["hv_en"], now=paris(2026, 12, 24, 11, 0))
+    db.commit()
+    coordinators = {here["coordinator"].email, here["admin"].email}
+    expected = [
+        (blood, {here["hv"].email, here["hv_en"].email} | coordinators),
+        (cornea, {here["bio"].email} | coordinators),
+        (held, {here["hv_en"].email} | coordinators),
+        (their_blood, {there["hv"].email, there["coordinator"].email}),
+        (their_drops, {there["pharma"].email, there["coordinator"].email}),
+    ]
+
+    later = paris(2027, 2, 1, 12, 0)  # every deadline long missed
+    due = len(db.exec(select(Timer).where(Timer.due_at <= later)).all())
+    handled = 0
+    while (count := clocks.process_due(db, now=later, base_url=BASE, batch=batch)):
+        db.commit()
+        handled += count
+    assert handled == due
+    messages = mail(db)
+    assert len({m.dedupe_key for m in messages}) == len(messages)
+    for result, people in expected:
+        link = f"{BASE}/queue-items/{result.items[0].id}"
+        to_it = [m for m in messages if link in m.text_body]
+        assert {m.recipient_email for m in to_it} == people, result.report.reference
+        assert len(to_it) == len(people)
+        for message in to_it:
+            assert message.subject.startswith(f"[{result.report.reference}] ")
+            english = message.recipient_email in (here["hv_en"].email, there["hv"].email)
+            assert ("Deadline missed" if english else "Délai dépassé") in message.subject
+            assert message.language == ("en" if english else "fr")
+            assert link in message.html_body and result.report.reference in message.html_body
+        assert db.get(Deadline, result.deadlines[0].id).state == DeadlineState.MISSED
+    assert len(db.exec(select(Timer).where(Timer.kind == "overdue_repeat")).all()) == len(expected)
+
+
+def test_information_reminders_stop_after_three(db, staff):
+    result = file(db, staff["reporter"], paris(2026, 11, 23, 9, 0))
+    triage.request_information(db, item_id=result.items[0].id, actor=staff["hv"], question="?",
+                               now=paris(2026, 11, 23, 10, 0))
+    db.commit()
+    for day in range(24, 31):
+        tick(db, paris(2026, 11, day, 23, 0))
+    for day in range(1, 16):
+        tick(db, paris(2026, 12, day, 23, 0))
+    reminders = db.exec(select(Timer).where(Timer.kind == "information_reminder").order_by(Timer.id)).all()
+    assert [(t.stage, t.outcome) for t in reminders] == [("#1", "done"), ("#2", "done"), ("#3", "done")]
+    to_reporter = [m for m in mail(db) if m.recipient_email == staff["reporter"].email]
+    assert len(to_reporter) == 3
+    assert all(f"{BASE}/reports/{result.report.id}" in m.text_body for m in to_reporter)
