@@ -195,11 +195,15 @@ def _settle_deadlines(session: Session, item: QueueItem, *, kinds: tuple[str, ..
     if kinds:
         query = query.where(col(Deadline.kind).in_(kinds))
     settled = []
-    for deadline in session.exec(query).all():
+    pending = session.exec(query).all()
+    # Timers before deadlines, the order the worker locks them in: the other order could deadlock
+    # with a worker escalating one of these deadlines at this moment.
+    for deadline in pending:
+        cancel_timers(session, deadline_id=deadline.id, now=now)
+    for deadline in pending:
         # Met late is missed: what compliance figures count.
         late = state == DeadlineState.MET and deadline.due_at is not None and deadline.due_at < now
         deadline.state = DeadlineState.MISSED if late else state
-        cancel_timers(session, deadline_id=deadline.id, now=now)
         deadline.settled_at = now
         deadline.waiver_reason = reason
         session.add(deadline)
@@ -514,10 +518,10 @@ def waive_deadline(session: Session, *, deadline_id: int, actor: User, reason: s
     if deadline.settled_at is not None:
         raise Conflict({"fr": "Ce délai n'est plus ouvert.", "en": "This deadline is no longer open."})
     _require_holder(item, actor, now, session)
+    cancel_timers(session, deadline_id=deadline.id, now=now)  # timers first, as the worker locks them
     deadline.state = DeadlineState.WAIVED
     deadline.settled_at = now
     deadline.waiver_reason = reason.strip()
-    cancel_timers(session, deadline_id=deadline.id, now=now)
     session.add(deadline)
     session.flush()
     refresh_next_due(session, item)
