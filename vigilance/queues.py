@@ -4,11 +4,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, false, func, or_
+from sqlalchemy import and_, false, or_
 from sqlmodel import Session, col, select
 
 from routing.calendar import WorkingCalendar
 from routing.rulebook import shipped_rulebooks
+from vigilance import counts
 from vigilance.access import may_work_queue
 from vigilance.errors import NotFound
 from vigilance.intake import PARIS
@@ -136,12 +137,9 @@ def next_deadlines(session: Session, item_ids: list[int]) -> dict[int, Deadline]
 
 
 def status_counts(session: Session, *, queue: str, actor: User) -> dict[str, int]:
-    rows = session.exec(
-        select(QueueItem.status, func.count()).where(_scope(session, queue, actor)).group_by(QueueItem.status)
-    ).all()
-    counts = {status.value: 0 for status in ItemStatus}
-    counts.update({status: count for status, count in rows})
-    return counts
+    """How many of the queue's items are in each status, read from the kept counts."""
+    _scope(session, queue, actor)
+    return counts.status_counts(session, queue=queue, establishment_id=actor.establishment_id)
 
 
 def calendar_for(session: Session, establishment_id: int) -> WorkingCalendar:
