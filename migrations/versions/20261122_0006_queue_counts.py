@@ -1,4 +1,4 @@
-"""Kept counts of each queue's items per status
+"""Kept counts of each queue's items per status; the queue index in the queue's exact order
 
 Revision ID: 0006_queue_counts
 Revises: 0005_summaries
@@ -38,7 +38,16 @@ def upgrade() -> None:
         f"SELECT queue, establishment_id, status, id % {COUNT_SLOTS}, count(*) FROM queue_items "
         f"GROUP BY queue, establishment_id, status, id % {COUNT_SLOTS}"
     )
+    # The queue's order is (urgency, serious first, id): as (urgency_at, NOT serious, id) it
+    # runs one way, and a deep page starts at its cursor in the index.
+    with op.batch_alter_table('queue_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_queue_items_by_urgency')
+        batch_op.create_index('ix_queue_items_by_urgency',
+                              ['queue', 'establishment_id', 'urgency_at', sa.text('(NOT serious)'), 'id'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('queue_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_queue_items_by_urgency')
+        batch_op.create_index('ix_queue_items_by_urgency', ['queue', 'establishment_id', 'urgency_at', 'id'], unique=False)
     op.drop_table('queue_status_counts')

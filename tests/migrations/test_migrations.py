@@ -1,5 +1,6 @@
 """Migrations: one head, an empty database upgrades, and the models match the migrated schema."""
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -14,6 +15,10 @@ def test_single_head(app):
     assert len(script.get_heads()) == 1
 
 
+# SQLite's reflection cannot read an expression index (the queue's, on NOT serious): SQLAlchemy
+# says so and leaves it out of the comparison, which the PostgreSQL run of this test makes.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index ix_queue_items_by_urgency")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index 'ix_queue_items_by_urgency'")
 def test_db_upgrade_is_idempotent_and_matches_the_models(app, runner):
     for _ in range(2):
         result = runner.invoke(cli, ["db", "upgrade"])

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from vigilance.clock import utcnow
@@ -94,9 +94,10 @@ class QueueItem(SQLModel, table=True):
     __tablename__ = "queue_items"
     __table_args__ = (
         UniqueConstraint("report_id", "queue"),
-        # The queue page: one establishment's queue, most urgent first (serious first among
-        # equals is a small sort within one urgency, which PostgreSQL does incrementally).
-        Index("ix_queue_items_by_urgency", "queue", "establishment_id", "urgency_at", "id"),
+        # The queue page: one establishment's queue in its exact order (most urgent first,
+        # serious first among equals, then by id), so that a page, however deep, starts at its
+        # cursor in the index: ``(urgency_at, NOT serious, id) > cursor`` is one index range.
+        Index("ix_queue_items_by_urgency", "queue", "establishment_id", "urgency_at", text("(NOT serious)"), "id"),
         # Filters on the status (and reports' items by status).
         Index("ix_queue_items_queue_establishment_status", "queue", "establishment_id", "status"),
     )
