@@ -218,11 +218,16 @@ def claim(session: Session, *, item_id: int, actor: User, now: datetime) -> Queu
     """Take the item. Of simultaneous claims exactly one wins: the item's row is locked, and
     whoever gets it second finds it held.
 
-    The hot path of triage, so written as a few plain statements: the item and its report in
-    one locked read (the report lands in the session for the answer), the item's update, its
-    count, the audit event, the report's status.
-
     :raises Conflict: someone else holds it, or it is closed.
+    """
+    return claim_with_report(session, item_id=item_id, actor=actor, now=now)[0]
+
+
+def claim_with_report(session: Session, *, item_id: int, actor: User, now: datetime) -> tuple[QueueItem, Report]:
+    """``claim``, giving the item's report too (read with the item, for the answer).
+
+    The hot path of triage, so written as a few plain statements: the item and its report in
+    one locked read, the item's update, its count, the audit event, the report's status.
     """
     if not 0 < item_id < 2**31:
         raise NotFound(_NO_ITEM)
@@ -233,12 +238,12 @@ def claim(session: Session, *, item_id: int, actor: User, now: datetime) -> Queu
     ).first()
     if row is None or not may_work_item(actor, row[0]):
         raise NotFound(_NO_ITEM)
-    item = row[0]
+    item, report = row
     if item.status not in ALLOWED["claim"]:
         raise _refuse_transition("claim", item)
     if item.assignee_id is not None:
         if item.assignee_id == actor.id:
-            return item  # claiming what one already holds changes nothing
+            return item, report  # claiming what one already holds changes nothing
         holder = session.get(User, item.assignee_id)
         raise Conflict({
             "fr": f"{holder.label if holder else 'Un collègue'} a déjà pris cet élément.",
@@ -252,13 +257,14 @@ def claim(session: Session, *, item_id: int, actor: User, now: datetime) -> Queu
     # The object follows the row without becoming dirty: nothing left for a flush to write.
     for name, value in (("assignee_id", actor.id), ("status", status), ("version", item.version + 1)):
         set_committed_value(item, name, value)
+    # Held and open: the report is in progress (what _sync_report_status would find).
+    connection.execute(_REPORT_IN_PROGRESS, {"report_id": item.report_id, "now": now})
+    # Shared rows last (a count's slot, the audit chain's head): they stay locked until commit.
     counts.move(session, item_id=item.id, queue=item.queue, establishment_id=item.establishment_id,
                 before=before["status"], after=status)
     audit.record(session, actor=actor, action="update", now=now, report_id=item.report_id,
                  target=f"item:{item.id}:claim", before=before, after=_item_state(item))
-    # Held and open: the report is in progress (what _sync_report_status would find).
-    connection.execute(_REPORT_IN_PROGRESS, {"report_id": item.report_id, "now": now})
-    return item
+    return item, report
 
 
 _ITEMS = QueueItem.__table__

@@ -362,8 +362,7 @@ def claim_item(item_id: int):
     """
     db = get_session()
     now = _now()
-    item = triage.claim(db, item_id=item_id, actor=g.user, now=now)
-    report = db.get(Report, item.report_id)  # loaded with the item: no query
+    item, report = triage.claim_with_report(db, item_id=item_id, actor=g.user, now=now)
     deadline = next_deadlines(db, [item.id]).get(item.id)
     db.commit()
     body = item_document(item, report, {g.user.id: g.user}, deadline, calendar_for(db, item.establishment_id), now,
