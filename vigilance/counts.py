@@ -14,8 +14,9 @@ An item's queue and establishment never change (requalifying opens another item)
 
 from collections import Counter
 from collections.abc import Iterable
+from functools import lru_cache
 
-from sqlalchemy import Connection, event, func, inspect, select
+from sqlalchemy import Connection, bindparam, event, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
@@ -49,17 +50,23 @@ def record_moves_on(connection: Connection, moves: Iterable[Move]) -> None:
             deltas[(queue, establishment_id, str(before), slot)] -= 1
         if after is not None:
             deltas[(queue, establishment_id, str(after), slot)] += 1
-    rows = [dict(zip(_KEY, key), count=delta) for key, delta in sorted(deltas.items()) if delta]
+    rows = [(*key, delta) for key, delta in sorted(deltas.items()) if delta]
     if not rows:
         return
     # Sorted rows: concurrent transactions lock the rows they share in the same order, so they
     # wait for each other instead of deadlocking.
-    insert = (postgresql if connection.dialect.name == "postgresql" else sqlite).insert(_TABLE)
-    connection.execute(
-        insert.values(rows).on_conflict_do_update(
-            index_elements=list(_KEY), set_={"count": _TABLE.c.count + insert.excluded.count}
-        )
-    )
+    parameters = {f"{name}_{n}": value for n, row in enumerate(rows) for name, value in zip((*_KEY, "count"), row)}
+    connection.execute(_upsert(connection.dialect.name, len(rows)), parameters)
+
+
+@lru_cache(maxsize=64)
+def _upsert(dialect: str, size: int):
+    """``INSERT ... ON CONFLICT DO UPDATE`` of *size* rows, built once per size (and so compiled
+    once: a status change moves two rows, an intake one to six)."""
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert(_TABLE)
+    return insert.values(
+        [{name: bindparam(f"{name}_{n}") for name in (*_KEY, "count")} for n in range(size)]
+    ).on_conflict_do_update(index_elements=list(_KEY), set_={"count": _TABLE.c.count + insert.excluded.count})
 
 
 def move(session: Session, *, item_id: int, queue: str, establishment_id: int, before: str | None,
