@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, not_, or_, tuple_
+from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
 from routing.calendar import WorkingCalendar
@@ -52,6 +53,11 @@ def _scope(session: Session, queue: str, actor: User):
     return and_(col(QueueItem.queue) == queue, col(QueueItem.establishment_id) == actor.establishment_id)
 
 
+#: The report's columns a queue row shows (API and page).
+_LISTED_REPORT_COLUMNS = (Report.id, Report.reference, Report.category, Report.product_name, Report.received_at,
+                          Report.serious)
+
+
 def list_items(session: Session, *, queue: str, actor: User, filters: QueueFilter, after: Cursor | None,
                limit: int, now: datetime) -> QueuePage:
     """One page of *queue* for *actor*: earliest unmet deadline first, serious first among equals.
@@ -59,8 +65,12 @@ def list_items(session: Session, *, queue: str, actor: User, filters: QueueFilte
     Keyset pagination on (urgency, seriousness, id): the cost of a page does not grow with the
     depth of the queue, which OFFSET would make it do.
     """
-    query = select(QueueItem, Report).join(Report, col(Report.id) == col(QueueItem.report_id)).where(
-        _scope(session, queue, actor)
+    query = (
+        select(QueueItem, Report).join(Report, col(Report.id) == col(QueueItem.report_id))
+        # What a queue row shows of its report: not the frozen decision and answers (JSON that
+        # would be parsed for every row).
+        .options(load_only(*_LISTED_REPORT_COLUMNS))
+        .where(_scope(session, queue, actor))
     )
     statuses = filters.statuses or tuple(OPEN)
     query = query.where(col(QueueItem.status).in_(statuses))
@@ -116,6 +126,8 @@ def next_deadlines(session: Session, item_ids: list[int]) -> dict[int, Deadline]
         return {}
     deadlines = session.exec(
         select(Deadline)
+        # What time_left reads.
+        .options(load_only(Deadline.id, Deadline.queue_item_id, Deadline.due_at, Deadline.unit))
         .where(col(Deadline.queue_item_id).in_(item_ids), col(Deadline.settled_at).is_(None),
                col(Deadline.due_at).is_not(None))
         .order_by(col(Deadline.due_at))
