@@ -22,11 +22,15 @@ def api_user() -> User:
     db = read_only(get_session())
     now = utcnow()
     user, use = accounts.user_for_token(db, token=token.strip(), now=now)
-    if user.establishment_id is not None:
-        # Loaded now, in this short read: later work finds it in the session's identity map,
-        # which holds it only while someone does.
-        g.establishment = db.get(Establishment, user.establishment_id)
-    db.commit()
+    if use.establishment is not None:
+        # Read with the token: later work finds it in the session's identity map, which holds
+        # it only while someone does.
+        g.establishment = use.establishment
+    if db.get_bind().dialect.name == "sqlite" or use.is_stale(now):
+        # End the read at once on SQLite, where the request's writes must begin their own
+        # transaction (IMMEDIATE). On PostgreSQL the request goes on in this transaction: one
+        # connection check-out, one BEGIN and one COMMIT fewer per request.
+        db.commit()
     if use.is_stale(now):
         accounts.note_token_use(db, token_id=use.id, now=now)
         db.commit()

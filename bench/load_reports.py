@@ -26,6 +26,9 @@ As the rulebook says, a report has one deadline (none for a non-serious device i
 ``--queue Q --status new`` loads only unassigned new items of queue Q (the claim benchmark).
 Each run adds reports (it never deletes); give another ``--seed`` for other ones.
 
+The queues' counts per status (``queue_status_counts``, see ``vigilance.counts``) are moved
+in the same transaction as each batch of items.
+
 Deliberately left out, unlike a real intake: **no audit events** are written for bulk-loaded
 rows (the audit chain stays valid: it simply does not mention them), no duplicate detection is
 run (``possible_duplicates`` is empty), and rows are not checked by ``check_draft``.
@@ -55,7 +58,7 @@ from werkzeug.security import generate_password_hash  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from routing import EventKind, Facts, ProductFacts, Queue, decide  # noqa: E402
 from routing.rulebook import shipped_rulebooks  # noqa: E402
-from vigilance import accounts  # noqa: E402
+from vigilance import accounts, counts  # noqa: E402
 from vigilance.decisions import freeze  # noqa: E402
 from vigilance.demo import SCENARIOS as DEMO_SCENARIOS  # noqa: E402
 from vigilance.intake import PARIS, _answers  # noqa: E402
@@ -540,6 +543,9 @@ def write_batch(engine: Engine, batch: list[dict], postgres: bool) -> None:
                 rows = {"reports": reports, "queue_items": items, "deadlines": deadlines}[table.name]
                 if rows:
                     connection.execute(table.insert(), [{c: r[c] for c in columns} for r in rows])
+        # The queues' counts per status, in the same transaction as the items (one statement).
+        counts.record_moves_on(connection, [(i["id"], i["queue"], i["establishment_id"], None, i["status"])
+                                            for i in items])
         connection.commit()
 
 

@@ -7,7 +7,7 @@ have their own), so a calendar is built per rulebook and per establishment regio
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -122,20 +122,31 @@ class WorkingCalendar:
         raise CalendarError("working-hour clock ran past its bound")
 
     def working_hours_between(self, start: datetime, end: datetime) -> float:
-        """Working hours elapsed from *start* to *end* (negative when *end* is earlier)."""
+        """Working hours elapsed from *start* to *end* (negative when *end* is earlier).
+
+        Arithmetic, not a walk: the two partial end days, plus the whole working days between
+        them at 24 hours each, corrected on the days the clocks change. Its cost does not grow
+        with the span (a queue shows it for items overdue by months).
+        """
         if end < start:
             return -self.working_hours_between(end, start)
+        start_utc, end_utc = start.astimezone(UTC), end.astimezone(UTC)
+        first = start.astimezone(self.timezone).date()
+        last = end.astimezone(self.timezone).date()
+        if first == last:
+            return (end_utc - start_utc).total_seconds() / 3600 if self.is_working_day(first) else 0.0
         total = timedelta()
-        cursor = start.astimezone(self.timezone)
-        end_utc = end.astimezone(ZoneInfo("UTC"))
-        for _ in range(_MAX_DAYS * 10):
-            if cursor.astimezone(ZoneInfo("UTC")) >= end_utc:
-                break
-            next_midnight = self._start_of(cursor.date() + timedelta(days=1))
-            stop = min(next_midnight.astimezone(ZoneInfo("UTC")), end_utc)
-            if self.is_working_day(cursor.date()):
-                total += stop - cursor.astimezone(ZoneInfo("UTC"))
-            cursor = next_midnight
+        if self.is_working_day(first):
+            total += self._start_of(first + timedelta(days=1)).astimezone(UTC) - start_utc
+        if self.is_working_day(last):
+            total += end_utc - self._start_of(last).astimezone(UTC)
+        # Whole days strictly between: first + 1 .. last - 1.
+        inner_last = last - timedelta(days=1)
+        if inner_last > first:
+            total += timedelta(days=self._working_days_after(first, inner_last))
+            for day in self._offset_change_days(first + timedelta(days=1), inner_last):
+                if self.is_working_day(day):
+                    total += self._day_length(day) - timedelta(days=1)
         return total.total_seconds() / 3600
 
     def working_days_between(self, start: datetime, end: datetime) -> int:
@@ -144,10 +155,55 @@ class WorkingCalendar:
             return -self.working_days_between(end, start)
         first = start.astimezone(self.timezone).date()
         last = end.astimezone(self.timezone).date()
-        count = 0
-        day = first
-        while day < last:
-            day += timedelta(days=1)
-            if self.is_working_day(day):
-                count += 1
+        return self._working_days_after(first, last)
+
+    def _working_days_after(self, first: date, last: date) -> int:
+        """Working days d with first < d <= last: whole weeks, the days left, minus the holidays
+        falling on a working weekday (a few set lookups per year of the span)."""
+        if last <= first:
+            return 0
+        weekdays = CONVENTIONS[self.convention]
+        weeks, rest = divmod((last - first).days, 7)
+        count = weeks * len(weekdays)
+        count += sum(1 for step in range(1, rest + 1) if (first.weekday() + step) % 7 in weekdays)
+        for year in range(first.year, last.year + 1):
+            count -= sum(1 for day in _holidays_for(self.region, year)
+                         if first < day <= last and day.weekday() in weekdays)
         return count
+
+    def _day_length(self, day: date) -> timedelta:
+        return self._start_of(day + timedelta(days=1)).astimezone(UTC) - self._start_of(day).astimezone(UTC)
+
+    def _offset_change_days(self, first: date, last: date) -> list[date]:
+        """The days from *first* to *last* whose length is not 24 hours (the clocks change)."""
+        return [day for year in range(first.year, last.year + 1)
+                for day in _clock_change_days(self.timezone, year) if first <= day <= last]
+
+
+@lru_cache(maxsize=256)
+def _clock_change_days(timezone: ZoneInfo, year: int) -> tuple[date, ...]:
+    """The days of *year* whose length is not 24 hours in *timezone*.
+
+    Found by halving the year where the UTC offsets at a span's two ends differ; a span of
+    four weeks or less with equal offsets at both ends is taken to hold no change (no time
+    zone changes its clocks twice within four weeks).
+    """
+    found: list[date] = []
+
+    def offset(day: date) -> timedelta:
+        return datetime.combine(day, time(), tzinfo=timezone).utcoffset()
+
+    def search(low: date, high: date) -> None:
+        # Days low .. high - 1: does the offset move between the start of low and of high?
+        span = (high - low).days
+        if span <= 0 or (span <= 28 and offset(low) == offset(high)):
+            return
+        if span == 1:
+            found.append(low)
+            return
+        middle = low + timedelta(days=span // 2)
+        search(low, middle)
+        search(middle, high)
+
+    search(date(year, 1, 1), date(year + 1, 1, 1))
+    return tuple(found)

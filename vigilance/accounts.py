@@ -203,6 +203,8 @@ class TokenUse:
 
     id: int
     last_used_at: datetime | None
+    #: The user's establishment, read with the token (None for an account without one).
+    establishment: Establishment | None = None
 
     def is_stale(self, now: datetime) -> bool:
         """Whether the last use is worth writing down again."""
@@ -215,16 +217,17 @@ def user_for_token(session: Session, *, token: str, now: datetime) -> tuple[User
     :raises Unauthenticated: unknown, revoked, or its user disabled.
     """
     row = session.exec(
-        select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at)
+        select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Establishment)
         .join(ApiToken, ApiToken.user_id == User.id)
+        .outerjoin(Establishment, Establishment.id == User.establishment_id)
         .where(ApiToken.token_hash == _token_hash(token))
     ).first()
     if row is None or row[2] is not None:
         raise Unauthenticated({"fr": "Jeton invalide ou révoqué.", "en": "Invalid or revoked token."})
-    user, token_id, _revoked_at, last_used_at = row
+    user, token_id, _revoked_at, last_used_at, establishment = row
     if not user.is_active:
         raise Unauthenticated({"fr": "Compte désactivé.", "en": "Account disabled."})
-    return user, TokenUse(token_id, last_used_at)
+    return user, TokenUse(token_id, last_used_at, establishment)
 
 
 def note_token_use(session: Session, *, token_id: int, now: datetime) -> None:

@@ -1,8 +1,16 @@
 """The audit trail: every creation, read, change and export of a report, hash-chained.
 
-Each event's hash covers its content and the previous event's hash, so changing, removing or
-reordering any past event breaks the chain from there on, and ``verify`` says where. Appends
-lock the single head row, so concurrent transactions extend the chain one after the other.
+Each event's hash covers its content and the previous event's hash in its chain, so changing,
+removing or reordering any past event breaks that chain from there on, and ``verify`` says
+where. There are ``CHAINS`` chains, each with its head row (last hash, length) that appenders
+lock, so concurrent transactions extend a chain one after the other. The report's id chooses
+the chain: all the events of one report are in one chain, in order, while work on different
+reports seldom waits for the same head (a single chain made every claim, read and intake of
+the whole service queue behind one row lock until commit).
+
+Events written before there were several chains are all in chain 1, which goes on from them.
+Every chain's head exists from the first event on, so that removing a whole chain with its
+head is found too.
 """
 
 import hashlib
@@ -13,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from sqlmodel import select as select_models
 
@@ -22,16 +31,25 @@ logger = logging.getLogger(__name__)
 
 GENESIS = "0" * 64
 
+#: How many chains the trail is kept in. Events say which chain they are in, so changing
+#: this later leaves past events verifiable; only new events would spread differently.
+CHAINS = 16
+
+
+def chain_of(report_id: int | None) -> int:
+    """The chain of a report's events (events about no report go to chain 1)."""
+    return 1 + (report_id or 0) % CHAINS
+
+
 # Compiled once, parameters apart: every read of a report appends an event.
+_HEADS = AuditHead.__table__
 _INSERT_EVENT = AuditEvent.__table__.insert()
 _LOCK_HEAD = (
-    select(AuditHead.__table__.c.last_hash, AuditHead.__table__.c.count)
-    .where(AuditHead.__table__.c.id == 1)
-    .with_for_update()
+    select(_HEADS.c.last_hash, _HEADS.c.count).where(_HEADS.c.id == bindparam("chain")).with_for_update()
 )
 _MOVE_HEAD = (
-    AuditHead.__table__.update()
-    .where(AuditHead.__table__.c.id == 1)
+    _HEADS.update()
+    .where(_HEADS.c.id == bindparam("chain"))
     .values(last_hash=bindparam("new_hash"), count=bindparam("new_count"))
 )
 
@@ -73,12 +91,12 @@ def record(
     """Append one event to the chain, in the caller's transaction; return its hash."""
     # Plain statements rather than the unit of work: every read of a report writes one of these.
     connection = session.connection()
-    head = connection.execute(_LOCK_HEAD).first()
+    chain = chain_of(report_id)
+    head = connection.execute(_LOCK_HEAD, {"chain": chain}).first()
     if head is None:
-        connection.execute(AuditHead.__table__.insert(), {"id": 1, "last_hash": GENESIS, "count": 0})
-        prev_hash, count = GENESIS, 0
-    else:
-        prev_hash, count = head
+        _create_heads(connection)
+        head = connection.execute(_LOCK_HEAD, {"chain": chain}).one()
+    prev_hash, count = head
     # JSON round trip: what is hashed is exactly what the database gives back.
     event = {
         "occurred_at": now,
@@ -89,12 +107,24 @@ def record(
         "target": target,
         "before": json.loads(_canonical(before)) if before is not None else None,
         "after": json.loads(_canonical(after)) if after is not None else None,
+        "chain": chain,
         "prev_hash": prev_hash,
     }
     event["hash"] = _digest(prev_hash, event)
     connection.execute(_INSERT_EVENT, event)
-    connection.execute(_MOVE_HEAD, {"new_hash": event["hash"], "new_count": count + 1})
+    connection.execute(_MOVE_HEAD, {"chain": chain, "new_hash": event["hash"], "new_count": count + 1})
     return event["hash"]
+
+
+def _create_heads(connection) -> None:
+    """Every chain's head, at the very first event (in its own savepoint: a concurrent first
+    event may create them at the same moment, and then theirs are used)."""
+    missing = set(range(1, CHAINS + 1)) - set(connection.execute(select(_HEADS.c.id)).scalars())
+    try:
+        with connection.begin_nested():
+            connection.execute(_HEADS.insert(), [{"id": n, "last_hash": GENESIS, "count": 0} for n in sorted(missing)])
+    except IntegrityError:
+        pass
 
 
 @dataclass(frozen=True)
@@ -107,8 +137,9 @@ class Verification:
 
 
 def verify(session: Session, batch: int = 5000) -> Verification:
-    """Recompute the chain from the start; report the first broken link."""
-    expected_prev = GENESIS
+    """Recompute every chain from its start; report the first broken link."""
+    expected_prev: dict[int, str] = {}
+    lengths: dict[int, int] = {}
     checked = 0
     last_id = 0
     while True:
@@ -118,14 +149,19 @@ def verify(session: Session, batch: int = 5000) -> Verification:
         if not events:
             break
         for event in events:
-            if event.prev_hash != expected_prev:
+            if event.prev_hash != expected_prev.get(event.chain, GENESIS):
                 return Verification(False, checked, event.id, "previous hash does not match: an event was removed or reordered")
             if _digest(event.prev_hash, event) != event.hash:
                 return Verification(False, checked, event.id, "content does not match its hash: the event was altered")
-            expected_prev = event.hash
+            expected_prev[event.chain] = event.hash
+            lengths[event.chain] = lengths.get(event.chain, 0) + 1
             checked += 1
             last_id = event.id
-    head = session.get(AuditHead, 1)
-    if head is not None and (head.last_hash != expected_prev or head.count != checked):
-        return Verification(False, checked, None, "the chain ends before its recorded head: events were removed at the end")
+    heads = {head.id: head for head in session.exec(select_models(AuditHead)).all()}
+    if checked and set(heads) != set(range(1, CHAINS + 1)) | set(lengths):
+        return Verification(False, checked, None, "a chain's head is missing: a whole chain was removed")
+    for chain, head in sorted(heads.items()):
+        if head.last_hash != expected_prev.get(chain, GENESIS) or head.count != lengths.get(chain, 0):
+            return Verification(False, checked, None,
+                                f"chain {chain} ends before its recorded head: events were removed at the end")
     return Verification(True, checked)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from routing import Decision, EventKind, Facts, ProductFacts, decide
-from vigilance import audit
+from vigilance import audit, counts
 from vigilance.clocks import schedule_deadline
 from vigilance.decisions import freeze
 from vigilance.duplicates import find_candidates
@@ -261,6 +261,7 @@ def _open_queue_items(
     connection = session.connection()
     for item_row in item_rows:
         item_row["id"] = connection.execute(_INSERT_ITEM, item_row).scalar_one()
+    counts.record_moves(session, [(r["id"], r["queue"], r["establishment_id"], None, r["status"]) for r in item_rows])
     item_of_queue = {item_row["queue"]: item_row["id"] for item_row in item_rows}
     deadline_rows = [
         dict(

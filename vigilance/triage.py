@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from routing import Category, EventKind, Facts, Features, Origin, ProductFacts, Queue, decide
@@ -22,7 +23,7 @@ from routing.scales import (
     REACTION_TYPES,
     SERIOUSNESS_CRITERIA,
 )
-from vigilance import audit
+from vigilance import audit, counts
 from vigilance.access import may_read_report, may_work_queue
 from vigilance.clocks import cancel_timers, notify_answer, schedule_deadline, schedule_information_reminder
 from vigilance.decisions import freeze
@@ -112,7 +113,8 @@ def load_item(session: Session, item_id: int, actor: User, *, for_update: bool =
         raise NotFound(_NO_ITEM)
     query = select(QueueItem).where(QueueItem.id == item_id)
     if for_update:
-        query = query.with_for_update()
+        # A locked read must see the row as locked, not as the session last saw it.
+        query = query.with_for_update().execution_options(populate_existing=True)
     item = session.exec(query).first()
     if item is None or not may_work_item(actor, item):
         raise NotFound(_NO_ITEM)
@@ -217,38 +219,69 @@ def _settle_deadlines(session: Session, item: QueueItem, *, kinds: tuple[str, ..
 
 
 def claim(session: Session, *, item_id: int, actor: User, now: datetime) -> QueueItem:
-    """Take the item. Of simultaneous claims exactly one wins: the update is conditional.
+    """Take the item. Of simultaneous claims exactly one wins: the item's row is locked, and
+    whoever gets it second finds it held.
 
     :raises Conflict: someone else holds it, or it is closed.
     """
-    item = load_item(session, item_id, actor)
+    return claim_with_report(session, item_id=item_id, actor=actor, now=now)[0]
+
+
+def claim_with_report(session: Session, *, item_id: int, actor: User, now: datetime) -> tuple[QueueItem, Report]:
+    """``claim``, giving the item's report too (read with the item, for the answer).
+
+    The hot path of triage, so written as a few plain statements: the item and its report in
+    one locked read, the item's update, its count, the audit event, the report's status.
+    """
+    if not 0 < item_id < 2**31:
+        raise NotFound(_NO_ITEM)
+    row = session.exec(
+        select(QueueItem, Report).join(Report, col(Report.id) == col(QueueItem.report_id))
+        .where(QueueItem.id == item_id).with_for_update(of=QueueItem)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None or not may_work_item(actor, row[0]):
+        raise NotFound(_NO_ITEM)
+    item, report = row
     if item.status not in ALLOWED["claim"]:
         raise _refuse_transition("claim", item)
-    before = _item_state(item)
-    won = session.execute(
-        update(QueueItem)
-        .where(col(QueueItem.id) == item.id, col(QueueItem.assignee_id).is_(None),
-               col(QueueItem.status).in_(ALLOWED["claim"]))
-        .values(
-            assignee_id=actor.id,
-            version=QueueItem.version + 1,
-            status=_claimed_status(item.status),
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    session.refresh(item)
-    if not won:
+    if item.assignee_id is not None:
         if item.assignee_id == actor.id:
-            return item  # claiming what one already holds changes nothing
-        holder = session.get(User, item.assignee_id) if item.assignee_id else None
+            return item, report  # claiming what one already holds changes nothing
+        holder = session.get(User, item.assignee_id)
         raise Conflict({
             "fr": f"{holder.label if holder else 'Un collègue'} a déjà pris cet élément.",
             "en": f"{holder.label if holder else 'A colleague'} already claimed this item.",
         })
+    before = _item_state(item)
+    status = _claimed_status(item.status)
+    connection = session.connection()
+    connection.execute(_CLAIM, {"item_id": item.id, "assignee": actor.id, "claimed_status": status,
+                                "new_version": item.version + 1})
+    # The object follows the row without becoming dirty: nothing left for a flush to write.
+    for name, value in (("assignee_id", actor.id), ("status", status), ("version", item.version + 1)):
+        set_committed_value(item, name, value)
+    # Held and open: the report is in progress (what _sync_report_status would find).
+    connection.execute(_REPORT_IN_PROGRESS, {"report_id": item.report_id, "now": now})
+    # Shared rows last (a count's slot, the audit chain's head): they stay locked until commit.
+    counts.move(session, item_id=item.id, queue=item.queue, establishment_id=item.establishment_id,
+                before=before["status"], after=status)
     audit.record(session, actor=actor, action="update", now=now, report_id=item.report_id,
                  target=f"item:{item.id}:claim", before=before, after=_item_state(item))
-    _sync_report_status(session, item.report_id, now)
-    return item
+    return item, report
+
+
+_ITEMS = QueueItem.__table__
+_CLAIM = (
+    _ITEMS.update().where(_ITEMS.c.id == bindparam("item_id"))
+    .values(assignee_id=bindparam("assignee"), status=bindparam("claimed_status"), version=bindparam("new_version"))
+)
+_REPORTS = Report.__table__
+_REPORT_IN_PROGRESS = (
+    _REPORTS.update()
+    .where(_REPORTS.c.id == bindparam("report_id"), _REPORTS.c.status != ReportStatus.IN_PROGRESS.value)
+    .values(status=ReportStatus.IN_PROGRESS.value, updated_at=bindparam("now"))
+)
 
 
 def _claimed_status(status: str) -> str:

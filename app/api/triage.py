@@ -329,7 +329,6 @@ def _action(name: str, schema: Schema | None, run):
             return post(item_id)
     view.__name__ = f"{name}_item"
     view.__doc__ = {
-        "claim": "Take the item; of simultaneous claims exactly one succeeds, the others get 409.",
         "release": "Give the item back to the queue.",
         "assign": "Hand the item to a colleague of the same queue and establishment.",
         "assess": "Record a new version of the assessment (refused if stale).",
@@ -349,7 +348,28 @@ def _now():
     return utcnow()
 
 
-_action("claim", None, lambda db, item_id, a: triage.claim(db, item_id=item_id, actor=g.user, now=_now()))
+
+
+@bp.route("/queue-items/<int:item_id>/claim", methods=["POST"], endpoint="item_claim")
+@bp.response(200, QueueItemSchema)
+@_documented
+@token_required
+def claim_item(item_id: int):
+    """Take the item; of simultaneous claims exactly one succeeds, the others get 409.
+
+    The answer is the item as its queue lists it (``GET /queue-items/<id>`` gives the whole
+    file): a claim is the hot path of triage, raced by every correspondent of the queue.
+    """
+    db = get_session()
+    now = _now()
+    item, report = triage.claim_with_report(db, item_id=item_id, actor=g.user, now=now)
+    deadline = next_deadlines(db, [item.id]).get(item.id)
+    db.commit()
+    body = item_document(item, report, {g.user.id: g.user}, deadline, calendar_for(db, item.establishment_id), now,
+                         response_language())
+    return jsonify(body)
+
+
 _action("release", None, lambda db, item_id, a: triage.release(db, item_id=item_id, actor=g.user, now=_now()))
 _action("assign", AssignSchema(), lambda db, item_id, a: triage.assign(
     db, item_id=item_id, actor=g.user, assignee_id=a["assignee_id"], now=_now(), expected_version=a.get("expected_version")))

@@ -104,3 +104,79 @@ def test_working_days_between_is_the_inverse_of_adding_them():
     start = paris(2026, 4, 30, 16, 0)
     due = calendar.add_working_days(start, 15)
     assert calendar.working_days_between(start, due - timedelta(seconds=1)) == 15
+
+
+# The clock arithmetic against the obvious day-by-day walk it replaced ---------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from routing.calendar import REGIONS  # noqa: E402
+
+
+def walked_hours(calendar: WorkingCalendar, start: datetime, end: datetime) -> float:
+    """Working hours from *start* to *end* (end later), one local day at a time."""
+    utc = ZoneInfo("UTC")
+    total = timedelta()
+    cursor = start.astimezone(calendar.timezone)
+    while cursor.astimezone(utc) < end.astimezone(utc):
+        next_midnight = datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time(), tzinfo=calendar.timezone)
+        stop = min(next_midnight.astimezone(utc), end.astimezone(utc))
+        if calendar.is_working_day(cursor.date()):
+            total += stop - cursor.astimezone(utc)
+        cursor = next_midnight
+    return total.total_seconds() / 3600
+
+
+def walked_days(calendar: WorkingCalendar, start: datetime, end: datetime) -> int:
+    first, last = start.astimezone(calendar.timezone).date(), end.astimezone(calendar.timezone).date()
+    return sum(1 for n in range(1, (last - first).days + 1) if calendar.is_working_day(first + timedelta(days=n)))
+
+
+moments = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2029, 12, 31),
+                       timezones=st.just(ZoneInfo("UTC")))
+
+
+@settings(max_examples=300, deadline=None)
+@given(start=moments, end=moments, region=st.sampled_from(sorted(REGIONS)),
+       convention=st.sampled_from(["ouvrables", "ouvres"]))
+def test_working_time_between_matches_the_day_by_day_count(start, end, region, convention):
+    calendar = WorkingCalendar(region=region, convention=convention)
+    low, high = min(start, end), max(start, end)
+    assert calendar.working_hours_between(low, high) == pytest.approx(walked_hours(calendar, low, high), abs=1e-9)
+    assert calendar.working_hours_between(high, low) == pytest.approx(-walked_hours(calendar, low, high), abs=1e-9)
+    assert calendar.working_days_between(low, high) == walked_days(calendar, low, high)
+    assert calendar.working_days_between(high, low) == -walked_days(calendar, low, high)
+
+
+def test_a_year_of_working_days_and_hours():
+    calendar = WorkingCalendar()
+    # 2026: 313 days from Monday to Saturday, 10 public holidays among them (1 November is a Sunday).
+    assert calendar.working_days_between(paris(2025, 12, 31, 12, 0), paris(2026, 12, 31, 12, 0)) == 303
+    assert calendar.working_hours_between(paris(2026, 1, 1, 0, 0), paris(2027, 1, 1, 0, 0)) == pytest.approx(303 * 24)
+
+
+def test_working_hours_across_the_clock_changes_are_hours_lived():
+    calendar = WorkingCalendar()
+    # Saturday 28 March 2026 noon to Monday 30 March noon: the Sunday (23 hours) does not count.
+    assert calendar.working_hours_between(paris(2026, 3, 28, 12, 0), paris(2026, 3, 30, 12, 0)) == pytest.approx(24)
+    # Sunday 29 March 01:00 (winter time) to 04:00 (summer time): 2 hours lived, on a Sunday.
+    assert calendar.working_hours_between(paris(2026, 3, 29, 1, 0), paris(2026, 3, 29, 4, 0)) == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=st.datetimes(min_value=datetime(2019, 1, 1), max_value=datetime(2022, 12, 31), timezones=st.just(ZoneInfo("UTC"))),
+       end=st.datetimes(min_value=datetime(2019, 1, 1), max_value=datetime(2022, 12, 31), timezones=st.just(ZoneInfo("UTC"))))
+def test_working_hours_count_a_short_working_day_as_lived(start, end):
+    # In France the clocks change on Sundays, never a working day; Tehran changed them on
+    # weekdays until 2022 (a 23-hour Monday on 22 March 2021): the arithmetic must follow.
+    calendar = WorkingCalendar(timezone=ZoneInfo("Asia/Tehran"))
+    low, high = min(start, end), max(start, end)
+    assert calendar.working_hours_between(low, high) == pytest.approx(walked_hours(calendar, low, high), abs=1e-9)
+
+
+def test_a_23_hour_working_day_counts_23_hours():
+    tehran = ZoneInfo("Asia/Tehran")
+    calendar = WorkingCalendar(timezone=tehran)
+    # Saturday 20 March 2021 noon to Tuesday 23 noon: 12 + 0 (Sunday) + 23 (Monday 22) + 12.
+    assert calendar.working_hours_between(datetime(2021, 3, 20, 12, tzinfo=tehran),
+                                          datetime(2021, 3, 23, 12, tzinfo=tehran)) == pytest.approx(47)

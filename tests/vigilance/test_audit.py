@@ -31,12 +31,43 @@ def test_an_altered_event_is_found(client, make_user, token_for, runner, db):
 
 
 def test_a_removed_event_is_found(client, make_user, token_for, runner, db):
-    file_three(client, make_user, token_for)
+    file_three(client, make_user, token_for)  # events 1-3: the reports filed; 4-6: read
     db.execute(text("DELETE FROM audit_events WHERE id = 3"))
     db.commit()
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1
-    assert "at event 4" in result.output
+    # Found at the next event of the same report's chain: its read.
+    assert "at event 6" in result.output
+
+
+def test_a_report_s_events_are_one_chain_and_reports_spread_over_chains(client, make_user, token_for, db):
+    ids = file_three(client, make_user, token_for)
+    rows = db.execute(text("SELECT report_id, chain FROM audit_events ORDER BY id")).all()
+    chains = {}
+    for report_id, chain in rows:
+        chains.setdefault(report_id, set()).add(chain)
+    assert all(len(c) == 1 for c in chains.values())
+    assert len({c for cs in chains.values() for c in cs}) == len(ids)
+
+
+def test_removing_a_whole_chain_with_its_head_is_found(client, make_user, token_for, runner, db):
+    report_id = file_three(client, make_user, token_for)[1]
+    chain = db.execute(text("SELECT chain FROM audit_events WHERE report_id = :r"), {"r": report_id}).scalars().first()
+    db.execute(text("DELETE FROM audit_events WHERE chain = :c"), {"c": chain})
+    db.execute(text("DELETE FROM audit_head WHERE id = :c"), {"c": chain})
+    db.commit()
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert "head is missing" in result.output
+
+
+def test_an_event_moved_to_another_chain_is_found(client, make_user, token_for, runner, db):
+    file_three(client, make_user, token_for)
+    db.execute(text("UPDATE audit_events SET chain = chain % 16 + 1 WHERE id = 5"))
+    db.commit()
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert "at event 5" in result.output
 
 
 def test_removing_the_last_events_is_found(client, make_user, token_for, runner, db):

@@ -19,11 +19,13 @@ from vigilance.models.outbox import OutboxMessage  # noqa: E402
 from vigilance.models.establishments import Establishment  # noqa: E402
 from vigilance.models.idempotency import IdempotencyRecord  # noqa: E402
 from vigilance.models.reports import (  # noqa: E402
+    COUNT_SLOTS,
     NOTHING_DUE,
     Deadline,
     DeadlineState,
     ItemStatus,
     QueueItem,
+    QueueStatusCount,
     ReferenceCounter,
     Report,
     ReportStatus,
@@ -33,6 +35,7 @@ from vigilance.models.triage import Assessment, Declaration, InformationRequest,
 from vigilance.models.users import ApiToken, Role, User  # noqa: E402
 
 __all__ = [
+    "COUNT_SLOTS",
     "NOTHING_DUE",
     "ApiToken",
     "Assessment",
@@ -50,6 +53,7 @@ __all__ = [
     "IdempotencyRecord",
     "ItemStatus",
     "QueueItem",
+    "QueueStatusCount",
     "ReferenceCounter",
     "Report",
     "ReportStatus",

@@ -23,6 +23,8 @@ class AuditEvent(SQLModel, table=True):
     target: str = Field(default="", max_length=64)
     before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
     after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
+    #: Which chain the event extends (``vigilance.audit.chain_of``: the report's id decides).
+    chain: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64, unique=True)
 
@@ -31,7 +33,8 @@ class AuditEvent(SQLModel, table=True):
 
 
 class AuditHead(SQLModel, table=True):
-    """The chain's last hash, in one row that appenders lock: the chain never forks."""
+    """A chain's last hash and length, in one row per chain (``id`` is the chain's number)
+    that appenders lock: a chain never forks."""
 
     __tablename__ = "audit_head"
 

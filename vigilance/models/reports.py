@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from vigilance.clock import utcnow
@@ -94,10 +94,11 @@ class QueueItem(SQLModel, table=True):
     __tablename__ = "queue_items"
     __table_args__ = (
         UniqueConstraint("report_id", "queue"),
-        # The queue page: one establishment's queue, most urgent first (serious first among
-        # equals is a small sort within one urgency, which PostgreSQL does incrementally).
-        Index("ix_queue_items_by_urgency", "queue", "establishment_id", "urgency_at", "id"),
-        # Counts per status.
+        # The queue page: one establishment's queue in its exact order (most urgent first,
+        # serious first among equals, then by id), so that a page, however deep, starts at its
+        # cursor in the index: ``(urgency_at, NOT serious, id) > cursor`` is one index range.
+        Index("ix_queue_items_by_urgency", "queue", "establishment_id", "urgency_at", text("(NOT serious)"), "id"),
+        # Filters on the status (and reports' items by status).
         Index("ix_queue_items_queue_establishment_status", "queue", "establishment_id", "status"),
         # What arrived in a period: digests, summaries, activity reports, the dashboard.
         Index("ix_queue_items_establishment_created", "establishment_id", "created_at"),
@@ -126,6 +127,27 @@ class QueueItem(SQLModel, table=True):
 
     def __repr__(self) -> str:
         return f"<QueueItem {self.id} {self.queue} report={self.report_id} {self.status}>"
+
+
+#: Each (queue, establishment, status) count is kept in this many rows, the item's id choosing
+#: one: concurrent changes to different items seldom wait for the same row.
+COUNT_SLOTS = 16
+
+
+class QueueStatusCount(SQLModel, table=True):
+    """How many items of one queue and establishment are in one status (one slot of the count).
+
+    Kept in the same transaction as every change of an item's status (``vigilance.counts``),
+    so that a queue page reads a handful of rows instead of counting the whole queue.
+    """
+
+    __tablename__ = "queue_status_counts"
+
+    queue: str = Field(max_length=20, primary_key=True)
+    establishment_id: int = Field(foreign_key="establishments.id", primary_key=True)
+    status: str = Field(max_length=24, primary_key=True)
+    slot: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    count: int = Field(default=0)
 
 
 class Deadline(SQLModel, table=True):
