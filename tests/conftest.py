@@ -15,7 +15,10 @@ from vigilance import accounts
 from vigilance.models import metadata
 
 POSTGRES_URL = os.environ.get("VIGILANCE_TEST_DATABASE_URL")
-ACCEPTANCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "acceptance"
+#: The outside acceptance cases (``../shared/acceptance``) when the checkout sits beside them;
+#: elsewhere (a clone on its own), the copy committed in ``tests/acceptance``.
+SHARED_ACCEPTANCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "acceptance"
+ACCEPTANCE_DIR = SHARED_ACCEPTANCE_DIR if SHARED_ACCEPTANCE_DIR.is_dir() else Path(__file__).parent / "acceptance"
 
 
 def postgres_admin_url():
