@@ -69,11 +69,16 @@ def queue_summaries(app: Flask) -> int:
     for kind, period, establishment_id in due:
         if stopping is not None and stopping.is_set():
             break
-        with Session(engine, expire_on_commit=False) as session:
-            establishment = session.get(Establishment, establishment_id)
-            result = summaries.run(session, kind, period, establishment, now=utcnow(), hour=hour,
-                                   base_url=app.config["BASE_URL"])
-            session.commit()
+        try:
+            with Session(engine, expire_on_commit=False) as session:
+                establishment = session.get(Establishment, establishment_id)
+                result = summaries.run(session, kind, period, establishment, now=utcnow(), hour=hour,
+                                       base_url=app.config["BASE_URL"])
+                session.commit()
+        except Exception:  # one establishment's failing run must not keep the others' from going out
+            logger.exception("Summaries %s for establishment %s failed; tried again next tick", period.key,
+                             establishment_id)
+            continue
         if result.claimed:
             logger.info("Summaries %s for establishment %s: %s queued, %s empty digests left out",
                         period.key, establishment_id, result.queued, result.skipped_empty)

@@ -34,3 +34,28 @@ def test_monday_morning_brings_the_digests_and_the_weekly_summary_once(app, engi
                                                    "CHU de Test")]
     assert "Received: 3 (previous week 1, +2)" in weekly.get_body(preferencelist=("plain",)).get_content()
     assert len(smtp_server.inbox.messages) == queued
+
+
+def test_one_failing_run_does_not_hold_up_the_other_establishments(app, engine, db, staff, week, make_user):
+    from sqlmodel import select
+
+    from vigilance import accounts
+    from vigilance.models import OutboxMessage
+
+    elsewhere = accounts.create_establishment(db, finess="750000002", name="CH Ailleurs")
+    db.commit()
+    other = make_user("correspondent", vigilances=["haemovigilance"], place=elsewhere, digest_when_empty=True)
+    # A broken row in the first establishment: a correspondent's queue that no label knows, so
+    # that establishment's digests cannot be written.
+    staff["hv"].vigilances = ["no-such-queue"]
+    db.add(staff["hv"])
+    db.commit()
+    with time_machine.travel(paris(2026, 11, 23, 7, 5), tick=False):
+        with app.app_context():
+            queue_summaries(app)
+    db.expire_all()
+    daily = {m.recipient_id for m in db.exec(select(OutboxMessage)).all()
+             if m.dedupe_key.startswith("summary:daily:2026-11-23")}
+    # The broken establishment's run was rolled back whole (tried again next tick); the other
+    # establishment, after it in the loop, got its digest all the same.
+    assert daily == {other.id}
