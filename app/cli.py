@@ -20,6 +20,7 @@ from vigilance import accounts, audit, demo, summaries
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput, VigilanceError
 from vigilance.models import ApiToken, Establishment, Role, User
+from vigilance.periods import send_moment
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), name="vigilance")
@@ -314,6 +315,10 @@ def summaries_send_command(kind, on, dry_run, finess):
             establishment = db.get(Establishment, establishment_id)
             period = summaries.chosen_period(kind, on=on.date() if on else None, now=now, hour=hour,
                                              calendar=summaries.calendar_of(establishment))
+            if not dry_run and send_moment(period, hour) > now:
+                # Sent early, a summary would stand for its period and the real one never go out.
+                raise click.ClickException(f"{period.key} is not due before {send_moment(period, hour):%Y-%m-%d %H:%M} "
+                                           "(Europe/Paris); use --dry-run to preview it.")
             result = summaries.run(db, kind, period, establishment, now=now, hour=hour, base_url=base_url,
                                    dry_run=dry_run, again=True)
             count = len(result.emails) if dry_run else result.queued

@@ -352,22 +352,40 @@ def run(session: Session, kind: str, period: Period, establishment: Establishmen
     return result
 
 
+#: How many weekly or monthly periods a worker back from a long outage catches up at most.
+CATCH_UP = 6
+
+
 def due_runs(session: Session, *, now: datetime, hour: int) -> list[tuple[str, Period, Establishment]]:
-    """The runs whose time has come and that nobody has done: the latest period of each kind."""
+    """The runs whose time has come and that nobody has done, oldest first.
+
+    A daily digest is about today's work: only the latest is due. A weekly or monthly summary
+    is a record: every one since the last one sent is due (at most ``CATCH_UP``), so a worker
+    back from an outage across a month's end sends the month it missed. Before an
+    establishment's first run, only the latest period is due: a new installation does not send
+    a backlog.
+    """
     establishments = session.exec(select(Establishment).order_by(col(Establishment.id))).all()
-    wanted = []
+    last_sent = {
+        (kind, establishment_id): start
+        for kind, establishment_id, start in session.execute(
+            select(SummaryRun.period, SummaryRun.establishment_id, func.max(SummaryRun.period_start))
+            .group_by(SummaryRun.period, SummaryRun.establishment_id)
+        ).all()
+    }
+    due = []
     for establishment in establishments:
         calendar = calendar_of(establishment)
         for kind in SENT:
-            wanted.append((kind, latest_due(kind, now, hour=hour, calendar=calendar), establishment))
-    if not wanted:
-        return []
-    earliest = min(period.start for _kind, period, _e in wanted)
-    done = set(session.execute(
-        select(SummaryRun.period, SummaryRun.period_start, SummaryRun.establishment_id)
-        .where(col(SummaryRun.period_start) >= earliest)
-    ).all())
-    return [(kind, period, e) for kind, period, e in wanted if (kind, period.start, e.id) not in done]
+            latest = latest_due(kind, now, hour=hour, calendar=calendar)
+            last = last_sent.get((kind, establishment.id))
+            periods = [latest]
+            if kind != "daily" and last is not None:
+                while len(periods) < CATCH_UP and periods[-1].previous().start > last:
+                    periods.append(periods[-1].previous())
+            due += [(kind, period, establishment) for period in reversed(periods)
+                    if last is None or period.start > last]
+    return due
 
 
 def chosen_period(kind: str, *, on=None, now: datetime, hour: int, calendar: WorkingCalendar) -> Period:

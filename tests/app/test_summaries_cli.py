@@ -37,3 +37,12 @@ def test_an_unknown_period_or_establishment_is_refused(runner, staff):
     assert runner.invoke(cli, ["summaries", "send", "--period", "hourly"]).exit_code == 2
     result = runner.invoke(cli, ["summaries", "send", "--period", "daily", "--establishment", "999999999"])
     assert result.exit_code == 1 and "No establishment 999999999." in result.output
+
+
+def test_a_period_not_yet_due_can_be_previewed_but_not_sent(runner, db, staff):
+    result = runner.invoke(cli, ["summaries", "send", "--period", "monthly", "--date", "2099-05-10"])
+    assert result.exit_code == 1
+    assert "monthly:2099-05-01 is not due before 2099-06-01 07:00 (Europe/Paris)" in result.output
+    assert outbox(db) == [] and db.exec(select(SummaryRun)).all() == []
+    preview = runner.invoke(cli, ["summaries", "send", "--period", "monthly", "--date", "2099-05-10", "--dry-run"])
+    assert preview.exit_code == 0 and "would be queued" in preview.output

@@ -265,3 +265,21 @@ def test_periods_missed_while_no_worker_ran_are_sent_once_when_one_comes_back(db
     # Friday morning the next digest is due, and only that.
     assert [(k, p.start) for k, p, _e in summaries.due_runs(db, now=paris(2026, 11, 20, 7, 0), hour=HOUR)] == [
         ("daily", date(2026, 11, 20))]
+
+
+def test_every_weekly_and_monthly_summary_missed_since_the_last_one_sent_goes_out(db, staff, week):
+    # Sent on Monday 2 November (October's report, the week of 26 October); then no worker
+    # until Wednesday 2 December.
+    for kind, period in (("monthly", period_containing("monthly", date(2026, 10, 1))),
+                         ("weekly", period_containing("weekly", date(2026, 10, 26)))):
+        summaries.run(db, kind, period, establishment_of(db, staff), now=paris(2026, 11, 2, 7, 0), hour=HOUR,
+                      base_url=BASE)
+    db.commit()
+    back = paris(2026, 12, 2, 10, 0)
+    due = [(kind, period.start) for kind, period, _e in summaries.due_runs(db, now=back, hour=HOUR)]
+    assert due == [
+        ("daily", date(2026, 12, 2)),  # only today's digest: older ones would be stale
+        ("weekly", date(2026, 11, 2)), ("weekly", date(2026, 11, 9)), ("weekly", date(2026, 11, 16)),
+        ("weekly", date(2026, 11, 23)),
+        ("monthly", date(2026, 11, 1)),
+    ]
