@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from vigilance.inserts import insert_unless_present
 from vigilance.models import OutboxMessage, User
 
 logger = logging.getLogger(__name__)
@@ -56,13 +54,7 @@ def _row(*, key: str, recipient: Recipient, email: Email, now: datetime) -> dict
 
 def _insert_new(session: Session):
     """``INSERT`` that leaves a row already queued under the same key as it is."""
-    table = OutboxMessage.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return pg_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    if dialect == "sqlite":
-        return sqlite_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"])
-    return insert(table)  # pragma: no cover - the two databases the service runs on are above
+    return insert_unless_present(session, OutboxMessage.__table__, ["dedupe_key"])
 
 
 def enqueue(session: Session, *, key: str, recipient: Recipient, email: Email, now: datetime) -> bool:

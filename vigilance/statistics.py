@@ -48,12 +48,6 @@ class Compliance:
         counted = self.met + self.missed
         return self.met / counted if counted else None
 
-    def add(self, other: "Compliance") -> None:
-        self.met += other.met
-        self.missed += other.missed
-        self.waived += other.waived
-        self.pending += other.pending
-
 
 @dataclass(frozen=True)
 class Case:
@@ -102,13 +96,6 @@ class Activity:
     @property
     def serious(self) -> int:
         return sum(q.serious for q in self.queues.values())
-
-    @property
-    def compliance(self) -> Compliance:
-        total = Compliance()
-        for queue in self.queues.values():
-            total.add(queue.compliance)
-        return total
 
     def received_by_week(self) -> list[tuple[date, int]]:
         """Items received per week of the period, every queue together (weeks start on Monday)."""
@@ -269,12 +256,6 @@ class Dashboard:
 
     activity: Activity
     open_by_age: dict[str, Counter]
-
-    def severity_totals(self) -> Counter:
-        totals = Counter({key: 0 for key in SEVERITY_KEYS})
-        for queue in self.activity.queues.values():
-            totals.update(queue.by_severity)
-        return totals
 
     def rows(self) -> list[tuple[str, str, str, int | float | str]]:
         """(figure, queue, key, value), one figure per line: easy to pivot in a spreadsheet."""

@@ -13,15 +13,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, or_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
 
 from routing.calendar import WorkingCalendar
 from routing.vocabulary import Queue
 from vigilance import statistics
 from vigilance.access import may_work_queue
+from vigilance.inserts import insert_unless_present
 from vigilance.models import Establishment, InformationRequest, QueueItem, Report, Role, SummaryRun, User
 from vigilance.notifications import compose
 from vigilance.outbox import Email, enqueue
@@ -311,15 +310,9 @@ def compose_run(session: Session, kind: str, period: Period, establishment: Esta
 
 def _claim(session: Session, kind: str, period: Period, establishment_id: int, now: datetime) -> int | None:
     """Insert the run's row; None when it exists (another worker did, or is doing, this run)."""
-    values = dict(period=kind, period_start=period.start, establishment_id=establishment_id, queued=0, queued_at=now)
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        statement = pg_insert(SummaryRun).values(**values).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite_insert(SummaryRun).values(**values).on_conflict_do_nothing()
-    else:  # pragma: no cover - the two databases the service runs on are above
-        statement = insert(SummaryRun).values(**values)
-    inserted = session.execute(statement.returning(SummaryRun.id)).first()
+    statement = insert_unless_present(session, SummaryRun.__table__).values(
+        period=kind, period_start=period.start, establishment_id=establishment_id, queued=0, queued_at=now)
+    inserted = session.execute(statement.returning(SummaryRun.__table__.c.id)).first()
     return inserted[0] if inserted else None
 
 
