@@ -6,9 +6,10 @@ from flask_babel import refresh
 
 from app.auth import page_user
 from app.db import get_session
+from app.i18n import select_locale
 from app.pages.security import login_required
 from vigilance import accounts, summaries
-from vigilance.errors import VigilanceError
+from vigilance.errors import InvalidInput
 from vigilance.models import Role
 
 bp = Blueprint("profile_pages", __name__)
@@ -35,9 +36,11 @@ def profile():
             accounts.update_profile(db, user, language=request.form.get("language", user.language),
                                     **{name: request.form.get(name) == "on" for name in offered})
             db.commit()
-        except VigilanceError as error:
+        except InvalidInput as error:
             db.rollback()
-            flash(error.text.get(user.language) or error.text["fr"], "error")
+            language = select_locale()
+            details = " ".join(" ".join(m) for m in error.messages(language).values())
+            flash(f"{error.text.get(language) or error.text['fr']} {details}", "error")
             return redirect(url_for("profile_pages.profile"))
         # The pages follow the language chosen here, as emails do.
         session["lang"] = user.language

@@ -108,6 +108,12 @@ def test_profile_chooses_the_summaries_and_the_language(client, db, staff):
     saved = db.get(User, staff["hv"].id)
     assert (saved.language, saved.daily_digest, saved.digest_when_empty) == ("en", False, True)
     assert "My profile" in client.get("/profile").get_data(as_text=True)
+    # A language the service does not speak is refused, said, and nothing is saved.
+    page = client.post("/profile", data={"csrf_token": csrf_from(page), "language": "de", "daily_digest": "on"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Language: fr or en." in page
+    db.expire_all()
+    assert (db.get(User, staff["hv"].id).language, db.get(User, staff["hv"].id).daily_digest) == ("en", False)
     # Without the form's token nothing changes.
     assert client.post("/profile", data={"language": "fr"}).status_code == 400
     switch(client, staff["coordinator"])
