@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -211,17 +211,21 @@ class TokenUse:
         return self.last_used_at is None or now - self.last_used_at > LAST_USED_RESOLUTION
 
 
+# Built once: every API request runs it, and building the expression cost more than running it.
+_TOKEN_HOLDER = (
+    select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Establishment)
+    .join(ApiToken, ApiToken.user_id == User.id)
+    .outerjoin(Establishment, Establishment.id == User.establishment_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 def user_for_token(session: Session, *, token: str, now: datetime) -> tuple[User, TokenUse]:
     """The active user holding *token*, and the token's use (reads only).
 
     :raises Unauthenticated: unknown, revoked, or its user disabled.
     """
-    row = session.exec(
-        select(User, ApiToken.id, ApiToken.revoked_at, ApiToken.last_used_at, Establishment)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .outerjoin(Establishment, Establishment.id == User.establishment_id)
-        .where(ApiToken.token_hash == _token_hash(token))
-    ).first()
+    row = session.exec(_TOKEN_HOLDER, params={"token_hash": _token_hash(token)}).first()
     if row is None or row[2] is not None:
         raise Unauthenticated({"fr": "Jeton invalide ou révoqué.", "en": "Invalid or revoked token."})
     user, token_id, _revoked_at, last_used_at, establishment = row

@@ -1,9 +1,10 @@
 """Likely duplicates: earlier reports that seem to be about the same event, with the reason."""
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, or_
+from sqlalchemy import Select, and_, bindparam, or_
 from sqlmodel import Session, col, select
 
 from vigilance.models import Report
@@ -25,29 +26,23 @@ def find_candidates(
 ) -> list[dict[str, Any]]:
     """Earlier reports of the establishment sharing a donation or lot number, or the same
     pseudonymous patient within a few days; each with the reason, in both languages."""
-    clauses = []
-    if donation_number:
-        clauses.append(col(Report.donation_number) == donation_number)
-    if lot_number:
-        clauses.append(col(Report.lot_number) == lot_number)
     sex, birth_year, initials = patient
-    same_patient = None
-    if sex and birth_year and initials:
-        same_patient = and_(
-            col(Report.patient_sex) == sex,
-            col(Report.patient_birth_year) == birth_year,
-            col(Report.patient_initials) == initials.upper(),
-            col(Report.event_kind) == event_kind,
-            col(Report.occurred_at).between(occurred_at - SAME_PATIENT_WINDOW, occurred_at + SAME_PATIENT_WINDOW),
-        )
-        clauses.append(same_patient)
-    if not clauses:
+    same_patient = bool(sex and birth_year and initials)
+    if not (donation_number or lot_number or same_patient):
         return []
-    rows = session.exec(
-        select(Report.id, Report.reference, Report.donation_number, Report.lot_number, Report.occurred_at)
-        .where(Report.establishment_id == establishment_id, or_(*clauses))
-        .order_by(col(Report.id).desc())
-        .limit(MAX_CANDIDATES)
+    rows = session.connection().execute(
+        _candidates_query(bool(donation_number), bool(lot_number), same_patient),
+        {
+            "establishment_id": establishment_id,
+            "donation_number": donation_number,
+            "lot_number": lot_number,
+            "sex": sex,
+            "birth_year": birth_year,
+            "initials": initials.upper() if initials else None,
+            "event_kind": event_kind,
+            "earliest": occurred_at - SAME_PATIENT_WINDOW,
+            "latest": occurred_at + SAME_PATIENT_WINDOW,
+        },
     ).all()
     candidates = []
     for report_id, reference, their_donation, their_lot, their_time in rows:
@@ -56,10 +51,35 @@ def find_candidates(
         elif lot_number and their_lot == lot_number:
             reason = {"fr": f"même numéro de lot ({lot_number})", "en": f"same batch number ({lot_number})"}
         else:
-            days = abs((their_time - occurred_at).total_seconds()) / 86400
+            days = f"{abs((their_time - occurred_at).total_seconds()) / 86400:.1f}"
             reason = {
-                "fr": f"même patient (sexe, année de naissance, initiales) à {days:.1f} jour(s) d'écart",
-                "en": f"same patient (sex, birth year, initials) {days:.1f} day(s) apart",
+                "fr": f"même patient (sexe, année de naissance, initiales) à {days.replace('.', ',')} jour(s) d'écart",
+                "en": f"same patient (sex, birth year, initials) {days} day(s) apart",
             }
         candidates.append({"report_id": report_id, "reference": reference, "reason": reason})
     return candidates
+
+
+@lru_cache(maxsize=8)
+def _candidates_query(by_donation: bool, by_lot: bool, by_patient: bool) -> Select:
+    """The search for one combination of known facts, built once: every intake runs one, and
+    building the expression anew cost more than running it."""
+    clauses = []
+    if by_donation:
+        clauses.append(col(Report.donation_number) == bindparam("donation_number"))
+    if by_lot:
+        clauses.append(col(Report.lot_number) == bindparam("lot_number"))
+    if by_patient:
+        clauses.append(and_(
+            col(Report.patient_sex) == bindparam("sex"),
+            col(Report.patient_birth_year) == bindparam("birth_year"),
+            col(Report.patient_initials) == bindparam("initials"),
+            col(Report.event_kind) == bindparam("event_kind"),
+            col(Report.occurred_at).between(bindparam("earliest"), bindparam("latest")),
+        ))
+    return (
+        select(Report.id, Report.reference, Report.donation_number, Report.lot_number, Report.occurred_at)
+        .where(col(Report.establishment_id) == bindparam("establishment_id"), or_(*clauses))
+        .order_by(col(Report.id).desc())
+        .limit(MAX_CANDIDATES)
+    )
