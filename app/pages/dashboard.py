@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from app.auth import page_user
 from app.charts import Series, bar_chart
 from app.db import get_session
+from app.errors import json_error
 from app.i18n import select_locale
 from app.pages.security import login_required
 from routing.messages import QUEUE_LABELS
@@ -24,6 +25,9 @@ bp = Blueprint("dashboard_pages", __name__)
 #: The longest period the dashboard draws (a year's activity report is on its own page).
 LONGEST = timedelta(days=731)
 DEFAULT_WEEKS = 12
+#: The years a period may fall in: outside them a date is a typing slip, not a period to draw.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+KNOWN_QUEUES = frozenset(queue.value for queue in Queue)
 
 
 def _reader_queues(chosen: str | None = None) -> list[str]:
@@ -38,46 +42,71 @@ def _reader_queues(chosen: str | None = None) -> list[str]:
     return queues
 
 
-def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
+def _refused(errors: dict[str, list[str]], field: str, message: str) -> None:
+    errors.setdefault(field, []).append(message)
+
+
+def _queue_asked(errors: dict[str, list[str]]) -> str | None:
+    """The vigilance system chosen (``?queue=``), None for all of one's own; an unknown name is refused."""
+    text = request.args.get("queue", "").strip()
+    if not text:
         return None
+    if text not in KNOWN_QUEUES:
+        _refused(errors, "queue", _("Système de vigilance inconnu : choisissez-en un dans la liste."))
+        return None
+    return text
+
+
+def _day_asked(field: str, invalid: str, out_of_range: str, errors: dict[str, list[str]]) -> date | None:
+    text = request.args.get(field, "").strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        _refused(errors, field, invalid)
+        return None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        _refused(errors, field, out_of_range)
+        return None
+    return day
 
 
 def _moment(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=PARIS)
 
 
-def _chosen_range() -> tuple[date, date, list[str]]:
-    """The period asked for (whole days, both ends included), defaulting to the last twelve weeks."""
-    today = utcnow().astimezone(PARIS).date()
-    errors = []
-    last = _day(request.args.get("to"))
-    if request.args.get("to") and last is None:
-        errors.append(_("La date de fin n'est pas une date valide (AAAA-MM-JJ)."))
-    last = last or today
-    first = _day(request.args.get("from"))
-    if request.args.get("from") and first is None:
-        errors.append(_("La date de début n'est pas une date valide (AAAA-MM-JJ)."))
+def _dashboard_request() -> tuple[date, date, str | None, dict[str, list[str]]]:
+    """The period asked for (whole days, both ends included; the last twelve weeks unless said), the system
+    chosen, and what is wrong with them, by field: a period that cannot be drawn is refused, never replaced."""
+    errors: dict[str, list[str]] = {}
+    queue = _queue_asked(errors)
+    last = _day_asked("to", _("La date de fin n'est pas une date valide (AAAA-MM-JJ)."),
+                      _("La date de fin doit tomber entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR),
+                      errors)
+    first = _day_asked("from", _("La date de début n'est pas une date valide (AAAA-MM-JJ)."),
+                       _("La date de début doit tomber entre %(first)s et %(last)s.", first=FIRST_YEAR,
+                         last=LAST_YEAR), errors)
+    last = last or utcnow().astimezone(PARIS).date()
     first = first or (last - timedelta(days=last.weekday()) - timedelta(weeks=DEFAULT_WEEKS - 1))
-    if first > last:
-        errors.append(_("La date de début doit précéder la date de fin."))
-        first = last - timedelta(days=last.weekday()) - timedelta(weeks=DEFAULT_WEEKS - 1)
-    if last - first > LONGEST:
-        errors.append(_("Choisissez une période de deux ans au plus."))
-        first = last - LONGEST
-    return first, last, errors
+    if not errors.get("from") and not errors.get("to"):
+        if first > last:
+            _refused(errors, "from", _("La date de début doit précéder la date de fin."))
+        elif last - first > LONGEST:
+            _refused(errors, "from", _("Choisissez une période de deux ans au plus."))
+    return first, last, queue, errors
 
 
-def _figures():
-    queue = request.args.get("queue") or None
+def _refused_csv(errors: dict[str, list[str]]):
+    """A refused export: the API's error shape, naming the fields; nothing is exported."""
+    return json_error(400, " ".join(m for messages in errors.values() for m in messages), errors)
+
+
+def _figures(first: date, last: date, queue: str | None):
     queues = _reader_queues(queue)
-    first, last, errors = _chosen_range()
-    user = page_user()
-    figures = statistics.dashboard(get_session(), establishment_id=user.establishment_id, queues=queues,
+    figures = statistics.dashboard(get_session(), establishment_id=page_user().establishment_id, queues=queues,
                                    start=_moment(first), end=_moment(last + timedelta(days=1)), now=utcnow())
-    return figures, first, last, queue, errors
+    return figures
 
 
 def _queue_name(queue: str) -> str:
@@ -95,7 +124,13 @@ def _imputability_name(queue: str, level: str) -> str:
 @bp.get("/dashboard")
 @login_required
 def dashboard():
-    figures, first, last, queue, errors = _figures()
+    _reader_queues()
+    first, last, queue, errors = _dashboard_request()
+    if errors:
+        values = {name: request.args.get(name, "").strip() for name in ("from", "to", "queue")}
+        return render_template("dashboard/index.html", figures=None, values=values, errors=errors,
+                               all_queues=statistics.queues_of(page_user())), 400
+    figures = _figures(first, last, queue)
     activity = figures.activity
     queues = list(activity.queues)
     weeks = activity.weeks()
@@ -120,7 +155,8 @@ def dashboard():
         title=_("Éléments ouverts par ancienneté"))
     return render_template(
         "dashboard/index.html", figures=figures, activity=activity, queues=queues, weeks=weeks, first=first,
-        last=last, chosen_queue=queue, all_queues=statistics.queues_of(page_user()), errors=errors, ages=ages,
+        last=last, values={"from": first.isoformat(), "to": last.isoformat(), "queue": queue or ""},
+        all_queues=statistics.queues_of(page_user()), errors={}, ages=ages,
         severity_keys=severity_keys, received_chart=received_chart, severity_chart=severity_chart,
         compliance_chart=compliance_chart, age_chart=age_chart, level_name=_level_name,
         csv_url=url_for("dashboard_pages.dashboard_csv", **{"from": first.isoformat(), "to": last.isoformat(),
@@ -141,7 +177,11 @@ def _csv(rows: list[tuple], header: tuple[str, ...], filename: str) -> Response:
 @bp.get("/dashboard.csv")
 @login_required
 def dashboard_csv():
-    figures, first, last, queue, _errors = _figures()
+    _reader_queues()
+    first, last, queue, errors = _dashboard_request()
+    if errors:
+        return _refused_csv(errors)
+    figures = _figures(first, last, queue)
     return _csv(figures.rows(), ("figure", "queue", "key", "value"),
                 f"vigilance-dashboard-{first.isoformat()}-{last.isoformat()}.csv")
 
@@ -149,19 +189,29 @@ def dashboard_csv():
 # Activity reports ---------------------------------------------------------------------------------
 
 
-def _activity_period(year: int, month: int | None) -> Period:
-    if not 2000 <= year <= 2100 or (month is not None and not 1 <= month <= 12):
-        abort(404)
-    return period_containing("monthly", date(year, month, 1)) if month else period_containing("yearly", date(year, 1, 1))
+def _activity_request(year: str, month: str) -> tuple[Period | None, str | None, dict[str, list[str]]]:
+    """The month (or, without one, the year) and the system asked for, and what is wrong with them, by field."""
+    errors: dict[str, list[str]] = {}
+    queue = _queue_asked(errors)
+    year, month = year.strip(), month.strip()
+    if not year:
+        _refused(errors, "year", _("Indiquez l'année."))
+    elif not year.isdigit() or not FIRST_YEAR <= int(year) <= LAST_YEAR:
+        _refused(errors, "year", _("L'année doit être comprise entre %(first)s et %(last)s.", first=FIRST_YEAR,
+                                   last=LAST_YEAR))
+    if month and (not month.isdigit() or not 1 <= int(month) <= 12):
+        _refused(errors, "month", _("Le mois doit être compris entre 1 et 12."))
+    if errors:
+        return None, queue, errors
+    if month:
+        return period_containing("monthly", date(int(year), int(month), 1)), queue, errors
+    return period_containing("yearly", date(int(year), 1, 1)), queue, errors
 
 
-def _activity(year: int, month: int | None):
-    queue = request.args.get("queue") or None
+def _activity(period: Period, queue: str | None) -> statistics.Activity:
     queues = _reader_queues(queue)
-    period = _activity_period(year, month)
-    report = statistics.activity(get_session(), establishment_id=page_user().establishment_id, queues=queues,
-                                 start=period.starts_at, end=period.ends_at, now=utcnow())
-    return report, period, queue
+    return statistics.activity(get_session(), establishment_id=page_user().establishment_id, queues=queues,
+                               start=period.starts_at, end=period.ends_at, now=utcnow())
 
 
 def _audit_cases(report: statistics.Activity, action: str, target: str) -> None:
@@ -173,21 +223,8 @@ def _audit_cases(report: statistics.Activity, action: str, target: str) -> None:
     db.commit()
 
 
-@bp.get("/activity")
-@login_required
-def activity_index():
-    _reader_queues()
-    today = utcnow().astimezone(PARIS).date()
-    last_month = today.replace(day=1) - timedelta(days=1)
-    return redirect(url_for("dashboard_pages.activity_month", year=last_month.year, month=last_month.month))
-
-
-@bp.get("/activity/<int:year>")
-@bp.get("/activity/<int:year>/<int:month>")
-@login_required
-def activity_month(year: int, month: int | None = None):
-    report, period, queue = _activity(year, month)
-    _audit_cases(report, "read", f"page:activity:{period.key}")
+def _activity_page(*, period: Period | None, queue: str | None, values: dict[str, str],
+                   errors: dict[str, list[str]], report: statistics.Activity | None = None):
     today = utcnow().astimezone(PARIS).date()
     months = []
     day = today.replace(day=1)
@@ -195,18 +232,59 @@ def activity_month(year: int, month: int | None = None):
         day = (day - timedelta(days=1)).replace(day=1)
         months.append(day)
     return render_template(
-        "dashboard/activity.html", report=report, period=period, chosen_queue=queue, year=year, month=month,
-        all_queues=statistics.queues_of(page_user()), level_name=_level_name, months=months,
-        imputability_name=_imputability_name,
+        "dashboard/activity.html", report=report, period=period, chosen_queue=queue,
+        year=period.start.year if period else None,
+        month=period.start.month if period and period.kind == "monthly" else None,
+        values=values, errors=errors, all_queues=statistics.queues_of(page_user()), level_name=_level_name,
+        months=months, imputability_name=_imputability_name,
         years=[today.year - n for n in range(4)], generated_at=utcnow(),
-    )
+    ), (400 if errors else 200)
+
+
+def _asked_values(year: str, month: str) -> dict[str, str]:
+    return {"year": year.strip(), "month": month.strip(), "queue": request.args.get("queue", "").strip()}
+
+
+@bp.get("/activity")
+@login_required
+def activity_index():
+    """Last month's report, or the period chosen in the form (``?year=&month=&queue=``)."""
+    _reader_queues()
+    year, month = request.args.get("year", ""), request.args.get("month", "")
+    if not year.strip() and not month.strip():
+        today = utcnow().astimezone(PARIS).date()
+        last_month = today.replace(day=1) - timedelta(days=1)
+        year, month = str(last_month.year), str(last_month.month)
+    period, queue, errors = _activity_request(year, month)
+    if errors:
+        return _activity_page(period=None, queue=queue, values=_asked_values(year, month), errors=errors)
+    return redirect(url_for("dashboard_pages.activity_month", year=period.start.year,
+                            month=period.start.month if period.kind == "monthly" else None, queue=queue))
+
+
+@bp.get("/activity/<int:year>")
+@bp.get("/activity/<int:year>/<int:month>")
+@login_required
+def activity_month(year: int, month: int | None = None):
+    _reader_queues()
+    asked = _asked_values(str(year), "" if month is None else str(month))
+    period, queue, errors = _activity_request(asked["year"], asked["month"])
+    if errors:
+        return _activity_page(period=None, queue=queue, values=asked, errors=errors)
+    report = _activity(period, queue)
+    _audit_cases(report, "read", f"page:activity:{period.key}")
+    return _activity_page(period=period, queue=queue, values=asked, errors={}, report=report)
 
 
 @bp.get("/activity/<int:year>/export.csv")
 @bp.get("/activity/<int:year>/<int:month>/export.csv")
 @login_required
 def activity_csv(year: int, month: int | None = None):
-    report, period, _queue = _activity(year, month)
+    _reader_queues()
+    period, queue, errors = _activity_request(str(year), "" if month is None else str(month))
+    if errors:
+        return _refused_csv(errors)
+    report = _activity(period, queue)
     return _csv(statistics.activity_rows(report), ("section", "queue", "key", "value"),
                 f"vigilance-activity-{period.key.replace(':', '-')}.csv")
 
@@ -215,7 +293,11 @@ def activity_csv(year: int, month: int | None = None):
 @bp.get("/activity/<int:year>/<int:month>/cases.csv")
 @login_required
 def activity_cases_csv(year: int, month: int | None = None):
-    report, period, _queue = _activity(year, month)
+    _reader_queues()
+    period, queue, errors = _activity_request(str(year), "" if month is None else str(month))
+    if errors:
+        return _refused_csv(errors)
+    report = _activity(period, queue)
     _audit_cases(report, "export", f"csv:activity:{period.key}")
     rows = [(c.reference, c.queue, c.received_at.astimezone(PARIS).date().isoformat(), c.category, c.event_kind,
              c.product, c.severity, c.imputability, c.status) for c in report.serious_cases]

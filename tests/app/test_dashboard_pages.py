@@ -1,16 +1,19 @@
 """The dashboard, the activity reports and the profile: who may read them, and the same figures as the summaries."""
 
 import csv
+import html
 import io
-from datetime import date
+import re
+from datetime import date, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
 from tests.app.test_pages import PASSWORD, csrf_from, sign_in
 from tests.vigilance.test_summaries import HOUR, paris, staff, week  # noqa: F401  (fixtures)
 from vigilance import summaries
 from vigilance.models import AuditEvent, User
-from vigilance.periods import period_containing
+from vigilance.periods import PARIS, period_containing
 
 
 def switch(client, user):
@@ -84,17 +87,153 @@ def test_activity_report_matches_the_monthly_email_and_audits_the_cases_it_shows
     trail = db.exec(select(AuditEvent).where(AuditEvent.actor_id == staff["coordinator_en"].id)).all()
     assert {(e.action, e.report_id) for e in trail} >= {("export", week["late"].report.id),
                                                          ("read", week["late"].report.id)}
-    # A year's report is there too, and a month that does not exist is not.
+    # A year's report is there too; a month that does not exist is refused (see below).
     assert client.get("/activity/2026").status_code == 200
-    assert client.get("/activity/2026/13").status_code == 404
+    assert client.get("/activity/2026/13").status_code == 400
 
 
-def test_bad_dashboard_dates_are_said_and_replaced(client, staff):
+def field_error(page: str, field: str) -> str:
+    """The message shown next to *field*, and the field pointing at it; '' when there is none."""
+    match = re.search(rf'<p class="error" id="{field}-error">(.*?)</p>', page, re.S)
+    if not match:
+        return ""
+    pointing = rf'id="{field}"[^>]*aria-describedby="{field}-error"'
+    assert re.search(pointing, page), f"{field} does not point at its error"
+    return html.unescape(" ".join(match.group(1).split()))
+
+
+BAD_DASHBOARD_PERIODS = [
+    # (query, field, French message, English message)
+    ("from=2026-13-01&to=2026-11-01", "from", "La date de début n'est pas une date valide (AAAA-MM-JJ).",
+     "The start date is not a valid date (YYYY-MM-DD)."),
+    ("from=2026-02-30", "from", "La date de début n'est pas une date valide (AAAA-MM-JJ).",
+     "The start date is not a valid date (YYYY-MM-DD)."),
+    ("from=2026-11-01&to=2026-11-31", "to", "La date de fin n'est pas une date valide (AAAA-MM-JJ).",
+     "The end date is not a valid date (YYYY-MM-DD)."),
+    ("from=2026-11-20&to=2026-11-01", "from", "La date de début doit précéder la date de fin.",
+     "The start date must come before the end date."),
+    ("from=2020-01-01&to=2026-11-01", "from", "Choisissez une période de deux ans au plus.",
+     "Choose a period of two years at most."),
+    ("from=0001-01-01&to=2026-11-01", "from", "La date de début doit tomber entre 2000 et 2100.",
+     "The start date must fall between 2000 and 2100."),
+    ("from=2026-11-01&to=9999-12-31", "to", "La date de fin doit tomber entre 2000 et 2100.",
+     "The end date must fall between 2000 and 2100."),
+    ("queue=virology", "queue", "Système de vigilance inconnu : choisissez-en un dans la liste.",
+     "Unknown vigilance system: choose one from the list."),
+]
+
+
+@pytest.mark.parametrize(("query", "field", "french", "english"), BAD_DASHBOARD_PERIODS,
+                         ids=[case[0] for case in BAD_DASHBOARD_PERIODS])
+def test_a_bad_dashboard_period_is_refused_next_to_its_field_never_replaced(client, staff, query, field, french,
+                                                                            english):
+    switch(client, staff["coordinator"])
+    response = client.get(f"/dashboard?{query}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert field_error(page, field) == french
+    assert "Ces chiffres ne peuvent pas être établis : corrigez les champs signalés." in page
+    # No figures for another period in its place, and no export of them.
+    assert "<svg" not in page and 'id="received-table"' not in page and "/dashboard.csv" not in page
+    # What was typed is still in the form.
+    for name, value in (pair.split("=") for pair in query.split("&")):
+        assert f'value="{value}"' in page and f'name="{name}"' in page
+    other_fields = {"from", "to", "queue"} - {field}
+    assert all(field_error(page, other) == "" for other in other_fields)
+    # The CSV of the same request is refused too, naming the field, in the API's error shape.
+    export = client.get(f"/dashboard.csv?{query}")
+    assert export.status_code == 400 and export.mimetype == "application/json"
+    assert "Content-Disposition" not in export.headers
+    assert export.get_json() == {"code": 400, "status": "Bad Request", "message": french, "errors": {field: [french]}}
+    # In English for a reader who reads English.
+    switch(client, staff["coordinator_en"])
+    response = client.get(f"/dashboard?{query}")
+    assert response.status_code == 400 and field_error(response.get_data(as_text=True), field) == english
+    assert client.get(f"/dashboard.csv?{query}").get_json()["errors"] == {field: [english]}
+
+
+def test_a_good_dashboard_period_is_still_drawn_and_each_bad_field_is_named(client, staff):
     switch(client, staff["hv"])
-    page = client.get("/dashboard?from=2026-13-01&to=2026-11-01").get_data(as_text=True)
-    assert "La date de début n&#39;est pas une date valide" in page
-    page = client.get("/dashboard?from=2026-11-20&to=2026-11-01").get_data(as_text=True)
-    assert "La date de début doit précéder la date de fin." in page
+    weeks_ago = (datetime.now(PARIS).date() - timedelta(weeks=3)).isoformat()
+    for query in ("", f"from={weeks_ago}", "to=2026-11-22", "from=2026-11-02&to=2026-11-22&queue=haemovigilance",
+                  "from=&to=&queue="):
+        response = client.get(f"/dashboard?{query}")
+        assert response.status_code == 200 and "<svg" in response.get_data(as_text=True), query
+        assert client.get(f"/dashboard.csv?{query}").status_code == 200, query
+    # Several bad fields: each is said next to itself.
+    page = client.get("/dashboard?from=2026-11-31&to=2026-02-30&queue=nope").get_data(as_text=True)
+    assert field_error(page, "from").startswith("La date de début n'est pas une date valide")
+    assert field_error(page, "to").startswith("La date de fin n'est pas une date valide")
+    assert field_error(page, "queue").startswith("Système de vigilance inconnu")
+    assert set(client.get("/dashboard.csv?from=2026-11-31&to=2026-02-30&queue=nope").get_json()["errors"]) == {
+        "from", "to", "queue"}
+    # A real system one does not work stays not found, as before.
+    assert client.get("/dashboard?queue=biovigilance").status_code == 404
+
+
+BAD_ACTIVITY_PERIODS = [
+    # (path, field, French message, English message)
+    ("/activity/2026/13", "month", "Le mois doit être compris entre 1 et 12.", "The month must be between 1 and 12."),
+    ("/activity/2026/0", "month", "Le mois doit être compris entre 1 et 12.", "The month must be between 1 and 12."),
+    ("/activity/1900", "year", "L'année doit être comprise entre 2000 et 2100.",
+     "The year must be between 2000 and 2100."),
+    ("/activity/20261/11", "year", "L'année doit être comprise entre 2000 et 2100.",
+     "The year must be between 2000 and 2100."),
+    ("/activity/2026/11?queue=virology", "queue", "Système de vigilance inconnu : choisissez-en un dans la liste.",
+     "Unknown vigilance system: choose one from the list."),
+]
+
+
+def audit_events(db, user) -> int:
+    db.rollback()
+    return len(db.exec(select(AuditEvent).where(AuditEvent.actor_id == user.id)).all())
+
+
+@pytest.mark.parametrize(("path", "field", "french", "english"), BAD_ACTIVITY_PERIODS,
+                         ids=[case[0] for case in BAD_ACTIVITY_PERIODS])
+def test_a_bad_activity_period_is_refused_next_to_its_field_and_nothing_is_read_or_exported(
+        client, db, staff, week, path, field, french, english):
+    switch(client, staff["coordinator"])
+    before = audit_events(db, staff["coordinator"])
+    response = client.get(path)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert field_error(page, field) == french
+    assert "Ce rapport ne peut pas être établi : corrigez les champs signalés." in page
+    # No serious case is shown, so none is read.
+    assert week["graft"].report.reference not in page and "cases.csv" not in page
+    route, _sep, query = path.partition("?")
+    for suffix in ("/export.csv", "/cases.csv"):
+        export = client.get(f"{route}{suffix}{'?' + query if query else ''}")
+        assert export.status_code == 400 and export.mimetype == "application/json", suffix
+        assert export.get_json()["errors"] == {field: [french]}
+        assert week["graft"].report.reference not in export.get_data(as_text=True)
+    assert audit_events(db, staff["coordinator"]) == before
+    switch(client, staff["coordinator_en"])
+    response = client.get(path)
+    assert response.status_code == 400 and field_error(response.get_data(as_text=True), field) == english
+    assert client.get(f"{route}/cases.csv{'?' + query if query else ''}").get_json()["message"] == english
+    assert audit_events(db, staff["coordinator_en"]) == 0
+    # The same period, asked rightly, is read and audited: the counts above could have moved.
+    client.get("/activity/2026/11/cases.csv")
+    assert audit_events(db, staff["coordinator_en"]) > 0
+
+
+def test_the_activity_form_goes_to_the_period_chosen_or_says_what_is_wrong(client, staff):
+    switch(client, staff["coordinator"])
+    assert client.get("/activity?year=2026&month=11&queue=biovigilance").headers["Location"] == \
+        "/activity/2026/11?queue=biovigilance"
+    assert client.get("/activity?year=2025&month=").headers["Location"] == "/activity/2025"
+    page = client.get("/activity/2026/11").get_data(as_text=True)
+    assert 'name="year" value="2026"' in page and '<option value="11" selected>' in page
+    for query, field, message in (
+            ("year=deux-mille&month=11", "year", "L'année doit être comprise entre 2000 et 2100."),
+            ("year=&month=11", "year", "Indiquez l'année."),
+            ("year=2026&month=novembre", "month", "Le mois doit être compris entre 1 et 12."),
+            ("queue=virology", "queue", "Système de vigilance inconnu : choisissez-en un dans la liste.")):
+        response = client.get(f"/activity?{query}")
+        assert response.status_code == 400, query
+        assert field_error(response.get_data(as_text=True), field) == message, query
 
 
 def test_profile_chooses_the_summaries_and_the_language(client, db, staff):
