@@ -116,6 +116,7 @@ EN = {
     "Historique": "History", "File": "Queue", "Filtres": "Filters",
     "Rechercher (référence, produit, lot, don)": "Search (reference, product, batch, donation)", "Ouverts": "Open",
     "Attribution": "Assignment", "Tous": "All", "À moi": "Mine", "Non attribués": "Unassigned", "En retard": "Overdue",
+    "Aucune échéance": "No deadline",
     "Filtrer": "Filter", "Éléments, du plus urgent au moins urgent": "Items, most urgent first", "Échéance": "Due",
     "Pris par": "Held by", "Suite": "Next", "Aucun élément ne correspond.": "No item matches.",
     "Vous ne travaillez aucune file.": "You work no queue.",

@@ -30,6 +30,7 @@ from vigilance.decisions import freeze
 from vigilance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vigilance.intake import PARIS
 from vigilance.models import (
+    CLOSED_URGENCY,
     Assessment,
     Deadline,
     DeadlineState,
@@ -179,7 +180,10 @@ def _sync_report_status(session: Session, report_id: int, now: datetime) -> None
 
 
 def refresh_next_due(session: Session, item: QueueItem) -> None:
-    """The item's urgency follows its earliest deadline still open."""
+    """The item's urgency follows its earliest deadline still open; a closed item's sorts after every open one.
+
+    Call it again after every change of status to or from closed.
+    """
     due = session.exec(
         select(Deadline.due_at)
         .where(Deadline.queue_item_id == item.id, col(Deadline.settled_at).is_(None), col(Deadline.due_at).is_not(None))
@@ -187,7 +191,7 @@ def refresh_next_due(session: Session, item: QueueItem) -> None:
         .limit(1)
     ).first()
     item.next_due_at = due
-    item.urgency_at = due or NOTHING_DUE
+    item.urgency_at = CLOSED_URGENCY if item.status == ItemStatus.CLOSED else (due or NOTHING_DUE)
 
 
 def _settle_deadlines(session: Session, item: QueueItem, *, kinds: tuple[str, ...] | None, state: DeadlineState,
@@ -521,6 +525,7 @@ def close(session: Session, *, item_id: int, actor: User, outcome: str, note: st
     item.outcome = outcome
     item.closing_note = note.strip() or None
     item.closed_at = now
+    refresh_next_due(session, item)
     return _save(session, item, actor, "close", before, now, extra={"note": item.closing_note, "deadlines_waived": waived})
 
 
@@ -538,6 +543,7 @@ def reopen(session: Session, *, item_id: int, actor: User, reason: str, now: dat
     item.assignee_id = actor.id
     item.outcome = None
     item.closed_at = None
+    refresh_next_due(session, item)  # back among the open items
     return _save(session, item, actor, "reopen", before, now, extra={"reason": reason.strip()})
 
 
@@ -633,6 +639,7 @@ def requalify(session: Session, *, item_id: int, actor: User, category: Category
             other.closing_note = reason.strip() or f"requalified as {category.value}"
             other.closed_at = now
             other.version += 1
+            refresh_next_due(session, other)
             session.add(other)
     report.category = category.value
     report.queues = new_queues

@@ -88,3 +88,54 @@ def test_0006_counts_the_items_already_there_and_the_audit_chain_goes_on(app, ru
         assert db.execute(sa.text("SELECT chain FROM audit_events ORDER BY id")).scalars().all() == [1, 1, 1, 5, 1, 6]
         result = audit.verify(db)
         assert result.ok and result.checked == 6, result
+
+
+def test_0007_puts_closed_items_after_open_ones_and_downgrades_to_what_was_there(app, runner):
+    """Upgrade a database whose closed items carry NOTHING_DUE (as closing wrote it before 0007), then go back."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session, select
+
+    from vigilance import accounts
+    from vigilance.models import CLOSED_URGENCY, NOTHING_DUE, QueueItem, Report
+    from vigilance.queues import QueueFilter, list_items
+
+    assert runner.invoke(cli, ["db", "upgrade", "0006_queue_counts"]).exit_code == 0
+    engine = app.extensions["vigilance.db"]
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    due = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    # (status, serious, urgency as written before 0007)
+    rows = [("closed", True, NOTHING_DUE), ("new", False, NOTHING_DUE), ("in_progress", False, due),
+            ("closed", False, NOTHING_DUE), ("declared", True, NOTHING_DUE), ("new", False, NOTHING_DUE)]
+    with Session(engine, expire_on_commit=False) as db:
+        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        reporter = accounts.create_user(db, email="r@example.org", role="reporter", establishment=place)
+        correspondent = accounts.create_user(db, email="c@example.org", role="correspondent", establishment=place,
+                                             vigilances=["haemovigilance"])
+        db.commit()
+        connection = db.connection()
+        for n, (status, serious, urgency) in enumerate(rows, start=1):
+            connection.execute(Report.__table__.insert(), dict(
+                id=n, reference=f"VIG-2026-{n:06d}", year=2026, sequence=n, event_kind="incident", occurred_at=now,
+                received_at=now, product_name="CGR", product_answers={}, category="labile_blood_product",
+                queues=["haemovigilance"], rulebook_id="fr", decision={}, description="...", serious=serious,
+                reporter_id=reporter.id, establishment_id=place.id, possible_duplicates=[], status="received",
+                created_at=now, updated_at=now))
+            connection.execute(QueueItem.__table__.insert(), dict(
+                id=n, report_id=n, queue="haemovigilance", establishment_id=place.id, status=status, serious=serious,
+                next_due_at=due if urgency == due else None, urgency_at=urgency, version=1, created_at=now))
+        db.commit()
+
+    def urgencies():
+        with Session(engine) as db:
+            return dict(db.exec(select(QueueItem.id, QueueItem.urgency_at).order_by(QueueItem.id)).all())
+
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    assert urgencies() == {1: CLOSED_URGENCY, 2: NOTHING_DUE, 3: due, 4: CLOSED_URGENCY, 5: NOTHING_DUE,
+                           6: NOTHING_DUE}
+    with Session(engine) as db:
+        page = list_items(db, queue="haemovigilance", actor=correspondent, now=now, after=None, limit=10,
+                          filters=QueueFilter(statuses=("new", "in_progress", "declared", "closed")))
+        assert [item.id for item, _report in page.rows] == [3, 5, 2, 6, 1, 4]
+    assert runner.invoke(cli, ["db", "downgrade", "0006_queue_counts"]).exit_code == 0
+    assert urgencies() == {n: urgency for n, (_status, _serious, urgency) in enumerate(rows, start=1)}

@@ -19,6 +19,7 @@ from vigilance.models.outbox import OutboxMessage  # noqa: E402
 from vigilance.models.establishments import Establishment  # noqa: E402
 from vigilance.models.idempotency import IdempotencyRecord  # noqa: E402
 from vigilance.models.reports import (  # noqa: E402
+    CLOSED_URGENCY,
     COUNT_SLOTS,
     NOTHING_DUE,
     Deadline,
@@ -35,6 +36,7 @@ from vigilance.models.triage import Assessment, Declaration, InformationRequest,
 from vigilance.models.users import ApiToken, Role, User  # noqa: E402
 
 __all__ = [
+    "CLOSED_URGENCY",
     "COUNT_SLOTS",
     "NOTHING_DUE",
     "ApiToken",

@@ -13,6 +13,11 @@ from vigilance.models.types import UTCDateTime
 
 #: The urgency of an item with no dated deadline: after every dated one.
 NOTHING_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+#: The urgency of a closed item (closed with an outcome, or requalified away): after every open
+#: one, NOTHING_DUE included, so that a queue listing both shows all open work first. A sort key,
+#: never a date to show; an hour after NOTHING_DUE and hours before the end of year 9999, so that
+#: it still converts to any time zone.
+CLOSED_URGENCY = datetime(9999, 12, 31, 1, tzinfo=UTC)
 
 
 class ReportStatus(StrEnum):
@@ -115,7 +120,8 @@ class QueueItem(SQLModel, table=True):
     assignee_id: int | None = Field(default=None, foreign_key="users.id", index=True)
     serious: bool = False
     next_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    #: The sort key of the queue: next_due_at, or NOTHING_DUE when no deadline is dated.
+    #: The sort key of the queue: next_due_at, or NOTHING_DUE when no deadline is dated, or
+    #: CLOSED_URGENCY once closed (``vigilance.triage.refresh_next_due`` keeps it).
     urgency_at: datetime = Field(default=NOTHING_DUE, sa_type=UTCDateTime)
     #: Optimistic concurrency: every change increments it.
     version: int = Field(default=1)
