@@ -150,28 +150,60 @@ def calendar_for(session: Session, establishment_id: int) -> WorkingCalendar:
     return rulebook.calendar(establishment.region if establishment else "metropole")
 
 
+#: From this many hours on, time left is said in days: "overdue by 351 working hours" says
+#: less to a reader than "overdue by 14 working days". Below it, hours: the rules' own clocks
+#: (24 and 48 working hours) stay in the unit they are written in.
+HOURS_SAID_IN_DAYS = 72
+
+#: (French singular, French plural, English singular, English plural) of each clock's units.
+_UNIT_WORDS = {
+    "working_hours": ("heure ouvrable", "heures ouvrables", "working hour", "working hours"),
+    "working_days": ("jour ouvrable", "jours ouvrables", "working day", "working days"),
+    "hours": ("heure", "heures", "hour", "hours"),
+    "days": ("jour", "jours", "day", "days"),
+}
+_DAYS_OF = {"working_hours": "working_days", "hours": "days"}
+
+
 def time_left(deadline: Deadline | None, now: datetime, calendar: WorkingCalendar) -> dict[str, Any] | None:
-    """How long until a deadline, in the clock its rule counts in, said plainly in both languages."""
+    """How long until a deadline, in the clock its rule counts in, said plainly in both languages.
+
+    ``amount`` and ``unit`` are the exact whole count in the rule's clock; ``text`` says it as a
+    reader would: days rather than a large number of hours, the singular for one, "less than an
+    hour" rather than zero.
+    """
     if deadline is None or deadline.due_at is None or deadline.due_at >= NOTHING_DUE:
         return None
     due = deadline.due_at
     overdue = due <= now
     if deadline.unit == "working_hours":
-        amount = abs(calendar.working_hours_between(now, due))
-        unit = ("heures ouvrables", "working hours")
-        value = round(amount)
+        value = round(abs(calendar.working_hours_between(now, due)))
     elif deadline.unit == "working_days":
         value = abs(calendar.working_days_between(now, due - timedelta(seconds=1))) if not overdue else abs(
             calendar.working_days_between(due, now))
-        unit = ("jours ouvrables", "working days")
     elif deadline.unit == "hours":
         value = round(abs((due - now).total_seconds()) / 3600)
-        unit = ("heures", "hours")
     else:
         value = abs((due.astimezone(PARIS).date() - now.astimezone(PARIS).date()).days)
-        unit = ("jours", "days")
-    if overdue:
-        text = {"fr": f"en retard de {value} {unit[0]}", "en": f"overdue by {value} {unit[1]}"}
+    return {"overdue": overdue, "amount": value, "unit": deadline.unit,
+            "text": _said(value, deadline.unit, overdue)}
+
+
+def _said(value: int, unit: str, overdue: bool) -> dict[str, str]:
+    if unit in _DAYS_OF and value >= HOURS_SAID_IN_DAYS:
+        # A working day counts 24 working hours; whole days only, never more than has elapsed.
+        value, unit = value // 24, _DAYS_OF[unit]
+    words = _UNIT_WORDS.get(unit, _UNIT_WORDS["days"])
+    if value == 0 and unit not in _DAYS_OF:
+        # Counted in days, the deadline falls today.
+        if overdue:
+            return {"fr": "en retard depuis aujourd'hui", "en": "overdue since today"}
+        return {"fr": "échéance aujourd'hui", "en": "due today"}
+    if value == 0:
+        amount = {"fr": f"moins d'une {words[0]}", "en": f"less than one {words[2]}"}
     else:
-        text = {"fr": f"échéance dans {value} {unit[0]}", "en": f"due in {value} {unit[1]}"}
-    return {"overdue": overdue, "amount": value, "unit": deadline.unit, "text": text}
+        amount = {"fr": f"{value} {words[0] if value <= 1 else words[1]}",
+                  "en": f"{value} {words[2] if value == 1 else words[3]}"}
+    if overdue:
+        return {"fr": f"en retard de {amount['fr']}", "en": f"overdue by {amount['en']}"}
+    return {"fr": f"échéance dans {amount['fr']}", "en": f"due in {amount['en']}"}
