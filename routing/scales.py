@@ -111,3 +111,80 @@ def imputability_label(queue: Queue | str, level: str, language: str) -> str:
         return level
     # Word levels ("possible") say it themselves; codes ("2", "NE") are explained.
     return meaning if level.islower() else f"{level} ({meaning})"
+
+
+def _words(**pairs: tuple[str, str]) -> dict[str, dict[str, str]]:
+    return {term: {"fr": fr, "en": en} for term, (fr, en) in pairs.items()}
+
+
+#: How each term of the lists above reads (the codes are what is stored and sent).
+TERM_LABELS: dict[str, dict[str, str]] = _words(
+    # Haemovigilance (ANSM FEIR diagnoses, donor reactions, incidents of the transfusion chain).
+    abo_incompatibility=("incompatibilité ABO", "ABO incompatibility"),
+    other_alloimmune_haemolysis=("autre hémolyse immunologique", "other alloimmune haemolysis"),
+    non_immune_haemolysis=("hémolyse non immunologique", "non-immune haemolysis"),
+    bacterial_infection=("infection bactérienne transmise", "transmitted bacterial infection"),
+    anaphylaxis_allergy=("allergie, anaphylaxie", "allergy, anaphylaxis"),
+    trali=("TRALI (œdème pulmonaire lésionnel)", "TRALI (transfusion-related acute lung injury)"),
+    taco=("TACO (œdème pulmonaire de surcharge)", "TACO (transfusion-associated circulatory overload)"),
+    fnhtr=("réaction fébrile non hémolytique", "febrile non-haemolytic reaction"),
+    viral_infection=("infection virale transmise", "transmitted viral infection"),
+    parasitic_infection=("infection parasitaire transmise", "transmitted parasitic infection"),
+    post_transfusion_purpura=("purpura post-transfusionnel", "post-transfusion purpura"),
+    gvhd=("réaction du greffon contre l'hôte", "graft-versus-host disease"),
+    hypotension=("hypotension", "hypotension"),
+    donor_vasovagal=("malaise vagal du donneur", "donor vasovagal reaction"),
+    donor_haematoma=("hématome du donneur", "donor haematoma"),
+    identification_error=("erreur d'identification", "identification error"),
+    wrong_product=("produit inadapté transfusé", "wrong product transfused"),
+    delayed_transfusion=("retard de transfusion", "delayed transfusion"),
+    storage_transport=("défaut de conservation ou de transport", "storage or transport failure"),
+    # Biovigilance (serious adverse reactions and events, tissues, cells, organs).
+    infection_transmission=("transmission d'une infection", "transmission of an infection"),
+    malignancy_transmission=("transmission d'une maladie maligne", "transmission of a malignancy"),
+    graft_failure=("échec ou perte du greffon", "graft failure or loss"),
+    immunological_reaction=("réaction immunologique", "immunological reaction"),
+    product_loss=("perte de produit", "loss of product"),
+    quality_safety_defect=("défaut de qualité ou de sécurité", "quality or safety defect"),
+    donor_reaction=("réaction chez le donneur", "donor reaction"),
+    # Pharmacovigilance (ATMPs, blood-derived medicines).
+    cytokine_release_syndrome=("syndrome de relargage cytokinique", "cytokine release syndrome"),
+    neurotoxicity=("neurotoxicité (ICANS)", "neurotoxicity (ICANS)"),
+    cytopenia=("cytopénie", "cytopenia"),
+    infection=("infection", "infection"),
+    hypersensitivity=("hypersensibilité", "hypersensitivity"),
+    thrombosis=("thrombose", "thrombosis"),
+    hepatotoxicity=("hépatotoxicité", "hepatotoxicity"),
+    inhibitor_development=("apparition d'un inhibiteur", "inhibitor development"),
+    medication_error=("erreur médicamenteuse", "medication error"),
+    # Materiovigilance and quality defects.
+    device_malfunction=("dysfonctionnement du dispositif", "device malfunction"),
+    use_error=("erreur d'utilisation", "use error"),
+    labelling=("étiquetage", "labelling"),
+    contamination=("contamination", "contamination"),
+    particles=("particules", "particles"),
+    packaging=("conditionnement", "packaging"),
+    stability=("stabilité", "stability"),
+    other=("autre", "other"),
+    # Seriousness criteria (ICH E2B).
+    death=("décès", "death"),
+    life_threatening=("mise en jeu du pronostic vital", "life-threatening"),
+    hospitalisation=("hospitalisation ou sa prolongation", "hospitalisation or its prolongation"),
+    disability=("invalidité ou incapacité", "disability or incapacity"),
+    congenital_anomaly=("anomalie ou malformation congénitale", "congenital anomaly or birth defect"),
+    medically_important=("médicalement significatif", "medically important"),
+    # Investigation.
+    completed=("terminée", "completed"),
+    in_progress=("en cours", "in progress"),
+    not_done=("non réalisée", "not done"),
+    not_feasible=("non réalisable", "not feasible"),
+    # Declarations.
+    initial=("initiale", "initial"),
+    follow_up=("de suivi", "follow-up"),
+    manufacturer=("fabricant", "manufacturer"),
+)
+
+
+def term_label(term: str, language: str) -> str:
+    """A term of these lists as people read it; an unknown term (an authority's name) as it is."""
+    return TERM_LABELS.get(term, {}).get(language, term)

@@ -92,6 +92,7 @@ def item(item_id: int):
     audit.record(db, actor=user, action="read", now=utcnow(), report_id=report.id, target=f"page:item:{item.id}")
     db.commit()
     queue = Queue(item.queue)
+    assessment = triage.latest_assessment(db, item.id)
     return render_template(
         "triage/item.html",
         item=item,
@@ -100,7 +101,8 @@ def item(item_id: int):
         colleagues=[u for u in db.exec(select(User).where(User.establishment_id == user.establishment_id)).all()
                     if triage.may_work_item(u, item) and u.id != item.assignee_id],
         deadlines=db.exec(select(Deadline).where(Deadline.queue_item_id == item.id).order_by(Deadline.id)).all(),
-        assessment=triage.latest_assessment(db, item.id),
+        assessment=assessment,
+        assessor=db.get(User, assessment.assessed_by).label if assessment else None,
         questions=db.exec(select(InformationRequest).where(InformationRequest.queue_item_id == item.id)
                           .order_by(InformationRequest.id)).all(),
         declarations=db.exec(select(Declaration).where(Declaration.queue_item_id == item.id)

@@ -65,3 +65,32 @@ def test_queue_page_filters_by_category_and_period(client, make_user, filed):
     assert "CGR" not in client.get("/queues/haemovigilance?category=tissue").get_data(as_text=True)
     assert "CGR" not in client.get("/queues/haemovigilance?from=2999-01-01").get_data(as_text=True)
     assert "CGR" in client.get("/queues/haemovigilance?to=2999-01-01&from=nonsense").get_data(as_text=True)
+
+
+def test_the_item_page_speaks_the_readers_words_and_keeps_the_assessment_of_a_closed_item(client, make_user, filed):
+    correspondent = make_user("correspondent", vigilances=["haemovigilance"])
+    switch(client, correspondent)
+    item_path = re.search(r'href="(/queue-items/\d+)"', client.get("/queues/haemovigilance").get_data(as_text=True)).group(1)
+    token = csrf_from(client.get(item_path).get_data(as_text=True))
+    client.post(f"{item_path}/claim", data={"csrf_token": token})
+    client.post(f"{item_path}/assess", data={
+        "csrf_token": token, "based_on_version": "0", "severity_grade": "2", "imputability": "2",
+        "reaction_type": "taco", "investigation_status": "completed",
+        "seriousness_criteria": ["hospitalisation", "life_threatening"], "comment": "OAP à H+2.",
+    })
+    client.post(f"{item_path}/close", data={"csrf_token": token, "outcome": "not_reportable", "note": "Grade 1 en fait."})
+    page = client.get(item_path).get_data(as_text=True)
+    assessment = re.search(r'<dl class="facts" id="assessment">(.*?)</dl>', page, re.S).group(1)
+    for words in ("2 (probable)", "TACO (œdème pulmonaire de surcharge)", "terminée",
+                  "mise en jeu du pronostic vital, hospitalisation ou sa prolongation", "OAP à H+2."):
+        assert words in assessment
+    assert 'name="severity_grade"' not in page  # closed: read, not edited
+    history = re.search(r'<ol class="history">(.*?)</ol>', page, re.S).group(1)
+    steps = re.findall(r"— ([^—<]+) — ", history)
+    assert [s.strip() for s in steps] == ["signalement reçu", "prise en charge", "évaluation", "clôture"]
+    assert "item:" not in history
+
+    client.get("/language/en", headers={"Referer": item_path})
+    english = client.get(item_path).get_data(as_text=True)
+    assert "life-threatening, hospitalisation or its prolongation" in english
+    assert "report received" in english and "claimed" in english
