@@ -197,6 +197,12 @@ EN = {
     'à venir': 'still to come',
     "Éléments ouverts aujourd'hui, par jours passés dans la file": 'Items open today, by days spent in the queue',
     'Jours': 'Days',
+    # Queue filters refused.
+    "Statut inconnu : choisissez-en un dans la liste.": "Unknown status: choose one from the list.",
+    "Catégorie inconnue : choisissez-en une dans la liste.": "Unknown category: choose one from the list.",
+    "Choix inconnu.": "Unknown choice.",
+    "Date invalide : attendue sous la forme AAAA-MM-JJ.": "Invalid date: expected as YYYY-MM-DD.",
+    "Corrigez les filtres signalés pour afficher la file.": "Correct the filters shown to see the queue.",
 }
 
 # marshmallow's messages (English in the library) as French readers see them on the form.

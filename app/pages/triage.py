@@ -51,17 +51,40 @@ def queue(queue: str):
     db = get_session()
     now = utcnow()
     args = request.args
-    statuses = tuple(s for s in args.getlist("status") if s in {x.value for x in ItemStatus})
+    errors: dict[str, list[str]] = {}
+
+    def chosen(name: str, allowed, message: str) -> str | None:
+        value = args.get(name, "")
+        if value and value not in allowed:
+            errors.setdefault(name, []).append(message)
+            return None
+        return value or None
+
+    known_statuses = {x.value for x in ItemStatus}
+    statuses = tuple(s for s in args.getlist("status") if s in known_statuses)
+    if any(s and s not in known_statuses for s in args.getlist("status")):
+        errors.setdefault("status", []).append(_("Statut inconnu : choisissez-en un dans la liste."))
+    received_from, received_to = _day_asked("from", errors), _day_asked("to", errors)
+    if received_from and received_to and received_from > received_to:
+        errors.setdefault("from", []).append(_("La date de début doit précéder la date de fin."))
     filters = QueueFilter(
         statuses=statuses,
-        category=args.get("category") if args.get("category") in {c.value for c in Category} else None,
-        received_from=_day(args.get("from")),
-        received_to=_day(args.get("to")),
-        serious={"yes": True, "no": False}.get(args.get("serious", "")),
-        assigned=args.get("assigned") if args.get("assigned") in ("me", "nobody") else None,
+        category=chosen("category", {c.value for c in Category}, _("Catégorie inconnue : choisissez-en une dans la liste.")),
+        received_from=received_from,
+        received_to=received_to,
+        serious={"yes": True, "no": False}.get(chosen("serious", ("yes", "no"), _("Choix inconnu.")) or ""),
+        assigned=chosen("assigned", ("me", "nobody"), _("Choix inconnu.")),
         overdue=args.get("overdue") == "1",
         search=(args.get("q") or "").strip()[:100] or None,
     )
+    if errors:
+        # A filter that cannot be applied is refused, never silently dropped: the list would
+        # then show what the reader did not ask for.
+        return render_template(
+            "triage/queue.html", queue=queue, rows=[], people={}, counts=status_counts(db, queue=queue, actor=user),
+            filters=filters, next_cursor=None, lang=select_locale(), categories=[c.value for c in Category],
+            errors=errors,
+        ), 400
     page = list_items(db, queue=queue, actor=user, filters=filters, after=decode_queue_cursor(args.get("cursor")),
                       limit=PAGE_SIZE, now=now)
     calendar = calendar_for(db, user.establishment_id)
@@ -75,10 +98,12 @@ def queue(queue: str):
     )
 
 
-def _day(text: str | None) -> date | None:
+def _day_asked(field: str, errors: dict[str, list[str]]) -> date | None:
+    text = request.args.get(field, "").strip()
     try:
         return date.fromisoformat(text) if text else None
     except ValueError:
+        errors.setdefault(field, []).append(_("Date invalide : attendue sous la forme AAAA-MM-JJ."))
         return None
 
 

@@ -64,7 +64,28 @@ def test_queue_page_filters_by_category_and_period(client, make_user, filed):
     assert "CGR" in client.get("/queues/haemovigilance?category=labile_blood_product").get_data(as_text=True)
     assert "CGR" not in client.get("/queues/haemovigilance?category=tissue").get_data(as_text=True)
     assert "CGR" not in client.get("/queues/haemovigilance?from=2999-01-01").get_data(as_text=True)
-    assert "CGR" in client.get("/queues/haemovigilance?to=2999-01-01&from=nonsense").get_data(as_text=True)
+    assert "CGR" in client.get("/queues/haemovigilance?to=2999-01-01").get_data(as_text=True)
+
+
+def test_a_filter_that_cannot_be_applied_is_refused_next_to_its_field(client, make_user, filed):
+    correspondent = make_user("correspondent", vigilances=["haemovigilance"])
+    switch(client, correspondent)
+    for query, field, message in (
+        ("from=nonsense", "from", "Date invalide : attendue sous la forme AAAA-MM-JJ."),
+        ("from=2026-12-01&to=2026-11-01", "from", "La date de début doit précéder la date de fin."),
+        ("status=lost", "status", "Statut inconnu"),
+        ("category=plutonium", "category", "Catégorie inconnue"),
+        ("assigned=everyone", "assigned", "Choix inconnu."),
+    ):
+        answer = client.get(f"/queues/haemovigilance?{query}")
+        html = answer.get_data(as_text=True)
+        assert answer.status_code == 400, query
+        assert re.search(rf'id="{field}-error">[^<]*{re.escape(message)}', html), query
+        assert f'aria-describedby="{field}-error"' in html
+        assert "CGR" not in html  # nothing listed under a filter that was not applied
+    outsider = make_user("correspondent", vigilances=["biovigilance"])
+    switch(client, outsider)
+    assert client.get("/queues/haemovigilance?from=nonsense").status_code == 404
 
 
 def test_the_item_page_speaks_the_readers_words_and_keeps_the_assessment_of_a_closed_item(client, make_user, filed):
