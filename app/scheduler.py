@@ -5,9 +5,11 @@ number of processes may run them; row claiming keeps work from being done twice.
 """
 
 import logging
+import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -26,21 +28,38 @@ CLOCK_BATCH = 500
 #: How many emails one run of the delivery job sends (each in its own transaction) over one
 #: SMTP connection.
 OUTBOX_BATCH = 200
+#: A test hook, not a setting: the path of a marker file. When set, ``vigilance worker`` holds
+#: each clock batch that handled timers, uncommitted, writing the marker and waiting until it is
+#: removed, so that a test can kill the worker inside a batch for sure (tests/worker).
+TEST_PAUSE_IN_BATCH = "VIGILANCE_TEST_PAUSE_IN_BATCH"
 
 
 def process_clocks(app: Flask) -> int:
     """Handle every due timer, a batch per transaction, until none is due or the worker stops."""
     engine = app.extensions["vigilance.db"]
     stopping = app.extensions.get("vigilance.stopping")
+    pause = app.extensions.get("vigilance.test_pause_in_batch")
     total = 0
     while stopping is None or not stopping.is_set():
         with Session(engine, expire_on_commit=False) as session:
             handled = clocks.process_due(session, now=utcnow(), base_url=app.config["BASE_URL"], batch=CLOCK_BATCH)
+            if pause is not None and handled:
+                _hold_batch(pause, handled)
             session.commit()
         total += handled
         if handled < CLOCK_BATCH:
             return total
     return total
+
+
+def _hold_batch(marker: Path, handled: int) -> None:
+    """The test hook: the batch is handled and not committed; say so in *marker*, wait until it is removed."""
+    written = marker.with_name(marker.name + ".tmp")
+    written.write_text(f"{os.getpid()} {handled}\n")
+    written.replace(marker)  # whole, at once: a reader never finds it empty
+    logger.warning("Clocks: %s timers handled, not committed; waiting until %s is removed", handled, marker)
+    while marker.exists():
+        time.sleep(0.05)
 
 
 def deliver_mail(app: Flask) -> int:
@@ -142,6 +161,13 @@ def run_worker(app: Flask) -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if os.environ.get(TEST_PAUSE_IN_BATCH):
+        if app.config["ENV"] == "production":
+            logger.error("%s is a test hook: ignored in production", TEST_PAUSE_IN_BATCH)
+        else:
+            app.extensions["vigilance.test_pause_in_batch"] = Path(os.environ[TEST_PAUSE_IN_BATCH])
+            logger.warning("%s set: each clock batch waits, uncommitted, for %s to be removed", TEST_PAUSE_IN_BATCH,
+                           os.environ[TEST_PAUSE_IN_BATCH])
     heartbeat = max(60.0, app.config["TICK_SECONDS"])
     scheduler.add_job(lambda: logger.info("Worker alive"), "interval", seconds=heartbeat, id="heartbeat")
     logger.info("Worker started: clocks, summaries and outbox every %s s, SMTP %s", app.config["TICK_SECONDS"],

@@ -1,7 +1,8 @@
 """Real worker processes: several at once, and one killed with SIGKILL in the middle of its work.
 
 On PostgreSQL (the scale-out database) with 1,000 due deadlines; on SQLite with fewer, since it
-has one writer anyway.
+has one writer anyway. The kill lands inside a clock batch for sure through the worker's test
+hook (``VIGILANCE_TEST_PAUSE_IN_BATCH``), never by sleeping and hoping.
 """
 
 import os
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,10 +18,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from app.db import read_only
+from app.scheduler import CLOCK_BATCH, TEST_PAUSE_IN_BATCH
 from routing import EventKind, ProductFacts
 from tests.conftest import POSTGRES_URL
 from vigilance import intake
-from vigilance.models import OutboxMessage, SummaryRun, Timer
+from vigilance.models import Deadline, DeadlineState, OutboxMessage, SummaryRun, Timer
 
 DEADLINES = 1000 if POSTGRES_URL else 150
 VIGILANCE = str(Path(sys.executable).parent / "vigilance")
@@ -42,9 +46,13 @@ def overdue(engine, make_user, db):
     return 2 * DEADLINES
 
 
-def start_worker(database_url, smtp_url):
-    env = {**os.environ, "VIGILANCE_DATABASE_URL": database_url, "VIGILANCE_SMTP_URL": smtp_url,
-           "VIGILANCE_SECRET_KEY": "worker-test", "VIGILANCE_TICK_SECONDS": "0.3", "VIGILANCE_SCHEDULER": "off"}
+def start_worker(database_url, smtp_url, **variables):
+    """A ``vigilance worker``; without *smtp_url* it queues mail and sends none."""
+    env = {**os.environ, "VIGILANCE_DATABASE_URL": database_url, "VIGILANCE_SECRET_KEY": "worker-test",
+           "VIGILANCE_TICK_SECONDS": "0.3", "VIGILANCE_SCHEDULER": "off", **variables}
+    env.pop("VIGILANCE_SMTP_URL", None)
+    if smtp_url:
+        env["VIGILANCE_SMTP_URL"] = smtp_url
     return subprocess.Popen([VIGILANCE, "worker"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -152,3 +160,128 @@ def test_two_workers_send_each_summary_once_including_the_periods_missed_while_d
     with Session(engine) as session:
         runs = session.exec(select(SummaryRun)).all()
         assert sorted(r.period for r in runs) == ["daily", "monthly", "weekly"]
+
+
+#: Reports three weeks overdue: three due timers each (two reminder stages, superseded by then,
+#: and the escalation, to the queue's correspondent and the coordinator).
+OVERDUE_REPORTS = 150
+#: Reports received 14 hours ago with a 24-hour deadline (not working hours: the same on any
+#: day): one due timer each, the 50 % reminder, to the queue's correspondent.
+REMINDED_REPORTS = 100
+
+
+@pytest.fixture
+def two_batches(engine, make_user, db):
+    """More due timers than one clock batch holds, and the emails they owe: {outbox key: timer id}."""
+    reporter = make_user("reporter")
+    haemovigilance = make_user("correspondent", vigilances=["haemovigilance"], daily_digest=False)
+    pharmacovigilance = make_user("correspondent", vigilances=["pharmacovigilance"], daily_digest=False)
+    coordinator = make_user("coordinator", weekly_summary=False, monthly_report=False)
+    now = datetime.now(UTC)
+    batches = ((now - timedelta(days=21), "CGR", 2, OVERDUE_REPORTS),
+               (now - timedelta(hours=14), "albumine 20 %", 1, REMINDED_REPORTS))
+    for received, product, grade, count in batches:
+        for number in range(count):
+            intake.submit(db, actor=reporter, now=received + timedelta(seconds=number), draft=intake.Draft(
+                event_kind=EventKind.RECIPIENT_ADVERSE_REACTION, occurred_at=received - timedelta(hours=1),
+                product=ProductFacts(name=product), description=f"Réaction {number}.", serious=True,
+                severity_grade=grade))
+    db.commit()
+    due = db.exec(select(Timer, Deadline).join(Deadline, Deadline.id == Timer.deadline_id)
+                  .where(Timer.due_at <= now)).all()
+    assert len(due) == 3 * OVERDUE_REPORTS + REMINDED_REPORTS and len(due) > CLOCK_BATCH
+    owed = {}
+    for timer, deadline in due:
+        if timer.kind == "escalation":
+            assert deadline.queue == "haemovigilance"
+            owed.update({f"timer:{timer.id}:to:{person.id}": timer.id for person in (haemovigilance, coordinator)})
+        elif deadline.queue == "pharmacovigilance":
+            assert (timer.kind, timer.stage) == ("reminder", "50%")
+            owed[f"timer:{timer.id}:to:{pharmacovigilance.id}"] = timer.id
+    assert len(owed) == 2 * OVERDUE_REPORTS + REMINDED_REPORTS
+    return {"owed": owed, "due": {timer.id: timer for timer, _deadline in due}, "as_of": now}
+
+
+@contextmanager
+def reading(engine):
+    """A session that only reads: on SQLite it waits for no write lock, such as a held batch's."""
+    with Session(engine) as session:
+        yield read_only(session)
+
+
+def done_timers(engine) -> dict[int, datetime]:
+    with reading(engine) as session:
+        return dict(session.exec(select(Timer.id, Timer.done_at).where(Timer.done_at.is_not(None))).all())
+
+
+def outbox_keys(engine) -> list[str]:
+    with reading(engine) as session:
+        return list(session.exec(select(OutboxMessage.dedupe_key)).all())
+
+
+def wait_for_marker(marker, worker) -> int:
+    """Wait until *worker* holds a batch; return how many timers that batch handled."""
+    assert wait_until(lambda: marker.exists() or worker.poll() is not None, timeout=120), "no batch held"
+    assert worker.poll() is None, worker.communicate(timeout=30)[0]
+    pid, handled = marker.read_text().split()
+    assert int(pid) == worker.pid
+    return int(handled)
+
+
+def test_a_worker_killed_inside_a_clock_batch_loses_and_repeats_nothing(engine, database_url, two_batches,
+                                                                        smtp_server, tmp_path):
+    owed, due = two_batches["owed"], two_batches["due"]
+    marker = tmp_path / "batch-held"
+    # The first worker has no SMTP: it queues mail and sends none, so no email is in flight when
+    # it dies, and every one must arrive exactly once.
+    first = start_worker(database_url, None, **{TEST_PAUSE_IN_BATCH: str(marker)})
+    try:
+        # Its first batch is handled and held before its commit: nothing of it shows yet.
+        assert wait_for_marker(marker, first) == CLOCK_BATCH
+        assert done_timers(engine) == {} and outbox_keys(engine) == []
+        # Let it commit; it takes the rest in a second batch and holds that one.
+        marker.unlink()
+        assert wait_for_marker(marker, first) == len(due) - CLOCK_BATCH
+        committed = done_timers(engine)
+        queued_before = outbox_keys(engine)
+        assert len(committed) == CLOCK_BATCH and set(committed) <= set(due)
+        assert 0 < len(queued_before) < len(owed)
+        killed_at = datetime.now(UTC)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        log = first.communicate(timeout=30)[0]
+    assert first.returncode == -signal.SIGKILL, log
+    # The batch in hand died with it: nothing more is done or queued than what was committed.
+    assert done_timers(engine) == committed and sorted(outbox_keys(engine)) == sorted(queued_before)
+
+    second = start_worker(database_url, smtp_server.url)
+    try:
+        assert wait_until(lambda: sent_count(engine) >= len(owed)), f"sent {sent_count(engine)} of {len(owed)}"
+        time.sleep(1)  # give a double send, if there were one, the time to show
+    finally:
+        stop(second)
+
+    # Every email the due timers owe is in the outbox once, and arrived once.
+    assert sorted(outbox_keys(engine)) == sorted(owed)
+    with reading(engine) as session:
+        ids = {f"<outbox-{m.id}@vigilance.invalid>" for m in session.exec(select(OutboxMessage)).all()}
+    received = received_ids(smtp_server)
+    assert sorted(received) == sorted(ids) and len(received) == len(owed)
+    # Every due timer was done once: the first batch by the first worker (the second did not do
+    # it again), the rest by the second, after the kill.
+    done = done_timers(engine)
+    assert set(due) <= set(done)
+    assert {i: done[i] for i in committed} == committed
+    assert all(done[i] > killed_at for i in set(due) - set(committed))
+    with reading(engine) as session:
+        outcomes = dict(session.exec(select(Timer.id, Timer.outcome).where(Timer.id.in_(list(due)))).all())
+        for timer_id, timer in due.items():
+            superseded = timer.kind == "reminder" and timer.due_at < two_batches["as_of"] - timedelta(days=1)
+            assert outcomes[timer_id] == ("superseded" if superseded else "done"), (timer, outcomes[timer_id])
+        # An escalation done twice would have scheduled its daily repeat twice.
+        repeats = session.exec(select(Timer.deadline_id, func.count()).where(Timer.kind == "overdue_repeat")
+                               .group_by(Timer.deadline_id)).all()
+        assert len(repeats) == OVERDUE_REPORTS and all(count == 1 for _deadline, count in repeats)
+        missed = session.scalar(select(func.count()).select_from(Deadline)
+                                .where(Deadline.state == DeadlineState.MISSED))
+        assert missed == OVERDUE_REPORTS
