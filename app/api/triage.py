@@ -212,7 +212,7 @@ class AssessSchema(Schema):
     based_on_version = StrictInteger(required=True, validate=validate.Range(min=0), metadata={
         "description": "The assessment version the caller saw (0 for none)."})
     severity_grade = StrictInteger(validate=validate.Range(min=1, max=4), allow_none=True)
-    imputability = fields.String(validate=validate.Length(max=8), allow_none=True)
+    imputability = fields.String(validate=validate.Length(max=24), allow_none=True)
     seriousness_criteria = fields.List(fields.String(validate=validate.OneOf(SERIOUSNESS_CRITERIA)))
     reaction_type = fields.String(validate=validate.Length(max=64), allow_none=True)
     investigation_status = fields.String(validate=validate.OneOf(INVESTIGATION_STATUSES), allow_none=True)

@@ -121,6 +121,22 @@ def test_of_many_simultaneous_claims_exactly_one_wins(app, client, people, make_
     assert sorted(statuses) == [200] + [409] * 7
 
 
+@pytest.mark.parametrize(("product", "queue", "level"), [
+    ("Kymriah", "pharmacovigilance", "unassessable"),  # WHO-UMC's longest word
+    ("Kymriah", "pharmacovigilance", "conditional"),
+])
+def test_every_level_of_a_word_scale_is_stored(client, people, make_user, token_for, product, queue, level):
+    correspondent = make_user("correspondent", vigilances=[queue])
+    headers = token_for(correspondent)
+    file(client, people, product={"name": product})
+    item_id = client.get(f"/api/v1/queues/{queue}/items", headers=headers).get_json()["items"][0]["id"]
+    assert client.post(f"/api/v1/queue-items/{item_id}/claim", headers=headers).status_code == 200
+    assessed = client.post(f"/api/v1/queue-items/{item_id}/assess", headers=headers,
+                           json={"based_on_version": 0, "imputability": level})
+    assert assessed.status_code == 200, assessed.get_json()
+    assert assessed.get_json()["assessments"][0]["imputability"] == level
+
+
 def test_the_whole_workflow(client, people, db):
     report = file(client, people, serious=True, severity_grade=2)
     item_id = item_of(client, people)["items"][0]["id"]

@@ -20,7 +20,7 @@ class Assessment(SQLModel, table=True):
     version: int
     severity_grade: int | None = None
     #: The imputability level on the queue's scale, and that scale's identifier and version.
-    imputability: str | None = Field(default=None, max_length=8)
+    imputability: str | None = Field(default=None, max_length=24)
     imputability_scale: str = Field(max_length=40)
     seriousness_criteria: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reaction_type: str | None = Field(default=None, max_length=64)
