@@ -21,7 +21,7 @@ the sequence.
 Queue items are spread over the six queues (mostly haemovigilance, pharmacovigilance and
 biovigilance), about 40 % serious; about 45 % are new, 35 % in progress (claimed by a
 correspondent of the queue) and 20 % closed (claimed, then closed with an outcome other than
-"declared": their deadlines are waived as ``close`` does, their urgency is "nothing due").
+"declared": their deadlines are waived as ``close`` does, and they sort after every open item).
 As the rulebook says, a report has one deadline (none for a non-serious device incident).
 ``--queue Q --status new`` loads only unassigned new items of queue Q (the claim benchmark).
 Each run adds reports (it never deletes); give another ``--seed`` for other ones.
@@ -63,6 +63,7 @@ from vigilance.decisions import freeze  # noqa: E402
 from vigilance.demo import SCENARIOS as DEMO_SCENARIOS  # noqa: E402
 from vigilance.intake import PARIS, _answers  # noqa: E402
 from vigilance.models import (  # noqa: E402
+    CLOSED_URGENCY,
     NOTHING_DUE,
     Deadline,
     DeadlineState,
@@ -88,7 +89,8 @@ DEVICE_SCENARIOS = (
     (EventKind.RECIPIENT_ADVERSE_REACTION, "Filtre de déleucocytation",
      "Colmatage du filtre en cours de transfusion, hypotension à la reprise.", True, 2),
 )
-SCENARIOS = tuple(DEMO_SCENARIOS) + DEVICE_SCENARIOS
+#: (event kind, product, description, serious, grade); the demo's assessed type is not loaded.
+SCENARIOS = tuple(scenario[:5] for scenario in DEMO_SCENARIOS) + DEVICE_SCENARIOS
 
 #: Share of reports by (first) queue.
 QUEUE_WEIGHTS = {
@@ -426,9 +428,9 @@ class Generator:
                     if status == ItemStatus.CLOSED:
                         closed = min(claimed + timedelta(hours=rng.uniform(1, 15 * 24)), self.now)
                         outcome = rng.choice(CLOSING_OUTCOMES)
-                        # close: open deadlines waived, urgency back to "nothing due", +1 version.
+                        # close: open deadlines waived, sorted after every open item, +1 version.
                         item.update(status=ItemStatus.CLOSED.value, version=3, outcome=outcome, closed_at=closed,
-                                    next_due_at=None, urgency_at=NOTHING_DUE)
+                                    next_due_at=None, urgency_at=CLOSED_URGENCY)
                         settled = (closed, f"closed: {outcome}")
                         changed = max(changed, closed)
                 items.append(item)
