@@ -88,13 +88,14 @@ def load(session: Session, *, now: datetime, reports: int = 50, seed: int = 2026
     ]
     reporter = users[0]
     rng = random.Random(seed)
-    for number in range(reports):
+    # Filed in the order received, as references are given: the newest report has the highest number.
+    receipts = sorted(now - timedelta(days=rng.uniform(0, 30)) for _ in range(reports))
+    for number, received in enumerate(receipts):
         kind, product, description, serious, grade, reaction_type = SCENARIOS[number % len(SCENARIOS)]
         answers = Features()
         origin = None
         if product == "Produit inconnu Z-17" and number >= len(SCENARIOS):
             origin, answers = Origin.NON_HUMAN, Features(industrially_manufactured=True)
-        received = now - timedelta(days=rng.uniform(0, 30))
         occurred = received - timedelta(hours=rng.uniform(0.5, 30))
         draft = intake.Draft(
             event_kind=kind,
@@ -127,7 +128,8 @@ def _work(session: Session, rng: random.Random, item, report, reaction_type: str
           now: datetime) -> None:
     """Take one item as far as a correspondent would have by now: the demo then shows queues at
     every stage (new, in progress, awaiting an answer, declared, closed), deadlines met and missed."""
-    if item.queue == "qualification" or rng.random() < 0.2:
+    recent = now - report.received_at < timedelta(days=7)
+    if item.queue == "qualification" or rng.random() < (0.6 if recent else 0.1):
         return  # still new: someone must qualify it, or nobody got to it yet
     worker, reporter = users[_WORKED_BY[item.queue]], users[0]
     at = report.received_at + timedelta(hours=rng.uniform(1, 30))

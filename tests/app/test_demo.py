@@ -23,6 +23,9 @@ def test_demo_load_files_fifty_reports_worked_to_every_stage_once(runner, db):
     assert states.get("met") and states.get("missed") and states.get("open")
     assert "qualification" in set(db.exec(select(QueueItem.queue)).scalars())
     assert audit.verify(db).ok
+    # References follow the order of receipt, as for real reports.
+    received = [r for (r,) in db.exec(select(Report.received_at).order_by(Report.sequence)).all()]
+    assert received == sorted(received)
 
     again = runner.invoke(cli, ["demo", "load"])
     assert again.exit_code == 0 and "Demo data: 50 reports" in again.output
