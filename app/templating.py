@@ -55,6 +55,8 @@ def init_app(app: Flask) -> None:
             "works_queues": bool(user and (user.vigilances or user.is_coordinator)),
             "current_user": page_user(),
             "lang": str(get_locale() or "fr"),
+            # French sets a colon off with a (non-breaking) space; English does not.
+            "colon": "\u00a0:" if str(get_locale() or "fr") == "fr" else ":",
             "csrf_token": generate_csrf,
             "event_kinds": [k.value for k in EventKind],
         }

@@ -115,3 +115,5 @@ def test_the_item_page_speaks_the_readers_words_and_keeps_the_assessment_of_a_cl
     english = client.get(item_path).get_data(as_text=True)
     assert "life-threatening, hospitalisation or its prolongation" in english
     assert "report received" in english and "claimed" in english
+    # Each language's typography: "Gravité : Grave" (a non-breaking space before the colon), "Seriousness: Serious".
+    assert "Seriousness: Serious" in english and "Gravité\u00a0: Grave" in page
