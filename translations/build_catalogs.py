@@ -203,6 +203,8 @@ EN = {
     "Choix inconnu.": "Unknown choice.",
     "Date invalide : attendue sous la forme AAAA-MM-JJ.": "Invalid date: expected as YYYY-MM-DD.",
     "Corrigez les filtres signalés pour afficher la file.": "Correct the filters shown to see the queue.",
+    "Ce lien de page suivante n'est pas valide (modifié ou tronqué).": "This next-page link is not valid (changed or cut short).",
+    "Revenir au début de la file": "Back to the start of the queue",
 }
 
 # marshmallow's messages (English in the library) as French readers see them on the form.

@@ -45,17 +45,25 @@ def encode_queue_cursor(cursor: Cursor | None) -> str | None:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_queue_cursor(text: str | None) -> Cursor | None:
+def parse_queue_cursor(text: str | None) -> Cursor | None:
+    """The cursor *text* stands for; :class:`ValueError` when it is not one this service gave."""
     if not text:
         return None
     try:
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
         moment, serious, item_id = raw.split("|")
         cursor = Cursor(datetime.fromisoformat(moment), serious == "1", int(item_id))
-        if cursor.urgency_at.tzinfo is None or not 0 < cursor.id < 2**31 or serious not in ("0", "1"):
-            raise ValueError(raw)
-        return cursor
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (binascii.Error, UnicodeDecodeError) as error:
+        raise ValueError(text) from error
+    if cursor.urgency_at.tzinfo is None or not 0 < cursor.id < 2**31 or serious not in ("0", "1"):
+        raise ValueError(text)
+    return cursor
+
+
+def decode_queue_cursor(text: str | None) -> Cursor | None:
+    try:
+        return parse_queue_cursor(text)
+    except ValueError:
         abort(422, messages={"query": {"cursor": ["Not a cursor this API gave."]}})
 
 

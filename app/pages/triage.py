@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from sqlmodel import col, select
 
-from app.api.triage import decode_queue_cursor, encode_queue_cursor
+from app.api.triage import encode_queue_cursor, parse_queue_cursor
 from app.auth import page_user
 from app.db import get_session
 from app.i18n import select_locale
@@ -67,6 +67,11 @@ def queue(queue: str):
     received_from, received_to = _day_asked("from", errors), _day_asked("to", errors)
     if received_from and received_to and received_from > received_to:
         errors.setdefault("from", []).append(_("La date de début doit précéder la date de fin."))
+    try:
+        after = parse_queue_cursor(args.get("cursor"))
+    except ValueError:
+        after = None
+        errors["cursor"] = [_("Ce lien de page suivante n'est pas valide (modifié ou tronqué).")]
     filters = QueueFilter(
         statuses=statuses,
         category=chosen("category", {c.value for c in Category}, _("Catégorie inconnue : choisissez-en une dans la liste.")),
@@ -85,8 +90,7 @@ def queue(queue: str):
             filters=filters, next_cursor=None, lang=select_locale(), categories=[c.value for c in Category],
             errors=errors,
         ), 400
-    page = list_items(db, queue=queue, actor=user, filters=filters, after=decode_queue_cursor(args.get("cursor")),
-                      limit=PAGE_SIZE, now=now)
+    page = list_items(db, queue=queue, actor=user, filters=filters, after=after, limit=PAGE_SIZE, now=now)
     calendar = calendar_for(db, user.establishment_id)
     people = {u.id: u for u in db.exec(select(User).where(col(User.id).in_(
         {item.assignee_id for item, _ in page.rows if item.assignee_id})))} if page.rows else {}

@@ -83,6 +83,11 @@ def test_a_filter_that_cannot_be_applied_is_refused_next_to_its_field(client, ma
         assert re.search(rf'id="{field}-error">[^<]*{re.escape(message)}', html), query
         assert f'aria-describedby="{field}-error"' in html
         assert "CGR" not in html  # nothing listed under a filter that was not applied
+    cut_short = client.get("/queues/haemovigilance?serious=yes&cursor=garbage")
+    assert cut_short.status_code == 400
+    html = cut_short.get_data(as_text=True)
+    assert "Ce lien de page suivante n&#39;est pas valide" in html
+    assert 'href="/queues/haemovigilance?serious=yes">Revenir au début de la file' in html
     outsider = make_user("correspondent", vigilances=["biovigilance"])
     switch(client, outsider)
     assert client.get("/queues/haemovigilance?from=nonsense").status_code == 404
