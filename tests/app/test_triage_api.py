@@ -315,3 +315,11 @@ def test_a_waived_deadline_needs_a_reason_and_leaves_the_queue_order(client, peo
     assert waived.status_code == 200
     assert waived.get_json()["deadlines"][0]["state"] == "waived"
     assert waived.get_json()["next_due_at"] is None
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "aWQ6Mw", "MjAyNi0xMS0yMlQxMDowMDowMHwyfDM"])
+def test_a_cursor_the_api_did_not_give_is_refused_by_name(client, people, cursor):
+    # Not base64; a report list's cursor ("id:3"); a queue cursor with seriousness "2".
+    response = client.get("/api/v1/queues/haemovigilance/items", headers=people["hv"][1], query_string={"cursor": cursor})
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == {"cursor": ["Not a cursor this API gave."]}
