@@ -204,13 +204,41 @@ def users_list_command():
 @click.argument("email")
 def users_disable_command(email):
     """Disable an account: its sessions and tokens stop working at once."""
-    with session_scope(get_engine()) as db:
-        user = db.exec(select(User).where(User.email == email.strip().lower())).first()
-        if user is None:
-            raise click.ClickException(f"No account {email}.")
-        user.is_active = False
-        db.add(user)
+    _set_active(email, False)
     click.echo(f"{email} disabled")
+
+
+@users_cli.command("enable")
+@click.argument("email")
+def users_enable_command(email):
+    """Enable a disabled account again (its tokens not revoked work again)."""
+    _set_active(email, True)
+    click.echo(f"{email} enabled")
+
+
+def _set_active(email: str, active: bool) -> None:
+    try:
+        with session_scope(get_engine()) as db:
+            accounts.set_active(db, accounts.user_by_email(db, email), active)
+    except VigilanceError as error:
+        _fail(error)
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@click.option("--password", help="Without it, a password is generated and printed once.")
+def users_set_password_command(email, password):
+    """Set a new password (forgotten, or the account locked out): the lock ends, and every session with it."""
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    try:
+        with session_scope(get_engine()) as db:
+            accounts.reset_password(db, accounts.user_by_email(db, email), password=password)
+    except VigilanceError as error:
+        _fail(error)
+    click.echo(f"{email}: password set")
+    if generated:
+        click.echo(f"password: {password}")
 
 
 @tokens_cli.command("issue")

@@ -205,6 +205,14 @@ EN = {
     "Corrigez les filtres signalés pour afficher la file.": "Correct the filters shown to see the queue.",
     "Ce lien de page suivante n'est pas valide (modifié ou tronqué).": "This next-page link is not valid (changed or cut short).",
     "Revenir au début de la file": "Back to the start of the queue",
+    # Changing one's password.
+    "Changer de mot de passe": "Change your password",
+    "Mot de passe actuel": "Current password",
+    "Nouveau mot de passe (10 caractères au moins)": "New password (at least 10 characters)",
+    "Nouveau mot de passe, une seconde fois": "New password, once more",
+    "Vos autres sessions ouvertes seront fermées.": "Your other open sessions will be closed.",
+    "Changer le mot de passe": "Change the password",
+    "Votre mot de passe est changé ; vos autres sessions sont fermées.": "Your password is changed; your other sessions are closed.",
 }
 
 # marshmallow's messages (English in the library) as French readers see them on the form.

@@ -134,6 +134,63 @@ def set_password(user: User, password: str) -> None:
     user.password_hash = generate_password_hash(password)
 
 
+def user_by_email(session: Session, email: str) -> User:
+    """:raises NotFound: no account has this address."""
+    user = session.exec(select(User).where(User.email == email.strip().lower())).first()
+    if user is None:
+        raise NotFound({"fr": f"Aucun compte {email}.", "en": f"No account {email}."})
+    return user
+
+
+def change_password(session: Session, user: User, *, current: str, new: str, confirmation: str) -> User:
+    """A person changes their own password, proving they know the current one.
+
+    Every other session of theirs ends (the pages tie a session to the password it began with).
+
+    :raises InvalidInput: per field: current password wrong, new one too short, the same as
+        before, or not typed the same twice; nothing is changed.
+    """
+    errors: dict[str, list[dict[str, str]]] = {}
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        errors["current_password"] = [{"fr": "Ce n'est pas votre mot de passe actuel.",
+                                       "en": "This is not your current password."}]
+    if len(new) < MIN_PASSWORD_LENGTH:
+        errors["password"] = [{"fr": f"Au moins {MIN_PASSWORD_LENGTH} caractères.",
+                               "en": f"At least {MIN_PASSWORD_LENGTH} characters."}]
+    elif new == current:
+        errors["password"] = [{"fr": "Choisissez un mot de passe différent de l'actuel.",
+                               "en": "Choose a password other than the current one."}]
+    if new != confirmation:
+        errors["password_confirmation"] = [{"fr": "Les deux saisies diffèrent.", "en": "The two entries differ."}]
+    if errors:
+        raise InvalidInput(errors)
+    set_password(user, new)
+    session.add(user)
+    session.flush()
+    logger.info("Account %s changed its password", user.email)
+    return user
+
+
+def reset_password(session: Session, user: User, *, password: str) -> User:
+    """An administrator sets a new password (a forgotten one, a locked account): the lock-out
+    ends and every session of the account with it."""
+    set_password(user, password)
+    user.failed_logins = 0
+    user.locked_until = None
+    session.add(user)
+    session.flush()
+    logger.info("Password of %s reset by an administrator", user.email)
+    return user
+
+
+def set_active(session: Session, user: User, active: bool) -> User:
+    """Disable an account (its sessions and tokens stop working at once) or enable it again."""
+    user.is_active = active
+    session.add(user)
+    session.flush()
+    return user
+
+
 _WRONG_CREDENTIALS = {"fr": "Adresse e-mail ou mot de passe incorrect.", "en": "Wrong email or password."}
 
 

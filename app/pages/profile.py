@@ -1,10 +1,10 @@
-"""A person's own settings: language, and which summaries they receive by email."""
+"""A person's own settings: language, which summaries they receive by email, their password."""
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import refresh
 
-from app.auth import page_user
+from app.auth import page_user, sign_in
 from app.db import get_session
 from app.i18n import select_locale
 from app.pages.security import login_required
@@ -47,4 +47,24 @@ def profile():
         refresh()
         flash(_("Vos préférences sont enregistrées."), "info")
         return redirect(url_for("profile_pages.profile"))
-    return render_template("profile.html", user=user, offered=offered)
+    return render_template("profile.html", user=user, offered=offered, errors={})
+
+
+@bp.post("/profile/password")
+@login_required
+def change_password():
+    user = page_user()
+    db = get_session()
+    try:
+        accounts.change_password(db, user, current=request.form.get("current_password", ""),
+                                 new=request.form.get("password", ""),
+                                 confirmation=request.form.get("password_confirmation", ""))
+        db.commit()
+    except InvalidInput as error:
+        db.rollback()
+        return render_template("profile.html", user=user, offered=offered_choices(user),
+                               errors=error.messages(select_locale())), 400
+    # This browser stays signed in; every other session of the account ends.
+    sign_in(user)
+    flash(_("Votre mot de passe est changé ; vos autres sessions sont fermées."), "info")
+    return redirect(url_for("profile_pages.profile"))

@@ -154,3 +154,26 @@ def test_the_language_switch_turns_the_pages_english(client, reporter):
 def test_the_language_switch_never_redirects_off_site(client):
     response = client.get("/language/en?next=//evil.example.org/")
     assert response.headers["Location"] == "/"
+
+
+#: Pages anyone may open: the classifier, the language switch, signing in and out.
+PUBLIC_PAGES = {"pages.index", "pages.language", "auth.login", "auth.logout"}
+SAMPLE_VALUES = {"report_id": 1, "item_id": 1, "request_id": 1, "message_id": 1, "year": 2026, "month": 11,
+                 "queue": "haemovigilance", "action": "claim", "lang": "fr"}
+
+
+def test_every_other_page_sends_an_anonymous_visitor_to_sign_in(app, client, engine):
+    """Walks the app's own routes, so that a page added later without ``login_required`` fails here."""
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC_PAGES or rule.endpoint.startswith(("api", "static")) or rule.rule.startswith("/api"):
+            continue
+        path = rule.rule
+        for name in rule.arguments:
+            path = re.sub(rf"<(?:\w+:)?{name}>", str(SAMPLE_VALUES[name]), path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(path, method=method, data={"csrf_token": token} if method == "POST" else None)
+            assert response.status_code == 302 and "/login" in response.headers["Location"], (method, path)
+            checked += 1
+    assert checked >= 20  # the walk found the pages (24 when written)
