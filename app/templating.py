@@ -10,7 +10,7 @@ from app.auth import page_user
 from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS
 from routing.scales import imputability_label, term_label
 from routing.vocabulary import Category, EventKind, Queue
-from vigilance.labels import STATUS_LABELS, history_step
+from vigilance.labels import ROLE_LABELS, STATUS_LABELS, history_step, label
 
 
 def local_time(moment: datetime | None, style: str = "medium") -> str:
@@ -40,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["day"] = lambda day: format_date(day, "d MMM y") if day else ""
     app.jinja_env.filters["term_label"] = lambda term: term_label(term, _language())
     app.jinja_env.filters["imputability_label"] = lambda level, queue: imputability_label(queue, level, _language())
+    app.jinja_env.filters["role_label"] = lambda role: label(ROLE_LABELS, role, _language())
     app.jinja_env.filters["history_step"] = lambda event: history_step(event.action, event.target, _language())
     app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.filters["reject_keys"] = lambda mapping, *keys: {k: v for k, v in mapping.items() if k not in keys}

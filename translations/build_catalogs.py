@@ -213,6 +213,28 @@ EN = {
     "Vos autres sessions ouvertes seront fermées.": "Your other open sessions will be closed.",
     "Changer le mot de passe": "Change the password",
     "Votre mot de passe est changé ; vos autres sessions sont fermées.": "Your password is changed; your other sessions are closed.",
+    # Accounts, for administrators.
+    "Comptes": "Accounts",
+    "Mot de passe de %(email)s, affiché une seule fois :": "Password of %(email)s, shown once:",
+    "Transmettez-le par un autre canal que le courriel ; la personne le changera dans son profil.": "Give it through another channel than email; the person will change it in their profile.",
+    "Rôle": "Role",
+    "Établissement": "Establishment",
+    "État": "State",
+    "Actions": "Actions",
+    "désactivé": "disabled",
+    "verrouillé jusqu'à %(moment)s": "locked until %(moment)s",
+    "actif": "active",
+    "Désactiver": "Disable",
+    "Réactiver": "Enable",
+    "Nouveau mot de passe": "New password",
+    "Créer un compte": "Create an account",
+    "Langue": "Language",
+    "Files travaillées (correspondants)": "Queues worked (correspondents)",
+    "Administrateur qui voit aussi les signalements en coordonnateur": "Administrator who also sees reports as a coordinator",
+    "Un mot de passe est créé et affiché une seule fois.": "A password is created and shown once.",
+    "Créer le compte": "Create the account",
+    "Compte %(email)s réactivé.": "Account %(email)s enabled.",
+    "Compte %(email)s désactivé : ses sessions et ses jetons ne servent plus.": "Account %(email)s disabled: its sessions and tokens no longer work.",
 }
 
 # marshmallow's messages (English in the library) as French readers see them on the form.

@@ -183,8 +183,15 @@ def reset_password(session: Session, user: User, *, password: str) -> User:
     return user
 
 
-def set_active(session: Session, user: User, active: bool) -> User:
-    """Disable an account (its sessions and tokens stop working at once) or enable it again."""
+def set_active(session: Session, user: User, active: bool, *, actor: User | None = None) -> User:
+    """Disable an account (its sessions and tokens stop working at once) or enable it again.
+
+    :raises Conflict: *actor* (an administrator on the pages) would disable their own account,
+        and with it the only door back.
+    """
+    if not active and actor is not None and actor.id == user.id:
+        raise Conflict({"fr": "Vous ne pouvez pas désactiver votre propre compte.",
+                        "en": "You cannot disable your own account."})
     user.is_active = active
     session.add(user)
     session.flush()

@@ -18,6 +18,18 @@ STATUS_LABELS = {
     "transferred": {"fr": "transmis", "en": "transferred"},
     "information_only": {"fr": "pour information", "en": "information only"},
     "requalified": {"fr": "requalifié", "en": "requalified"},
+    # Emails in the outbox.
+    "pending": {"fr": "à envoyer", "en": "pending"},
+    "sent": {"fr": "envoyé", "en": "sent"},
+    "failed": {"fr": "en échec", "en": "failed"},
+}
+
+#: Roles of accounts, as people read them.
+ROLE_LABELS = {
+    "reporter": {"fr": "déclarant", "en": "reporter"},
+    "correspondent": {"fr": "correspondant", "en": "correspondent"},
+    "coordinator": {"fr": "coordonnateur", "en": "coordinator"},
+    "admin": {"fr": "administrateur", "en": "administrator"},
 }
 
 #: Levels that are not on a scale: nobody assessed yet, or nothing known.

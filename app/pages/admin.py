@@ -1,5 +1,7 @@
-"""Admins' pages: the outbox, with what failed and why, and a way to send again."""
+"""Admins' pages: the accounts (create, disable, enable, set a new password), and the outbox,
+with what failed and why, and a way to send again."""
 
+import secrets
 from functools import wraps
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -8,10 +10,13 @@ from sqlmodel import col, select
 
 from app.auth import page_user
 from app.db import get_session
+from app.i18n import select_locale
 from app.pages.security import login_required
-from vigilance import outbox
+from routing import Queue
+from vigilance import accounts, outbox
 from vigilance.clock import utcnow
-from vigilance.models import OutboxMessage, Role
+from vigilance.errors import InvalidInput, VigilanceError
+from vigilance.models import Establishment, OutboxMessage, Role, User
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
 
@@ -57,3 +62,86 @@ def retry(message_id: int):
         db.commit()
         flash(_("Message remis en file d'envoi."), "info")
     return redirect(url_for("admin_pages.outbox_page"))
+
+
+@bp.get("/accounts")
+@admin_required
+def accounts_page():
+    return _accounts(values={"language": "fr"})
+
+
+@bp.post("/accounts")
+@admin_required
+def create_account():
+    form = request.form
+    values = {name: form.get(name, "").strip() for name in ("email", "name", "role", "establishment", "language")}
+    values["vigilances"] = form.getlist("vigilances")
+    values["coordinator"] = form.get("coordinator") == "on"
+    db = get_session()
+    password = secrets.token_urlsafe(12)
+    try:
+        establishment = db.get(Establishment, int(values["establishment"])) if values["establishment"].isdigit() else None
+        user = accounts.create_user(
+            db, email=values["email"], role=values["role"], establishment=establishment,
+            vigilances=values["vigilances"], password=password, name=values["name"],
+            language=values["language"] or "fr", is_coordinator=values["coordinator"],
+        )
+        db.commit()
+    except VigilanceError as error:
+        db.rollback()
+        return _refused(error, values)
+    # Shown once, on this page and not in a redirect: it is stored nowhere but as a hash.
+    return _accounts(values={"language": "fr"}, new_password=(user.email, password))
+
+
+@bp.post("/accounts/<int:user_id>/active")
+@admin_required
+def set_account_active(user_id: int):
+    db = get_session()
+    user = _account(user_id)
+    active = request.form.get("active") == "1"
+    try:
+        accounts.set_active(db, user, active, actor=page_user())
+        db.commit()
+    except VigilanceError as error:
+        db.rollback()
+        flash(error.text[select_locale()], "error")
+        return redirect(url_for("admin_pages.accounts_page"))
+    flash(_("Compte %(email)s réactivé.", email=user.email) if active
+          else _("Compte %(email)s désactivé : ses sessions et ses jetons ne servent plus.", email=user.email), "info")
+    return redirect(url_for("admin_pages.accounts_page"))
+
+
+@bp.post("/accounts/<int:user_id>/password")
+@admin_required
+def reset_account_password(user_id: int):
+    db = get_session()
+    user = _account(user_id)
+    password = secrets.token_urlsafe(12)
+    accounts.reset_password(db, user, password=password)
+    db.commit()
+    return _accounts(values={"language": "fr"}, new_password=(user.email, password))
+
+
+def _account(user_id: int) -> User:
+    user = get_session().get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _refused(error: VigilanceError, values: dict):
+    language = select_locale()
+    errors = error.messages(language) if isinstance(error, InvalidInput) else {"email": [error.text[language]]}
+    status = 400 if isinstance(error, InvalidInput) else 409
+    return _accounts(values=values, errors=errors), status
+
+
+def _accounts(*, values: dict, errors: dict | None = None, new_password: tuple[str, str] | None = None):
+    db = get_session()
+    rows = db.exec(select(User, Establishment).join(Establishment, isouter=True).order_by(User.email)).all()
+    return render_template(
+        "admin/accounts.html", rows=rows, now=utcnow(), values=values, errors=errors or {}, new_password=new_password,
+        roles=[r.value for r in Role], queues=[q.value for q in Queue],
+        establishments=db.exec(select(Establishment).order_by(Establishment.name)).all(),
+    )

@@ -158,7 +158,7 @@ def test_the_language_switch_never_redirects_off_site(client):
 
 #: Pages anyone may open: the classifier, the language switch, signing in and out.
 PUBLIC_PAGES = {"pages.index", "pages.language", "auth.login", "auth.logout"}
-SAMPLE_VALUES = {"report_id": 1, "item_id": 1, "request_id": 1, "message_id": 1, "year": 2026, "month": 11,
+SAMPLE_VALUES = {"report_id": 1, "item_id": 1, "request_id": 1, "message_id": 1, "user_id": 1, "year": 2026, "month": 11,
                  "queue": "haemovigilance", "action": "claim", "lang": "fr"}
 
 
