@@ -30,7 +30,10 @@ def make_engine(url: str) -> Engine:
                 cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.execute("PRAGMA synchronous=NORMAL")
+            # FULL: in WAL mode, NORMAL may roll back the last commits after a power loss or an
+            # operating-system crash; an acknowledged report must survive those too (one fsync
+            # of the WAL per commit, about 0.4 ms on this service's disks).
+            cursor.execute("PRAGMA synchronous=FULL")
             cursor.close()
 
         @event.listens_for(engine, "begin")
