@@ -1,17 +1,20 @@
 """The clocks over weekends and holidays: reminders, escalations, repeats, and their end."""
 
+import threading
+import time
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import update
-from sqlmodel import select
+from sqlalchemy import text, update
+from sqlmodel import Session, select
 
 from app.scheduler import process_clocks
 from routing import EventKind, ProductFacts
 from vigilance import accounts, clocks, intake, triage
-from vigilance.models import Deadline, DeadlineState, OutboxMessage, Timer
+from tests.conftest import POSTGRES_URL
+from vigilance.models import Deadline, DeadlineState, OutboxMessage, Timer, User
 
 PARIS = ZoneInfo("Europe/Paris")
 BASE = "https://vigilance.example.org"
@@ -287,3 +290,58 @@ def test_information_reminders_stop_after_three(db, staff):
     to_reporter = [m for m in mail(db) if m.recipient_email == staff["reporter"].email]
     assert len(to_reporter) == 3
     assert all(f"{BASE}/reports/{result.report.id}" in m.text_body for m in to_reporter)
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="row locks: PostgreSQL (SQLite has one writer, so no such race)")
+def test_a_declaration_while_a_worker_escalates_its_deadline_waits_and_never_deadlocks(db, engine, staff):
+    """The worker locks a batch's timers, then marks their deadlines missed; the workflow must
+    take the same rows in the same order (timers, then deadline), or each would wait for the
+    other until PostgreSQL aborts one ("deadlock detected")."""
+    received = datetime.now(PARIS) - timedelta(days=10)
+    result = file(db, staff["reporter"], received)
+    item_id, deadline_id = result.items[0].id, result.deadlines[0].id
+    triage.claim(db, item_id=item_id, actor=staff["hv"], now=received + timedelta(hours=1))
+    db.commit()
+
+    worker = Session(engine)
+    due = clocks.claim_due(worker, now=datetime.now(PARIS), batch=50)  # the deadline's timers, locked
+    assert {row.deadline_id for row in due} == {deadline_id}
+    outcome: dict[str, object] = {}
+
+    def declare():
+        with Session(engine) as workflow:
+            try:
+                triage.declare(workflow, item_id=item_id, actor=workflow.get(User, staff["hv"].id),
+                               authority="ANSM", authority_reference="e-FIT 2026-4411",
+                               declared_on=date.today(), kind="initial", now=datetime.now(PARIS))
+                workflow.commit()
+                outcome["declared"] = True
+            except Exception as error:  # noqa: BLE001 - what went wrong is the assertion below
+                outcome["error"] = error
+
+    declaring = threading.Thread(target=declare)
+    declaring.start()
+    waited = wait_for_lock_wait(engine)  # the declaration now waits for the worker's timers
+    # The worker's next step, as clocks.process_due takes it: the missed deadline.
+    worker.connection().execute(update(Deadline).where(Deadline.id == deadline_id, Deadline.state == "open")
+                                .values(state=DeadlineState.MISSED))
+    worker.commit()
+    worker.close()
+    declaring.join(timeout=30)
+    assert waited and outcome == {"declared": True}, outcome
+    db.expire_all()
+    assert db.get(Deadline, deadline_id).settled_at is not None
+
+
+def wait_for_lock_wait(engine, timeout: float = 10) -> bool:
+    """Until a session of this database waits on a row lock."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with engine.connect() as connection:
+            waiting = connection.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )).scalar_one()
+        if waiting:
+            return True
+        time.sleep(0.05)
+    return False
