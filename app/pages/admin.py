@@ -4,7 +4,7 @@ with what failed and why, and a way to send again."""
 import secrets
 from functools import wraps
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlmodel import col, select
 
@@ -140,8 +140,11 @@ def _refused(error: VigilanceError, values: dict):
 def _accounts(*, values: dict, errors: dict | None = None, new_password: tuple[str, str] | None = None):
     db = get_session()
     rows = db.exec(select(User, Establishment).join(Establishment, isouter=True).order_by(User.email)).all()
-    return render_template(
+    response = make_response(render_template(
         "admin/accounts.html", rows=rows, now=utcnow(), values=values, errors=errors or {}, new_password=new_password,
         roles=[r.value for r in Role], queues=[q.value for q in Queue],
         establishments=db.exec(select(Establishment).order_by(Establishment.name)).all(),
-    )
+    ))
+    # A page showing a password must not stay in the browser's cache (the back button, a shared computer).
+    response.headers["Cache-Control"] = "no-store"
+    return response

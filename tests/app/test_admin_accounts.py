@@ -83,12 +83,15 @@ def test_disable_enable_and_a_new_password(app, make_user, token_for, admin_clie
     post(client, f"/admin/accounts/{person.id}/active", active="1")
     assert app.test_client().get("/api/v1/reports", headers=headers).status_code == 200
 
-    page = post(client, f"/admin/accounts/{person.id}/password").get_data(as_text=True)
-    new = shown_password(page)
+    answer = post(client, f"/admin/accounts/{person.id}/password")
+    assert answer.headers["Cache-Control"] == "no-store"
+    new = shown_password(answer.get_data(as_text=True))
     assert sign_in(app.test_client(), person, PASSWORD).status_code == 401
     assert sign_in(app.test_client(), person, new).status_code == 302
 
-    assert f'action="/admin/accounts/{admin.id}/active"' not in client.get("/admin/accounts").get_data(as_text=True)
+    own_row = re.search(rf'<tr id="account-{admin.id}">.*?</tr>', client.get("/admin/accounts").get_data(as_text=True),
+                        re.S).group(0)
+    assert "/active" not in own_row and "/password" not in own_row and 'href="/profile"' in own_row
     refused = post(client, f"/admin/accounts/{admin.id}/active", active="0")  # a hand-made request
     assert "Vous ne pouvez pas désactiver votre propre compte." in client.get("/admin/accounts").get_data(as_text=True)
     assert refused.status_code == 302 and client.get("/admin/accounts").status_code == 200
