@@ -142,18 +142,26 @@ def user_by_email(session: Session, email: str) -> User:
     return user
 
 
-def change_password(session: Session, user: User, *, current: str, new: str, confirmation: str) -> User:
+def change_password(session: Session, user: User, *, current: str, new: str, confirmation: str,
+                    now: datetime) -> User:
     """A person changes their own password, proving they know the current one.
 
     Every other session of theirs ends (the pages tie a session to the password it began with).
+    A wrong current password counts towards the lock-out as a failed sign-in does, so that
+    someone at a session left open cannot try passwords until one takes the account over.
 
-    :raises InvalidInput: per field: current password wrong, new one too short, the same as
-        before, or not typed the same twice; nothing is changed.
+    :raises InvalidInput: per field: current password wrong (the failure is counted: commit
+        it), the account locked, the new one too short, the same as before, or not typed the
+        same twice; the password is not changed.
     """
+    if user.locked_until and user.locked_until > now:
+        raise _invalid("current_password", "Trop d'essais : réessayez dans quelques minutes.",
+                       "Too many attempts: try again in a few minutes.")
     errors: dict[str, list[dict[str, str]]] = {}
     if not user.password_hash or not check_password_hash(user.password_hash, current):
         errors["current_password"] = [{"fr": "Ce n'est pas votre mot de passe actuel.",
                                        "en": "This is not your current password."}]
+        _count_failure(session, user, now)
     if len(new) < MIN_PASSWORD_LENGTH:
         errors["password"] = [{"fr": f"Au moins {MIN_PASSWORD_LENGTH} caractères.",
                                "en": f"At least {MIN_PASSWORD_LENGTH} characters."}]
@@ -221,19 +229,23 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime) 
             }
         )
     if not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCK_DURATION
-            user.failed_logins = 0
-            logger.warning("Account %s locked after repeated failed logins", user.email)
-        session.add(user)
-        session.flush()
+        _count_failure(session, user, now)
         raise Unauthenticated(_WRONG_CREDENTIALS)
     user.failed_logins = 0
     user.locked_until = None
     session.add(user)
     session.flush()
     return user
+
+
+def _count_failure(session: Session, user: User, now: datetime) -> None:
+    user.failed_logins += 1
+    if user.failed_logins >= MAX_FAILED_LOGINS:
+        user.locked_until = now + LOCK_DURATION
+        user.failed_logins = 0
+        logger.warning("Account %s locked after repeated wrong passwords", user.email)
+    session.add(user)
+    session.flush()
 
 
 def _token_hash(token: str) -> str:

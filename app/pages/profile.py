@@ -9,6 +9,7 @@ from app.db import get_session
 from app.i18n import select_locale
 from app.pages.security import login_required
 from vigilance import accounts, summaries
+from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput
 from vigilance.models import Role
 
@@ -58,10 +59,10 @@ def change_password():
     try:
         accounts.change_password(db, user, current=request.form.get("current_password", ""),
                                  new=request.form.get("password", ""),
-                                 confirmation=request.form.get("password_confirmation", ""))
+                                 confirmation=request.form.get("password_confirmation", ""), now=utcnow())
         db.commit()
     except InvalidInput as error:
-        db.rollback()
+        db.commit()  # the password is unchanged; a wrong current one is counted towards the lock-out
         return render_template("profile.html", user=user, offered=offered_choices(user),
                                errors=error.messages(select_locale())), 400
     # This browser stays signed in; every other session of the account ends.

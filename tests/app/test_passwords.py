@@ -81,3 +81,15 @@ def test_a_disabled_account_is_enabled_again(runner, app, make_user, token_for):
     assert client.get("/api/v1/reports", headers=headers).status_code == 200
     assert sign_in(app.test_client(), user).status_code == 302
     assert "active" in runner.invoke(cli, ["users", "list"]).output
+
+
+def test_guessing_the_current_password_locks_the_account_as_signing_in_does(app, make_user):
+    user = make_user("reporter")
+    client = app.test_client()
+    sign_in(client, user)
+    for _ in range(5):
+        assert change(client, current_password="a guess at it", password=NEW, password_confirmation=NEW).status_code == 400
+    # Even the right password is now refused, here and at the sign-in page.
+    locked = change(client, current_password=PASSWORD, password=NEW, password_confirmation=NEW)
+    assert locked.status_code == 400 and "Trop d&#39;essais" in locked.get_data(as_text=True)
+    assert "verrouillé" in sign_in(app.test_client(), user, PASSWORD).get_data(as_text=True)
