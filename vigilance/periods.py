@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo
 from routing.calendar import WorkingCalendar
 
 PARIS = ZoneInfo("Europe/Paris")
+#: The years a period or a date filter may fall in: outside them a date is a typing slip (and
+#: 9999-12-31 plus a day does not exist).
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 KINDS = ("daily", "weekly", "monthly", "yearly")
 #: How far back a daily digest looks for the previous working day (holidays never run this long).
 _LONGEST_BREAK = 15

@@ -3,6 +3,7 @@
 import flask_smorest
 from flask import Flask, request
 from flask_smorest import Api
+from werkzeug.routing import IntegerConverter
 
 from app.errors import API_PREFIX
 
@@ -29,7 +30,18 @@ def _require_json_body():
     return None
 
 
+class RowIdConverter(IntegerConverter):
+    """``<int:…>`` in every route, pages included: a number a row id can be (the databases' 32-bit
+    integers), so that a larger one is a plain 404 rather than an overflow in the driver."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def init_app(app: Flask) -> Api:
+    # Before any route is added: routes compile their converters then.
+    app.url_map.converters["int"] = RowIdConverter
     app.config.update(
         API_TITLE="Vigilance",
         API_VERSION="v1",

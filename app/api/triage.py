@@ -1,8 +1,8 @@
 """Queues and the triage workflow: ``/api/v1/queues/<queue>/items``, ``/api/v1/queue-items/...``."""
 
 import base64
-import binascii
-from datetime import datetime
+import dataclasses
+from datetime import UTC, date, datetime
 
 from flask import current_app, g, jsonify
 from flask.views import MethodView
@@ -31,6 +31,7 @@ from vigilance.models import (
     Report,
     User,
 )
+from vigilance.periods import FIRST_YEAR, LAST_YEAR
 from vigilance.queues import Cursor, QueueFilter, calendar_for, list_items, next_deadlines, status_counts, time_left
 
 bp = Blueprint("triage", __name__, url_prefix="/api/v1", description="Queues and the triage workflow.")
@@ -49,15 +50,14 @@ def parse_queue_cursor(text: str | None) -> Cursor | None:
     """The cursor *text* stands for; :class:`ValueError` when it is not one this service gave."""
     if not text:
         return None
-    try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
-        moment, serious, item_id = raw.split("|")
-        cursor = Cursor(datetime.fromisoformat(moment), serious == "1", int(item_id))
-    except (binascii.Error, UnicodeDecodeError) as error:
-        raise ValueError(text) from error
+    # Bad base64 (binascii.Error) and bad UTF-8 are ValueErrors too.
+    raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)).decode()
+    moment, serious, item_id = raw.split("|")
+    cursor = Cursor(datetime.fromisoformat(moment), serious == "1", int(item_id))
     if cursor.urgency_at.tzinfo is None or not 0 < cursor.id < 2**31 or serious not in ("0", "1"):
         raise ValueError(text)
-    return cursor
+    # In UTC, as stored: the keyset comparison binds the moment as it is (SQLite compares text).
+    return dataclasses.replace(cursor, urgency_at=cursor.urgency_at.astimezone(UTC))
 
 
 def decode_queue_cursor(text: str | None) -> Cursor | None:
@@ -65,6 +65,9 @@ def decode_queue_cursor(text: str | None) -> Cursor | None:
         return parse_queue_cursor(text)
     except ValueError:
         abort(422, messages={"query": {"cursor": ["Not a cursor this API gave."]}})
+
+
+_DAYS_ALLOWED = validate.Range(min=date(FIRST_YEAR, 1, 1), max=date(LAST_YEAR, 12, 31))
 
 
 class QueueArgsSchema(Schema):
@@ -76,8 +79,8 @@ class QueueArgsSchema(Schema):
     serious = fields.Boolean()
     assigned = fields.String(validate=validate.OneOf(["me", "nobody"]))
     overdue = fields.Boolean()
-    received_from = fields.Date()
-    received_to = fields.Date()
+    received_from = fields.Date(validate=_DAYS_ALLOWED)
+    received_to = fields.Date(validate=_DAYS_ALLOWED)
     q = fields.String(validate=validate.Length(min=1, max=100))
     cursor = fields.String(validate=validate.Length(max=300))
 

@@ -19,14 +19,12 @@ from vigilance import audit, statistics
 from vigilance.clock import utcnow
 from vigilance.labels import UNASSESSED_LABELS, label
 from vigilance.notifications import imputability_name
-from vigilance.periods import PARIS, Period, period_containing
+from vigilance.periods import FIRST_YEAR, LAST_YEAR, PARIS, Period, period_containing
 
 bp = Blueprint("dashboard_pages", __name__)
 #: The longest period the dashboard draws (a year's activity report is on its own page).
 LONGEST = timedelta(days=731)
 DEFAULT_WEEKS = 12
-#: The years a period may fall in: outside them a date is a typing slip, not a period to draw.
-FIRST_YEAR, LAST_YEAR = 2000, 2100
 KNOWN_QUEUES = frozenset(queue.value for queue in Queue)
 
 

@@ -26,6 +26,7 @@ from vigilance.models import (
     Report,
     User,
 )
+from vigilance.periods import FIRST_YEAR, LAST_YEAR
 from vigilance.queues import QueueFilter, calendar_for, list_items, status_counts, time_left
 
 bp = Blueprint("triage_pages", __name__)
@@ -105,10 +106,15 @@ def queue(queue: str):
 def _day_asked(field: str, errors: dict[str, list[str]]) -> date | None:
     text = request.args.get(field, "").strip()
     try:
-        return date.fromisoformat(text) if text else None
+        day = date.fromisoformat(text) if text else None
     except ValueError:
         errors.setdefault(field, []).append(_("Date invalide : attendue sous la forme AAAA-MM-JJ."))
         return None
+    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+        errors.setdefault(field, []).append(_("La date doit tomber entre %(first)s et %(last)s.", first=FIRST_YEAR,
+                                              last=LAST_YEAR))
+        return None
+    return day
 
 
 @bp.get("/queue-items/<int:item_id>")

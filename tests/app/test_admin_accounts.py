@@ -96,3 +96,4 @@ def test_disable_enable_and_a_new_password(app, make_user, token_for, admin_clie
     assert "Vous ne pouvez pas désactiver votre propre compte." in client.get("/admin/accounts").get_data(as_text=True)
     assert refused.status_code == 302 and client.get("/admin/accounts").status_code == 200
     assert post(client, "/admin/accounts/999999/password").status_code == 404
+    assert post(client, f"/admin/accounts/{2**63}/password").status_code == 404

@@ -323,3 +323,16 @@ def test_a_cursor_the_api_did_not_give_is_refused_by_name(client, people, cursor
     response = client.get("/api/v1/queues/haemovigilance/items", headers=people["hv"][1], query_string={"cursor": cursor})
     assert response.status_code == 422
     assert response.get_json()["errors"] == {"cursor": ["Not a cursor this API gave."]}
+
+
+@pytest.mark.parametrize("query", [{"received_to": "9999-12-31"}, {"received_from": "0001-01-01"}])
+def test_a_day_no_period_can_reach_is_refused_by_name(client, people, query):
+    response = client.get("/api/v1/queues/haemovigilance/items", headers=people["hv"][1], query_string=query)
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == list(query)
+
+
+def test_an_id_beyond_any_row_is_not_found_not_an_error(client, people):
+    huge = 2**63
+    assert client.get(f"/api/v1/reports/{huge}", headers=people["reporter"][1]).status_code == 404
+    assert client.post(f"/api/v1/queue-items/{huge}/claim", headers=people["hv"][1]).status_code == 404

@@ -63,8 +63,8 @@ def test_queue_page_filters_by_category_and_period(client, make_user, filed):
     switch(client, correspondent)
     assert "CGR" in client.get("/queues/haemovigilance?category=labile_blood_product").get_data(as_text=True)
     assert "CGR" not in client.get("/queues/haemovigilance?category=tissue").get_data(as_text=True)
-    assert "CGR" not in client.get("/queues/haemovigilance?from=2999-01-01").get_data(as_text=True)
-    assert "CGR" in client.get("/queues/haemovigilance?to=2999-01-01").get_data(as_text=True)
+    assert "CGR" not in client.get("/queues/haemovigilance?from=2099-01-01").get_data(as_text=True)
+    assert "CGR" in client.get("/queues/haemovigilance?to=2099-01-01").get_data(as_text=True)
 
 
 def test_a_filter_that_cannot_be_applied_is_refused_next_to_its_field(client, make_user, filed):
@@ -72,6 +72,8 @@ def test_a_filter_that_cannot_be_applied_is_refused_next_to_its_field(client, ma
     switch(client, correspondent)
     for query, field, message in (
         ("from=nonsense", "from", "Date invalide : attendue sous la forme AAAA-MM-JJ."),
+        ("to=9999-12-31", "to", "La date doit tomber entre 2000 et 2100."),
+        ("from=0001-01-01", "from", "La date doit tomber entre 2000 et 2100."),
         ("from=2026-12-01&to=2026-11-01", "from", "La date de début doit précéder la date de fin."),
         ("status=lost", "status", "Statut inconnu"),
         ("category=plutonium", "category", "Catégorie inconnue"),
