@@ -73,7 +73,11 @@ def _epoch(user: User) -> str:
 
 
 def sign_in(user: User) -> None:
+    # A fresh session (nothing of a previous one carries over), in the language already chosen.
+    language = session.get("lang")
     session.clear()
+    if language:
+        session["lang"] = language
     session["user_id"] = user.id
     session["auth_epoch"] = _epoch(user)
     session.permanent = True

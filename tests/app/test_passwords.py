@@ -93,3 +93,13 @@ def test_guessing_the_current_password_locks_the_account_as_signing_in_does(app,
     locked = change(client, current_password=PASSWORD, password=NEW, password_confirmation=NEW)
     assert locked.status_code == 400 and "Trop d&#39;essais" in locked.get_data(as_text=True)
     assert "verrouillé" in sign_in(app.test_client(), user, PASSWORD).get_data(as_text=True)
+
+
+def test_a_reader_who_chose_english_keeps_it_after_changing_their_password(app, make_user):
+    user = make_user("reporter")
+    client = app.test_client()
+    sign_in(client, user)
+    client.get("/language/en")
+    change(client, current_password=PASSWORD, password=NEW, password_confirmation=NEW)
+    page = client.get("/profile").get_data(as_text=True)
+    assert "Your password is changed" in page and "My profile" in page
