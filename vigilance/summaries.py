@@ -11,7 +11,7 @@ keeps a run done by hand (``vigilance summaries send``) from queueing anything t
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
@@ -24,7 +24,7 @@ from vigilance.inserts import insert_unless_present
 from vigilance.models import Establishment, InformationRequest, QueueItem, Report, Role, SummaryRun, User
 from vigilance.notifications import compose
 from vigilance.outbox import Email, enqueue
-from vigilance.periods import Period, digest_window, latest_due, period_containing, send_moment
+from vigilance.periods import PARIS, Period, digest_window, latest_due, period_containing, send_moment
 
 logger = logging.getLogger(__name__)
 
@@ -353,31 +353,36 @@ def due_runs(session: Session, *, now: datetime, hour: int) -> list[tuple[str, P
     """The runs whose time has come and that nobody has done, oldest first.
 
     A daily digest is about today's work: only the latest is due. A weekly or monthly summary
-    is a record: every one since the last one sent is due (at most ``CATCH_UP``), so a worker
-    back from an outage across a month's end sends the month it missed. Before an
-    establishment's first run, only the latest period is due: a new installation does not send
-    a backlog.
+    is a record: each of the last ``CATCH_UP`` periods not sent yet is due, back to the first
+    one ever sent, so a worker back from an outage across a month's end sends the month it
+    missed, even when a later period was meanwhile sent by hand. Before an establishment's first
+    run, only the latest period is due: a new installation does not send a backlog.
     """
     establishments = session.exec(select(Establishment).order_by(col(Establishment.id))).all()
-    last_sent = {
+    first_sent = {
         (kind, establishment_id): start
         for kind, establishment_id, start in session.execute(
-            select(SummaryRun.period, SummaryRun.establishment_id, func.max(SummaryRun.period_start))
+            select(SummaryRun.period, SummaryRun.establishment_id, func.min(SummaryRun.period_start))
             .group_by(SummaryRun.period, SummaryRun.establishment_id)
         ).all()
     }
+    # Catching up never reaches further back than CATCH_UP months.
+    window_start = now.astimezone(PARIS).date() - timedelta(days=31 * (CATCH_UP + 1))
+    sent = {tuple(row) for row in session.execute(
+        select(SummaryRun.period, SummaryRun.establishment_id, SummaryRun.period_start)
+        .where(col(SummaryRun.period_start) >= window_start)
+    ).all()}
     due = []
     for establishment in establishments:
         calendar = calendar_of(establishment)
         for kind in SENT:
-            latest = latest_due(kind, now, hour=hour, calendar=calendar)
-            last = last_sent.get((kind, establishment.id))
-            periods = [latest]
-            if kind != "daily" and last is not None:
-                while len(periods) < CATCH_UP and periods[-1].previous().start > last:
+            periods = [latest_due(kind, now, hour=hour, calendar=calendar)]
+            first = first_sent.get((kind, establishment.id))
+            if kind != "daily" and first is not None:
+                while len(periods) < CATCH_UP and periods[-1].previous().start >= first:
                     periods.append(periods[-1].previous())
             due += [(kind, period, establishment) for period in reversed(periods)
-                    if last is None or period.start > last]
+                    if (kind, establishment.id, period.start) not in sent]
     return due
 
 

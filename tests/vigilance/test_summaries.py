@@ -283,3 +283,16 @@ def test_every_weekly_and_monthly_summary_missed_since_the_last_one_sent_goes_ou
         ("weekly", date(2026, 11, 23)),
         ("monthly", date(2026, 11, 1)),
     ]
+
+
+def test_a_period_sent_by_hand_during_an_outage_does_not_hide_the_ones_missed_before_it(db, staff, week):
+    place = establishment_of(db, staff)
+    summaries.run(db, "weekly", period_containing("weekly", date(2026, 10, 26)), place,
+                  now=paris(2026, 11, 2, 7, 0), hour=HOUR, base_url=BASE)
+    # No worker for weeks; on Monday 30 November someone sends last week's summary by hand.
+    summaries.run(db, "weekly", period_containing("weekly", date(2026, 11, 23)), place,
+                  now=paris(2026, 11, 30, 9, 0), hour=HOUR, base_url=BASE)
+    db.commit()
+    due = [period.start for kind, period, _e in summaries.due_runs(db, now=paris(2026, 11, 30, 10, 0), hour=HOUR)
+           if kind == "weekly"]
+    assert due == [date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16)]
