@@ -163,7 +163,8 @@ def _work(session: Session, rng: random.Random, item, report, reaction_type: str
             return
         authority, reference = _DECLARED_TO[item.queue]
         triage.declare(session, item_id=item.id, actor=worker, now=at, authority=authority, kind="initial",
-                       authority_reference=reference.format(rng.randint(100000, 999999)), declared_on=at.date())
+                       authority_reference=reference.format(rng.randint(100000, 999999)),
+                       declared_on=at.astimezone(intake.PARIS).date())
         outcome = "declared"
     else:
         outcome = "not_reportable"

@@ -471,7 +471,7 @@ def declare(session: Session, *, item_id: int, actor: User, authority: str, auth
                                           "en": "The declaration number is required."}]
     if kind not in ("initial", "follow_up"):
         errors["kind"] = [{"fr": "initial ou follow_up.", "en": "initial or follow_up."}]
-    if declared_on > now.date():
+    if declared_on > now.astimezone(PARIS).date():  # the day as people in France count it
         errors["declared_on"] = [{"fr": "La date de déclaration est dans le futur.", "en": "The declaration date is in the future."}]
     if errors:
         raise InvalidInput(errors)

@@ -70,3 +70,16 @@ def test_a_declaration_after_its_deadline_counts_as_missed(setting):
     detail = triage.load_item(db, item_id, correspondent)
     states = {d.state for d in db.exec(select(Deadline).where(Deadline.queue_item_id == detail.id))}
     assert states == {DeadlineState.MISSED}
+
+
+def test_a_declaration_dated_today_in_paris_is_accepted_just_after_midnight(setting):
+    db, correspondent, item_id = setting
+    triage.claim(db, item_id=item_id, actor=correspondent, now=NOW)
+    # 23:30 UTC on the 23rd is 00:30 on the 24th in Paris: the 24th is today, the 25th is not.
+    after_midnight = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
+    with pytest.raises(triage.InvalidInput):
+        triage.declare(db, item_id=item_id, actor=correspondent, authority="ANSM", authority_reference="E-1",
+                       declared_on=date(2026, 11, 25), kind="initial", now=after_midnight)
+    declaration = triage.declare(db, item_id=item_id, actor=correspondent, authority="ANSM", authority_reference="E-1",
+                                 declared_on=date(2026, 11, 24), kind="initial", now=after_midnight)
+    assert declaration.declared_on == date(2026, 11, 24)
