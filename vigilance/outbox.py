@@ -15,7 +15,7 @@ from typing import Protocol
 from sqlmodel import Session, col, select
 
 from vigilance.inserts import insert_unless_present
-from vigilance.models import OutboxMessage, User
+from vigilance.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 

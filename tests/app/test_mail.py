@@ -82,7 +82,7 @@ def test_a_message_that_keeps_failing_is_given_up_and_shown_to_admins(engine, db
     admin = make_user("admin")
     sign_in(client, admin)
     page = client.get("/admin/outbox?state=failed").get_data(as_text=True)
-    assert "VIG-2026-000042" in page and "failed" in page
+    assert "VIG-2026-000042" in page and "<td>en échec</td>" in page  # the state in the reader's words
     assert client.get("/admin/outbox").status_code == 200
     client.post("/logout", data={})
     with client.session_transaction() as session:
