@@ -16,9 +16,10 @@ head is found too.
 import hashlib
 import json
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -26,6 +27,8 @@ from sqlmodel import Session
 from sqlmodel import select as select_models
 
 from vigilance.models import AuditEvent, AuditHead, User
+
+T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +42,13 @@ CHAINS = 16
 def chain_of(report_id: int | None) -> int:
     """The chain of a report's events (events about no report go to chain 1)."""
     return 1 + (report_id or 0) % CHAINS
+
+
+def in_lock_order(items: Iterable[T], report_id: Callable[[T], int] = lambda item: item) -> list[T]:
+    """*items* in the order their events must be recorded when one transaction records several:
+    by chain. Each event locks its chain's head until commit, so two transactions taking heads
+    in different orders (a list read and an activity report, say) could deadlock."""
+    return sorted(items, key=lambda item: (chain_of(report_id(item)), report_id(item)))
 
 
 # Compiled once, parameters apart: every read of a report appends an event.

@@ -37,6 +37,6 @@ def own_reports(
     if before_id is not None:
         query = query.where(col(Report.id) < before_id)
     page = list(session.exec(query.order_by(col(Report.id).desc()).limit(limit)))
-    for report in page:
+    for report in audit.in_lock_order(page, lambda r: r.id):
         audit.record(session, actor=actor, action="read", now=now, report_id=report.id, target=f"{via}:list")
     return page

@@ -675,7 +675,7 @@ def link_reports(session: Session, *, report_id: int, other_report_id: int, acto
     link = ReportLink(report_id=low, other_report_id=high, reason=reason.strip(), created_by=actor.id, created_at=now)
     session.add(link)
     session.flush()
-    for report in reports:
+    for report in audit.in_lock_order(reports, lambda r: r.id):
         audit.record(session, actor=actor, action="update", now=now, report_id=report.id, target="link",
                      after={"linked_to": link.other(report.id), "reason": link.reason})
     return link

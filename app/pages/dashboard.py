@@ -216,7 +216,7 @@ def _audit_cases(report: statistics.Activity, action: str, target: str) -> None:
     """The serious cases a report lists are report content: each one's reading is in the trail."""
     db = get_session()
     now = utcnow()
-    for case in report.serious_cases:
+    for case in audit.in_lock_order(report.serious_cases, lambda c: c.report_id):
         audit.record(db, actor=page_user(), action=action, now=now, report_id=case.report_id, target=target)
     db.commit()
 

@@ -77,3 +77,16 @@ def test_removing_the_last_events_is_found(client, make_user, token_for, runner,
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1
     assert "removed at the end" in result.output
+
+
+def test_a_list_read_records_its_events_chain_by_chain(client, make_user, token_for, db):
+    """One transaction writing several events takes the chains' heads in one order, the same
+    for every such transaction, so that two of them cannot wait for each other."""
+    reporter = make_user("reporter")
+    headers = token_for(reporter)
+    for _ in range(20):
+        client.post("/api/v1/reports", json=a_report(), headers=headers)
+    assert client.get("/api/v1/reports", headers=headers).status_code == 200
+    chains = db.execute(text("SELECT chain FROM audit_events WHERE action = 'read' ORDER BY id")).scalars().all()
+    assert len(chains) == 20 and len(set(chains)) > 1
+    assert chains == sorted(chains)
