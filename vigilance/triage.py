@@ -182,7 +182,7 @@ def _sync_report_status(session: Session, report_id: int, now: datetime) -> None
 def refresh_next_due(session: Session, item: QueueItem) -> None:
     """The item's urgency follows its earliest deadline still open; a closed item's sorts after every open one.
 
-    Call it again after every change of status to or from closed.
+    Settling deadlines calls it; a change of status to or from closed without settling must too.
     """
     due = session.exec(
         select(Deadline.due_at)
@@ -519,13 +519,13 @@ def close(session: Session, *, item_id: int, actor: User, outcome: str, note: st
     if outcome == "declared" and not declared:
         raise Conflict({"fr": "Aucune déclaration n'est enregistrée : enregistrez-la avant de clore « déclaré ».",
                         "en": "No declaration is recorded: record it before closing as declared."})
-    waived = _settle_deadlines(session, item, kinds=None, state=DeadlineState.WAIVED, now=now,
-                               reason=f"closed: {outcome}")
     item.status = ItemStatus.CLOSED
     item.outcome = outcome
     item.closing_note = note.strip() or None
     item.closed_at = now
-    refresh_next_due(session, item)
+    # Closed first: settling ends by setting the item's urgency, which for a closed one sorts last.
+    waived = _settle_deadlines(session, item, kinds=None, state=DeadlineState.WAIVED, now=now,
+                               reason=f"closed: {outcome}")
     return _save(session, item, actor, "close", before, now, extra={"note": item.closing_note, "deadlines_waived": waived})
 
 
@@ -632,14 +632,13 @@ def requalify(session: Session, *, item_id: int, actor: User, category: Category
         opened.append(target)
     for queue, other in existing.items():
         if queue not in new_queues and other.status != ItemStatus.CLOSED:
-            _settle_deadlines(session, other, kinds=None, state=DeadlineState.WAIVED, now=now,
-                              reason=f"requalified as {category.value}")
             other.status = ItemStatus.CLOSED
             other.outcome = "requalified"
             other.closing_note = reason.strip() or f"requalified as {category.value}"
             other.closed_at = now
             other.version += 1
-            refresh_next_due(session, other)
+            _settle_deadlines(session, other, kinds=None, state=DeadlineState.WAIVED, now=now,
+                              reason=f"requalified as {category.value}")
             session.add(other)
     report.category = category.value
     report.queues = new_queues
