@@ -99,7 +99,7 @@ def queue(queue: str):
     return render_template(
         "triage/queue.html", queue=queue, rows=rows, people=people, counts=status_counts(db, queue=queue, actor=user),
         filters=filters, next_cursor=encode_queue_cursor(page.next), lang=select_locale(),
-        categories=[c.value for c in Category],
+        categories=[c.value for c in Category], errors={},
     )
 
 
