@@ -26,6 +26,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    longest = op.get_bind().execute(sa.text("SELECT max(length(imputability)) FROM assessments")).scalar()
+    if longest is not None and longest > 8:
+        raise RuntimeError("Cannot downgrade below 0008: assessments hold imputability levels longer than eight "
+                           "characters (WHO-UMC, MDCG), which the older column cannot keep.")
     _resize_imputability(from_length=24, to_length=8)
 
 

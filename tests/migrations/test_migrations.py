@@ -139,3 +139,23 @@ def test_0007_puts_closed_items_after_open_ones_and_downgrades_to_what_was_there
         assert [item.id for item, _report in page.rows] == [3, 5, 2, 6, 1, 4]
     assert runner.invoke(cli, ["db", "downgrade", "0006_queue_counts"]).exit_code == 0
     assert urgencies() == {n: urgency for n, (_status, _serious, urgency) in enumerate(rows, start=1)}
+
+
+def test_0008_keeps_long_imputability_levels_and_refuses_a_downgrade_that_would_cut_them(app, runner):
+    from sqlalchemy import text
+
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    engine = app.extensions["vigilance.db"]
+    assert runner.invoke(cli, ["db", "downgrade", "0007_closed_items_last"]).exit_code == 0  # nothing long yet
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    with engine.begin() as connection:
+        connection.execute(text("PRAGMA foreign_keys=OFF") if engine.dialect.name == "sqlite" else
+                           text("SET session_replication_role = replica"))
+        connection.execute(text(
+            "INSERT INTO assessments (queue_item_id, version, imputability, imputability_scale, seriousness_criteria,"
+            " comment, assessed_by, assessed_at) VALUES (1, 1, 'unassessable', 'who-umc-2013', '[]', '', 1,"
+            " '2026-11-20 09:00:00')"))
+    refused = runner.invoke(cli, ["db", "downgrade", "0007_closed_items_last"])
+    assert refused.exit_code != 0 and "longer than eight" in str(refused.exception or refused.output)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT imputability FROM assessments")).scalar_one() == "unassessable"
