@@ -36,7 +36,9 @@ def overdue(engine, make_user, db):
     # These two read only their escalations here: the summaries have their own test below.
     make_user("correspondent", vigilances=["haemovigilance"], daily_digest=False)
     make_user("coordinator", weekly_summary=False, monthly_report=False)
-    received = datetime.now(UTC) - timedelta(days=21)
+    # Half a day off the clock's time: the daily repeat of each escalation falls due at the
+    # deadline's time of day, which must not come round while the test runs.
+    received = datetime.now(UTC) - timedelta(days=21, hours=12)
     for number in range(DEADLINES):
         intake.submit(db, actor=reporter, now=received + timedelta(seconds=number), draft=intake.Draft(
             event_kind=EventKind.RECIPIENT_ADVERSE_REACTION, occurred_at=received - timedelta(hours=1),
@@ -178,7 +180,8 @@ def two_batches(engine, make_user, db):
     pharmacovigilance = make_user("correspondent", vigilances=["pharmacovigilance"], daily_digest=False)
     coordinator = make_user("coordinator", weekly_summary=False, monthly_report=False)
     now = datetime.now(UTC)
-    batches = ((now - timedelta(days=21), "CGR", 2, OVERDUE_REPORTS),
+    # Half a day off for the missed deadlines, whose daily repeats must not fall due in the test.
+    batches = ((now - timedelta(days=21, hours=12), "CGR", 2, OVERDUE_REPORTS),
                (now - timedelta(hours=14), "albumine 20 %", 1, REMINDED_REPORTS))
     for received, product, grade, count in batches:
         for number in range(count):
