@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from sqlmodel import select as select_models
 
+from vigilance.direct import DirectStatement
 from vigilance.models import AuditEvent, AuditHead, User
 
 T = TypeVar("T")
@@ -51,13 +52,14 @@ def in_lock_order(items: Iterable[T], report_id: Callable[[T], int] = lambda ite
     return sorted(items, key=lambda item: (chain_of(report_id(item)), report_id(item)))
 
 
-# Compiled once, parameters apart: every read of a report appends an event.
+# On the driver's cursor (see vigilance.direct): every intake, claim and read of a report
+# appends an event, holding its chain's head until commit.
 _HEADS = AuditHead.__table__
-_INSERT_EVENT = AuditEvent.__table__.insert()
-_LOCK_HEAD = (
+_INSERT_EVENT = DirectStatement(AuditEvent.__table__.insert())
+_LOCK_HEAD = DirectStatement(
     select(_HEADS.c.last_hash, _HEADS.c.count).where(_HEADS.c.id == bindparam("chain")).with_for_update()
 )
-_MOVE_HEAD = (
+_MOVE_HEAD = DirectStatement(
     _HEADS.update()
     .where(_HEADS.c.id == bindparam("chain"))
     .values(last_hash=bindparam("new_hash"), count=bindparam("new_count"))
@@ -102,11 +104,11 @@ def record(
     # Plain statements rather than the unit of work: every read of a report writes one of these.
     connection = session.connection()
     chain = chain_of(report_id)
-    head = connection.execute(_LOCK_HEAD, {"chain": chain}).first()
-    if head is None:
+    heads = _LOCK_HEAD.rows(connection, {"chain": chain})
+    if not heads:
         _create_heads(connection)
-        head = connection.execute(_LOCK_HEAD, {"chain": chain}).one()
-    prev_hash, count = head
+        heads = _LOCK_HEAD.rows(connection, {"chain": chain})
+    prev_hash, count = heads[0]
     # JSON round trip: what is hashed is exactly what the database gives back.
     event = {
         "occurred_at": now,
@@ -121,8 +123,8 @@ def record(
         "prev_hash": prev_hash,
     }
     event["hash"] = _digest(prev_hash, event)
-    connection.execute(_INSERT_EVENT, event)
-    connection.execute(_MOVE_HEAD, {"chain": chain, "new_hash": event["hash"], "new_count": count + 1})
+    _INSERT_EVENT.rows(connection, event)
+    _MOVE_HEAD.rows(connection, {"chain": chain, "new_hash": event["hash"], "new_count": count + 1})
     return event["hash"]
 
 

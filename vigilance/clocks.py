@@ -17,6 +17,7 @@ from sqlmodel import Session, col
 from routing.calendar import WorkingCalendar
 from routing.rulebook import Rulebook, shipped_rulebooks
 from vigilance.access import may_work_queue
+from vigilance.direct import DirectStatement
 from vigilance.models import (
     Deadline,
     DeadlineState,
@@ -40,7 +41,9 @@ INFORMATION_REMINDERS = 3
 #: A missed deadline is escalated again every day while it stays missed.
 OVERDUE_REPEAT = timedelta(days=1)
 
-_INSERT_TIMER = Timer.__table__.insert().values(information_request_id=None, done_at=None, outcome=None)
+_INSERT_TIMER = DirectStatement(
+    Timer.__table__.insert().values(information_request_id=None, done_at=None, outcome=None)
+)
 
 
 def _rulebook(rulebook_id: str) -> Rulebook:
@@ -79,8 +82,8 @@ def schedule_deadline(session: Session, *, deadline_id: int, due_at: datetime | 
         if moment > now
     ]
     rows.append({"kind": "escalation", "due_at": due_at, "deadline_id": deadline_id, "stage": "due"})
-    # A plain statement: intake is the hot path (see vigilance.intake).
-    session.connection().execute(_INSERT_TIMER, rows)
+    # On the driver's cursor: intake is the hot path (see vigilance.direct).
+    _INSERT_TIMER.many(session.connection(), rows)
     return len(rows)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, event, func, inspect, select, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session
 
+from vigilance.direct import DirectStatement
 from vigilance.models import COUNT_SLOTS, ItemStatus, QueueItem, QueueStatusCount
 
 _TABLE = QueueStatusCount.__table__
@@ -55,24 +56,26 @@ def record_moves_on(connection: Connection, moves: Iterable[Move]) -> None:
     # Sorted rows: concurrent transactions lock the rows they share in the same order, so they
     # wait for each other instead of deadlocking.
     parameters = {f"{name}_{n}": value for n, row in enumerate(rows) for name, value in zip((*_KEY, "count"), row)}
-    connection.execute(_upsert(len(rows)), parameters)
+    _upsert(len(rows)).rows(connection, parameters)
 
 
 @lru_cache(maxsize=64)
-def _upsert(size: int):
+def _upsert(size: int) -> DirectStatement:
     """``INSERT ... ON CONFLICT DO UPDATE`` of *size* rows, built once per size (a status change
     moves two rows, an intake one to six).
 
     Written as text because SQLAlchemy does not cache the compiled form of a multi-row insert:
     built as an expression, it was compiled anew at every execution, costing more than all of
-    an intake's other statements together. PostgreSQL and SQLite (3.24+) read the same SQL.
+    an intake's other statements together. PostgreSQL and SQLite (3.24+) read the same SQL. It
+    runs on the driver's cursor (see vigilance.direct): intake and claims run it while holding
+    locks.
     """
     columns = (*_KEY, "count")
     rows = ", ".join("(" + ", ".join(f":{name}_{n}" for name in columns) + ")" for n in range(size))
-    return text(
+    return DirectStatement(text(
         f"INSERT INTO {_TABLE.name} ({', '.join(columns)}) VALUES {rows} "
         f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET count = {_TABLE.name}.count + excluded.count"
-    )
+    ))
 
 
 def move(session: Session, *, item_id: int, queue: str, establishment_id: int, before: str | None,

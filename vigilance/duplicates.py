@@ -4,9 +4,10 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, and_, bindparam, or_
+from sqlalchemy import and_, bindparam, or_
 from sqlmodel import Session, col, select
 
+from vigilance.direct import DirectStatement
 from vigilance.models import Report
 
 #: Two reports about the same patient this close in time probably describe one event.
@@ -30,8 +31,8 @@ def find_candidates(
     same_patient = bool(sex and birth_year and initials)
     if not (donation_number or lot_number or same_patient):
         return []
-    rows = session.connection().execute(
-        _candidates_query(bool(donation_number), bool(lot_number), same_patient),
+    rows = _candidates_query(bool(donation_number), bool(lot_number), same_patient).rows(
+        session.connection(),
         {
             "establishment_id": establishment_id,
             "donation_number": donation_number,
@@ -43,7 +44,7 @@ def find_candidates(
             "earliest": occurred_at - SAME_PATIENT_WINDOW,
             "latest": occurred_at + SAME_PATIENT_WINDOW,
         },
-    ).all()
+    )
     candidates = []
     for report_id, reference, their_donation, their_lot, their_time in rows:
         if donation_number and their_donation == donation_number:
@@ -61,9 +62,10 @@ def find_candidates(
 
 
 @lru_cache(maxsize=8)
-def _candidates_query(by_donation: bool, by_lot: bool, by_patient: bool) -> Select:
+def _candidates_query(by_donation: bool, by_lot: bool, by_patient: bool) -> DirectStatement:
     """The search for one combination of known facts, built once: every intake runs one, and
-    building the expression anew cost more than running it."""
+    building the expression anew cost more than running it. It runs on the driver's cursor (see
+    vigilance.direct), inside intake's write transaction."""
     clauses = []
     if by_donation:
         clauses.append(col(Report.donation_number) == bindparam("donation_number"))
@@ -77,7 +79,7 @@ def _candidates_query(by_donation: bool, by_lot: bool, by_patient: bool) -> Sele
             col(Report.event_kind) == bindparam("event_kind"),
             col(Report.occurred_at).between(bindparam("earliest"), bindparam("latest")),
         ))
-    return (
+    return DirectStatement(
         select(Report.id, Report.reference, Report.donation_number, Report.lot_number, Report.occurred_at)
         .where(col(Report.establishment_id) == bindparam("establishment_id"), or_(*clauses))
         .order_by(col(Report.id).desc())
