@@ -8,6 +8,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Session
 
+from app.writer_queue import QueuedWriterConnection, writers_lock_path
+
 _EXTENSION = "vigilance.db"
 _SQLITE_BEGIN = "vigilance_sqlite_begin"
 
@@ -19,12 +21,15 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             # The driver's own transaction handling is off so that ours can begin IMMEDIATE.
-            connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
+            connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None,
+                          "factory": QueuedWriterConnection},
             poolclass=StaticPool if in_memory else None,
         )
+        lock_path = None if in_memory else writers_lock_path(engine.url.database)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
+            dbapi_connection.writers_lock_path = lock_path
             cursor = dbapi_connection.cursor()
             if not in_memory:
                 cursor.execute("PRAGMA journal_mode=WAL")
@@ -43,7 +48,14 @@ def make_engine(url: str) -> Engine:
             # make it fail when it tries to upgrade (SQLAlchemy's documented pysqlite recipe).
             # Work known to only read says so (``read_only``) and lets writers go on.
             mode = connection.get_execution_options().get(_SQLITE_BEGIN, "IMMEDIATE")
-            connection.exec_driver_sql(f"BEGIN {mode}")
+            if mode == "IMMEDIATE":
+                # Queue behind the other writers (app/writer_queue.py) rather than poll.
+                connection.connection.dbapi_connection.take_writers_lock()
+            try:
+                connection.exec_driver_sql(f"BEGIN {mode}")
+            except BaseException:
+                connection.connection.dbapi_connection.release_writers_lock()
+                raise
 
         return engine
     return create_engine(url, pool_pre_ping=True)
