@@ -105,6 +105,18 @@ def test_claim_then_a_colleague_gets_409(client, people):
     assert post(client, people, "hv", f"/queue-items/{item_id}/claim").status_code == 200  # already mine
 
 
+def test_the_claim_answers_with_the_item_as_its_queue_now_lists_it(client, people):
+    report = file(client, people, serious=True, severity_grade=3)
+    item_id = item_of(client, people)["items"][0]["id"]
+
+    claimed = post(client, people, "hv", f"/queue-items/{item_id}/claim").get_json()
+
+    listed = next(i for i in item_of(client, people)["items"] if i["id"] == item_id)
+    assert claimed == listed
+    assert claimed["report_id"] == report["id"] and claimed["status"] == "in_progress"
+    assert claimed["assignee"]["email"] == people["hv"][0].email
+
+
 def test_of_many_simultaneous_claims_exactly_one_wins(app, client, people, make_user, token_for):
     file(client, people)
     item_id = item_of(client, people)["items"][0]["id"]

@@ -113,6 +113,9 @@ def test_the_item_page_speaks_the_readers_words_and_keeps_the_assessment_of_a_cl
                   "mise en jeu du pronostic vital, hospitalisation ou sa prolongation", "OAP à H+2."):
         assert words in assessment
     assert 'name="severity_grade"' not in page  # closed: read, not edited
+    # Who assessed it, under the assessment (their name, or their email when they gave none).
+    signed = re.search(r'<p class="help">Version 1 — ([^<]+)</p>', page).group(1)
+    assert signed.endswith(f"— {correspondent.label}")
     history = re.search(r'<ol class="history">(.*?)</ol>', page, re.S).group(1)
     steps = re.findall(r"— ([^—<]+) — ", history)
     assert [s.strip() for s in steps] == ["signalement reçu", "prise en charge", "évaluation", "clôture"]
