@@ -7,6 +7,7 @@ PostgreSQL.
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import uuid
@@ -16,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from bare_insert_app import create_tables  # noqa: E402
 from classify_bench import free_port, serve  # noqa: E402
 from load import run_load  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
@@ -59,36 +61,64 @@ def postgres_database(admin_url: str) -> str:
 
 
 def measure(label: str, service_url: str, bare_url: str, args) -> None:
+    """Both servers run side by side; the load alternates between them in short rounds.
+
+    This machine's speed drifts within minutes (other tenants, the disk), so measuring one
+    endpoint after the other compared two different machines; alternating exposes both to the
+    same drift.
+    """
     token = prepare(service_url)
+    create_tables(bare_url)
     env = {**os.environ, "VIGILANCE_DATABASE_URL": service_url, "VIGILANCE_SECRET_KEY": "bench",
-           "BARE_DATABASE_URL": bare_url}
-    results = {}
-    for name, spec, headers in (
-        ("bare insert", "bench.bare_insert_app:create_app()", {}),
-        ("POST /api/v1/reports", "app:create_app()", {"Authorization": f"Bearer {token}"}),
-    ):
-        port = free_port()
-        server = serve(spec, port, args.workers, env)
-        try:
-            url = f"http://127.0.0.1:{port}/api/v1/reports"
-            run_load(url, [BODY], args.clients, 1, headers)  # warm up
-            results[name] = run_load(url, [BODY], args.clients, args.seconds, headers)
-        finally:
+           "BARE_DATABASE_URL": bare_url, "BARE_CONNECTION": args.bare_connection}
+    endpoints = {
+        "bare insert": ("bench.bare_insert_app:create_app()", {}),
+        "POST /api/v1/reports": ("app:create_app()", {"Authorization": f"Bearer {token}"}),
+    }
+    servers, urls = [], {}
+    try:
+        for name, (spec, _headers) in endpoints.items():
+            port = free_port()
+            servers.append(serve(spec, port, args.workers, env))
+            urls[name] = f"http://127.0.0.1:{port}/api/v1/reports"
+        for name, (_spec, headers) in endpoints.items():
+            run_load(urls[name], [BODY], args.clients, 1, headers)  # warm up
+        rounds: dict[str, list[dict]] = {name: [] for name in endpoints}
+        for _ in range(args.rounds):
+            for name, (_spec, headers) in endpoints.items():
+                rounds[name].append(run_load(urls[name], [BODY], args.clients, args.seconds / args.rounds, headers))
+    finally:
+        for server in servers:
             server.terminate()
             server.wait(timeout=10)
-    print(f"{label}:")
-    for name, result in results.items():
-        print(f"  {name:>22}: {result['per_second']:,.0f} req/s, p50 {result['p50_ms']:.2f} ms, "
-              f"p99 {result['p99_ms']:.2f} ms, errors {result['errors']}")
-    ratio = results["POST /api/v1/reports"]["per_second"] / results["bare insert"]["per_second"]
-    print(f"  ratio intake / bare insert: {ratio:.2f}   (target >= 0.50)")
+    print(f"{label}, bare connection {args.bare_connection} "
+          f"({args.rounds} alternating rounds of {args.seconds / args.rounds:.1f} s each):")
+    throughput = {}
+    for name, results in rounds.items():
+        latencies = sorted(latency for result in results for latency in result["latencies"])
+        throughput[name] = len(latencies) / args.seconds
+        errors = sum(result["errors"] for result in results)
+        print(f"  {name:>22}: {throughput[name]:,.0f} req/s, p50 {1000 * statistics.median(latencies):.2f} ms, "
+              f"p99 {1000 * latencies[int(0.99 * (len(latencies) - 1))]:.2f} ms, errors {errors}")
+    ratios = [
+        service["per_second"] / bare["per_second"]
+        for bare, service in zip(rounds["bare insert"], rounds["POST /api/v1/reports"])
+    ]
+    if any(result["errors"] for results in rounds.values() for result in results):
+        print("  some requests failed: no ratio")
+        return
+    ratio = throughput["POST /api/v1/reports"] / throughput["bare insert"]
+    print(f"  ratio intake / bare insert: {ratio:.2f}   (target >= 0.50; rounds {min(ratios):.2f} to {max(ratios):.2f})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=30, help="per endpoint, over all rounds")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--bare-connection", choices=("per-request", "kept"), default="per-request",
+                        help="the bare endpoint connects per request (Flask's tutorial) or keeps one per worker")
     parser.add_argument("--postgres", default=os.environ.get("VIGILANCE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp())

@@ -50,6 +50,7 @@ def run_load(url: str, payloads: list[dict], clients: int, seconds: float, heade
     latencies = sorted(l for result in results for l in result[0])
     errors = sum(result[1] for result in results)
     return {
+        "latencies": latencies,
         "requests": len(latencies),
         "errors": errors,
         "per_second": len(latencies) / seconds,
