@@ -72,7 +72,8 @@ from vigilance import accounts, triage  # noqa: E402
 from vigilance.clock import utcnow  # noqa: E402
 from vigilance.errors import Conflict  # noqa: E402
 from vigilance.models import Establishment, User  # noqa: E402
-from vigilance.queues import OPEN, Cursor, QueueFilter, list_items, status_counts  # noqa: E402
+from vigilance.models import OPEN_ITEM_STATUSES  # noqa: E402
+from vigilance.queues import Cursor, QueueFilter, list_items, status_counts  # noqa: E402
 
 QUEUE = "haemovigilance"
 CLAIMERS = 8
@@ -243,7 +244,7 @@ def deep_cursor(url: str, establishment_id: int, depth: float) -> tuple[str, int
     engine = create_engine(driver_url(url))
     with engine.connect() as connection:
         where = "queue = :queue AND establishment_id = :place AND status = ANY(:open)"
-        params = {"queue": QUEUE, "place": establishment_id, "open": list(OPEN)}
+        params = {"queue": QUEUE, "place": establishment_id, "open": list(OPEN_ITEM_STATUSES)}
         total = connection.execute(text(f"SELECT count(*) FROM queue_items WHERE {where}"), params).scalar_one()
         offset = max(0, min(total - PAGE_SIZE - 1, int(total * depth)))
         urgency_at, serious, item_id = connection.execute(text(

@@ -12,6 +12,11 @@ from sqlmodel import col, select
 from vigilance.models import QueueItem, Report, Role, User
 
 
+def acts_as_coordinator(user: User) -> bool:
+    """A coordinator, or an admin who is also one (*user* may be a row with these two fields)."""
+    return user.role == Role.COORDINATOR or (user.role == Role.ADMIN and user.is_coordinator)
+
+
 def may_read_report(user: User, report: Report) -> bool:
     if not user.is_active:
         return False
@@ -19,7 +24,7 @@ def may_read_report(user: User, report: Report) -> bool:
         return True
     if report.establishment_id != user.establishment_id:
         return False
-    if user.role == Role.COORDINATOR or (user.role == Role.ADMIN and user.is_coordinator):
+    if acts_as_coordinator(user):
         return True
     if user.role == Role.CORRESPONDENT:
         return bool(set(report.queues) & set(user.vigilances))
@@ -32,7 +37,7 @@ def may_work_queue(user: User, queue: str) -> bool:
         return False
     if user.role == Role.CORRESPONDENT:
         return queue in user.vigilances
-    return user.role == Role.COORDINATOR or (user.role == Role.ADMIN and user.is_coordinator)
+    return acts_as_coordinator(user)
 
 
 def own_reports_filter(user: User) -> ColumnElement[bool]:
@@ -48,7 +53,7 @@ def readable_reports_filter(user: User) -> ColumnElement[bool]:
     if user.establishment_id is None:
         return own
     same_place = col(Report.establishment_id) == user.establishment_id
-    if user.role == Role.COORDINATOR or (user.role == Role.ADMIN and user.is_coordinator):
+    if acts_as_coordinator(user):
         return or_(own, same_place)
     if user.role == Role.CORRESPONDENT and user.vigilances:
         # queues is a JSON list: filter on the queue items instead, which carry one queue each.

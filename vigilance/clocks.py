@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 
 from routing.calendar import WorkingCalendar
 from routing.rulebook import Rulebook, shipped_rulebooks
-from vigilance.access import may_work_queue
+from vigilance.access import acts_as_coordinator, may_work_queue
 from vigilance.direct import DirectStatement
 from vigilance.models import (
     Deadline,
@@ -211,7 +211,7 @@ class _People:
         key = ("coordinators", establishment_id)
         if key not in self._cache:
             self._cache[key] = [u for u in self._of_place.get(establishment_id, [])
-                                if u.role == Role.COORDINATOR or (u.role == Role.ADMIN and u.is_coordinator)]
+                                if acts_as_coordinator(u)]
         return self._cache[key]
 
     def workers_of(self, item: Row) -> list[Row]:

@@ -5,7 +5,6 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
@@ -13,6 +12,7 @@ from sqlmodel import Session
 
 from routing import Decision, EventKind, Facts, ProductFacts, decide
 from vigilance import audit, counts
+from vigilance.clock import PARIS
 from vigilance.clocks import schedule_deadline
 from vigilance.decisions import freeze
 from vigilance.direct import DirectStatement
@@ -35,7 +35,6 @@ from vigilance.snapshots import report_snapshot
 
 logger = logging.getLogger(__name__)
 
-PARIS = ZoneInfo("Europe/Paris")
 #: Clocks differ a little between a clinician's device and the server.
 CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST_EVENT_YEAR = 1950

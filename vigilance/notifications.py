@@ -8,18 +8,17 @@ never patient data.
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from routing.scales import imputability_label
 from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS
 from routing.vocabulary import Category, EventKind, Queue
+from vigilance.clock import PARIS
 from vigilance.labels import STATUS_LABELS, UNASSESSED_LABELS, label
 from vigilance.outbox import Email
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-PARIS = ZoneInfo("Europe/Paris")
 _MONTHS = {
     "fr": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."],
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],

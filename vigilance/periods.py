@@ -7,11 +7,10 @@ the month before. Days are counted in Europe/Paris, working days in the establis
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from routing.calendar import WorkingCalendar
+from vigilance.clock import PARIS
 
-PARIS = ZoneInfo("Europe/Paris")
 #: The years a period or a date filter may fall in: outside them a date is a typing slip (and
 #: 9999-12-31 plus a day does not exist).
 FIRST_YEAR, LAST_YEAR = 2000, 2100

@@ -13,10 +13,9 @@ from routing.rulebook import shipped_rulebooks
 from vigilance import counts
 from vigilance.access import may_work_queue
 from vigilance.errors import NotFound
-from vigilance.intake import PARIS
-from vigilance.models import NOTHING_DUE, Deadline, Establishment, ItemStatus, QueueItem, Report, User
+from vigilance.clock import PARIS
+from vigilance.models import NOTHING_DUE, OPEN_ITEM_STATUSES, Deadline, Establishment, QueueItem, Report, User
 
-OPEN = [s.value for s in ItemStatus if s != ItemStatus.CLOSED]
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ def list_items(session: Session, *, queue: str, actor: User, filters: QueueFilte
         .options(load_only(*_LISTED_REPORT_COLUMNS))
         .where(_scope(session, queue, actor))
     )
-    statuses = filters.statuses or tuple(OPEN)
+    statuses = filters.statuses or OPEN_ITEM_STATUSES
     query = query.where(col(QueueItem.status).in_(statuses))
     if filters.category:
         query = query.where(col(Report.category) == filters.category)

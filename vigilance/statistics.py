@@ -24,15 +24,14 @@ from sqlmodel import Session, col
 
 from routing.vocabulary import Queue
 from vigilance.access import may_work_queue
-from vigilance.models import Assessment, Deadline, DeadlineState, ItemStatus, QueueItem, Report, User
-from vigilance.periods import PARIS
+from vigilance.models import OPEN_ITEM_STATUSES, Assessment, Deadline, DeadlineState, QueueItem, Report, User
+from vigilance.clock import PARIS
 
 NOT_ASSESSED = "not_assessed"
 UNKNOWN = "unknown"
 SEVERITY_KEYS = ("1", "2", "3", "4", UNKNOWN)
 #: Open items by age, in days since they arrived in the queue: (key, from, to).
 AGE_BUCKETS = (("0-2", 0, 2), ("2-7", 2, 7), ("7-30", 7, 30), ("30-90", 30, 90), ("90+", 90, None))
-OPEN_STATUSES = tuple(s.value for s in ItemStatus if s != ItemStatus.CLOSED)
 
 
 @dataclass
@@ -189,7 +188,7 @@ def open_by_status(session: Session, *, establishment_id: int, queues: list[str]
     rows = session.execute(
         select(QueueItem.queue, QueueItem.status, func.count())
         .where(col(QueueItem.queue).in_(queues), col(QueueItem.establishment_id) == establishment_id,
-               col(QueueItem.status).in_(OPEN_STATUSES))
+               col(QueueItem.status).in_(OPEN_ITEM_STATUSES))
         .group_by(QueueItem.queue, QueueItem.status)
     ).all()
     result = {queue: Counter() for queue in queues}
@@ -208,7 +207,7 @@ def open_by_age(session: Session, *, establishment_id: int, queues: list[str], n
     rows = session.execute(
         select(QueueItem.queue, bucket, func.count())
         .where(col(QueueItem.queue).in_(queues), col(QueueItem.establishment_id) == establishment_id,
-               col(QueueItem.status).in_(OPEN_STATUSES))
+               col(QueueItem.status).in_(OPEN_ITEM_STATUSES))
         .group_by(QueueItem.queue, bucket)
     ).all()
     result = {queue: Counter({key: 0 for key, _low, _high in AGE_BUCKETS}) for queue in queues}
@@ -237,7 +236,7 @@ def slowest_open(session: Session, *, establishment_id: int, queues: list[str], 
         .join(Report, col(Report.id) == col(QueueItem.report_id))
         .outerjoin(holder, col(holder.id) == col(QueueItem.assignee_id))
         .where(col(QueueItem.establishment_id) == establishment_id, col(QueueItem.queue).in_(queues),
-               col(QueueItem.status).in_(OPEN_STATUSES))
+               col(QueueItem.status).in_(OPEN_ITEM_STATUSES))
         .order_by(col(QueueItem.created_at), col(QueueItem.id))
         .limit(limit)
     ).all()

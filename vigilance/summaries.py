@@ -19,12 +19,13 @@ from sqlmodel import Session, col, func, select
 from routing.calendar import WorkingCalendar
 from routing.vocabulary import Queue
 from vigilance import statistics
-from vigilance.access import may_work_queue
+from vigilance.access import acts_as_coordinator, may_work_queue
 from vigilance.inserts import insert_unless_present
-from vigilance.models import Establishment, InformationRequest, QueueItem, Report, Role, SummaryRun, User
+from vigilance.models import OPEN_ITEM_STATUSES, Establishment, InformationRequest, QueueItem, Report, Role, SummaryRun, User
 from vigilance.notifications import compose
 from vigilance.outbox import Email, enqueue
-from vigilance.periods import PARIS, Period, digest_window, latest_due, period_containing, send_moment
+from vigilance.clock import PARIS
+from vigilance.periods import Period, digest_window, latest_due, period_containing, send_moment
 
 logger = logging.getLogger(__name__)
 
@@ -48,10 +49,6 @@ def calendar_of(establishment: Establishment) -> WorkingCalendar:
     return WorkingCalendar(region=establishment.region, convention="ouvres")
 
 
-def is_coordinator(user: User) -> bool:
-    return user.role == Role.COORDINATOR or (user.role == Role.ADMIN and user.is_coordinator)
-
-
 def recipients(session: Session, kind: str, establishment_id: int) -> list[User]:
     """Who receives *kind* in an establishment: the people concerned who chose it."""
     people = session.exec(
@@ -61,8 +58,8 @@ def recipients(session: Session, kind: str, establishment_id: int) -> list[User]
     if kind == "daily":
         return [u for u in people if u.role == Role.CORRESPONDENT and u.vigilances and u.daily_digest]
     if kind == "weekly":
-        return [u for u in people if is_coordinator(u) and u.weekly_summary]
-    return [u for u in people if is_coordinator(u) and u.monthly_report]
+        return [u for u in people if acts_as_coordinator(u) and u.weekly_summary]
+    return [u for u in people if acts_as_coordinator(u) and u.monthly_report]
 
 
 # The daily digest -----------------------------------------------------------------------------
@@ -121,7 +118,7 @@ def _establishment_counts(session: Session, establishment_id: int, window: tuple
     rows = session.execute(
         select(QueueItem.queue, QueueItem.assignee_id, overdue, func.count())
         .where(col(QueueItem.establishment_id) == establishment_id, col(QueueItem.urgency_at) <= soon_until,
-               col(QueueItem.status).in_(statistics.OPEN_STATUSES))
+               col(QueueItem.status).in_(OPEN_ITEM_STATUSES))
         .group_by(QueueItem.queue, QueueItem.assignee_id, overdue)
     ).all()
     open_due = Counter()
@@ -154,7 +151,7 @@ def build_daily(session: Session, user: User, period: Period, *, hour: int, cale
         .where(*mine, col(QueueItem.created_at) >= window[0], col(QueueItem.created_at) < window[1])
         .order_by(col(QueueItem.created_at).desc(), col(QueueItem.id).desc()).limit(DIGEST_LINES)
     ).all()
-    open_mine = (*mine, col(QueueItem.status).in_(statistics.OPEN_STATUSES), held_by_me_or_nobody)
+    open_mine = (*mine, col(QueueItem.status).in_(OPEN_ITEM_STATUSES), held_by_me_or_nobody)
     overdue_rows = session.execute(
         line.add_columns(QueueItem.urgency_at).where(*open_mine, col(QueueItem.urgency_at) <= as_of)
         .order_by(col(QueueItem.urgency_at), col(QueueItem.id)).limit(DIGEST_LINES)
@@ -165,7 +162,7 @@ def build_daily(session: Session, user: User, period: Period, *, hour: int, cale
         .order_by(col(QueueItem.urgency_at), col(QueueItem.id)).limit(DIGEST_LINES)
     ).all()
     unanswered_open = (col(InformationRequest.asked_by) == user.id, col(InformationRequest.answered_at).is_(None),
-                       col(QueueItem.status).in_(statistics.OPEN_STATUSES))
+                       col(QueueItem.status).in_(OPEN_ITEM_STATUSES))
     # The oldest questions first, chosen before their reports are read.
     oldest = (
         select(InformationRequest.queue_item_id, InformationRequest.asked_at)

@@ -24,12 +24,13 @@ from routing.scales import (
     SERIOUSNESS_CRITERIA,
 )
 from vigilance import audit, counts
-from vigilance.access import may_read_report, may_work_queue
+from vigilance.access import acts_as_coordinator, may_read_report, may_work_queue
 from vigilance.clocks import cancel_timers, notify_answer, schedule_deadline, schedule_information_reminder
 from vigilance.decisions import freeze
 from vigilance.errors import Conflict, Forbidden, InvalidInput, NotFound
-from vigilance.intake import PARIS
+from vigilance.clock import PARIS
 from vigilance.models import (
+    OPEN_ITEM_STATUSES,
     CLOSED_URGENCY,
     Assessment,
     Deadline,
@@ -49,18 +50,16 @@ from vigilance.models import (
 
 logger = logging.getLogger(__name__)
 
-OPEN_STATUSES = (ItemStatus.NEW, ItemStatus.IN_PROGRESS, ItemStatus.AWAITING_INFORMATION, ItemStatus.DECLARED)
-
 #: Which action each status allows: the state machine, in one table.
 ALLOWED: dict[str, tuple[str, ...]] = {
-    "claim": OPEN_STATUSES,
-    "release": OPEN_STATUSES,
-    "assign": OPEN_STATUSES,
-    "assess": OPEN_STATUSES,
-    "request_information": (ItemStatus.NEW, ItemStatus.IN_PROGRESS, ItemStatus.AWAITING_INFORMATION, ItemStatus.DECLARED),
-    "declare": (ItemStatus.NEW, ItemStatus.IN_PROGRESS, ItemStatus.AWAITING_INFORMATION, ItemStatus.DECLARED),
-    "requalify": OPEN_STATUSES,
-    "close": OPEN_STATUSES,
+    "claim": OPEN_ITEM_STATUSES,
+    "release": OPEN_ITEM_STATUSES,
+    "assign": OPEN_ITEM_STATUSES,
+    "assess": OPEN_ITEM_STATUSES,
+    "request_information": OPEN_ITEM_STATUSES,
+    "declare": OPEN_ITEM_STATUSES,
+    "requalify": OPEN_ITEM_STATUSES,
+    "close": OPEN_ITEM_STATUSES,
     "reopen": (ItemStatus.CLOSED,),
 }
 
@@ -122,10 +121,6 @@ def load_item(session: Session, item_id: int, actor: User, *, for_update: bool =
     return item
 
 
-def _is_coordinator(user: User) -> bool:
-    return user.role == Role.COORDINATOR or (user.role == Role.ADMIN and user.is_coordinator)
-
-
 def _require_holder(item: QueueItem, actor: User, now: datetime, session: Session) -> None:
     """Work on an item is done by whoever holds it; an unheld item is taken on the way."""
     if item.assignee_id is None:
@@ -133,7 +128,7 @@ def _require_holder(item: QueueItem, actor: User, now: datetime, session: Sessio
         if item.status == ItemStatus.NEW:
             item.status = ItemStatus.IN_PROGRESS
         return
-    if item.assignee_id != actor.id and not _is_coordinator(actor):
+    if item.assignee_id != actor.id and not acts_as_coordinator(actor):
         holder = session.get(User, item.assignee_id)
         raise Conflict({
             "fr": f"{holder.label if holder else 'Un collègue'} traite déjà cet élément.",
@@ -298,7 +293,7 @@ def release(session: Session, *, item_id: int, actor: User, now: datetime) -> Qu
         raise _refuse_transition("release", item)
     if item.assignee_id is None:
         raise Conflict({"fr": "Personne ne détient cet élément.", "en": "Nobody holds this item."})
-    if item.assignee_id != actor.id and not _is_coordinator(actor):
+    if item.assignee_id != actor.id and not acts_as_coordinator(actor):
         raise Forbidden({"fr": "Seul le détenteur ou un coordonnateur peut relâcher cet élément.",
                          "en": "Only the holder or a coordinator may release this item."})
     before = _item_state(item)
@@ -313,7 +308,7 @@ def assign(session: Session, *, item_id: int, actor: User, assignee_id: int, now
     if item.status not in ALLOWED["assign"]:
         raise _refuse_transition("assign", item)
     _check_version(item, expected_version)
-    if item.assignee_id not in (None, actor.id) and not _is_coordinator(actor):
+    if item.assignee_id not in (None, actor.id) and not acts_as_coordinator(actor):
         raise Forbidden({"fr": "Seul le détenteur ou un coordonnateur peut réattribuer cet élément.",
                          "en": "Only the holder or a coordinator may reassign this item."})
     colleague = session.get(User, assignee_id) if 0 < assignee_id < 2**31 else None

@@ -19,7 +19,8 @@ from vigilance import audit, statistics
 from vigilance.clock import utcnow
 from vigilance.labels import UNASSESSED_LABELS, label
 from vigilance.notifications import imputability_name
-from vigilance.periods import FIRST_YEAR, LAST_YEAR, PARIS, Period, period_containing
+from vigilance.clock import PARIS
+from vigilance.periods import FIRST_YEAR, LAST_YEAR, Period, period_containing
 
 bp = Blueprint("dashboard_pages", __name__)
 #: The longest period the dashboard draws (a year's activity report is on its own page).

@@ -8,7 +8,8 @@ from app.auth import page_user, sign_in
 from app.db import get_session
 from app.i18n import select_locale
 from app.pages.security import login_required
-from vigilance import accounts, summaries
+from vigilance import accounts
+from vigilance.access import acts_as_coordinator
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput
 from vigilance.models import Role
@@ -21,7 +22,7 @@ def offered_choices(user) -> list[str]:
     choices = []
     if user.role == Role.CORRESPONDENT:
         choices += ["daily_digest", "digest_when_empty"]
-    if summaries.is_coordinator(user):
+    if acts_as_coordinator(user):
         choices += ["weekly_summary", "monthly_report"]
     return choices
 

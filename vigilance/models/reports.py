@@ -34,6 +34,10 @@ class ItemStatus(StrEnum):
     CLOSED = "closed"
 
 
+#: Every status but closed: the item still asks for work.
+OPEN_ITEM_STATUSES: tuple[str, ...] = tuple(s.value for s in ItemStatus if s is not ItemStatus.CLOSED)
+
+
 class DeadlineState(StrEnum):
     OPEN = "open"
     MET = "met"
