@@ -33,8 +33,18 @@ def run_migrations_online() -> None:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                     if broken:
                         raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+        except BaseException:
+            if connection.in_transaction():
+                connection.rollback()
+            raise
+        else:
+            if connection.in_transaction():
+                connection.commit()
         finally:
             if sqlite:
+                # SQLite ignores this pragma inside a transaction (the check above begins one):
+                # only with the transaction ended does the pooled connection get its foreign
+                # keys back for the app's later work in this process.
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 

@@ -148,14 +148,124 @@ def test_0008_keeps_long_imputability_levels_and_refuses_a_downgrade_that_would_
     engine = app.extensions["vigilance.db"]
     assert runner.invoke(cli, ["db", "downgrade", "0007_closed_items_last"]).exit_code == 0  # nothing long yet
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
-    with engine.begin() as connection:
-        connection.execute(text("PRAGMA foreign_keys=OFF") if engine.dialect.name == "sqlite" else
-                           text("SET session_replication_role = replica"))
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        # An assessment alone, without its item and report: foreign keys off for this insert
+        # only (SQLite takes the pragma outside a transaction only).
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        else:
+            connection.execute(text("SET session_replication_role = replica"))
         connection.execute(text(
             "INSERT INTO assessments (queue_item_id, version, imputability, imputability_scale, seriousness_criteria,"
             " comment, assessed_by, assessed_at) VALUES (1, 1, 'unassessable', 'who-umc-2013', '[]', '', 1,"
             " '2026-11-20 09:00:00')"))
+        connection.commit()
+        if sqlite:
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+        else:
+            connection.execute(text("SET session_replication_role = DEFAULT"))
+            connection.commit()
     refused = runner.invoke(cli, ["db", "downgrade", "0007_closed_items_last"])
     assert refused.exit_code != 0 and "longer than eight" in str(refused.exception or refused.output)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT imputability FROM assessments")).scalar_one() == "unassessable"
+
+
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index ix_queue_items_by_urgency")
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index 'ix_queue_items_by_urgency'")
+def test_every_migration_goes_down_and_up_again(app, runner):
+    """From the head down to an empty database, one step at a time, and back: each downgrade
+    undoes its upgrade, so an upgrade gone wrong in production can be backed out."""
+    import sqlalchemy as sa
+
+    script = ScriptDirectory.from_config(migrate.alembic_config(app))
+    revisions = [revision.revision for revision in script.walk_revisions()]  # head first
+    engine = app.extensions["vigilance.db"]
+
+    def tables():
+        return set(sa.inspect(engine).get_table_names()) - {"alembic_version"}
+
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    assert tables() == set(metadata.tables)
+    for below in [*revisions[1:], "base"]:
+        result = runner.invoke(cli, ["db", "downgrade", below])
+        assert result.exit_code == 0, (below, result.output, result.exception)
+    assert tables() == set()
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), metadata) == []
+
+
+def test_after_migrating_the_app_still_refuses_a_row_pointing_nowhere(app, runner):
+    """On SQLite, migrations turn foreign keys off; the pooled connection must get them back."""
+    import sqlalchemy as sa
+    from sqlalchemy.exc import IntegrityError
+
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    assert runner.invoke(cli, ["db", "downgrade", "0007_closed_items_last"]).exit_code == 0
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    engine = app.extensions["vigilance.db"]
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO audit_events (occurred_at, chain, actor_label, action, target,"
+                                   " prev_hash, hash, report_id) VALUES ('2026-11-20 09:00:00', 1, 'x', 'read', '',"
+                                   " 'a', 'b', 999)"))
+
+
+def test_0006_goes_back_to_one_audit_chain_only_while_the_others_are_empty(app, runner):
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from vigilance import accounts, audit
+
+    assert runner.invoke(cli, ["db", "upgrade", "0006_queue_counts"]).exit_code == 0
+    engine = app.extensions["vigilance.db"]
+    now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    with Session(engine, expire_on_commit=False) as db:
+        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        admin = accounts.create_user(db, email="a@example.org", role="admin", establishment=place)
+        for _ in range(3):  # events about no report: chain 1
+            audit.record(db, actor=admin, action="read", now=now)
+        db.commit()
+
+    assert runner.invoke(cli, ["db", "downgrade", "0005_summaries"]).exit_code == 0
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM audit_events")).scalar_one() == 3
+        assert "chain" not in {c["name"] for c in sa.inspect(connection).get_columns("audit_events")}
+        assert connection.execute(sa.text("SELECT id, count FROM audit_head")).all() == [(1, 3)]
+        assert "queue_status_counts" not in sa.inspect(connection).get_table_names()
+
+    assert runner.invoke(cli, ["db", "upgrade", "0006_queue_counts"]).exit_code == 0
+    with Session(engine, expire_on_commit=False) as db:
+        audit.record(db, actor=accounts.user_by_email(db, "a@example.org"), action="list", now=now,
+                     report_id=None)
+        db.execute(sa.text("UPDATE audit_events SET chain = 2 WHERE id = 4"))  # as a report's event in chain 2
+        db.commit()
+    refused = runner.invoke(cli, ["db", "downgrade", "0005_summaries"])
+    assert refused.exit_code != 0 and "chains other than 1" in str(refused.exception or refused.output)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT count(*) FROM audit_events")).scalar_one() == 4
+
+
+def test_0005_downgrade_keeps_the_accounts_and_drops_only_the_summary_settings(app, runner):
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from vigilance import accounts
+
+    assert runner.invoke(cli, ["db", "upgrade", "0005_summaries"]).exit_code == 0
+    engine = app.extensions["vigilance.db"]
+    with Session(engine) as db:
+        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        accounts.create_user(db, email="c@example.org", role="correspondent", establishment=place,
+                             vigilances=["haemovigilance"])
+        db.commit()
+
+    assert runner.invoke(cli, ["db", "downgrade", "0004_clocks_outbox"]).exit_code == 0
+    with engine.connect() as connection:
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("users")}
+        assert {"daily_digest", "weekly_summary", "monthly_report", "digest_when_empty"}.isdisjoint(columns)
+        assert "summary_runs" not in sa.inspect(connection).get_table_names()
+        assert connection.execute(sa.text("SELECT email, role FROM users")).all() == [("c@example.org", "correspondent")]
