@@ -36,7 +36,7 @@ from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from vigilance import summaries  # noqa: E402
+from vigilance import counts, summaries  # noqa: E402
 from vigilance.models import Establishment, OutboxMessage  # noqa: E402
 
 PLANS = ROOT / "bench" / "plans" / "daily_digests.txt"
@@ -79,9 +79,13 @@ def add_questions(engine) -> int:
             "SELECT id, report_id, 'Volume transfusé ?', assignee_id, created_at + interval '1 hour' "
             "FROM queue_items WHERE assignee_id IS NOT NULL AND status = 'in_progress' AND id % 5 = 0"
         )).rowcount
-        connection.execute(text(
+        waiting = connection.execute(text(
             "UPDATE queue_items SET status = 'awaiting_information' "
-            "WHERE id IN (SELECT queue_item_id FROM information_requests)"))
+            "WHERE status = 'in_progress' AND id IN (SELECT queue_item_id FROM information_requests) "
+            "RETURNING id, queue, establishment_id")).all()
+        # A plain UPDATE, so the kept status counts move here, as intake's and claims' do.
+        counts.record_moves_on(connection, [(item_id, queue, place, "in_progress", "awaiting_information")
+                                            for item_id, queue, place in waiting])
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))
     return asked
