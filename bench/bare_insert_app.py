@@ -16,7 +16,6 @@ def _connect(url: str):
     if url.startswith("sqlite:///"):
         connection = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30, isolation_level=None,
                                      check_same_thread=False)
-        connection.execute("PRAGMA journal_mode=WAL")
         # The service's own durability (app/db.py): an acknowledged body survives a power loss.
         connection.execute("PRAGMA synchronous=FULL")
         return connection, "?"
@@ -30,6 +29,9 @@ def create_tables(url: str) -> None:
     """Once, before the workers start (two workers creating it at once collide on PostgreSQL)."""
     connection, _mark = _connect(url)
     serial = "INTEGER" if url.startswith("sqlite") else "BIGSERIAL"
+    if url.startswith("sqlite"):
+        # Kept in the file: connections opened later, one per request, need not set it again.
+        connection.execute("PRAGMA journal_mode=WAL")
     connection.execute(f"CREATE TABLE IF NOT EXISTS bodies (id {serial} PRIMARY KEY, body TEXT NOT NULL)")
     connection.close()
 
