@@ -12,7 +12,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure an instance of the service."""
     from flask_wtf.csrf import CSRFProtect
 
-    from app import auth, db, errors, i18n, nul_guard, pages, templating
+    from app import auth, db, errors, i18n, pages, templating, text_guard
     from app.api import API_BLUEPRINTS
     from app.api import init_app as init_api
     from app.config import load_config
@@ -33,7 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
-    nul_guard.init_app(app)
+    text_guard.init_app(app)
     init_api(app)
     errors.init_app(app)
     pages.init_app(app)

@@ -1,0 +1,68 @@
+"""Refuse, at the door, any text that cannot be stored, naming the field it is in.
+
+Two kinds of character cannot be: NUL (U+0000), which PostgreSQL refuses in text, and a lone
+UTF-16 surrogate (``"\\ud800"`` in JSON), which is no character at all and cannot be written
+as UTF-8. Either was a bare 500 (the driver, or the encoder of the answer, failing midway);
+SQLite even stored a NUL, for emails and exports to trip over later. Nobody types one: it comes
+from a broken client or a probe, and is refused like any other bad input, before anything is
+read or written, on every route (API and pages; body, query and the idempotency key alike).
+"""
+
+import re
+from typing import Any
+
+from flask import Flask, request
+
+from vigilance.errors import InvalidInput
+
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+#: In a raw JSON body: a NUL, written as is or escaped, or an escaped surrogate. A body without
+#: any needs no walk (a surrogate pair, an emoji written in escapes, is checked once decoded).
+_MAY_HOLD_UNSTORABLE = re.compile(rb"\x00|\\u0000|\\u[dD][89a-fA-F]")
+_MESSAGE = {
+    "fr": "Ce texte contient un caractère qui ne peut être enregistré (caractère nul U+0000 ou moitié "
+          "de paire UTF-16 isolée) : retirez-le.",
+    "en": "This text holds a character that cannot be stored (a NUL, U+0000, or half of a UTF-16 "
+          "surrogate pair): remove it.",
+}
+#: Headers whose value the service stores.
+_STORED_HEADERS = ("Idempotency-Key",)
+
+
+def unstorable_paths(value: Any, path: str = "") -> list[str]:
+    """The field paths (``product.name``, ``items.0``) of *value* holding unstorable text, keys included."""
+    if isinstance(value, str):
+        return [path or "body"] if UNSTORABLE.search(value) else []
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            inner_path = f"{path}.{key}" if path else str(key)
+            if UNSTORABLE.search(str(key)):
+                found.append(inner_path)
+            found += unstorable_paths(inner, inner_path)
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            found += unstorable_paths(inner, f"{path}.{index}" if path else str(index))
+    return found
+
+
+def _in_multidict(values) -> list[str]:
+    return [name for name, texts in values.lists() if UNSTORABLE.search(name) or any(map(UNSTORABLE.search, texts))]
+
+
+def _refuse_unstorable_text() -> None:
+    if request.routing_exception is not None:
+        return  # an unknown route or method is answered 404 or 405 first
+    paths = _in_multidict(request.args)
+    paths += [name for name in _STORED_HEADERS if UNSTORABLE.search(request.headers.get(name, ""))]
+    if request.is_json:
+        if _MAY_HOLD_UNSTORABLE.search(request.get_data(cache=True)):
+            paths += unstorable_paths(request.get_json(silent=True))
+    elif request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        paths += _in_multidict(request.form)
+    if paths:
+        raise InvalidInput({path: [_MESSAGE] for path in dict.fromkeys(paths)})
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(_refuse_unstorable_text)
