@@ -85,7 +85,11 @@ def sign_in(user: User) -> None:
 
 
 def sign_out() -> None:
+    # Nothing of the account stays, but the language chosen with the switch is this browser's.
+    language = session.get("lang")
     session.clear()
+    if language:
+        session["lang"] = language
     g.pop("user", None)
 
 

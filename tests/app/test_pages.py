@@ -151,6 +151,18 @@ def test_the_language_switch_turns_the_pages_english(client, reporter):
     assert "Report an incident" in html and 'lang="en"' in html
 
 
+def test_signing_out_keeps_the_language_chosen_and_nothing_else(client, reporter):
+    sign_in(client, reporter)
+    client.get("/language/en?next=/reports/new")
+    page = client.get("/reports/new").get_data(as_text=True)
+
+    signed_out = client.post("/logout", data={"csrf_token": csrf_from(page)}, follow_redirects=True)
+
+    html = signed_out.get_data(as_text=True)
+    assert "You are signed out." in html and 'lang="en"' in html
+    assert client.get("/reports/mine").status_code == 302  # signed out indeed
+
+
 def test_the_language_switch_never_redirects_off_site(client):
     response = client.get("/language/en?next=//evil.example.org/")
     assert response.headers["Location"] == "/"
