@@ -13,7 +13,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from flask_wtf.csrf import CSRFProtect
 
     from app import auth, db, errors, i18n, pages, templating, text_guard
-    from app.api import API_BLUEPRINTS
+    from app.api import API_BLUEPRINTS, TOKEN_BLUEPRINTS
     from app.api import init_app as init_api
     from app.config import load_config
 
@@ -33,7 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
-    text_guard.init_app(app)
+    text_guard.init_app(app, after_token_check=TOKEN_BLUEPRINTS)
     init_api(app)
     errors.init_app(app)
     pages.init_app(app)

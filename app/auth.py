@@ -6,6 +6,7 @@ from functools import wraps
 from flask import g, request, session
 
 from app.db import get_session, read_only
+from app.text_guard import refuse_unstorable_text
 from vigilance import accounts
 from vigilance.clock import utcnow
 from vigilance.errors import Unauthenticated
@@ -43,6 +44,7 @@ def token_required(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         g.user = api_user()
+        refuse_unstorable_text()  # after the token: a stranger learns nothing of the body
         return view(*args, **kwargs)
 
     return wrapper

@@ -4,11 +4,13 @@ Two kinds of character cannot be: NUL (U+0000), which PostgreSQL refuses in text
 UTF-16 surrogate (``"\\ud800"`` in JSON), which is no character at all and cannot be written
 as UTF-8. Either was a bare 500 (the driver, or the encoder of the answer, failing midway);
 SQLite even stored a NUL, for emails and exports to trip over later. Nobody types one: it comes
-from a broken client or a probe, and is refused like any other bad input, before anything is
-read or written, on every route (API and pages; body, query and the idempotency key alike).
+from a broken client or a probe, and is refused like any other bad input, before the view
+reads or writes anything, on every route (API and pages; body, query and the idempotency key
+alike); on the routes that need a bearer token, once the token is checked.
 """
 
 import re
+from collections.abc import Collection
 from typing import Any
 
 from flask import Flask, request
@@ -50,9 +52,8 @@ def _in_multidict(values) -> list[str]:
     return [name for name, texts in values.lists() if UNSTORABLE.search(name) or any(map(UNSTORABLE.search, texts))]
 
 
-def _refuse_unstorable_text() -> None:
-    if request.routing_exception is not None:
-        return  # an unknown route or method is answered 404 or 405 first
+def refuse_unstorable_text() -> None:
+    """Raise :class:`InvalidInput` naming every field of the request that holds unstorable text."""
     paths = _in_multidict(request.args)
     paths += [name for name in _STORED_HEADERS if UNSTORABLE.search(request.headers.get(name, ""))]
     if request.is_json:
@@ -64,5 +65,14 @@ def _refuse_unstorable_text() -> None:
         raise InvalidInput({path: [_MESSAGE] for path in dict.fromkeys(paths)})
 
 
-def init_app(app: Flask) -> None:
-    app.before_request(_refuse_unstorable_text)
+def init_app(app: Flask, *, after_token_check: Collection[str]) -> None:
+    """Check every request before its view, except on the blueprints *after_token_check*,
+    whose views check once the bearer token is (``app.auth.token_required``): a stranger is
+    told 401 first there, whatever the body, as with any other input the schema allows."""
+
+    def guard() -> None:
+        if request.routing_exception is not None or request.blueprint in after_token_check:
+            return  # an unknown route or method is answered 404 or 405 first
+        refuse_unstorable_text()
+
+    app.before_request(guard)

@@ -10,6 +10,8 @@ from app.errors import API_PREFIX
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 #: Blueprints of the JSON API, called with bearer tokens (no cookies, so no CSRF).
 API_BLUEPRINTS = ("classify", "reports", "triage", "api-docs")
+#: Those whose every route needs a bearer token (``app.auth.token_required``).
+TOKEN_BLUEPRINTS = ("reports", "triage")
 
 
 def _require_json_body():

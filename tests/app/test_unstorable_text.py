@@ -71,3 +71,9 @@ def test_the_report_form_refuses_a_nul_and_files_nothing(client, db, make_user):
     assert response.status_code == 422
     assert "text/html" in response.content_type
     assert count_reports(db) == 0
+
+
+def test_a_stranger_is_told_401_first_whatever_the_body(client):
+    body = json.dumps(a_report(description="Frissons \\u0000 à H+1."))
+    response = post_json(client, "/api/v1/reports", body.replace("\\\\u0000", "\\u0000"), {})
+    assert response.status_code == 401
