@@ -17,6 +17,7 @@ from flask import Flask
 from sqlmodel import Session
 
 from app.mail import SmtpMailer
+from app.writer_queue import alone_or_not_at_all
 from vigilance import clocks, outbox, summaries
 from vigilance.clock import utcnow
 from vigilance.models import Establishment
@@ -67,8 +68,17 @@ def deliver_mail(app: Flask) -> int:
     if not url:
         return 0  # no SMTP configured: mail stays in the outbox, readable by admins
     mailer = app.extensions.setdefault("vigilance.mailer", SmtpMailer(url, sender=app.config.get("MAIL_SENDER")))
+    engine = app.extensions["vigilance.db"]
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
     try:
-        return outbox.deliver(app.extensions["vigilance.db"], mailer, now_fn=utcnow, batch=OUTBOX_BATCH)
+        if not database or database == ":memory:":
+            return outbox.deliver(engine, mailer, now_fn=utcnow, batch=OUTBOX_BATCH)
+        # SQLite: one sender at a time, sending outside any transaction, so that the database's
+        # single writer (intake included) never waits for the mail server.
+        with alone_or_not_at_all(f"{os.path.abspath(database)}-outbox") as alone:
+            if not alone:
+                return 0  # another process is delivering; this one's turn comes at a later tick
+            return outbox.deliver(engine, mailer, now_fn=utcnow, batch=OUTBOX_BATCH, sole_sender=True)
     finally:
         mailer.close()
 

@@ -1,4 +1,6 @@
-"""Writers to one SQLite file wait for each other on a lock file, and wake when it frees.
+"""Lock files beside one SQLite file: its writers queue on one, mail has one sender at a time.
+
+Writers wait for each other on a lock file, and wake when it frees.
 
 SQLite has one writer at a time. A connection that finds the write lock taken does not wait for
 it to free: its busy handler sleeps and tries again, for 1, 2, 5, 10, 15, 20, 25 ms and more
@@ -17,12 +19,18 @@ app opens none when it is created.)
 A thread that already holds the lock through one connection and begins writing on another does
 not take it again (it would wait for itself forever): that second transaction meets SQLite's
 busy timeout, as it would without this queue.
+
+Mail is sent by one process at a time (``alone_or_not_at_all`` on ``<database>-outbox``), so
+that it can send outside any transaction: a transaction held across an SMTP exchange would
+hold SQLite's only write lock, and every intake would wait for the mail server.
 """
 
 import fcntl
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 _held = threading.local()
 
@@ -93,3 +101,26 @@ class QueuedWriterConnection(sqlite3.Connection):
 
 def writers_lock_path(database_path: str) -> str:
     return f"{os.path.abspath(database_path)}-writers"
+
+
+@contextmanager
+def alone_or_not_at_all(path: str) -> Iterator[bool]:
+    """Whether this caller is the only one holding *path*'s lock, for the ``with`` block.
+
+    Never waits: a second caller learns at once that someone else is at it (and comes back at
+    its next turn). The kernel frees the lock of a process that dies. Mail delivery on SQLite
+    uses it so that one process at a time sends, outside any transaction (vigilance.outbox).
+    """
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(descriptor, fcntl.LOCK_UN)
+    finally:
+        os.close(descriptor)

@@ -2,8 +2,9 @@
 
 Queueing writes a row with a unique key per effect (deadline, stage, recipient): queueing the
 same effect again is a no-op, so a reminder is never queued twice. Delivery claims due rows
-(``FOR UPDATE SKIP LOCKED`` on PostgreSQL), sends, and records each send in its own
-transaction: a crash can at worst resend the one message whose sending was not yet recorded.
+(``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite a single sender at a time, which sends
+outside any transaction), sends, and records each send in its own transaction: a crash can at
+worst resend the one message whose sending was not yet recorded.
 """
 
 import logging
@@ -77,45 +78,69 @@ def backoff(attempts: int) -> timedelta:
     return min(FIRST_RETRY * (2 ** max(attempts - 1, 0)), LONGEST_WAIT)
 
 
-def deliver(engine, mailer: Mailer, *, now_fn, batch: int = 50) -> int:
-    """Send what is due, each message in its own short transaction; return how many were sent."""
+def deliver(engine, mailer: Mailer, *, now_fn, batch: int = 50, sole_sender: bool = False) -> int:
+    """Send what is due, one message at a time; return how many were sent.
+
+    By default a message stays locked while it is sent (``FOR UPDATE SKIP LOCKED``): another
+    sender skips it, and one that dies frees it at once. That holds one row on PostgreSQL, but
+    the whole database on SQLite, whose single writer would wait for every SMTP exchange (a
+    clinician's report included, for as long as a slow mail server takes). With *sole_sender*
+    the caller guarantees that no other delivery runs meanwhile: each message is read, sent
+    outside any transaction, and its outcome recorded in a short one. Either way a sender that
+    dies mid-send leaves that one message to be sent again.
+    """
     sent = 0
     for _ in range(batch):
+        now = now_fn()
         with Session(engine, expire_on_commit=False) as session:
-            now = now_fn()
-            message = session.exec(
+            due = (
                 select(OutboxMessage)
                 .where(OutboxMessage.state == "pending", col(OutboxMessage.next_attempt_at) <= now)
                 .order_by(col(OutboxMessage.next_attempt_at))
                 .limit(1)
-                .with_for_update(skip_locked=True)
-            ).first()
+            )
+            message = session.exec(due if sole_sender else due.with_for_update(skip_locked=True)).first()
             if message is None:
                 return sent
-            try:
-                mailer.send(to=message.recipient_email, subject=message.subject, text=message.text_body,
-                            html=message.html_body, message_id=f"<outbox-{message.id}@vigilance.invalid>")
-            except Exception as error:  # any transport failure: retry later, keep it visible
-                message.attempts += 1
-                message.last_error = f"{type(error).__name__}: {error}"[:2000]
-                if message.attempts >= MAX_ATTEMPTS:
-                    message.state = "failed"
-                    logger.error("Mail %s to %s given up: %s", message.id, message.recipient_email, message.last_error)
-                else:
-                    message.next_attempt_at = now + backoff(message.attempts)
-                    logger.warning("Mail %s to %s failed (attempt %s): %s", message.id, message.recipient_email,
-                                   message.attempts, message.last_error)
-                session.add(message)
-                session.commit()
-                continue
-            message.state = "sent"
-            message.sent_at = now
-            message.attempts += 1
-            message.last_error = None
+            if sole_sender:
+                session.commit()  # the read ends (the message stays loaded): nothing is held while it is sent
+            error = _send(mailer, message)
+            if sole_sender:
+                message = session.get(OutboxMessage, message.id, populate_existing=True)
+                if message is None or message.state != "pending":
+                    continue  # settled by someone else meanwhile (an admin)
+            _settle(message, now=now, error=error)
             session.add(message)
             session.commit()
-            sent += 1
+            sent += error is None
     return sent
+
+
+def _send(mailer: Mailer, message: OutboxMessage) -> Exception | None:
+    try:
+        mailer.send(to=message.recipient_email, subject=message.subject, text=message.text_body,
+                    html=message.html_body, message_id=f"<outbox-{message.id}@vigilance.invalid>")
+    except Exception as error:  # any transport failure: retry later, keep it visible
+        return error
+    return None
+
+
+def _settle(message: OutboxMessage, *, now: datetime, error: Exception | None) -> None:
+    """Record a sending: sent, or failed and due again after a backoff, or given up."""
+    message.attempts += 1
+    if error is None:
+        message.state = "sent"
+        message.sent_at = now
+        message.last_error = None
+        return
+    message.last_error = f"{type(error).__name__}: {error}"[:2000]
+    if message.attempts >= MAX_ATTEMPTS:
+        message.state = "failed"
+        logger.error("Mail %s to %s given up: %s", message.id, message.recipient_email, message.last_error)
+    else:
+        message.next_attempt_at = now + backoff(message.attempts)
+        logger.warning("Mail %s to %s failed (attempt %s): %s", message.id, message.recipient_email,
+                       message.attempts, message.last_error)
 
 
 def retry(session: Session, *, message_id: int, now: datetime) -> OutboxMessage | None:

@@ -89,3 +89,46 @@ def test_a_message_that_keeps_failing_is_given_up_and_shown_to_admins(engine, db
         session.clear()
     sign_in(client, user)
     assert client.get("/admin/outbox").status_code == 404
+
+
+def test_a_report_is_filed_while_an_email_is_being_sent_and_no_second_sender_takes_it(
+        app, engine, db, make_user, token_for):
+    """Sending takes as long as the mail server does: nothing else waits for it (on SQLite the
+    transaction it used to hold was the database's only write lock), and meanwhile a second
+    delivery run sends nothing."""
+    import threading
+
+    from app.scheduler import deliver_mail
+    from tests.app.test_reports_api import a_report
+
+    reporter = make_user("reporter")
+    headers = token_for(reporter)
+    queue_one(db, make_user("correspondent", vigilances=["haemovigilance"]))
+    seen = {}
+
+    def within(seconds, action):
+        outcome = {}
+        helper = threading.Thread(target=lambda: outcome.update(result=action()))
+        helper.start()
+        helper.join(timeout=seconds)
+        return outcome.get("result", "still waiting"), helper
+
+    class SlowMailServer:
+        def send(self, **_message):
+            seen["filed"], filing = within(5, lambda: app.test_client().post(
+                "/api/v1/reports", json=a_report(), headers=headers).status_code)
+            seen["second run"], second = within(5, lambda: deliver_mail(app))
+            seen["helpers"] = (filing, second)
+
+        def close(self):
+            pass
+
+    app.config["SMTP_URL"] = "smtp://mail.example.org"
+    app.extensions["vigilance.mailer"] = SlowMailServer()
+
+    assert deliver_mail(app) == 1
+    for helper in seen.pop("helpers"):
+        helper.join(timeout=30)
+    assert seen == {"filed": 201, "second run": 0}
+    db.rollback()
+    assert db.exec(select(OutboxMessage.state)).all() == ["sent"]
