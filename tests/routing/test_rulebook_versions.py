@@ -76,3 +76,16 @@ def test_every_shipped_entry_cites_a_source_and_every_rule_a_legal_basis():
         assert all(entry.source.strip() for entry in rulebook.catalogue.entries.values())
         for rule in (*rulebook.qualification, *rulebook.routing, *rulebook.deadlines):
             assert rule.legal_basis, rule.id
+
+
+def test_what_users_read_cites_public_texts_only():
+    """Sources, legal bases and deadline notes are shown to clinicians and correspondents: they
+    cite the law and the authorities, never this project's own notes."""
+    for rulebook in shipped_rulebooks():
+        shown = [entry.source for entry in rulebook.catalogue.entries.values()]
+        shown += [entry.note or "" for entry in rulebook.catalogue.entries.values()
+                  if entry.category == Category.UNCLASSIFIED]  # the note is shown for these only
+        for rules in (rulebook.qualification, rulebook.routing, rulebook.deadlines):
+            shown += [basis for rule in rules for basis in rule.legal_basis]
+        shown += [policy.note or "" for policy in rulebook.deadlines]
+        assert shown and not [text for text in shown if "domain.md" in text], rulebook.id
