@@ -118,7 +118,10 @@ def _handle_domain_error(exc: VigilanceError):
         return json_error(status, message, errors, headers)
     if status == 401:
         return redirect(url_for("auth.login", next=request.full_path))
-    return render_template("errors/error.html", error=_PageError(status, message)), status
+    # Refused input a page's own form did not catch (it shows errors next to their fields): the
+    # problems are listed here, field by field, rather than only said to exist.
+    problems = exc.messages(language) if isinstance(exc, InvalidInput) else {}
+    return render_template("errors/error.html", error=_PageError(status, message), problems=problems), status
 
 
 class _PageError:

@@ -70,6 +70,8 @@ def test_the_report_form_refuses_a_nul_and_files_nothing(client, db, make_user):
 
     assert response.status_code == 422
     assert "text/html" in response.content_type
+    page = response.get_data(as_text=True)
+    assert "<code>description</code>\u00a0: Ce texte contient un caractère qui ne peut être enregistré" in page
     assert count_reports(db) == 0
 
 
