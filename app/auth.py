@@ -18,8 +18,12 @@ def api_user() -> User:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated({"fr": "Jeton d'API requis (Authorization: Bearer …).",
-                               "en": "API token required (Authorization: Bearer …)."})
+        raise Unauthenticated(
+            {
+                "fr": "Jeton d'API requis (Authorization: Bearer …).",
+                "en": "API token required (Authorization: Bearer …).",
+            }
+        )
     db = read_only(get_session())
     now = utcnow()
     user, use = accounts.user_for_token(db, token=token.strip(), now=now)

@@ -18,13 +18,16 @@ class Series:
     values: tuple[int | float, ...]
 
 
-def bar_chart(labels: list[str], series: list[Series], *, title: str, width: int = 720, height: int = 260,
-              stacked: bool = True) -> Markup:
+def bar_chart(
+    labels: list[str], series: list[Series], *, title: str, width: int = 720, height: int = 260, stacked: bool = True
+) -> Markup:
     """Vertical bars, one group per label, the series stacked (or side by side), with a legend."""
     left, right, top, bottom = 40, 10, 24, 56
     plot_width, plot_height = width - left - right, height - top - bottom
-    totals = [sum(s.values[i] for s in series) if stacked else max((s.values[i] for s in series), default=0)
-              for i in range(len(labels))]
+    totals = [
+        sum(s.values[i] for s in series) if stacked else max((s.values[i] for s in series), default=0)
+        for i in range(len(labels))
+    ]
     highest = max(totals, default=0) or 1
     step = plot_width / max(len(labels), 1)
     bar_width = step * 0.7 / (1 if stacked else max(len(series), 1))
@@ -36,8 +39,10 @@ def bar_chart(labels: list[str], series: list[Series], *, title: str, width: int
     for fraction in (0, 0.5, 1):
         y = top + plot_height * (1 - fraction)
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d7de"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">'
-                     f"{_number(highest * fraction)}</text>")
+        parts.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">'
+            f"{_number(highest * fraction)}</text>"
+        )
     every = max(1, len(labels) // 12)  # at most a dozen labels under the axis
     for index, label in enumerate(labels):
         x = left + step * index + step * 0.15
@@ -48,22 +53,27 @@ def bar_chart(labels: list[str], series: list[Series], *, title: str, width: int
             colour = PALETTE[number % len(PALETTE)]
             if value:
                 bar_x = x if stacked else x + bar_width * number
-                parts.append(f'<rect x="{bar_x:.1f}" y="{base - bar:.1f}" width="{bar_width:.1f}" '
-                             f'height="{bar:.1f}" fill="{colour}"><title>{escape(one.name)} — {escape(label)} : '
-                             f"{_number(value)}</title></rect>")
+                parts.append(
+                    f'<rect x="{bar_x:.1f}" y="{base - bar:.1f}" width="{bar_width:.1f}" '
+                    f'height="{bar:.1f}" fill="{colour}"><title>{escape(one.name)} — {escape(label)} : '
+                    f"{_number(value)}</title></rect>"
+                )
             if stacked:
                 base -= bar
         if index % every == 0:
-            parts.append(f'<text x="{left + step * index + step / 2:.1f}" y="{top + plot_height + 16}" '
-                         f'text-anchor="middle" font-size="11">{escape(label)}</text>')
+            parts.append(
+                f'<text x="{left + step * index + step / 2:.1f}" y="{top + plot_height + 16}" '
+                f'text-anchor="middle" font-size="11">{escape(label)}</text>'
+            )
     # The legend wraps onto as many lines as it needs below the axis labels.
     legend_x, legend_y = left, height - 18
     for number, one in enumerate(series if len(series) > 1 else []):
         span = 24 + 7 * len(one.name)
         if legend_x + span > width - right and legend_x > left:
             legend_x, legend_y = left, legend_y + 16
-        parts.append(f'<rect x="{legend_x}" y="{legend_y}" width="10" height="10" '
-                     f'fill="{PALETTE[number % len(PALETTE)]}"/>')
+        parts.append(
+            f'<rect x="{legend_x}" y="{legend_y}" width="10" height="10" fill="{PALETTE[number % len(PALETTE)]}"/>'
+        )
         parts.append(f'<text x="{legend_x + 14}" y="{legend_y + 9}" font-size="11">{escape(one.name)}</text>')
         legend_x += span
     # Grow the drawing to hold the legend's extra lines.

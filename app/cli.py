@@ -104,8 +104,7 @@ def classify_command(name, event_kind, serious, severity_grade, on_date, lang, a
     }[lang]
     click.secho(f"{headings[0]}: {decision['category']} ({decision['category_label']})", bold=True)
     queues = ", ".join(
-        f"{q} → {decision['authorities'][q]}" if q in decision["authorities"] else q
-        for q in decision["queues"]
+        f"{q} → {decision['authorities'][q]}" if q in decision["authorities"] else q for q in decision["queues"]
     )
     click.echo(f"{headings[1]}: {queues}")
     click.echo(f"{headings[2]}:")
@@ -132,15 +131,18 @@ for group in (establishments_cli, users_cli, tokens_cli, audit_cli):
 def _fail(error: VigilanceError) -> None:
     details = ""
     if isinstance(error, InvalidInput):
-        details = " " + " ".join(f"{field}: {' '.join(m['en'] for m in messages)}" for field, messages in error.errors.items())
+        details = " " + " ".join(
+            f"{field}: {' '.join(m['en'] for m in messages)}" for field, messages in error.errors.items()
+        )
     raise click.ClickException(f"{error.text['en']}{details}")
 
 
 @establishments_cli.command("add")
 @click.argument("finess")
 @click.option("--name", required=True, help="The establishment's name.")
-@click.option("--region", default="metropole", show_default=True, type=click.Choice(sorted(REGIONS)),
-              help="Its holiday calendar.")
+@click.option(
+    "--region", default="metropole", show_default=True, type=click.Choice(sorted(REGIONS)), help="Its holiday calendar."
+)
 def establishments_add_command(finess, name, region):
     """Register a health establishment by its 9-character FINESS number."""
     try:
@@ -163,8 +165,13 @@ def establishments_list_command():
 @click.argument("email")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
 @click.option("--establishment", "finess", help="FINESS of the user's establishment.")
-@click.option("--vigilance", "vigilances", multiple=True, type=click.Choice([q.value for q in Queue]),
-              help="A queue the correspondent works (repeatable).")
+@click.option(
+    "--vigilance",
+    "vigilances",
+    multiple=True,
+    type=click.Choice([q.value for q in Queue]),
+    help="A queue the correspondent works (repeatable).",
+)
 @click.option("--password", help="Without it, a password is generated and printed once.")
 @click.option("--name", default="")
 @click.option("--language", default="fr", type=click.Choice(["fr", "en"]), show_default=True)
@@ -177,8 +184,15 @@ def users_create_command(email, role, finess, vigilances, password, name, langua
         with session_scope(get_engine()) as db:
             establishment = accounts.establishment_by_finess(db, finess) if finess else None
             user = accounts.create_user(
-                db, email=email, role=role, establishment=establishment, vigilances=vigilances,
-                password=password, name=name, language=language, is_coordinator=coordinator,
+                db,
+                email=email,
+                role=role,
+                establishment=establishment,
+                vigilances=vigilances,
+                password=password,
+                name=name,
+                language=language,
+                is_coordinator=coordinator,
             )
             click.echo(f"{user.email}\t{user.role}\t{finess or '-'}\t{','.join(user.vigilances) or '-'}")
     except VigilanceError as error:
@@ -318,10 +332,19 @@ cli.add_command(summaries_cli)
 
 
 @summaries_cli.command("send")
-@click.option("--period", "kind", required=True, type=click.Choice(summaries.SENT),
-              help="daily: each correspondent's digest; weekly and monthly: the coordinators' summaries.")
-@click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]),
-              help="The day, or a day of the week or month, to summarise [default: the latest period due].")
+@click.option(
+    "--period",
+    "kind",
+    required=True,
+    type=click.Choice(summaries.SENT),
+    help="daily: each correspondent's digest; weekly and monthly: the coordinators' summaries.",
+)
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The day, or a day of the week or month, to summarise [default: the latest period due].",
+)
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; queue and record nothing.")
 @click.option("--establishment", "finess", help="Only this establishment (FINESS).")
 def summaries_send_command(kind, on, dry_run, finess):
@@ -341,20 +364,26 @@ def summaries_send_command(kind, on, dry_run, finess):
     for establishment_id in establishment_ids:
         with session_scope(engine) as db:
             establishment = db.get(Establishment, establishment_id)
-            period = summaries.chosen_period(kind, on=on.date() if on else None, now=now, hour=hour,
-                                             calendar=summaries.calendar_of(establishment))
+            period = summaries.chosen_period(
+                kind, on=on.date() if on else None, now=now, hour=hour, calendar=summaries.calendar_of(establishment)
+            )
             if not dry_run and send_moment(period, hour) > now:
                 # Sent early, a summary would stand for its period and the real one never go out.
-                raise click.ClickException(f"{period.key} is not due before {send_moment(period, hour):%Y-%m-%d %H:%M} "
-                                           "(Europe/Paris); use --dry-run to preview it.")
-            result = summaries.run(db, kind, period, establishment, now=now, hour=hour, base_url=base_url,
-                                   dry_run=dry_run, again=True)
+                raise click.ClickException(
+                    f"{period.key} is not due before {send_moment(period, hour):%Y-%m-%d %H:%M} "
+                    "(Europe/Paris); use --dry-run to preview it."
+                )
+            result = summaries.run(
+                db, kind, period, establishment, now=now, hour=hour, base_url=base_url, dry_run=dry_run, again=True
+            )
             count = len(result.emails) if dry_run else result.queued
             total += count
             already = "" if dry_run else f", {len(result.emails) - result.queued} already queued before"
-            click.echo(f"{establishment.finess} {establishment.name}: {period.key}: {count} "
-                       f"{'would be queued' if dry_run else 'queued'}{already}, "
-                       f"{result.skipped_empty} empty digests left out")
+            click.echo(
+                f"{establishment.finess} {establishment.name}: {period.key}: {count} "
+                f"{'would be queued' if dry_run else 'queued'}{already}, "
+                f"{result.skipped_empty} empty digests left out"
+            )
             if dry_run:
                 for composed in result.emails:
                     click.echo(f"\n--- To: {composed.recipient.email} ({composed.recipient.language})")

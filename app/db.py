@@ -21,8 +21,12 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             # The driver's own transaction handling is off so that ours can begin IMMEDIATE.
-            connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None,
-                          "factory": QueuedWriterConnection},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": 30,
+                "isolation_level": None,
+                "factory": QueuedWriterConnection,
+            },
             poolclass=StaticPool if in_memory else None,
         )
         lock_path = None if in_memory else writers_lock_path(engine.url.database)

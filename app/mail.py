@@ -51,7 +51,9 @@ class SmtpMailer:
     def _connection(self) -> smtplib.SMTP:
         if self._smtp is None:
             if self.scheme == "smtps":
-                smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ssl.create_default_context())
+                smtp = smtplib.SMTP_SSL(
+                    self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
+                )
             else:
                 smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
             if self.scheme == "smtp+starttls":

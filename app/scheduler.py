@@ -92,8 +92,10 @@ def queue_summaries(app: Flask) -> int:
     stopping = app.extensions.get("vigilance.stopping")
     hour = app.config["DIGEST_HOUR"]
     with Session(engine) as session:
-        due = [(kind, period, establishment.id) for kind, period, establishment
-               in summaries.due_runs(session, now=utcnow(), hour=hour)]
+        due = [
+            (kind, period, establishment.id)
+            for kind, period, establishment in summaries.due_runs(session, now=utcnow(), hour=hour)
+        ]
     queued = 0
     for kind, period, establishment_id in due:
         if stopping is not None and stopping.is_set():
@@ -101,16 +103,23 @@ def queue_summaries(app: Flask) -> int:
         try:
             with Session(engine, expire_on_commit=False) as session:
                 establishment = session.get(Establishment, establishment_id)
-                result = summaries.run(session, kind, period, establishment, now=utcnow(), hour=hour,
-                                       base_url=app.config["BASE_URL"])
+                result = summaries.run(
+                    session, kind, period, establishment, now=utcnow(), hour=hour, base_url=app.config["BASE_URL"]
+                )
                 session.commit()
         except Exception:  # one establishment's failing run must not keep the others' from going out
-            logger.exception("Summaries %s for establishment %s failed; tried again next tick", period.key,
-                             establishment_id)
+            logger.exception(
+                "Summaries %s for establishment %s failed; tried again next tick", period.key, establishment_id
+            )
             continue
         if result.claimed:
-            logger.info("Summaries %s for establishment %s: %s queued, %s empty digests left out",
-                        period.key, establishment_id, result.queued, result.skipped_empty)
+            logger.info(
+                "Summaries %s for establishment %s: %s queued, %s empty digests left out",
+                period.key,
+                establishment_id,
+                result.queued,
+                result.skipped_empty,
+            )
         queued += result.queued
     return queued
 
@@ -142,8 +151,15 @@ def register_jobs(scheduler, app: Flask) -> None:
     for job_id, function in JOBS:
         # First run at once: what fell due while no worker ran is done on start.
         scheduler.add_job(
-            _guarded(app, job_id, function), "interval", seconds=interval, id=job_id, replace_existing=True,
-            coalesce=True, max_instances=1, misfire_grace_time=None, next_run_time=utcnow(),
+            _guarded(app, job_id, function),
+            "interval",
+            seconds=interval,
+            id=job_id,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            next_run_time=utcnow(),
         )
 
 
@@ -176,11 +192,17 @@ def run_worker(app: Flask) -> None:
             logger.error("%s is a test hook: ignored in production", TEST_PAUSE_IN_BATCH)
         else:
             app.extensions["vigilance.test_pause_in_batch"] = Path(os.environ[TEST_PAUSE_IN_BATCH])
-            logger.warning("%s set: each clock batch waits, uncommitted, for %s to be removed", TEST_PAUSE_IN_BATCH,
-                           os.environ[TEST_PAUSE_IN_BATCH])
+            logger.warning(
+                "%s set: each clock batch waits, uncommitted, for %s to be removed",
+                TEST_PAUSE_IN_BATCH,
+                os.environ[TEST_PAUSE_IN_BATCH],
+            )
     heartbeat = max(60.0, app.config["TICK_SECONDS"])
     scheduler.add_job(lambda: logger.info("Worker alive"), "interval", seconds=heartbeat, id="heartbeat")
-    logger.info("Worker started: clocks, summaries and outbox every %s s, SMTP %s", app.config["TICK_SECONDS"],
-                "configured" if app.config.get("SMTP_URL") else "not configured (mail stays in the outbox)")
+    logger.info(
+        "Worker started: clocks, summaries and outbox every %s s, SMTP %s",
+        app.config["TICK_SECONDS"],
+        "configured" if app.config.get("SMTP_URL") else "not configured (mail stays in the outbox)",
+    )
     scheduler.start()
     logger.info("Worker stopped")

@@ -23,9 +23,9 @@ UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _MAY_HOLD_UNSTORABLE = re.compile(rb"\x00|\\u0000|\\u[dD][89a-fA-F]")
 _MESSAGE = {
     "fr": "Ce texte contient un caractère qui ne peut être enregistré (caractère nul U+0000 ou moitié "
-          "de paire UTF-16 isolée) : retirez-le.",
+    "de paire UTF-16 isolée) : retirez-le.",
     "en": "This text holds a character that cannot be stored (a NUL, U+0000, or half of a UTF-16 "
-          "surrogate pair): remove it.",
+    "surrogate pair): remove it.",
 }
 #: Headers whose value the service stores.
 _STORED_HEADERS = ("Idempotency-Key",)

@@ -14,8 +14,9 @@ from flask import Flask, g, jsonify, request
 
 def _connect(url: str):
     if url.startswith("sqlite:///"):
-        connection = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30, isolation_level=None,
-                                     check_same_thread=False)
+        connection = sqlite3.connect(
+            url.removeprefix("sqlite:///"), timeout=30, isolation_level=None, check_same_thread=False
+        )
         # The service's own durability (app/db.py): an acknowledged body survives a power loss.
         connection.execute("PRAGMA synchronous=FULL")
         return connection, "?"

@@ -24,11 +24,24 @@ from routing import EventKind, Facts, Features, IntendedAction, Origin, ProductF
 from routing.text import normalise  # noqa: E402
 
 NAMES = [
-    "Concentré de globules rouges (CGR)", "CPA", "Plasma frais congelé traité par amotosalen (PFC-IA)",
-    "Albumine humaine 20 %", "Immunoglobulines humaines intraveineuses (IgIV)", "Facteur VIII plasmatique",
-    "Greffe de cornée", "Tête fémorale (os de banque)", "Cellules souches hématopoïétiques allogéniques (CSH)",
-    "Greffe rénale (rein)", "Lait maternel du lactarium", "Kymriah (tisagenlecleucel)", "Zolgensma",
-    "Yescarta infusion", "Holoclar", "Sérum autologue en collyre", "Produit inconnu Z-17", "Facteur VIII",
+    "Concentré de globules rouges (CGR)",
+    "CPA",
+    "Plasma frais congelé traité par amotosalen (PFC-IA)",
+    "Albumine humaine 20 %",
+    "Immunoglobulines humaines intraveineuses (IgIV)",
+    "Facteur VIII plasmatique",
+    "Greffe de cornée",
+    "Tête fémorale (os de banque)",
+    "Cellules souches hématopoïétiques allogéniques (CSH)",
+    "Greffe rénale (rein)",
+    "Lait maternel du lactarium",
+    "Kymriah (tisagenlecleucel)",
+    "Zolgensma",
+    "Yescarta infusion",
+    "Holoclar",
+    "Sérum autologue en collyre",
+    "Produit inconnu Z-17",
+    "Facteur VIII",
 ]
 EVENT_KINDS = list(EventKind)
 
@@ -79,9 +92,18 @@ def free_port() -> int:
 
 def serve(app_spec: str, port: int, workers: int, env: dict) -> subprocess.Popen:
     process = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--log-level", "warning", app_spec],
-        cwd=ROOT, env=env,
+        [
+            str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            app_spec,
+        ],
+        cwd=ROOT,
+        env=env,
     )
     for _ in range(100):
         try:

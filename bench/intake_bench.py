@@ -69,8 +69,13 @@ def measure(label: str, service_url: str, bare_url: str, args) -> None:
     """
     token = prepare(service_url)
     create_tables(bare_url)
-    env = {**os.environ, "VIGILANCE_DATABASE_URL": service_url, "VIGILANCE_SECRET_KEY": "bench",
-           "BARE_DATABASE_URL": bare_url, "BARE_CONNECTION": args.bare_connection}
+    env = {
+        **os.environ,
+        "VIGILANCE_DATABASE_URL": service_url,
+        "VIGILANCE_SECRET_KEY": "bench",
+        "BARE_DATABASE_URL": bare_url,
+        "BARE_CONNECTION": args.bare_connection,
+    }
     endpoints = {
         "bare insert": ("bench.bare_insert_app:create_app()", {}),
         "POST /api/v1/reports": ("app:create_app()", {"Authorization": f"Bearer {token}"}),
@@ -91,15 +96,19 @@ def measure(label: str, service_url: str, bare_url: str, args) -> None:
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
-    print(f"{label}, bare connection {args.bare_connection} "
-          f"({args.rounds} alternating rounds of {args.seconds / args.rounds:.1f} s each):")
+    print(
+        f"{label}, bare connection {args.bare_connection} "
+        f"({args.rounds} alternating rounds of {args.seconds / args.rounds:.1f} s each):"
+    )
     throughput = {}
     for name, results in rounds.items():
         latencies = sorted(latency for result in results for latency in result["latencies"])
         throughput[name] = len(latencies) / args.seconds
         errors = sum(result["errors"] for result in results)
-        print(f"  {name:>22}: {throughput[name]:,.0f} req/s, p50 {1000 * statistics.median(latencies):.2f} ms, "
-              f"p99 {1000 * latencies[int(0.99 * (len(latencies) - 1))]:.2f} ms, errors {errors}")
+        print(
+            f"  {name:>22}: {throughput[name]:,.0f} req/s, p50 {1000 * statistics.median(latencies):.2f} ms, "
+            f"p99 {1000 * latencies[int(0.99 * (len(latencies) - 1))]:.2f} ms, errors {errors}"
+        )
     ratios = [
         service["per_second"] / bare["per_second"]
         for bare, service in zip(rounds["bare insert"], rounds["POST /api/v1/reports"])
@@ -108,7 +117,9 @@ def measure(label: str, service_url: str, bare_url: str, args) -> None:
         print("  some requests failed: no ratio")
         return
     ratio = throughput["POST /api/v1/reports"] / throughput["bare insert"]
-    print(f"  ratio intake / bare insert: {ratio:.2f}   (target >= 0.50; rounds {min(ratios):.2f} to {max(ratios):.2f})")
+    print(
+        f"  ratio intake / bare insert: {ratio:.2f}   (target >= 0.50; rounds {min(ratios):.2f} to {max(ratios):.2f})"
+    )
 
 
 def main() -> None:
@@ -117,9 +128,16 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=30, help="per endpoint, over all rounds")
     parser.add_argument("--rounds", type=int, default=6)
-    parser.add_argument("--bare-connection", choices=("per-request", "kept"), default="per-request",
-                        help="the bare endpoint connects per request (Flask's tutorial) or keeps one per worker")
-    parser.add_argument("--postgres", default=os.environ.get("VIGILANCE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--bare-connection",
+        choices=("per-request", "kept"),
+        default="per-request",
+        help="the bare endpoint connects per request (Flask's tutorial) or keeps one per worker",
+    )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("VIGILANCE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"),
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp())
     measure("SQLite (WAL)", f"sqlite:///{folder / 'service.db'}", f"sqlite:///{folder / 'bare.db'}", args)

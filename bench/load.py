@@ -20,7 +20,9 @@ def _client(url: str, bodies: list[bytes], seconds: float, queue, headers: dict 
         index += 1
         started = time.perf_counter()
         try:
-            connection.request("POST", parts.path, body=body, headers={"Content-Type": "application/json", **(headers or {})})
+            connection.request(
+                "POST", parts.path, body=body, headers={"Content-Type": "application/json", **(headers or {})}
+            )
             response = connection.getresponse()
             response.read()
             if response.status not in (200, 201):

@@ -84,10 +84,27 @@ CORRESPONDENTS_PER_QUEUE = 2
 
 #: Device incidents (materiovigilance), which the demo scenarios do not cover.
 DEVICE_SCENARIOS = (
-    (EventKind.INCIDENT, "Transfuseur", "Rupture de la tubulure du transfuseur pendant la pose, fuite du CGR.", False, None),
-    (EventKind.INCIDENT, "Réchauffeur de sang", "Alarme de surchauffe du réchauffeur ; poche hémolysée, non transfusée.", True, None),
-    (EventKind.RECIPIENT_ADVERSE_REACTION, "Filtre de déleucocytation",
-     "Colmatage du filtre en cours de transfusion, hypotension à la reprise.", True, 2),
+    (
+        EventKind.INCIDENT,
+        "Transfuseur",
+        "Rupture de la tubulure du transfuseur pendant la pose, fuite du CGR.",
+        False,
+        None,
+    ),
+    (
+        EventKind.INCIDENT,
+        "Réchauffeur de sang",
+        "Alarme de surchauffe du réchauffeur ; poche hémolysée, non transfusée.",
+        True,
+        None,
+    ),
+    (
+        EventKind.RECIPIENT_ADVERSE_REACTION,
+        "Filtre de déleucocytation",
+        "Colmatage du filtre en cours de transfusion, hypotension à la reprise.",
+        True,
+        2,
+    ),
 )
 #: (event kind, product, description, serious, grade); the demo's assessed type is not loaded.
 SCENARIOS = tuple(scenario[:5] for scenario in DEMO_SCENARIOS) + DEVICE_SCENARIOS
@@ -106,18 +123,66 @@ STATUS_WEIGHTS = {ItemStatus.NEW: 0.45, ItemStatus.IN_PROGRESS: 0.35, ItemStatus
 CLOSING_OUTCOMES = ("not_reportable", "duplicate", "transferred", "information_only")
 
 REPORT_COLUMNS = (
-    "id", "reference", "year", "sequence", "event_kind", "occurred_at", "detected_at", "received_at",
-    "product_name", "product_answers", "lot_number", "donation_number", "category", "queues", "rulebook_id",
-    "decision", "patient_sex", "patient_birth_year", "patient_initials", "description", "serious",
-    "severity_grade", "reporter_id", "establishment_id", "possible_duplicates", "status", "created_at", "updated_at",
+    "id",
+    "reference",
+    "year",
+    "sequence",
+    "event_kind",
+    "occurred_at",
+    "detected_at",
+    "received_at",
+    "product_name",
+    "product_answers",
+    "lot_number",
+    "donation_number",
+    "category",
+    "queues",
+    "rulebook_id",
+    "decision",
+    "patient_sex",
+    "patient_birth_year",
+    "patient_initials",
+    "description",
+    "serious",
+    "severity_grade",
+    "reporter_id",
+    "establishment_id",
+    "possible_duplicates",
+    "status",
+    "created_at",
+    "updated_at",
 )
 ITEM_COLUMNS = (
-    "id", "report_id", "queue", "establishment_id", "status", "assignee_id", "serious", "next_due_at",
-    "urgency_at", "version", "outcome", "closing_note", "closed_at", "created_at",
+    "id",
+    "report_id",
+    "queue",
+    "establishment_id",
+    "status",
+    "assignee_id",
+    "serious",
+    "next_due_at",
+    "urgency_at",
+    "version",
+    "outcome",
+    "closing_note",
+    "closed_at",
+    "created_at",
 )
 DEADLINE_COLUMNS = (
-    "id", "report_id", "queue_item_id", "queue", "kind", "rule_id", "description", "unit", "without_delay",
-    "due_at", "state", "settled_at", "waiver_reason", "legal_basis",
+    "id",
+    "report_id",
+    "queue_item_id",
+    "queue",
+    "kind",
+    "rule_id",
+    "description",
+    "unit",
+    "without_delay",
+    "due_at",
+    "state",
+    "settled_at",
+    "waiver_reason",
+    "legal_basis",
 )
 #: Columns given as JSON text to COPY.
 JSON_COLUMNS = {
@@ -177,29 +242,42 @@ def ensure_places(engine: Engine, count: int) -> list[Place]:
                 establishment = accounts.create_establishment(db, finess=finess, name=f"CHU Bench {number}")
             people: dict[str, int] = {}
             wanted = [(f"reporter{i}", "reporter", ()) for i in range(1, REPORTERS_PER_ESTABLISHMENT + 1)]
-            wanted += [(f"{q.value}{i}", "correspondent", (q.value,)) for q in Queue
-                       for i in range(1, CORRESPONDENTS_PER_QUEUE + 1)]
+            wanted += [
+                (f"{q.value}{i}", "correspondent", (q.value,))
+                for q in Queue
+                for i in range(1, CORRESPONDENTS_PER_QUEUE + 1)
+            ]
             wanted.append(("coordinator", "coordinator", ()))
             for who, role, vigilances in wanted:
                 email = email_of(finess, who)
                 user = db.scalars(select(User).where(User.email == email)).first()
                 if user is None:
-                    user = accounts.create_user(db, email=email, role=role, establishment=establishment,
-                                                vigilances=vigilances, name=f"Bench {who}")
+                    user = accounts.create_user(
+                        db,
+                        email=email,
+                        role=role,
+                        establishment=establishment,
+                        vigilances=vigilances,
+                        name=f"Bench {who}",
+                    )
                     # One hash for every bench account: hashing is slow on purpose.
                     password_hash = password_hash or generate_password_hash(BENCH_PASSWORD)
                     user.password_hash = password_hash
                     db.add(user)
                     db.flush()
                 people[who] = user.id
-            places.append(Place(
-                establishment_id=establishment.id,
-                region=establishment.region,
-                reporters=[people[f"reporter{i}"] for i in range(1, REPORTERS_PER_ESTABLISHMENT + 1)],
-                correspondents={q.value: [people[f"{q.value}{i}"] for i in range(1, CORRESPONDENTS_PER_QUEUE + 1)]
-                                for q in Queue},
-                coordinator=people["coordinator"],
-            ))
+            places.append(
+                Place(
+                    establishment_id=establishment.id,
+                    region=establishment.region,
+                    reporters=[people[f"reporter{i}"] for i in range(1, REPORTERS_PER_ESTABLISHMENT + 1)],
+                    correspondents={
+                        q.value: [people[f"{q.value}{i}"] for i in range(1, CORRESPONDENTS_PER_QUEUE + 1)]
+                        for q in Queue
+                    },
+                    coordinator=people["coordinator"],
+                )
+            )
         db.commit()
     return places
 
@@ -223,9 +301,19 @@ class Decided:
     constant: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _facts(kind, product: ProductFacts, serious: bool, grade, occurred: datetime, received: datetime, region: str) -> Facts:
-    return Facts(event_kind=kind, product=product, serious=serious, severity_grade=grade, occurred_at=occurred,
-                 detected_at=None, received_at=received, region=region)
+def _facts(
+    kind, product: ProductFacts, serious: bool, grade, occurred: datetime, received: datetime, region: str
+) -> Facts:
+    return Facts(
+        event_kind=kind,
+        product=product,
+        serious=serious,
+        severity_grade=grade,
+        occurred_at=occurred,
+        detected_at=None,
+        received_at=received,
+        region=region,
+    )
 
 
 def _decided(decision) -> Decided:
@@ -241,15 +329,17 @@ def _decided(decision) -> Decided:
     )
     for _queue, _kind, policy in decided.policies:
         description, legal_basis = dict(policy.describe()), list(policy.legal_basis)
-        decided.constant.append(dict(
-            rule_id=policy.id,
-            description=description,
-            description_json=json.dumps(description),
-            unit=policy.unit,
-            without_delay=policy.without_delay,
-            legal_basis=legal_basis,
-            legal_basis_json=json.dumps(legal_basis),
-        ))
+        decided.constant.append(
+            dict(
+                rule_id=policy.id,
+                description=description,
+                description_json=json.dumps(description),
+                unit=policy.unit,
+                without_delay=policy.without_delay,
+                legal_basis=legal_basis,
+                legal_basis_json=json.dumps(legal_basis),
+            )
+        )
     return decided
 
 
@@ -267,8 +357,9 @@ class Decider:
         self.count = 0
         self.checked = 0
 
-    def decide(self, scenario: int, serious: bool, grade, occurred: datetime, received: datetime,
-               region: str) -> tuple[Decided, list[datetime | None]]:
+    def decide(
+        self, scenario: int, serious: bool, grade, occurred: datetime, received: datetime, region: str
+    ) -> tuple[Decided, list[datetime | None]]:
         kind, product, *_ = SCENARIOS[scenario]
         on = occurred.astimezone(PARIS).date()
         rulebook = self.rulebooks.in_force(on)
@@ -299,10 +390,16 @@ class Decider:
 
     def _compare(self, cached: Decided, fresh: Decided, dues, occurred, received, rulebook, region) -> None:
         mine = self._dues(cached, occurred, received, rulebook, region)
-        if (cached.frozen_json != fresh.frozen_json or cached.queues != fresh.queues
-                or [p.id for *_, p in cached.policies] != [p.id for *_, p in fresh.policies] or mine != dues):
-            raise SystemExit(f"load_reports: a cached decision differs from the rulebook's "
-                             f"(received {received.isoformat()}): {mine} != {dues}")
+        if (
+            cached.frozen_json != fresh.frozen_json
+            or cached.queues != fresh.queues
+            or [p.id for *_, p in cached.policies] != [p.id for *_, p in fresh.policies]
+            or mine != dues
+        ):
+            raise SystemExit(
+                f"load_reports: a cached decision differs from the rulebook's "
+                f"(received {received.isoformat()}): {mine} != {dues}"
+            )
 
 
 # Rows -----------------------------------------------------------------------------------------------
@@ -340,8 +437,12 @@ class Generator:
         by_queue: dict[str, list[int]] = {}
         probe = self.now - timedelta(days=1)
         for number, (kind, product, _d, serious, grade) in enumerate(SCENARIOS):
-            decision = decide(_facts(kind, ProductFacts(name=product), serious, grade, probe - timedelta(hours=2),
-                                     probe, "metropole"), on=probe.date())
+            decision = decide(
+                _facts(
+                    kind, ProductFacts(name=product), serious, grade, probe - timedelta(hours=2), probe, "metropole"
+                ),
+                on=probe.date(),
+            )
             by_queue.setdefault(decision.queues[0].value, []).append(number)
         if self.options.queue:
             if self.options.queue not in by_queue:
@@ -381,9 +482,11 @@ class Generator:
                 product_answers=dict(self.decider.answers[product]),
                 product_answers_json=self.decider.answers_json[product],
                 lot_number=f"L{rng.randint(10000, 99999)}" if kind != EventKind.DONOR_ADVERSE_REACTION else None,
-                donation_number=(f"W{rng.randint(10**11, 10**12 - 1)}"
-                                 if kind in (EventKind.DONOR_ADVERSE_REACTION, EventKind.POST_DONATION_INFORMATION)
-                                 else None),
+                donation_number=(
+                    f"W{rng.randint(10**11, 10**12 - 1)}"
+                    if kind in (EventKind.DONOR_ADVERSE_REACTION, EventKind.POST_DONATION_INFORMATION)
+                    else None
+                ),
                 category=decided.category,
                 queues=decided.queues,
                 queues_json=decided.queues_json,
@@ -411,38 +514,63 @@ class Generator:
             for queue_name in decided.queues:
                 dated = [due for (q, _k, _p), due in zip(decided.policies, dues) if q == queue_name and due is not None]
                 item = dict(
-                    queue=queue_name, establishment_id=place.establishment_id, status=ItemStatus.NEW.value,
-                    assignee_id=None, serious=serious, next_due_at=min(dated) if dated else None,
-                    urgency_at=min(dated) if dated else NOTHING_DUE, version=1, outcome=None, closing_note=None,
-                    closed_at=None, created_at=received,
+                    queue=queue_name,
+                    establishment_id=place.establishment_id,
+                    status=ItemStatus.NEW.value,
+                    assignee_id=None,
+                    serious=serious,
+                    next_due_at=min(dated) if dated else None,
+                    urgency_at=min(dated) if dated else NOTHING_DUE,
+                    version=1,
+                    outcome=None,
+                    closing_note=None,
+                    closed_at=None,
+                    created_at=received,
                 )
-                status = ItemStatus(self.options.status) if self.options.status else rng.choices(
-                    list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()))[0]
+                status = (
+                    ItemStatus(self.options.status)
+                    if self.options.status
+                    else rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()))[0]
+                )
                 settled = None
                 if status != ItemStatus.NEW:
                     # Claimed by a correspondent of the queue (claim: +1 version, new -> in progress).
                     claimed = min(received + timedelta(minutes=rng.uniform(10, 3 * 24 * 60)), self.now)
-                    item.update(status=ItemStatus.IN_PROGRESS.value, version=2,
-                                assignee_id=rng.choice(place.correspondents[queue_name]))
+                    item.update(
+                        status=ItemStatus.IN_PROGRESS.value,
+                        version=2,
+                        assignee_id=rng.choice(place.correspondents[queue_name]),
+                    )
                     changed = max(changed, claimed)
                     if status == ItemStatus.CLOSED:
                         closed = min(claimed + timedelta(hours=rng.uniform(1, 15 * 24)), self.now)
                         outcome = rng.choice(CLOSING_OUTCOMES)
                         # close: open deadlines waived, sorted after every open item, +1 version.
-                        item.update(status=ItemStatus.CLOSED.value, version=3, outcome=outcome, closed_at=closed,
-                                    next_due_at=None, urgency_at=CLOSED_URGENCY)
+                        item.update(
+                            status=ItemStatus.CLOSED.value,
+                            version=3,
+                            outcome=outcome,
+                            closed_at=closed,
+                            next_due_at=None,
+                            urgency_at=CLOSED_URGENCY,
+                        )
                         settled = (closed, f"closed: {outcome}")
                         changed = max(changed, closed)
                 items.append(item)
                 for (q, kind_name, _policy), due, constant in zip(decided.policies, dues, decided.constant):
                     if q != queue_name:
                         continue
-                    deadlines.append(dict(
-                        queue=q, kind=kind_name, due_at=due.astimezone(UTC) if due is not None else None,
-                        state=DeadlineState.WAIVED.value if settled else DeadlineState.OPEN.value,
-                        settled_at=settled[0] if settled else None, waiver_reason=settled[1] if settled else None,
-                        **constant,
-                    ))
+                    deadlines.append(
+                        dict(
+                            queue=q,
+                            kind=kind_name,
+                            due_at=due.astimezone(UTC) if due is not None else None,
+                            state=DeadlineState.WAIVED.value if settled else DeadlineState.OPEN.value,
+                            settled_at=settled[0] if settled else None,
+                            waiver_reason=settled[1] if settled else None,
+                            **constant,
+                        )
+                    )
                 if item["next_due_at"] is not None:
                     item["next_due_at"] = item["next_due_at"].astimezone(UTC)
                     item["urgency_at"] = item["next_due_at"]
@@ -464,8 +592,12 @@ _COUNTERS = ReferenceCounter.__table__
 
 def reserve_references(connection, year: int, count: int) -> int:
     """Take *count* numbers of *year* from its counter (row-locked until commit); return the first."""
-    bump = (_COUNTERS.update().where(_COUNTERS.c.year == year).values(last=_COUNTERS.c.last + count)
-            .returning(_COUNTERS.c.last))
+    bump = (
+        _COUNTERS.update()
+        .where(_COUNTERS.c.year == year)
+        .values(last=_COUNTERS.c.last + count)
+        .returning(_COUNTERS.c.last)
+    )
     last = connection.execute(bump).scalar_one_or_none()
     if last is None:
         try:
@@ -546,8 +678,9 @@ def write_batch(engine: Engine, batch: list[dict], postgres: bool) -> None:
                 if rows:
                     connection.execute(table.insert(), [{c: r[c] for c in columns} for r in rows])
         # The queues' counts per status, in the same transaction as the items (one statement).
-        counts.record_moves_on(connection, [(i["id"], i["queue"], i["establishment_id"], None, i["status"])
-                                            for i in items])
+        counts.record_moves_on(
+            connection, [(i["id"], i["queue"], i["establishment_id"], None, i["status"]) for i in items]
+        )
         connection.commit()
 
 
@@ -571,8 +704,10 @@ class Progress:
         width = 30
         filled = int(width * done / self.total) if self.total else width
         bar = "#" * filled + "-" * (width - filled)
-        sys.stderr.write(f"\r[{bar}] {done:>10,}/{self.total:,} {self.label} {100 * done / max(self.total, 1):5.1f}% "
-                         f"{rate:>8,.0f}/s  elapsed {elapsed:5.0f}s  left {left:5.0f}s ")
+        sys.stderr.write(
+            f"\r[{bar}] {done:>10,}/{self.total:,} {self.label} {100 * done / max(self.total, 1):5.1f}% "
+            f"{rate:>8,.0f}/s  elapsed {elapsed:5.0f}s  left {left:5.0f}s "
+        )
         if final:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -665,9 +800,14 @@ def load(database_url: str, options: Options, progress: bool = True, parallel: b
     finally:
         engine.dispose()
     return {
-        "reports": done, "seconds": seconds, "per_second": done / seconds if seconds else 0.0,
-        "items_by_queue": dict(queues), "items_by_status": dict(statuses), "serious": serious,
-        "deadlines": deadlines, "establishments": [p.establishment_id for p in places],
+        "reports": done,
+        "seconds": seconds,
+        "per_second": done / seconds if seconds else 0.0,
+        "items_by_queue": dict(queues),
+        "items_by_status": dict(statuses),
+        "serious": serious,
+        "deadlines": deadlines,
+        "establishments": [p.establishment_id for p in places],
         "decisions_checked": stats.get("checked", 0),
     }
 
@@ -682,25 +822,46 @@ def main() -> None:
     parser.add_argument("--status", choices=[ItemStatus.NEW.value], help="every item new and unassigned")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--batch", type=int, default=10_000)
-    parser.add_argument("--check-every", type=int, default=997,
-                        help="decide every n-th report again in full and compare (0: never)")
+    parser.add_argument(
+        "--check-every", type=int, default=997, help="decide every n-th report again in full and compare (0: never)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     args = parser.parse_args()
     if args.reports < 0 or args.establishments < 1:
         parser.error("--reports >= 0 and --establishments >= 1")
-    result = load(args.database_url, Options(
-        reports=args.reports, establishments=args.establishments, days=args.days, queue=args.queue,
-        status=args.status, seed=args.seed, batch=args.batch, check_every=args.check_every,
-    ), progress=not args.quiet)
+    result = load(
+        args.database_url,
+        Options(
+            reports=args.reports,
+            establishments=args.establishments,
+            days=args.days,
+            queue=args.queue,
+            status=args.status,
+            seed=args.seed,
+            batch=args.batch,
+            check_every=args.check_every,
+        ),
+        progress=not args.quiet,
+    )
     items = sum(result["items_by_queue"].values())
-    print(f"loaded {result['reports']:,} reports in {result['seconds']:.1f} s ({result['per_second']:,.0f}/s): "
-          f"{items:,} queue items, {result['deadlines']:,} deadlines, "
-          f"{100 * result['serious'] / max(result['reports'], 1):.0f} % serious")
-    print("  by queue:  " + ", ".join(f"{q} {n:,}" for q, n in sorted(result["items_by_queue"].items(), key=lambda x: -x[1])))
-    print("  by status: " + ", ".join(f"{s} {n:,}" for s, n in sorted(result["items_by_status"].items(), key=lambda x: -x[1])))
-    print(f"  establishments {result['establishments']} (accounts bench-<FINESS>-<who>@example.org, "
-          f"password {BENCH_PASSWORD}); {result['decisions_checked']} cached decisions re-checked in full; "
-          f"no audit events written for these rows")
+    print(
+        f"loaded {result['reports']:,} reports in {result['seconds']:.1f} s ({result['per_second']:,.0f}/s): "
+        f"{items:,} queue items, {result['deadlines']:,} deadlines, "
+        f"{100 * result['serious'] / max(result['reports'], 1):.0f} % serious"
+    )
+    print(
+        "  by queue:  "
+        + ", ".join(f"{q} {n:,}" for q, n in sorted(result["items_by_queue"].items(), key=lambda x: -x[1]))
+    )
+    print(
+        "  by status: "
+        + ", ".join(f"{s} {n:,}" for s, n in sorted(result["items_by_status"].items(), key=lambda x: -x[1]))
+    )
+    print(
+        f"  establishments {result['establishments']} (accounts bench-<FINESS>-<who>@example.org, "
+        f"password {BENCH_PASSWORD}); {result['decisions_checked']} cached decisions re-checked in full; "
+        f"no audit events written for these rows"
+    )
 
 
 if __name__ == "__main__":

@@ -66,26 +66,44 @@ def drop_database(admin_url: str, name: str) -> None:
 
 def load(url: str, reports: int, establishments: int) -> float:
     started = time.monotonic()
-    subprocess.run([sys.executable, str(ROOT / "bench" / "load_reports.py"), "--database-url", url,
-                    "--reports", str(reports), "--establishments", str(establishments)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "load_reports.py"),
+            "--database-url",
+            url,
+            "--reports",
+            str(reports),
+            "--establishments",
+            str(establishments),
+        ],
+        check=True,
+    )
     return time.monotonic() - started
 
 
 def add_questions(engine) -> int:
     """One claimed item in five gets an unanswered question from its holder."""
     with engine.begin() as connection:
-        asked = connection.execute(text(
-            "INSERT INTO information_requests (queue_item_id, report_id, question, asked_by, asked_at) "
-            "SELECT id, report_id, 'Volume transfusé ?', assignee_id, created_at + interval '1 hour' "
-            "FROM queue_items WHERE assignee_id IS NOT NULL AND status = 'in_progress' AND id % 5 = 0"
-        )).rowcount
-        waiting = connection.execute(text(
-            "UPDATE queue_items SET status = 'awaiting_information' "
-            "WHERE status = 'in_progress' AND id IN (SELECT queue_item_id FROM information_requests) "
-            "RETURNING id, queue, establishment_id")).all()
+        asked = connection.execute(
+            text(
+                "INSERT INTO information_requests (queue_item_id, report_id, question, asked_by, asked_at) "
+                "SELECT id, report_id, 'Volume transfusé ?', assignee_id, created_at + interval '1 hour' "
+                "FROM queue_items WHERE assignee_id IS NOT NULL AND status = 'in_progress' AND id % 5 = 0"
+            )
+        ).rowcount
+        waiting = connection.execute(
+            text(
+                "UPDATE queue_items SET status = 'awaiting_information' "
+                "WHERE status = 'in_progress' AND id IN (SELECT queue_item_id FROM information_requests) "
+                "RETURNING id, queue, establishment_id"
+            )
+        ).all()
         # A plain UPDATE, so the kept status counts move here, as intake's and claims' do.
-        counts.record_moves_on(connection, [(item_id, queue, place, "in_progress", "awaiting_information")
-                                            for item_id, queue, place in waiting])
+        counts.record_moves_on(
+            connection,
+            [(item_id, queue, place, "in_progress", "awaiting_information") for item_id, queue, place in waiting],
+        )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))
     return asked
@@ -112,10 +130,10 @@ def run_all(engine, now: datetime) -> tuple[list[float], int, int, int]:
         started = time.perf_counter()
         with Session(engine, expire_on_commit=False) as session:
             establishment = session.get(Establishment, place.id)
-            period = summaries.latest_due("daily", now, hour=HOUR,
-                                          calendar=summaries.calendar_of(establishment))
-            result = summaries.run(session, "daily", period, establishment, now=now, hour=HOUR,
-                                   base_url="https://vigilance.example.org")
+            period = summaries.latest_due("daily", now, hour=HOUR, calendar=summaries.calendar_of(establishment))
+            result = summaries.run(
+                session, "daily", period, establishment, now=now, hour=HOUR, base_url="https://vigilance.example.org"
+            )
             session.commit()
         durations.append(time.perf_counter() - started)
         queued += result.queued
@@ -163,20 +181,28 @@ def main() -> None:
         with admin.connect() as connection:
             reuse = bool(connection.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first())
         admin.dispose()
-    url = (make_url(psycopg_url(options.postgres)).set(database=name).render_as_string(hide_password=False)
-           if reuse else create_database(options.postgres, name))
+    url = (
+        make_url(psycopg_url(options.postgres)).set(database=name).render_as_string(hide_password=False)
+        if reuse
+        else create_database(options.postgres, name)
+    )
     try:
         engine = create_engine(url)
         if not reuse:
             seconds = load(url, options.reports, options.establishments)
-            print(f"loaded {options.reports:,} reports in {seconds:.0f} s; "
-                  f"{add_questions(engine):,} unanswered questions added")
+            print(
+                f"loaded {options.reports:,} reports in {seconds:.0f} s; "
+                f"{add_questions(engine):,} unanswered questions added"
+            )
         with engine.begin() as connection:
             connection.execute(text("DELETE FROM outbox WHERE dedupe_key LIKE 'summary:%'"))
             connection.execute(text("DELETE FROM summary_runs"))
-            counts = connection.execute(text(
-                "SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM queue_items), "
-                "(SELECT count(*) FROM users WHERE role = 'correspondent')")).one()
+            counts = connection.execute(
+                text(
+                    "SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM queue_items), "
+                    "(SELECT count(*) FROM users WHERE role = 'correspondent')"
+                )
+            ).one()
         print(f"database: {counts[0]:,} reports, {counts[1]:,} queue items, {counts[2]:,} correspondents")
         log = StatementLog(engine)
         now = datetime.now(UTC)
@@ -184,13 +210,19 @@ def main() -> None:
         durations, queued, empty, correspondents = run_all(engine, now)
         total = time.perf_counter() - started
         statements = sum(log.counts.values())
-        print(f"daily digests: {correspondents:,} correspondents in {len(durations)} establishments, "
-              f"{queued:,} queued, {empty:,} empty left out, in {total:.1f} s "
-              f"(per establishment p50 {median(durations) * 1000:.0f} ms, max {max(durations) * 1000:.0f} ms; "
-              f"{statements:,} statements, {statements / max(correspondents, 1):.1f} per correspondent)")
+        print(
+            f"daily digests: {correspondents:,} correspondents in {len(durations)} establishments, "
+            f"{queued:,} queued, {empty:,} empty left out, in {total:.1f} s "
+            f"(per establishment p50 {median(durations) * 1000:.0f} ms, max {max(durations) * 1000:.0f} ms; "
+            f"{statements:,} statements, {statements / max(correspondents, 1):.1f} per correspondent)"
+        )
         with Session(engine) as session:
-            assert session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("summary:daily:%"))
-                                ).all().__len__() == queued
+            assert (
+                session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("summary:daily:%")))
+                .all()
+                .__len__()
+                == queued
+            )
         warnings = explain(engine, log)
         print(f"plans of {len(log.first)} distinct statements written to {PLANS.relative_to(ROOT)}")
         for warning in warnings:

@@ -106,8 +106,19 @@ def drop_database(admin_url: str, url: str) -> None:
 def run_loader(url: str, reports: int, *extra: str) -> float:
     """Load with the CLI (its progress line shows on the terminal); return the seconds it took."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "bench" / "load_reports.py"), "--database-url", url,
-                    "--reports", str(reports), *extra], check=True, cwd=ROOT)
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "load_reports.py"),
+            "--database-url",
+            url,
+            "--reports",
+            str(reports),
+            *extra,
+        ],
+        check=True,
+        cwd=ROOT,
+    )
     return time.perf_counter() - started
 
 
@@ -144,8 +155,15 @@ def token_for(url: str, email: str) -> tuple[str, int, int]:
 
 
 def start_gunicorn(port: int, env: dict, workers: int, threads: int = 1) -> subprocess.Popen:
-    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-               "--log-level", "warning"]
+    command = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "--workers",
+        str(workers),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+    ]
     if threads > 1:
         command += ["--worker-class", "gthread", "--threads", str(threads)]
     process = subprocess.Popen([*command, "app:create_app()"], cwd=ROOT, env=env)
@@ -231,8 +249,13 @@ def timed(client: Client, path: str, headers: dict, count: int, warm_up: int, ch
             raise RuntimeError(f"GET {path}: {status} {body[:300]!r}")
     check(body)
     latencies.sort()
-    return {"p50": statistics.median(latencies), "p95": percentile(latencies, 0.95), "max": latencies[-1],
-            "mean": statistics.fmean(latencies), "n": count}
+    return {
+        "p50": statistics.median(latencies),
+        "p95": percentile(latencies, 0.95),
+        "max": latencies[-1],
+        "mean": statistics.fmean(latencies),
+        "n": count,
+    }
 
 
 # The queue ------------------------------------------------------------------------------------------
@@ -247,9 +270,13 @@ def deep_cursor(url: str, establishment_id: int, depth: float) -> tuple[str, int
         params = {"queue": QUEUE, "place": establishment_id, "open": list(OPEN_ITEM_STATUSES)}
         total = connection.execute(text(f"SELECT count(*) FROM queue_items WHERE {where}"), params).scalar_one()
         offset = max(0, min(total - PAGE_SIZE - 1, int(total * depth)))
-        urgency_at, serious, item_id = connection.execute(text(
-            f"SELECT urgency_at, serious, id FROM queue_items WHERE {where} "
-            "ORDER BY urgency_at, serious DESC, id OFFSET :offset LIMIT 1"), {**params, "offset": offset}).one()
+        urgency_at, serious, item_id = connection.execute(
+            text(
+                f"SELECT urgency_at, serious, id FROM queue_items WHERE {where} "
+                "ORDER BY urgency_at, serious DESC, id OFFSET :offset LIMIT 1"
+            ),
+            {**params, "offset": offset},
+        ).one()
     engine.dispose()
     return encode_queue_cursor(Cursor(urgency_at.astimezone(UTC), serious, item_id)), offset + 1, total
 
@@ -313,18 +340,28 @@ def queue_bench(args, size: int) -> dict:
         result["load_s"] = run_loader(url, size, "--days", str(args.days), *(["--quiet"] if args.quiet_load else []))
         result["vacuum_s"] = vacuum_analyze(url)
         result["db_size"] = database_size(url)
-        print(f"loaded in {result['load_s']:.0f} s, VACUUM ANALYZE {result['vacuum_s']:.0f} s, database {result['db_size']}",
-              flush=True)
+        print(
+            f"loaded in {result['load_s']:.0f} s, VACUUM ANALYZE {result['vacuum_s']:.0f} s, database {result['db_size']}",
+            flush=True,
+        )
         finess = load_reports.finess_of(1)
         email = load_reports.email_of(finess, f"{QUEUE}1")
         token, _user_id, place = token_for(url, email)
         cursor, position, open_items = deep_cursor(url, place, args.depth)
         result.update(open_items=open_items, deep_position=position)
-        print(f"{QUEUE}: {open_items:,} open items; deep page starts after item {position:,} "
-              f"(page {position // PAGE_SIZE + 1} of the API, {args.depth:.0%} deep)", flush=True)
+        print(
+            f"{QUEUE}: {open_items:,} open items; deep page starts after item {position:,} "
+            f"(page {position // PAGE_SIZE + 1} of the API, {args.depth:.0%} deep)",
+            flush=True,
+        )
 
         port = free_port()
-        env = {**os.environ, "VIGILANCE_DATABASE_URL": url, "VIGILANCE_SECRET_KEY": "bench", "VIGILANCE_ENV": "production"}
+        env = {
+            **os.environ,
+            "VIGILANCE_DATABASE_URL": url,
+            "VIGILANCE_SECRET_KEY": "bench",
+            "VIGILANCE_ENV": "production",
+        }
         server = start_gunicorn(port, env, workers=args.workers)
         try:
             bearer = {"Authorization": f"Bearer {token}"}
@@ -351,8 +388,11 @@ def queue_bench(args, size: int) -> dict:
             stop(server)
         for key in ("api_first", "api_deep", "html_first", "html_deep"):
             r = result[key]
-            print(f"  {key:>10}: p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms  max {r['max']:7.1f} ms  "
-                  f"({r['n']} sequential requests)", flush=True)
+            print(
+                f"  {key:>10}: p50 {r['p50']:7.1f} ms  p95 {r['p95']:7.1f} ms  max {r['max']:7.1f} ms  "
+                f"({r['n']} sequential requests)",
+                flush=True,
+            )
         print(f"  (load average afterwards: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
         for label, at in (("first page", None), ("deep page", cursor)):
             plans = explain_queue(url, email, at)
@@ -483,7 +523,8 @@ class WaitSampler(threading.Thread):
         with engine.connect() as connection:
             query = text(
                 "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
-                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+                "WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            )
             progress = text("SELECT count(*) FROM queue_items WHERE id BETWEEN :a AND :b AND assignee_id IS NOT NULL")
             started = time.monotonic()
             shown = started
@@ -497,8 +538,10 @@ class WaitSampler(threading.Thread):
                 if self.ids is not None and time.monotonic() - shown > 10:
                     shown = time.monotonic()
                     done = connection.execute(progress, {"a": min(self.ids), "b": max(self.ids)}).scalar_one()
-                    sys.stderr.write(f"\r  claimed {done:,}/{len(self.ids):,} items, "
-                                     f"{done / (shown - started):,.0f}/s so far, load average {os.getloadavg()[0]:.1f} ")
+                    sys.stderr.write(
+                        f"\r  claimed {done:,}/{len(self.ids):,} items, "
+                        f"{done / (shown - started):,.0f}/s so far, load average {os.getloadavg()[0]:.1f} "
+                    )
                     sys.stderr.flush()
                 time.sleep(self.interval)
             if self.ids is not None:
@@ -517,8 +560,9 @@ def race(target, args_for, ids: array, clients: int, split: bool = False) -> dic
     barrier = context.Barrier(clients + 1)
     out = context.Queue()
     shares = [ids[i::clients] if split else ids for i in range(clients)]
-    processes = [context.Process(target=target, args=(i, *args_for(i), shares[i], barrier, out))
-                 for i in range(clients)]
+    processes = [
+        context.Process(target=target, args=(i, *args_for(i), shares[i], barrier, out)) for i in range(clients)
+    ]
     for process in processes:
         process.start()
     barrier.wait()
@@ -536,7 +580,11 @@ def race(target, args_for, ids: array, clients: int, split: bool = False) -> dic
     wall = max(r[2] for r in results) - min(r[1] for r in results)
     ordered = sorted(latencies)
     return {
-        "wall": wall, "statuses": dict(statuses), "client_cpu": sum(r[6] for r in results), "winners": winners, "pids": [p.pid for p in processes],
+        "wall": wall,
+        "statuses": dict(statuses),
+        "client_cpu": sum(r[6] for r in results),
+        "winners": winners,
+        "pids": [p.pid for p in processes],
         "latency_p50_ms": 1000 * statistics.median(ordered) if ordered else None,
         "latency_p95_ms": 1000 * percentile(ordered, 0.95) if ordered else None,
     }
@@ -547,43 +595,63 @@ def verify_claims(url: str, ids: array, winners: dict[int, list[int]], user_ids:
     engine = create_engine(driver_url(url))
     first, last = min(ids), max(ids)
     with engine.connect() as connection:
-        rows = connection.execute(text(
-            "SELECT id, assignee_id, status, version FROM queue_items WHERE id BETWEEN :a AND :b AND queue = :q"),
-            {"a": first, "b": last, "q": QUEUE}).all()
-        audited = dict(connection.execute(text(
-            "SELECT target, count(*) FROM audit_events WHERE target LIKE :pattern GROUP BY target"),
-            {"pattern": "item:%:claim"}).all())
+        rows = connection.execute(
+            text("SELECT id, assignee_id, status, version FROM queue_items WHERE id BETWEEN :a AND :b AND queue = :q"),
+            {"a": first, "b": last, "q": QUEUE},
+        ).all()
+        audited = dict(
+            connection.execute(
+                text("SELECT target, count(*) FROM audit_events WHERE target LIKE :pattern GROUP BY target"),
+                {"pattern": "item:%:claim"},
+            ).all()
+        )
     engine.dispose()
     wanted = set(ids)
     rows = [r for r in rows if r.id in wanted]
     unassigned = sum(1 for r in rows if r.assignee_id is None)
     won_twice = sum(1 for w in winners.values() if len(w) > 1)
     never_won = len(wanted - set(winners))
-    wrong_holder = sum(1 for r in rows if r.id in winners and len(winners[r.id]) == 1
-                       and r.assignee_id != user_ids[winners[r.id][0]])
+    wrong_holder = sum(
+        1 for r in rows if r.id in winners and len(winners[r.id]) == 1 and r.assignee_id != user_ids[winners[r.id][0]]
+    )
     bad_state = sum(1 for r in rows if r.status != "in_progress" or r.version != 2)
     audit_events = sum(audited.get(f"item:{i}:claim", 0) for i in wanted)
     audited_twice = sum(1 for i in wanted if audited.get(f"item:{i}:claim", 0) > 1)
-    return {"items": len(rows), "unassigned": unassigned, "won_twice": won_twice, "never_won": never_won,
-            "wrong_holder": wrong_holder, "bad_state": bad_state, "audit_events": audit_events,
-            "audited_twice": audited_twice}
+    return {
+        "items": len(rows),
+        "unassigned": unassigned,
+        "won_twice": won_twice,
+        "never_won": never_won,
+        "wrong_holder": wrong_holder,
+        "bad_state": bad_state,
+        "audit_events": audit_events,
+        "audited_twice": audited_twice,
+    }
 
 
 def _print_claims(label: str, outcome: dict, check: dict, split: bool) -> None:
     ok = outcome["statuses"].get(200, 0)
     requests = sum(outcome["statuses"].values())
-    latency = (f"; request p50 {outcome['latency_p50_ms']:.1f} ms, p95 {outcome['latency_p95_ms']:.1f} ms"
-               if outcome["latency_p50_ms"] is not None else "")
-    print(f"{label}: {ok:,} claims in {outcome['wall']:.1f} s = {ok / outcome['wall']:,.0f} claims/s "
-          f"({requests / outcome['wall']:,.0f} claim attempts/s); outcomes {dict(sorted(outcome['statuses'].items()))}"
-          f"{latency}")
+    latency = (
+        f"; request p50 {outcome['latency_p50_ms']:.1f} ms, p95 {outcome['latency_p95_ms']:.1f} ms"
+        if outcome["latency_p50_ms"] is not None
+        else ""
+    )
+    print(
+        f"{label}: {ok:,} claims in {outcome['wall']:.1f} s = {ok / outcome['wall']:,.0f} claims/s "
+        f"({requests / outcome['wall']:,.0f} claim attempts/s); outcomes {dict(sorted(outcome['statuses'].items()))}"
+        f"{latency}"
+    )
     double = check["won_twice"] + check["audited_twice"] + check["wrong_holder"]
     expected = "" if split else f", each raced by {CLAIMERS}"
-    print(f"  check: {check['items']:,} items{expected}; successful claims {ok:,} (= items: {ok == check['items']}); "
-          f"unassigned {check['unassigned']}, won twice {check['won_twice']}, never won {check['never_won']}, "
-          f"held by another than the winner {check['wrong_holder']}, wrong status/version {check['bad_state']}, "
-          f"claim audit events {check['audit_events']:,} (items audited twice {check['audited_twice']}) "
-          f"-> double claims: {double}", flush=True)
+    print(
+        f"  check: {check['items']:,} items{expected}; successful claims {ok:,} (= items: {ok == check['items']}); "
+        f"unassigned {check['unassigned']}, won twice {check['won_twice']}, never won {check['never_won']}, "
+        f"held by another than the winner {check['wrong_holder']}, wrong status/version {check['bad_state']}, "
+        f"claim audit events {check['audit_events']:,} (items audited twice {check['audited_twice']}) "
+        f"-> double claims: {double}",
+        flush=True,
+    )
 
 
 def claim_bench(args) -> dict:
@@ -592,34 +660,55 @@ def claim_bench(args) -> dict:
     try:
         runs = [("race", args.claims), ("split", args.split_claims)]
         total = sum(n for _m, n in runs) + args.in_process_claims * 2
-        print(f"\n=== claims on {total:,} new haemovigilance items, {CLAIMERS} claimers "
-              f"({make_url(url).database}) ===", flush=True)
+        print(
+            f"\n=== claims on {total:,} new haemovigilance items, {CLAIMERS} claimers ({make_url(url).database}) ===",
+            flush=True,
+        )
         run_loader(url, total, "--queue", QUEUE, "--status", "new", *(["--quiet"] if args.quiet_load else []))
         vacuum_analyze(url)
         engine = make_engine(driver_url(url))
         tokens, user_ids = [], []
         with Session(engine) as db:
-            place = db.scalars(select(Establishment).where(
-                Establishment.finess == load_reports.finess_of(1))).one()
+            place = db.scalars(select(Establishment).where(Establishment.finess == load_reports.finess_of(1))).one()
             for number in range(1, CLAIMERS + 1):
-                user = accounts.create_user(db, email=f"claimer{number}@bench.example.org", role="correspondent",
-                                            establishment=place, vigilances=[QUEUE], name=f"Claimer {number}")
+                user = accounts.create_user(
+                    db,
+                    email=f"claimer{number}@bench.example.org",
+                    role="correspondent",
+                    establishment=place,
+                    vigilances=[QUEUE],
+                    name=f"Claimer {number}",
+                )
                 _record, token = accounts.issue_token(db, user=user, label="bench")
                 tokens.append(token)
                 user_ids.append(user.id)
             db.commit()
-            all_ids = db.connection().execute(text(
-                "SELECT id FROM queue_items WHERE queue = :q AND assignee_id IS NULL ORDER BY id"), {"q": QUEUE}).scalars().all()
+            all_ids = (
+                db.connection()
+                .execute(
+                    text("SELECT id FROM queue_items WHERE queue = :q AND assignee_id IS NULL ORDER BY id"),
+                    {"q": QUEUE},
+                )
+                .scalars()
+                .all()
+            )
         engine.dispose()
         shares = {}
         taken = 0
-        for mode, count in runs + [("in-process race", args.in_process_claims),
-                                   ("in-process split", args.in_process_claims)]:
-            shares[mode] = array("i", all_ids[taken:taken + count])
+        for mode, count in runs + [
+            ("in-process race", args.in_process_claims),
+            ("in-process split", args.in_process_claims),
+        ]:
+            shares[mode] = array("i", all_ids[taken : taken + count])
             taken += count
 
         port = free_port()
-        env = {**os.environ, "VIGILANCE_DATABASE_URL": url, "VIGILANCE_SECRET_KEY": "bench", "VIGILANCE_ENV": "production"}
+        env = {
+            **os.environ,
+            "VIGILANCE_DATABASE_URL": url,
+            "VIGILANCE_SECRET_KEY": "bench",
+            "VIGILANCE_ENV": "production",
+        }
         server = start_gunicorn(port, env, workers=args.claim_workers, threads=args.claim_threads)
         try:
             # Warm every worker up (imports, first connections) on a few other requests.
@@ -644,20 +733,29 @@ def claim_bench(args) -> dict:
                 client_cpu = outcome["client_cpu"]
                 check = verify_claims(url, ids, outcome["winners"], user_ids)
                 result[mode] = {"outcome": outcome, "check": check}
-                how = ("all claimers through the same ids" if mode == "race"
-                       else "each claimer its own eighth of the ids")
-                served = (f"gunicorn {args.claim_workers} gthread workers x {args.claim_threads} threads"
-                          if args.claim_threads > 1 else f"gunicorn {args.claim_workers} sync workers")
+                how = (
+                    "all claimers through the same ids" if mode == "race" else "each claimer its own eighth of the ids"
+                )
+                served = (
+                    f"gunicorn {args.claim_workers} gthread workers x {args.claim_threads} threads"
+                    if args.claim_threads > 1
+                    else f"gunicorn {args.claim_workers} sync workers"
+                )
                 _print_claims(f"HTTP, {how} ({served})", outcome, check, mode == "split")
                 cores = os.cpu_count() or 1
                 wall = outcome["wall"]
-                print(f"  CPU used during the run, in cores busy on average (machine: {cores}; "
-                      f"load average {os.getloadavg()[0]:.1f}): gunicorn "
-                      f"{server_cpu / wall:.2f}, PostgreSQL {postgres_cpu / wall:.2f}, clients {client_cpu / wall:.2f}; "
-                      f"per successful claim: gunicorn {1000 * server_cpu / max(1, outcome['statuses'].get(200, 0)):.1f} ms, "
-                      f"PostgreSQL {1000 * postgres_cpu / max(1, outcome['statuses'].get(200, 0)):.1f} ms")
-                print(f"  PostgreSQL client backends (sampled {sampler.count:,} times, share of non-idle samples): "
-                      f"{sampler.report()}", flush=True)
+                print(
+                    f"  CPU used during the run, in cores busy on average (machine: {cores}; "
+                    f"load average {os.getloadavg()[0]:.1f}): gunicorn "
+                    f"{server_cpu / wall:.2f}, PostgreSQL {postgres_cpu / wall:.2f}, clients {client_cpu / wall:.2f}; "
+                    f"per successful claim: gunicorn {1000 * server_cpu / max(1, outcome['statuses'].get(200, 0)):.1f} ms, "
+                    f"PostgreSQL {1000 * postgres_cpu / max(1, outcome['statuses'].get(200, 0)):.1f} ms"
+                )
+                print(
+                    f"  PostgreSQL client backends (sampled {sampler.count:,} times, share of non-idle samples): "
+                    f"{sampler.report()}",
+                    flush=True,
+                )
         finally:
             stop(server)
 
@@ -669,8 +767,12 @@ def claim_bench(args) -> dict:
             check = verify_claims(url, ids, outcome["winners"], user_ids)
             result[mode] = {"outcome": outcome, "check": check}
             how = "the same ids" if not split else "each its own eighth of the ids"
-            _print_claims(f"in process ({CLAIMERS} processes calling vigilance.triage.claim, no HTTP, {how})",
-                          outcome, check, split)
+            _print_claims(
+                f"in process ({CLAIMERS} processes calling vigilance.triage.claim, no HTTP, {how})",
+                outcome,
+                check,
+                split,
+            )
     finally:
         if not args.keep:
             drop_database(args.postgres, url)
@@ -679,21 +781,28 @@ def claim_bench(args) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--postgres", default=os.environ.get(
-        "VIGILANCE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("VIGILANCE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"),
+    )
     parser.add_argument("--sizes", type=int, nargs="*", default=[10_000, 1_000_000])
     parser.add_argument("--requests", type=int, default=200, help="timed sequential requests per page")
     parser.add_argument("--warm-up", type=int, default=10)
     parser.add_argument("--depth", type=float, default=0.9, help="where the deep page starts, 0..1")
-    parser.add_argument("--days", type=float, default=365,
-                        help="receipts spread over this many past days (how overdue the oldest items are)")
+    parser.add_argument(
+        "--days",
+        type=float,
+        default=365,
+        help="receipts spread over this many past days (how overdue the oldest items are)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers for the pages")
-    parser.add_argument("--claims", type=int, default=100_000,
-                        help="items raced over HTTP by all claimers (0: skip)")
-    parser.add_argument("--split-claims", type=int, default=20_000,
-                        help="items claimed over HTTP, each claimer its own share (0: skip)")
-    parser.add_argument("--in-process-claims", type=int, default=5_000,
-                        help="items claimed in process, raced and then split (0: skip)")
+    parser.add_argument("--claims", type=int, default=100_000, help="items raced over HTTP by all claimers (0: skip)")
+    parser.add_argument(
+        "--split-claims", type=int, default=20_000, help="items claimed over HTTP, each claimer its own share (0: skip)"
+    )
+    parser.add_argument(
+        "--in-process-claims", type=int, default=5_000, help="items claimed in process, raced and then split (0: skip)"
+    )
     parser.add_argument("--claim-workers", type=int, default=2)
     parser.add_argument("--claim-threads", type=int, default=4, help="1: sync workers")
     parser.add_argument("--profile", action="store_true", help="cProfile the API pages in process")
@@ -706,7 +815,9 @@ def main() -> None:
         print("\nsummary (ms, p50 / p95; target p95 < 100 and no growth with size):")
         print(f"  {'reports':>10} {'API first':>16} {'API deep':>16} {'HTML first':>16} {'HTML deep':>16}")
         for r in results:
-            cells = " ".join(f"{r[k]['p50']:7.1f} / {r[k]['p95']:6.1f}" for k in ("api_first", "api_deep", "html_first", "html_deep"))
+            cells = " ".join(
+                f"{r[k]['p50']:7.1f} / {r[k]['p95']:6.1f}" for k in ("api_first", "api_deep", "html_first", "html_deep")
+            )
             print(f"  {r['size']:>10,} {cells}")
     if args.claims or args.split_claims or args.in_process_claims:
         claim_bench(args)

@@ -142,26 +142,49 @@ def seed(engine, *, received_days_ago: float = 21) -> dict:
     received = now - timedelta(days=received_days_ago)
     with Session(engine, expire_on_commit=False) as session:
         establishment = accounts.create_establishment(session, finess="750000001", name="CHU du banc d'essai")
-        reporter = accounts.create_user(session, email="reporter@bench.example.org", role="reporter",
-                                        establishment=establishment)
-        correspondent = accounts.create_user(session, email="hv@bench.example.org", role="correspondent",
-                                             establishment=establishment, vigilances=["haemovigilance"])
-        coordinator = accounts.create_user(session, email="coordinator@bench.example.org", role="coordinator",
-                                           establishment=establishment)
+        reporter = accounts.create_user(
+            session, email="reporter@bench.example.org", role="reporter", establishment=establishment
+        )
+        correspondent = accounts.create_user(
+            session,
+            email="hv@bench.example.org",
+            role="correspondent",
+            establishment=establishment,
+            vigilances=["haemovigilance"],
+        )
+        coordinator = accounts.create_user(
+            session, email="coordinator@bench.example.org", role="coordinator", establishment=establishment
+        )
         # The clocks' emails only: summaries (also queued by the workers) are measured by
         # bench/summaries_bench.py.
         for person in (correspondent, coordinator):
             accounts.update_profile(session, person, daily_digest=False, weekly_summary=False, monthly_report=False)
-        stored = intake.submit(session, actor=reporter, now=received, draft=intake.Draft(
-            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION, occurred_at=received - timedelta(hours=1),
-            product=ProductFacts(name="CGR"), description="Frissons et hyperthermie pendant la transfusion.",
-            serious=True, severity_grade=2))
+        stored = intake.submit(
+            session,
+            actor=reporter,
+            now=received,
+            draft=intake.Draft(
+                event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+                occurred_at=received - timedelta(hours=1),
+                product=ProductFacts(name="CGR"),
+                description="Frissons et hyperthermie pendant la transfusion.",
+                serious=True,
+                severity_grade=2,
+            ),
+        )
         session.commit()
     if len(stored.items) != 1 or len(stored.deadlines) != 1:
-        raise SystemExit(f"worker_bench: the template report has {len(stored.items)} items and "
-                         f"{len(stored.deadlines)} deadlines; one of each expected")
-    return dict(report_id=stored.report.id, item_id=stored.items[0].id, deadline_id=stored.deadlines[0].id,
-                year=stored.report.year, people=[reporter.id, correspondent.id, coordinator.id])
+        raise SystemExit(
+            f"worker_bench: the template report has {len(stored.items)} items and "
+            f"{len(stored.deadlines)} deadlines; one of each expected"
+        )
+    return dict(
+        report_id=stored.report.id,
+        item_id=stored.items[0].id,
+        deadline_id=stored.deadlines[0].id,
+        year=stored.report.year,
+        people=[reporter.id, correspondent.id, coordinator.id],
+    )
 
 
 def _columns(table, leave_out: set[str]) -> list[str]:
@@ -182,14 +205,14 @@ def clone_reports(engine, template: dict, count: int, *, deadline_due: datetime 
     deadline_cols = _columns(Deadline.__table__, {"id", "report_id", "queue_item_id"})
     year = template["year"]
     statements = [
-        f"""INSERT INTO reports (id, reference, sequence, {', '.join(report_cols)})
-            SELECT g, 'VIG-{year}-' || lpad(g::text, 6, '0'), g, {', '.join('r.' + c for c in report_cols)}
+        f"""INSERT INTO reports (id, reference, sequence, {", ".join(report_cols)})
+            SELECT g, 'VIG-{year}-' || lpad(g::text, 6, '0'), g, {", ".join("r." + c for c in report_cols)}
             FROM reports r, generate_series(2, :count) g WHERE r.id = 1""",
-        f"""INSERT INTO queue_items (id, report_id, {', '.join(item_cols)})
-            SELECT g, g, {', '.join('q.' + c for c in item_cols)}
+        f"""INSERT INTO queue_items (id, report_id, {", ".join(item_cols)})
+            SELECT g, g, {", ".join("q." + c for c in item_cols)}
             FROM queue_items q, generate_series(2, :count) g WHERE q.id = 1""",
-        f"""INSERT INTO deadlines (id, report_id, queue_item_id, {', '.join(deadline_cols)})
-            SELECT g, g, g, {', '.join('d.' + c for c in deadline_cols)}
+        f"""INSERT INTO deadlines (id, report_id, queue_item_id, {", ".join(deadline_cols)})
+            SELECT g, g, g, {", ".join("d." + c for c in deadline_cols)}
             FROM deadlines d, generate_series(2, :count) g WHERE d.id = 1""",
         "DELETE FROM timers",
         "UPDATE reference_counters SET last = :count WHERE year = :year",
@@ -199,33 +222,48 @@ def clone_reports(engine, template: dict, count: int, *, deadline_due: datetime 
             connection.execute(text(statement), {"count": count, "year": year})
         if deadline_due is not None:
             connection.execute(text("UPDATE deadlines SET due_at = :due, state = 'open'"), {"due": deadline_due})
-            connection.execute(text("UPDATE queue_items SET next_due_at = :due, urgency_at = :due"),
-                               {"due": deadline_due})
+            connection.execute(
+                text("UPDATE queue_items SET next_due_at = :due, urgency_at = :due"), {"due": deadline_due}
+            )
         for table in ("reports", "queue_items", "deadlines"):
-            connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                    f"(SELECT max(id) FROM {table}))"))
+            connection.execute(
+                text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+            )
 
 
 def add_due_escalations(engine, *, first_due: datetime, step: timedelta) -> int:
     """One escalation timer per deadline, due at first_due + (id - 1) * step (all in the past)."""
     with engine.begin() as connection:
-        return connection.execute(text(
-            "INSERT INTO timers (kind, due_at, deadline_id, stage) "
-            "SELECT 'escalation', :first + (d.id - 1) * :step, d.id, 'due' FROM deadlines d"
-        ), {"first": first_due, "step": step}).rowcount
+        return connection.execute(
+            text(
+                "INSERT INTO timers (kind, due_at, deadline_id, stage) "
+                "SELECT 'escalation', :first + (d.id - 1) * :step, d.id, 'due' FROM deadlines d"
+            ),
+            {"first": first_due, "step": step},
+        ).rowcount
 
 
-def add_bare_timers(engine, count: int, *, first_due: datetime, step: timedelta, done_at: datetime | None = None,
-                    first_number: int = 1) -> None:
+def add_bare_timers(
+    engine, count: int, *, first_due: datetime, step: timedelta, done_at: datetime | None = None, first_number: int = 1
+) -> None:
     """*count* escalation timers with no deadline, due from *first_due*, done or not."""
     with engine.begin() as connection:
-        connection.execute(text(
-            "INSERT INTO timers (kind, due_at, stage, done_at, outcome) "
-            "SELECT 'escalation', CAST(:first AS timestamptz) + (g - CAST(:n0 AS integer)) * CAST(:step AS interval), "
-            "'due', CAST(:done AS timestamptz), CAST(:outcome AS varchar) "
-            "FROM generate_series(CAST(:n0 AS integer), CAST(:n1 AS integer)) g"
-        ), {"first": first_due, "step": step, "done": done_at, "outcome": "done" if done_at else None,
-            "n0": first_number, "n1": first_number + count - 1})
+        connection.execute(
+            text(
+                "INSERT INTO timers (kind, due_at, stage, done_at, outcome) "
+                "SELECT 'escalation', CAST(:first AS timestamptz) + (g - CAST(:n0 AS integer)) * CAST(:step AS interval), "
+                "'due', CAST(:done AS timestamptz), CAST(:outcome AS varchar) "
+                "FROM generate_series(CAST(:n0 AS integer), CAST(:n1 AS integer)) g"
+            ),
+            {
+                "first": first_due,
+                "step": step,
+                "done": done_at,
+                "outcome": "done" if done_at else None,
+                "n0": first_number,
+                "n1": first_number + count - 1,
+            },
+        )
 
 
 # Workers and mail ---------------------------------------------------------------------------------
@@ -236,8 +274,13 @@ class Workers:
 
     def __init__(self, database_url: str, *, tick: float, smtp_url: str | None, log_dir: Path):
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("VIGILANCE_")}
-        self.env.update(VIGILANCE_DATABASE_URL=database_url, VIGILANCE_SECRET_KEY="worker-bench",
-                        VIGILANCE_TICK_SECONDS=str(tick), VIGILANCE_SCHEDULER="off", VIGILANCE_ENV="production")
+        self.env.update(
+            VIGILANCE_DATABASE_URL=database_url,
+            VIGILANCE_SECRET_KEY="worker-bench",
+            VIGILANCE_TICK_SECONDS=str(tick),
+            VIGILANCE_SCHEDULER="off",
+            VIGILANCE_ENV="production",
+        )
         if smtp_url:
             self.env["VIGILANCE_SMTP_URL"] = smtp_url
         self.log_dir = log_dir
@@ -249,8 +292,14 @@ class Workers:
         self.started += 1
         log = self.log_dir / f"worker-{self.started:02d}.log"
         with open(log, "w") as handle:
-            process = subprocess.Popen([str(VIGILANCE), "worker"], env=self.env, cwd=str(ROOT), stdout=handle,
-                                       stderr=subprocess.STDOUT, start_new_session=True)
+            process = subprocess.Popen(
+                [str(VIGILANCE), "worker"],
+                env=self.env,
+                cwd=str(ROOT),
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.processes.append(process)
         self.logs.append(log)
         return process
@@ -355,13 +404,16 @@ def load_throughput_db(dbs: Databases, count: int, label: str):
     step = timedelta(milliseconds=10)
     timers = add_due_escalations(engine, first_due=now - timedelta(hours=1) - step * count, step=step)
     vacuum_analyze(engine, "reports", "queue_items", "deadlines", "timers", "users", "outbox")
-    say(f"  loaded {count:,} reports, queue items, deadlines and {timers:,} due escalations "
-        f"in {time.perf_counter() - started:.1f} s ({name})")
+    say(
+        f"  loaded {count:,} reports, queue items, deadlines and {timers:,} due escalations "
+        f"in {time.perf_counter() - started:.1f} s ({name})"
+    )
     return name, engine
 
 
-def run_clock_workers(dbs: Databases, name: str, engine, workers: int, total: int, log_dir: Path,
-                      timeout: float) -> dict:
+def run_clock_workers(
+    dbs: Databases, name: str, engine, workers: int, total: int, log_dir: Path, timeout: float
+) -> dict:
     pool = Workers(dbs.url(name, "postgresql"), tick=0.2, smtp_url=None, log_dir=log_dir)
     spawned = time.perf_counter()
     first_progress = None
@@ -381,23 +433,39 @@ def run_clock_workers(dbs: Databases, name: str, engine, workers: int, total: in
     finally:
         pool.stop_all()
     with engine.connect() as connection:
-        window = connection.execute(text(
-            "SELECT extract(epoch FROM max(done_at) - min(done_at)) FROM timers WHERE kind = 'escalation'")).scalar()
-        outcomes = dict(connection.execute(text(
-            "SELECT outcome, count(*) FROM timers WHERE kind = 'escalation' GROUP BY outcome")).all())
+        window = connection.execute(
+            text("SELECT extract(epoch FROM max(done_at) - min(done_at)) FROM timers WHERE kind = 'escalation'")
+        ).scalar()
+        outcomes = dict(
+            connection.execute(
+                text("SELECT outcome, count(*) FROM timers WHERE kind = 'escalation' GROUP BY outcome")
+            ).all()
+        )
         outbox = connection.execute(text("SELECT count(*) FROM outbox")).scalar()
         repeats = connection.execute(text("SELECT count(*) FROM timers WHERE kind = 'overdue_repeat'")).scalar()
-        repeats_per_deadline = connection.execute(text(
-            "SELECT count(*) FROM (SELECT deadline_id FROM timers WHERE kind = 'overdue_repeat' "
-            "GROUP BY deadline_id HAVING count(*) > 1) x")).scalar()
+        repeats_per_deadline = connection.execute(
+            text(
+                "SELECT count(*) FROM (SELECT deadline_id FROM timers WHERE kind = 'overdue_repeat' "
+                "GROUP BY deadline_id HAVING count(*) > 1) x"
+            )
+        ).scalar()
     wall = finished - spawned
     busy = finished - (first_progress or spawned)
-    result = dict(workers=workers, timers=total, remaining=remaining, wall_s=wall, from_first_s=busy,
-                  rate_wall=total / wall if remaining == 0 else None,
-                  rate_busy=total / busy if remaining == 0 else None,
-                  done_at_window_s=float(window or 0), outcomes=outcomes, outbox_rows=outbox,
-                  overdue_repeats=repeats, deadlines_repeated_twice=repeats_per_deadline,
-                  logs=pool.log_summary())
+    result = dict(
+        workers=workers,
+        timers=total,
+        remaining=remaining,
+        wall_s=wall,
+        from_first_s=busy,
+        rate_wall=total / wall if remaining == 0 else None,
+        rate_busy=total / busy if remaining == 0 else None,
+        done_at_window_s=float(window or 0),
+        outcomes=outcomes,
+        outbox_rows=outbox,
+        overdue_repeats=repeats,
+        deadlines_repeated_twice=repeats_per_deadline,
+        logs=pool.log_summary(),
+    )
     return result
 
 
@@ -417,8 +485,14 @@ def measure_delivery(dbs: Databases, name: str, engine, workers: int, seconds: f
         finally:
             pool.stop_all()
         received = len(smtp.inbox.received)
-    return dict(workers=workers, rate=(count1 - count0) / (t1 - t0), sent=count1 - count0, seconds=t1 - t0,
-                received=received, logs=pool.log_summary())
+    return dict(
+        workers=workers,
+        rate=(count1 - count0) / (t1 - t0),
+        sent=count1 - count0,
+        seconds=t1 - t0,
+        received=received,
+        logs=pool.log_summary(),
+    )
 
 
 def part_throughput(args, dbs: Databases, log_root: Path) -> dict:
@@ -435,12 +509,16 @@ def part_throughput(args, dbs: Databases, log_root: Path) -> dict:
         if result["remaining"]:
             say(f"  {workers} worker(s): TIMED OUT after {result['wall_s']:.0f} s, {result['remaining']:,} still due")
         else:
-            say(f"  {workers} worker(s): {args.reports:,} timers in {result['wall_s']:.1f} s from spawn "
+            say(
+                f"  {workers} worker(s): {args.reports:,} timers in {result['wall_s']:.1f} s from spawn "
                 f"= {result['rate_wall']:,.0f} timers/s; {result['from_first_s']:.1f} s from the first handled "
-                f"= {result['rate_busy']:,.0f} timers/s")
-        say(f"      outcomes {result['outcomes']}, outbox rows {result['outbox_rows']:,}, overdue repeats "
+                f"= {result['rate_busy']:,.0f} timers/s"
+            )
+        say(
+            f"      outcomes {result['outcomes']}, outbox rows {result['outbox_rows']:,}, overdue repeats "
             f"{result['overdue_repeats']:,} (deadlines repeated twice: {result['deadlines_repeated_twice']}), "
-            f"worker logs {result['logs']['counts']}")
+            f"worker logs {result['logs']['counts']}"
+        )
         say(f"      at the end: {result['load']}")
         for line in result["logs"]["examples"]:
             say("      ", line)
@@ -451,15 +529,19 @@ def part_throughput(args, dbs: Databases, log_root: Path) -> dict:
     if args.smtp_seconds > 0 and last is not None:
         name, engine = last
         pending = scalar(engine, "SELECT count(*) FROM outbox WHERE state = 'pending'")
-        say(f"  outbox delivery to a local aiosmtpd server ({pending:,} pending, tick 0.2 s, "
-            f"{args.smtp_seconds:.0f} s per run):")
+        say(
+            f"  outbox delivery to a local aiosmtpd server ({pending:,} pending, tick 0.2 s, "
+            f"{args.smtp_seconds:.0f} s per run):"
+        )
         for workers in (1, 2):
             log_dir = log_root / f"delivery-{workers}"
             log_dir.mkdir()
             result = measure_delivery(dbs, name, engine, workers, args.smtp_seconds, log_dir)
             results["delivery"].append(result)
-            say(f"    {workers} worker(s): {result['rate']:,.1f} emails/s ({result['sent']:,} in "
-                f"{result['seconds']:.1f} s), worker logs {result['logs']['counts']}")
+            say(
+                f"    {workers} worker(s): {result['rate']:,.1f} emails/s ({result['sent']:,} in "
+                f"{result['seconds']:.1f} s), worker logs {result['logs']['counts']}"
+            )
     if last is not None:
         last[1].dispose()
         dbs.drop(last[0])
@@ -510,14 +592,24 @@ def explain_claim(engine) -> tuple[str, list[str], list[str]]:
     for number, name in enumerate(names, 1):
         numbered = numbered.replace(f"%({name})s", f"${number}")
     with engine.connect() as connection:
-        custom = [row[0] for row in connection.exec_driver_sql(
-            "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, parameters)]
+        custom = [
+            row[0]
+            for row in connection.exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, parameters)
+        ]
         connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
         connection.exec_driver_sql("PREPARE worker_bench_claim AS " + numbered)
-        arguments = ", ".join(f"'{parameters[name].isoformat()}'" if hasattr(parameters[name], "isoformat")
-                              else str(int(parameters[name])) for name in names)
-        generic = [row[0] for row in connection.exec_driver_sql(
-            f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE worker_bench_claim({arguments})")]
+        arguments = ", ".join(
+            f"'{parameters[name].isoformat()}'"
+            if hasattr(parameters[name], "isoformat")
+            else str(int(parameters[name]))
+            for name in names
+        )
+        generic = [
+            row[0]
+            for row in connection.exec_driver_sql(
+                f"EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) EXECUTE worker_bench_claim({arguments})"
+            )
+        ]
         connection.exec_driver_sql("DEALLOCATE worker_bench_claim")
         connection.rollback()
     return statement, custom, generic
@@ -527,8 +619,10 @@ def part_idle(args, dbs: Databases) -> dict:
     """One database per size, loaded first; then rounds taking turns between them, so that what
     else runs on the machine weighs on every size alike."""
     rounds = 5
-    say(f"\n== idle tick: process_due + commit with nothing due, {args.idle_calls} calls per size "
-        f"({rounds} interleaved rounds, after 20 warm-up calls)")
+    say(
+        f"\n== idle tick: process_due + commit with nothing due, {args.idle_calls} calls per size "
+        f"({rounds} interleaved rounds, after 20 warm-up calls)"
+    )
     now = utcnow()
     setups = [(args.idle_small, 0), (args.idle_timers, 0), (args.idle_timers, args.idle_timers)]
     sizes = []
@@ -540,20 +634,39 @@ def part_idle(args, dbs: Databases) -> dict:
         started = time.perf_counter()
         add_bare_timers(loader, future, first_due=now + timedelta(days=1), step=timedelta(seconds=1))
         if done:
-            add_bare_timers(loader, done, first_due=now - timedelta(days=30), step=timedelta(seconds=1),
-                            done_at=now - timedelta(days=1))
+            add_bare_timers(
+                loader,
+                done,
+                first_due=now - timedelta(days=30),
+                step=timedelta(seconds=1),
+                done_at=now - timedelta(days=1),
+            )
         vacuum_analyze(loader, "timers")
         with loader.connect() as connection:
-            index_size = connection.execute(text("SELECT pg_size_pretty(pg_relation_size('ix_timers_pending_due'))")).scalar()
+            index_size = connection.execute(
+                text("SELECT pg_size_pretty(pg_relation_size('ix_timers_pending_due'))")
+            ).scalar()
             table_size = connection.execute(text("SELECT pg_size_pretty(pg_relation_size('timers'))")).scalar()
         loader.dispose()
         label = f"{future:,} future timers" + (f" + {done:,} done in the past" if done else "")
-        say(f"  loaded {label} in {time.perf_counter() - started:.1f} s (table {table_size}, "
-            f"ix_timers_pending_due {index_size})")
+        say(
+            f"  loaded {label} in {time.perf_counter() - started:.1f} s (table {table_size}, "
+            f"ix_timers_pending_due {index_size})"
+        )
         engine = make_engine(url)  # as the worker builds it (pool_pre_ping included)
         idle_ticks(engine, 20)  # warm the pool, the statement cache, the prepared statement
-        sizes.append(dict(label=label, future=future, done=done, name=name, engine=engine, timings=[],
-                          table=table_size, index=index_size))
+        sizes.append(
+            dict(
+                label=label,
+                future=future,
+                done=done,
+                name=name,
+                engine=engine,
+                timings=[],
+                table=table_size,
+                index=index_size,
+            )
+        )
     per_round = max(1, args.idle_calls // rounds)
     for _ in range(rounds):
         for size in sizes:
@@ -565,11 +678,18 @@ def part_idle(args, dbs: Databases) -> dict:
         statement, plan, generic = explain_claim(engine)
         engine.dispose()
         dbs.drop(size.pop("name"))
-        figures = dict(calls=len(timings), mean_ms=statistics.fmean(timings), p50_ms=percentile(timings, 0.5),
-                       p99_ms=percentile(timings, 0.99), max_ms=max(timings))
+        figures = dict(
+            calls=len(timings),
+            mean_ms=statistics.fmean(timings),
+            p50_ms=percentile(timings, 0.5),
+            p99_ms=percentile(timings, 0.99),
+            max_ms=max(timings),
+        )
         results.append(dict(size, plan=plan, generic_plan=generic, **figures))
-        say(f"  {size['label']}: mean {figures['mean_ms']:.3f} ms, p50 {figures['p50_ms']:.3f} ms, "
-            f"p99 {figures['p99_ms']:.3f} ms, max {figures['max_ms']:.3f} ms per tick ({figures['calls']} calls)")
+        say(
+            f"  {size['label']}: mean {figures['mean_ms']:.3f} ms, p50 {figures['p50_ms']:.3f} ms, "
+            f"p99 {figures['p99_ms']:.3f} ms, max {figures['max_ms']:.3f} ms per tick ({figures['calls']} calls)"
+        )
         say("    EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) of the claim query, with its parameters:")
         for line in plan:
             say("      " + line)
@@ -592,8 +712,10 @@ def claim_backlog(args, dbs: Databases) -> list[dict]:
     say(f"\n  claim query with {args.backlog:,} timers due (and not done), 20 claims of 200, rolled back:")
     results = []
     now = utcnow()
-    for label, step in (("each due at its own moment (10 ms apart)", timedelta(milliseconds=10)),
-                        ("all due at one moment", timedelta(0))):
+    for label, step in (
+        ("each due at its own moment (10 ms apart)", timedelta(milliseconds=10)),
+        ("all due at one moment", timedelta(0)),
+    ):
         name = dbs.create("backlog")
         url = dbs.url(name)
         loader = create_engine(url)
@@ -614,8 +736,14 @@ def claim_backlog(args, dbs: Databases) -> list[dict]:
         _statement, plan, _generic = explain_claim(engine)
         engine.dispose()
         dbs.drop(name)
-        result = dict(label=label, due=args.backlog, claimed=len(claimed), mean_ms=statistics.fmean(timings),
-                      max_ms=max(timings), plan=plan)
+        result = dict(
+            label=label,
+            due=args.backlog,
+            claimed=len(claimed),
+            mean_ms=statistics.fmean(timings),
+            max_ms=max(timings),
+            plan=plan,
+        )
         results.append(result)
         say(f"    {label}: {result['mean_ms']:.1f} ms per claim (max {result['max_ms']:.1f} ms), plan:")
         for line in plan:
@@ -631,8 +759,10 @@ def part_soak(args, dbs: Databases, log_root: Path) -> dict:
     lead = 6.0  # the first timers fall due once the workers are up
     feed_seconds = cycles * interval + 6
     total = int(rate * feed_seconds)
-    say(f"\n== soak: 3 workers (tick 0.5 s), {total:,} timers due over {feed_seconds:.0f} s "
-        f"({rate:g}/s), {cycles} SIGKILL cycles every ~{interval:g} s")
+    say(
+        f"\n== soak: 3 workers (tick 0.5 s), {total:,} timers due over {feed_seconds:.0f} s "
+        f"({rate:g}/s), {cycles} SIGKILL cycles every ~{interval:g} s"
+    )
     name = dbs.create("soak")
     engine = create_engine(dbs.url(name), pool_size=4)
     template = seed(engine)
@@ -663,12 +793,22 @@ def part_soak(args, dbs: Databases, log_root: Path) -> dict:
                     rows = []
                     for j in range(chunk_start, min(total, chunk_start + per_chunk)):
                         escalation = j % 2 == 0
-                        rows.append(dict(kind="escalation" if escalation else "reminder",
-                                         due=first_due + timedelta(seconds=j / rate), deadline=j + 1,
-                                         stage="due" if escalation else "50%"))
+                        rows.append(
+                            dict(
+                                kind="escalation" if escalation else "reminder",
+                                due=first_due + timedelta(seconds=j / rate),
+                                deadline=j + 1,
+                                stage="due" if escalation else "50%",
+                            )
+                        )
                     with feeder.begin() as connection:
-                        connection.execute(text("INSERT INTO timers (kind, due_at, deadline_id, stage) "
-                                                "VALUES (:kind, :due, :deadline, :stage)"), rows)
+                        connection.execute(
+                            text(
+                                "INSERT INTO timers (kind, due_at, deadline_id, stage) "
+                                "VALUES (:kind, :due, :deadline, :stage)"
+                            ),
+                            rows,
+                        )
                 feeder.dispose()
             except BaseException as error:  # noqa: BLE001 - reported at the end
                 feeder_error.append(error)
@@ -686,10 +826,13 @@ def part_soak(args, dbs: Databases, log_root: Path) -> dict:
             feeder_thread.join(timeout=feed_seconds + 60)
             last_due = first_due + timedelta(seconds=(total - 1) / rate)
             time.sleep(max(0.0, last_due.timestamp() - time.time()))
-            drained = wait_for(lambda: scalar(engine, "SELECT count(*) FROM timers WHERE done_at IS NULL "
-                                                      "AND due_at <= now()") == 0
-                               and scalar(engine, "SELECT count(*) FROM outbox WHERE state <> 'sent'") == 0,
-                               timeout=60)
+            drained = wait_for(
+                lambda: (
+                    scalar(engine, "SELECT count(*) FROM timers WHERE done_at IS NULL AND due_at <= now()") == 0
+                    and scalar(engine, "SELECT count(*) FROM outbox WHERE state <> 'sent'") == 0
+                ),
+                timeout=60,
+            )
             time.sleep(2.0)  # a late repeat, if any, has time to arrive
         finally:
             pool.stop_all()
@@ -697,13 +840,20 @@ def part_soak(args, dbs: Databases, log_root: Path) -> dict:
         received = list(smtp.inbox.received)
 
     with engine.connect() as connection:
-        timers = connection.execute(text(
-            "SELECT id, kind, deadline_id, extract(epoch FROM due_at)::float8, extract(epoch FROM done_at)::float8, outcome "
-            "FROM timers WHERE kind IN ('escalation', 'reminder') ORDER BY id")).all()
-        outbox = connection.execute(text(
-            "SELECT id, dedupe_key, state, attempts, extract(epoch FROM sent_at)::float8 FROM outbox")).all()
-        repeats = dict(connection.execute(text(
-            "SELECT deadline_id, count(*) FROM timers WHERE kind = 'overdue_repeat' GROUP BY deadline_id")).all())
+        timers = connection.execute(
+            text(
+                "SELECT id, kind, deadline_id, extract(epoch FROM due_at)::float8, extract(epoch FROM done_at)::float8, outcome "
+                "FROM timers WHERE kind IN ('escalation', 'reminder') ORDER BY id"
+            )
+        ).all()
+        outbox = connection.execute(
+            text("SELECT id, dedupe_key, state, attempts, extract(epoch FROM sent_at)::float8 FROM outbox")
+        ).all()
+        repeats = dict(
+            connection.execute(
+                text("SELECT deadline_id, count(*) FROM timers WHERE kind = 'overdue_repeat' GROUP BY deadline_id")
+            ).all()
+        )
     engine.dispose()
     dbs.drop(name)
 
@@ -711,8 +861,9 @@ def part_soak(args, dbs: Databases, log_root: Path) -> dict:
     expected_rows = {"escalation": 2, "reminder": 1}
     rows_per_timer = Counter(int(key.split(":")[1]) for _id, key, *_rest in outbox if key.startswith("timer:"))
     not_done = [t for t in timers if t[4] is None]
-    wrong_rows = [(t[0], t[1], rows_per_timer.get(t[0], 0)) for t in timers
-                  if rows_per_timer.get(t[0], 0) != expected_rows[t[1]]]
+    wrong_rows = [
+        (t[0], t[1], rows_per_timer.get(t[0], 0)) for t in timers if rows_per_timer.get(t[0], 0) != expected_rows[t[1]]
+    ]
     escalated = {t[2] for t in timers if t[1] == "escalation"}
     repeat_problems = {d: repeats.get(d, 0) for d in escalated if repeats.get(d, 0) != 1}
     repeat_problems.update({d: n for d, n in repeats.items() if d not in escalated})
@@ -746,48 +897,83 @@ def part_soak(args, dbs: Databases, log_root: Path) -> dict:
     attempts = Counter(row[3] for row in outbox)
 
     result = dict(
-        timers=len(timers), kills=len(kills), duration_s=ended - t0, drained=drained,
+        timers=len(timers),
+        kills=len(kills),
+        duration_s=ended - t0,
+        drained=drained,
         feeder_error=repr(feeder_error[0]) if feeder_error else None,
-        not_done=len(not_done), wrong_outbox_rows=wrong_rows[:20], wrong_outbox_row_count=len(wrong_rows),
+        not_done=len(not_done),
+        wrong_outbox_rows=wrong_rows[:20],
+        wrong_outbox_row_count=len(wrong_rows),
         overdue_repeat_problems=dict(list(repeat_problems.items())[:20]),
         outcomes=dict(Counter(t[5] for t in timers)),
-        outbox_rows=len(outbox), outbox_states=dict(states), attempts=dict(attempts),
-        emails_received=len(received), lost=len(lost), repeated=sum(n - 1 for n in repeated.values()),
-        repeated_ids=list(repeated)[:20], unknown=len(unknown), unknown_examples=unknown[:5],
-        message_ids_intact=intact, message_id_example=received[0][1] if received else None,
-        latency_p50_s=percentile(latency, 0.5), latency_p99_s=percentile(latency, 0.99),
-        latency_max_s=max(latency) if latency else None, over_target=len(late),
-        clock_lag_p50_s=percentile(clock_lag, 0.5), clock_lag_p99_s=percentile(clock_lag, 0.99),
+        outbox_rows=len(outbox),
+        outbox_states=dict(states),
+        attempts=dict(attempts),
+        emails_received=len(received),
+        lost=len(lost),
+        repeated=sum(n - 1 for n in repeated.values()),
+        repeated_ids=list(repeated)[:20],
+        unknown=len(unknown),
+        unknown_examples=unknown[:5],
+        message_ids_intact=intact,
+        message_id_example=received[0][1] if received else None,
+        latency_p50_s=percentile(latency, 0.5),
+        latency_p99_s=percentile(latency, 0.99),
+        latency_max_s=max(latency) if latency else None,
+        over_target=len(late),
+        clock_lag_p50_s=percentile(clock_lag, 0.5),
+        clock_lag_p99_s=percentile(clock_lag, 0.99),
         clock_lag_max_s=max(clock_lag) if clock_lag else None,
-        logs=pool.log_summary(), load=machine_load(),
+        logs=pool.log_summary(),
+        load=machine_load(),
     )
     if late:
         worst = sorted(late, reverse=True)[:5]
         result["worst_late"] = [
-            dict(latency_s=v, due_after_start_s=d - t0,
-                 last_kill_before_due_s=(d - max([k for k in kills if k <= d], default=float("nan"))), id=m)
-            for v, d, m in worst]
+            dict(
+                latency_s=v,
+                due_after_start_s=d - t0,
+                last_kill_before_due_s=(d - max([k for k in kills if k <= d], default=float("nan"))),
+                id=m,
+            )
+            for v, d, m in worst
+        ]
 
-    say(f"  {result['timers']:,} timers, {result['kills']} SIGKILLs, {result['duration_s']:.0f} s, drained: {drained}"
-        + (f", FEEDER ERROR {result['feeder_error']}" if feeder_error else ""))
-    say(f"  clocks: not done {result['not_done']}, timers with other than the expected outbox rows "
+    say(
+        f"  {result['timers']:,} timers, {result['kills']} SIGKILLs, {result['duration_s']:.0f} s, drained: {drained}"
+        + (f", FEEDER ERROR {result['feeder_error']}" if feeder_error else "")
+    )
+    say(
+        f"  clocks: not done {result['not_done']}, timers with other than the expected outbox rows "
         f"{result['wrong_outbox_row_count']}, deadlines without exactly one overdue repeat "
-        f"{len(repeat_problems)}; outcomes {result['outcomes']}")
+        f"{len(repeat_problems)}; outcomes {result['outcomes']}"
+    )
     say(f"  outbox: {result['outbox_rows']:,} rows, states {result['outbox_states']}, attempts {result['attempts']}")
-    say(f"  inbox: {result['emails_received']:,} received; lost {result['lost']}, repeated {result['repeated']} "
-        f"(at most one per kill: {cycles}), unknown {result['unknown']}")
-    say(f"  Message-ID headers received as the outbox wrote them: {intact:,} of {len(received):,} "
-        f"(one received: {result['message_id_example']!r})")
-    say(f"  due -> received: p50 {result['latency_p50_s']:.2f} s, p99 {result['latency_p99_s']:.2f} s, "
-        f"max {result['latency_max_s']:.2f} s; over {args.soak_target:g} s: {result['over_target']}")
-    say(f"  due -> claimed (done_at): p50 {result['clock_lag_p50_s']:.2f} s, p99 {result['clock_lag_p99_s']:.2f} s, "
-        f"max {result['clock_lag_max_s']:.2f} s")
+    say(
+        f"  inbox: {result['emails_received']:,} received; lost {result['lost']}, repeated {result['repeated']} "
+        f"(at most one per kill: {cycles}), unknown {result['unknown']}"
+    )
+    say(
+        f"  Message-ID headers received as the outbox wrote them: {intact:,} of {len(received):,} "
+        f"(one received: {result['message_id_example']!r})"
+    )
+    say(
+        f"  due -> received: p50 {result['latency_p50_s']:.2f} s, p99 {result['latency_p99_s']:.2f} s, "
+        f"max {result['latency_max_s']:.2f} s; over {args.soak_target:g} s: {result['over_target']}"
+    )
+    say(
+        f"  due -> claimed (done_at): p50 {result['clock_lag_p50_s']:.2f} s, p99 {result['clock_lag_p99_s']:.2f} s, "
+        f"max {result['clock_lag_max_s']:.2f} s"
+    )
     say(f"  worker logs: {result['logs']['counts']}; at the end: {result['load']}")
     for line in result["logs"]["examples"]:
         say("    ", line)
     for item in result.get("worst_late", []):
-        say(f"    late: {item['latency_s']:.2f} s, due at +{item['due_after_start_s']:.1f} s, "
-            f"{item['last_kill_before_due_s']:.1f} s after the last kill ({item['id']})")
+        say(
+            f"    late: {item['latency_s']:.2f} s, due at +{item['due_after_start_s']:.1f} s, "
+            f"{item['last_kill_before_due_s']:.1f} s after the last kill ({item['id']})"
+        )
     return result
 
 
@@ -797,20 +983,31 @@ def part_soak(args, dbs: Databases, log_root: Path) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--part", choices=("throughput", "idle", "soak", "all"), default="all")
-    parser.add_argument("--postgres", default=os.environ.get("VIGILANCE_BENCH_POSTGRES",
-                                                             "postgresql://postgres@127.0.0.1:5432/postgres"),
-                        help="the server (any database on it); the bench creates and drops its own")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("VIGILANCE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        help="the server (any database on it); the bench creates and drops its own",
+    )
     parser.add_argument("--reports", type=int, default=100_000, help="due escalations for the throughput part")
-    parser.add_argument("--workers", type=lambda s: [int(n) for n in s.split(",")], default=[1, 2],
-                        help="worker counts for the throughput part (default 1,2)")
+    parser.add_argument(
+        "--workers",
+        type=lambda s: [int(n) for n in s.split(",")],
+        default=[1, 2],
+        help="worker counts for the throughput part (default 1,2)",
+    )
     parser.add_argument("--timeout", type=float, default=3600, help="longest throughput run (s)")
-    parser.add_argument("--smtp-seconds", type=float, default=15,
-                        help="seconds of outbox delivery measured per worker count (0: skip)")
+    parser.add_argument(
+        "--smtp-seconds", type=float, default=15, help="seconds of outbox delivery measured per worker count (0: skip)"
+    )
     parser.add_argument("--idle-small", type=int, default=10_000)
     parser.add_argument("--idle-timers", type=int, default=1_000_000)
     parser.add_argument("--idle-calls", type=int, default=200)
-    parser.add_argument("--backlog", type=int, default=100_000,
-                        help="due timers for the claim-with-a-backlog measure of the idle part (0: skip)")
+    parser.add_argument(
+        "--backlog",
+        type=int,
+        default=100_000,
+        help="due timers for the claim-with-a-backlog measure of the idle part (0: skip)",
+    )
     parser.add_argument("--soak-cycles", type=int, default=20)
     parser.add_argument("--soak-interval", type=float, default=8.0)
     parser.add_argument("--soak-rate", type=float, default=20.0, help="timers falling due per second")

@@ -62,14 +62,10 @@ class WorkingCalendar:
             raise CalendarError(f"unknown convention {self.convention!r}")
 
     def is_working_day(self, day: date) -> bool:
-        return day.weekday() in CONVENTIONS[self.convention] and day not in _holidays_for(
-            self.region, day.year
-        )
+        return day.weekday() in CONVENTIONS[self.convention] and day not in _holidays_for(self.region, day.year)
 
     def holiday_name(self, day: date, language: str = "fr") -> str | None:
-        names = holidays.country_holidays(
-            "FR", subdiv=REGIONS[self.region], years=day.year, language=language
-        )
+        names = holidays.country_holidays("FR", subdiv=REGIONS[self.region], years=day.year, language=language)
         return names.get(day)
 
     def _start_of(self, day: date) -> datetime:
@@ -110,13 +106,9 @@ class WorkingCalendar:
             day = cursor.date()
             next_midnight = self._start_of(day + timedelta(days=1))
             if self.is_working_day(day):
-                available = next_midnight.astimezone(ZoneInfo("UTC")) - cursor.astimezone(
-                    ZoneInfo("UTC")
-                )
+                available = next_midnight.astimezone(ZoneInfo("UTC")) - cursor.astimezone(ZoneInfo("UTC"))
                 if remaining <= available:
-                    return (cursor.astimezone(ZoneInfo("UTC")) + remaining).astimezone(
-                        self.timezone
-                    )
+                    return (cursor.astimezone(ZoneInfo("UTC")) + remaining).astimezone(self.timezone)
                 remaining -= available
             cursor = next_midnight
         raise CalendarError("working-hour clock ran past its bound")
@@ -167,8 +159,9 @@ class WorkingCalendar:
         count = weeks * len(weekdays)
         count += sum(1 for step in range(1, rest + 1) if (first.weekday() + step) % 7 in weekdays)
         for year in range(first.year, last.year + 1):
-            count -= sum(1 for day in _holidays_for(self.region, year)
-                         if first < day <= last and day.weekday() in weekdays)
+            count -= sum(
+                1 for day in _holidays_for(self.region, year) if first < day <= last and day.weekday() in weekdays
+            )
         return count
 
     def _day_length(self, day: date) -> timedelta:
@@ -176,8 +169,12 @@ class WorkingCalendar:
 
     def _offset_change_days(self, first: date, last: date) -> list[date]:
         """The days from *first* to *last* whose length is not 24 hours (the clocks change)."""
-        return [day for year in range(first.year, last.year + 1)
-                for day in _clock_change_days(self.timezone, year) if first <= day <= last]
+        return [
+            day
+            for year in range(first.year, last.year + 1)
+            for day in _clock_change_days(self.timezone, year)
+            if first <= day <= last
+        ]
 
 
 @lru_cache(maxsize=256)

@@ -127,8 +127,7 @@ class Catalogue:
         if unknown:
             raise CatalogueError(f"re-qualification of unknown entries: {sorted(unknown)}")
         return Catalogue(
-            replace(entry, category=overrides.get(entry.id, entry.category))
-            for entry in self.entries.values()
+            replace(entry, category=overrides.get(entry.id, entry.category)) for entry in self.entries.values()
         )
 
 

@@ -160,9 +160,7 @@ class _Decider:
         if lookup.match:
             entry = lookup.match.entry
             self.steps.append(
-                Step(
-                    message("catalogue_match", name=product.name, label=entry.label, alias=lookup.match.alias)
-                )
+                Step(message("catalogue_match", name=product.name, label=entry.label, alias=lookup.match.alias))
             )
             if entry.category == Category.UNCLASSIFIED:
                 self.steps.append(Step(message("status_unsettled", note=entry.note or entry.source), (entry.source,)))
@@ -255,7 +253,6 @@ class _Decider:
                         decided_groups.add(policy.group)
                     chosen.append(Deadline(policy, policy.due_at(anchors, calendar)))
         return tuple(chosen)
-
 
 
 def rfc3339(moment: datetime | None) -> str | None:

@@ -174,9 +174,7 @@ def _build(raw: Mapping, path: Path, base: Path) -> Rulebook:
     if not catalogue_files:
         raise RulebookError(f"no catalogue file matches {raw['catalogue']}")
     catalogue = load_catalogue(catalogue_files)
-    requalified = {
-        entry_id: Category(spec["category"]) for entry_id, spec in raw.get("requalify", {}).items()
-    }
+    requalified = {entry_id: Category(spec["category"]) for entry_id, spec in raw.get("requalify", {}).items()}
     for entry_id, spec in raw.get("requalify", {}).items():
         _legal_basis(spec, f"requalify.{entry_id}")
     if requalified:
@@ -186,9 +184,7 @@ def _build(raw: Mapping, path: Path, base: Path) -> Rulebook:
     if convention not in CONVENTIONS:
         raise RulebookError(f"unknown calendar convention {convention!r}")
 
-    predicates = tuple(
-        Predicate(name, Condition.from_toml(spec)) for name, spec in raw.get("predicates", {}).items()
-    )
+    predicates = tuple(Predicate(name, Condition.from_toml(spec)) for name, spec in raw.get("predicates", {}).items())
     qualification = tuple(
         QualificationRule(
             id=rule["id"],

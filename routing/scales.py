@@ -17,20 +17,24 @@ class Scale:
 
 
 HAEMOVIGILANCE_IMPUTABILITY = Scale(
-    "ansm-hv-imputability-2020", ("NE", "0", "1", "2", "3"),
+    "ansm-hv-imputability-2020",
+    ("NE", "0", "1", "2", "3"),
     "ANSM, décision FEIR du 2 juillet 2020 (NE non évaluable, 0 exclue/improbable, 1 possible, 2 probable, 3 certaine)",
 )
 EU_SOHO_IMPUTABILITY = Scale(
-    "eu-tissues-cells-imputability", ("NA", "0", "1", "2", "3"),
+    "eu-tissues-cells-imputability",
+    ("NA", "0", "1", "2", "3"),
     "Directive 2006/86/CE annexe II (NA non évaluable, 0 exclue, 1 possible, 2 probable, 3 certaine); "
     "échelle de l'ABM non confirmée",
 )
 WHO_UMC = Scale(
-    "who-umc-2013", ("certain", "probable", "possible", "unlikely", "conditional", "unassessable"),
+    "who-umc-2013",
+    ("certain", "probable", "possible", "unlikely", "conditional", "unassessable"),
     "WHO-UMC system for standardised case causality assessment",
 )
 DEVICE_RELATEDNESS = Scale(
-    "mdcg-2023-3-relatedness", ("causal", "probable", "possible", "not_related"),
+    "mdcg-2023-3-relatedness",
+    ("causal", "probable", "possible", "not_related"),
     "MDCG 2023-3 (relation entre l'incident et le dispositif)",
 )
 NOT_APPLICABLE = Scale("not-applicable", (), "Pas d'imputabilité pour cette file")
@@ -47,18 +51,48 @@ IMPUTABILITY_SCALES: dict[Queue, Scale] = {
 #: Reaction or incident types per queue (domain.md §2.9, §3.4, §6).
 REACTION_TYPES: dict[Queue, tuple[str, ...]] = {
     Queue.HAEMOVIGILANCE: (
-        "abo_incompatibility", "other_alloimmune_haemolysis", "non_immune_haemolysis", "bacterial_infection",
-        "anaphylaxis_allergy", "trali", "taco", "fnhtr", "viral_infection", "parasitic_infection",
-        "post_transfusion_purpura", "gvhd", "hypotension", "donor_vasovagal", "donor_haematoma",
-        "identification_error", "wrong_product", "delayed_transfusion", "storage_transport", "other",
+        "abo_incompatibility",
+        "other_alloimmune_haemolysis",
+        "non_immune_haemolysis",
+        "bacterial_infection",
+        "anaphylaxis_allergy",
+        "trali",
+        "taco",
+        "fnhtr",
+        "viral_infection",
+        "parasitic_infection",
+        "post_transfusion_purpura",
+        "gvhd",
+        "hypotension",
+        "donor_vasovagal",
+        "donor_haematoma",
+        "identification_error",
+        "wrong_product",
+        "delayed_transfusion",
+        "storage_transport",
+        "other",
     ),
     Queue.BIOVIGILANCE: (
-        "infection_transmission", "malignancy_transmission", "graft_failure", "immunological_reaction",
-        "product_loss", "quality_safety_defect", "donor_reaction", "other",
+        "infection_transmission",
+        "malignancy_transmission",
+        "graft_failure",
+        "immunological_reaction",
+        "product_loss",
+        "quality_safety_defect",
+        "donor_reaction",
+        "other",
     ),
     Queue.PHARMACOVIGILANCE: (
-        "cytokine_release_syndrome", "neurotoxicity", "cytopenia", "infection", "hypersensitivity",
-        "thrombosis", "hepatotoxicity", "inhibitor_development", "medication_error", "other",
+        "cytokine_release_syndrome",
+        "neurotoxicity",
+        "cytopenia",
+        "infection",
+        "hypersensitivity",
+        "thrombosis",
+        "hepatotoxicity",
+        "inhibitor_development",
+        "medication_error",
+        "other",
     ),
     Queue.MATERIOVIGILANCE: ("device_malfunction", "use_error", "labelling", "other"),
     Queue.QUALITY_DEFECT: ("contamination", "particles", "labelling", "packaging", "stability", "other"),
@@ -67,7 +101,12 @@ REACTION_TYPES: dict[Queue, tuple[str, ...]] = {
 
 #: ICH E2B E.i.3.2 seriousness criteria.
 SERIOUSNESS_CRITERIA = (
-    "death", "life_threatening", "hospitalisation", "disability", "congenital_anomaly", "medically_important",
+    "death",
+    "life_threatening",
+    "hospitalisation",
+    "disability",
+    "congenital_anomaly",
+    "medically_important",
 )
 #: ANSM "état de l'enquête".
 INVESTIGATION_STATUSES = ("completed", "in_progress", "not_done", "not_feasible")
@@ -84,8 +123,11 @@ _GRADED = {
 }
 LEVEL_MEANINGS: dict[str, dict[str, dict[str, str]]] = {
     HAEMOVIGILANCE_IMPUTABILITY.id: {"NE": {"fr": "non évaluable", "en": "not assessable"}, **_GRADED},
-    EU_SOHO_IMPUTABILITY.id: {"NA": {"fr": "non évaluable", "en": "not assessable"}, **_GRADED,
-                              "0": {"fr": "exclue", "en": "excluded"}},
+    EU_SOHO_IMPUTABILITY.id: {
+        "NA": {"fr": "non évaluable", "en": "not assessable"},
+        **_GRADED,
+        "0": {"fr": "exclue", "en": "excluded"},
+    },
     WHO_UMC.id: {
         "certain": {"fr": "certaine", "en": "certain"},
         "probable": {"fr": "probable", "en": "probable"},

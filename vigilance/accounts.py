@@ -37,14 +37,19 @@ def create_establishment(session: Session, *, finess: str, name: str, region: st
     """Register a health establishment by its FINESS number."""
     finess = finess.strip().upper()
     if not FINESS.match(finess):
-        raise _invalid("finess", "Un numéro FINESS a 9 caractères (chiffres, 2A/2B pour la Corse).",
-                       "A FINESS number has 9 characters (digits, 2A/2B for Corsica).")
+        raise _invalid(
+            "finess",
+            "Un numéro FINESS a 9 caractères (chiffres, 2A/2B pour la Corse).",
+            "A FINESS number has 9 characters (digits, 2A/2B for Corsica).",
+        )
     if not name.strip():
         raise _invalid("name", "Le nom est obligatoire.", "The name is required.")
     if region not in REGIONS:
         raise _invalid("region", f"Région inconnue : {region}.", f"Unknown region: {region}.")
     if session.exec(select(Establishment).where(Establishment.finess == finess)).first():
-        raise Conflict({"fr": f"L'établissement {finess} existe déjà.", "en": f"Establishment {finess} already exists."})
+        raise Conflict(
+            {"fr": f"L'établissement {finess} existe déjà.", "en": f"Establishment {finess} already exists."}
+        )
     establishment = Establishment(finess=finess, name=name.strip(), region=region)
     session.add(establishment)
     session.flush()
@@ -81,11 +86,15 @@ def create_user(
         raise _invalid("establishment", "Ce rôle exige un établissement.", "This role needs an establishment.")
     unknown = set(vigilances) - {q.value for q in Queue}
     if unknown:
-        raise _invalid("vigilance", f"Vigilance inconnue : {', '.join(sorted(unknown))}.",
-                       f"Unknown vigilance: {', '.join(sorted(unknown))}.")
+        raise _invalid(
+            "vigilance",
+            f"Vigilance inconnue : {', '.join(sorted(unknown))}.",
+            f"Unknown vigilance: {', '.join(sorted(unknown))}.",
+        )
     if role == Role.CORRESPONDENT and not vigilances:
-        raise _invalid("vigilance", "Un correspondant travaille au moins une file.",
-                       "A correspondent works at least one queue.")
+        raise _invalid(
+            "vigilance", "Un correspondant travaille au moins une file.", "A correspondent works at least one queue."
+        )
     if language not in ("fr", "en"):
         raise _invalid("language", "Langue : fr ou en.", "Language: fr or en.")
     if session.exec(select(User).where(User.email == email)).first():
@@ -129,8 +138,9 @@ def update_profile(session: Session, user: User, *, language: str | None = None,
 
 def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise _invalid("password", f"Au moins {MIN_PASSWORD_LENGTH} caractères.",
-                       f"At least {MIN_PASSWORD_LENGTH} characters.")
+        raise _invalid(
+            "password", f"Au moins {MIN_PASSWORD_LENGTH} caractères.", f"At least {MIN_PASSWORD_LENGTH} characters."
+        )
     user.password_hash = generate_password_hash(password)
 
 
@@ -142,8 +152,7 @@ def user_by_email(session: Session, email: str) -> User:
     return user
 
 
-def change_password(session: Session, user: User, *, current: str, new: str, confirmation: str,
-                    now: datetime) -> User:
+def change_password(session: Session, user: User, *, current: str, new: str, confirmation: str, now: datetime) -> User:
     """A person changes their own password, proving they know the current one.
 
     Every other session of theirs ends (the pages tie a session to the password it began with).
@@ -155,19 +164,28 @@ def change_password(session: Session, user: User, *, current: str, new: str, con
         same twice; the password is not changed.
     """
     if user.locked_until and user.locked_until > now:
-        raise _invalid("current_password", "Trop d'essais : réessayez dans quelques minutes.",
-                       "Too many attempts: try again in a few minutes.")
+        raise _invalid(
+            "current_password",
+            "Trop d'essais : réessayez dans quelques minutes.",
+            "Too many attempts: try again in a few minutes.",
+        )
     errors: dict[str, list[dict[str, str]]] = {}
     if not user.password_hash or not check_password_hash(user.password_hash, current):
-        errors["current_password"] = [{"fr": "Ce n'est pas votre mot de passe actuel.",
-                                       "en": "This is not your current password."}]
+        errors["current_password"] = [
+            {"fr": "Ce n'est pas votre mot de passe actuel.", "en": "This is not your current password."}
+        ]
         _count_failure(session, user, now)
     if len(new) < MIN_PASSWORD_LENGTH:
-        errors["password"] = [{"fr": f"Au moins {MIN_PASSWORD_LENGTH} caractères.",
-                               "en": f"At least {MIN_PASSWORD_LENGTH} characters."}]
+        errors["password"] = [
+            {"fr": f"Au moins {MIN_PASSWORD_LENGTH} caractères.", "en": f"At least {MIN_PASSWORD_LENGTH} characters."}
+        ]
     elif new == current:
-        errors["password"] = [{"fr": "Choisissez un mot de passe différent de l'actuel.",
-                               "en": "Choose a password other than the current one."}]
+        errors["password"] = [
+            {
+                "fr": "Choisissez un mot de passe différent de l'actuel.",
+                "en": "Choose a password other than the current one.",
+            }
+        ]
     if new != confirmation:
         errors["password_confirmation"] = [{"fr": "Les deux saisies diffèrent.", "en": "The two entries differ."}]
     if errors:
@@ -198,8 +216,9 @@ def set_active(session: Session, user: User, active: bool, *, actor: User | None
         and with it the only door back.
     """
     if not active and actor is not None and actor.id == user.id:
-        raise Conflict({"fr": "Vous ne pouvez pas désactiver votre propre compte.",
-                        "en": "You cannot disable your own account."})
+        raise Conflict(
+            {"fr": "Vous ne pouvez pas désactiver votre propre compte.", "en": "You cannot disable your own account."}
+        )
     user.is_active = active
     session.add(user)
     session.flush()

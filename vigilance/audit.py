@@ -162,7 +162,9 @@ def verify(session: Session, batch: int = 5000) -> Verification:
             break
         for event in events:
             if event.prev_hash != expected_prev.get(event.chain, GENESIS):
-                return Verification(False, checked, event.id, "previous hash does not match: an event was removed or reordered")
+                return Verification(
+                    False, checked, event.id, "previous hash does not match: an event was removed or reordered"
+                )
             if _digest(event.prev_hash, event) != event.hash:
                 return Verification(False, checked, event.id, "content does not match its hash: the event was altered")
             expected_prev[event.chain] = event.hash
@@ -174,6 +176,7 @@ def verify(session: Session, batch: int = 5000) -> Verification:
         return Verification(False, checked, None, "a chain's head is missing: a whole chain was removed")
     for chain, head in sorted(heads.items()):
         if head.last_hash != expected_prev.get(chain, GENESIS) or head.count != lengths.get(chain, 0):
-            return Verification(False, checked, None,
-                                f"chain {chain} ends before its recorded head: events were removed at the end")
+            return Verification(
+                False, checked, None, f"chain {chain} ends before its recorded head: events were removed at the end"
+            )
     return Verification(True, checked)

@@ -53,8 +53,9 @@ def _rulebook(rulebook_id: str) -> Rulebook:
         return shipped_rulebooks().earliest
 
 
-def stage_moments(start: datetime, due: datetime, unit: str, stages: Iterable[float],
-                  calendar: WorkingCalendar) -> list[tuple[float, datetime]]:
+def stage_moments(
+    start: datetime, due: datetime, unit: str, stages: Iterable[float], calendar: WorkingCalendar
+) -> list[tuple[float, datetime]]:
     """When each fraction of the time allowed has elapsed, counted in the deadline's own clock."""
     moments = []
     working = unit in ("working_hours", "working_days")
@@ -69,8 +70,17 @@ def stage_moments(start: datetime, due: datetime, unit: str, stages: Iterable[fl
     return moments
 
 
-def schedule_deadline(session: Session, *, deadline_id: int, due_at: datetime | None, unit: str, start: datetime,
-                      rulebook_id: str, region: str, now: datetime) -> int:
+def schedule_deadline(
+    session: Session,
+    *,
+    deadline_id: int,
+    due_at: datetime | None,
+    unit: str,
+    start: datetime,
+    rulebook_id: str,
+    region: str,
+    now: datetime,
+) -> int:
     """Create a deadline's timers: its reminder stages still to come, and its escalation."""
     if due_at is None:
         return 0
@@ -87,18 +97,26 @@ def schedule_deadline(session: Session, *, deadline_id: int, due_at: datetime | 
     return len(rows)
 
 
-def schedule_information_reminder(session: Session, *, request: InformationRequest, region: str,
-                                  rulebook_id: str, after: datetime, number: int = 1) -> None:
-    session.add(Timer(kind="information_reminder", information_request_id=request.id, stage=f"#{number}",
-                      due_at=_information_reminder_due(rulebook_id=rulebook_id, region=region, after=after)))
+def schedule_information_reminder(
+    session: Session, *, request: InformationRequest, region: str, rulebook_id: str, after: datetime, number: int = 1
+) -> None:
+    session.add(
+        Timer(
+            kind="information_reminder",
+            information_request_id=request.id,
+            stage=f"#{number}",
+            due_at=_information_reminder_due(rulebook_id=rulebook_id, region=region, after=after),
+        )
+    )
 
 
 def _information_reminder_due(*, rulebook_id: str, region: str, after: datetime) -> datetime:
     return _rulebook(rulebook_id).calendar(region).add_working_hours(after, 24 * INFORMATION_REMINDER_DAYS)
 
 
-def cancel_timers(session: Session, *, deadline_id: int | None = None, information_request_id: int | None = None,
-                  now: datetime) -> None:
+def cancel_timers(
+    session: Session, *, deadline_id: int | None = None, information_request_id: int | None = None, now: datetime
+) -> None:
     """The workflow met what the timers were for: they stop at once, in the same transaction."""
     query = update(Timer).where(col(Timer.done_at).is_(None))
     if deadline_id is not None:
@@ -122,14 +140,24 @@ _DEADLINE_KINDS = frozenset(("reminder", "escalation", "overdue_repeat"))
 
 def claim_due(session: Session, *, now: datetime, batch: int) -> list[Row]:
     """Lock up to *batch* due timers that no other worker holds, the longest due first."""
-    return list(session.connection().execute(
-        select(_TIMERS.c.id, _TIMERS.c.kind, _TIMERS.c.due_at, _TIMERS.c.deadline_id,
-               _TIMERS.c.information_request_id, _TIMERS.c.stage)
-        .where(_TIMERS.c.done_at.is_(None), _TIMERS.c.due_at <= now)
-        .order_by(_TIMERS.c.due_at, _TIMERS.c.id)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    ).all())
+    return list(
+        session.connection()
+        .execute(
+            select(
+                _TIMERS.c.id,
+                _TIMERS.c.kind,
+                _TIMERS.c.due_at,
+                _TIMERS.c.deadline_id,
+                _TIMERS.c.information_request_id,
+                _TIMERS.c.stage,
+            )
+            .where(_TIMERS.c.done_at.is_(None), _TIMERS.c.due_at <= now)
+            .order_by(_TIMERS.c.due_at, _TIMERS.c.id)
+            .limit(batch)
+            .with_for_update(skip_locked=True)
+        )
+        .all()
+    )
 
 
 def process_due(session: Session, *, now: datetime, base_url: str, batch: int = 200) -> int:
@@ -148,8 +176,12 @@ def process_due(session: Session, *, now: datetime, base_url: str, batch: int = 
         with session.begin_nested():
             outcomes = _handle(session, timers, now=now, base_url=base_url)
     except Exception as error:
-        logger.warning("Clocks: a batch of %s timers failed (%s: %s); handling them one by one", len(timers),
-                       type(error).__name__, error)
+        logger.warning(
+            "Clocks: a batch of %s timers failed (%s: %s); handling them one by one",
+            len(timers),
+            type(error).__name__,
+            error,
+        )
         outcomes = {}
         for timer in timers:
             try:
@@ -187,10 +219,20 @@ class _People:
         people = []
         if establishments or others:
             people = connection.execute(
-                select(_USERS.c.id, _USERS.c.email, _USERS.c.role, _USERS.c.establishment_id, _USERS.c.vigilances,
-                       _USERS.c.is_coordinator, _USERS.c.language, _USERS.c.is_active)
-                .where(_USERS.c.is_active == True,  # noqa: E712
-                       or_(_USERS.c.establishment_id.in_(sorted(establishments)), _USERS.c.id.in_(sorted(others))))
+                select(
+                    _USERS.c.id,
+                    _USERS.c.email,
+                    _USERS.c.role,
+                    _USERS.c.establishment_id,
+                    _USERS.c.vigilances,
+                    _USERS.c.is_coordinator,
+                    _USERS.c.language,
+                    _USERS.c.is_active,
+                )
+                .where(
+                    _USERS.c.is_active == True,  # noqa: E712
+                    or_(_USERS.c.establishment_id.in_(sorted(establishments)), _USERS.c.id.in_(sorted(others))),
+                )
                 .order_by(_USERS.c.id)
             ).all()
         self.by_id = {person.id: person for person in people}
@@ -203,15 +245,17 @@ class _People:
     def correspondents(self, establishment_id: int, queue: str) -> list[Row]:
         key = ("queue", establishment_id, queue)
         if key not in self._cache:
-            self._cache[key] = [u for u in self._of_place.get(establishment_id, [])
-                                if u.role == Role.CORRESPONDENT and may_work_queue(u, queue)]
+            self._cache[key] = [
+                u
+                for u in self._of_place.get(establishment_id, [])
+                if u.role == Role.CORRESPONDENT and may_work_queue(u, queue)
+            ]
         return self._cache[key]
 
     def coordinators(self, establishment_id: int) -> list[Row]:
         key = ("coordinators", establishment_id)
         if key not in self._cache:
-            self._cache[key] = [u for u in self._of_place.get(establishment_id, [])
-                                if acts_as_coordinator(u)]
+            self._cache[key] = [u for u in self._of_place.get(establishment_id, []) if acts_as_coordinator(u)]
         return self._cache[key]
 
     def workers_of(self, item: Row) -> list[Row]:
@@ -240,12 +284,25 @@ def _handle(session: Session, timers: list[Row], *, now: datetime, base_url: str
     missed: set[int] = set()
 
     # What the timers need, a query per table for the whole batch.
-    deadlines = _by_id(connection, _DEADLINES, {t.deadline_id for t in timers if t.kind in _DEADLINE_KINDS},
-                       _DEADLINES.c.report_id, _DEADLINES.c.queue_item_id, _DEADLINES.c.description,
-                       _DEADLINES.c.due_at, _DEADLINES.c.state, _DEADLINES.c.settled_at)
-    requests = _by_id(connection, _REQUESTS,
-                      {t.information_request_id for t in timers if t.kind == "information_reminder"},
-                      _REQUESTS.c.report_id, _REQUESTS.c.asked_at, _REQUESTS.c.answered_at)
+    deadlines = _by_id(
+        connection,
+        _DEADLINES,
+        {t.deadline_id for t in timers if t.kind in _DEADLINE_KINDS},
+        _DEADLINES.c.report_id,
+        _DEADLINES.c.queue_item_id,
+        _DEADLINES.c.description,
+        _DEADLINES.c.due_at,
+        _DEADLINES.c.state,
+        _DEADLINES.c.settled_at,
+    )
+    requests = _by_id(
+        connection,
+        _REQUESTS,
+        {t.information_request_id for t in timers if t.kind == "information_reminder"},
+        _REQUESTS.c.report_id,
+        _REQUESTS.c.asked_at,
+        _REQUESTS.c.answered_at,
+    )
     live: list[tuple[Row, Row]] = []
     asking: list[tuple[Row, Row]] = []
     for timer in timers:
@@ -263,14 +320,30 @@ def _handle(session: Session, timers: list[Row], *, now: datetime, base_url: str
             outcomes[timer.id] = "superseded"  # a worker back after an outage: the escalation says more, once
         else:
             live.append((timer, deadline))
-    items = _by_id(connection, _ITEMS, {d.queue_item_id for _t, d in live},
-                   _ITEMS.c.queue, _ITEMS.c.establishment_id, _ITEMS.c.assignee_id)
-    reports = _by_id(connection, _REPORTS, {d.report_id for _t, d in live} | {r.report_id for _t, r in asking},
-                     _REPORTS.c.reference, _REPORTS.c.product_name, _REPORTS.c.reporter_id,
-                     _REPORTS.c.establishment_id, _REPORTS.c.rulebook_id)
-    people = _People(connection, establishments={item.establishment_id for item in items.values()},
-                     others={i.assignee_id for i in items.values() if i.assignee_id}
-                     | {reports[r.report_id].reporter_id for _t, r in asking})
+    items = _by_id(
+        connection,
+        _ITEMS,
+        {d.queue_item_id for _t, d in live},
+        _ITEMS.c.queue,
+        _ITEMS.c.establishment_id,
+        _ITEMS.c.assignee_id,
+    )
+    reports = _by_id(
+        connection,
+        _REPORTS,
+        {d.report_id for _t, d in live} | {r.report_id for _t, r in asking},
+        _REPORTS.c.reference,
+        _REPORTS.c.product_name,
+        _REPORTS.c.reporter_id,
+        _REPORTS.c.establishment_id,
+        _REPORTS.c.rulebook_id,
+    )
+    people = _People(
+        connection,
+        establishments={item.establishment_id for item in items.values()},
+        others={i.assignee_id for i in items.values() if i.assignee_id}
+        | {reports[r.report_id].reporter_id for _t, r in asking},
+    )
 
     for timer, deadline in live:
         item = items[deadline.queue_item_id]
@@ -281,18 +354,31 @@ def _handle(session: Session, timers: list[Row], *, now: datetime, base_url: str
                 missed.add(deadline.id)
             recipients = _unique(recipients + people.coordinators(item.establishment_id))
             day = 1 if timer.kind == "escalation" else int(timer.stage.removeprefix("day ")) + 1
-            new_timers.append(_timer_row(kind="overdue_repeat", deadline_id=deadline.id, stage=f"day {day}",
-                                         due_at=_next_slot(timer.due_at, OVERDUE_REPEAT, now)))
+            new_timers.append(
+                _timer_row(
+                    kind="overdue_repeat",
+                    deadline_id=deadline.id,
+                    stage=f"day {day}",
+                    due_at=_next_slot(timer.due_at, OVERDUE_REPEAT, now),
+                )
+            )
         emails: dict[str, Email] = {}  # the same email for everyone who reads the same language
         for person in recipients:
             language = person.language
             if language not in emails:
                 stage_label = _STAGE_LABELS[timer.kind][language].format(stage=timer.stage)
                 emails[language] = compose(
-                    "deadline_reminder", language, reference=report.reference, product=report.product_name,
-                    queue=item.queue, action=(deadline.description.get(language) or deadline.description.get("fr", "")),
-                    due_at=deadline.due_at, time_left=None, link=f"{base_url}/queue-items/{item.id}",
-                    stage_label=stage_label, overdue=timer.kind != "reminder",
+                    "deadline_reminder",
+                    language,
+                    reference=report.reference,
+                    product=report.product_name,
+                    queue=item.queue,
+                    action=(deadline.description.get(language) or deadline.description.get("fr", "")),
+                    due_at=deadline.due_at,
+                    time_left=None,
+                    link=f"{base_url}/queue-items/{item.id}",
+                    stage_label=stage_label,
+                    overdue=timer.kind != "reminder",
                 )
             messages.append((f"timer:{timer.id}:to:{person.id}", person, emails[language]))
         outcomes[timer.id] = "done" if recipients else "nobody"
@@ -304,37 +390,71 @@ def _handle(session: Session, timers: list[Row], *, now: datetime, base_url: str
         if reporter is None:
             outcomes[timer.id] = "nobody"
             continue
-        email = compose("information_reminder", reporter.language, reference=report.reference,
-                        product=report.product_name, asked_at=request.asked_at, link=f"{base_url}/reports/{report.id}")
+        email = compose(
+            "information_reminder",
+            reporter.language,
+            reference=report.reference,
+            product=report.product_name,
+            asked_at=request.asked_at,
+            link=f"{base_url}/reports/{report.id}",
+        )
         messages.append((f"timer:{timer.id}:to:{reporter.id}", reporter, email))
         number = int(timer.stage.removeprefix("#"))
         if number < INFORMATION_REMINDERS:
             if regions is None:
-                regions = {row.id: row.region for row in _by_id(
-                    connection, _ESTABLISHMENTS, {reports[r.report_id].establishment_id for _t, r in asking},
-                    _ESTABLISHMENTS.c.region).values()}
-            new_timers.append(_timer_row(
-                kind="information_reminder", information_request_id=request.id, stage=f"#{number + 1}",
-                due_at=_information_reminder_due(rulebook_id=report.rulebook_id,
-                                                 region=regions[report.establishment_id],
-                                                 after=max(timer.due_at, now))))
+                regions = {
+                    row.id: row.region
+                    for row in _by_id(
+                        connection,
+                        _ESTABLISHMENTS,
+                        {reports[r.report_id].establishment_id for _t, r in asking},
+                        _ESTABLISHMENTS.c.region,
+                    ).values()
+                }
+            new_timers.append(
+                _timer_row(
+                    kind="information_reminder",
+                    information_request_id=request.id,
+                    stage=f"#{number + 1}",
+                    due_at=_information_reminder_due(
+                        rulebook_id=report.rulebook_id,
+                        region=regions[report.establishment_id],
+                        after=max(timer.due_at, now),
+                    ),
+                )
+            )
         outcomes[timer.id] = "done"
 
     # What they do, a statement per table for the whole batch.
     enqueue_many(session, messages, now=now)
     if missed:
-        connection.execute(update(_DEADLINES).where(_DEADLINES.c.id.in_(sorted(missed)),
-                                                     _DEADLINES.c.state == DeadlineState.OPEN)
-                           .values(state=DeadlineState.MISSED))
+        connection.execute(
+            update(_DEADLINES)
+            .where(_DEADLINES.c.id.in_(sorted(missed)), _DEADLINES.c.state == DeadlineState.OPEN)
+            .values(state=DeadlineState.MISSED)
+        )
     if new_timers:
         connection.execute(insert(_TIMERS), new_timers)
     return outcomes
 
 
-def _timer_row(*, kind: str, due_at: datetime, stage: str, deadline_id: int | None = None,
-               information_request_id: int | None = None) -> dict:
-    return dict(kind=kind, due_at=due_at, stage=stage, deadline_id=deadline_id,
-                information_request_id=information_request_id, done_at=None, outcome=None)
+def _timer_row(
+    *,
+    kind: str,
+    due_at: datetime,
+    stage: str,
+    deadline_id: int | None = None,
+    information_request_id: int | None = None,
+) -> dict:
+    return dict(
+        kind=kind,
+        due_at=due_at,
+        stage=stage,
+        deadline_id=deadline_id,
+        information_request_id=information_request_id,
+        done_at=None,
+        outcome=None,
+    )
 
 
 def notify_answer(session: Session, *, request: InformationRequest, now: datetime, base_url: str) -> None:
@@ -343,8 +463,13 @@ def notify_answer(session: Session, *, request: InformationRequest, now: datetim
     report = session.get(Report, request.report_id)
     if asker is None or not asker.is_active:
         return
-    email = compose("information_answered", asker.language, reference=report.reference, product=report.product_name,
-                    link=f"{base_url}/queue-items/{request.queue_item_id}")
+    email = compose(
+        "information_answered",
+        asker.language,
+        reference=report.reference,
+        product=report.product_name,
+        link=f"{base_url}/queue-items/{request.queue_item_id}",
+    )
     enqueue(session, key=f"answer:{request.id}:to:{asker.id}", recipient=asker, email=email, now=now)
 
 

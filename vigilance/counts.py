@@ -72,24 +72,31 @@ def _upsert(size: int) -> DirectStatement:
     """
     columns = (*_KEY, "count")
     rows = ", ".join("(" + ", ".join(f":{name}_{n}" for name in columns) + ")" for n in range(size))
-    return DirectStatement(text(
-        f"INSERT INTO {_TABLE.name} ({', '.join(columns)}) VALUES {rows} "
-        f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET count = {_TABLE.name}.count + excluded.count"
-    ))
+    return DirectStatement(
+        text(
+            f"INSERT INTO {_TABLE.name} ({', '.join(columns)}) VALUES {rows} "
+            f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET count = {_TABLE.name}.count + excluded.count"
+        )
+    )
 
 
-def move(session: Session, *, item_id: int, queue: str, establishment_id: int, before: str | None,
-         after: str | None) -> None:
+def move(
+    session: Session, *, item_id: int, queue: str, establishment_id: int, before: str | None, after: str | None
+) -> None:
     record_moves(session, [(item_id, queue, establishment_id, before, after)])
 
 
 def status_counts(session: Session, *, queue: str, establishment_id: int) -> dict[str, int]:
     """Every status, with its number of items (0 for none)."""
-    rows = session.connection().execute(
-        select(_TABLE.c.status, func.sum(_TABLE.c.count))
-        .where(_TABLE.c.queue == queue, _TABLE.c.establishment_id == establishment_id)
-        .group_by(_TABLE.c.status)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(
+            select(_TABLE.c.status, func.sum(_TABLE.c.count))
+            .where(_TABLE.c.queue == queue, _TABLE.c.establishment_id == establishment_id)
+            .group_by(_TABLE.c.status)
+        )
+        .all()
+    )
     counts = {status.value: 0 for status in ItemStatus}
     counts.update({status: int(total) for status, total in rows})
     return counts

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import Connection, exc
 from sqlalchemy.sql import ClauseElement
 
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
@@ -96,8 +97,9 @@ class DirectStatement:
         return compiled
 
 
-def _run(connection: Connection, compiled: _Compiled, cursor, execute: Callable[[str, Any], Any],
-         parameters: Any) -> None:
+def _run(
+    connection: Connection, compiled: _Compiled, cursor, execute: Callable[[str, Any], Any], parameters: Any
+) -> None:
     """*execute*, the cursor's ``execute`` or ``executemany``, with errors as SQLAlchemy gives them."""
     dialect = connection.dialect
     try:
@@ -106,8 +108,9 @@ def _run(connection: Connection, compiled: _Compiled, cursor, execute: Callable[
         lost = dialect.is_disconnect(error, connection.connection.dbapi_connection, cursor)
         if lost:
             connection.invalidate(error)
-        raise exc.DBAPIError.instance(compiled.sql, None, error, dialect.loaded_dbapi.Error,
-                                      connection_invalidated=lost, dialect=dialect) from error
+        raise exc.DBAPIError.instance(
+            compiled.sql, None, error, dialect.loaded_dbapi.Error, connection_invalidated=lost, dialect=dialect
+        ) from error
 
 
 def _compile(statement: ClauseElement, dialect, names: Iterable[str]) -> _Compiled:

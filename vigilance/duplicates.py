@@ -48,7 +48,10 @@ def find_candidates(
     candidates = []
     for report_id, reference, their_donation, their_lot, their_time in rows:
         if donation_number and their_donation == donation_number:
-            reason = {"fr": f"même numéro de don ({donation_number})", "en": f"same donation number ({donation_number})"}
+            reason = {
+                "fr": f"même numéro de don ({donation_number})",
+                "en": f"same donation number ({donation_number})",
+            }
         elif lot_number and their_lot == lot_number:
             reason = {"fr": f"même numéro de lot ({lot_number})", "en": f"same batch number ({lot_number})"}
         else:
@@ -72,13 +75,15 @@ def _candidates_query(by_donation: bool, by_lot: bool, by_patient: bool) -> Dire
     if by_lot:
         clauses.append(col(Report.lot_number) == bindparam("lot_number"))
     if by_patient:
-        clauses.append(and_(
-            col(Report.patient_sex) == bindparam("sex"),
-            col(Report.patient_birth_year) == bindparam("birth_year"),
-            col(Report.patient_initials) == bindparam("initials"),
-            col(Report.event_kind) == bindparam("event_kind"),
-            col(Report.occurred_at).between(bindparam("earliest"), bindparam("latest")),
-        ))
+        clauses.append(
+            and_(
+                col(Report.patient_sex) == bindparam("sex"),
+                col(Report.patient_birth_year) == bindparam("birth_year"),
+                col(Report.patient_initials) == bindparam("initials"),
+                col(Report.event_kind) == bindparam("event_kind"),
+                col(Report.occurred_at).between(bindparam("earliest"), bindparam("latest")),
+            )
+        )
     return DirectStatement(
         select(Report.id, Report.reference, Report.donation_number, Report.lot_number, Report.occurred_at)
         .where(col(Report.establishment_id) == bindparam("establishment_id"), or_(*clauses))

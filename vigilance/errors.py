@@ -42,6 +42,4 @@ class InvalidInput(VigilanceError):
         super().__init__({"fr": "Certains champs sont invalides.", "en": "Some fields are invalid."})
 
     def messages(self, language: str) -> dict[str, list[str]]:
-        return {
-            field: [m.get(language) or m["fr"] for m in messages] for field, messages in self.errors.items()
-        }
+        return {field: [m.get(language) or m["fr"] for m in messages] for field, messages in self.errors.items()}

@@ -52,10 +52,16 @@ def claim(session: Session, *, user_id: int, key: str, fingerprint: str, now: da
         select(IdempotencyRecord).where(IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key)
     ).one()
     if existing.request_hash != fingerprint:
-        raise InvalidInput({"Idempotency-Key": [{
-            "fr": "Cette clé d'idempotence a déjà servi pour une autre requête.",
-            "en": "This idempotency key was already used for another request.",
-        }]})
+        raise InvalidInput(
+            {
+                "Idempotency-Key": [
+                    {
+                        "fr": "Cette clé d'idempotence a déjà servi pour une autre requête.",
+                        "en": "This idempotency key was already used for another request.",
+                    }
+                ]
+            }
+        )
     if existing.state == "done":
         return Claim(existing.id, replay=(existing.response_status, existing.response_body))
     if now - existing.created_at > ABANDONED_AFTER:
@@ -63,10 +69,12 @@ def claim(session: Session, *, user_id: int, key: str, fingerprint: str, now: da
         session.add(existing)
         session.commit()
         return Claim(existing.id)
-    raise Conflict({
-        "fr": "Une requête avec cette clé d'idempotence est encore en cours : réessayez dans un instant.",
-        "en": "A request with this idempotency key is still being processed: retry in a moment.",
-    })
+    raise Conflict(
+        {
+            "fr": "Une requête avec cette clé d'idempotence est encore en cours : réessayez dans un instant.",
+            "en": "A request with this idempotency key is still being processed: retry in a moment.",
+        }
+    )
 
 
 def complete(session: Session, *, record_id: int, status: int, body: dict[str, Any]) -> None:

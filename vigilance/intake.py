@@ -72,20 +72,27 @@ def check_draft(draft: Draft, *, now: datetime) -> None:
     if draft.occurred_at > now + CLOCK_SKEW:
         problem("occurred_at", "La date de l'événement est dans le futur.", "The event date is in the future.")
     if draft.occurred_at.year < EARLIEST_EVENT_YEAR:
-        problem("occurred_at", f"La date de l'événement est antérieure à {EARLIEST_EVENT_YEAR}.",
-                f"The event date is before {EARLIEST_EVENT_YEAR}.")
+        problem(
+            "occurred_at",
+            f"La date de l'événement est antérieure à {EARLIEST_EVENT_YEAR}.",
+            f"The event date is before {EARLIEST_EVENT_YEAR}.",
+        )
     if draft.detected_at is not None:
         if draft.detected_at > now + CLOCK_SKEW:
             problem("detected_at", "La date de découverte est dans le futur.", "The detection date is in the future.")
         if draft.detected_at < draft.occurred_at:
-            problem("detected_at", "La découverte ne peut précéder l'événement.",
-                    "Detection cannot come before the event.")
+            problem(
+                "detected_at", "La découverte ne peut précéder l'événement.", "Detection cannot come before the event."
+            )
     if draft.patient_birth_year is not None:
         if draft.patient_birth_year > now.astimezone(PARIS).year:
             problem("patient.birth_year", "L'année de naissance est dans le futur.", "The birth year is in the future.")
         if draft.patient_birth_year > draft.occurred_at.astimezone(PARIS).year:
-            problem("patient.birth_year", "Le patient serait né après l'événement.",
-                    "The patient would be born after the event.")
+            problem(
+                "patient.birth_year",
+                "Le patient serait né après l'événement.",
+                "The patient would be born after the event.",
+            )
     free_texts = {
         "description": draft.description,
         "product.name": draft.product.name,
@@ -166,8 +173,12 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime) -> Int
     """
     check_draft(draft, now=now)
     if actor.establishment_id is None:
-        raise Forbidden({"fr": "Votre compte n'est rattaché à aucun établissement.",
-                         "en": "Your account belongs to no establishment."})
+        raise Forbidden(
+            {
+                "fr": "Votre compte n'est rattaché à aucun établissement.",
+                "en": "Your account belongs to no establishment.",
+            }
+        )
     establishment = session.get(Establishment, actor.establishment_id)
     decision = decide(
         Facts(
@@ -226,14 +237,23 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime) -> Int
     row["id"] = _INSERT_REPORT.first_value(connection, row)
     report = StoredReport(**row)
     items, deadlines = _open_queue_items(session, report, decision, now, establishment.region)
-    audit.record(session, actor=actor, action="create", now=now, report_id=report.id, target=report.reference,
-                 after=report_snapshot(report))
+    audit.record(
+        session,
+        actor=actor,
+        action="create",
+        now=now,
+        report_id=report.id,
+        target=report.reference,
+        after=report_snapshot(report),
+    )
     logger.info("Report %s received from %s: %s -> %s", report.reference, actor.email, report.category, report.queues)
     return Intake(report, items, deadlines)
 
 
 def _answers(product: ProductFacts) -> dict[str, Any]:
-    answers: dict[str, Any] = {k: (v.value if hasattr(v, "value") else v) for k, v in product.features.answered().items()}
+    answers: dict[str, Any] = {
+        k: (v.value if hasattr(v, "value") else v) for k, v in product.features.answered().items()
+    }
     if product.origin is not None:
         answers["origin"] = product.origin.value
     if product.autologous is not None:
@@ -283,9 +303,16 @@ def _open_queue_items(
     ]
     for deadline_row in deadline_rows:
         deadline_row["id"] = _INSERT_DEADLINE.first_value(connection, deadline_row)
-        schedule_deadline(session, deadline_id=deadline_row["id"], due_at=deadline_row["due_at"],
-                          unit=deadline_row["unit"], start=now, rulebook_id=decision.rulebook.id,
-                          region=region, now=now)
+        schedule_deadline(
+            session,
+            deadline_id=deadline_row["id"],
+            due_at=deadline_row["due_at"],
+            unit=deadline_row["unit"],
+            start=now,
+            rulebook_id=decision.rulebook.id,
+            region=region,
+            now=now,
+        )
     return [StoredRow(**r) for r in item_rows], [StoredRow(**r) for r in deadline_rows]
 
 

@@ -47,9 +47,19 @@ class Recipient(Protocol):
 
 def _row(*, key: str, recipient: Recipient, email: Email, now: datetime) -> dict:
     return dict(
-        dedupe_key=key[:200], recipient_id=recipient.id, recipient_email=recipient.email, language=recipient.language,
-        subject=email.subject[:300], text_body=email.text, html_body=email.html, state="pending", attempts=0,
-        next_attempt_at=now, created_at=now, sent_at=None, last_error=None,
+        dedupe_key=key[:200],
+        recipient_id=recipient.id,
+        recipient_email=recipient.email,
+        language=recipient.language,
+        subject=email.subject[:300],
+        text_body=email.text,
+        html_body=email.html,
+        state="pending",
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+        sent_at=None,
+        last_error=None,
     )
 
 
@@ -118,8 +128,13 @@ def deliver(engine, mailer: Mailer, *, now_fn, batch: int = 50, sole_sender: boo
 
 def _send(mailer: Mailer, message: OutboxMessage) -> Exception | None:
     try:
-        mailer.send(to=message.recipient_email, subject=message.subject, text=message.text_body,
-                    html=message.html_body, message_id=f"<outbox-{message.id}@vigilance.invalid>")
+        mailer.send(
+            to=message.recipient_email,
+            subject=message.subject,
+            text=message.text_body,
+            html=message.html_body,
+            message_id=f"<outbox-{message.id}@vigilance.invalid>",
+        )
     except Exception as error:  # any transport failure: retry later, keep it visible
         return error
     return None
@@ -139,8 +154,13 @@ def _settle(message: OutboxMessage, *, now: datetime, error: Exception | None) -
         logger.error("Mail %s to %s given up: %s", message.id, message.recipient_email, message.last_error)
     else:
         message.next_attempt_at = now + backoff(message.attempts)
-        logger.warning("Mail %s to %s failed (attempt %s): %s", message.id, message.recipient_email,
-                       message.attempts, message.last_error)
+        logger.warning(
+            "Mail %s to %s failed (attempt %s): %s",
+            message.id,
+            message.recipient_email,
+            message.attempts,
+            message.last_error,
+        )
 
 
 def retry(session: Session, *, message_id: int, now: datetime) -> OutboxMessage | None:

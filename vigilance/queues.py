@@ -17,7 +17,6 @@ from vigilance.clock import PARIS
 from vigilance.models import NOTHING_DUE, OPEN_ITEM_STATUSES, Deadline, Establishment, QueueItem, Report, User
 
 
-
 @dataclass(frozen=True)
 class QueueFilter:
     statuses: tuple[str, ...] = ()
@@ -53,19 +52,27 @@ def _scope(session: Session, queue: str, actor: User):
 
 
 #: The report's columns a queue row shows (API and page).
-_LISTED_REPORT_COLUMNS = (Report.id, Report.reference, Report.category, Report.product_name, Report.received_at,
-                          Report.serious)
+_LISTED_REPORT_COLUMNS = (
+    Report.id,
+    Report.reference,
+    Report.category,
+    Report.product_name,
+    Report.received_at,
+    Report.serious,
+)
 
 
-def list_items(session: Session, *, queue: str, actor: User, filters: QueueFilter, after: Cursor | None,
-               limit: int, now: datetime) -> QueuePage:
+def list_items(
+    session: Session, *, queue: str, actor: User, filters: QueueFilter, after: Cursor | None, limit: int, now: datetime
+) -> QueuePage:
     """One page of *queue* for *actor*: earliest unmet deadline first, serious first among equals.
 
     Keyset pagination on (urgency, seriousness, id): the cost of a page does not grow with the
     depth of the queue, which OFFSET would make it do.
     """
     query = (
-        select(QueueItem, Report).join(Report, col(Report.id) == col(QueueItem.report_id))
+        select(QueueItem, Report)
+        .join(Report, col(Report.id) == col(QueueItem.report_id))
         # What a queue row shows of its report: not the frozen decision and answers (JSON that
         # would be parsed for every row).
         .options(load_only(*_LISTED_REPORT_COLUMNS))
@@ -127,8 +134,11 @@ def next_deadlines(session: Session, item_ids: list[int]) -> dict[int, Deadline]
         select(Deadline)
         # What time_left reads.
         .options(load_only(Deadline.id, Deadline.queue_item_id, Deadline.due_at, Deadline.unit))
-        .where(col(Deadline.queue_item_id).in_(item_ids), col(Deadline.settled_at).is_(None),
-               col(Deadline.due_at).is_not(None))
+        .where(
+            col(Deadline.queue_item_id).in_(item_ids),
+            col(Deadline.settled_at).is_(None),
+            col(Deadline.due_at).is_not(None),
+        )
         .order_by(col(Deadline.due_at))
     ).all()
     earliest: dict[int, Deadline] = {}
@@ -178,14 +188,16 @@ def time_left(deadline: Deadline | None, now: datetime, calendar: WorkingCalenda
     if deadline.unit == "working_hours":
         value = round(abs(calendar.working_hours_between(now, due)))
     elif deadline.unit == "working_days":
-        value = abs(calendar.working_days_between(now, due - timedelta(seconds=1))) if not overdue else abs(
-            calendar.working_days_between(due, now))
+        value = (
+            abs(calendar.working_days_between(now, due - timedelta(seconds=1)))
+            if not overdue
+            else abs(calendar.working_days_between(due, now))
+        )
     elif deadline.unit == "hours":
         value = round(abs((due - now).total_seconds()) / 3600)
     else:
         value = abs((due.astimezone(PARIS).date() - now.astimezone(PARIS).date()).days)
-    return {"overdue": overdue, "amount": value, "unit": deadline.unit,
-            "text": _said(value, deadline.unit, overdue)}
+    return {"overdue": overdue, "amount": value, "unit": deadline.unit, "text": _said(value, deadline.unit, overdue)}
 
 
 def _said(value: int, unit: str, overdue: bool) -> dict[str, str]:
@@ -201,8 +213,10 @@ def _said(value: int, unit: str, overdue: bool) -> dict[str, str]:
     if value == 0:
         amount = {"fr": f"moins d'une {words[0]}", "en": f"less than one {words[2]}"}
     else:
-        amount = {"fr": f"{value} {words[0] if value <= 1 else words[1]}",
-                  "en": f"{value} {words[2] if value == 1 else words[3]}"}
+        amount = {
+            "fr": f"{value} {words[0] if value <= 1 else words[1]}",
+            "en": f"{value} {words[2] if value == 1 else words[3]}",
+        }
     if overdue:
         return {"fr": f"en retard de {amount['fr']}", "en": f"overdue by {amount['en']}"}
     return {"fr": f"échéance dans {amount['fr']}", "en": f"due in {amount['en']}"}

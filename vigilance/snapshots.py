@@ -5,10 +5,27 @@ from typing import Any
 from vigilance.models import Report
 
 _AUDITED_FIELDS = (
-    "reference", "event_kind", "occurred_at", "detected_at", "received_at", "product_name",
-    "product_answers", "lot_number", "donation_number", "category", "queues", "rulebook_id",
-    "patient_sex", "patient_birth_year", "patient_initials", "description", "serious",
-    "severity_grade", "reporter_id", "establishment_id", "status",
+    "reference",
+    "event_kind",
+    "occurred_at",
+    "detected_at",
+    "received_at",
+    "product_name",
+    "product_answers",
+    "lot_number",
+    "donation_number",
+    "category",
+    "queues",
+    "rulebook_id",
+    "patient_sex",
+    "patient_birth_year",
+    "patient_initials",
+    "description",
+    "serious",
+    "severity_grade",
+    "reporter_id",
+    "establishment_id",
+    "status",
 )
 
 

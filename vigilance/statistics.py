@@ -102,8 +102,10 @@ class Activity:
 
     @property
     def serious_cases(self) -> list[Case]:
-        return sorted((case for q in self.queues.values() for case in q.serious_cases),
-                      key=lambda case: (case.received_at, case.item_id))
+        return sorted(
+            (case for q in self.queues.values() for case in q.serious_cases),
+            key=lambda case: (case.received_at, case.item_id),
+        )
 
     def weeks(self) -> list[date]:
         first = _monday(self.start.astimezone(PARIS).date())
@@ -115,8 +117,9 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def activity(session: Session, *, establishment_id: int, queues: Iterable[str], start: datetime, end: datetime,
-             now: datetime) -> Activity:
+def activity(
+    session: Session, *, establishment_id: int, queues: Iterable[str], start: datetime, end: datetime, now: datetime
+) -> Activity:
     """Counts by queue, category, event kind, severity, imputability and week, compliance, cases."""
     queues = list(queues)
     result = Activity(start, end, {queue: QueueActivity(queue) for queue in queues})
@@ -124,21 +127,51 @@ def activity(session: Session, *, establishment_id: int, queues: Iterable[str], 
         return result
     latest = aliased(Assessment)
     newest_version = (
-        select(func.max(Assessment.version)).where(col(Assessment.queue_item_id) == col(QueueItem.id))
-        .scalar_subquery()
+        select(func.max(Assessment.version)).where(col(Assessment.queue_item_id) == col(QueueItem.id)).scalar_subquery()
     )
     rows = session.execute(
-        select(QueueItem.id, QueueItem.queue, QueueItem.serious, QueueItem.status, QueueItem.created_at,
-               Report.id, Report.reference, Report.received_at, Report.category, Report.event_kind,
-               Report.product_name, Report.severity_grade, latest.severity_grade, latest.imputability)
+        select(
+            QueueItem.id,
+            QueueItem.queue,
+            QueueItem.serious,
+            QueueItem.status,
+            QueueItem.created_at,
+            Report.id,
+            Report.reference,
+            Report.received_at,
+            Report.category,
+            Report.event_kind,
+            Report.product_name,
+            Report.severity_grade,
+            latest.severity_grade,
+            latest.imputability,
+        )
         .join(Report, col(Report.id) == col(QueueItem.report_id))
         .outerjoin(latest, and_(col(latest.queue_item_id) == col(QueueItem.id), col(latest.version) == newest_version))
-        .where(col(QueueItem.establishment_id) == establishment_id, col(QueueItem.queue).in_(queues),
-               col(QueueItem.created_at) >= start, col(QueueItem.created_at) < end)
+        .where(
+            col(QueueItem.establishment_id) == establishment_id,
+            col(QueueItem.queue).in_(queues),
+            col(QueueItem.created_at) >= start,
+            col(QueueItem.created_at) < end,
+        )
         .order_by(col(QueueItem.created_at), col(QueueItem.id))
     ).all()
-    for (item_id, queue, serious, status, arrived, report_id, reference, received_at, category, event_kind,
-         product, reported_grade, assessed_grade, imputability) in rows:
+    for (
+        item_id,
+        queue,
+        serious,
+        status,
+        arrived,
+        report_id,
+        reference,
+        received_at,
+        category,
+        event_kind,
+        product,
+        reported_grade,
+        assessed_grade,
+        imputability,
+    ) in rows:
         figures = result.queues[queue]
         grade = assessed_grade if assessed_grade is not None else reported_grade
         severity = str(grade) if grade is not None else UNKNOWN
@@ -151,22 +184,41 @@ def activity(session: Session, *, establishment_id: int, queues: Iterable[str], 
         figures.by_week[_monday(arrived.astimezone(PARIS).date())] += 1
         if serious:
             figures.serious += 1
-            figures.serious_cases.append(Case(item_id, report_id, reference, queue, received_at, category, event_kind,
-                                              product, severity, imputability, status))
-    for queue, compliance in compliance_by_queue(session, establishment_id=establishment_id, queues=queues,
-                                                 start=start, end=end, now=now).items():
+            figures.serious_cases.append(
+                Case(
+                    item_id,
+                    report_id,
+                    reference,
+                    queue,
+                    received_at,
+                    category,
+                    event_kind,
+                    product,
+                    severity,
+                    imputability,
+                    status,
+                )
+            )
+    for queue, compliance in compliance_by_queue(
+        session, establishment_id=establishment_id, queues=queues, start=start, end=end, now=now
+    ).items():
         result.queues[queue].compliance = compliance
     return result
 
 
-def compliance_by_queue(session: Session, *, establishment_id: int, queues: list[str], start: datetime,
-                        end: datetime, now: datetime) -> dict[str, Compliance]:
+def compliance_by_queue(
+    session: Session, *, establishment_id: int, queues: list[str], start: datetime, end: datetime, now: datetime
+) -> dict[str, Compliance]:
     overdue = and_(col(Deadline.state) == DeadlineState.OPEN, col(Deadline.due_at) <= now)
     rows = session.execute(
         select(Deadline.queue, Deadline.state, overdue, func.count())
         .join(QueueItem, col(QueueItem.id) == col(Deadline.queue_item_id))
-        .where(col(QueueItem.establishment_id) == establishment_id, col(Deadline.queue).in_(queues),
-               col(Deadline.due_at) >= start, col(Deadline.due_at) < end)
+        .where(
+            col(QueueItem.establishment_id) == establishment_id,
+            col(Deadline.queue).in_(queues),
+            col(Deadline.due_at) >= start,
+            col(Deadline.due_at) < end,
+        )
         .group_by(Deadline.queue, Deadline.state, overdue)
     ).all()
     result = {queue: Compliance() for queue in queues}
@@ -187,8 +239,11 @@ def open_by_status(session: Session, *, establishment_id: int, queues: list[str]
     """Open items per queue and status, now."""
     rows = session.execute(
         select(QueueItem.queue, QueueItem.status, func.count())
-        .where(col(QueueItem.queue).in_(queues), col(QueueItem.establishment_id) == establishment_id,
-               col(QueueItem.status).in_(OPEN_ITEM_STATUSES))
+        .where(
+            col(QueueItem.queue).in_(queues),
+            col(QueueItem.establishment_id) == establishment_id,
+            col(QueueItem.status).in_(OPEN_ITEM_STATUSES),
+        )
         .group_by(QueueItem.queue, QueueItem.status)
     ).all()
     result = {queue: Counter() for queue in queues}
@@ -201,13 +256,19 @@ def open_by_age(session: Session, *, establishment_id: int, queues: list[str], n
     """Open items per queue by how long they have been in it, now."""
     # The oldest bucket is tested first: "older than 90 days", then 30, 7, 2.
     bucket = case(
-        *[(col(QueueItem.created_at) <= now - timedelta(days=low), key) for key, low, _high in reversed(AGE_BUCKETS[1:])],
+        *[
+            (col(QueueItem.created_at) <= now - timedelta(days=low), key)
+            for key, low, _high in reversed(AGE_BUCKETS[1:])
+        ],
         else_=AGE_BUCKETS[0][0],
     )
     rows = session.execute(
         select(QueueItem.queue, bucket, func.count())
-        .where(col(QueueItem.queue).in_(queues), col(QueueItem.establishment_id) == establishment_id,
-               col(QueueItem.status).in_(OPEN_ITEM_STATUSES))
+        .where(
+            col(QueueItem.queue).in_(queues),
+            col(QueueItem.establishment_id) == establishment_id,
+            col(QueueItem.status).in_(OPEN_ITEM_STATUSES),
+        )
         .group_by(QueueItem.queue, bucket)
     ).all()
     result = {queue: Counter({key: 0 for key, _low, _high in AGE_BUCKETS}) for queue in queues}
@@ -231,17 +292,30 @@ def slowest_open(session: Session, *, establishment_id: int, queues: list[str], 
     """The open items that have waited longest in their queue."""
     holder = aliased(User)
     rows = session.execute(
-        select(QueueItem.id, Report.reference, Report.product_name, QueueItem.queue, QueueItem.status,
-               QueueItem.created_at, holder.name, holder.email)
+        select(
+            QueueItem.id,
+            Report.reference,
+            Report.product_name,
+            QueueItem.queue,
+            QueueItem.status,
+            QueueItem.created_at,
+            holder.name,
+            holder.email,
+        )
         .join(Report, col(Report.id) == col(QueueItem.report_id))
         .outerjoin(holder, col(holder.id) == col(QueueItem.assignee_id))
-        .where(col(QueueItem.establishment_id) == establishment_id, col(QueueItem.queue).in_(queues),
-               col(QueueItem.status).in_(OPEN_ITEM_STATUSES))
+        .where(
+            col(QueueItem.establishment_id) == establishment_id,
+            col(QueueItem.queue).in_(queues),
+            col(QueueItem.status).in_(OPEN_ITEM_STATUSES),
+        )
         .order_by(col(QueueItem.created_at), col(QueueItem.id))
         .limit(limit)
     ).all()
-    return [SlowItem(item_id, reference, product, queue, status, arrived, name or email)
-            for item_id, reference, product, queue, status, arrived, name, email in rows]
+    return [
+        SlowItem(item_id, reference, product, queue, status, arrived, name or email)
+        for item_id, reference, product, queue, status, arrived, name, email in rows
+    ]
 
 
 def queues_of(user: User) -> list[str]:
@@ -270,15 +344,17 @@ class Dashboard:
             compliance = figures.compliance
             for key in ("met", "missed", "waived", "pending"):
                 rows.append(("deadlines", queue, key, getattr(compliance, key)))
-            rows.append(("deadlines", queue, "compliance_rate",
-                         "" if compliance.rate is None else round(compliance.rate, 4)))
+            rows.append(
+                ("deadlines", queue, "compliance_rate", "" if compliance.rate is None else round(compliance.rate, 4))
+            )
             for key, _low, _high in AGE_BUCKETS:
                 rows.append(("open_by_age_days", queue, key, self.open_by_age[queue][key]))
         return rows
 
 
-def dashboard(session: Session, *, establishment_id: int, queues: list[str], start: datetime, end: datetime,
-              now: datetime) -> Dashboard:
+def dashboard(
+    session: Session, *, establishment_id: int, queues: list[str], start: datetime, end: datetime, now: datetime
+) -> Dashboard:
     return Dashboard(
         activity(session, establishment_id=establishment_id, queues=queues, start=start, end=end, now=now),
         open_by_age(session, establishment_id=establishment_id, queues=queues, now=now),
@@ -291,12 +367,18 @@ def activity_rows(report: Activity) -> list[tuple[str, str, str, int | float | s
     for queue, figures in report.queues.items():
         rows.append(("received", queue, "total", figures.received))
         rows.append(("serious", queue, "total", figures.serious))
-        for section, counter in (("category", figures.by_category), ("event_kind", figures.by_event_kind),
-                                 ("severity", figures.by_severity), ("imputability", figures.by_imputability)):
+        for section, counter in (
+            ("category", figures.by_category),
+            ("event_kind", figures.by_event_kind),
+            ("severity", figures.by_severity),
+            ("imputability", figures.by_imputability),
+        ):
             for key, count in sorted(counter.items()):
                 rows.append((section, queue, key, count))
         compliance = figures.compliance
         for key in ("met", "missed", "waived", "pending"):
             rows.append(("deadlines", queue, key, getattr(compliance, key)))
-        rows.append(("deadlines", queue, "compliance_rate", "" if compliance.rate is None else round(compliance.rate, 4)))
+        rows.append(
+            ("deadlines", queue, "compliance_rate", "" if compliance.rate is None else round(compliance.rate, 4))
+        )
     return rows

@@ -21,7 +21,16 @@ from routing.vocabulary import Queue
 from vigilance import statistics
 from vigilance.access import acts_as_coordinator, may_work_queue
 from vigilance.inserts import insert_unless_present
-from vigilance.models import OPEN_ITEM_STATUSES, Establishment, InformationRequest, QueueItem, Report, Role, SummaryRun, User
+from vigilance.models import (
+    OPEN_ITEM_STATUSES,
+    Establishment,
+    InformationRequest,
+    QueueItem,
+    Report,
+    Role,
+    SummaryRun,
+    User,
+)
 from vigilance.notifications import compose
 from vigilance.outbox import Email, enqueue
 from vigilance.clock import PARIS
@@ -52,7 +61,8 @@ def calendar_of(establishment: Establishment) -> WorkingCalendar:
 def recipients(session: Session, kind: str, establishment_id: int) -> list[User]:
     """Who receives *kind* in an establishment: the people concerned who chose it."""
     people = session.exec(
-        select(User).where(col(User.establishment_id) == establishment_id, col(User.is_active).is_(True))
+        select(User)
+        .where(col(User.establishment_id) == establishment_id, col(User.is_active).is_(True))
         .order_by(col(User.id))
     ).all()
     if kind == "daily":
@@ -106,19 +116,30 @@ class _EstablishmentCounts:
     open_due: Counter  # by (queue, assignee_id, "overdue" | "soon")
 
 
-def _establishment_counts(session: Session, establishment_id: int, window: tuple[datetime, datetime],
-                          as_of: datetime, soon_until: datetime) -> _EstablishmentCounts:
-    new = Counter(dict(session.execute(
-        select(QueueItem.queue, func.count())
-        .where(col(QueueItem.establishment_id) == establishment_id, col(QueueItem.created_at) >= window[0],
-               col(QueueItem.created_at) < window[1])
-        .group_by(QueueItem.queue)
-    ).all()))
+def _establishment_counts(
+    session: Session, establishment_id: int, window: tuple[datetime, datetime], as_of: datetime, soon_until: datetime
+) -> _EstablishmentCounts:
+    new = Counter(
+        dict(
+            session.execute(
+                select(QueueItem.queue, func.count())
+                .where(
+                    col(QueueItem.establishment_id) == establishment_id,
+                    col(QueueItem.created_at) >= window[0],
+                    col(QueueItem.created_at) < window[1],
+                )
+                .group_by(QueueItem.queue)
+            ).all()
+        )
+    )
     overdue = col(QueueItem.urgency_at) <= as_of
     rows = session.execute(
         select(QueueItem.queue, QueueItem.assignee_id, overdue, func.count())
-        .where(col(QueueItem.establishment_id) == establishment_id, col(QueueItem.urgency_at) <= soon_until,
-               col(QueueItem.status).in_(OPEN_ITEM_STATUSES))
+        .where(
+            col(QueueItem.establishment_id) == establishment_id,
+            col(QueueItem.urgency_at) <= soon_until,
+            col(QueueItem.status).in_(OPEN_ITEM_STATUSES),
+        )
         .group_by(QueueItem.queue, QueueItem.assignee_id, overdue)
     ).all()
     open_due = Counter()
@@ -131,8 +152,16 @@ def _lines(rows) -> list[Line]:
     return [Line(*row) for row in rows]
 
 
-def build_daily(session: Session, user: User, period: Period, *, hour: int, calendar: WorkingCalendar,
-                now: datetime, shared: _EstablishmentCounts | None = None) -> DailyDigest:
+def build_daily(
+    session: Session,
+    user: User,
+    period: Period,
+    *,
+    hour: int,
+    calendar: WorkingCalendar,
+    now: datetime,
+    shared: _EstablishmentCounts | None = None,
+) -> DailyDigest:
     """What one correspondent should know this morning, in the queues they work."""
     as_of = max(now, send_moment(period, hour))
     window = digest_window(period, hour=hour, calendar=calendar)
@@ -143,47 +172,70 @@ def build_daily(session: Session, user: User, period: Period, *, hour: int, cale
     mine = (col(QueueItem.queue).in_(queues), col(QueueItem.establishment_id) == user.establishment_id)
     held_by_me_or_nobody = or_(col(QueueItem.assignee_id) == user.id, col(QueueItem.assignee_id).is_(None))
     # Only what a line shows: the report's description and decision stay where they are.
-    line = select(QueueItem.id, Report.reference, Report.product_name, QueueItem.queue, QueueItem.status,
-                  QueueItem.serious).join(Report, col(Report.id) == col(QueueItem.report_id))
+    line = select(
+        QueueItem.id, Report.reference, Report.product_name, QueueItem.queue, QueueItem.status, QueueItem.serious
+    ).join(Report, col(Report.id) == col(QueueItem.report_id))
 
     new_rows = session.execute(
         line.add_columns(QueueItem.created_at)
         .where(*mine, col(QueueItem.created_at) >= window[0], col(QueueItem.created_at) < window[1])
-        .order_by(col(QueueItem.created_at).desc(), col(QueueItem.id).desc()).limit(DIGEST_LINES)
+        .order_by(col(QueueItem.created_at).desc(), col(QueueItem.id).desc())
+        .limit(DIGEST_LINES)
     ).all()
     open_mine = (*mine, col(QueueItem.status).in_(OPEN_ITEM_STATUSES), held_by_me_or_nobody)
     overdue_rows = session.execute(
-        line.add_columns(QueueItem.urgency_at).where(*open_mine, col(QueueItem.urgency_at) <= as_of)
-        .order_by(col(QueueItem.urgency_at), col(QueueItem.id)).limit(DIGEST_LINES)
+        line.add_columns(QueueItem.urgency_at)
+        .where(*open_mine, col(QueueItem.urgency_at) <= as_of)
+        .order_by(col(QueueItem.urgency_at), col(QueueItem.id))
+        .limit(DIGEST_LINES)
     ).all()
     soon_rows = session.execute(
         line.add_columns(QueueItem.urgency_at)
         .where(*open_mine, col(QueueItem.urgency_at) > as_of, col(QueueItem.urgency_at) <= soon_until)
-        .order_by(col(QueueItem.urgency_at), col(QueueItem.id)).limit(DIGEST_LINES)
+        .order_by(col(QueueItem.urgency_at), col(QueueItem.id))
+        .limit(DIGEST_LINES)
     ).all()
-    unanswered_open = (col(InformationRequest.asked_by) == user.id, col(InformationRequest.answered_at).is_(None),
-                       col(QueueItem.status).in_(OPEN_ITEM_STATUSES))
+    unanswered_open = (
+        col(InformationRequest.asked_by) == user.id,
+        col(InformationRequest.answered_at).is_(None),
+        col(QueueItem.status).in_(OPEN_ITEM_STATUSES),
+    )
     # The oldest questions first, chosen before their reports are read.
     oldest = (
         select(InformationRequest.queue_item_id, InformationRequest.asked_at)
-        .join(QueueItem, col(QueueItem.id) == col(InformationRequest.queue_item_id)).where(*unanswered_open)
-        .order_by(col(InformationRequest.asked_at), col(InformationRequest.id)).limit(DIGEST_LINES).subquery()
+        .join(QueueItem, col(QueueItem.id) == col(InformationRequest.queue_item_id))
+        .where(*unanswered_open)
+        .order_by(col(InformationRequest.asked_at), col(InformationRequest.id))
+        .limit(DIGEST_LINES)
+        .subquery()
     )
     unanswered_rows = session.execute(
-        line.add_columns(oldest.c.asked_at).join(oldest, oldest.c.queue_item_id == col(QueueItem.id))
+        line.add_columns(oldest.c.asked_at)
+        .join(oldest, oldest.c.queue_item_id == col(QueueItem.id))
         .order_by(oldest.c.asked_at)
     ).all()
-    unanswered_total = session.execute(
-        select(func.count()).select_from(InformationRequest)
-        .join(QueueItem, col(QueueItem.id) == col(InformationRequest.queue_item_id)).where(*unanswered_open)
-    ).scalar_one() if len(unanswered_rows) == DIGEST_LINES else len(unanswered_rows)
+    unanswered_total = (
+        session.execute(
+            select(func.count())
+            .select_from(InformationRequest)
+            .join(QueueItem, col(QueueItem.id) == col(InformationRequest.queue_item_id))
+            .where(*unanswered_open)
+        ).scalar_one()
+        if len(unanswered_rows) == DIGEST_LINES
+        else len(unanswered_rows)
+    )
 
     def due_total(bucket: str) -> int:
-        return sum(count for (queue, assignee, kind), count in shared.open_due.items()
-                   if kind == bucket and queue in queues and assignee in (None, user.id))
+        return sum(
+            count
+            for (queue, assignee, kind), count in shared.open_due.items()
+            if kind == bucket and queue in queues and assignee in (None, user.id)
+        )
 
     return DailyDigest(
-        period=period, as_of=as_of, soon_until=soon_until,
+        period=period,
+        as_of=as_of,
+        soon_until=soon_until,
         new=Section(_lines(new_rows), sum(shared.new[q] for q in queues)),
         due_soon=Section(_lines(soon_rows), due_total("soon")),
         overdue=Section(_lines(overdue_rows), due_total("overdue")),
@@ -221,19 +273,41 @@ class WeeklySummary:
 
 def build_weekly(session: Session, establishment_id: int, period: Period, *, now: datetime) -> WeeklySummary:
     """Per vigilance system: the week's intake and deadlines, beside the week before, and what is open."""
-    this = statistics.activity(session, establishment_id=establishment_id, queues=ALL_QUEUES,
-                               start=period.starts_at, end=period.ends_at, now=now)
+    this = statistics.activity(
+        session,
+        establishment_id=establishment_id,
+        queues=ALL_QUEUES,
+        start=period.starts_at,
+        end=period.ends_at,
+        now=now,
+    )
     before = period.previous()
-    last = statistics.activity(session, establishment_id=establishment_id, queues=ALL_QUEUES,
-                               start=before.starts_at, end=before.ends_at, now=now)
+    last = statistics.activity(
+        session,
+        establishment_id=establishment_id,
+        queues=ALL_QUEUES,
+        start=before.starts_at,
+        end=before.ends_at,
+        now=now,
+    )
     open_now = statistics.open_by_status(session, establishment_id=establishment_id, queues=list(ALL_QUEUES))
     rows = []
     for queue in ALL_QUEUES:
         current, then = this.queues[queue], last.queues[queue]
-        rows.append(QueueWeek(
-            queue, current.received, current.serious, current.compliance.met, current.compliance.missed, open_now[queue], then.received, then.serious, then.compliance.met,
-            then.compliance.missed,
-        ))
+        rows.append(
+            QueueWeek(
+                queue,
+                current.received,
+                current.serious,
+                current.compliance.met,
+                current.compliance.missed,
+                open_now[queue],
+                then.received,
+                then.serious,
+                then.compliance.met,
+                then.compliance.missed,
+            )
+        )
     slowest = statistics.slowest_open(session, establishment_id=establishment_id, queues=list(ALL_QUEUES))
     return WeeklySummary(period, [row for row in rows if not row.quiet], slowest)
 
@@ -265,8 +339,16 @@ def _key(kind: str, period: Period, user: User) -> str:
     return f"summary:{kind}:{period.start.isoformat()}:to:{user.id}"
 
 
-def compose_run(session: Session, kind: str, period: Period, establishment: Establishment, *, now: datetime,
-                hour: int, base_url: str) -> tuple[list[Composed], int]:
+def compose_run(
+    session: Session,
+    kind: str,
+    period: Period,
+    establishment: Establishment,
+    *,
+    now: datetime,
+    hour: int,
+    base_url: str,
+) -> tuple[list[Composed], int]:
     """Every email of one run, and how many daily digests were left out for having nothing to say."""
     people = recipients(session, kind, establishment.id)
     if not people:
@@ -277,28 +359,55 @@ def compose_run(session: Session, kind: str, period: Period, establishment: Esta
         calendar = calendar_of(establishment)
         as_of = max(now, send_moment(period, hour))
         window = digest_window(period, hour=hour, calendar=calendar)
-        shared = _establishment_counts(session, establishment.id, window, as_of,
-                                       calendar.add_working_days(as_of, SOON_WORKING_DAYS))
+        shared = _establishment_counts(
+            session, establishment.id, window, as_of, calendar.add_working_days(as_of, SOON_WORKING_DAYS)
+        )
         for person in people:
             digest = build_daily(session, person, period, hour=hour, calendar=calendar, now=now, shared=shared)
             if digest.empty and not person.digest_when_empty:
                 skipped += 1
                 continue
-            email = compose("daily_digest", person.language, digest=digest, person=person, period=period,
-                            establishment=establishment, base_url=base_url)
+            email = compose(
+                "daily_digest",
+                person.language,
+                digest=digest,
+                person=person,
+                period=period,
+                establishment=establishment,
+                base_url=base_url,
+            )
             composed.append(Composed(person, _key(kind, period, person), email))
     elif kind == "weekly":
         summary = build_weekly(session, establishment.id, period, now=now)
         for person in people:
-            email = compose("weekly_summary", person.language, summary=summary, period=period,
-                            establishment=establishment, base_url=base_url)
+            email = compose(
+                "weekly_summary",
+                person.language,
+                summary=summary,
+                period=period,
+                establishment=establishment,
+                base_url=base_url,
+            )
             composed.append(Composed(person, _key(kind, period, person), email))
     elif kind == "monthly":
-        report = statistics.activity(session, establishment_id=establishment.id, queues=ALL_QUEUES,
-                                     start=period.starts_at, end=period.ends_at, now=now)
+        report = statistics.activity(
+            session,
+            establishment_id=establishment.id,
+            queues=ALL_QUEUES,
+            start=period.starts_at,
+            end=period.ends_at,
+            now=now,
+        )
         for person in people:
-            email = compose("monthly_report", person.language, report=report, period=period,
-                            establishment=establishment, case_limit=MONTHLY_CASES, base_url=base_url)
+            email = compose(
+                "monthly_report",
+                person.language,
+                report=report,
+                period=period,
+                establishment=establishment,
+                case_limit=MONTHLY_CASES,
+                base_url=base_url,
+            )
             composed.append(Composed(person, _key(kind, period, person), email))
     else:
         raise ValueError(f"{kind!r} summaries are not sent by mail; sent: {SENT}")
@@ -308,13 +417,24 @@ def compose_run(session: Session, kind: str, period: Period, establishment: Esta
 def _claim(session: Session, kind: str, period: Period, establishment_id: int, now: datetime) -> int | None:
     """Insert the run's row; None when it exists (another worker did, or is doing, this run)."""
     statement = insert_unless_present(session, SummaryRun.__table__).values(
-        period=kind, period_start=period.start, establishment_id=establishment_id, queued=0, queued_at=now)
+        period=kind, period_start=period.start, establishment_id=establishment_id, queued=0, queued_at=now
+    )
     inserted = session.execute(statement.returning(SummaryRun.__table__.c.id)).first()
     return inserted[0] if inserted else None
 
 
-def run(session: Session, kind: str, period: Period, establishment: Establishment, *, now: datetime, hour: int,
-        base_url: str, dry_run: bool = False, again: bool = False) -> RunResult:
+def run(
+    session: Session,
+    kind: str,
+    period: Period,
+    establishment: Establishment,
+    *,
+    now: datetime,
+    hour: int,
+    base_url: str,
+    dry_run: bool = False,
+    again: bool = False,
+) -> RunResult:
     """Do one run in the caller's transaction (flush, no commit).
 
     :param dry_run: compose only: nothing is recorded or queued (the caller rolls back).
@@ -327,8 +447,9 @@ def run(session: Session, kind: str, period: Period, establishment: Establishmen
         result.claimed = run_id is not None
         if run_id is None and not again:
             return result
-    result.emails, result.skipped_empty = compose_run(session, kind, period, establishment, now=now, hour=hour,
-                                                      base_url=base_url)
+    result.emails, result.skipped_empty = compose_run(
+        session, kind, period, establishment, now=now, hour=hour, base_url=base_url
+    )
     if dry_run:
         return result
     for composed in result.emails:
@@ -359,16 +480,21 @@ def due_runs(session: Session, *, now: datetime, hour: int) -> list[tuple[str, P
     first_sent = {
         (kind, establishment_id): start
         for kind, establishment_id, start in session.execute(
-            select(SummaryRun.period, SummaryRun.establishment_id, func.min(SummaryRun.period_start))
-            .group_by(SummaryRun.period, SummaryRun.establishment_id)
+            select(SummaryRun.period, SummaryRun.establishment_id, func.min(SummaryRun.period_start)).group_by(
+                SummaryRun.period, SummaryRun.establishment_id
+            )
         ).all()
     }
     # Catching up never reaches further back than CATCH_UP months.
     window_start = now.astimezone(PARIS).date() - timedelta(days=31 * (CATCH_UP + 1))
-    sent = {tuple(row) for row in session.execute(
-        select(SummaryRun.period, SummaryRun.establishment_id, SummaryRun.period_start)
-        .where(col(SummaryRun.period_start) >= window_start)
-    ).all()}
+    sent = {
+        tuple(row)
+        for row in session.execute(
+            select(SummaryRun.period, SummaryRun.establishment_id, SummaryRun.period_start).where(
+                col(SummaryRun.period_start) >= window_start
+            )
+        ).all()
+    }
     due = []
     for establishment in establishments:
         calendar = calendar_of(establishment)
@@ -378,8 +504,11 @@ def due_runs(session: Session, *, now: datetime, hour: int) -> list[tuple[str, P
             if kind != "daily" and first is not None:
                 while len(periods) < CATCH_UP and periods[-1].previous().start >= first:
                     periods.append(periods[-1].previous())
-            due += [(kind, period, establishment) for period in reversed(periods)
-                    if (kind, establishment.id, period.start) not in sent]
+            due += [
+                (kind, period, establishment)
+                for period in reversed(periods)
+                if (kind, establishment.id, period.start) not in sent
+            ]
     return due
 
 

@@ -91,10 +91,12 @@ def _refuse_transition(action: str, item: QueueItem) -> Conflict:
     status = ItemStatus(item.status)
     fr_status, en_status = _STATUS_WORDS[status]
     fr_action, en_action = _ACTION_WORDS[action]
-    return Conflict({
-        "fr": f"Impossible de {fr_action} un élément {fr_status}.",
-        "en": f"Cannot {en_action} an item that is {en_status}.",
-    })
+    return Conflict(
+        {
+            "fr": f"Impossible de {fr_action} un élément {fr_status}.",
+            "en": f"Cannot {en_action} an item that is {en_status}.",
+        }
+    )
 
 
 # Loading and permissions -------------------------------------------------------------------------
@@ -130,32 +132,44 @@ def _require_holder(item: QueueItem, actor: User, now: datetime, session: Sessio
         return
     if item.assignee_id != actor.id and not acts_as_coordinator(actor):
         holder = session.get(User, item.assignee_id)
-        raise Conflict({
-            "fr": f"{holder.label if holder else 'Un collègue'} traite déjà cet élément.",
-            "en": f"{holder.label if holder else 'A colleague'} already holds this item.",
-        })
+        raise Conflict(
+            {
+                "fr": f"{holder.label if holder else 'Un collègue'} traite déjà cet élément.",
+                "en": f"{holder.label if holder else 'A colleague'} already holds this item.",
+            }
+        )
 
 
 def _check_version(item: QueueItem, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != item.version:
-        raise Conflict({
-            "fr": "Cet élément a été modifié depuis que vous l'avez ouvert : rechargez-le avant de continuer.",
-            "en": "This item changed since you loaded it: reload it before going on.",
-        })
+        raise Conflict(
+            {
+                "fr": "Cet élément a été modifié depuis que vous l'avez ouvert : rechargez-le avant de continuer.",
+                "en": "This item changed since you loaded it: reload it before going on.",
+            }
+        )
 
 
 def _item_state(item: QueueItem) -> dict[str, Any]:
-    return {"status": item.status, "assignee_id": item.assignee_id, "version": item.version,
-            "outcome": item.outcome}
+    return {"status": item.status, "assignee_id": item.assignee_id, "version": item.version, "outcome": item.outcome}
 
 
-def _save(session: Session, item: QueueItem, actor: User, action: str, before: dict, now: datetime,
-          extra: dict | None = None) -> QueueItem:
+def _save(
+    session: Session, item: QueueItem, actor: User, action: str, before: dict, now: datetime, extra: dict | None = None
+) -> QueueItem:
     item.version += 1
     session.add(item)
     session.flush()
-    audit.record(session, actor=actor, action="update", now=now, report_id=item.report_id,
-                 target=f"item:{item.id}:{action}", before=before, after={**_item_state(item), **(extra or {})})
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        now=now,
+        report_id=item.report_id,
+        target=f"item:{item.id}:{action}",
+        before=before,
+        after={**_item_state(item), **(extra or {})},
+    )
     _sync_report_status(session, item.report_id, now)
     logger.info("Item %s: %s by %s", item.id, action, actor.email)
     return item
@@ -170,7 +184,9 @@ def _sync_report_status(session: Session, report_id: int, now: datetime) -> None
     else:
         status = ReportStatus.RECEIVED
     session.execute(
-        update(Report).where(col(Report.id) == report_id, col(Report.status) != status).values(status=status, updated_at=now)
+        update(Report)
+        .where(col(Report.id) == report_id, col(Report.status) != status)
+        .values(status=status, updated_at=now)
     )
 
 
@@ -189,8 +205,15 @@ def refresh_next_due(session: Session, item: QueueItem) -> None:
     item.urgency_at = CLOSED_URGENCY if item.status == ItemStatus.CLOSED else (due or NOTHING_DUE)
 
 
-def _settle_deadlines(session: Session, item: QueueItem, *, kinds: tuple[str, ...] | None, state: DeadlineState,
-                      now: datetime, reason: str | None = None) -> list[int]:
+def _settle_deadlines(
+    session: Session,
+    item: QueueItem,
+    *,
+    kinds: tuple[str, ...] | None,
+    state: DeadlineState,
+    now: datetime,
+    reason: str | None = None,
+) -> list[int]:
     # Pending: not settled yet, whether still open or already missed (and escalated).
     query = select(Deadline).where(Deadline.queue_item_id == item.id, col(Deadline.settled_at).is_(None))
     if kinds:
@@ -235,8 +258,10 @@ def claim_with_report(session: Session, *, item_id: int, actor: User, now: datet
     if not 0 < item_id < 2**31:
         raise NotFound(_NO_ITEM)
     row = session.exec(
-        select(QueueItem, Report).join(Report, col(Report.id) == col(QueueItem.report_id))
-        .where(QueueItem.id == item_id).with_for_update(of=QueueItem)
+        select(QueueItem, Report)
+        .join(Report, col(Report.id) == col(QueueItem.report_id))
+        .where(QueueItem.id == item_id)
+        .with_for_update(of=QueueItem)
         .execution_options(populate_existing=True)
     ).first()
     if row is None or not may_work_item(actor, row[0]):
@@ -248,31 +273,49 @@ def claim_with_report(session: Session, *, item_id: int, actor: User, now: datet
         if item.assignee_id == actor.id:
             return item, report  # claiming what one already holds changes nothing
         holder = session.get(User, item.assignee_id)
-        raise Conflict({
-            "fr": f"{holder.label if holder else 'Un collègue'} a déjà pris cet élément.",
-            "en": f"{holder.label if holder else 'A colleague'} already claimed this item.",
-        })
+        raise Conflict(
+            {
+                "fr": f"{holder.label if holder else 'Un collègue'} a déjà pris cet élément.",
+                "en": f"{holder.label if holder else 'A colleague'} already claimed this item.",
+            }
+        )
     before = _item_state(item)
     status = _claimed_status(item.status)
     connection = session.connection()
-    connection.execute(_CLAIM, {"item_id": item.id, "assignee": actor.id, "claimed_status": status,
-                                "new_version": item.version + 1})
+    connection.execute(
+        _CLAIM, {"item_id": item.id, "assignee": actor.id, "claimed_status": status, "new_version": item.version + 1}
+    )
     # The object follows the row without becoming dirty: nothing left for a flush to write.
     for name, value in (("assignee_id", actor.id), ("status", status), ("version", item.version + 1)):
         set_committed_value(item, name, value)
     # Held and open: the report is in progress (what _sync_report_status would find).
     connection.execute(_REPORT_IN_PROGRESS, {"report_id": item.report_id, "now": now})
     # Shared rows last (a count's slot, the audit chain's head): they stay locked until commit.
-    counts.move(session, item_id=item.id, queue=item.queue, establishment_id=item.establishment_id,
-                before=before["status"], after=status)
-    audit.record(session, actor=actor, action="update", now=now, report_id=item.report_id,
-                 target=f"item:{item.id}:claim", before=before, after=_item_state(item))
+    counts.move(
+        session,
+        item_id=item.id,
+        queue=item.queue,
+        establishment_id=item.establishment_id,
+        before=before["status"],
+        after=status,
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        now=now,
+        report_id=item.report_id,
+        target=f"item:{item.id}:claim",
+        before=before,
+        after=_item_state(item),
+    )
     return item, report
 
 
 _ITEMS = QueueItem.__table__
 _CLAIM = (
-    _ITEMS.update().where(_ITEMS.c.id == bindparam("item_id"))
+    _ITEMS.update()
+    .where(_ITEMS.c.id == bindparam("item_id"))
     .values(assignee_id=bindparam("assignee"), status=bindparam("claimed_status"), version=bindparam("new_version"))
 )
 _REPORTS = Report.__table__
@@ -294,27 +337,39 @@ def release(session: Session, *, item_id: int, actor: User, now: datetime) -> Qu
     if item.assignee_id is None:
         raise Conflict({"fr": "Personne ne détient cet élément.", "en": "Nobody holds this item."})
     if item.assignee_id != actor.id and not acts_as_coordinator(actor):
-        raise Forbidden({"fr": "Seul le détenteur ou un coordonnateur peut relâcher cet élément.",
-                         "en": "Only the holder or a coordinator may release this item."})
+        raise Forbidden(
+            {
+                "fr": "Seul le détenteur ou un coordonnateur peut relâcher cet élément.",
+                "en": "Only the holder or a coordinator may release this item.",
+            }
+        )
     before = _item_state(item)
     item.assignee_id = None
     return _save(session, item, actor, "release", before, now)
 
 
-def assign(session: Session, *, item_id: int, actor: User, assignee_id: int, now: datetime,
-           expected_version: int | None = None) -> QueueItem:
+def assign(
+    session: Session, *, item_id: int, actor: User, assignee_id: int, now: datetime, expected_version: int | None = None
+) -> QueueItem:
     """Hand the item to a colleague who works the same queue in the same establishment."""
     item = load_item(session, item_id, actor, for_update=True)
     if item.status not in ALLOWED["assign"]:
         raise _refuse_transition("assign", item)
     _check_version(item, expected_version)
     if item.assignee_id not in (None, actor.id) and not acts_as_coordinator(actor):
-        raise Forbidden({"fr": "Seul le détenteur ou un coordonnateur peut réattribuer cet élément.",
-                         "en": "Only the holder or a coordinator may reassign this item."})
+        raise Forbidden(
+            {
+                "fr": "Seul le détenteur ou un coordonnateur peut réattribuer cet élément.",
+                "en": "Only the holder or a coordinator may reassign this item.",
+            }
+        )
     colleague = session.get(User, assignee_id) if 0 < assignee_id < 2**31 else None
     if colleague is None or not may_work_item(colleague, item):
-        raise _invalid("assignee_id", "Ce collègue ne travaille pas cette file dans cet établissement.",
-                       "This colleague does not work this queue in this establishment.")
+        raise _invalid(
+            "assignee_id",
+            "Ce collègue ne travaille pas cette file dans cet établissement.",
+            "This colleague does not work this queue in this establishment.",
+        )
     before = _item_state(item)
     item.assignee_id = colleague.id
     item.status = _claimed_status(item.status)
@@ -337,8 +392,9 @@ def latest_assessment(session: Session, item_id: int) -> Assessment | None:
     ).first()
 
 
-def assess(session: Session, *, item_id: int, actor: User, data: AssessmentInput, now: datetime,
-           based_on_version: int) -> Assessment:
+def assess(
+    session: Session, *, item_id: int, actor: User, data: AssessmentInput, now: datetime, based_on_version: int
+) -> Assessment:
     """Record a new version of the assessment.
 
     :param based_on_version: the assessment version the correspondent saw (0 for none); if
@@ -352,14 +408,22 @@ def assess(session: Session, *, item_id: int, actor: User, data: AssessmentInput
     errors: dict[str, list[dict[str, str]]] = {}
     if data.imputability is not None and data.imputability not in scale.levels:
         choices = ", ".join(scale.levels) or "—"
-        errors["imputability"] = [{"fr": f"Niveau inconnu sur l'échelle {scale.id} : {choices}.",
-                                   "en": f"Unknown level on scale {scale.id}: {choices}."}]
+        errors["imputability"] = [
+            {
+                "fr": f"Niveau inconnu sur l'échelle {scale.id} : {choices}.",
+                "en": f"Unknown level on scale {scale.id}: {choices}.",
+            }
+        ]
     if data.reaction_type is not None and data.reaction_type not in REACTION_TYPES[queue]:
         errors["reaction_type"] = [{"fr": "Type inconnu pour cette file.", "en": "Unknown type for this queue."}]
     unknown = set(data.seriousness_criteria) - set(SERIOUSNESS_CRITERIA)
     if unknown:
-        errors["seriousness_criteria"] = [{"fr": f"Critères inconnus : {', '.join(sorted(unknown))}.",
-                                           "en": f"Unknown criteria: {', '.join(sorted(unknown))}."}]
+        errors["seriousness_criteria"] = [
+            {
+                "fr": f"Critères inconnus : {', '.join(sorted(unknown))}.",
+                "en": f"Unknown criteria: {', '.join(sorted(unknown))}.",
+            }
+        ]
     if data.investigation_status is not None and data.investigation_status not in INVESTIGATION_STATUSES:
         errors["investigation_status"] = [{"fr": "État d'enquête inconnu.", "en": "Unknown investigation status."}]
     if errors:
@@ -367,12 +431,14 @@ def assess(session: Session, *, item_id: int, actor: User, data: AssessmentInput
     current = latest_assessment(session, item.id)
     current_version = current.version if current else 0
     if based_on_version != current_version:
-        raise Conflict({
-            "fr": f"L'évaluation a été modifiée (version {current_version}) depuis que vous l'avez ouverte "
-                  f"(version {based_on_version}) : rechargez-la, votre saisie n'a pas été enregistrée.",
-            "en": f"The assessment changed (version {current_version}) since you opened it (version "
-                  f"{based_on_version}): reload it; your edit was not saved.",
-        })
+        raise Conflict(
+            {
+                "fr": f"L'évaluation a été modifiée (version {current_version}) depuis que vous l'avez ouverte "
+                f"(version {based_on_version}) : rechargez-la, votre saisie n'a pas été enregistrée.",
+                "en": f"The assessment changed (version {current_version}) since you opened it (version "
+                f"{based_on_version}): reload it; your edit was not saved.",
+            }
+        )
     _require_holder(item, actor, now, session)
     assessment = Assessment(
         queue_item_id=item.id,
@@ -389,16 +455,31 @@ def assess(session: Session, *, item_id: int, actor: User, data: AssessmentInput
     )
     session.add(assessment)
     before = _item_state(item)
-    _save(session, item, actor, "assess", before, now, extra={"assessment": {
-        "version": assessment.version, "severity_grade": data.severity_grade, "imputability": data.imputability,
-        "scale": scale.id, "reaction_type": data.reaction_type, "investigation_status": data.investigation_status,
-        "seriousness_criteria": list(data.seriousness_criteria),
-    }})
+    _save(
+        session,
+        item,
+        actor,
+        "assess",
+        before,
+        now,
+        extra={
+            "assessment": {
+                "version": assessment.version,
+                "severity_grade": data.severity_grade,
+                "imputability": data.imputability,
+                "scale": scale.id,
+                "reaction_type": data.reaction_type,
+                "investigation_status": data.investigation_status,
+                "seriousness_criteria": list(data.seriousness_criteria),
+            }
+        },
+    )
     return assessment
 
 
-def request_information(session: Session, *, item_id: int, actor: User, question: str,
-                        now: datetime) -> InformationRequest:
+def request_information(
+    session: Session, *, item_id: int, actor: User, question: str, now: datetime
+) -> InformationRequest:
     """Ask the reporter a question; they see it on their report and answer there."""
     if not question.strip():
         raise _invalid("question", "La question est vide.", "The question is empty.")
@@ -406,22 +487,25 @@ def request_information(session: Session, *, item_id: int, actor: User, question
     if item.status not in ALLOWED["request_information"]:
         raise _refuse_transition("request_information", item)
     _require_holder(item, actor, now, session)
-    request = InformationRequest(queue_item_id=item.id, report_id=item.report_id, question=question.strip(),
-                                 asked_by=actor.id, asked_at=now)
+    request = InformationRequest(
+        queue_item_id=item.id, report_id=item.report_id, question=question.strip(), asked_by=actor.id, asked_at=now
+    )
     session.add(request)
     before = _item_state(item)
     item.status = ItemStatus.AWAITING_INFORMATION
     session.flush()
     report = session.get(Report, item.report_id)
     establishment = session.get(Establishment, item.establishment_id)
-    schedule_information_reminder(session, request=request, region=establishment.region,
-                                  rulebook_id=report.rulebook_id, after=now)
+    schedule_information_reminder(
+        session, request=request, region=establishment.region, rulebook_id=report.rulebook_id, after=now
+    )
     _save(session, item, actor, "request_information", before, now, extra={"question": request.question})
     return request
 
 
-def answer_information(session: Session, *, request_id: int, actor: User, answer: str,
-                       now: datetime, base_url: str = "") -> InformationRequest:
+def answer_information(
+    session: Session, *, request_id: int, actor: User, answer: str, now: datetime, base_url: str = ""
+) -> InformationRequest:
     """The reporter answers a question on their report; the correspondent who asked is told.
 
     :param base_url: where the service is reached, for the link in the email.
@@ -444,7 +528,8 @@ def answer_information(session: Session, *, request_id: int, actor: User, answer
     before = _item_state(item)
     still_open = session.exec(
         select(InformationRequest.id).where(
-            InformationRequest.queue_item_id == item.id, col(InformationRequest.answered_at).is_(None),
+            InformationRequest.queue_item_id == item.id,
+            col(InformationRequest.answered_at).is_(None),
             InformationRequest.id != request.id,
         )
     ).first()
@@ -455,19 +540,33 @@ def answer_information(session: Session, *, request_id: int, actor: User, answer
     return request
 
 
-def declare(session: Session, *, item_id: int, actor: User, authority: str, authority_reference: str,
-            declared_on: date, kind: str, now: datetime) -> Declaration:
+def declare(
+    session: Session,
+    *,
+    item_id: int,
+    actor: User,
+    authority: str,
+    authority_reference: str,
+    declared_on: date,
+    kind: str,
+    now: datetime,
+) -> Declaration:
     """Record a declaration to the authority; an initial one meets the declaration deadlines."""
     errors = {}
     if authority not in AUTHORITIES:
-        errors["authority"] = [{"fr": f"Autorité : {', '.join(AUTHORITIES)}.", "en": f"Authority: {', '.join(AUTHORITIES)}."}]
+        errors["authority"] = [
+            {"fr": f"Autorité : {', '.join(AUTHORITIES)}.", "en": f"Authority: {', '.join(AUTHORITIES)}."}
+        ]
     if not authority_reference.strip():
-        errors["authority_reference"] = [{"fr": "Le numéro de déclaration est obligatoire.",
-                                          "en": "The declaration number is required."}]
+        errors["authority_reference"] = [
+            {"fr": "Le numéro de déclaration est obligatoire.", "en": "The declaration number is required."}
+        ]
     if kind not in ("initial", "follow_up"):
         errors["kind"] = [{"fr": "initial ou follow_up.", "en": "initial or follow_up."}]
     if declared_on > now.astimezone(PARIS).date():  # the day as people in France count it
-        errors["declared_on"] = [{"fr": "La date de déclaration est dans le futur.", "en": "The declaration date is in the future."}]
+        errors["declared_on"] = [
+            {"fr": "La date de déclaration est dans le futur.", "en": "The declaration date is in the future."}
+        ]
     if errors:
         raise InvalidInput(errors)
     item = load_item(session, item_id, actor, for_update=True)
@@ -477,14 +576,29 @@ def declare(session: Session, *, item_id: int, actor: User, authority: str, auth
         select(Declaration.id).where(Declaration.queue_item_id == item.id, Declaration.kind == "initial")
     ).first()
     if kind == "follow_up" and has_initial is None:
-        raise Conflict({"fr": "Une déclaration de suivi suppose une déclaration initiale.",
-                        "en": "A follow-up declaration needs an initial one."})
+        raise Conflict(
+            {
+                "fr": "Une déclaration de suivi suppose une déclaration initiale.",
+                "en": "A follow-up declaration needs an initial one.",
+            }
+        )
     if kind == "initial" and has_initial is not None:
-        raise Conflict({"fr": "La déclaration initiale est déjà enregistrée : enregistrez un suivi.",
-                        "en": "The initial declaration is already recorded: record a follow-up."})
+        raise Conflict(
+            {
+                "fr": "La déclaration initiale est déjà enregistrée : enregistrez un suivi.",
+                "en": "The initial declaration is already recorded: record a follow-up.",
+            }
+        )
     _require_holder(item, actor, now, session)
-    declaration = Declaration(queue_item_id=item.id, authority=authority, authority_reference=authority_reference.strip(),
-                              declared_on=declared_on, kind=kind, recorded_by=actor.id, recorded_at=now)
+    declaration = Declaration(
+        queue_item_id=item.id,
+        authority=authority,
+        authority_reference=authority_reference.strip(),
+        declared_on=declared_on,
+        kind=kind,
+        recorded_by=actor.id,
+        recorded_at=now,
+    )
     session.add(declaration)
     before = _item_state(item)
     met = []
@@ -493,11 +607,23 @@ def declare(session: Session, *, item_id: int, actor: User, authority: str, auth
         if item.status != ItemStatus.AWAITING_INFORMATION:
             item.status = ItemStatus.DECLARED
     session.flush()
-    _save(session, item, actor, "declare", before, now, extra={
-        "declaration": {"authority": authority, "reference": declaration.authority_reference,
-                        "declared_on": declared_on.isoformat(), "kind": kind},
-        "deadlines_met": met,
-    })
+    _save(
+        session,
+        item,
+        actor,
+        "declare",
+        before,
+        now,
+        extra={
+            "declaration": {
+                "authority": authority,
+                "reference": declaration.authority_reference,
+                "declared_on": declared_on.isoformat(),
+                "kind": kind,
+            },
+            "deadlines_met": met,
+        },
+    )
     return declaration
 
 
@@ -512,16 +638,23 @@ def close(session: Session, *, item_id: int, actor: User, outcome: str, note: st
     before = _item_state(item)
     declared = session.exec(select(Declaration.id).where(Declaration.queue_item_id == item.id)).first() is not None
     if outcome == "declared" and not declared:
-        raise Conflict({"fr": "Aucune déclaration n'est enregistrée : enregistrez-la avant de clore « déclaré ».",
-                        "en": "No declaration is recorded: record it before closing as declared."})
+        raise Conflict(
+            {
+                "fr": "Aucune déclaration n'est enregistrée : enregistrez-la avant de clore « déclaré ».",
+                "en": "No declaration is recorded: record it before closing as declared.",
+            }
+        )
     item.status = ItemStatus.CLOSED
     item.outcome = outcome
     item.closing_note = note.strip() or None
     item.closed_at = now
     # Closed first: settling ends by setting the item's urgency, which for a closed one sorts last.
-    waived = _settle_deadlines(session, item, kinds=None, state=DeadlineState.WAIVED, now=now,
-                               reason=f"closed: {outcome}")
-    return _save(session, item, actor, "close", before, now, extra={"note": item.closing_note, "deadlines_waived": waived})
+    waived = _settle_deadlines(
+        session, item, kinds=None, state=DeadlineState.WAIVED, now=now, reason=f"closed: {outcome}"
+    )
+    return _save(
+        session, item, actor, "close", before, now, extra={"note": item.closing_note, "deadlines_waived": waived}
+    )
 
 
 def reopen(session: Session, *, item_id: int, actor: User, reason: str, now: datetime) -> QueueItem:
@@ -531,8 +664,12 @@ def reopen(session: Session, *, item_id: int, actor: User, reason: str, now: dat
     if item.status not in ALLOWED["reopen"]:
         raise _refuse_transition("reopen", item)
     if item.outcome == "requalified":
-        raise Conflict({"fr": "Cet élément a été requalifié ailleurs : travaillez le nouvel élément.",
-                        "en": "This item was requalified elsewhere: work the new item."})
+        raise Conflict(
+            {
+                "fr": "Cet élément a été requalifié ailleurs : travaillez le nouvel élément.",
+                "en": "This item was requalified elsewhere: work the new item.",
+            }
+        )
     before = _item_state(item)
     item.status = ItemStatus.IN_PROGRESS
     item.assignee_id = actor.id
@@ -560,12 +697,21 @@ def waive_deadline(session: Session, *, deadline_id: int, actor: User, reason: s
     session.flush()
     refresh_next_due(session, item)
     before = _item_state(item)
-    _save(session, item, actor, "waive_deadline", before, now, extra={"deadline_id": deadline.id, "reason": reason.strip()})
+    _save(
+        session,
+        item,
+        actor,
+        "waive_deadline",
+        before,
+        now,
+        extra={"deadline_id": deadline.id, "reason": reason.strip()},
+    )
     return deadline
 
 
-def requalify(session: Session, *, item_id: int, actor: User, category: Category, now: datetime,
-              reason: str = "") -> list[QueueItem]:
+def requalify(
+    session: Session, *, item_id: int, actor: User, category: Category, now: datetime, reason: str = ""
+) -> list[QueueItem]:
     """Set the product's category; decide the report again; open the new queues' items with
     their deadlines (counted from the original receipt) and close those no longer concerned.
 
@@ -584,9 +730,17 @@ def requalify(session: Session, *, item_id: int, actor: User, category: Category
         features=Features(**answers),
     )
     decision = decide(
-        Facts(event_kind=EventKind(report.event_kind), product=product, serious=report.serious,
-              severity_grade=report.severity_grade, occurred_at=report.occurred_at, detected_at=report.detected_at,
-              received_at=report.received_at, region=establishment.region, qualified_as=category),
+        Facts(
+            event_kind=EventKind(report.event_kind),
+            product=product,
+            serious=report.serious,
+            severity_grade=report.severity_grade,
+            occurred_at=report.occurred_at,
+            detected_at=report.detected_at,
+            received_at=report.received_at,
+            region=establishment.region,
+            qualified_as=category,
+        ),
         on=report.occurred_at.astimezone(PARIS).date(),
     )
     before = {"category": report.category, "queues": report.queues, "rulebook_id": report.rulebook_id}
@@ -605,23 +759,45 @@ def requalify(session: Session, *, item_id: int, actor: User, category: Category
             current.version += 1
             target = current
         else:
-            target = QueueItem(report_id=report.id, queue=queue.value, establishment_id=report.establishment_id,
-                               serious=report.serious, created_at=now)
+            target = QueueItem(
+                report_id=report.id,
+                queue=queue.value,
+                establishment_id=report.establishment_id,
+                serious=report.serious,
+                created_at=now,
+            )
         session.add(target)
         session.flush()
         for deadline in decision.deadlines:
             if deadline.queue == queue:
-                session.add(Deadline(
-                    report_id=report.id, queue_item_id=target.id, queue=queue.value, kind=deadline.kind,
-                    rule_id=deadline.policy.id, description=dict(deadline.policy.describe()),
-                    unit=deadline.policy.unit, without_delay=deadline.policy.without_delay,
-                    due_at=deadline.due_at, legal_basis=list(deadline.policy.legal_basis),
-                ))
+                session.add(
+                    Deadline(
+                        report_id=report.id,
+                        queue_item_id=target.id,
+                        queue=queue.value,
+                        kind=deadline.kind,
+                        rule_id=deadline.policy.id,
+                        description=dict(deadline.policy.describe()),
+                        unit=deadline.policy.unit,
+                        without_delay=deadline.policy.without_delay,
+                        due_at=deadline.due_at,
+                        legal_basis=list(deadline.policy.legal_basis),
+                    )
+                )
         session.flush()
-        for row in session.exec(select(Deadline).where(Deadline.queue_item_id == target.id,
-                                                       col(Deadline.settled_at).is_(None))).all():
-            schedule_deadline(session, deadline_id=row.id, due_at=row.due_at, unit=row.unit, start=now,
-                              rulebook_id=decision.rulebook.id, region=establishment.region, now=now)
+        for row in session.exec(
+            select(Deadline).where(Deadline.queue_item_id == target.id, col(Deadline.settled_at).is_(None))
+        ).all():
+            schedule_deadline(
+                session,
+                deadline_id=row.id,
+                due_at=row.due_at,
+                unit=row.unit,
+                start=now,
+                rulebook_id=decision.rulebook.id,
+                region=establishment.region,
+                now=now,
+            )
         refresh_next_due(session, target)
         session.add(target)
         opened.append(target)
@@ -632,8 +808,14 @@ def requalify(session: Session, *, item_id: int, actor: User, category: Category
             other.closing_note = reason.strip() or f"requalified as {category.value}"
             other.closed_at = now
             other.version += 1
-            _settle_deadlines(session, other, kinds=None, state=DeadlineState.WAIVED, now=now,
-                              reason=f"requalified as {category.value}")
+            _settle_deadlines(
+                session,
+                other,
+                kinds=None,
+                state=DeadlineState.WAIVED,
+                now=now,
+                reason=f"requalified as {category.value}",
+            )
             session.add(other)
     report.category = category.value
     report.queues = new_queues
@@ -642,21 +824,38 @@ def requalify(session: Session, *, item_id: int, actor: User, category: Category
     report.updated_at = now
     session.add(report)
     session.flush()
-    audit.record(session, actor=actor, action="update", now=now, report_id=report.id, target=f"item:{item.id}:requalify",
-                 before=before, after={"category": report.category, "queues": report.queues,
-                                       "rulebook_id": report.rulebook_id, "reason": reason.strip(),
-                                       "opened_items": [i.id for i in opened]})
+    audit.record(
+        session,
+        actor=actor,
+        action="update",
+        now=now,
+        report_id=report.id,
+        target=f"item:{item.id}:requalify",
+        before=before,
+        after={
+            "category": report.category,
+            "queues": report.queues,
+            "rulebook_id": report.rulebook_id,
+            "reason": reason.strip(),
+            "opened_items": [i.id for i in opened],
+        },
+    )
     _sync_report_status(session, report.id, now)
     return opened
 
 
-def link_reports(session: Session, *, report_id: int, other_report_id: int, actor: User, reason: str,
-                 now: datetime) -> ReportLink:
+def link_reports(
+    session: Session, *, report_id: int, other_report_id: int, actor: User, reason: str, now: datetime
+) -> ReportLink:
     """Link two reports about the same event or product (both must be visible to the actor)."""
     if report_id == other_report_id:
-        raise _invalid("other_report_id", "Un signalement ne se lie pas à lui-même.", "A report cannot be linked to itself.")
+        raise _invalid(
+            "other_report_id", "Un signalement ne se lie pas à lui-même.", "A report cannot be linked to itself."
+        )
     if not reason.strip():
-        raise _invalid("reason", "Dites pourquoi ces signalements vont ensemble.", "Say why these reports belong together.")
+        raise _invalid(
+            "reason", "Dites pourquoi ces signalements vont ensemble.", "Say why these reports belong together."
+        )
     reports = []
     for rid in (report_id, other_report_id):
         report = session.get(Report, rid) if 0 < rid < 2**31 else None
@@ -670,12 +869,21 @@ def link_reports(session: Session, *, report_id: int, other_report_id: int, acto
     session.add(link)
     session.flush()
     for report in audit.in_lock_order(reports, lambda r: r.id):
-        audit.record(session, actor=actor, action="update", now=now, report_id=report.id, target="link",
-                     after={"linked_to": link.other(report.id), "reason": link.reason})
+        audit.record(
+            session,
+            actor=actor,
+            action="update",
+            now=now,
+            report_id=report.id,
+            target="link",
+            after={"linked_to": link.other(report.id), "reason": link.reason},
+        )
     return link
 
 
 def links_of(session: Session, report_id: int) -> list[ReportLink]:
-    return list(session.exec(
-        select(ReportLink).where((ReportLink.report_id == report_id) | (ReportLink.other_report_id == report_id))
-    ).all())
+    return list(
+        session.exec(
+            select(ReportLink).where((ReportLink.report_id == report_id) | (ReportLink.other_report_id == report_id))
+        ).all()
+    )

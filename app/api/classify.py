@@ -89,14 +89,17 @@ class ClassifyRequestSchema(Schema):
     def make(self, data, **_kwargs) -> "ClassifyRequest":
         # The event's date chooses the rulebook; without a receipt there is nothing to date
         # deadlines from, so the facts carry no moments.
-        return ClassifyRequest(data.get("occurred_at"), Facts(
-            event_kind=data["event_kind"],
-            product=data["product"],
-            serious=data.get("serious"),
-            severity_grade=data.get("severity_grade"),
-            patient_harm=data.get("patient_harm"),
-            region=data.get("region") or current_app.config["DEFAULT_REGION"],
-        ))
+        return ClassifyRequest(
+            data.get("occurred_at"),
+            Facts(
+                event_kind=data["event_kind"],
+                product=data["product"],
+                serious=data.get("serious"),
+                severity_grade=data.get("severity_grade"),
+                patient_harm=data.get("patient_harm"),
+                region=data.get("region") or current_app.config["DEFAULT_REGION"],
+            ),
+        )
 
 
 @dataclass(frozen=True)

@@ -159,10 +159,18 @@ BEARER = [{"bearerAuth": []}]
 
 @bp.route("/reports")
 class Reports(MethodView):
-    @bp.doc(security=BEARER, parameters=[{
-        "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 200},
-        "description": "Makes a retry safe: the same key and body replay the first answer.",
-    }])
+    @bp.doc(
+        security=BEARER,
+        parameters=[
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string", "maxLength": 200},
+                "description": "Makes a retry safe: the same key and body replay the first answer.",
+            }
+        ],
+    )
     @bp.arguments(ReportCreateSchema())
     @bp.response(201, ReportOutSchema)
     @bp.alt_response(400, description="Malformed JSON or wrong content type.")
@@ -175,8 +183,16 @@ class Reports(MethodView):
         language = response_language()
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 200:
-            raise InvalidInput({"Idempotency-Key": [{"fr": "Clé trop longue (200 caractères au plus).",
-                                                     "en": "Key too long (200 characters at most)."}]})
+            raise InvalidInput(
+                {
+                    "Idempotency-Key": [
+                        {
+                            "fr": "Clé trop longue (200 caractères au plus).",
+                            "en": "Key too long (200 characters at most).",
+                        }
+                    ]
+                }
+            )
         status, body = file_report(
             draft=draft,
             actor=g.user,

@@ -71,9 +71,11 @@ def check_days(args: dict) -> None:
     """A day no period can reach is refused by name. Checked in the view, after the token: the
     OpenAPI document cannot bound a date, so a stranger's schema-valid request must meet 401
     first (the cursor is checked the same way)."""
-    refused = {name: [f"A day between {FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31."]
-               for name in ("received_from", "received_to")
-               if args.get(name) is not None and not FIRST_YEAR <= args[name].year <= LAST_YEAR}
+    refused = {
+        name: [f"A day between {FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31."]
+        for name in ("received_from", "received_to")
+        if args.get(name) is not None and not FIRST_YEAR <= args[name].year <= LAST_YEAR
+    }
     if refused:
         abort(422, messages={"query": refused})
 
@@ -122,8 +124,15 @@ def _people(session: Session, ids: set[int]) -> dict[int, User]:
     return {u.id: u for u in session.exec(select(User).where(col(User.id).in_(ids))).all()}
 
 
-def item_document(item: QueueItem, report: Report, people: dict[int, User], deadline: Deadline | None,
-                  calendar, now: datetime, language: str) -> dict:
+def item_document(
+    item: QueueItem,
+    report: Report,
+    people: dict[int, User],
+    deadline: Deadline | None,
+    calendar,
+    now: datetime,
+    language: str,
+) -> dict:
     assignee = people.get(item.assignee_id) if item.assignee_id else None
     left = time_left(deadline, now, calendar)
     return {
@@ -158,17 +167,31 @@ class QueueItems(MethodView):
         db = get_session()
         now = utcnow()
         filters = QueueFilter(
-            statuses=tuple(args.get("status", ())), category=args.get("category"), serious=args.get("serious"),
-            assigned=args.get("assigned"), overdue=args.get("overdue", False),
-            received_from=args.get("received_from"), received_to=args.get("received_to"), search=args.get("q"),
+            statuses=tuple(args.get("status", ())),
+            category=args.get("category"),
+            serious=args.get("serious"),
+            assigned=args.get("assigned"),
+            overdue=args.get("overdue", False),
+            received_from=args.get("received_from"),
+            received_to=args.get("received_to"),
+            search=args.get("q"),
         )
-        page = list_items(db, queue=queue, actor=g.user, filters=filters, after=decode_queue_cursor(args.get("cursor")),
-                          limit=PAGE_SIZE, now=now)
+        page = list_items(
+            db,
+            queue=queue,
+            actor=g.user,
+            filters=filters,
+            after=decode_queue_cursor(args.get("cursor")),
+            limit=PAGE_SIZE,
+            now=now,
+        )
         people = _people(db, {item.assignee_id for item, _ in page.rows})
         calendar = calendar_for(db, g.user.establishment_id)
         language = response_language()
-        items = [item_document(item, report, people, page.deadlines.get(item.id), calendar, now, language)
-                 for item, report in page.rows]
+        items = [
+            item_document(item, report, people, page.deadlines.get(item.id), calendar, now, language)
+            for item, report in page.rows
+        ]
         counts = status_counts(db, queue=queue, actor=g.user)
         return jsonify({"items": items, "next": encode_queue_cursor(page.next), "counts": counts})
 
@@ -178,30 +201,51 @@ def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dic
     now = utcnow()
     report = db.get(Report, item.report_id)
     deadlines = db.exec(select(Deadline).where(Deadline.report_id == report.id).order_by(Deadline.id)).all()
-    assessments = db.exec(select(Assessment).where(Assessment.queue_item_id == item.id)
-                          .order_by(col(Assessment.version).desc())).all()
-    questions = db.exec(select(InformationRequest).where(InformationRequest.queue_item_id == item.id)
-                        .order_by(InformationRequest.id)).all()
-    declarations = db.exec(select(Declaration).where(Declaration.queue_item_id == item.id)
-                           .order_by(Declaration.id)).all()
+    assessments = db.exec(
+        select(Assessment).where(Assessment.queue_item_id == item.id).order_by(col(Assessment.version).desc())
+    ).all()
+    questions = db.exec(
+        select(InformationRequest).where(InformationRequest.queue_item_id == item.id).order_by(InformationRequest.id)
+    ).all()
+    declarations = db.exec(
+        select(Declaration).where(Declaration.queue_item_id == item.id).order_by(Declaration.id)
+    ).all()
     history = db.exec(select(AuditEvent).where(AuditEvent.report_id == report.id).order_by(AuditEvent.id)).all()
     people = _people(db, {item.assignee_id} | {a.assessed_by for a in assessments} | {h.actor_id for h in history})
-    document = item_document(item, report, people, next_deadlines(db, [item.id]).get(item.id),
-                             calendar_for(db, item.establishment_id), now, language)
-    document.update({
-        "report": report_document(db, report, language, list(deadlines)),
-        "assessments": [a.model_dump(mode="json") for a in assessments],
-        "information_requests": [q.model_dump(mode="json") for q in questions],
-        "declarations": [d.model_dump(mode="json") for d in declarations],
-        "deadlines": [d.model_dump(mode="json") for d in deadlines if d.queue_item_id == item.id],
-        "possible_duplicates": [{**c, "reason": c["reason"].get(language)} for c in report.possible_duplicates],
-        "links": [{"report_id": link.other(report.id), "reason": link.reason} for link in triage.links_of(db, report.id)],
-        "history": [
-            {"at": h.occurred_at.isoformat(), "who": h.actor_label, "action": h.action, "target": h.target,
-             "before": h.before, "after": h.after}
-            for h in history if h.action != "read"
-        ],
-    })
+    document = item_document(
+        item,
+        report,
+        people,
+        next_deadlines(db, [item.id]).get(item.id),
+        calendar_for(db, item.establishment_id),
+        now,
+        language,
+    )
+    document.update(
+        {
+            "report": report_document(db, report, language, list(deadlines)),
+            "assessments": [a.model_dump(mode="json") for a in assessments],
+            "information_requests": [q.model_dump(mode="json") for q in questions],
+            "declarations": [d.model_dump(mode="json") for d in declarations],
+            "deadlines": [d.model_dump(mode="json") for d in deadlines if d.queue_item_id == item.id],
+            "possible_duplicates": [{**c, "reason": c["reason"].get(language)} for c in report.possible_duplicates],
+            "links": [
+                {"report_id": link.other(report.id), "reason": link.reason} for link in triage.links_of(db, report.id)
+            ],
+            "history": [
+                {
+                    "at": h.occurred_at.isoformat(),
+                    "who": h.actor_label,
+                    "action": h.action,
+                    "target": h.target,
+                    "before": h.before,
+                    "after": h.after,
+                }
+                for h in history
+                if h.action != "read"
+            ],
+        }
+    )
     return document
 
 
@@ -217,8 +261,10 @@ class ExpectedVersionSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    expected_version = StrictInteger(validate=validate.Range(min=1), metadata={
-        "description": "The item's version the caller saw: refused with 409 if it changed since."})
+    expected_version = StrictInteger(
+        validate=validate.Range(min=1),
+        metadata={"description": "The item's version the caller saw: refused with 409 if it changed since."},
+    )
 
 
 class AssignSchema(ExpectedVersionSchema):
@@ -229,8 +275,11 @@ class AssessSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    based_on_version = StrictInteger(required=True, validate=validate.Range(min=0), metadata={
-        "description": "The assessment version the caller saw (0 for none)."})
+    based_on_version = StrictInteger(
+        required=True,
+        validate=validate.Range(min=0),
+        metadata={"description": "The assessment version the caller saw (0 for none)."},
+    )
     severity_grade = StrictInteger(validate=validate.Range(min=1, max=4), allow_none=True)
     imputability = fields.String(validate=validate.Length(max=24), allow_none=True)
     seriousness_criteria = fields.List(fields.String(validate=validate.OneOf(SERIOUSNESS_CRITERIA)))
@@ -340,13 +389,16 @@ def _action(name: str, schema: Schema | None, run):
         return _answer(item_id, response_language())
 
     if schema is not None:
+
         def view(args, item_id):
             return post(item_id, args)
 
         view = bp.arguments(schema)(view)
     else:
+
         def view(item_id):
             return post(item_id)
+
     view.__name__ = f"{name}_item"
     view.__doc__ = {
         "release": "Give the item back to the queue.",
@@ -368,8 +420,6 @@ def _now():
     return utcnow()
 
 
-
-
 @bp.route("/queue-items/<int:item_id>/claim", methods=["POST"], endpoint="item_claim")
 @bp.response(200, QueueItemSchema)
 @_documented
@@ -385,31 +435,84 @@ def claim_item(item_id: int):
     item, report = triage.claim_with_report(db, item_id=item_id, actor=g.user, now=now)
     deadline = next_deadlines(db, [item.id]).get(item.id)
     db.commit()
-    body = item_document(item, report, {g.user.id: g.user}, deadline, calendar_for(db, item.establishment_id), now,
-                         response_language())
+    body = item_document(
+        item, report, {g.user.id: g.user}, deadline, calendar_for(db, item.establishment_id), now, response_language()
+    )
     return jsonify(body)
 
 
 _action("release", None, lambda db, item_id, a: triage.release(db, item_id=item_id, actor=g.user, now=_now()))
-_action("assign", AssignSchema(), lambda db, item_id, a: triage.assign(
-    db, item_id=item_id, actor=g.user, assignee_id=a["assignee_id"], now=_now(), expected_version=a.get("expected_version")))
-_action("assess", AssessSchema(), lambda db, item_id, a: triage.assess(
-    db, item_id=item_id, actor=g.user, now=_now(), based_on_version=a["based_on_version"],
-    data=triage.AssessmentInput(
-        severity_grade=a.get("severity_grade"), imputability=a.get("imputability"),
-        seriousness_criteria=tuple(a.get("seriousness_criteria", ())), reaction_type=a.get("reaction_type"),
-        investigation_status=a.get("investigation_status"), comment=a.get("comment", ""))))
-_action("information-requests", QuestionSchema(), lambda db, item_id, a: triage.request_information(
-    db, item_id=item_id, actor=g.user, question=a["question"], now=_now()))
-_action("declarations", DeclarationSchema(), lambda db, item_id, a: triage.declare(
-    db, item_id=item_id, actor=g.user, authority=a["authority"], authority_reference=a["authority_reference"],
-    declared_on=a["declared_on"], kind=a["kind"], now=_now()))
-_action("requalify", RequalifySchema(), lambda db, item_id, a: triage.requalify(
-    db, item_id=item_id, actor=g.user, category=a["category"], reason=a["reason"], now=_now()))
-_action("close", CloseSchema(), lambda db, item_id, a: triage.close(
-    db, item_id=item_id, actor=g.user, outcome=a["outcome"], note=a["note"], now=_now()))
-_action("reopen", ReasonSchema(), lambda db, item_id, a: triage.reopen(
-    db, item_id=item_id, actor=g.user, reason=a["reason"], now=_now()))
+_action(
+    "assign",
+    AssignSchema(),
+    lambda db, item_id, a: triage.assign(
+        db,
+        item_id=item_id,
+        actor=g.user,
+        assignee_id=a["assignee_id"],
+        now=_now(),
+        expected_version=a.get("expected_version"),
+    ),
+)
+_action(
+    "assess",
+    AssessSchema(),
+    lambda db, item_id, a: triage.assess(
+        db,
+        item_id=item_id,
+        actor=g.user,
+        now=_now(),
+        based_on_version=a["based_on_version"],
+        data=triage.AssessmentInput(
+            severity_grade=a.get("severity_grade"),
+            imputability=a.get("imputability"),
+            seriousness_criteria=tuple(a.get("seriousness_criteria", ())),
+            reaction_type=a.get("reaction_type"),
+            investigation_status=a.get("investigation_status"),
+            comment=a.get("comment", ""),
+        ),
+    ),
+)
+_action(
+    "information-requests",
+    QuestionSchema(),
+    lambda db, item_id, a: triage.request_information(
+        db, item_id=item_id, actor=g.user, question=a["question"], now=_now()
+    ),
+)
+_action(
+    "declarations",
+    DeclarationSchema(),
+    lambda db, item_id, a: triage.declare(
+        db,
+        item_id=item_id,
+        actor=g.user,
+        authority=a["authority"],
+        authority_reference=a["authority_reference"],
+        declared_on=a["declared_on"],
+        kind=a["kind"],
+        now=_now(),
+    ),
+)
+_action(
+    "requalify",
+    RequalifySchema(),
+    lambda db, item_id, a: triage.requalify(
+        db, item_id=item_id, actor=g.user, category=a["category"], reason=a["reason"], now=_now()
+    ),
+)
+_action(
+    "close",
+    CloseSchema(),
+    lambda db, item_id, a: triage.close(
+        db, item_id=item_id, actor=g.user, outcome=a["outcome"], note=a["note"], now=_now()
+    ),
+)
+_action(
+    "reopen",
+    ReasonSchema(),
+    lambda db, item_id, a: triage.reopen(db, item_id=item_id, actor=g.user, reason=a["reason"], now=_now()),
+)
 
 
 class InformationRequestSchema(Schema):
@@ -429,8 +532,14 @@ class InformationRequestSchema(Schema):
 def answer_request(args, request_id: int):
     """The reporter answers a correspondent's question."""
     db = get_session()
-    request = triage.answer_information(db, request_id=request_id, actor=g.user, answer=args["answer"], now=utcnow(),
-                                        base_url=current_app.config["BASE_URL"])
+    request = triage.answer_information(
+        db,
+        request_id=request_id,
+        actor=g.user,
+        answer=args["answer"],
+        now=utcnow(),
+        base_url=current_app.config["BASE_URL"],
+    )
     body = {"id": request.id, "question": request.question, "answer": request.answer}
     db.commit()
     return jsonify(body)
@@ -453,8 +562,14 @@ class LinkOutSchema(Schema):
 def link_reports(args, report_id: int):
     """Link two reports that concern the same event or product."""
     db = get_session()
-    link = triage.link_reports(db, report_id=report_id, other_report_id=args["other_report_id"], actor=g.user,
-                               reason=args["reason"], now=utcnow())
+    link = triage.link_reports(
+        db,
+        report_id=report_id,
+        other_report_id=args["other_report_id"],
+        actor=g.user,
+        reason=args["reason"],
+        now=utcnow(),
+    )
     body = {"report_id": link.report_id, "other_report_id": link.other_report_id, "reason": link.reason}
     db.commit()
     return jsonify(body), 201
@@ -475,5 +590,3 @@ def waive_deadline(args, deadline_id: int):
     item_id = deadline.queue_item_id
     db.commit()
     return _answer(item_id, response_language())
-
-

@@ -80,11 +80,19 @@ def create_account():
     db = get_session()
     password = secrets.token_urlsafe(12)
     try:
-        establishment = db.get(Establishment, int(values["establishment"])) if values["establishment"].isdigit() else None
+        establishment = (
+            db.get(Establishment, int(values["establishment"])) if values["establishment"].isdigit() else None
+        )
         user = accounts.create_user(
-            db, email=values["email"], role=values["role"], establishment=establishment,
-            vigilances=values["vigilances"], password=password, name=values["name"],
-            language=values["language"] or "fr", is_coordinator=values["coordinator"],
+            db,
+            email=values["email"],
+            role=values["role"],
+            establishment=establishment,
+            vigilances=values["vigilances"],
+            password=password,
+            name=values["name"],
+            language=values["language"] or "fr",
+            is_coordinator=values["coordinator"],
         )
         db.commit()
     except VigilanceError as error:
@@ -107,8 +115,12 @@ def set_account_active(user_id: int):
         db.rollback()
         flash(error.text[select_locale()], "error")
         return redirect(url_for("admin_pages.accounts_page"))
-    flash(_("Compte %(email)s réactivé.", email=user.email) if active
-          else _("Compte %(email)s désactivé : ses sessions et ses jetons ne servent plus.", email=user.email), "info")
+    flash(
+        _("Compte %(email)s réactivé.", email=user.email)
+        if active
+        else _("Compte %(email)s désactivé : ses sessions et ses jetons ne servent plus.", email=user.email),
+        "info",
+    )
     return redirect(url_for("admin_pages.accounts_page"))
 
 
@@ -140,11 +152,19 @@ def _refused(error: VigilanceError, values: dict):
 def _accounts(*, values: dict, errors: dict | None = None, new_password: tuple[str, str] | None = None):
     db = get_session()
     rows = db.exec(select(User, Establishment).join(Establishment, isouter=True).order_by(User.email)).all()
-    response = make_response(render_template(
-        "admin/accounts.html", rows=rows, now=utcnow(), values=values, errors=errors or {}, new_password=new_password,
-        roles=[r.value for r in Role], queues=[q.value for q in Queue],
-        establishments=db.exec(select(Establishment).order_by(Establishment.name)).all(),
-    ))
+    response = make_response(
+        render_template(
+            "admin/accounts.html",
+            rows=rows,
+            now=utcnow(),
+            values=values,
+            errors=errors or {},
+            new_password=new_password,
+            roles=[r.value for r in Role],
+            queues=[q.value for q in Queue],
+            establishments=db.exec(select(Establishment).order_by(Establishment.name)).all(),
+        )
+    )
     # A page showing a password must not stay in the browser's cache (the back button, a shared computer).
     response.headers["Cache-Control"] = "no-store"
     return response

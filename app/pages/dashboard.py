@@ -80,12 +80,18 @@ def _dashboard_request() -> tuple[date, date, str | None, dict[str, list[str]]]:
     chosen, and what is wrong with them, by field: a period that cannot be drawn is refused, never replaced."""
     errors: dict[str, list[str]] = {}
     queue = _queue_asked(errors)
-    last = _day_asked("to", _("La date de fin n'est pas une date valide (AAAA-MM-JJ)."),
-                      _("La date de fin doit tomber entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR),
-                      errors)
-    first = _day_asked("from", _("La date de début n'est pas une date valide (AAAA-MM-JJ)."),
-                       _("La date de début doit tomber entre %(first)s et %(last)s.", first=FIRST_YEAR,
-                         last=LAST_YEAR), errors)
+    last = _day_asked(
+        "to",
+        _("La date de fin n'est pas une date valide (AAAA-MM-JJ)."),
+        _("La date de fin doit tomber entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR),
+        errors,
+    )
+    first = _day_asked(
+        "from",
+        _("La date de début n'est pas une date valide (AAAA-MM-JJ)."),
+        _("La date de début doit tomber entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR),
+        errors,
+    )
     last = last or utcnow().astimezone(PARIS).date()
     first = first or (last - timedelta(days=last.weekday()) - timedelta(weeks=DEFAULT_WEEKS - 1))
     if not errors.get("from") and not errors.get("to"):
@@ -103,8 +109,14 @@ def _refused_csv(errors: dict[str, list[str]]):
 
 def _figures(first: date, last: date, queue: str | None):
     queues = _reader_queues(queue)
-    figures = statistics.dashboard(get_session(), establishment_id=page_user().establishment_id, queues=queues,
-                                   start=_moment(first), end=_moment(last + timedelta(days=1)), now=utcnow())
+    figures = statistics.dashboard(
+        get_session(),
+        establishment_id=page_user().establishment_id,
+        queues=queues,
+        start=_moment(first),
+        end=_moment(last + timedelta(days=1)),
+        now=utcnow(),
+    )
     return figures
 
 
@@ -127,39 +139,66 @@ def dashboard():
     first, last, queue, errors = _dashboard_request()
     if errors:
         values = {name: request.args.get(name, "").strip() for name in ("from", "to", "queue")}
-        return render_template("dashboard/index.html", figures=None, values=values, errors=errors,
-                               all_queues=statistics.queues_of(page_user())), 400
+        return render_template(
+            "dashboard/index.html",
+            figures=None,
+            values=values,
+            errors=errors,
+            all_queues=statistics.queues_of(page_user()),
+        ), 400
     figures = _figures(first, last, queue)
     activity = figures.activity
     queues = list(activity.queues)
     weeks = activity.weeks()
     week_labels = [f"{monday:%d/%m}" for monday in weeks]
     received_chart = bar_chart(
-        week_labels, [Series(_queue_name(q), tuple(activity.queues[q].by_week[m] for m in weeks)) for q in queues],
-        title=_("Signalements reçus par semaine"))
+        week_labels,
+        [Series(_queue_name(q), tuple(activity.queues[q].by_week[m] for m in weeks)) for q in queues],
+        title=_("Signalements reçus par semaine"),
+    )
     severity_keys = statistics.SEVERITY_KEYS
     severity_chart = bar_chart(
         [_level_name(k) for k in severity_keys],
         [Series(_queue_name(q), tuple(activity.queues[q].by_severity[k] for k in severity_keys)) for q in queues],
-        title=_("Par grade de sévérité"))
+        title=_("Par grade de sévérité"),
+    )
     compliance_chart = bar_chart(
         [_queue_name(q) for q in queues],
-        [Series(_("respectés"), tuple(activity.queues[q].compliance.met for q in queues)),
-         Series(_("dépassés"), tuple(activity.queues[q].compliance.missed for q in queues))],
-        title=_("Respect des délais"), stacked=False)
+        [
+            Series(_("respectés"), tuple(activity.queues[q].compliance.met for q in queues)),
+            Series(_("dépassés"), tuple(activity.queues[q].compliance.missed for q in queues)),
+        ],
+        title=_("Respect des délais"),
+        stacked=False,
+    )
     ages = [key for key, _low, _high in statistics.AGE_BUCKETS]
     age_chart = bar_chart(
         [_("%(span)s j", span=key) for key in ages],
         [Series(_queue_name(q), tuple(figures.open_by_age[q][k] for k in ages)) for q in queues],
-        title=_("Éléments ouverts par ancienneté"))
+        title=_("Éléments ouverts par ancienneté"),
+    )
     return render_template(
-        "dashboard/index.html", figures=figures, activity=activity, queues=queues, weeks=weeks, first=first,
-        last=last, values={"from": first.isoformat(), "to": last.isoformat(), "queue": queue or ""},
-        all_queues=statistics.queues_of(page_user()), errors={}, ages=ages,
-        severity_keys=severity_keys, received_chart=received_chart, severity_chart=severity_chart,
-        compliance_chart=compliance_chart, age_chart=age_chart, level_name=_level_name,
-        csv_url=url_for("dashboard_pages.dashboard_csv", **{"from": first.isoformat(), "to": last.isoformat(),
-                                                            **({"queue": queue} if queue else {})}),
+        "dashboard/index.html",
+        figures=figures,
+        activity=activity,
+        queues=queues,
+        weeks=weeks,
+        first=first,
+        last=last,
+        values={"from": first.isoformat(), "to": last.isoformat(), "queue": queue or ""},
+        all_queues=statistics.queues_of(page_user()),
+        errors={},
+        ages=ages,
+        severity_keys=severity_keys,
+        received_chart=received_chart,
+        severity_chart=severity_chart,
+        compliance_chart=compliance_chart,
+        age_chart=age_chart,
+        level_name=_level_name,
+        csv_url=url_for(
+            "dashboard_pages.dashboard_csv",
+            **{"from": first.isoformat(), "to": last.isoformat(), **({"queue": queue} if queue else {})},
+        ),
     )
 
 
@@ -169,8 +208,11 @@ def _csv(rows: list[tuple], header: tuple[str, ...], filename: str) -> Response:
     writer.writerow(header)
     writer.writerows(rows)
     # A byte-order mark: spreadsheet software then reads the accents right.
-    return Response("\ufeff" + buffer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 @bp.get("/dashboard.csv")
@@ -181,8 +223,11 @@ def dashboard_csv():
     if errors:
         return _refused_csv(errors)
     figures = _figures(first, last, queue)
-    return _csv(figures.rows(), ("figure", "queue", "key", "value"),
-                f"vigilance-dashboard-{first.isoformat()}-{last.isoformat()}.csv")
+    return _csv(
+        figures.rows(),
+        ("figure", "queue", "key", "value"),
+        f"vigilance-dashboard-{first.isoformat()}-{last.isoformat()}.csv",
+    )
 
 
 # Activity reports ---------------------------------------------------------------------------------
@@ -196,8 +241,11 @@ def _activity_request(year: str, month: str) -> tuple[Period | None, str | None,
     if not year:
         _refused(errors, "year", _("Indiquez l'année."))
     elif not year.isdigit() or not FIRST_YEAR <= int(year) <= LAST_YEAR:
-        _refused(errors, "year", _("L'année doit être comprise entre %(first)s et %(last)s.", first=FIRST_YEAR,
-                                   last=LAST_YEAR))
+        _refused(
+            errors,
+            "year",
+            _("L'année doit être comprise entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR),
+        )
     if month and (not month.isdigit() or not 1 <= int(month) <= 12):
         _refused(errors, "month", _("Le mois doit être compris entre 1 et 12."))
     if errors:
@@ -209,8 +257,14 @@ def _activity_request(year: str, month: str) -> tuple[Period | None, str | None,
 
 def _activity(period: Period, queue: str | None) -> statistics.Activity:
     queues = _reader_queues(queue)
-    return statistics.activity(get_session(), establishment_id=page_user().establishment_id, queues=queues,
-                               start=period.starts_at, end=period.ends_at, now=utcnow())
+    return statistics.activity(
+        get_session(),
+        establishment_id=page_user().establishment_id,
+        queues=queues,
+        start=period.starts_at,
+        end=period.ends_at,
+        now=utcnow(),
+    )
 
 
 def _audit_cases(report: statistics.Activity, action: str, target: str) -> None:
@@ -222,8 +276,14 @@ def _audit_cases(report: statistics.Activity, action: str, target: str) -> None:
     db.commit()
 
 
-def _activity_page(*, period: Period | None, queue: str | None, values: dict[str, str],
-                   errors: dict[str, list[str]], report: statistics.Activity | None = None):
+def _activity_page(
+    *,
+    period: Period | None,
+    queue: str | None,
+    values: dict[str, str],
+    errors: dict[str, list[str]],
+    report: statistics.Activity | None = None,
+):
     today = utcnow().astimezone(PARIS).date()
     months = []
     day = today.replace(day=1)
@@ -231,12 +291,20 @@ def _activity_page(*, period: Period | None, queue: str | None, values: dict[str
         day = (day - timedelta(days=1)).replace(day=1)
         months.append(day)
     return render_template(
-        "dashboard/activity.html", report=report, period=period, chosen_queue=queue,
+        "dashboard/activity.html",
+        report=report,
+        period=period,
+        chosen_queue=queue,
         year=period.start.year if period else None,
         month=period.start.month if period and period.kind == "monthly" else None,
-        values=values, errors=errors, all_queues=statistics.queues_of(page_user()), level_name=_level_name,
-        months=months, imputability_name=_imputability_name,
-        years=[today.year - n for n in range(4)], generated_at=utcnow(),
+        values=values,
+        errors=errors,
+        all_queues=statistics.queues_of(page_user()),
+        level_name=_level_name,
+        months=months,
+        imputability_name=_imputability_name,
+        years=[today.year - n for n in range(4)],
+        generated_at=utcnow(),
     ), (400 if errors else 200)
 
 
@@ -257,8 +325,14 @@ def activity_index():
     period, queue, errors = _activity_request(year, month)
     if errors:
         return _activity_page(period=None, queue=queue, values=_asked_values(year, month), errors=errors)
-    return redirect(url_for("dashboard_pages.activity_month", year=period.start.year,
-                            month=period.start.month if period.kind == "monthly" else None, queue=queue))
+    return redirect(
+        url_for(
+            "dashboard_pages.activity_month",
+            year=period.start.year,
+            month=period.start.month if period.kind == "monthly" else None,
+            queue=queue,
+        )
+    )
 
 
 @bp.get("/activity/<int:year>")
@@ -284,8 +358,11 @@ def activity_csv(year: int, month: int | None = None):
     if errors:
         return _refused_csv(errors)
     report = _activity(period, queue)
-    return _csv(statistics.activity_rows(report), ("section", "queue", "key", "value"),
-                f"vigilance-activity-{period.key.replace(':', '-')}.csv")
+    return _csv(
+        statistics.activity_rows(report),
+        ("section", "queue", "key", "value"),
+        f"vigilance-activity-{period.key.replace(':', '-')}.csv",
+    )
 
 
 @bp.get("/activity/<int:year>/cases.csv")
@@ -298,8 +375,32 @@ def activity_cases_csv(year: int, month: int | None = None):
         return _refused_csv(errors)
     report = _activity(period, queue)
     _audit_cases(report, "export", f"csv:activity:{period.key}")
-    rows = [(c.reference, c.queue, c.received_at.astimezone(PARIS).date().isoformat(), c.category, c.event_kind,
-             c.product, c.severity, c.imputability, c.status) for c in report.serious_cases]
-    return _csv(rows, ("reference", "queue", "received_on", "category", "event_kind", "product", "severity",
-                       "imputability", "status"),
-                f"vigilance-serious-cases-{period.key.replace(':', '-')}.csv")
+    rows = [
+        (
+            c.reference,
+            c.queue,
+            c.received_at.astimezone(PARIS).date().isoformat(),
+            c.category,
+            c.event_kind,
+            c.product,
+            c.severity,
+            c.imputability,
+            c.status,
+        )
+        for c in report.serious_cases
+    ]
+    return _csv(
+        rows,
+        (
+            "reference",
+            "queue",
+            "received_on",
+            "category",
+            "event_kind",
+            "product",
+            "severity",
+            "imputability",
+            "status",
+        ),
+        f"vigilance-serious-cases-{period.key.replace(':', '-')}.csv",
+    )

@@ -35,8 +35,12 @@ def profile():
     if request.method == "POST":
         db = get_session()
         try:
-            accounts.update_profile(db, user, language=request.form.get("language", user.language),
-                                    **{name: request.form.get(name) == "on" for name in offered})
+            accounts.update_profile(
+                db,
+                user,
+                language=request.form.get("language", user.language),
+                **{name: request.form.get(name) == "on" for name in offered},
+            )
             db.commit()
         except InvalidInput as error:
             db.rollback()
@@ -58,14 +62,20 @@ def change_password():
     user = page_user()
     db = get_session()
     try:
-        accounts.change_password(db, user, current=request.form.get("current_password", ""),
-                                 new=request.form.get("password", ""),
-                                 confirmation=request.form.get("password_confirmation", ""), now=utcnow())
+        accounts.change_password(
+            db,
+            user,
+            current=request.form.get("current_password", ""),
+            new=request.form.get("password", ""),
+            confirmation=request.form.get("password_confirmation", ""),
+            now=utcnow(),
+        )
         db.commit()
     except InvalidInput as error:
         db.commit()  # the password is unchanged; a wrong current one is counted towards the lock-out
-        return render_template("profile.html", user=user, offered=offered_choices(user),
-                               errors=error.messages(select_locale())), 400
+        return render_template(
+            "profile.html", user=user, offered=offered_choices(user), errors=error.messages(select_locale())
+        ), 400
     # This browser stays signed in; every other session of the account ends.
     sign_in(user)
     flash(_("Votre mot de passe est changé ; vos autres sessions sont fermées."), "info")

@@ -153,8 +153,9 @@ def detail(report_id: int):
     db = get_session()
     report = reports.read_report(db, report_id=report_id, actor=page_user(), now=utcnow(), via="page")
     deadlines = intake.report_deadlines(db, report)
-    questions = db.exec(select(InformationRequest).where(InformationRequest.report_id == report.id)
-                        .order_by(InformationRequest.id)).all()
+    questions = db.exec(
+        select(InformationRequest).where(InformationRequest.report_id == report.id).order_by(InformationRequest.id)
+    ).all()
     db.commit()
     return render_template(
         "reports/detail.html",

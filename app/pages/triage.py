@@ -12,7 +12,14 @@ from app.db import get_session
 from app.i18n import select_locale
 from app.pages.security import login_required
 from routing import Category, Queue
-from routing.scales import AUTHORITIES, IMPUTABILITY_SCALES, INVESTIGATION_STATUSES, OUTCOMES, REACTION_TYPES, SERIOUSNESS_CRITERIA
+from routing.scales import (
+    AUTHORITIES,
+    IMPUTABILITY_SCALES,
+    INVESTIGATION_STATUSES,
+    OUTCOMES,
+    REACTION_TYPES,
+    SERIOUSNESS_CRITERIA,
+)
 from vigilance import audit, triage
 from vigilance.access import may_work_queue
 from vigilance.clock import utcnow
@@ -75,7 +82,9 @@ def queue(queue: str):
         errors["cursor"] = [_("Ce lien de page suivante n'est pas valide (modifié ou tronqué).")]
     filters = QueueFilter(
         statuses=statuses,
-        category=chosen("category", {c.value for c in Category}, _("Catégorie inconnue : choisissez-en une dans la liste.")),
+        category=chosen(
+            "category", {c.value for c in Category}, _("Catégorie inconnue : choisissez-en une dans la liste.")
+        ),
         received_from=received_from,
         received_to=received_to,
         serious={"yes": True, "no": False}.get(chosen("serious", ("yes", "no"), _("Choix inconnu.")) or ""),
@@ -87,19 +96,41 @@ def queue(queue: str):
         # A filter that cannot be applied is refused, never silently dropped: the list would
         # then show what the reader did not ask for.
         return render_template(
-            "triage/queue.html", queue=queue, rows=[], people={}, counts=status_counts(db, queue=queue, actor=user),
-            filters=filters, next_cursor=None, lang=select_locale(), categories=[c.value for c in Category],
+            "triage/queue.html",
+            queue=queue,
+            rows=[],
+            people={},
+            counts=status_counts(db, queue=queue, actor=user),
+            filters=filters,
+            next_cursor=None,
+            lang=select_locale(),
+            categories=[c.value for c in Category],
             errors=errors,
         ), 400
     page = list_items(db, queue=queue, actor=user, filters=filters, after=after, limit=PAGE_SIZE, now=now)
     calendar = calendar_for(db, user.establishment_id)
-    people = {u.id: u for u in db.exec(select(User).where(col(User.id).in_(
-        {item.assignee_id for item, _ in page.rows if item.assignee_id})))} if page.rows else {}
+    people = (
+        {
+            u.id: u
+            for u in db.exec(
+                select(User).where(col(User.id).in_({item.assignee_id for item, _ in page.rows if item.assignee_id}))
+            )
+        }
+        if page.rows
+        else {}
+    )
     rows = [(item, report, time_left(page.deadlines.get(item.id), now, calendar)) for item, report in page.rows]
     return render_template(
-        "triage/queue.html", queue=queue, rows=rows, people=people, counts=status_counts(db, queue=queue, actor=user),
-        filters=filters, next_cursor=encode_queue_cursor(page.next), lang=select_locale(),
-        categories=[c.value for c in Category], errors={},
+        "triage/queue.html",
+        queue=queue,
+        rows=rows,
+        people=people,
+        counts=status_counts(db, queue=queue, actor=user),
+        filters=filters,
+        next_cursor=encode_queue_cursor(page.next),
+        lang=select_locale(),
+        categories=[c.value for c in Category],
+        errors={},
     )
 
 
@@ -111,8 +142,9 @@ def _day_asked(field: str, errors: dict[str, list[str]]) -> date | None:
         errors.setdefault(field, []).append(_("Date invalide : attendue sous la forme AAAA-MM-JJ."))
         return None
     if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
-        errors.setdefault(field, []).append(_("La date doit tomber entre %(first)s et %(last)s.", first=FIRST_YEAR,
-                                              last=LAST_YEAR))
+        errors.setdefault(field, []).append(
+            _("La date doit tomber entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
+        )
         return None
     return day
 
@@ -133,17 +165,27 @@ def item(item_id: int):
         item=item,
         report=report,
         holder=db.get(User, item.assignee_id) if item.assignee_id else None,
-        colleagues=[u for u in db.exec(select(User).where(User.establishment_id == user.establishment_id)).all()
-                    if triage.may_work_item(u, item) and u.id != item.assignee_id],
+        colleagues=[
+            u
+            for u in db.exec(select(User).where(User.establishment_id == user.establishment_id)).all()
+            if triage.may_work_item(u, item) and u.id != item.assignee_id
+        ],
         deadlines=db.exec(select(Deadline).where(Deadline.queue_item_id == item.id).order_by(Deadline.id)).all(),
         assessment=assessment,
         assessor=db.get(User, assessment.assessed_by).label if assessment else None,
-        questions=db.exec(select(InformationRequest).where(InformationRequest.queue_item_id == item.id)
-                          .order_by(InformationRequest.id)).all(),
-        declarations=db.exec(select(Declaration).where(Declaration.queue_item_id == item.id)
-                             .order_by(Declaration.id)).all(),
-        history=[h for h in db.exec(select(AuditEvent).where(AuditEvent.report_id == report.id)
-                                    .order_by(AuditEvent.id)).all() if h.action != "read"],
+        questions=db.exec(
+            select(InformationRequest)
+            .where(InformationRequest.queue_item_id == item.id)
+            .order_by(InformationRequest.id)
+        ).all(),
+        declarations=db.exec(
+            select(Declaration).where(Declaration.queue_item_id == item.id).order_by(Declaration.id)
+        ).all(),
+        history=[
+            h
+            for h in db.exec(select(AuditEvent).where(AuditEvent.report_id == report.id).order_by(AuditEvent.id)).all()
+            if h.action != "read"
+        ],
         links=triage.links_of(db, report.id),
         scale=IMPUTABILITY_SCALES[queue],
         reaction_types=REACTION_TYPES[queue],
@@ -190,33 +232,79 @@ def act(item_id: int, action: str):
     actions = {
         "claim": (lambda db, u, now: triage.claim(db, item_id=item_id, actor=u, now=now), _("Élément pris en charge.")),
         "release": (lambda db, u, now: triage.release(db, item_id=item_id, actor=u, now=now), _("Élément relâché.")),
-        "assign": (lambda db, u, now: triage.assign(db, item_id=item_id, actor=u, assignee_id=_form_int("assignee_id") or 0,
-                                                    now=now, expected_version=_form_int("version")),
-                   _("Élément attribué.")),
-        "assess": (lambda db, u, now: triage.assess(
-            db, item_id=item_id, actor=u, now=now, based_on_version=_form_int("based_on_version") or 0,
-            data=triage.AssessmentInput(
-                severity_grade=_form_int("severity_grade"), imputability=form.get("imputability") or None,
-                seriousness_criteria=tuple(form.getlist("seriousness_criteria")),
-                reaction_type=form.get("reaction_type") or None,
-                investigation_status=form.get("investigation_status") or None, comment=form.get("comment", ""))),
-            _("Évaluation enregistrée.")),
-        "ask": (lambda db, u, now: triage.request_information(db, item_id=item_id, actor=u,
-                                                              question=form.get("question", ""), now=now),
-                _("Question envoyée au déclarant.")),
-        "declare": (lambda db, u, now: triage.declare(
-            db, item_id=item_id, actor=u, authority=form.get("authority", ""),
-            authority_reference=form.get("authority_reference", ""),
-            declared_on=_date(form.get("declared_on")), kind=form.get("kind", "initial"), now=now),
-            _("Déclaration enregistrée.")),
-        "requalify": (lambda db, u, now: triage.requalify(
-            db, item_id=item_id, actor=u, category=Category(form.get("category", "")), reason=form.get("reason", ""),
-            now=now) if form.get("category") in {c.value for c in Category} else _missing("category"),
-            _("Produit requalifié : le signalement a été réorienté.")),
-        "close": (lambda db, u, now: triage.close(db, item_id=item_id, actor=u, outcome=form.get("outcome", ""),
-                                                  note=form.get("note", ""), now=now), _("Élément clos.")),
-        "reopen": (lambda db, u, now: triage.reopen(db, item_id=item_id, actor=u, reason=form.get("reason", ""),
-                                                    now=now), _("Élément rouvert.")),
+        "assign": (
+            lambda db, u, now: triage.assign(
+                db,
+                item_id=item_id,
+                actor=u,
+                assignee_id=_form_int("assignee_id") or 0,
+                now=now,
+                expected_version=_form_int("version"),
+            ),
+            _("Élément attribué."),
+        ),
+        "assess": (
+            lambda db, u, now: triage.assess(
+                db,
+                item_id=item_id,
+                actor=u,
+                now=now,
+                based_on_version=_form_int("based_on_version") or 0,
+                data=triage.AssessmentInput(
+                    severity_grade=_form_int("severity_grade"),
+                    imputability=form.get("imputability") or None,
+                    seriousness_criteria=tuple(form.getlist("seriousness_criteria")),
+                    reaction_type=form.get("reaction_type") or None,
+                    investigation_status=form.get("investigation_status") or None,
+                    comment=form.get("comment", ""),
+                ),
+            ),
+            _("Évaluation enregistrée."),
+        ),
+        "ask": (
+            lambda db, u, now: triage.request_information(
+                db, item_id=item_id, actor=u, question=form.get("question", ""), now=now
+            ),
+            _("Question envoyée au déclarant."),
+        ),
+        "declare": (
+            lambda db, u, now: triage.declare(
+                db,
+                item_id=item_id,
+                actor=u,
+                authority=form.get("authority", ""),
+                authority_reference=form.get("authority_reference", ""),
+                declared_on=_date(form.get("declared_on")),
+                kind=form.get("kind", "initial"),
+                now=now,
+            ),
+            _("Déclaration enregistrée."),
+        ),
+        "requalify": (
+            lambda db, u, now: (
+                triage.requalify(
+                    db,
+                    item_id=item_id,
+                    actor=u,
+                    category=Category(form.get("category", "")),
+                    reason=form.get("reason", ""),
+                    now=now,
+                )
+                if form.get("category") in {c.value for c in Category}
+                else _missing("category")
+            ),
+            _("Produit requalifié : le signalement a été réorienté."),
+        ),
+        "close": (
+            lambda db, u, now: triage.close(
+                db, item_id=item_id, actor=u, outcome=form.get("outcome", ""), note=form.get("note", ""), now=now
+            ),
+            _("Élément clos."),
+        ),
+        "reopen": (
+            lambda db, u, now: triage.reopen(db, item_id=item_id, actor=u, reason=form.get("reason", ""), now=now),
+            _("Élément rouvert."),
+        ),
     }
     if action not in actions:
         return redirect(url_for("triage_pages.item", item_id=item_id))
@@ -242,8 +330,14 @@ def answer(request_id: int):
     db = get_session()
     request_row = db.get(InformationRequest, request_id)
     try:
-        triage.answer_information(db, request_id=request_id, actor=page_user(), answer=request.form.get("answer", ""),
-                                  now=utcnow(), base_url=current_app.config["BASE_URL"])
+        triage.answer_information(
+            db,
+            request_id=request_id,
+            actor=page_user(),
+            answer=request.form.get("answer", ""),
+            now=utcnow(),
+            base_url=current_app.config["BASE_URL"],
+        )
         db.commit()
         flash(_("Réponse envoyée."), "info")
     except VigilanceError as error:
@@ -251,5 +345,3 @@ def answer(request_id: int):
         flash(error.text.get(select_locale()) or error.text["fr"], "error")
     report_id = request_row.report_id if request_row else 0
     return redirect(url_for("reports_pages.detail", report_id=report_id))
-
-

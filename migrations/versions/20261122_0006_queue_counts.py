@@ -27,14 +27,19 @@ GENESIS = "0" * 64
 
 
 def upgrade() -> None:
-    op.create_table('queue_status_counts',
-    sa.Column('queue', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('establishment_id', sa.Integer(), nullable=False),
-    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
-    sa.Column('slot', sa.Integer(), autoincrement=False, nullable=False),
-    sa.Column('count', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['establishment_id'], ['establishments.id'], name=op.f('fk_queue_status_counts_establishment_id_establishments')),
-    sa.PrimaryKeyConstraint('queue', 'establishment_id', 'status', 'slot', name=op.f('pk_queue_status_counts'))
+    op.create_table(
+        "queue_status_counts",
+        sa.Column("queue", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("establishment_id", sa.Integer(), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+        sa.Column("slot", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["establishment_id"],
+            ["establishments.id"],
+            name=op.f("fk_queue_status_counts_establishment_id_establishments"),
+        ),
+        sa.PrimaryKeyConstraint("queue", "establishment_id", "status", "slot", name=op.f("pk_queue_status_counts")),
     )
     # Existing items: counted once here; from now on every change of status moves the counts.
     op.execute(
@@ -44,22 +49,31 @@ def upgrade() -> None:
     )
     # The queue's order is (urgency, serious first, id): as (urgency_at, NOT serious, id) it
     # runs one way, and a deep page starts at its cursor in the index.
-    with op.batch_alter_table('queue_items', schema=None) as batch_op:
-        batch_op.drop_index('ix_queue_items_by_urgency')
-        batch_op.create_index('ix_queue_items_by_urgency',
-                              ['queue', 'establishment_id', 'urgency_at', sa.text('(NOT serious)'), 'id'], unique=False)
+    with op.batch_alter_table("queue_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_queue_items_by_urgency")
+        batch_op.create_index(
+            "ix_queue_items_by_urgency",
+            ["queue", "establishment_id", "urgency_at", sa.text("(NOT serious)"), "id"],
+            unique=False,
+        )
 
     # The audit trail: the events so far are chain 1 (whose head is the old single head, id 1);
     # the other chains start now, with their heads created here if the trail has begun.
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('chain', sa.Integer(), server_default='1', nullable=False))
-    heads = sa.table('audit_head', sa.column('id', sa.Integer()), sa.column('last_hash', sa.String()),
-                     sa.column('count', sa.Integer()))
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("chain", sa.Integer(), server_default="1", nullable=False))
+    heads = sa.table(
+        "audit_head",
+        sa.column("id", sa.Integer()),
+        sa.column("last_hash", sa.String()),
+        sa.column("count", sa.Integer()),
+    )
     connection = op.get_bind()
     existing = set(connection.execute(sa.select(heads.c.id)).scalars())
     if existing:
-        op.bulk_insert(heads, [{"id": n, "last_hash": GENESIS, "count": 0}
-                               for n in range(1, AUDIT_CHAINS + 1) if n not in existing])
+        op.bulk_insert(
+            heads,
+            [{"id": n, "last_hash": GENESIS, "count": 0} for n in range(1, AUDIT_CHAINS + 1) if n not in existing],
+        )
 
 
 def downgrade() -> None:
@@ -68,9 +82,11 @@ def downgrade() -> None:
     if connection.execute(sa.text("SELECT count(*) FROM audit_events WHERE chain <> 1")).scalar():
         raise RuntimeError("audit events in chains other than 1: the single-chain schema cannot hold them")
     op.execute("DELETE FROM audit_head WHERE id <> 1")
-    with op.batch_alter_table('audit_events', schema=None) as batch_op:
-        batch_op.drop_column('chain')
-    with op.batch_alter_table('queue_items', schema=None) as batch_op:
-        batch_op.drop_index('ix_queue_items_by_urgency')
-        batch_op.create_index('ix_queue_items_by_urgency', ['queue', 'establishment_id', 'urgency_at', 'id'], unique=False)
-    op.drop_table('queue_status_counts')
+    with op.batch_alter_table("audit_events", schema=None) as batch_op:
+        batch_op.drop_column("chain")
+    with op.batch_alter_table("queue_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_queue_items_by_urgency")
+        batch_op.create_index(
+            "ix_queue_items_by_urgency", ["queue", "establishment_id", "urgency_at", "id"], unique=False
+        )
+    op.drop_table("queue_status_counts")

@@ -41,5 +41,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     # Back to what closing wrote before: every deadline settled, nothing due.
-    op.execute(queue_items.update().where(queue_items.c.urgency_at == CLOSED_URGENCY)
-               .values(urgency_at=NOTHING_DUE))
+    op.execute(queue_items.update().where(queue_items.c.urgency_at == CLOSED_URGENCY).values(urgency_at=NOTHING_DUE))

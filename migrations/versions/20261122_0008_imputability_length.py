@@ -28,8 +28,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     longest = op.get_bind().execute(sa.text("SELECT max(length(imputability)) FROM assessments")).scalar()
     if longest is not None and longest > 8:
-        raise RuntimeError("Cannot downgrade below 0008: assessments hold imputability levels longer than eight "
-                           "characters (WHO-UMC, MDCG), which the older column cannot keep.")
+        raise RuntimeError(
+            "Cannot downgrade below 0008: assessments hold imputability levels longer than eight "
+            "characters (WHO-UMC, MDCG), which the older column cannot keep."
+        )
     _resize_imputability(from_length=24, to_length=8)
 
 
@@ -40,5 +42,9 @@ def _resize_imputability(*, from_length: int, to_length: int) -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Skipped unsupported reflection", SAWarning)
         with op.batch_alter_table("assessments") as batch:
-            batch.alter_column("imputability", type_=sa.String(length=to_length),
-                               existing_type=sa.String(length=from_length), existing_nullable=True)
+            batch.alter_column(
+                "imputability",
+                type_=sa.String(length=to_length),
+                existing_type=sa.String(length=from_length),
+                existing_nullable=True,
+            )

@@ -7,8 +7,21 @@ def test_establishment_user_and_token_from_the_command_line(runner, engine, clie
     assert runner.invoke(cli, ["establishments", "add", "750712184", "--name", "AP-HP Saint-Louis"]).exit_code == 0
     created = runner.invoke(
         cli,
-        ["users", "create", "Dr.Martin@Example.org", "--role", "correspondent", "--establishment", "750712184",
-         "--vigilance", "haemovigilance", "--vigilance", "biovigilance", "--password", "a long enough password"],
+        [
+            "users",
+            "create",
+            "Dr.Martin@Example.org",
+            "--role",
+            "correspondent",
+            "--establishment",
+            "750712184",
+            "--vigilance",
+            "haemovigilance",
+            "--vigilance",
+            "biovigilance",
+            "--password",
+            "a long enough password",
+        ],
     )
     assert created.exit_code == 0, created.output
     assert "haemovigilance" in created.output and "biovigilance" in created.output
@@ -27,19 +40,46 @@ def test_bad_account_input_is_refused_with_a_reason(runner, engine):
     runner.invoke(cli, ["establishments", "add", "750712184", "--name", "AP-HP"])
     duplicate = runner.invoke(cli, ["establishments", "add", "750712184", "--name", "AP-HP"])
     assert duplicate.exit_code != 0 and "already exists" in duplicate.output
-    no_queue = runner.invoke(cli, ["users", "create", "c@example.org", "--role", "correspondent",
-                                   "--establishment", "750712184", "--password", "a long enough password"])
+    no_queue = runner.invoke(
+        cli,
+        [
+            "users",
+            "create",
+            "c@example.org",
+            "--role",
+            "correspondent",
+            "--establishment",
+            "750712184",
+            "--password",
+            "a long enough password",
+        ],
+    )
     assert no_queue.exit_code != 0 and "queue" in no_queue.output
-    unknown_place = runner.invoke(cli, ["users", "create", "r@example.org", "--role", "reporter",
-                                        "--establishment", "999999999"])
+    unknown_place = runner.invoke(
+        cli, ["users", "create", "r@example.org", "--role", "reporter", "--establishment", "999999999"]
+    )
     assert unknown_place.exit_code != 0 and "999999999" in unknown_place.output
-    short_password = runner.invoke(cli, ["users", "create", "r@example.org", "--role", "reporter",
-                                         "--establishment", "750712184", "--password", "short"])
+    short_password = runner.invoke(
+        cli,
+        [
+            "users",
+            "create",
+            "r@example.org",
+            "--role",
+            "reporter",
+            "--establishment",
+            "750712184",
+            "--password",
+            "short",
+        ],
+    )
     assert short_password.exit_code != 0 and "10 characters" in short_password.output
 
 
 def test_a_generated_password_is_printed_once(runner, engine):
     runner.invoke(cli, ["establishments", "add", "750712184", "--name", "AP-HP"])
-    result = runner.invoke(cli, ["users", "create", "r@example.org", "--role", "reporter", "--establishment", "750712184"])
+    result = runner.invoke(
+        cli, ["users", "create", "r@example.org", "--role", "reporter", "--establishment", "750712184"]
+    )
     assert result.exit_code == 0
     assert "password: " in result.output

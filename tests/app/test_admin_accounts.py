@@ -35,14 +35,26 @@ def test_only_administrators_see_the_accounts(app, make_user, admin_client):
         sign_in(other, make_user(role))
         assert other.get("/admin/accounts").status_code == 404
         token = csrf_from(other.get("/profile").get_data(as_text=True))
-        assert other.post("/admin/accounts", data={"csrf_token": token, "email": "x@example.org",
-                                                   "role": "admin"}).status_code == 404
+        assert (
+            other.post(
+                "/admin/accounts", data={"csrf_token": token, "email": "x@example.org", "role": "admin"}
+            ).status_code
+            == 404
+        )
 
 
 def test_an_account_created_on_the_page_signs_in_with_the_password_shown_once(app, db, establishment, admin_client):
     client, _admin = admin_client
-    answer = post(client, "/admin/accounts", email="Dr.Petit@Example.org", name="Dr Petit", role="correspondent",
-                  establishment=str(establishment.id), vigilances=["haemovigilance", "biovigilance"], language="en")
+    answer = post(
+        client,
+        "/admin/accounts",
+        email="Dr.Petit@Example.org",
+        name="Dr Petit",
+        role="correspondent",
+        establishment=str(establishment.id),
+        vigilances=["haemovigilance", "biovigilance"],
+        language="en",
+    )
     assert answer.status_code == 200
     password = shown_password(answer.get_data(as_text=True))
     created = db.exec(select(User).where(User.email == "dr.petit@example.org")).scalar_one()
@@ -55,10 +67,18 @@ def test_a_refused_account_says_why_next_to_the_field_and_creates_nothing(db, es
     client, _admin = admin_client
     before = len(db.exec(select(User)).all())
     for fields, field, message, status in (
-        (dict(email="not an address", role="reporter", establishment=str(establishment.id)), "email",
-         "Adresse e-mail invalide.", 400),
-        (dict(email="a@example.org", role="correspondent", establishment=str(establishment.id)), "vigilance",
-         "Un correspondant travaille au moins une file.", 400),
+        (
+            dict(email="not an address", role="reporter", establishment=str(establishment.id)),
+            "email",
+            "Adresse e-mail invalide.",
+            400,
+        ),
+        (
+            dict(email="a@example.org", role="correspondent", establishment=str(establishment.id)),
+            "vigilance",
+            "Un correspondant travaille au moins une file.",
+            400,
+        ),
         (dict(email="b@example.org", role="coordinator"), "establishment", "Ce rôle exige un établissement.", 400),
     ):
         answer = post(client, "/admin/accounts", **fields)
@@ -89,8 +109,9 @@ def test_disable_enable_and_a_new_password(app, make_user, token_for, admin_clie
     assert sign_in(app.test_client(), person, PASSWORD).status_code == 401
     assert sign_in(app.test_client(), person, new).status_code == 302
 
-    own_row = re.search(rf'<tr id="account-{admin.id}">.*?</tr>', client.get("/admin/accounts").get_data(as_text=True),
-                        re.S).group(0)
+    own_row = re.search(
+        rf'<tr id="account-{admin.id}">.*?</tr>', client.get("/admin/accounts").get_data(as_text=True), re.S
+    ).group(0)
     assert "/active" not in own_row and "/password" not in own_row and 'href="/profile"' in own_row
     refused = post(client, f"/admin/accounts/{admin.id}/active", active="0")  # a hand-made request
     assert "Vous ne pouvez pas désactiver votre propre compte." in client.get("/admin/accounts").get_data(as_text=True)

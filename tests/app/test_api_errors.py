@@ -9,7 +9,9 @@ def test_malformed_json_is_a_400_with_a_body_error(client):
 
 
 def test_wrong_content_type_is_a_400_saying_so(client):
-    response = client.post("/api/v1/classify", data="event_kind=incident", content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        "/api/v1/classify", data="event_kind=incident", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 400
     assert "application/json" in response.get_json()["message"]
 
@@ -28,9 +30,7 @@ def test_wrong_method_is_a_json_405(client):
 
 
 def test_oversized_body_is_a_json_413(client):
-    response = client.post(
-        "/api/v1/classify", data='{"x": "' + "a" * 300_000 + '"}', content_type="application/json"
-    )
+    response = client.post("/api/v1/classify", data='{"x": "' + "a" * 300_000 + '"}', content_type="application/json")
     assert response.status_code == 413
     assert response.is_json
 

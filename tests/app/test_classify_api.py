@@ -48,7 +48,11 @@ def test_questionnaire_answers_take_precedence(client):
 
 
 def test_occurred_at_picks_the_rulebook_of_that_day(client):
-    body = {"event_kind": "recipient_adverse_reaction", "product": {"name": "CGR"}, "occurred_at": "2025-03-01T10:00:00+01:00"}
+    body = {
+        "event_kind": "recipient_adverse_reaction",
+        "product": {"name": "CGR"},
+        "occurred_at": "2025-03-01T10:00:00+01:00",
+    }
     assert classify(client, body).get_json()["rulebook"]["id"] == "fr-2024-01-02"
 
 
@@ -113,7 +117,10 @@ json_values = st.recursive(
 )
 product_like = st.fixed_dictionaries(
     {"name": st.text(max_size=40)},
-    optional={"origin": json_values, "features": st.dictionaries(st.sampled_from(["recombinant_nucleic_acid", "intended_action", "x"]), json_values)},
+    optional={
+        "origin": json_values,
+        "features": st.dictionaries(st.sampled_from(["recombinant_nucleic_acid", "intended_action", "x"]), json_values),
+    },
 )
 
 

@@ -9,9 +9,18 @@ from app.config import ConfigError, load_config
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for name in ("VIGILANCE_DATABASE_URL", "VIGILANCE_SECRET_KEY", "VIGILANCE_ENV", "VIGILANCE_DIGEST_HOUR",
-                 "VIGILANCE_TICK_SECONDS", "VIGILANCE_TIMEZONE", "VIGILANCE_SCHEDULER", "VIGILANCE_DEFAULT_REGION",
-                 "VIGILANCE_BASE_URL", "VIGILANCE_SMTP_URL"):
+    for name in (
+        "VIGILANCE_DATABASE_URL",
+        "VIGILANCE_SECRET_KEY",
+        "VIGILANCE_ENV",
+        "VIGILANCE_DIGEST_HOUR",
+        "VIGILANCE_TICK_SECONDS",
+        "VIGILANCE_TIMEZONE",
+        "VIGILANCE_SCHEDULER",
+        "VIGILANCE_DEFAULT_REGION",
+        "VIGILANCE_BASE_URL",
+        "VIGILANCE_SMTP_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

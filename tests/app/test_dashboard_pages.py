@@ -60,13 +60,20 @@ def test_dashboard_figures_equal_the_weekly_summary_for_the_same_week(client, db
     # The page draws the same numbers, and gives them as a table.
     page = client.get("/dashboard?from=2026-11-16&to=2026-11-22&queue=haemovigilance").get_data(as_text=True)
     assert "<svg" in page and 'id="received-table"' in page
-    assert "<th scope=\"row\">16/11/2026</th><td>3</td><td>3</td>" in page.replace("\n", "").replace("        ", "")
+    assert '<th scope="row">16/11/2026</th><td>3</td><td>3</td>' in page.replace("\n", "").replace("        ", "")
 
 
 def test_activity_report_matches_the_monthly_email_and_audits_the_cases_it_shows(client, db, staff, week):
     period = period_containing("monthly", date(2026, 11, 1))
-    result = summaries.run(db, "monthly", period, db.get(summaries.Establishment, staff["hv"].establishment_id),
-                           now=paris(2026, 12, 1, 7, 0), hour=HOUR, base_url="http://x")
+    result = summaries.run(
+        db,
+        "monthly",
+        period,
+        db.get(summaries.Establishment, staff["hv"].establishment_id),
+        now=paris(2026, 12, 1, 7, 0),
+        hour=HOUR,
+        base_url="http://x",
+    )
     db.commit()
     email = next(c.email for c in result.emails if c.recipient.id == staff["coordinator_en"].id)
     assert "Received: 4; Serious: 3" in email.text.replace(" ;", ";")
@@ -79,14 +86,18 @@ def test_activity_report_matches_the_monthly_email_and_audits_the_cases_it_shows
     assert figures[("imputability", "haemovigilance", "not_assessed")] == "3"
     assert figures[("deadlines", "haemovigilance", "compliance_rate")] == "0.3333"
     cases = read_csv(client.get("/activity/2026/11/cases.csv"))
-    assert [c["reference"] for c in cases] == [week[n].report.reference for n in ("last_week", "declared", "late", "graft")]
+    assert [c["reference"] for c in cases] == [
+        week[n].report.reference for n in ("last_week", "declared", "late", "graft")
+    ]
     assert "Frissons" not in str(cases)
     page = client.get("/activity/2026/11").get_data(as_text=True)
     assert week["graft"].report.reference in page and "window.print()" in page
     db.rollback()
     trail = db.exec(select(AuditEvent).where(AuditEvent.actor_id == staff["coordinator_en"].id)).all()
-    assert {(e.action, e.report_id) for e in trail} >= {("export", week["late"].report.id),
-                                                         ("read", week["late"].report.id)}
+    assert {(e.action, e.report_id) for e in trail} >= {
+        ("export", week["late"].report.id),
+        ("read", week["late"].report.id),
+    }
     # A year's report is there too; a month that does not exist is refused (see below).
     assert client.get("/activity/2026").status_code == 200
     assert client.get("/activity/2026/13").status_code == 400
@@ -104,29 +115,63 @@ def field_error(page: str, field: str) -> str:
 
 BAD_DASHBOARD_PERIODS = [
     # (query, field, French message, English message)
-    ("from=2026-13-01&to=2026-11-01", "from", "La date de début n'est pas une date valide (AAAA-MM-JJ).",
-     "The start date is not a valid date (YYYY-MM-DD)."),
-    ("from=2026-02-30", "from", "La date de début n'est pas une date valide (AAAA-MM-JJ).",
-     "The start date is not a valid date (YYYY-MM-DD)."),
-    ("from=2026-11-01&to=2026-11-31", "to", "La date de fin n'est pas une date valide (AAAA-MM-JJ).",
-     "The end date is not a valid date (YYYY-MM-DD)."),
-    ("from=2026-11-20&to=2026-11-01", "from", "La date de début doit précéder la date de fin.",
-     "The start date must come before the end date."),
-    ("from=2020-01-01&to=2026-11-01", "from", "Choisissez une période de deux ans au plus.",
-     "Choose a period of two years at most."),
-    ("from=0001-01-01&to=2026-11-01", "from", "La date de début doit tomber entre 2000 et 2100.",
-     "The start date must fall between 2000 and 2100."),
-    ("from=2026-11-01&to=9999-12-31", "to", "La date de fin doit tomber entre 2000 et 2100.",
-     "The end date must fall between 2000 and 2100."),
-    ("queue=virology", "queue", "Système de vigilance inconnu : choisissez-en un dans la liste.",
-     "Unknown vigilance system: choose one from the list."),
+    (
+        "from=2026-13-01&to=2026-11-01",
+        "from",
+        "La date de début n'est pas une date valide (AAAA-MM-JJ).",
+        "The start date is not a valid date (YYYY-MM-DD).",
+    ),
+    (
+        "from=2026-02-30",
+        "from",
+        "La date de début n'est pas une date valide (AAAA-MM-JJ).",
+        "The start date is not a valid date (YYYY-MM-DD).",
+    ),
+    (
+        "from=2026-11-01&to=2026-11-31",
+        "to",
+        "La date de fin n'est pas une date valide (AAAA-MM-JJ).",
+        "The end date is not a valid date (YYYY-MM-DD).",
+    ),
+    (
+        "from=2026-11-20&to=2026-11-01",
+        "from",
+        "La date de début doit précéder la date de fin.",
+        "The start date must come before the end date.",
+    ),
+    (
+        "from=2020-01-01&to=2026-11-01",
+        "from",
+        "Choisissez une période de deux ans au plus.",
+        "Choose a period of two years at most.",
+    ),
+    (
+        "from=0001-01-01&to=2026-11-01",
+        "from",
+        "La date de début doit tomber entre 2000 et 2100.",
+        "The start date must fall between 2000 and 2100.",
+    ),
+    (
+        "from=2026-11-01&to=9999-12-31",
+        "to",
+        "La date de fin doit tomber entre 2000 et 2100.",
+        "The end date must fall between 2000 and 2100.",
+    ),
+    (
+        "queue=virology",
+        "queue",
+        "Système de vigilance inconnu : choisissez-en un dans la liste.",
+        "Unknown vigilance system: choose one from the list.",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("query", "field", "french", "english"), BAD_DASHBOARD_PERIODS,
-                         ids=[case[0] for case in BAD_DASHBOARD_PERIODS])
-def test_a_bad_dashboard_period_is_refused_next_to_its_field_never_replaced(client, staff, query, field, french,
-                                                                            english):
+@pytest.mark.parametrize(
+    ("query", "field", "french", "english"), BAD_DASHBOARD_PERIODS, ids=[case[0] for case in BAD_DASHBOARD_PERIODS]
+)
+def test_a_bad_dashboard_period_is_refused_next_to_its_field_never_replaced(
+    client, staff, query, field, french, english
+):
     switch(client, staff["coordinator"])
     response = client.get(f"/dashboard?{query}")
     page = response.get_data(as_text=True)
@@ -155,8 +200,13 @@ def test_a_bad_dashboard_period_is_refused_next_to_its_field_never_replaced(clie
 def test_a_good_dashboard_period_is_still_drawn_and_each_bad_field_is_named(client, staff):
     switch(client, staff["hv"])
     weeks_ago = (datetime.now(PARIS).date() - timedelta(weeks=3)).isoformat()
-    for query in ("", f"from={weeks_ago}", "to=2026-11-22", "from=2026-11-02&to=2026-11-22&queue=haemovigilance",
-                  "from=&to=&queue="):
+    for query in (
+        "",
+        f"from={weeks_ago}",
+        "to=2026-11-22",
+        "from=2026-11-02&to=2026-11-22&queue=haemovigilance",
+        "from=&to=&queue=",
+    ):
         response = client.get(f"/dashboard?{query}")
         assert response.status_code == 200 and "<svg" in response.get_data(as_text=True), query
         assert client.get(f"/dashboard.csv?{query}").status_code == 200, query
@@ -166,7 +216,10 @@ def test_a_good_dashboard_period_is_still_drawn_and_each_bad_field_is_named(clie
     assert field_error(page, "to").startswith("La date de fin n'est pas une date valide")
     assert field_error(page, "queue").startswith("Système de vigilance inconnu")
     assert set(client.get("/dashboard.csv?from=2026-11-31&to=2026-02-30&queue=nope").get_json()["errors"]) == {
-        "from", "to", "queue"}
+        "from",
+        "to",
+        "queue",
+    }
     # A real system one does not work stays not found, as before.
     assert client.get("/dashboard?queue=biovigilance").status_code == 404
 
@@ -175,12 +228,24 @@ BAD_ACTIVITY_PERIODS = [
     # (path, field, French message, English message)
     ("/activity/2026/13", "month", "Le mois doit être compris entre 1 et 12.", "The month must be between 1 and 12."),
     ("/activity/2026/0", "month", "Le mois doit être compris entre 1 et 12.", "The month must be between 1 and 12."),
-    ("/activity/1900", "year", "L'année doit être comprise entre 2000 et 2100.",
-     "The year must be between 2000 and 2100."),
-    ("/activity/20261/11", "year", "L'année doit être comprise entre 2000 et 2100.",
-     "The year must be between 2000 and 2100."),
-    ("/activity/2026/11?queue=virology", "queue", "Système de vigilance inconnu : choisissez-en un dans la liste.",
-     "Unknown vigilance system: choose one from the list."),
+    (
+        "/activity/1900",
+        "year",
+        "L'année doit être comprise entre 2000 et 2100.",
+        "The year must be between 2000 and 2100.",
+    ),
+    (
+        "/activity/20261/11",
+        "year",
+        "L'année doit être comprise entre 2000 et 2100.",
+        "The year must be between 2000 and 2100.",
+    ),
+    (
+        "/activity/2026/11?queue=virology",
+        "queue",
+        "Système de vigilance inconnu : choisissez-en un dans la liste.",
+        "Unknown vigilance system: choose one from the list.",
+    ),
 ]
 
 
@@ -189,10 +254,12 @@ def audit_events(db, user) -> int:
     return len(db.exec(select(AuditEvent).where(AuditEvent.actor_id == user.id)).all())
 
 
-@pytest.mark.parametrize(("path", "field", "french", "english"), BAD_ACTIVITY_PERIODS,
-                         ids=[case[0] for case in BAD_ACTIVITY_PERIODS])
+@pytest.mark.parametrize(
+    ("path", "field", "french", "english"), BAD_ACTIVITY_PERIODS, ids=[case[0] for case in BAD_ACTIVITY_PERIODS]
+)
 def test_a_bad_activity_period_is_refused_next_to_its_field_and_nothing_is_read_or_exported(
-        client, db, staff, week, path, field, french, english):
+    client, db, staff, week, path, field, french, english
+):
     switch(client, staff["coordinator"])
     before = audit_events(db, staff["coordinator"])
     response = client.get(path)
@@ -221,16 +288,19 @@ def test_a_bad_activity_period_is_refused_next_to_its_field_and_nothing_is_read_
 
 def test_the_activity_form_goes_to_the_period_chosen_or_says_what_is_wrong(client, staff):
     switch(client, staff["coordinator"])
-    assert client.get("/activity?year=2026&month=11&queue=biovigilance").headers["Location"] == \
-        "/activity/2026/11?queue=biovigilance"
+    assert (
+        client.get("/activity?year=2026&month=11&queue=biovigilance").headers["Location"]
+        == "/activity/2026/11?queue=biovigilance"
+    )
     assert client.get("/activity?year=2025&month=").headers["Location"] == "/activity/2025"
     page = client.get("/activity/2026/11").get_data(as_text=True)
     assert 'name="year" value="2026"' in page and '<option value="11" selected>' in page
     for query, field, message in (
-            ("year=deux-mille&month=11", "year", "L'année doit être comprise entre 2000 et 2100."),
-            ("year=&month=11", "year", "Indiquez l'année."),
-            ("year=2026&month=novembre", "month", "Le mois doit être compris entre 1 et 12."),
-            ("queue=virology", "queue", "Système de vigilance inconnu : choisissez-en un dans la liste.")):
+        ("year=deux-mille&month=11", "year", "L'année doit être comprise entre 2000 et 2100."),
+        ("year=&month=11", "year", "Indiquez l'année."),
+        ("year=2026&month=novembre", "month", "Le mois doit être compris entre 1 et 12."),
+        ("queue=virology", "queue", "Système de vigilance inconnu : choisissez-en un dans la liste."),
+    ):
         response = client.get(f"/activity?{query}")
         assert response.status_code == 400, query
         assert field_error(response.get_data(as_text=True), field) == message, query
@@ -240,16 +310,20 @@ def test_profile_chooses_the_summaries_and_the_language(client, db, staff):
     switch(client, staff["hv"])
     page = client.get("/profile").get_data(as_text=True)
     assert 'name="daily_digest"' in page and 'name="weekly_summary"' not in page
-    saved_page = client.post("/profile", data={"csrf_token": csrf_from(page), "language": "en",
-                                                "digest_when_empty": "on"}, follow_redirects=True)
+    saved_page = client.post(
+        "/profile",
+        data={"csrf_token": csrf_from(page), "language": "en", "digest_when_empty": "on"},
+        follow_redirects=True,
+    )
     assert "Your preferences are saved." in saved_page.get_data(as_text=True)
     db.expire_all()
     saved = db.get(User, staff["hv"].id)
     assert (saved.language, saved.daily_digest, saved.digest_when_empty) == ("en", False, True)
     assert "My profile" in client.get("/profile").get_data(as_text=True)
     # A language the service does not speak is refused, said, and nothing is saved.
-    page = client.post("/profile", data={"csrf_token": csrf_from(page), "language": "de", "daily_digest": "on"},
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        "/profile", data={"csrf_token": csrf_from(page), "language": "de", "daily_digest": "on"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "Language: fr or en." in page
     db.expire_all()
     assert (db.get(User, staff["hv"].id).language, db.get(User, staff["hv"].id).daily_digest) == ("en", False)

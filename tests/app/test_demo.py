@@ -15,8 +15,17 @@ def test_demo_load_files_fifty_reports_worked_to_every_stage_once(runner, db):
         assert account.email in first.output
 
     categories = set(db.exec(select(Report.category)).scalars())
-    assert {"labile_blood_product", "tissue", "organ", "cell_therapy_preparation", "breast_milk", "atmp_gene_therapy",
-            "blood_derived_medicine", "magistral_preparation", "unclassified"} <= categories
+    assert {
+        "labile_blood_product",
+        "tissue",
+        "organ",
+        "cell_therapy_preparation",
+        "breast_milk",
+        "atmp_gene_therapy",
+        "blood_derived_medicine",
+        "magistral_preparation",
+        "unclassified",
+    } <= categories
     stages = {status for (status,) in db.exec(select(QueueItem.status).distinct()).all()}
     assert {s.value for s in ItemStatus} <= stages  # new, in progress, awaiting, declared, closed
     states = dict(db.exec(select(Deadline.state, func.count()).group_by(Deadline.state)).all())

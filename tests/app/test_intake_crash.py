@@ -31,11 +31,19 @@ def free_port() -> int:
 
 
 def serve(database_url: str, port: int) -> subprocess.Popen:
-    env = {**os.environ, "VIGILANCE_DATABASE_URL": database_url, "VIGILANCE_SECRET_KEY": "crash-test",
-           "VIGILANCE_SCHEDULER": "off"}
-    server = subprocess.Popen([GUNICORN, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-                               "app:create_app()"], env=env, start_new_session=True,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "VIGILANCE_DATABASE_URL": database_url,
+        "VIGILANCE_SECRET_KEY": "crash-test",
+        "VIGILANCE_SCHEDULER": "off",
+    }
+    server = subprocess.Popen(
+        [GUNICORN, "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "app:create_app()"],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -50,9 +58,12 @@ def serve(database_url: str, port: int) -> subprocess.Popen:
 def file_until_refused(port: int, token: str, acknowledged: list[str], stop: threading.Event) -> None:
     body = json.dumps(a_report(description="Frissons pendant la transfusion.")).encode()
     while not stop.is_set():
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/reports", data=body, method="POST",
-                                         headers={"Content-Type": "application/json",
-                                                  "Authorization": f"Bearer {token}"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/v1/reports",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as answer:
                 if answer.status == 201:
@@ -64,7 +75,8 @@ def file_until_refused(port: int, token: str, acknowledged: list[str], stop: thr
 
 
 def test_a_killed_server_loses_no_acknowledged_report_and_leaves_none_half_written(
-        database_url, engine, make_user, token_for):
+    database_url, engine, make_user, token_for
+):
     token = token_for(make_user("reporter"))["Authorization"].removeprefix("Bearer ")
     port = free_port()
     server = serve(database_url, port)

@@ -13,10 +13,19 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def queue_one(db, user, key="reminder:1"):
-    email = compose("deadline_reminder", user.language, reference="VIG-2026-000042", product="CGR",
-                    queue="haemovigilance", action="Déclarer l'EIR à l'ANSM", due_at=NOW + timedelta(hours=48),
-                    time_left=None, link="https://vigilance.example.org/queue-items/7", stage_label="Rappel (50%)",
-                    overdue=False)
+    email = compose(
+        "deadline_reminder",
+        user.language,
+        reference="VIG-2026-000042",
+        product="CGR",
+        queue="haemovigilance",
+        action="Déclarer l'EIR à l'ANSM",
+        due_at=NOW + timedelta(hours=48),
+        time_left=None,
+        link="https://vigilance.example.org/queue-items/7",
+        stage_label="Rappel (50%)",
+        overdue=False,
+    )
     outbox.enqueue(db, key=key, recipient=user, email=email, now=NOW)
     db.commit()
 
@@ -28,7 +37,7 @@ def test_a_queued_email_arrives_as_multipart_text_and_html(engine, db, make_user
     sent = outbox.deliver(engine, mailer, now_fn=lambda: NOW)
     mailer.close()
     assert sent == 1
-    (recipients, message), = smtp_server.inbox.messages
+    ((recipients, message),) = smtp_server.inbox.messages
     assert recipients == [user.email]
     assert message["Subject"].startswith("[VIG-2026-000042] Rappel (50%)")
     assert message.get_content_type() == "multipart/alternative"
@@ -92,7 +101,8 @@ def test_a_message_that_keeps_failing_is_given_up_and_shown_to_admins(engine, db
 
 
 def test_a_report_is_filed_while_an_email_is_being_sent_and_no_second_sender_takes_it(
-        app, engine, db, make_user, token_for):
+    app, engine, db, make_user, token_for
+):
     """Sending takes as long as the mail server does: nothing else waits for it (on SQLite the
     transaction it used to hold was the database's only write lock), and meanwhile a second
     delivery run sends nothing."""
@@ -115,8 +125,9 @@ def test_a_report_is_filed_while_an_email_is_being_sent_and_no_second_sender_tak
 
     class SlowMailServer:
         def send(self, **_message):
-            seen["filed"], filing = within(5, lambda: app.test_client().post(
-                "/api/v1/reports", json=a_report(), headers=headers).status_code)
+            seen["filed"], filing = within(
+                5, lambda: app.test_client().post("/api/v1/reports", json=a_report(), headers=headers).status_code
+            )
             seen["second run"], second = within(5, lambda: deliver_mail(app))
             seen["helpers"] = (filing, second)
 

@@ -43,6 +43,4 @@ def test_api_conforms_to_its_own_schema_with_a_token(case):
     # future, that free text may not hold a NIR, that a cursor must be one the API gave, or
     # that an Idempotency-Key may not be reused with another body. Those refusals (422, with
     # their field) are tested one by one in test_reports_api.py.
-    case.call_and_validate(
-        headers={"Authorization": f"Bearer {TOKEN}"}, excluded_checks=[positive_data_acceptance]
-    )
+    case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"}, excluded_checks=[positive_data_acceptance])

@@ -89,8 +89,13 @@ def test_filing_from_the_form_shows_the_confirmation(client, reporter, db):
 
 def test_errors_are_shown_next_to_their_fields_and_what_was_typed_is_kept(client, reporter, db):
     sign_in(client, reporter)
-    fields = form_fields(client, occurred_at="2099-01-01T10:00", patient_initials="Dupont",
-                         description="NIR 2 56 03 75 112 345 67", serious="")
+    fields = form_fields(
+        client,
+        occurred_at="2099-01-01T10:00",
+        patient_initials="Dupont",
+        description="NIR 2 56 03 75 112 345 67",
+        serious="",
+    )
     response = client.post("/reports/new", data=fields)
     html = response.get_data(as_text=True)
     assert response.status_code == 422
@@ -170,8 +175,18 @@ def test_the_language_switch_never_redirects_off_site(client):
 
 #: Pages anyone may open: the classifier, the language switch, signing in and out.
 PUBLIC_PAGES = {"pages.index", "pages.language", "auth.login", "auth.logout"}
-SAMPLE_VALUES = {"report_id": 1, "item_id": 1, "request_id": 1, "message_id": 1, "user_id": 1, "year": 2026, "month": 11,
-                 "queue": "haemovigilance", "action": "claim", "lang": "fr"}
+SAMPLE_VALUES = {
+    "report_id": 1,
+    "item_id": 1,
+    "request_id": 1,
+    "message_id": 1,
+    "user_id": 1,
+    "year": 2026,
+    "month": 11,
+    "queue": "haemovigilance",
+    "action": "claim",
+    "lang": "fr",
+}
 
 
 def test_every_other_page_sends_an_anonymous_visitor_to_sign_in(app, client, engine):

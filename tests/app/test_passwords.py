@@ -36,14 +36,26 @@ def test_a_refused_change_says_why_next_to_each_field_and_changes_nothing(app, m
     client = app.test_client()
     sign_in(client, user)
     for fields, field, message in (
-        (dict(current_password="not it at all", password=NEW, password_confirmation=NEW),
-         "current_password", "Ce n&#39;est pas votre mot de passe actuel."),
-        (dict(current_password=PASSWORD, password="short", password_confirmation="short"),
-         "password", "Au moins 10 caractères."),
-        (dict(current_password=PASSWORD, password=PASSWORD, password_confirmation=PASSWORD),
-         "password", "Choisissez un mot de passe différent de l&#39;actuel."),
-        (dict(current_password=PASSWORD, password=NEW, password_confirmation=NEW + "!"),
-         "password_confirmation", "Les deux saisies diffèrent."),
+        (
+            dict(current_password="not it at all", password=NEW, password_confirmation=NEW),
+            "current_password",
+            "Ce n&#39;est pas votre mot de passe actuel.",
+        ),
+        (
+            dict(current_password=PASSWORD, password="short", password_confirmation="short"),
+            "password",
+            "Au moins 10 caractères.",
+        ),
+        (
+            dict(current_password=PASSWORD, password=PASSWORD, password_confirmation=PASSWORD),
+            "password",
+            "Choisissez un mot de passe différent de l&#39;actuel.",
+        ),
+        (
+            dict(current_password=PASSWORD, password=NEW, password_confirmation=NEW + "!"),
+            "password_confirmation",
+            "Les deux saisies diffèrent.",
+        ),
     ):
         answer = change(client, **fields)
         assert answer.status_code == 400
@@ -88,7 +100,9 @@ def test_guessing_the_current_password_locks_the_account_as_signing_in_does(app,
     client = app.test_client()
     sign_in(client, user)
     for _ in range(5):
-        assert change(client, current_password="a guess at it", password=NEW, password_confirmation=NEW).status_code == 400
+        assert (
+            change(client, current_password="a guess at it", password=NEW, password_confirmation=NEW).status_code == 400
+        )
     # Even the right password is now refused, here and at the sign-in page.
     locked = change(client, current_password=PASSWORD, password=NEW, password_confirmation=NEW)
     assert locked.status_code == 400 and "Trop d&#39;essais" in locked.get_data(as_text=True)

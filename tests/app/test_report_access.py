@@ -26,7 +26,9 @@ def readers(make_user, other_place):
         "haemovigilance correspondent": (make_user("correspondent", vigilances=["haemovigilance"]), 200),
         "biovigilance correspondent": (make_user("correspondent", vigilances=["biovigilance"]), 404),
         "haemovigilance correspondent elsewhere": (
-            make_user("correspondent", vigilances=["haemovigilance"], place=other_place), 404),
+            make_user("correspondent", vigilances=["haemovigilance"], place=other_place),
+            404,
+        ),
         "coordinator": (make_user("coordinator"), 200),
         "coordinator elsewhere": (make_user("coordinator", place=other_place), 404),
         "admin": (make_user("admin"), 404),
@@ -38,7 +40,11 @@ def test_access_matrix(client, make_user, token_for, other_place, filed, establi
     matrix = readers(make_user, other_place)
     # An admin who coordinates this establishment sees its reports.
     coordinating_admin = accounts.create_user(
-        db, email="admin-coord@example.org", role="admin", establishment=establishment, is_coordinator=True,
+        db,
+        email="admin-coord@example.org",
+        role="admin",
+        establishment=establishment,
+        is_coordinator=True,
         password="correct horse battery",
     )
     db.commit()

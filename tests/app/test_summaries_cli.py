@@ -30,7 +30,8 @@ def test_sending_by_hand_twice_queues_each_summary_once(runner, db, staff, week)
     assert "daily:2026-11-18: 0 queued, 3 already queued before" in second.output
     assert len(outbox(db)) == 3
     assert [(r.period, str(r.period_start), r.queued) for r in db.exec(select(SummaryRun))] == [
-        ("daily", "2026-11-18", 3)]
+        ("daily", "2026-11-18", 3)
+    ]
 
 
 def test_an_unknown_period_or_establishment_is_refused(runner, staff):

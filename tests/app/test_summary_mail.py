@@ -30,8 +30,9 @@ def test_monday_morning_brings_the_digests_and_the_weekly_summary_once(app, engi
     html = digest.get_body(preferencelist=("html",)).get_content()
     assert week["late"].report.reference in text and week["late"].report.reference in html
     assert "<img" not in html and 'style="' in html and "<link" not in html
-    weekly = inbox[(staff["coordinator_en"].email, "Vigilance — Weekly summary, week 47, 16/11 to 22/11/2026 — "
-                                                   "CHU de Test")]
+    weekly = inbox[
+        (staff["coordinator_en"].email, "Vigilance — Weekly summary, week 47, 16/11 to 22/11/2026 — CHU de Test")
+    ]
     assert "Received: 3 (previous week 1, +2)" in weekly.get_body(preferencelist=("plain",)).get_content()
     assert len(smtp_server.inbox.messages) == queued
 
@@ -54,8 +55,11 @@ def test_one_failing_run_does_not_hold_up_the_other_establishments(app, engine, 
         with app.app_context():
             queue_summaries(app)
     db.expire_all()
-    daily = {m.recipient_id for m in db.exec(select(OutboxMessage)).all()
-             if m.dedupe_key.startswith("summary:daily:2026-11-23")}
+    daily = {
+        m.recipient_id
+        for m in db.exec(select(OutboxMessage)).all()
+        if m.dedupe_key.startswith("summary:daily:2026-11-23")
+    }
     # The broken establishment's run was rolled back whole (tried again next tick); the other
     # establishment, after it in the loop, got its digest all the same.
     assert daily == {other.id}

@@ -133,18 +133,22 @@ def test_of_many_simultaneous_claims_exactly_one_wins(app, client, people, make_
     assert sorted(statuses) == [200] + [409] * 7
 
 
-@pytest.mark.parametrize(("product", "queue", "level"), [
-    ("Kymriah", "pharmacovigilance", "unassessable"),  # WHO-UMC's longest word
-    ("Kymriah", "pharmacovigilance", "conditional"),
-])
+@pytest.mark.parametrize(
+    ("product", "queue", "level"),
+    [
+        ("Kymriah", "pharmacovigilance", "unassessable"),  # WHO-UMC's longest word
+        ("Kymriah", "pharmacovigilance", "conditional"),
+    ],
+)
 def test_every_level_of_a_word_scale_is_stored(client, people, make_user, token_for, product, queue, level):
     correspondent = make_user("correspondent", vigilances=[queue])
     headers = token_for(correspondent)
     file(client, people, product={"name": product})
     item_id = client.get(f"/api/v1/queues/{queue}/items", headers=headers).get_json()["items"][0]["id"]
     assert client.post(f"/api/v1/queue-items/{item_id}/claim", headers=headers).status_code == 200
-    assessed = client.post(f"/api/v1/queue-items/{item_id}/assess", headers=headers,
-                           json={"based_on_version": 0, "imputability": level})
+    assessed = client.post(
+        f"/api/v1/queue-items/{item_id}/assess", headers=headers, json={"based_on_version": 0, "imputability": level}
+    )
     assert assessed.status_code == 200, assessed.get_json()
     assert assessed.get_json()["assessments"][0]["imputability"] == level
 
@@ -153,29 +157,57 @@ def test_the_whole_workflow(client, people, db):
     report = file(client, people, serious=True, severity_grade=2)
     item_id = item_of(client, people)["items"][0]["id"]
     assert post(client, people, "hv", f"/queue-items/{item_id}/claim").status_code == 200
-    assessed = post(client, people, "hv", f"/queue-items/{item_id}/assess", {
-        "based_on_version": 0, "severity_grade": 2, "imputability": "2", "reaction_type": "fnhtr",
-        "seriousness_criteria": ["hospitalisation"], "investigation_status": "in_progress"})
+    assessed = post(
+        client,
+        people,
+        "hv",
+        f"/queue-items/{item_id}/assess",
+        {
+            "based_on_version": 0,
+            "severity_grade": 2,
+            "imputability": "2",
+            "reaction_type": "fnhtr",
+            "seriousness_criteria": ["hospitalisation"],
+            "investigation_status": "in_progress",
+        },
+    )
     assert assessed.status_code == 200, assessed.get_json()
     assessment = assessed.get_json()["assessments"][0]
     assert assessment["version"] == 1 and assessment["imputability_scale"] == "ansm-hv-imputability-2020"
     asked = post(client, people, "hv", f"/queue-items/{item_id}/information-requests", {"question": "Hémocultures ?"})
     assert asked.get_json()["status"] == "awaiting_information"
     question_id = asked.get_json()["information_requests"][0]["id"]
-    answered = client.post(f"/api/v1/information-requests/{question_id}/answer", json={"answer": "Négatives."},
-                           headers=people["reporter"][1])
+    answered = client.post(
+        f"/api/v1/information-requests/{question_id}/answer",
+        json={"answer": "Négatives."},
+        headers=people["reporter"][1],
+    )
     assert answered.status_code == 200
     detail = client.get(f"/api/v1/queue-items/{item_id}", headers=people["hv"][1]).get_json()
     assert detail["status"] == "in_progress"
     assert detail["information_requests"][0]["answer"] == "Négatives."
-    declared = post(client, people, "hv", f"/queue-items/{item_id}/declarations", {
-        "authority": "ANSM", "authority_reference": "EFIT-2026-12345", "declared_on": date.today().isoformat()})
+    declared = post(
+        client,
+        people,
+        "hv",
+        f"/queue-items/{item_id}/declarations",
+        {"authority": "ANSM", "authority_reference": "EFIT-2026-12345", "declared_on": date.today().isoformat()},
+    )
     body = declared.get_json()
     assert body["status"] == "declared"
     assert {d["state"] for d in body["deadlines"] if d["kind"] == "declaration"} == {"met"}
-    follow_up = post(client, people, "hv", f"/queue-items/{item_id}/declarations", {
-        "authority": "ANSM", "authority_reference": "EFIT-2026-12345-2", "declared_on": date.today().isoformat(),
-        "kind": "follow_up"})
+    follow_up = post(
+        client,
+        people,
+        "hv",
+        f"/queue-items/{item_id}/declarations",
+        {
+            "authority": "ANSM",
+            "authority_reference": "EFIT-2026-12345-2",
+            "declared_on": date.today().isoformat(),
+            "kind": "follow_up",
+        },
+    )
     assert len(follow_up.get_json()["declarations"]) == 2
     closed = post(client, people, "hv", f"/queue-items/{item_id}/close", {"outcome": "declared", "note": "Fin."})
     assert closed.get_json()["status"] == "closed"
@@ -212,8 +244,13 @@ def test_open_items_refuse_reopen_and_a_follow_up_needs_an_initial_declaration(c
     file(client, people)
     item_id = item_of(client, people)["items"][0]["id"]
     assert post(client, people, "hv", f"/queue-items/{item_id}/reopen", {"reason": "x"}).status_code == 409
-    follow_up = post(client, people, "hv", f"/queue-items/{item_id}/declarations", {
-        "authority": "ANSM", "authority_reference": "X", "declared_on": "2026-01-02", "kind": "follow_up"})
+    follow_up = post(
+        client,
+        people,
+        "hv",
+        f"/queue-items/{item_id}/declarations",
+        {"authority": "ANSM", "authority_reference": "X", "declared_on": "2026-01-02", "kind": "follow_up"},
+    )
     assert follow_up.status_code == 409
     assert post(client, people, "hv", f"/queue-items/{item_id}/close", {"outcome": "declared"}).status_code == 409
 
@@ -224,7 +261,9 @@ def test_a_stale_assessment_is_refused_not_overwritten(client, people):
     post(client, people, "hv", f"/queue-items/{item_id}/claim")
     first = post(client, people, "hv", f"/queue-items/{item_id}/assess", {"based_on_version": 0, "imputability": "1"})
     assert first.status_code == 200
-    stale = post(client, people, "coordinator", f"/queue-items/{item_id}/assess", {"based_on_version": 0, "imputability": "3"})
+    stale = post(
+        client, people, "coordinator", f"/queue-items/{item_id}/assess", {"based_on_version": 0, "imputability": "3"}
+    )
     assert stale.status_code == 409 and "rechargez" in stale.get_json()["message"]
     current = client.get(f"/api/v1/queue-items/{item_id}", headers=people["hv"][1]).get_json()["assessments"]
     assert [a["imputability"] for a in current] == ["1"]
@@ -233,8 +272,13 @@ def test_a_stale_assessment_is_refused_not_overwritten(client, people):
 def test_assessment_values_follow_the_queue_scale(client, people):
     file(client, people)
     item_id = item_of(client, people)["items"][0]["id"]
-    response = post(client, people, "hv", f"/queue-items/{item_id}/assess",
-                    {"based_on_version": 0, "imputability": "probable", "reaction_type": "crs"})
+    response = post(
+        client,
+        people,
+        "hv",
+        f"/queue-items/{item_id}/assess",
+        {"based_on_version": 0, "imputability": "probable", "reaction_type": "crs"},
+    )
     assert response.status_code == 422
     assert set(response.get_json()["errors"]) == {"imputability", "reaction_type"}
 
@@ -243,8 +287,11 @@ def test_work_on_an_item_someone_else_holds_is_refused(client, people):
     file(client, people)
     item_id = item_of(client, people)["items"][0]["id"]
     post(client, people, "hv", f"/queue-items/{item_id}/claim")
-    for action, payload in (("assess", {"based_on_version": 0}), ("information-requests", {"question": "?"}),
-                            ("close", {"outcome": "not_reportable"})):
+    for action, payload in (
+        ("assess", {"based_on_version": 0}),
+        ("information-requests", {"question": "?"}),
+        ("close", {"outcome": "not_reportable"}),
+    ):
         response = post(client, people, "hv2", f"/queue-items/{item_id}/{action}", payload)
         assert response.status_code == 409, action
     assert post(client, people, "hv2", f"/queue-items/{item_id}/release").status_code == 403
@@ -260,8 +307,13 @@ def test_assign_to_a_colleague_of_the_queue_only(client, people):
         assert response.status_code == 422, who
     handed = post(client, people, "hv", f"/queue-items/{item_id}/assign", {"assignee_id": people["hv2"][0].id})
     assert handed.get_json()["assignee"]["email"] == people["hv2"][0].email
-    stale = post(client, people, "coordinator", f"/queue-items/{item_id}/assign",
-                 {"assignee_id": people["hv"][0].id, "expected_version": 1})
+    stale = post(
+        client,
+        people,
+        "coordinator",
+        f"/queue-items/{item_id}/assign",
+        {"assignee_id": people["hv"][0].id, "expected_version": 1},
+    )
     assert stale.status_code == 409
 
 
@@ -277,8 +329,13 @@ def test_requalification_moves_the_report_and_keeps_everything(client, people, d
     report = file(client, people, product={"name": "Produit inconnu Z-17"}, serious=True)
     assert report["queues"] == ["qualification"]
     item_id = item_of(client, people, "bv", "qualification")["items"][0]["id"]
-    moved = post(client, people, "bv", f"/queue-items/{item_id}/requalify",
-                 {"category": "tissue", "reason": "Allogreffe osseuse d'après le bloc."})
+    moved = post(
+        client,
+        people,
+        "bv",
+        f"/queue-items/{item_id}/requalify",
+        {"category": "tissue", "reason": "Allogreffe osseuse d'après le bloc."},
+    )
     assert moved.status_code == 200, moved.get_json()
     assert moved.get_json()["status"] == "closed" and moved.get_json()["outcome"] == "requalified"
     now_in = item_of(client, people, "bv", "biovigilance")["items"]
@@ -301,17 +358,28 @@ def test_intake_flags_likely_duplicates_with_the_reason(client, people):
     detail = client.get(f"/api/v1/queue-items/{item['id']}", headers=people["hv"][1]).get_json()
     assert detail["possible_duplicates"][0]["reference"] == first["reference"]
     assert "numéro de don" in detail["possible_duplicates"][0]["reason"]
-    third = client.get(f"/api/v1/queue-items/{item_of(client, people, q=same_patient['reference'])['items'][0]['id']}",
-                       headers=people["hv"][1]).get_json()
+    third = client.get(
+        f"/api/v1/queue-items/{item_of(client, people, q=same_patient['reference'])['items'][0]['id']}",
+        headers=people["hv"][1],
+    ).get_json()
     assert any("même patient" in c["reason"] for c in third["possible_duplicates"])
-    linked = client.post(f"/api/v1/reports/{second['id']}/links",
-                         json={"other_report_id": first["id"], "reason": "Même poche."}, headers=people["hv"][1])
+    linked = client.post(
+        f"/api/v1/reports/{second['id']}/links",
+        json={"other_report_id": first["id"], "reason": "Même poche."},
+        headers=people["hv"][1],
+    )
     assert linked.status_code == 201
-    again = client.post(f"/api/v1/reports/{first['id']}/links",
-                        json={"other_report_id": second["id"], "reason": "Encore."}, headers=people["hv"][1])
+    again = client.post(
+        f"/api/v1/reports/{first['id']}/links",
+        json={"other_report_id": second["id"], "reason": "Encore."},
+        headers=people["hv"][1],
+    )
     assert again.status_code == 409
-    refused = client.post(f"/api/v1/reports/{second['id']}/links",
-                          json={"other_report_id": first["id"], "reason": "x"}, headers=people["reporter"][1])
+    refused = client.post(
+        f"/api/v1/reports/{second['id']}/links",
+        json={"other_report_id": first["id"], "reason": "x"},
+        headers=people["reporter"][1],
+    )
     assert refused.status_code == 404
 
 
@@ -322,8 +390,11 @@ def test_a_waived_deadline_needs_a_reason_and_leaves_the_queue_order(client, peo
     deadline_id = detail["deadlines"][0]["id"]
     missing = client.post(f"/api/v1/deadlines/{deadline_id}/waive", json={}, headers=people["hv"][1])
     assert missing.status_code == 422
-    waived = client.post(f"/api/v1/deadlines/{deadline_id}/waive", json={"reason": "Doublon d'un signalement déclaré."},
-                         headers=people["hv"][1])
+    waived = client.post(
+        f"/api/v1/deadlines/{deadline_id}/waive",
+        json={"reason": "Doublon d'un signalement déclaré."},
+        headers=people["hv"][1],
+    )
     assert waived.status_code == 200
     assert waived.get_json()["deadlines"][0]["state"] == "waived"
     assert waived.get_json()["next_due_at"] is None
@@ -332,7 +403,9 @@ def test_a_waived_deadline_needs_a_reason_and_leaves_the_queue_order(client, peo
 @pytest.mark.parametrize("cursor", ["garbage", "aWQ6Mw", "MjAyNi0xMS0yMlQxMDowMDowMHwyfDM"])
 def test_a_cursor_the_api_did_not_give_is_refused_by_name(client, people, cursor):
     # Not base64; a report list's cursor ("id:3"); a queue cursor with seriousness "2".
-    response = client.get("/api/v1/queues/haemovigilance/items", headers=people["hv"][1], query_string={"cursor": cursor})
+    response = client.get(
+        "/api/v1/queues/haemovigilance/items", headers=people["hv"][1], query_string={"cursor": cursor}
+    )
     assert response.status_code == 422
     assert response.get_json()["errors"] == {"cursor": ["Not a cursor this API gave."]}
 

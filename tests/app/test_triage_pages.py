@@ -43,18 +43,21 @@ def test_actions_through_the_item_page(client, make_user, filed):
     token = csrf_from(client.get(item_path).get_data(as_text=True))
     page = client.post(f"{item_path}/claim", data={"csrf_token": token}, follow_redirects=True).get_data(as_text=True)
     assert "Élément pris en charge." in page and correspondent.email in page
-    page = client.post(f"{item_path}/close", data={"csrf_token": token, "outcome": "declared"},
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        f"{item_path}/close", data={"csrf_token": token, "outcome": "declared"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "Aucune déclaration n&#39;est enregistrée" in page  # refused, and the page says why
-    page = client.post(f"{item_path}/ask", data={"csrf_token": token, "question": "Volume transfusé ?"},
-                       follow_redirects=True).get_data(as_text=True)
+    page = client.post(
+        f"{item_path}/ask", data={"csrf_token": token, "question": "Volume transfusé ?"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "en attente d&#39;information" in page
     switch(client, filed[0])
     report_page = client.get(f"/reports/{filed[1]}").get_data(as_text=True)
     assert "Volume transfusé ?" in report_page
-    request_id = re.search(r'/information-requests/(\d+)/answer', report_page).group(1)
-    client.post(f"/information-requests/{request_id}/answer",
-                data={"csrf_token": csrf_from(report_page), "answer": "Un CGR."})
+    request_id = re.search(r"/information-requests/(\d+)/answer", report_page).group(1)
+    client.post(
+        f"/information-requests/{request_id}/answer", data={"csrf_token": csrf_from(report_page), "answer": "Un CGR."}
+    )
     assert "Un CGR." in client.get(f"/reports/{filed[1]}").get_data(as_text=True)
 
 
@@ -98,19 +101,36 @@ def test_a_filter_that_cannot_be_applied_is_refused_next_to_its_field(client, ma
 def test_the_item_page_speaks_the_readers_words_and_keeps_the_assessment_of_a_closed_item(client, make_user, filed):
     correspondent = make_user("correspondent", vigilances=["haemovigilance"])
     switch(client, correspondent)
-    item_path = re.search(r'href="(/queue-items/\d+)"', client.get("/queues/haemovigilance").get_data(as_text=True)).group(1)
+    item_path = re.search(
+        r'href="(/queue-items/\d+)"', client.get("/queues/haemovigilance").get_data(as_text=True)
+    ).group(1)
     token = csrf_from(client.get(item_path).get_data(as_text=True))
     client.post(f"{item_path}/claim", data={"csrf_token": token})
-    client.post(f"{item_path}/assess", data={
-        "csrf_token": token, "based_on_version": "0", "severity_grade": "2", "imputability": "2",
-        "reaction_type": "taco", "investigation_status": "completed",
-        "seriousness_criteria": ["hospitalisation", "life_threatening"], "comment": "OAP à H+2.",
-    })
-    client.post(f"{item_path}/close", data={"csrf_token": token, "outcome": "not_reportable", "note": "Grade 1 en fait."})
+    client.post(
+        f"{item_path}/assess",
+        data={
+            "csrf_token": token,
+            "based_on_version": "0",
+            "severity_grade": "2",
+            "imputability": "2",
+            "reaction_type": "taco",
+            "investigation_status": "completed",
+            "seriousness_criteria": ["hospitalisation", "life_threatening"],
+            "comment": "OAP à H+2.",
+        },
+    )
+    client.post(
+        f"{item_path}/close", data={"csrf_token": token, "outcome": "not_reportable", "note": "Grade 1 en fait."}
+    )
     page = client.get(item_path).get_data(as_text=True)
     assessment = re.search(r'<dl class="facts" id="assessment">(.*?)</dl>', page, re.S).group(1)
-    for words in ("2 (probable)", "TACO (œdème pulmonaire de surcharge)", "terminée",
-                  "mise en jeu du pronostic vital, hospitalisation ou sa prolongation", "OAP à H+2."):
+    for words in (
+        "2 (probable)",
+        "TACO (œdème pulmonaire de surcharge)",
+        "terminée",
+        "mise en jeu du pronostic vital, hospitalisation ou sa prolongation",
+        "OAP à H+2.",
+    ):
         assert words in assessment
     assert 'name="severity_grade"' not in page  # closed: read, not edited
     # Who assessed it, under the assessment (their name, or their email when they gave none).

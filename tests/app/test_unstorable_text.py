@@ -12,8 +12,9 @@ import pytest
 from tests.app.test_pages import count_reports, form_fields, sign_in
 from tests.app.test_reports_api import a_report, stored_rows
 
-NUL_MESSAGE_EN = ("This text holds a character that cannot be stored (a NUL, U+0000, or half of a UTF-16 "
-                  "surrogate pair): remove it.")
+NUL_MESSAGE_EN = (
+    "This text holds a character that cannot be stored (a NUL, U+0000, or half of a UTF-16 surrogate pair): remove it."
+)
 
 
 def post_json(client, path, text, headers):
@@ -27,8 +28,9 @@ def test_the_api_names_each_field_holding_it_and_stores_nothing(client, db, make
     before = stored_rows(db)
     body = json.dumps(a_report(description="Frissons @ à H+1.", product={"name": "CGR @"}), ensure_ascii=False)
 
-    response = post_json(client, "/api/v1/reports", body.replace("@", character),
-                         headers={**headers, "Accept-Language": "en"})
+    response = post_json(
+        client, "/api/v1/reports", body.replace("@", character), headers={**headers, "Accept-Language": "en"}
+    )
 
     assert response.status_code == 422
     errors = response.get_json()["errors"]
@@ -47,8 +49,9 @@ def test_a_surrogate_pair_is_a_character_and_is_filed(client, make_user, token_f
 
 
 def test_the_classifier_refuses_it_rather_than_failing(client):
-    response = post_json(client, "/api/v1/classify",
-                         '{"event_kind": "incident", "product": {"name": "CGR \\ud800"}}', {})
+    response = post_json(
+        client, "/api/v1/classify", '{"event_kind": "incident", "product": {"name": "CGR \\ud800"}}', {}
+    )
     assert response.status_code == 422 and set(response.get_json()["errors"]) == {"product.name"}
 
 

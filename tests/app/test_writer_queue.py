@@ -104,8 +104,12 @@ time.sleep(60)
 
 
 def test_a_writer_killed_while_holding_the_lock_does_not_block_the_others(engine, tmp_path):
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(engine.url)], stdout=subprocess.PIPE, text=True,
-                              cwd=Path(__file__).resolve().parents[2])
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(engine.url)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
     try:
         assert holder.stdout.readline().strip() == "holding"
         assert not lock_is_free(tmp_path / "queue.db")

@@ -14,9 +14,19 @@ def test_the_dashboard_draws_charts_and_gives_their_numbers_as_tables(page, live
     coordinator = make_user("coordinator", email="coordination@example.org", password=PASSWORD)
     now = datetime.now(UTC)
     for days_ago, product in ((1, "CGR"), (2, "MCP-IA"), (3, "greffe de cornée")):
-        intake.submit(db, actor=reporter, now=now - timedelta(days=days_ago), draft=intake.Draft(
-            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION, occurred_at=now - timedelta(days=days_ago, hours=1),
-            product=ProductFacts(name=product), description="Réaction.", serious=True, severity_grade=2))
+        intake.submit(
+            db,
+            actor=reporter,
+            now=now - timedelta(days=days_ago),
+            draft=intake.Draft(
+                event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+                occurred_at=now - timedelta(days=days_ago, hours=1),
+                product=ProductFacts(name=product),
+                description="Réaction.",
+                serious=True,
+                severity_grade=2,
+            ),
+        )
     db.commit()
     sign_in(page, live_server, coordinator)
     page.get_by_role("link", name="Tableau de bord").click()
@@ -33,8 +43,10 @@ def test_the_dashboard_draws_charts_and_gives_their_numbers_as_tables(page, live
     # One system only, through the form.
     page.get_by_label("Système de vigilance").select_option("biovigilance")
     page.get_by_role("button", name="Afficher").click()
-    headers = [h.inner_text() for h in page.get_by_role("table", name="Signalements reçus par grade de sévérité")
-               .locator("thead th").all()]
+    headers = [
+        h.inner_text()
+        for h in page.get_by_role("table", name="Signalements reçus par grade de sévérité").locator("thead th").all()
+    ]
     assert headers == ["Grade", "biovigilance"]
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger les chiffres (CSV)").click()

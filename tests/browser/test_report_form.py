@@ -50,7 +50,9 @@ def test_an_unknown_product_is_qualified_through_the_questionnaire(page, live_se
     expect(page.locator("#classification")).to_have_attribute("data-category", "unclassified")
     expect(questions).to_be_visible()
     questions.get_by_label("Origine de la substance").select_option("cells")
-    questions.get_by_label("Cellules ou tissus substantiellement manipulés (culture, expansion…) ?").select_option("yes")
+    questions.get_by_label("Cellules ou tissus substantiellement manipulés (culture, expansion…) ?").select_option(
+        "yes"
+    )
     questions.get_by_label("Action recherchée").select_option("regenerate_repair_replace")
     expect(page.locator("#classification")).to_have_attribute("data-category", "atmp_tissue_engineered")
     page.get_by_label("Non grave").check()

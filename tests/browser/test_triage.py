@@ -14,13 +14,24 @@ PASSWORD = "correct horse battery"
 @pytest.fixture
 def cast(engine, make_user, db):
     reporter = make_user("reporter", email="dr.interne@example.org", password=PASSWORD)
-    correspondent = make_user("correspondent", email="chv-st@example.org", vigilances=["haemovigilance"], password=PASSWORD)
+    correspondent = make_user(
+        "correspondent", email="chv-st@example.org", vigilances=["haemovigilance"], password=PASSWORD
+    )
     now = datetime.now(UTC)
     for serious, product in ((False, "CGR"), (True, "MCP-IA"), (False, "PFC")):
-        intake.submit(db, actor=reporter, now=now - timedelta(minutes=5), draft=intake.Draft(
-            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION, occurred_at=now - timedelta(hours=2),
-            product=ProductFacts(name=product), description=f"Réaction après {product}.", serious=serious,
-            severity_grade=3 if serious else 1))
+        intake.submit(
+            db,
+            actor=reporter,
+            now=now - timedelta(minutes=5),
+            draft=intake.Draft(
+                event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+                occurred_at=now - timedelta(hours=2),
+                product=ProductFacts(name=product),
+                description=f"Réaction après {product}.",
+                serious=serious,
+                severity_grade=3 if serious else 1,
+            ),
+        )
     db.commit()
     return reporter, correspondent
 

@@ -18,7 +18,9 @@ def test_single_head(app):
 # SQLite's reflection cannot read an expression index (the queue's, on NOT serious): SQLAlchemy
 # says so and leaves it out of the comparison, which the PostgreSQL run of this test makes.
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index ix_queue_items_by_urgency")
-@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index 'ix_queue_items_by_urgency'")
+@pytest.mark.filterwarnings(
+    "ignore:autogenerate skipping metadata-specified expression-based index 'ix_queue_items_by_urgency'"
+)
 def test_db_upgrade_is_idempotent_and_matches_the_models(app, runner):
     for _ in range(2):
         result = runner.invoke(cli, ["db", "upgrade"])
@@ -49,38 +51,81 @@ def test_0006_counts_the_items_already_there_and_the_audit_chain_goes_on(app, ru
         connection = db.connection()
         statuses = ["new", "new", "in_progress", "closed", "declared", "new", "closed"]
         for n, status in enumerate(statuses, start=1):
-            connection.execute(Report.__table__.insert(), dict(
-                id=n, reference=f"VIG-2026-{n:06d}", year=2026, sequence=n, event_kind="incident", occurred_at=now,
-                received_at=now, product_name="CGR", product_answers={}, category="labile_blood_product",
-                queues=["haemovigilance"], rulebook_id="fr", decision={}, description="...", serious=n % 2 == 0,
-                reporter_id=reporter.id, establishment_id=place.id, possible_duplicates=[], status="received",
-                created_at=now, updated_at=now))
+            connection.execute(
+                Report.__table__.insert(),
+                dict(
+                    id=n,
+                    reference=f"VIG-2026-{n:06d}",
+                    year=2026,
+                    sequence=n,
+                    event_kind="incident",
+                    occurred_at=now,
+                    received_at=now,
+                    product_name="CGR",
+                    product_answers={},
+                    category="labile_blood_product",
+                    queues=["haemovigilance"],
+                    rulebook_id="fr",
+                    decision={},
+                    description="...",
+                    serious=n % 2 == 0,
+                    reporter_id=reporter.id,
+                    establishment_id=place.id,
+                    possible_duplicates=[],
+                    status="received",
+                    created_at=now,
+                    updated_at=now,
+                ),
+            )
             for queue in ("haemovigilance", "biovigilance")[: 1 + n % 2]:
-                connection.execute(QueueItem.__table__.insert(), dict(
-                    report_id=n, queue=queue, establishment_id=place.id, status=status, serious=False,
-                    urgency_at=now, version=1, created_at=now))
+                connection.execute(
+                    QueueItem.__table__.insert(),
+                    dict(
+                        report_id=n,
+                        queue=queue,
+                        establishment_id=place.id,
+                        status=status,
+                        serious=False,
+                        urgency_at=now,
+                        version=1,
+                        created_at=now,
+                    ),
+                )
         # The trail as the single chain wrote it: head row 1, no chain column.
         prev = audit.GENESIS
         for report_id in (1, 2, 3):
-            event = dict(occurred_at=now, actor_id=reporter.id, actor_label=reporter.email, action="create",
-                         report_id=report_id, target="", before=None, after=None)
+            event = dict(
+                occurred_at=now,
+                actor_id=reporter.id,
+                actor_label=reporter.email,
+                action="create",
+                report_id=report_id,
+                target="",
+                before=None,
+                after=None,
+            )
             event["hash"] = audit._digest(prev, event)
-            connection.execute(sa.text(
-                "INSERT INTO audit_events (occurred_at, actor_id, actor_label, action, report_id, target, prev_hash, hash)"
-                " VALUES (:occurred_at, :actor_id, :actor_label, :action, :report_id, :target, :prev_hash, :hash)"),
-                {**event, "prev_hash": prev})
+            connection.execute(
+                sa.text(
+                    "INSERT INTO audit_events (occurred_at, actor_id, actor_label, action, report_id, target, prev_hash, hash)"
+                    " VALUES (:occurred_at, :actor_id, :actor_label, :action, :report_id, :target, :prev_hash, :hash)"
+                ),
+                {**event, "prev_hash": prev},
+            )
             prev = event["hash"]
         connection.execute(sa.text("INSERT INTO audit_head (id, last_hash, count) VALUES (1, :h, 3)"), {"h": prev})
         db.commit()
 
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
     with Session(engine, expire_on_commit=False) as db:
-        real = dict(db.execute(sa.text(
-            "SELECT queue || ':' || status, count(*) FROM queue_items GROUP BY queue, status")).all())
+        real = dict(
+            db.execute(sa.text("SELECT queue || ':' || status, count(*) FROM queue_items GROUP BY queue, status")).all()
+        )
         for queue in ("haemovigilance", "biovigilance"):
             kept = counts.status_counts(db, queue=queue, establishment_id=place.id)
-            assert {f"{queue}:{s}": n for s, n in kept.items() if n} == {k: v for k, v in real.items()
-                                                                       if k.startswith(f"{queue}:")}
+            assert {f"{queue}:{s}": n for s, n in kept.items() if n} == {
+                k: v for k, v in real.items() if k.startswith(f"{queue}:")
+            }
         assert audit.verify(db).ok and audit.verify(db).checked == 3
         for report_id in (4, None, 5):  # chains 5, 1 (after the old events) and 6
             audit.record(db, actor=reporter, action="read", now=now, report_id=report_id)
@@ -105,25 +150,64 @@ def test_0007_puts_closed_items_after_open_ones_and_downgrades_to_what_was_there
     now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     due = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
     # (status, serious, urgency as written before 0007)
-    rows = [("closed", True, NOTHING_DUE), ("new", False, NOTHING_DUE), ("in_progress", False, due),
-            ("closed", False, NOTHING_DUE), ("declared", True, NOTHING_DUE), ("new", False, NOTHING_DUE)]
+    rows = [
+        ("closed", True, NOTHING_DUE),
+        ("new", False, NOTHING_DUE),
+        ("in_progress", False, due),
+        ("closed", False, NOTHING_DUE),
+        ("declared", True, NOTHING_DUE),
+        ("new", False, NOTHING_DUE),
+    ]
     with Session(engine, expire_on_commit=False) as db:
         place = accounts.create_establishment(db, finess="750000001", name="CHU")
         reporter = accounts.create_user(db, email="r@example.org", role="reporter", establishment=place)
-        correspondent = accounts.create_user(db, email="c@example.org", role="correspondent", establishment=place,
-                                             vigilances=["haemovigilance"])
+        correspondent = accounts.create_user(
+            db, email="c@example.org", role="correspondent", establishment=place, vigilances=["haemovigilance"]
+        )
         db.commit()
         connection = db.connection()
         for n, (status, serious, urgency) in enumerate(rows, start=1):
-            connection.execute(Report.__table__.insert(), dict(
-                id=n, reference=f"VIG-2026-{n:06d}", year=2026, sequence=n, event_kind="incident", occurred_at=now,
-                received_at=now, product_name="CGR", product_answers={}, category="labile_blood_product",
-                queues=["haemovigilance"], rulebook_id="fr", decision={}, description="...", serious=serious,
-                reporter_id=reporter.id, establishment_id=place.id, possible_duplicates=[], status="received",
-                created_at=now, updated_at=now))
-            connection.execute(QueueItem.__table__.insert(), dict(
-                id=n, report_id=n, queue="haemovigilance", establishment_id=place.id, status=status, serious=serious,
-                next_due_at=due if urgency == due else None, urgency_at=urgency, version=1, created_at=now))
+            connection.execute(
+                Report.__table__.insert(),
+                dict(
+                    id=n,
+                    reference=f"VIG-2026-{n:06d}",
+                    year=2026,
+                    sequence=n,
+                    event_kind="incident",
+                    occurred_at=now,
+                    received_at=now,
+                    product_name="CGR",
+                    product_answers={},
+                    category="labile_blood_product",
+                    queues=["haemovigilance"],
+                    rulebook_id="fr",
+                    decision={},
+                    description="...",
+                    serious=serious,
+                    reporter_id=reporter.id,
+                    establishment_id=place.id,
+                    possible_duplicates=[],
+                    status="received",
+                    created_at=now,
+                    updated_at=now,
+                ),
+            )
+            connection.execute(
+                QueueItem.__table__.insert(),
+                dict(
+                    id=n,
+                    report_id=n,
+                    queue="haemovigilance",
+                    establishment_id=place.id,
+                    status=status,
+                    serious=serious,
+                    next_due_at=due if urgency == due else None,
+                    urgency_at=urgency,
+                    version=1,
+                    created_at=now,
+                ),
+            )
         db.commit()
 
     def urgencies():
@@ -131,11 +215,17 @@ def test_0007_puts_closed_items_after_open_ones_and_downgrades_to_what_was_there
             return dict(db.exec(select(QueueItem.id, QueueItem.urgency_at).order_by(QueueItem.id)).all())
 
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
-    assert urgencies() == {1: CLOSED_URGENCY, 2: NOTHING_DUE, 3: due, 4: CLOSED_URGENCY, 5: NOTHING_DUE,
-                           6: NOTHING_DUE}
+    assert urgencies() == {1: CLOSED_URGENCY, 2: NOTHING_DUE, 3: due, 4: CLOSED_URGENCY, 5: NOTHING_DUE, 6: NOTHING_DUE}
     with Session(engine) as db:
-        page = list_items(db, queue="haemovigilance", actor=correspondent, now=now, after=None, limit=10,
-                          filters=QueueFilter(statuses=("new", "in_progress", "declared", "closed")))
+        page = list_items(
+            db,
+            queue="haemovigilance",
+            actor=correspondent,
+            now=now,
+            after=None,
+            limit=10,
+            filters=QueueFilter(statuses=("new", "in_progress", "declared", "closed")),
+        )
         assert [item.id for item, _report in page.rows] == [3, 5, 2, 6, 1, 4]
     assert runner.invoke(cli, ["db", "downgrade", "0006_queue_counts"]).exit_code == 0
     assert urgencies() == {n: urgency for n, (_status, _serious, urgency) in enumerate(rows, start=1)}
@@ -156,10 +246,13 @@ def test_0008_keeps_long_imputability_levels_and_refuses_a_downgrade_that_would_
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         else:
             connection.execute(text("SET session_replication_role = replica"))
-        connection.execute(text(
-            "INSERT INTO assessments (queue_item_id, version, imputability, imputability_scale, seriousness_criteria,"
-            " comment, assessed_by, assessed_at) VALUES (1, 1, 'unassessable', 'who-umc-2013', '[]', '', 1,"
-            " '2026-11-20 09:00:00')"))
+        connection.execute(
+            text(
+                "INSERT INTO assessments (queue_item_id, version, imputability, imputability_scale, seriousness_criteria,"
+                " comment, assessed_by, assessed_at) VALUES (1, 1, 'unassessable', 'who-umc-2013', '[]', '', 1,"
+                " '2026-11-20 09:00:00')"
+            )
+        )
         connection.commit()
         if sqlite:
             connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
@@ -173,7 +266,9 @@ def test_0008_keeps_long_imputability_levels_and_refuses_a_downgrade_that_would_
 
 
 @pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index ix_queue_items_by_urgency")
-@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index 'ix_queue_items_by_urgency'")
+@pytest.mark.filterwarnings(
+    "ignore:autogenerate skipping metadata-specified expression-based index 'ix_queue_items_by_urgency'"
+)
 def test_every_migration_goes_down_and_up_again(app, runner):
     """From the head down to an empty database, one step at a time, and back: each downgrade
     undoes its upgrade, so an upgrade gone wrong in production can be backed out."""
@@ -207,9 +302,13 @@ def test_after_migrating_the_app_still_refuses_a_row_pointing_nowhere(app, runne
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
     engine = app.extensions["vigilance.db"]
     with pytest.raises(IntegrityError), engine.begin() as connection:
-        connection.execute(sa.text("INSERT INTO audit_events (occurred_at, chain, actor_label, action, target,"
-                                   " prev_hash, hash, report_id) VALUES ('2026-11-20 09:00:00', 1, 'x', 'read', '',"
-                                   " 'a', 'b', 999)"))
+        connection.execute(
+            sa.text(
+                "INSERT INTO audit_events (occurred_at, chain, actor_label, action, target,"
+                " prev_hash, hash, report_id) VALUES ('2026-11-20 09:00:00', 1, 'x', 'read', '',"
+                " 'a', 'b', 999)"
+            )
+        )
 
 
 def test_0006_goes_back_to_one_audit_chain_only_while_the_others_are_empty(app, runner):
@@ -239,8 +338,7 @@ def test_0006_goes_back_to_one_audit_chain_only_while_the_others_are_empty(app, 
 
     assert runner.invoke(cli, ["db", "upgrade", "0006_queue_counts"]).exit_code == 0
     with Session(engine, expire_on_commit=False) as db:
-        audit.record(db, actor=accounts.user_by_email(db, "a@example.org"), action="list", now=now,
-                     report_id=None)
+        audit.record(db, actor=accounts.user_by_email(db, "a@example.org"), action="list", now=now, report_id=None)
         db.execute(sa.text("UPDATE audit_events SET chain = 2 WHERE id = 4"))  # as a report's event in chain 2
         db.commit()
     refused = runner.invoke(cli, ["db", "downgrade", "0005_summaries"])
@@ -259,8 +357,9 @@ def test_0005_downgrade_keeps_the_accounts_and_drops_only_the_summary_settings(a
     engine = app.extensions["vigilance.db"]
     with Session(engine) as db:
         place = accounts.create_establishment(db, finess="750000001", name="CHU")
-        accounts.create_user(db, email="c@example.org", role="correspondent", establishment=place,
-                             vigilances=["haemovigilance"])
+        accounts.create_user(
+            db, email="c@example.org", role="correspondent", establishment=place, vigilances=["haemovigilance"]
+        )
         db.commit()
 
     assert runner.invoke(cli, ["db", "downgrade", "0004_clocks_outbox"]).exit_code == 0
@@ -268,4 +367,6 @@ def test_0005_downgrade_keeps_the_accounts_and_drops_only_the_summary_settings(a
         columns = {c["name"] for c in sa.inspect(connection).get_columns("users")}
         assert {"daily_digest", "weekly_summary", "monthly_report", "digest_when_empty"}.isdisjoint(columns)
         assert "summary_runs" not in sa.inspect(connection).get_table_names()
-        assert connection.execute(sa.text("SELECT email, role FROM users")).all() == [("c@example.org", "correspondent")]
+        assert connection.execute(sa.text("SELECT email, role FROM users")).all() == [
+            ("c@example.org", "correspondent")
+        ]

@@ -119,7 +119,9 @@ def walked_hours(calendar: WorkingCalendar, start: datetime, end: datetime) -> f
     total = timedelta()
     cursor = start.astimezone(calendar.timezone)
     while cursor.astimezone(utc) < end.astimezone(utc):
-        next_midnight = datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time(), tzinfo=calendar.timezone)
+        next_midnight = datetime.combine(
+            cursor.date() + timedelta(days=1), datetime.min.time(), tzinfo=calendar.timezone
+        )
         stop = min(next_midnight.astimezone(utc), end.astimezone(utc))
         if calendar.is_working_day(cursor.date()):
             total += stop - cursor.astimezone(utc)
@@ -132,13 +134,18 @@ def walked_days(calendar: WorkingCalendar, start: datetime, end: datetime) -> in
     return sum(1 for n in range(1, (last - first).days + 1) if calendar.is_working_day(first + timedelta(days=n)))
 
 
-moments = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2029, 12, 31),
-                       timezones=st.just(ZoneInfo("UTC")))
+moments = st.datetimes(
+    min_value=datetime(2024, 1, 1), max_value=datetime(2029, 12, 31), timezones=st.just(ZoneInfo("UTC"))
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(start=moments, end=moments, region=st.sampled_from(sorted(REGIONS)),
-       convention=st.sampled_from(["ouvrables", "ouvres"]))
+@given(
+    start=moments,
+    end=moments,
+    region=st.sampled_from(sorted(REGIONS)),
+    convention=st.sampled_from(["ouvrables", "ouvres"]),
+)
 def test_working_time_between_matches_the_day_by_day_count(start, end, region, convention):
     calendar = WorkingCalendar(region=region, convention=convention)
     low, high = min(start, end), max(start, end)
@@ -164,8 +171,14 @@ def test_working_hours_across_the_clock_changes_are_hours_lived():
 
 
 @settings(max_examples=200, deadline=None)
-@given(start=st.datetimes(min_value=datetime(2019, 1, 1), max_value=datetime(2022, 12, 31), timezones=st.just(ZoneInfo("UTC"))),
-       end=st.datetimes(min_value=datetime(2019, 1, 1), max_value=datetime(2022, 12, 31), timezones=st.just(ZoneInfo("UTC"))))
+@given(
+    start=st.datetimes(
+        min_value=datetime(2019, 1, 1), max_value=datetime(2022, 12, 31), timezones=st.just(ZoneInfo("UTC"))
+    ),
+    end=st.datetimes(
+        min_value=datetime(2019, 1, 1), max_value=datetime(2022, 12, 31), timezones=st.just(ZoneInfo("UTC"))
+    ),
+)
 def test_working_hours_count_a_short_working_day_as_lived(start, end):
     # In France the clocks change on Sundays, never a working day; Tehran changed them on
     # weekdays until 2022 (a 23-hour Monday on 22 March 2021): the arithmetic must follow.
@@ -178,5 +191,6 @@ def test_a_23_hour_working_day_counts_23_hours():
     tehran = ZoneInfo("Asia/Tehran")
     calendar = WorkingCalendar(timezone=tehran)
     # Saturday 20 March 2021 noon to Tuesday 23 noon: 12 + 0 (Sunday) + 23 (Monday 22) + 12.
-    assert calendar.working_hours_between(datetime(2021, 3, 20, 12, tzinfo=tehran),
-                                          datetime(2021, 3, 23, 12, tzinfo=tehran)) == pytest.approx(47)
+    assert calendar.working_hours_between(
+        datetime(2021, 3, 20, 12, tzinfo=tehran), datetime(2021, 3, 23, 12, tzinfo=tehran)
+    ) == pytest.approx(47)

@@ -34,7 +34,9 @@ def rulebooks(tmp_path):
 
 
 def eye_drops_reaction():
-    return Facts(event_kind=EventKind.RECIPIENT_ADVERSE_REACTION, product=ProductFacts(name="collyre de sérum autologue"))
+    return Facts(
+        event_kind=EventKind.RECIPIENT_ADVERSE_REACTION, product=ProductFacts(name="collyre de sérum autologue")
+    )
 
 
 def test_the_day_before_the_new_rulebook_the_old_rules_apply(rulebooks):
@@ -83,8 +85,9 @@ def test_what_users_read_cites_public_texts_only():
     cite the law and the authorities, never this project's own notes."""
     for rulebook in shipped_rulebooks():
         shown = [entry.source for entry in rulebook.catalogue.entries.values()]
-        shown += [entry.note or "" for entry in rulebook.catalogue.entries.values()
-                  if entry.category == Category.UNCLASSIFIED]  # the note is shown for these only
+        shown += [
+            entry.note or "" for entry in rulebook.catalogue.entries.values() if entry.category == Category.UNCLASSIFIED
+        ]  # the note is shown for these only
         for rules in (rulebook.qualification, rulebook.routing, rulebook.deadlines):
             shown += [basis for rule in rules for basis in rule.legal_basis]
         shown += [policy.note or "" for policy in rulebook.deadlines]

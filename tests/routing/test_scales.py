@@ -10,8 +10,13 @@ from routing.scales import (
 
 
 def test_every_listed_term_has_its_words_in_both_languages():
-    terms = {*SERIOUSNESS_CRITERIA, *INVESTIGATION_STATUSES, "initial", "follow_up",
-             *(t for types in REACTION_TYPES.values() for t in types)}
+    terms = {
+        *SERIOUSNESS_CRITERIA,
+        *INVESTIGATION_STATUSES,
+        "initial",
+        "follow_up",
+        *(t for types in REACTION_TYPES.values() for t in types),
+    }
     for term in terms:
         french, english = term_label(term, "fr"), term_label(term, "en")
         assert french != term or term in ("hypotension", "infection", "contamination"), term

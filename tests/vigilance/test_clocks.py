@@ -35,9 +35,19 @@ def staff(make_user):
 
 
 def file(db, reporter, received, *, serious=True, grade=2):
-    result = intake.submit(db, actor=reporter, now=received, draft=intake.Draft(
-        event_kind=EventKind.RECIPIENT_ADVERSE_REACTION, occurred_at=received - timedelta(hours=1),
-        product=ProductFacts(name="CGR"), description="Frissons.", serious=serious, severity_grade=grade))
+    result = intake.submit(
+        db,
+        actor=reporter,
+        now=received,
+        draft=intake.Draft(
+            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+            occurred_at=received - timedelta(hours=1),
+            product=ProductFacts(name="CGR"),
+            description="Frissons.",
+            serious=serious,
+            severity_grade=grade,
+        ),
+    )
     db.commit()
     return result
 
@@ -91,8 +101,16 @@ def test_reminders_go_to_the_queue_then_to_the_holder_then_escalate(db, staff):
 
 def test_a_declaration_stops_the_reminders_at_once(db, staff):
     result = file(db, staff["reporter"], paris(2026, 12, 24, 10, 0))
-    triage.declare(db, item_id=result.items[0].id, actor=staff["hv"], authority="ANSM", authority_reference="E-1",
-                   declared_on=date(2026, 12, 24), kind="initial", now=paris(2026, 12, 24, 15, 0))
+    triage.declare(
+        db,
+        item_id=result.items[0].id,
+        actor=staff["hv"],
+        authority="ANSM",
+        authority_reference="E-1",
+        declared_on=date(2026, 12, 24),
+        kind="initial",
+        now=paris(2026, 12, 24, 15, 0),
+    )
     db.commit()
     for day in range(25, 32):
         tick(db, paris(2026, 12, day, 23, 0))
@@ -115,8 +133,9 @@ def test_nothing_is_queued_twice_even_if_a_timer_runs_again(db, staff):
 def test_the_reporter_is_reminded_and_the_correspondent_told_of_the_answer(db, staff):
     result = file(db, staff["reporter"], paris(2026, 11, 23, 9, 0))
     item_id = result.items[0].id
-    question = triage.request_information(db, item_id=item_id, actor=staff["hv"], question="Hémocultures ?",
-                                          now=paris(2026, 11, 23, 10, 0))
+    question = triage.request_information(
+        db, item_id=item_id, actor=staff["hv"], question="Hémocultures ?", now=paris(2026, 11, 23, 10, 0)
+    )
     db.commit()
     # Two working days (Monday to Saturday count): Wednesday 25 at 10:00.
     tick(db, paris(2026, 11, 25, 9, 59))
@@ -125,8 +144,14 @@ def test_the_reporter_is_reminded_and_the_correspondent_told_of_the_answer(db, s
     reminded = [m for m in mail(db) if m.recipient_email == staff["reporter"].email]
     assert len(reminded) == 1 and "attend votre réponse" in reminded[0].subject
     assert f"{BASE}/reports/{result.report.id}" in reminded[0].text_body
-    triage.answer_information(db, request_id=question.id, actor=staff["reporter"], answer="Négatives.",
-                              now=paris(2026, 11, 25, 12, 0), base_url=BASE)
+    triage.answer_information(
+        db,
+        request_id=question.id,
+        actor=staff["reporter"],
+        answer="Négatives.",
+        now=paris(2026, 11, 25, 12, 0),
+        base_url=BASE,
+    )
     db.commit()
     told = [m for m in mail(db) if "a répondu" in m.subject]
     assert [m.recipient_email for m in told] == [staff["hv"].email]
@@ -156,8 +181,9 @@ def test_a_worker_back_after_days_down_sends_one_escalation_not_a_backlog(db, st
 
 def test_a_timer_that_fails_does_not_hold_up_the_others(db, staff):
     result = file(db, staff["reporter"], paris(2026, 12, 24, 10, 0))
-    question = triage.request_information(db, item_id=result.items[0].id, actor=staff["hv"], question="?",
-                                          now=paris(2026, 12, 24, 11, 0))
+    question = triage.request_information(
+        db, item_id=result.items[0].id, actor=staff["hv"], question="?", now=paris(2026, 12, 24, 11, 0)
+    )
     db.commit()
     # A damaged row (its stage no longer a number): handling it always fails.
     db.execute(update(Timer).where(Timer.information_request_id == question.id).values(stage="#x"))
@@ -174,8 +200,9 @@ def test_a_timer_that_fails_does_not_hold_up_the_others(db, staff):
 def test_a_poisoned_batch_is_handled_timer_by_timer(db, staff):
     """Two timers that always fail among many: every other one does exactly what it would alone."""
     filed = [file(db, staff["reporter"], paris(2026, 12, 24, 10, minute)) for minute in range(3)]
-    question = triage.request_information(db, item_id=filed[0].items[0].id, actor=staff["hv"], question="?",
-                                          now=paris(2026, 12, 24, 11, 0))
+    question = triage.request_information(
+        db, item_id=filed[0].items[0].id, actor=staff["hv"], question="?", now=paris(2026, 12, 24, 11, 0)
+    )
     db.commit()
     db.execute(update(Timer).where(Timer.information_request_id == question.id).values(stage="#x"))
     db.add(Timer(kind="followup_due", due_at=paris(2026, 12, 25, 9, 0), stage="?"))  # a kind nothing handles
@@ -189,8 +216,12 @@ def test_a_poisoned_batch_is_handled_timer_by_timer(db, staff):
     by_kind = {}
     for timer in done:
         by_kind.setdefault(timer.kind, set()).add(timer.outcome)
-    assert by_kind == {"reminder": {"superseded"}, "escalation": {"done"}, "information_reminder": {"error"},
-                       "followup_due": {"error"}}
+    assert by_kind == {
+        "reminder": {"superseded"},
+        "escalation": {"done"},
+        "information_reminder": {"error"},
+        "followup_due": {"error"},
+    }
     escalations = {t.id for t in done if t.kind == "escalation"}
     keys = [m.dedupe_key for m in mail(db)]
     # Asking made hv the holder of the first item: hv and the coordinator; the others go to both
@@ -231,15 +262,28 @@ def test_each_timer_of_a_mixed_batch_goes_to_its_own_people(db, make_user, estab
     received = paris(2026, 12, 24, 10, 0)
 
     def report(reporter, product):
-        result = intake.submit(db, actor=reporter, now=received, draft=intake.Draft(
-            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION, occurred_at=received - timedelta(hours=1),
-            product=ProductFacts(name=product), description="Réaction.", serious=True, severity_grade=2))
+        result = intake.submit(
+            db,
+            actor=reporter,
+            now=received,
+            draft=intake.Draft(
+                event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+                occurred_at=received - timedelta(hours=1),
+                product=ProductFacts(name=product),
+                description="Réaction.",
+                serious=True,
+                severity_grade=2,
+            ),
+        )
         db.commit()
         assert len(result.deadlines) == 1
         return result
 
-    blood, cornea, held = report(here["reporter"], "CGR"), report(here["reporter"], "greffon de cornée"), \
-        report(here["reporter"], "CGR")
+    blood, cornea, held = (
+        report(here["reporter"], "CGR"),
+        report(here["reporter"], "greffon de cornée"),
+        report(here["reporter"], "CGR"),
+    )
     their_blood, their_drops = report(there["reporter"], "CGR"), report(there["reporter"], "collyre de sérum autologue")
     triage.claim(db, item_id=held.items[0].id, actor=here["hv_en"], now=paris(2026, 12, 24, 11, 0))
     db.commit()
@@ -255,7 +299,7 @@ def test_each_timer_of_a_mixed_batch_goes_to_its_own_people(db, make_user, estab
     later = paris(2027, 2, 1, 12, 0)  # every deadline long missed
     due = len(db.exec(select(Timer).where(Timer.due_at <= later)).all())
     handled = 0
-    while (count := clocks.process_due(db, now=later, base_url=BASE, batch=batch)):
+    while count := clocks.process_due(db, now=later, base_url=BASE, batch=batch):
         db.commit()
         handled += count
     assert handled == due
@@ -278,8 +322,9 @@ def test_each_timer_of_a_mixed_batch_goes_to_its_own_people(db, make_user, estab
 
 def test_information_reminders_stop_after_three(db, staff):
     result = file(db, staff["reporter"], paris(2026, 11, 23, 9, 0))
-    triage.request_information(db, item_id=result.items[0].id, actor=staff["hv"], question="?",
-                               now=paris(2026, 11, 23, 10, 0))
+    triage.request_information(
+        db, item_id=result.items[0].id, actor=staff["hv"], question="?", now=paris(2026, 11, 23, 10, 0)
+    )
     db.commit()
     for day in range(24, 31):
         tick(db, paris(2026, 11, day, 23, 0))
@@ -311,9 +356,16 @@ def test_a_declaration_while_a_worker_escalates_its_deadline_waits_and_never_dea
     def declare():
         with Session(engine) as workflow:
             try:
-                triage.declare(workflow, item_id=item_id, actor=workflow.get(User, staff["hv"].id),
-                               authority="ANSM", authority_reference="e-FIT 2026-4411",
-                               declared_on=date.today(), kind="initial", now=datetime.now(PARIS))
+                triage.declare(
+                    workflow,
+                    item_id=item_id,
+                    actor=workflow.get(User, staff["hv"].id),
+                    authority="ANSM",
+                    authority_reference="e-FIT 2026-4411",
+                    declared_on=date.today(),
+                    kind="initial",
+                    now=datetime.now(PARIS),
+                )
                 workflow.commit()
                 outcome["declared"] = True
             except Exception as error:  # noqa: BLE001 - what went wrong is the assertion below
@@ -323,8 +375,9 @@ def test_a_declaration_while_a_worker_escalates_its_deadline_waits_and_never_dea
     declaring.start()
     waited = wait_for_lock_wait(engine)  # the declaration now waits for the worker's timers
     # The worker's next step, as clocks.process_due takes it: the missed deadline.
-    worker.connection().execute(update(Deadline).where(Deadline.id == deadline_id, Deadline.state == "open")
-                                .values(state=DeadlineState.MISSED))
+    worker.connection().execute(
+        update(Deadline).where(Deadline.id == deadline_id, Deadline.state == "open").values(state=DeadlineState.MISSED)
+    )
     worker.commit()
     worker.close()
     declaring.join(timeout=30)
@@ -338,9 +391,11 @@ def wait_for_lock_wait(engine, timeout: float = 10) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with engine.connect() as connection:
-            waiting = connection.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )).scalar_one()
+            waiting = connection.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
         if waiting:
             return True
         time.sleep(0.05)

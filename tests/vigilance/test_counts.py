@@ -16,8 +16,9 @@ def counted(db) -> dict[tuple[str, int], dict[str, int]]:
     """What a GROUP BY over the items finds, per queue and establishment (every status present)."""
     found: dict[tuple[str, int], dict[str, int]] = {}
     for queue, place, status, n in db.execute(
-        select(QueueItem.queue, QueueItem.establishment_id, QueueItem.status, func.count())
-        .group_by(QueueItem.queue, QueueItem.establishment_id, QueueItem.status)
+        select(QueueItem.queue, QueueItem.establishment_id, QueueItem.status, func.count()).group_by(
+            QueueItem.queue, QueueItem.establishment_id, QueueItem.status
+        )
     ).all():
         found.setdefault((queue, place), {s.value: 0 for s in ItemStatus})[status] = n
     return found
@@ -30,14 +31,21 @@ def assert_counts_hold(db) -> None:
     for (queue, place), statuses in real.items():
         assert counts.status_counts(db, queue=queue, establishment_id=place) == statuses, (queue, place)
     # And nothing is counted for a queue that has no item.
-    kept = db.execute(select(counts._TABLE.c.queue, counts._TABLE.c.establishment_id)
-                      .where(counts._TABLE.c.count != 0).distinct()).all()
+    kept = db.execute(
+        select(counts._TABLE.c.queue, counts._TABLE.c.establishment_id).where(counts._TABLE.c.count != 0).distinct()
+    ).all()
     assert {tuple(k) for k in kept} <= set(real)
 
 
 def submit(db, reporter, **changes):
-    draft = dict(event_kind=EventKind.RECIPIENT_ADVERSE_REACTION, occurred_at=NOW - timedelta(hours=3),
-                 product=ProductFacts(name="CGR"), description="Frissons.", serious=True, severity_grade=2)
+    draft = dict(
+        event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+        occurred_at=NOW - timedelta(hours=3),
+        product=ProductFacts(name="CGR"),
+        description="Frissons.",
+        serious=True,
+        severity_grade=2,
+    )
     draft.update(changes)
     result = intake.submit(db, actor=reporter, now=NOW, draft=intake.Draft(**draft))
     db.commit()
@@ -69,22 +77,34 @@ def test_counts_follow_intake_and_every_transition(db, people):
         lambda: triage.release(db, item_id=first, actor=hv, now=NOW),
         lambda: triage.assign(db, item_id=first, actor=hv, assignee_id=hv2.id, now=NOW),
         # Assessing an unheld new item takes it on the way (new -> in progress).
-        lambda: triage.assess(db, item_id=second, actor=hv, now=NOW, based_on_version=0,
-                              data=triage.AssessmentInput(imputability="1")),
+        lambda: triage.assess(
+            db, item_id=second, actor=hv, now=NOW, based_on_version=0, data=triage.AssessmentInput(imputability="1")
+        ),
         lambda: triage.request_information(db, item_id=second, actor=hv, question="Hémocultures ?", now=NOW),
-        lambda: triage.answer_information(db, request_id=_question_of(db, second), actor=reporter,
-                                          answer="Négatives.", now=NOW),
-        lambda: triage.declare(db, item_id=second, actor=hv, authority="ANSM", authority_reference="E-1",
-                               declared_on=date(2026, 11, 23), kind="initial", now=NOW),
+        lambda: triage.answer_information(
+            db, request_id=_question_of(db, second), actor=reporter, answer="Négatives.", now=NOW
+        ),
+        lambda: triage.declare(
+            db,
+            item_id=second,
+            actor=hv,
+            authority="ANSM",
+            authority_reference="E-1",
+            declared_on=date(2026, 11, 23),
+            kind="initial",
+            now=NOW,
+        ),
         lambda: triage.close(db, item_id=second, actor=hv, outcome="declared", note="", now=NOW),
         lambda: triage.reopen(db, item_id=second, actor=hv, reason="Nouvel élément.", now=NOW),
-        lambda: triage.waive_deadline(db, deadline_id=_open_deadline_of(db, third), actor=hv, reason="Hors champ.",
-                                      now=NOW),
+        lambda: triage.waive_deadline(
+            db, deadline_id=_open_deadline_of(db, third), actor=hv, reason="Hors champ.", now=NOW
+        ),
         # Requalified: the haemovigilance item is closed, a biovigilance one opened...
         lambda: triage.requalify(db, item_id=third, actor=hv, category=Category.TISSUE, now=NOW),
         # ...and back: the closed haemovigilance item is reopened as new, the other closed.
-        lambda: triage.requalify(db, item_id=_item_in(db, third, "biovigilance"), actor=hv,
-                                 category=Category.LABILE_BLOOD_PRODUCT, now=NOW),
+        lambda: triage.requalify(
+            db, item_id=_item_in(db, third, "biovigilance"), actor=hv, category=Category.LABILE_BLOOD_PRODUCT, now=NOW
+        ),
         lambda: triage.close(db, item_id=first, actor=hv2, outcome="not_reportable", note="", now=NOW),
     ]
     for step in steps:
@@ -121,8 +141,9 @@ def _question_of(db, item_id: int) -> int:
 
 
 def _open_deadline_of(db, item_id: int) -> int:
-    return db.scalars(select(Deadline.id).where(Deadline.queue_item_id == item_id,
-                                                Deadline.settled_at.is_(None))).first()
+    return db.scalars(
+        select(Deadline.id).where(Deadline.queue_item_id == item_id, Deadline.settled_at.is_(None))
+    ).first()
 
 
 def _item_in(db, item_id: int, queue: str) -> int:

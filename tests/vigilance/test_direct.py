@@ -3,7 +3,20 @@
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import JSON, Boolean, Column, Integer, MetaData, String, Table, bindparam, create_engine, exc, select, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    create_engine,
+    exc,
+    select,
+    text,
+)
 
 from vigilance.direct import DirectStatement
 from vigilance.models.types import UTCDateTime
@@ -24,8 +37,9 @@ NOTES = Table(
 INSERT = DirectStatement(NOTES.insert().returning(NOTES.c.id))
 INSERT_MANY = DirectStatement(NOTES.insert())
 BY_LABEL = DirectStatement(
-    select(NOTES.c.id, NOTES.c.at, NOTES.c.payload, NOTES.c.urgent, NOTES.c.source)
-    .where(NOTES.c.label == bindparam("label"))
+    select(NOTES.c.id, NOTES.c.at, NOTES.c.payload, NOTES.c.urgent, NOTES.c.source).where(
+        NOTES.c.label == bindparam("label")
+    )
 )
 PARIS_WINTER = timezone(timedelta(hours=1))
 
@@ -38,8 +52,14 @@ def notes(engine):
 
 
 def note(label: str, **changes):
-    return {"at": datetime(2026, 11, 20, 14, 30, tzinfo=PARIS_WINTER), "payload": {"fr": "é", "n": [1, 2]},
-            "urgent": True, "label": label, "stamped": None, **changes}
+    return {
+        "at": datetime(2026, 11, 20, 14, 30, tzinfo=PARIS_WINTER),
+        "payload": {"fr": "é", "n": [1, 2]},
+        "urgent": True,
+        "label": label,
+        "stamped": None,
+        **changes,
+    }
 
 
 def test_values_go_in_and_come_out_as_sqlalchemy_converts_them(notes):

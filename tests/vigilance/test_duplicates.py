@@ -10,8 +10,14 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 def submit(db, reporter, **changes):
-    draft = dict(event_kind=EventKind.RECIPIENT_ADVERSE_REACTION, occurred_at=NOW - timedelta(hours=3),
-                 product=ProductFacts(name="CGR"), description="Frissons.", serious=False, severity_grade=1)
+    draft = dict(
+        event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+        occurred_at=NOW - timedelta(hours=3),
+        product=ProductFacts(name="CGR"),
+        description="Frissons.",
+        serious=False,
+        severity_grade=1,
+    )
     draft.update(changes)
     result = intake.submit(db, actor=reporter, now=NOW, draft=intake.Draft(**draft))
     db.commit()
@@ -28,7 +34,9 @@ def test_each_shared_fact_is_a_reason_and_the_newest_match_comes_first(db, make_
     newest = submit(db, reporter, lot_number="L-2291", donation_number="=G123498654321", **patient)
 
     assert [c["reference"] for c in newest.possible_duplicates] == [
-        same_patient.reference, by_donation.reference, by_lot.reference,
+        same_patient.reference,
+        by_donation.reference,
+        by_lot.reference,
     ]
     reasons = [c["reason"]["fr"] for c in newest.possible_duplicates]
     assert reasons[0].startswith("même patient") and "à 1,9 jour(s) d'écart" in reasons[0]
@@ -49,6 +57,15 @@ def test_no_match_outside_the_window_another_kind_another_establishment_or_witho
 
     assert submit(db, reporter, lot_number="L-2291", **patient).possible_duplicates == []
     # Initials alone do not make a patient: sex and birth year are needed too.
-    assert find_candidates(db, establishment_id=reporter.establishment_id, occurred_at=NOW,
-                           event_kind=EventKind.RECIPIENT_ADVERSE_REACTION.value, lot_number=None,
-                           donation_number=None, patient=(None, None, "MD")) == []
+    assert (
+        find_candidates(
+            db,
+            establishment_id=reporter.establishment_id,
+            occurred_at=NOW,
+            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION.value,
+            lot_number=None,
+            donation_number=None,
+            patient=(None, None, "MD"),
+        )
+        == []
+    )

@@ -29,9 +29,19 @@ def people(make_user):
 def file(db, people, n, *, kind, serious, grade):
     """Report n, received n minutes after START: a recipient's reaction has dated deadlines, a donor's grade 1 none."""
     received = START + timedelta(minutes=n)
-    result = intake.submit(db, actor=people["reporter"], now=received, draft=intake.Draft(
-        event_kind=kind, occurred_at=received - timedelta(hours=1), product=ProductFacts(name="CGR"),
-        description="Frissons.", serious=serious, severity_grade=grade))
+    result = intake.submit(
+        db,
+        actor=people["reporter"],
+        now=received,
+        draft=intake.Draft(
+            event_kind=kind,
+            occurred_at=received - timedelta(hours=1),
+            product=ProductFacts(name="CGR"),
+            description="Frissons.",
+            serious=serious,
+            severity_grade=grade,
+        ),
+    )
     db.commit()
     (item,) = [i for i in result.items if i.queue == QUEUE]
     return item.id
@@ -51,14 +61,12 @@ def mixed_queue(db, people):
     for n in range(4):
         serious = n % 2 == 0
         # Closed: two had deadlines, two had none; one of each serious.
-        closed = file(db, people, 10 * n, kind=recipient if n < 2 else donor, serious=serious,
-                      grade=3 if n < 2 else 1)
+        closed = file(db, people, 10 * n, kind=recipient if n < 2 else donor, serious=serious, grade=3 if n < 2 else 1)
         triage.claim(db, item_id=closed, actor=hv, now=later)
         triage.close(db, item_id=closed, actor=hv, outcome="not_reportable", note="", now=later)
         items["closed"].append(closed)
         items["nothing_due"].append(file(db, people, 10 * n + 1, kind=donor, serious=not serious, grade=1))
-        items["dated"].append(file(db, people, 10 * n + 2, kind=recipient, serious=serious,
-                                   grade=3 if serious else 1))
+        items["dated"].append(file(db, people, 10 * n + 2, kind=recipient, serious=serious, grade=3 if serious else 1))
     # Requalified away: its haemovigilance item closes, as "requalified".
     moved = file(db, people, 50, kind=recipient, serious=True, grade=3)
     triage.claim(db, item_id=moved, actor=hv, now=later)
@@ -91,8 +99,9 @@ def read_queue(db, actor, *, limit: int, filters: QueueFilter = EVERY_STATUS) ->
     """Every page of the queue, each cursor passed through the API's encoding as a client would."""
     pages, cursor = [], None
     while True:
-        page = list_items(db, queue=QUEUE, actor=actor, filters=filters, after=cursor, limit=limit,
-                          now=START + timedelta(days=1))
+        page = list_items(
+            db, queue=QUEUE, actor=actor, filters=filters, after=cursor, limit=limit, now=START + timedelta(days=1)
+        )
         pages.append([item.id for item, _report in page.rows])
         if page.next is None:
             return pages
@@ -131,13 +140,13 @@ def test_the_closed_sort_key_is_never_shown_as_a_date(client, db, people, mixed_
     with client.session_transaction() as session:
         session.clear()
     sign_in(client, people["hv_en"], PASSWORD)
-    assert client.get(f"/queues/{QUEUE}").get_data(as_text=True).count("No deadline") == len(
-        mixed_queue["nothing_due"])
+    assert client.get(f"/queues/{QUEUE}").get_data(as_text=True).count("No deadline") == len(mixed_queue["nothing_due"])
     # The API: the same order on one page, and no due time nor time left where there is no deadline.
     _token, secret = accounts.issue_token(db, user=people["hv"])
     db.commit()
-    response = client.get(f"/api/v1/queues/{QUEUE}/items", query_string=every_status,
-                          headers={"Authorization": f"Bearer {secret}"})
+    response = client.get(
+        f"/api/v1/queues/{QUEUE}/items", query_string=every_status, headers={"Authorization": f"Bearer {secret}"}
+    )
     items = response.get_json()["items"]
     assert [i["id"] for i in items] == expected_order(db, mixed_queue)
     for item in items:
@@ -146,6 +155,8 @@ def test_the_closed_sort_key_is_never_shown_as_a_date(client, db, people, mixed_
         else:
             assert (item["next_due_at"], item["time_left"]) == (None, None), item
     assert "9999" not in response.get_data(as_text=True)
-    detail = client.get(f"/api/v1/queue-items/{mixed_queue['closed'][0]}", headers={"Authorization": f"Bearer {secret}"})
+    detail = client.get(
+        f"/api/v1/queue-items/{mixed_queue['closed'][0]}", headers={"Authorization": f"Bearer {secret}"}
+    )
     assert detail.status_code == 200 and detail.get_json()["next_due_at"] is None
     assert "9999" not in detail.get_data(as_text=True)

@@ -35,9 +35,19 @@ def staff(make_user):
 
 
 def file(db, reporter, received, *, product="CGR", serious=True, grade=2, kind=EventKind.RECIPIENT_ADVERSE_REACTION):
-    result = intake.submit(db, actor=reporter, now=received, draft=intake.Draft(
-        event_kind=kind, occurred_at=received - timedelta(hours=1), product=ProductFacts(name=product),
-        description="Frissons et hyperthermie.", serious=serious, severity_grade=grade))
+    result = intake.submit(
+        db,
+        actor=reporter,
+        now=received,
+        draft=intake.Draft(
+            event_kind=kind,
+            occurred_at=received - timedelta(hours=1),
+            product=ProductFacts(name=product),
+            description="Frissons et hyperthermie.",
+            serious=serious,
+            severity_grade=grade,
+        ),
+    )
     db.commit()
     return result
 
@@ -57,12 +67,27 @@ def week(db, staff):
     }
     item = reports["declared"].items[0].id
     triage.claim(db, item_id=item, actor=staff["hv"], now=paris(2026, 11, 16, 9, 30))
-    triage.assess(db, item_id=item, actor=staff["hv"], now=paris(2026, 11, 16, 9, 40), based_on_version=0,
-                  data=triage.AssessmentInput(severity_grade=3, imputability="2"))
-    triage.request_information(db, item_id=item, actor=staff["hv"], question="Quelle température ?",
-                               now=paris(2026, 11, 16, 9, 45))
-    triage.declare(db, item_id=item, actor=staff["hv"], authority="ANSM", authority_reference="EFIT-1",
-                   declared_on=date(2026, 11, 17), kind="initial", now=paris(2026, 11, 17, 8, 0))
+    triage.assess(
+        db,
+        item_id=item,
+        actor=staff["hv"],
+        now=paris(2026, 11, 16, 9, 40),
+        based_on_version=0,
+        data=triage.AssessmentInput(severity_grade=3, imputability="2"),
+    )
+    triage.request_information(
+        db, item_id=item, actor=staff["hv"], question="Quelle température ?", now=paris(2026, 11, 16, 9, 45)
+    )
+    triage.declare(
+        db,
+        item_id=item,
+        actor=staff["hv"],
+        authority="ANSM",
+        authority_reference="EFIT-1",
+        declared_on=date(2026, 11, 17),
+        kind="initial",
+        now=paris(2026, 11, 17, 8, 0),
+    )
     db.commit()
     return reports
 
@@ -95,9 +120,11 @@ def test_the_latest_due_period_follows_working_days_and_the_digest_hour(db, staf
     # The weekly summary of 9-15 November goes out on Monday 16 at 07:00.
     assert latest_due("weekly", paris(2026, 11, 16, 6, 0), hour=HOUR, calendar=calendar).start == date(2026, 11, 2)
     assert latest_due("weekly", paris(2026, 11, 16, 7, 0), hour=HOUR, calendar=calendar) == Period(
-        "weekly", date(2026, 11, 9), date(2026, 11, 16))
+        "weekly", date(2026, 11, 9), date(2026, 11, 16)
+    )
     assert latest_due("monthly", paris(2026, 12, 1, 7, 0), hour=HOUR, calendar=calendar) == Period(
-        "monthly", date(2026, 11, 1), date(2026, 12, 1))
+        "monthly", date(2026, 11, 1), date(2026, 12, 1)
+    )
     assert latest_due("monthly", paris(2026, 12, 1, 6, 0), hour=HOUR, calendar=calendar).start == date(2026, 10, 1)
 
 
@@ -187,8 +214,7 @@ def test_weekly_summary_counts_the_week_beside_the_week_before(db, staff, week):
     mail = {m.recipient_id: m for m in queued(db)}
     assert set(mail) == {staff["coordinator"].id, staff["coordinator_en"].id} and result.queued == 2
     french = mail[staff["coordinator"].id]
-    assert french.subject == ("Vigilance — Synthèse hebdomadaire, semaine 47, du 16/11 au 22/11/2026 — "
-                              "CHU de Test")
+    assert french.subject == ("Vigilance — Synthèse hebdomadaire, semaine 47, du 16/11 au 22/11/2026 — CHU de Test")
     assert "Reçus : 3 (semaine précédente 1, +2)" in french.text_body
     english = mail[staff["coordinator_en"].id]
     assert "Received: 3 (previous week 1, +2)" in english.text_body
@@ -202,9 +228,14 @@ def test_weekly_summary_counts_the_week_beside_the_week_before(db, staff, week):
 
 def test_activity_counts_by_category_kind_severity_imputability_and_compliance(db, staff, week):
     period = period_containing("monthly", date(2026, 11, 1))
-    report = statistics.activity(db, establishment_id=staff["hv"].establishment_id,
-                                 queues=summaries.ALL_QUEUES, start=period.starts_at, end=period.ends_at,
-                                 now=paris(2026, 12, 1, 7, 0))
+    report = statistics.activity(
+        db,
+        establishment_id=staff["hv"].establishment_id,
+        queues=summaries.ALL_QUEUES,
+        start=period.starts_at,
+        end=period.ends_at,
+        now=paris(2026, 12, 1, 7, 0),
+    )
     hv = report.queues["haemovigilance"]
     assert hv.received == 4 and hv.serious == 3
     assert hv.by_category == {"labile_blood_product": 4}
@@ -217,7 +248,8 @@ def test_activity_counts_by_category_kind_severity_imputability_and_compliance(d
     assert (hv.compliance.met, hv.compliance.missed, hv.compliance.pending) == (1, 2, 0)
     assert round(hv.compliance.rate, 3) == 0.333
     assert [case.reference for case in hv.serious_cases] == [
-        week[name].report.reference for name in ("last_week", "declared", "late")]
+        week[name].report.reference for name in ("last_week", "declared", "late")
+    ]
     assert report.queues["biovigilance"].received == 1
 
     run(db, staff, "monthly", period, paris(2026, 12, 1, 7, 0))
@@ -239,8 +271,16 @@ def test_a_period_is_summarised_once_however_often_it_is_run(db, staff, week):
     second = run(db, staff, "weekly", period, paris(2026, 11, 23, 7, 1))
     assert first.claimed and first.queued == 2
     assert not second.claimed and second.queued == 0
-    again = summaries.run(db, "weekly", period, establishment_of(db, staff), now=paris(2026, 11, 23, 9, 0),
-                          hour=HOUR, base_url=BASE, again=True)
+    again = summaries.run(
+        db,
+        "weekly",
+        period,
+        establishment_of(db, staff),
+        now=paris(2026, 11, 23, 9, 0),
+        hour=HOUR,
+        base_url=BASE,
+        again=True,
+    )
     db.commit()
     assert again.queued == 0 and len(again.emails) == 2
     assert len(queued(db)) == 2
@@ -252,7 +292,10 @@ def test_periods_missed_while_no_worker_ran_are_sent_once_when_one_comes_back(db
     back = paris(2026, 11, 19, 15, 0)
     due = summaries.due_runs(db, now=back, hour=HOUR)
     assert sorted((kind, period.start) for kind, period, _e in due) == [
-        ("daily", date(2026, 11, 19)), ("monthly", date(2026, 10, 1)), ("weekly", date(2026, 11, 9))]
+        ("daily", date(2026, 11, 19)),
+        ("monthly", date(2026, 10, 1)),
+        ("weekly", date(2026, 11, 9)),
+    ]
     for kind, period, establishment in due:
         summaries.run(db, kind, period, establishment, now=back, hour=HOUR, base_url=BASE)
     db.commit()
@@ -261,25 +304,34 @@ def test_periods_missed_while_no_worker_ran_are_sent_once_when_one_comes_back(db
     keys = [m.dedupe_key for m in sent]
     assert len(keys) == len(set(keys))
     assert {k.split(":to:")[0] for k in keys} == {
-        "summary:daily:2026-11-19", "summary:weekly:2026-11-09", "summary:monthly:2026-10-01"}
+        "summary:daily:2026-11-19",
+        "summary:weekly:2026-11-09",
+        "summary:monthly:2026-10-01",
+    }
     # Friday morning the next digest is due, and only that.
     assert [(k, p.start) for k, p, _e in summaries.due_runs(db, now=paris(2026, 11, 20, 7, 0), hour=HOUR)] == [
-        ("daily", date(2026, 11, 20))]
+        ("daily", date(2026, 11, 20))
+    ]
 
 
 def test_every_weekly_and_monthly_summary_missed_since_the_last_one_sent_goes_out(db, staff, week):
     # Sent on Monday 2 November (October's report, the week of 26 October); then no worker
     # until Wednesday 2 December.
-    for kind, period in (("monthly", period_containing("monthly", date(2026, 10, 1))),
-                         ("weekly", period_containing("weekly", date(2026, 10, 26)))):
-        summaries.run(db, kind, period, establishment_of(db, staff), now=paris(2026, 11, 2, 7, 0), hour=HOUR,
-                      base_url=BASE)
+    for kind, period in (
+        ("monthly", period_containing("monthly", date(2026, 10, 1))),
+        ("weekly", period_containing("weekly", date(2026, 10, 26))),
+    ):
+        summaries.run(
+            db, kind, period, establishment_of(db, staff), now=paris(2026, 11, 2, 7, 0), hour=HOUR, base_url=BASE
+        )
     db.commit()
     back = paris(2026, 12, 2, 10, 0)
     due = [(kind, period.start) for kind, period, _e in summaries.due_runs(db, now=back, hour=HOUR)]
     assert due == [
         ("daily", date(2026, 12, 2)),  # only today's digest: older ones would be stale
-        ("weekly", date(2026, 11, 2)), ("weekly", date(2026, 11, 9)), ("weekly", date(2026, 11, 16)),
+        ("weekly", date(2026, 11, 2)),
+        ("weekly", date(2026, 11, 9)),
+        ("weekly", date(2026, 11, 16)),
         ("weekly", date(2026, 11, 23)),
         ("monthly", date(2026, 11, 1)),
     ]
@@ -287,12 +339,29 @@ def test_every_weekly_and_monthly_summary_missed_since_the_last_one_sent_goes_ou
 
 def test_a_period_sent_by_hand_during_an_outage_does_not_hide_the_ones_missed_before_it(db, staff, week):
     place = establishment_of(db, staff)
-    summaries.run(db, "weekly", period_containing("weekly", date(2026, 10, 26)), place,
-                  now=paris(2026, 11, 2, 7, 0), hour=HOUR, base_url=BASE)
+    summaries.run(
+        db,
+        "weekly",
+        period_containing("weekly", date(2026, 10, 26)),
+        place,
+        now=paris(2026, 11, 2, 7, 0),
+        hour=HOUR,
+        base_url=BASE,
+    )
     # No worker for weeks; on Monday 30 November someone sends last week's summary by hand.
-    summaries.run(db, "weekly", period_containing("weekly", date(2026, 11, 23)), place,
-                  now=paris(2026, 11, 30, 9, 0), hour=HOUR, base_url=BASE)
+    summaries.run(
+        db,
+        "weekly",
+        period_containing("weekly", date(2026, 11, 23)),
+        place,
+        now=paris(2026, 11, 30, 9, 0),
+        hour=HOUR,
+        base_url=BASE,
+    )
     db.commit()
-    due = [period.start for kind, period, _e in summaries.due_runs(db, now=paris(2026, 11, 30, 10, 0), hour=HOUR)
-           if kind == "weekly"]
+    due = [
+        period.start
+        for kind, period, _e in summaries.due_runs(db, now=paris(2026, 11, 30, 10, 0), hour=HOUR)
+        if kind == "weekly"
+    ]
     assert due == [date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16)]

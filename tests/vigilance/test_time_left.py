@@ -17,13 +17,16 @@ def said(unit: str, due_at: datetime, now: datetime = NOW) -> dict:
     return time_left(Deadline(unit=unit, due_at=due_at), now, CALENDAR)
 
 
-@pytest.mark.parametrize(("hours", "fr", "en"), [
-    (48, "échéance dans 48 heures ouvrables", "due in 48 working hours"),
-    (1, "échéance dans 1 heure ouvrable", "due in 1 working hour"),
-    (0.2, "échéance dans moins d'une heure ouvrable", "due in less than one working hour"),
-    (71, "échéance dans 71 heures ouvrables", "due in 71 working hours"),
-    (80, "échéance dans 3 jours ouvrables", "due in 3 working days"),
-])
+@pytest.mark.parametrize(
+    ("hours", "fr", "en"),
+    [
+        (48, "échéance dans 48 heures ouvrables", "due in 48 working hours"),
+        (1, "échéance dans 1 heure ouvrable", "due in 1 working hour"),
+        (0.2, "échéance dans moins d'une heure ouvrable", "due in less than one working hour"),
+        (71, "échéance dans 71 heures ouvrables", "due in 71 working hours"),
+        (80, "échéance dans 3 jours ouvrables", "due in 3 working days"),
+    ],
+)
 def test_working_hours_ahead(hours, fr, en):
     left = said("working_hours", CALENDAR.add_working_hours(NOW, hours))
     assert left["text"] == {"fr": fr, "en": en}
@@ -43,8 +46,10 @@ def test_calendar_hours_and_days():
     assert said("hours", NOW - timedelta(hours=75))["text"] == {"fr": "en retard de 3 jours", "en": "overdue by 3 days"}
     assert said("days", NOW + timedelta(days=1))["text"] == {"fr": "échéance dans 1 jour", "en": "due in 1 day"}
     assert said("days", NOW + timedelta(hours=3))["text"] == {"fr": "échéance aujourd'hui", "en": "due today"}
-    assert said("days", NOW - timedelta(hours=3))["text"] == {"fr": "en retard depuis aujourd'hui",
-                                                              "en": "overdue since today"}
+    assert said("days", NOW - timedelta(hours=3))["text"] == {
+        "fr": "en retard depuis aujourd'hui",
+        "en": "overdue since today",
+    }
     assert said("working_days", CALENDAR.add_working_days(NOW, 1))["text"]["en"] == "due in 1 working day"
 
 

@@ -40,9 +40,19 @@ def overdue(engine, make_user, db):
     # deadline's time of day, which must not come round while the test runs.
     received = datetime.now(UTC) - timedelta(days=21, hours=12)
     for number in range(DEADLINES):
-        intake.submit(db, actor=reporter, now=received + timedelta(seconds=number), draft=intake.Draft(
-            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION, occurred_at=received - timedelta(hours=1),
-            product=ProductFacts(name="CGR"), description=f"Réaction {number}.", serious=True, severity_grade=2))
+        intake.submit(
+            db,
+            actor=reporter,
+            now=received + timedelta(seconds=number),
+            draft=intake.Draft(
+                event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+                occurred_at=received - timedelta(hours=1),
+                product=ProductFacts(name="CGR"),
+                description=f"Réaction {number}.",
+                serious=True,
+                severity_grade=2,
+            ),
+        )
     db.commit()
     # Each missed deadline is escalated to the correspondent of the queue and the coordinator.
     return 2 * DEADLINES
@@ -50,8 +60,14 @@ def overdue(engine, make_user, db):
 
 def start_worker(database_url, smtp_url, **variables):
     """A ``vigilance worker``; without *smtp_url* it queues mail and sends none."""
-    env = {**os.environ, "VIGILANCE_DATABASE_URL": database_url, "VIGILANCE_SECRET_KEY": "worker-test",
-           "VIGILANCE_TICK_SECONDS": "0.3", "VIGILANCE_SCHEDULER": "off", **variables}
+    env = {
+        **os.environ,
+        "VIGILANCE_DATABASE_URL": database_url,
+        "VIGILANCE_SECRET_KEY": "worker-test",
+        "VIGILANCE_TICK_SECONDS": "0.3",
+        "VIGILANCE_SCHEDULER": "off",
+        **variables,
+    }
     env.pop("VIGILANCE_SMTP_URL", None)
     if smtp_url:
         env["VIGILANCE_SMTP_URL"] = smtp_url
@@ -122,25 +138,38 @@ def test_a_worker_killed_mid_batch_loses_nothing(engine, database_url, overdue, 
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == overdue
 
 
-def test_two_workers_send_each_summary_once_including_the_periods_missed_while_down(engine, database_url, db,
-                                                                                     make_user, smtp_server):
+def test_two_workers_send_each_summary_once_including_the_periods_missed_while_down(
+    engine, database_url, db, make_user, smtp_server
+):
     """No worker ran when the last digest, weekly and monthly summaries fell due: two start together."""
     reporter = make_user("reporter")
-    correspondents = [make_user("correspondent", vigilances=["haemovigilance"], digest_when_empty=True)
-                      for _ in range(20)]
+    correspondents = [
+        make_user("correspondent", vigilances=["haemovigilance"], digest_when_empty=True) for _ in range(20)
+    ]
     coordinators = [make_user("coordinator", language=language) for language in ("fr", "en")]
     received = datetime.now(UTC) - timedelta(days=10)
     for number in range(30):
-        intake.submit(db, actor=reporter, now=received + timedelta(minutes=number), draft=intake.Draft(
-            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION, occurred_at=received - timedelta(hours=1),
-            product=ProductFacts(name="CGR"), description="Frissons.", serious=True, severity_grade=2))
+        intake.submit(
+            db,
+            actor=reporter,
+            now=received + timedelta(minutes=number),
+            draft=intake.Draft(
+                event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+                occurred_at=received - timedelta(hours=1),
+                product=ProductFacts(name="CGR"),
+                description="Frissons.",
+                serious=True,
+                severity_grade=2,
+            ),
+        )
     db.commit()
     expected = len(correspondents) + 2 * len(coordinators)
 
     def summaries_sent():
         with Session(engine) as session:
-            return session.exec(select(OutboxMessage).where(OutboxMessage.dedupe_key.like("summary:%"),
-                                                            OutboxMessage.state == "sent")).all()
+            return session.exec(
+                select(OutboxMessage).where(OutboxMessage.dedupe_key.like("summary:%"), OutboxMessage.state == "sent")
+            ).all()
 
     workers = [start_worker(database_url, smtp_server.url) for _ in range(2)]
     try:
@@ -181,17 +210,29 @@ def two_batches(engine, make_user, db):
     coordinator = make_user("coordinator", weekly_summary=False, monthly_report=False)
     now = datetime.now(UTC)
     # Half a day off for the missed deadlines, whose daily repeats must not fall due in the test.
-    batches = ((now - timedelta(days=21, hours=12), "CGR", 2, OVERDUE_REPORTS),
-               (now - timedelta(hours=14), "albumine 20 %", 1, REMINDED_REPORTS))
+    batches = (
+        (now - timedelta(days=21, hours=12), "CGR", 2, OVERDUE_REPORTS),
+        (now - timedelta(hours=14), "albumine 20 %", 1, REMINDED_REPORTS),
+    )
     for received, product, grade, count in batches:
         for number in range(count):
-            intake.submit(db, actor=reporter, now=received + timedelta(seconds=number), draft=intake.Draft(
-                event_kind=EventKind.RECIPIENT_ADVERSE_REACTION, occurred_at=received - timedelta(hours=1),
-                product=ProductFacts(name=product), description=f"Réaction {number}.", serious=True,
-                severity_grade=grade))
+            intake.submit(
+                db,
+                actor=reporter,
+                now=received + timedelta(seconds=number),
+                draft=intake.Draft(
+                    event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+                    occurred_at=received - timedelta(hours=1),
+                    product=ProductFacts(name=product),
+                    description=f"Réaction {number}.",
+                    serious=True,
+                    severity_grade=grade,
+                ),
+            )
     db.commit()
-    due = db.exec(select(Timer, Deadline).join(Deadline, Deadline.id == Timer.deadline_id)
-                  .where(Timer.due_at <= now)).all()
+    due = db.exec(
+        select(Timer, Deadline).join(Deadline, Deadline.id == Timer.deadline_id).where(Timer.due_at <= now)
+    ).all()
     assert len(due) == 3 * OVERDUE_REPORTS + REMINDED_REPORTS and len(due) > CLOCK_BATCH
     owed = {}
     for timer, deadline in due:
@@ -231,8 +272,9 @@ def wait_for_marker(marker, worker) -> int:
     return int(handled)
 
 
-def test_a_worker_killed_inside_a_clock_batch_loses_and_repeats_nothing(engine, database_url, two_batches,
-                                                                        smtp_server, tmp_path):
+def test_a_worker_killed_inside_a_clock_batch_loses_and_repeats_nothing(
+    engine, database_url, two_batches, smtp_server, tmp_path
+):
     owed, due = two_batches["owed"], two_batches["due"]
     marker = tmp_path / "batch-held"
     # The first worker has no SMTP: it queues mail and sends none, so no email is in flight when
@@ -282,9 +324,11 @@ def test_a_worker_killed_inside_a_clock_batch_loses_and_repeats_nothing(engine, 
             superseded = timer.kind == "reminder" and timer.due_at < two_batches["as_of"] - timedelta(days=1)
             assert outcomes[timer_id] == ("superseded" if superseded else "done"), (timer, outcomes[timer_id])
         # An escalation done twice would have scheduled its daily repeat twice.
-        repeats = session.exec(select(Timer.deadline_id, func.count()).where(Timer.kind == "overdue_repeat")
-                               .group_by(Timer.deadline_id)).all()
+        repeats = session.exec(
+            select(Timer.deadline_id, func.count()).where(Timer.kind == "overdue_repeat").group_by(Timer.deadline_id)
+        ).all()
         assert len(repeats) == OVERDUE_REPORTS and all(count == 1 for _deadline, count in repeats)
-        missed = session.scalar(select(func.count()).select_from(Deadline)
-                                .where(Deadline.state == DeadlineState.MISSED))
+        missed = session.scalar(
+            select(func.count()).select_from(Deadline).where(Deadline.state == DeadlineState.MISSED)
+        )
         assert missed == OVERDUE_REPORTS

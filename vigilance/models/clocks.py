@@ -18,8 +18,13 @@ class Timer(SQLModel, table=True):
         # however many timers wait in the future or lie done in the past.
         # (due_at, id): the claim's exact order, so that many timers due at one moment (reports
         # received over a weekend) are claimed from the index, not sorted on every tick.
-        Index("ix_timers_pending_due", "due_at", "id", postgresql_where=text("done_at IS NULL"),
-              sqlite_where=text("done_at IS NULL")),
+        Index(
+            "ix_timers_pending_due",
+            "due_at",
+            "id",
+            postgresql_where=text("done_at IS NULL"),
+            sqlite_where=text("done_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -11,8 +11,12 @@ from vigilance.models.types import UTCDateTime
 class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (
-        Index("ix_outbox_pending", "next_attempt_at", postgresql_where=text("state = 'pending'"),
-              sqlite_where=text("state = 'pending'")),
+        Index(
+            "ix_outbox_pending",
+            "next_attempt_at",
+            postgresql_where=text("state = 'pending'"),
+            sqlite_where=text("state = 'pending'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -36,8 +36,12 @@ class InformationRequest(SQLModel, table=True):
     __tablename__ = "information_requests"
     __table_args__ = (
         # A correspondent's questions still waiting for an answer (the daily digest).
-        Index("ix_information_requests_unanswered", "asked_by", postgresql_where=text("answered_at IS NULL"),
-              sqlite_where=text("answered_at IS NULL")),
+        Index(
+            "ix_information_requests_unanswered",
+            "asked_by",
+            postgresql_where=text("answered_at IS NULL"),
+            sqlite_where=text("answered_at IS NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -83,5 +87,3 @@ class ReportLink(SQLModel, table=True):
 
     def other(self, report_id: int) -> int:
         return self.other_report_id if self.report_id == report_id else self.report_id
-
-
