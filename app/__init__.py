@@ -16,6 +16,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app.api import API_BLUEPRINTS, TOKEN_BLUEPRINTS
     from app.api import init_app as init_api
     from app.config import load_config
+    from vigilance import passwords
 
     app = Flask(
         __name__,
@@ -29,6 +30,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config["JSON_MAX_BYTES"]
     app.json.ensure_ascii = False
     app.json.sort_keys = False
+    passwords.use_method(app.config["PASSWORD_HASH"])
 
     db.init_app(app)
     auth.init_app(app)
@@ -44,8 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for name, blueprint in app.blueprints.items():
         if name in API_BLUEPRINTS:
             csrf.exempt(blueprint)
-    if app.config["SCHEDULER"] == "embedded":
-        from app.scheduler import start_embedded
-
-        start_embedded(app)
+    # No scheduler here: building the app must have no side effect, or every command would
+    # run the clocks (`vigilance db upgrade` ran them against tables not yet created).
+    # `vigilance run` starts the embedded one; `vigilance worker` runs its own.
     return app

@@ -8,7 +8,8 @@ from datetime import datetime
 
 import click
 from flask import current_app
-from flask.cli import AppGroup, FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, ScriptInfo
+from flask.cli import run_command as flask_run_command
 
 from sqlmodel import select
 
@@ -26,6 +27,22 @@ from vigilance.periods import send_moment
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), name="vigilance")
 def cli():
     """Vigilance incident reporting and triage."""
+
+
+@cli.command(
+    "run", params=flask_run_command.params, help=flask_run_command.help, short_help=flask_run_command.short_help
+)
+@click.pass_context
+def run_command(ctx: click.Context, **options):
+    """Flask's development server, with the clocks in the same process unless VIGILANCE_SCHEDULER=off."""
+    app = ctx.ensure_object(ScriptInfo).load_app()
+    reloading = options.get("reload") if options.get("reload") is not None else app.debug
+    # Under the reloader, the parent process only watches files: the served child runs the clocks.
+    if app.config["SCHEDULER"] == "embedded" and (not reloading or os.environ.get("WERKZEUG_RUN_MAIN") == "true"):
+        from app.scheduler import start_embedded
+
+        start_embedded(app)
+    ctx.invoke(flask_run_command, **options)
 
 
 db_cli = AppGroup("db", help="The database schema (Alembic migrations in migrations/).")
@@ -410,7 +427,4 @@ def worker_command():
 
 def main() -> None:
     """Entry point of the ``vigilance`` console script."""
-    # The single-process default runs the clocks inside the web process; a WSGI server does not.
-    if len(sys.argv) > 1 and sys.argv[1] == "run":
-        os.environ.setdefault("VIGILANCE_SCHEDULER", "embedded")
     cli.main(prog_name="vigilance")

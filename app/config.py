@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from routing.calendar import REGIONS
+from vigilance import passwords
 
 
 class ConfigError(RuntimeError):
@@ -25,6 +26,7 @@ _ENVIRONMENT = {
     "VIGILANCE_BASE_URL": "BASE_URL",
     "VIGILANCE_TICK_SECONDS": "TICK_SECONDS",
     "VIGILANCE_DIGEST_HOUR": "DIGEST_HOUR",
+    "VIGILANCE_PASSWORD_HASH": "PASSWORD_HASH",
 }
 
 
@@ -35,9 +37,9 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         "DATABASE_URL": f"sqlite:///{instance_path / 'vigilance.db'}",
         "SECRET_KEY": None,
         "SMTP_URL": None,
-        # Off under a WSGI server: its workers must not each run the clocks. `vigilance run`
-        # turns it on for the single-process default.
-        "SCHEDULER": "off",
+        # Read by `vigilance run` only: the single-process default runs the clocks in the web
+        # process. A WSGI server's workers never start one (`vigilance worker` does the work).
+        "SCHEDULER": "embedded",
         "TIMEZONE": "Europe/Paris",
         "DEFAULT_REGION": "metropole",
         "JSON_MAX_BYTES": 256 * 1024,
@@ -48,6 +50,8 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         # The hour (Europe/Paris) digests go out on working days, and the weekly and monthly
         # summaries on Mondays and on the first of the month.
         "DIGEST_HOUR": 7,
+        # werkzeug's method string for new password hashes; tests set a cheap one.
+        "PASSWORD_HASH": passwords.STRONG_METHOD,
     }
     for variable, key in _ENVIRONMENT.items():
         if os.environ.get(variable):
@@ -78,6 +82,8 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
         raise ConfigError("VIGILANCE_DIGEST_HOUR must be an hour from 0 to 23") from exc
     if not 0 <= config["DIGEST_HOUR"] <= 23:
         raise ConfigError("VIGILANCE_DIGEST_HOUR must be an hour from 0 to 23")
+    if config["ENV"] == "production" and config["PASSWORD_HASH"] == passwords.CHEAP_METHOD:
+        raise ConfigError("VIGILANCE_PASSWORD_HASH: the cheap test method is refused in production")
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
     url = config["DATABASE_URL"]
     if url.startswith(("postgresql://", "postgres://")):

@@ -11,10 +11,13 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app import create_app
-from vigilance import accounts
+from vigilance import accounts, passwords
 from vigilance.models import metadata
 
 POSTGRES_URL = os.environ.get("VIGILANCE_TEST_DATABASE_URL")
+# Hundreds of test accounts: one cheap hash round each instead of scrypt's 200-330 ms. Set in the
+# environment so that the servers and workers the tests start as subprocesses use it too.
+os.environ.setdefault("VIGILANCE_PASSWORD_HASH", passwords.CHEAP_METHOD)
 #: The outside acceptance cases (``../shared/acceptance``) when the checkout sits beside them;
 #: elsewhere (a clone on its own), the copy committed in ``tests/acceptance``.
 SHARED_ACCEPTANCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "acceptance"

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from routing import Queue
 from routing.calendar import REGIONS
+from vigilance import passwords
 from vigilance.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from vigilance.models import ApiToken, Establishment, Role, User
 
@@ -141,7 +141,7 @@ def set_password(user: User, password: str) -> None:
         raise _invalid(
             "password", f"Au moins {MIN_PASSWORD_LENGTH} caractères.", f"At least {MIN_PASSWORD_LENGTH} characters."
         )
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = passwords.hash_password(password)
 
 
 def user_by_email(session: Session, email: str) -> User:
@@ -170,7 +170,7 @@ def change_password(session: Session, user: User, *, current: str, new: str, con
             "Too many attempts: try again in a few minutes.",
         )
     errors: dict[str, list[dict[str, str]]] = {}
-    if not user.password_hash or not check_password_hash(user.password_hash, current):
+    if not user.password_hash or not passwords.verify_password(user.password_hash, current):
         errors["current_password"] = [
             {"fr": "Ce n'est pas votre mot de passe actuel.", "en": "This is not your current password."}
         ]
@@ -237,7 +237,7 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime) 
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None or not user.is_active or not user.password_hash:
         # Same work as a real check, so timing does not tell which accounts exist.
-        check_password_hash(generate_password_hash("x", method="pbkdf2:sha256:1"), password)
+        passwords.spend_verification_time(password)
         raise Unauthenticated(_WRONG_CREDENTIALS)
     if user.locked_until and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
@@ -247,7 +247,7 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime) 
                 "en": f"Too many attempts: account locked, try again in {minutes} min.",
             }
         )
-    if not check_password_hash(user.password_hash, password):
+    if not passwords.verify_password(user.password_hash, password):
         _count_failure(session, user, now)
         raise Unauthenticated(_WRONG_CREDENTIALS)
     user.failed_logins = 0

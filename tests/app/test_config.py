@@ -20,6 +20,7 @@ def clean_environment(monkeypatch):
         "VIGILANCE_DEFAULT_REGION",
         "VIGILANCE_BASE_URL",
         "VIGILANCE_SMTP_URL",
+        "VIGILANCE_PASSWORD_HASH",
     ):
         monkeypatch.delenv(name, raising=False)
 
@@ -74,3 +75,22 @@ def test_development_keeps_one_generated_key_readable_by_its_owner_only(tmp_path
 
     assert first == again and len(first) >= 40
     assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+
+
+def test_passwords_are_hashed_with_scrypt_unless_configured_otherwise(tmp_path):
+    from vigilance import passwords
+
+    assert load_config(tmp_path)["PASSWORD_HASH"] == "scrypt"
+    try:
+        passwords.use_method(load_config(tmp_path)["PASSWORD_HASH"])
+        assert passwords.hash_password("correct horse battery").startswith("scrypt:")
+    finally:
+        passwords.use_method(passwords.CHEAP_METHOD)
+
+
+def test_production_refuses_the_cheap_test_hashing(monkeypatch, tmp_path):
+    monkeypatch.setenv("VIGILANCE_ENV", "production")
+    monkeypatch.setenv("VIGILANCE_SECRET_KEY", "a-long-enough-production-secret-key-0123456789")
+    monkeypatch.setenv("VIGILANCE_PASSWORD_HASH", "pbkdf2:sha256:1")
+    with pytest.raises(ConfigError, match="VIGILANCE_PASSWORD_HASH"):
+        load_config(tmp_path)

@@ -3,6 +3,8 @@
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from app import create_app
+from app.cli import cli
+from vigilance.models import metadata
 from app.scheduler import register_jobs
 
 
@@ -15,16 +17,40 @@ def test_the_jobs_are_declared_once_with_fixed_ids(app):
     assert all(job.max_instances == 1 and job.coalesce for job in jobs.values())
 
 
-def test_embedded_mode_runs_the_jobs_inside_the_web_process(database_url, tmp_path):
+def test_vigilance_run_runs_the_jobs_inside_the_web_process(database_url, monkeypatch):
+    import flask.cli
+
     app = create_app({"ENV": "testing", "DATABASE_URL": database_url, "SECRET_KEY": "x", "SCHEDULER": "embedded"})
-    scheduler = app.extensions["vigilance.scheduler"]
+    metadata.create_all(app.extensions["vigilance.db"])
+    seen = {}
+
+    def serve(*args, **kwargs):  # instead of blocking on a socket: look at the app being served
+        scheduler = app.extensions.get("vigilance.scheduler")
+        seen["jobs"] = {job.id for job in scheduler.get_jobs()} if scheduler and scheduler.running else set()
+
+    monkeypatch.setattr(flask.cli, "run_simple", serve)
     try:
-        assert scheduler.running
-        assert {job.id for job in scheduler.get_jobs()} == {"clocks", "outbox", "summaries"}
+        result = app.test_cli_runner().invoke(cli, args=["run", "--port", "5999"])
+        assert result.exit_code == 0, result.output
+        assert seen["jobs"] == {"clocks", "outbox", "summaries"}
     finally:
-        scheduler.shutdown(wait=True)
+        if "vigilance.scheduler" in app.extensions:
+            app.extensions["vigilance.scheduler"].shutdown(wait=True)
         app.extensions["vigilance.db"].dispose()
 
 
-def test_under_a_wsgi_server_no_scheduler_starts(app):
+def test_no_other_command_starts_a_scheduler(database_url):
+    # `db upgrade` used to run the clocks against tables it had not yet created.
+    app = create_app({"ENV": "testing", "DATABASE_URL": database_url, "SECRET_KEY": "x", "SCHEDULER": "embedded"})
+    try:
+        result = app.test_cli_runner().invoke(cli, args=["db", "upgrade"])
+        assert result.exit_code == 0, result.output
+        assert "vigilance.scheduler" not in app.extensions
+    finally:
+        app.extensions["vigilance.db"].dispose()
+
+
+def test_under_a_wsgi_server_no_scheduler_starts(database_url):
+    app = create_app({"ENV": "testing", "DATABASE_URL": database_url, "SECRET_KEY": "x", "SCHEDULER": "embedded"})
     assert "vigilance.scheduler" not in app.extensions
+    app.extensions["vigilance.db"].dispose()
