@@ -32,8 +32,10 @@ def bar_chart(
     step = plot_width / max(len(labels), 1)
     bar_width = step * 0.7 / (1 if stacked else max(len(series), 1))
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
-        f'role="img" aria-hidden="true" focusable="false" class="chart">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+            f'role="img" aria-hidden="true" focusable="false" class="chart">'
+        ),
         f"<title>{escape(title)}</title>",
     ]
     for fraction in (0, 0.5, 1):

@@ -10,7 +10,6 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, FlaskGroup, ScriptInfo
 from flask.cli import run_command as flask_run_command
-
 from sqlmodel import select
 
 from app import create_app

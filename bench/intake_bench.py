@@ -111,7 +111,7 @@ def measure(label: str, service_url: str, bare_url: str, args) -> None:
         )
     ratios = [
         service["per_second"] / bare["per_second"]
-        for bare, service in zip(rounds["bare insert"], rounds["POST /api/v1/reports"])
+        for bare, service in zip(rounds["bare insert"], rounds["POST /api/v1/reports"], strict=False)
     ]
     if any(result["errors"] for results in rounds.values() for result in results):
         print("  some requests failed: no ratio")

@@ -49,7 +49,7 @@ def run_load(url: str, payloads: list[dict], clients: int, seconds: float, heade
     results = [queue.get() for _ in processes]
     for process in processes:
         process.join()
-    latencies = sorted(l for result in results for l in result[0])
+    latencies = sorted(latency for result in results for latency in result[0])
     errors = sum(result[1] for result in results)
     return {
         "latencies": latencies,

@@ -512,7 +512,11 @@ class Generator:
             deadlines = []
             changed = received
             for queue_name in decided.queues:
-                dated = [due for (q, _k, _p), due in zip(decided.policies, dues) if q == queue_name and due is not None]
+                dated = [
+                    due
+                    for (q, _k, _p), due in zip(decided.policies, dues, strict=False)
+                    if q == queue_name and due is not None
+                ]
                 item = dict(
                     queue=queue_name,
                     establishment_id=place.establishment_id,
@@ -557,7 +561,9 @@ class Generator:
                         settled = (closed, f"closed: {outcome}")
                         changed = max(changed, closed)
                 items.append(item)
-                for (q, kind_name, _policy), due, constant in zip(decided.policies, dues, decided.constant):
+                for (q, kind_name, _policy), due, constant in zip(
+                    decided.policies, dues, decided.constant, strict=False
+                ):
                     if q != queue_name:
                         continue
                     deadlines.append(
@@ -723,7 +729,7 @@ def _produce(options: Options, places: list[Place], out) -> None:
             made += len(batch)
             out.put(("batch", batch))
         out.put(("done", generator.decider.checked))
-    except BaseException as error:  # noqa: BLE001 - the parent reports it
+    except BaseException as error:
         out.put(("error", f"{type(error).__name__}: {error}"))
 
 

@@ -60,19 +60,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+import load_reports  # noqa: E402
 from classify_bench import free_port  # noqa: E402
 from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-import load_reports  # noqa: E402
 from app.api.triage import PAGE_SIZE, encode_queue_cursor  # noqa: E402
 from app.db import make_engine  # noqa: E402
 from vigilance import accounts, triage  # noqa: E402
 from vigilance.clock import utcnow  # noqa: E402
 from vigilance.errors import Conflict  # noqa: E402
-from vigilance.models import Establishment, User  # noqa: E402
-from vigilance.models import OPEN_ITEM_STATUSES  # noqa: E402
+from vigilance.models import (  # noqa: E402
+    OPEN_ITEM_STATUSES,
+    Establishment,
+    User,
+)
 from vigilance.queues import Cursor, QueueFilter, list_items, status_counts  # noqa: E402
 
 QUEUE = "haemovigilance"
@@ -233,7 +236,7 @@ def sign_in(client: Client, email: str, password: str) -> None:
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, int(round(fraction * (len(sorted_values) - 1))))]
+    return sorted_values[min(len(sorted_values) - 1, round(fraction * (len(sorted_values) - 1)))]
 
 
 def timed(client: Client, path: str, headers: dict, count: int, warm_up: int, check) -> dict:
@@ -695,7 +698,8 @@ def claim_bench(args) -> dict:
         engine.dispose()
         shares = {}
         taken = 0
-        for mode, count in runs + [
+        for mode, count in [
+            *runs,
             ("in-process race", args.in_process_claims),
             ("in-process split", args.in_process_claims),
         ]:

@@ -121,7 +121,7 @@ class Databases:
         for name in list(self.created):
             try:
                 self.drop(name)
-            except Exception as error:  # noqa: BLE001 - report and go on dropping the others
+            except Exception as error:
                 say(f"  (could not drop {name}: {error})")
         self.admin.dispose()
 
@@ -451,7 +451,7 @@ def run_clock_workers(
         ).scalar()
     wall = finished - spawned
     busy = finished - (first_progress or spawned)
-    result = dict(
+    return dict(
         workers=workers,
         timers=total,
         remaining=remaining,
@@ -466,7 +466,6 @@ def run_clock_workers(
         deadlines_repeated_twice=repeats_per_deadline,
         logs=pool.log_summary(),
     )
-    return result
 
 
 def measure_delivery(dbs: Databases, name: str, engine, workers: int, seconds: float, log_dir: Path) -> dict:
@@ -810,7 +809,7 @@ def part_soak(args, dbs: Databases, log_root: Path) -> dict:
                             rows,
                         )
                 feeder.dispose()
-            except BaseException as error:  # noqa: BLE001 - reported at the end
+            except BaseException as error:
                 feeder_error.append(error)
 
         feeder_thread = threading.Thread(target=feed, daemon=True)

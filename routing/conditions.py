@@ -65,10 +65,7 @@ class _Clause:
         return cls(tuple(tests), frozenset(required))
 
     def holds(self, facts: Mapping[str, Any]) -> bool:
-        for name, test in self.tests:
-            if not test(facts.get(name)):
-                return False
-        return True
+        return all(test(facts.get(name)) for name, test in self.tests)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ never raises for any facts: what the rules cannot decide goes to a person, with 
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from routing.catalogue import CatalogueEntry
@@ -262,5 +262,5 @@ def rfc3339(moment: datetime | None) -> str | None:
         return None
     offset = moment.utcoffset()
     if offset is not None and offset.total_seconds() % 60:
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
     return moment.isoformat()

@@ -17,10 +17,12 @@ _NON_WORD = re.compile(r"[^0-9a-z]+")
 _ELISION = re.compile(r"\b[dl]['’]", re.IGNORECASE)
 
 STOP_WORDS = frozenset(
-    # French
-    "de du des la le les en au aux a par pour et un une sur".split()
-    # English
-    + "of the an for and with in on".split()
+    [
+        # French
+        *["de", "du", "des", "la", "le", "les", "en", "au", "aux", "a", "par", "pour", "et", "un", "une", "sur"],
+        # English
+        *["of", "the", "an", "for", "and", "with", "in", "on"],
+    ]
 )
 
 

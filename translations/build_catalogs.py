@@ -335,7 +335,8 @@ EN_FROM_MARSHMALLOW = {"Not a valid aware datetime.": "Not a valid date and time
 
 
 def main() -> None:
-    pot = read_po(open(HERE / "messages.pot", "rb"))
+    with open(HERE / "messages.pot", "rb") as handle:
+        pot = read_po(handle)
     for language, table, extra in (("en", EN, EN_FROM_MARSHMALLOW), ("fr", {}, FR_FROM_MARSHMALLOW)):
         catalog = Catalog(locale=language, domain="messages", project="vigilance", fuzzy=False)
         for message in pot:

@@ -55,7 +55,9 @@ def record_moves_on(connection: Connection, moves: Iterable[Move]) -> None:
         return
     # Sorted rows: concurrent transactions lock the rows they share in the same order, so they
     # wait for each other instead of deadlocking.
-    parameters = {f"{name}_{n}": value for n, row in enumerate(rows) for name, value in zip((*_KEY, "count"), row)}
+    parameters = {
+        f"{name}_{n}": value for n, row in enumerate(rows) for name, value in zip((*_KEY, "count"), row, strict=False)
+    }
     _upsert(len(rows)).rows(connection, parameters)
 
 

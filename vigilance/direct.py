@@ -56,7 +56,7 @@ class DirectStatement:
                 return []
             converters = [
                 column_type.result_processor(connection.dialect, description[1])
-                for column_type, description in zip(compiled.result_types, cursor.description)
+                for column_type, description in zip(compiled.result_types, cursor.description, strict=False)
             ]
             fetched = cursor.fetchall()
         finally:
@@ -64,7 +64,8 @@ class DirectStatement:
         if not any(converters):
             return [tuple(row) for row in fetched]
         return [
-            tuple(convert(value) if convert else value for convert, value in zip(converters, row)) for row in fetched
+            tuple(convert(value) if convert else value for convert, value in zip(converters, row, strict=False))
+            for row in fetched
         ]
 
     def first_value(self, connection: Connection, parameters: Mapping[str, Any]) -> Any:

@@ -2,8 +2,8 @@
 
 import logging
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam, select
@@ -19,10 +19,10 @@ from vigilance.direct import DirectStatement
 from vigilance.duplicates import find_candidates
 from vigilance.errors import Forbidden, InvalidInput
 from vigilance.models import (
+    NOTHING_DUE,
     Deadline,
     DeadlineState,
     Establishment,
-    NOTHING_DUE,
     ItemStatus,
     QueueItem,
     ReferenceCounter,
@@ -119,11 +119,11 @@ def next_reference(session: Session, year: int) -> tuple[int, str]:
             with connection.begin_nested():
                 connection.execute(ReferenceCounter.__table__.insert(), {"year": year, "last": 1})
             sequence = 1
-        except IntegrityError:
+        except IntegrityError as taken:
             # Another intake opened the year first: take the next number after theirs.
             sequence = _BUMP_COUNTER.first_value(connection, {"counter_year": year})
             if sequence is None:
-                raise RuntimeError(f"the reference counter of {year} vanished during intake")
+                raise RuntimeError(f"the reference counter of {year} vanished during intake") from taken
     return sequence, f"VIG-{year}-{sequence:06d}"
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from routing.scales import imputability_label
 from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS
+from routing.scales import imputability_label
 from routing.vocabulary import Category, EventKind, Queue
 from vigilance.clock import PARIS
 from vigilance.labels import STATUS_LABELS, UNASSESSED_LABELS, label

@@ -12,8 +12,8 @@ from routing.calendar import WorkingCalendar
 from routing.rulebook import shipped_rulebooks
 from vigilance import counts
 from vigilance.access import may_work_queue
-from vigilance.errors import NotFound
 from vigilance.clock import PARIS
+from vigilance.errors import NotFound
 from vigilance.models import NOTHING_DUE, OPEN_ITEM_STATUSES, Deadline, Establishment, QueueItem, Report, User
 
 

@@ -24,8 +24,8 @@ from sqlmodel import Session, col
 
 from routing.vocabulary import Queue
 from vigilance.access import may_work_queue
-from vigilance.models import OPEN_ITEM_STATUSES, Assessment, Deadline, DeadlineState, QueueItem, Report, User
 from vigilance.clock import PARIS
+from vigilance.models import OPEN_ITEM_STATUSES, Assessment, Deadline, DeadlineState, QueueItem, Report, User
 
 NOT_ASSESSED = "not_assessed"
 UNKNOWN = "unknown"

@@ -20,6 +20,7 @@ from routing.calendar import WorkingCalendar
 from routing.vocabulary import Queue
 from vigilance import statistics
 from vigilance.access import acts_as_coordinator, may_work_queue
+from vigilance.clock import PARIS
 from vigilance.inserts import insert_unless_present
 from vigilance.models import (
     OPEN_ITEM_STATUSES,
@@ -33,7 +34,6 @@ from vigilance.models import (
 )
 from vigilance.notifications import compose
 from vigilance.outbox import Email, enqueue
-from vigilance.clock import PARIS
 from vigilance.periods import Period, digest_window, latest_due, period_containing, send_moment
 
 logger = logging.getLogger(__name__)

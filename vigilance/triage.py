@@ -25,13 +25,14 @@ from routing.scales import (
 )
 from vigilance import audit, counts
 from vigilance.access import acts_as_coordinator, may_read_report, may_work_queue
+from vigilance.clock import PARIS
 from vigilance.clocks import cancel_timers, notify_answer, schedule_deadline, schedule_information_reminder
 from vigilance.decisions import freeze
 from vigilance.errors import Conflict, Forbidden, InvalidInput, NotFound
-from vigilance.clock import PARIS
 from vigilance.models import (
-    OPEN_ITEM_STATUSES,
     CLOSED_URGENCY,
+    NOTHING_DUE,
+    OPEN_ITEM_STATUSES,
     Assessment,
     Deadline,
     DeadlineState,
@@ -39,7 +40,6 @@ from vigilance.models import (
     Establishment,
     InformationRequest,
     ItemStatus,
-    NOTHING_DUE,
     QueueItem,
     Report,
     ReportLink,

@@ -19,17 +19,17 @@ def _require_json_body():
     # missing fields; saying what is actually wrong is kinder.
     # An unknown route or method is answered 404 or 405 first, whatever the body.
     if request.routing_exception is not None:
-        return None
+        return
     if request.path.startswith(API_PREFIX) and request.method in _BODY_METHODS:
         if not request.content_length and not request.data:
-            return None  # no body: the view says whether it needed one
+            return  # no body: the view says whether it needed one
         if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
             flask_smorest.abort(
                 400,
                 message="The request body must be JSON (Content-Type: application/json).",
                 messages={"json": ["Expected Content-Type: application/json."]},
             )
-    return None
+    return
 
 
 class RowIdConverter(IntegerConverter):

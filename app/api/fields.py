@@ -1,12 +1,13 @@
 """Strict JSON fields: a JSON API takes ``true``, not ``"yes"``, and ``2``, not ``"2"``."""
 
 from enum import Enum
+from typing import ClassVar
 
 from marshmallow import fields, validate
 
 
 class StrictBoolean(fields.Boolean):
-    default_error_messages = {"invalid": "Not a valid boolean: use true or false."}
+    default_error_messages: ClassVar[dict[str, str]] = {"invalid": "Not a valid boolean: use true or false."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if not isinstance(value, bool):
@@ -15,7 +16,7 @@ class StrictBoolean(fields.Boolean):
 
 
 class StrictInteger(fields.Integer):
-    default_error_messages = {"invalid": "Not a valid integer."}
+    default_error_messages: ClassVar[dict[str, str]] = {"invalid": "Not a valid integer."}
 
     def _deserialize(self, value, attr, data, **kwargs):
         # JSON has one number type: 3.0 is the integer 3 (as JSON Schema says), "3" is text.

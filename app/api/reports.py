@@ -8,11 +8,11 @@ from sqlmodel import Session
 
 from app.api.classify import ProductSchema
 from app.api.fields import StrictBoolean, StrictInteger, enum_string
-from app.language import response_language
 from app.api.pagination import decode_cursor, encode_cursor
 from app.auth import token_required
 from app.db import get_session
 from app.filing import file_report
+from app.language import response_language
 from routing import EventKind, Queue
 from vigilance import intake, reports
 from vigilance.clock import utcnow

@@ -20,13 +20,13 @@ from routing.scales import AUTHORITIES, INVESTIGATION_STATUSES, OUTCOMES, SERIOU
 from vigilance import audit, triage
 from vigilance.clock import utcnow
 from vigilance.models import (
+    NOTHING_DUE,
     Assessment,
     AuditEvent,
     Deadline,
     Declaration,
     InformationRequest,
     ItemStatus,
-    NOTHING_DUE,
     QueueItem,
     Report,
     User,

@@ -16,10 +16,9 @@ from app.pages.security import login_required
 from routing.messages import QUEUE_LABELS
 from routing.vocabulary import Queue
 from vigilance import audit, statistics
-from vigilance.clock import utcnow
+from vigilance.clock import PARIS, utcnow
 from vigilance.labels import UNASSESSED_LABELS, label
 from vigilance.notifications import imputability_name
-from vigilance.clock import PARIS
 from vigilance.periods import FIRST_YEAR, LAST_YEAR, Period, period_containing
 
 bp = Blueprint("dashboard_pages", __name__)
@@ -109,7 +108,7 @@ def _refused_csv(errors: dict[str, list[str]]):
 
 def _figures(first: date, last: date, queue: str | None):
     queues = _reader_queues(queue)
-    figures = statistics.dashboard(
+    return statistics.dashboard(
         get_session(),
         establishment_id=page_user().establishment_id,
         queues=queues,
@@ -117,7 +116,6 @@ def _figures(first: date, last: date, queue: str | None):
         end=_moment(last + timedelta(days=1)),
         now=utcnow(),
     )
-    return figures
 
 
 def _queue_name(queue: str) -> str:

@@ -5,12 +5,11 @@ Revises: 0001_baseline
 Create Date: 2026-11-21 23:17:04.750620
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
+from alembic import op
 
 import vigilance.models.types
-
 
 revision = "0002_intake"
 down_revision = "0001_baseline"

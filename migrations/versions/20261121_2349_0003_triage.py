@@ -5,12 +5,11 @@ Revises: 0002_intake
 Create Date: 2026-11-21 23:49:46.386035
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
+from alembic import op
 
-import vigilance.models.types  # noqa: F401  (column types of our own)
-
+import vigilance.models.types
 
 revision = "0003_triage"
 down_revision = "0002_intake"

@@ -5,12 +5,11 @@ Revises: 0003_triage
 Create Date: 2026-11-22 00:04:14.966522
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
+from alembic import op
 
-import vigilance.models.types  # noqa: F401  (column types of our own)
-
+import vigilance.models.types
 
 revision = "0004_clocks_outbox"
 down_revision = "0003_triage"

@@ -5,12 +5,11 @@ Revises: 0004_clocks_outbox
 Create Date: 2026-11-22 01:58:54.899431
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
+from alembic import op
 
-import vigilance.models.types  # noqa: F401  (column types of our own)
-
+import vigilance.models.types
 
 revision = "0005_summaries"
 down_revision = "0004_clocks_outbox"

@@ -6,12 +6,11 @@ Revises: 0005_summaries
 Create Date: 2026-11-22 02:10:00
 """
 
-from alembic import op
 import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
+from alembic import op
 
 import vigilance.models.types  # noqa: F401  (column types of our own)
-
 
 revision = "0006_queue_counts"
 down_revision = "0005_summaries"

@@ -7,11 +7,10 @@ Create Date: 2026-11-22 05:00:00
 
 from datetime import UTC, datetime
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 from vigilance.models.types import UTCDateTime
-
 
 revision = "0007_closed_items_last"
 down_revision = "0006_queue_counts"

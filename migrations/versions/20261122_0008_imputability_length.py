@@ -7,10 +7,9 @@ Create Date: 2026-11-22 06:00:00
 
 import warnings
 
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 from sqlalchemy.exc import SAWarning
-
 
 revision = "0008_imputability_length"
 down_revision = "0007_closed_items_last"

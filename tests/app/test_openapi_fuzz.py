@@ -8,8 +8,8 @@ import tempfile
 from pathlib import Path
 
 import schemathesis
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlmodel import Session
 
 from app import create_app

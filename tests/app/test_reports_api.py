@@ -25,11 +25,10 @@ def a_report(**overrides):
 
 def stored_rows(db):
     db.rollback()  # a fresh snapshot: see what the app committed since the last look
-    counts = {
+    return {
         model.__tablename__: db.scalar(select(func.count()).select_from(model))
         for model in (Report, QueueItem, Deadline, AuditEvent, IdempotencyRecord)
     }
-    return counts
 
 
 @pytest.fixture

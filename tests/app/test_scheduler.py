@@ -4,8 +4,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from app import create_app
 from app.cli import cli
-from vigilance.models import metadata
 from app.scheduler import register_jobs
+from vigilance.models import metadata
 
 
 def test_the_jobs_are_declared_once_with_fixed_ids(app):

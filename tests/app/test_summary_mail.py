@@ -10,11 +10,10 @@ def test_monday_morning_brings_the_digests_and_the_weekly_summary_once(app, engi
     app.config["SMTP_URL"] = smtp_server.url
     # Monday 23 November 2026, 07:05 in Paris: Monday's digest, last week's summary, and
     # October's report (no worker ran on 1 November: it is sent now, once).
-    with time_machine.travel(paris(2026, 11, 23, 7, 5), tick=False):
-        with app.app_context():
-            queued = queue_summaries(app)
-            assert queue_summaries(app) == 0  # the next tick finds every run done
-            assert deliver_mail(app) == queued
+    with time_machine.travel(paris(2026, 11, 23, 7, 5), tick=False), app.app_context():
+        queued = queue_summaries(app)
+        assert queue_summaries(app) == 0  # the next tick finds every run done
+        assert deliver_mail(app) == queued
     inbox = {(recipients[0], message["Subject"]): message for recipients, message in smtp_server.inbox.messages}
     subjects = sorted(subject for _to, subject in inbox)
     assert ("Vigilance — Synthèse hebdomadaire, semaine 47, du 16/11 au 22/11/2026 — CHU de Test") in subjects
@@ -51,9 +50,8 @@ def test_one_failing_run_does_not_hold_up_the_other_establishments(app, engine, 
     staff["hv"].vigilances = ["no-such-queue"]
     db.add(staff["hv"])
     db.commit()
-    with time_machine.travel(paris(2026, 11, 23, 7, 5), tick=False):
-        with app.app_context():
-            queue_summaries(app)
+    with time_machine.travel(paris(2026, 11, 23, 7, 5), tick=False), app.app_context():
+        queue_summaries(app)
     db.expire_all()
     daily = {
         m.recipient_id

@@ -346,7 +346,7 @@ def test_requalification_moves_the_report_and_keeps_everything(client, people, d
     assert stored["queues"] == ["biovigilance"]
     assert any("correspondant a qualifié" in step for step in stored["classification"]["explanation"])
     history = client.get(f"/api/v1/queue-items/{item_id}", headers=people["bv"][1]).get_json()["history"]
-    requalified = [h for h in history if h["target"].endswith("requalify")][0]
+    requalified = next(h for h in history if h["target"].endswith("requalify"))
     assert requalified["before"]["category"] == "unclassified" and requalified["after"]["category"] == "tissue"
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import exc, text
-
 from sqlmodel import Session
 
 from app.db import make_engine, read_only

@@ -4,8 +4,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from routing.calendar import CalendarError, WorkingCalendar
+from routing.calendar import REGIONS, CalendarError, WorkingCalendar
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -107,10 +109,6 @@ def test_working_days_between_is_the_inverse_of_adding_them():
 
 
 # The clock arithmetic against the obvious day-by-day walk it replaced ---------------------------
-
-from hypothesis import given, settings, strategies as st  # noqa: E402
-
-from routing.calendar import REGIONS  # noqa: E402
 
 
 def walked_hours(calendar: WorkingCalendar, start: datetime, end: datetime) -> float:

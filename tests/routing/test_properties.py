@@ -1,6 +1,6 @@
 """For any input, the decision is total, deterministic and never raises."""
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -26,7 +26,7 @@ names = st.text(max_size=80) | st.sampled_from(
     ["CGR", "Kymriah", "albumine 20 %", "Facteur VIII", "greffe de cornée", "Produit inconnu", ""]
 )
 moments = st.none() | st.datetimes(
-    min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(timezone.utc)
+    min_value=datetime(2000, 1, 1), max_value=datetime(2040, 1, 1), timezones=st.just(UTC)
 )
 facts = st.builds(
     Facts,

@@ -165,7 +165,7 @@ def test_daily_digest_lists_new_due_soon_and_unanswered_items(db, staff, week):
 
 def test_daily_digest_speaks_the_readers_language_and_flags_overdue(db, staff, week):
     run(db, staff, "daily", period_containing("daily", date(2026, 11, 19)), paris(2026, 11, 19, 7, 0))
-    english = [m for m in queued(db) if m.recipient_id == staff["hv_en"].id][0]
+    english = next(m for m in queued(db) if m.recipient_id == staff["hv_en"].id)
     assert english.subject == "Vigilance — Your digest for 19 Nov 2026: 2 overdue, 0 due soon, 0 new"
     overdue = english.text_body.split("Overdue (2)")[1]
     assert week["late"].report.reference in overdue and "[SERIOUS]" in overdue

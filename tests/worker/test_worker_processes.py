@@ -117,7 +117,7 @@ def test_two_workers_deliver_every_escalation_exactly_once(engine, database_url,
 def test_a_worker_killed_mid_batch_loses_nothing(engine, database_url, overdue, smtp_server):
     first = start_worker(database_url, smtp_server.url)
     try:
-        assert wait_until(lambda: 0 < sent_count(engine), timeout=60)
+        assert wait_until(lambda: sent_count(engine) > 0, timeout=60)
     finally:
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=30)

@@ -15,9 +15,9 @@ metadata = SQLModel.metadata
 
 from vigilance.models.audit import AuditEvent, AuditHead  # noqa: E402
 from vigilance.models.clocks import Timer  # noqa: E402
-from vigilance.models.outbox import OutboxMessage  # noqa: E402
 from vigilance.models.establishments import Establishment  # noqa: E402
 from vigilance.models.idempotency import IdempotencyRecord  # noqa: E402
+from vigilance.models.outbox import OutboxMessage  # noqa: E402
 from vigilance.models.reports import (  # noqa: E402
     CLOSED_URGENCY,
     COUNT_SLOTS,
@@ -43,25 +43,25 @@ __all__ = [
     "OPEN_ITEM_STATUSES",
     "ApiToken",
     "Assessment",
-    "Declaration",
-    "InformationRequest",
-    "ReportLink",
-    "OutboxMessage",
-    "Timer",
-    "SummaryRun",
     "AuditEvent",
     "AuditHead",
     "Deadline",
     "DeadlineState",
+    "Declaration",
     "Establishment",
     "IdempotencyRecord",
+    "InformationRequest",
     "ItemStatus",
+    "OutboxMessage",
     "QueueItem",
     "QueueStatusCount",
     "ReferenceCounter",
     "Report",
+    "ReportLink",
     "ReportStatus",
     "Role",
+    "SummaryRun",
+    "Timer",
     "User",
     "metadata",
 ]

@@ -10,7 +10,6 @@ from sqlmodel import Field, SQLModel
 from vigilance.clock import utcnow
 from vigilance.models.types import UTCDateTime
 
-
 #: The urgency of an item with no dated deadline: after every dated one.
 NOTHING_DUE = datetime(9999, 12, 31, tzinfo=UTC)
 #: The urgency of a closed item (closed with an outcome, or requalified away): after every open
