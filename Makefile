@@ -21,7 +21,10 @@ run: $(INSTALLED)
 	$(BIN)/vigilance demo load
 	$(BIN)/vigilance run --host $(HOST) --port $(PORT)
 
+# Lint and format are part of the suite: a change that breaks either fails `make test`.
 test: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
 
 test-postgres: $(INSTALLED)

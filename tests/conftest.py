@@ -2,7 +2,7 @@
 
 import os
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,8 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from app import create_app
-from vigilance import accounts, passwords
+from tests.scenarios import file_report, paris
+from vigilance import accounts, passwords, triage
 from vigilance.models import metadata
 
 POSTGRES_URL = os.environ.get("VIGILANCE_TEST_DATABASE_URL")
@@ -190,3 +191,60 @@ def smtp_server():
     server.start()
     yield server
     server.stop()
+
+
+# Staff and two weeks of reports, for the summaries, the dashboard and the activity reports ---
+
+
+@pytest.fixture
+def staff(make_user):
+    return {
+        "reporter": make_user("reporter"),
+        "hv": make_user("correspondent", vigilances=["haemovigilance"], language="fr", name="Hélène Vasseur"),
+        "hv_en": make_user("correspondent", vigilances=["haemovigilance"], language="en", name="Harry Vance"),
+        "bio": make_user("correspondent", vigilances=["biovigilance"]),
+        "device": make_user("correspondent", vigilances=["materiovigilance"]),
+        "coordinator": make_user("coordinator", language="fr"),
+        "coordinator_en": make_user("coordinator", language="en"),
+        "opted_out": make_user("coordinator", weekly_summary=False, monthly_report=False),
+    }
+
+
+@pytest.fixture
+def week(db, staff):
+    """Reports over two weeks of November 2026 (Wednesday 11 is Armistice Day, a holiday)."""
+    r = staff["reporter"]
+    reports = {
+        "last_week": file_report(db, r, paris(2026, 11, 12, 9, 0)),
+        # Monday 16: serious, grade 2: 48 working hours, due Wednesday 18 at 09:00.
+        "declared": file_report(db, r, paris(2026, 11, 16, 9, 0)),
+        "late": file_report(db, r, paris(2026, 11, 16, 10, 0)),
+        "graft": file_report(db, r, paris(2026, 11, 16, 11, 0), product="greffe de cornée", grade=3),
+        # Tuesday 17, grade 1 and not serious: 15 working days.
+        "mild": file_report(db, r, paris(2026, 11, 17, 10, 0), serious=False, grade=1),
+    }
+    item = reports["declared"].items[0].id
+    triage.claim(db, item_id=item, actor=staff["hv"], now=paris(2026, 11, 16, 9, 30))
+    triage.assess(
+        db,
+        item_id=item,
+        actor=staff["hv"],
+        now=paris(2026, 11, 16, 9, 40),
+        based_on_version=0,
+        data=triage.AssessmentInput(severity_grade=3, imputability="2"),
+    )
+    triage.request_information(
+        db, item_id=item, actor=staff["hv"], question="Quelle température ?", now=paris(2026, 11, 16, 9, 45)
+    )
+    triage.declare(
+        db,
+        item_id=item,
+        actor=staff["hv"],
+        authority="ANSM",
+        authority_reference="EFIT-1",
+        declared_on=date(2026, 11, 17),
+        kind="initial",
+        now=paris(2026, 11, 17, 8, 0),
+    )
+    db.commit()
+    return reports

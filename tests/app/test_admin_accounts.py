@@ -5,7 +5,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tests.app.test_pages import PASSWORD, csrf_from, sign_in
+from tests.page_session import PASSWORD, csrf_from, sign_in
 from vigilance.models import User
 
 

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import func, select
 
-from tests.app.test_reports_api import a_report
+from tests.report_payloads import a_report
 from vigilance.models import Report
 
 

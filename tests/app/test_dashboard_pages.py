@@ -9,8 +9,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from tests.app.test_pages import PASSWORD, csrf_from, sign_in
-from tests.vigilance.test_summaries import HOUR, paris, staff, week  # noqa: F401  (fixtures)
+from tests.page_session import PASSWORD, csrf_from, sign_in
+from tests.scenarios import HOUR, paris
 from vigilance import summaries
 from vigilance.models import AuditEvent, User
 from vigilance.periods import PARIS, period_containing

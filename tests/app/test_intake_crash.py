@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from tests.app.test_reports_api import a_report
+from tests.report_payloads import a_report
 from vigilance import audit
 from vigilance.models import AuditEvent, Deadline, QueueItem, Report
 

@@ -86,7 +86,7 @@ def test_a_message_that_keeps_failing_is_given_up_and_shown_to_admins(engine, db
     db.rollback()
     failed = db.exec(select(OutboxMessage)).one()
     assert failed.state == "failed" and "Error" in failed.last_error
-    from tests.app.test_pages import sign_in
+    from tests.page_session import sign_in
 
     admin = make_user("admin")
     sign_in(client, admin)
@@ -109,7 +109,7 @@ def test_a_report_is_filed_while_an_email_is_being_sent_and_no_second_sender_tak
     import threading
 
     from app.scheduler import deliver_mail
-    from tests.app.test_reports_api import a_report
+    from tests.report_payloads import a_report
 
     reporter = make_user("reporter")
     headers = token_for(reporter)

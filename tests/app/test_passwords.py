@@ -3,7 +3,7 @@
 import re
 
 from app.cli import cli
-from tests.app.test_pages import PASSWORD, csrf_from, sign_in
+from tests.page_session import PASSWORD, csrf_from, sign_in
 
 NEW = "a brand new passphrase"
 

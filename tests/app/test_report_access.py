@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.app.test_reports_api import a_report
+from tests.report_payloads import a_report
 from vigilance import accounts
 
 

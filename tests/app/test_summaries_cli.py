@@ -3,7 +3,6 @@
 from sqlmodel import select
 
 from app.cli import cli
-from tests.vigilance.test_summaries import staff, week  # noqa: F401  (fixtures)
 from vigilance.models import OutboxMessage, SummaryRun
 
 

@@ -3,7 +3,7 @@
 import time_machine
 
 from app.scheduler import deliver_mail, queue_summaries
-from tests.vigilance.test_summaries import paris, staff, week  # noqa: F401  (fixtures)
+from tests.scenarios import paris
 
 
 def test_monday_morning_brings_the_digests_and_the_weekly_summary_once(app, engine, staff, week, smtp_server):

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from tests.app.test_reports_api import a_report
+from tests.report_payloads import a_report
 from vigilance import accounts
 
 

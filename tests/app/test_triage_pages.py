@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.app.test_pages import PASSWORD, csrf_from, form_fields, sign_in
+from tests.page_session import PASSWORD, csrf_from, form_fields, sign_in
 
 
 @pytest.fixture

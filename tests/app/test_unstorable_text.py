@@ -9,8 +9,8 @@ import json
 
 import pytest
 
-from tests.app.test_pages import count_reports, form_fields, sign_in
-from tests.app.test_reports_api import a_report, stored_rows
+from tests.page_session import count_reports, form_fields, sign_in
+from tests.report_payloads import a_report, stored_rows
 
 NUL_MESSAGE_EN = (
     "This text holds a character that cannot be stored (a NUL, U+0000, or half of a UTF-16 surrogate pair): remove it."

@@ -3,7 +3,7 @@
 from sqlalchemy import text
 
 from app.cli import cli
-from tests.app.test_reports_api import a_report
+from tests.report_payloads import a_report
 
 
 def file_three(client, make_user, token_for):

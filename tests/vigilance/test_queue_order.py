@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from app.api.triage import decode_queue_cursor, encode_queue_cursor
 from routing import Category, EventKind, ProductFacts
-from tests.app.test_pages import PASSWORD, sign_in
+from tests.page_session import PASSWORD, sign_in
 from vigilance import accounts, intake, triage
 from vigilance.models import CLOSED_URGENCY, NOTHING_DUE, ItemStatus, QueueItem
 from vigilance.queues import QueueFilter, list_items

@@ -1,95 +1,13 @@
 """Summaries computed from known data: the right counts, the right items, the right language, once."""
 
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
-import pytest
 from sqlmodel import select
 
-from routing import EventKind, ProductFacts
-from vigilance import intake, statistics, summaries, triage
+from tests.scenarios import BASE, HOUR, paris
+from vigilance import statistics, summaries, triage
 from vigilance.models import Establishment, OutboxMessage, SummaryRun
 from vigilance.periods import Period, latest_due, period_containing
-
-PARIS = ZoneInfo("Europe/Paris")
-BASE = "https://vigilance.example.org"
-HOUR = 7
-
-
-def paris(*args):
-    return datetime(*args, tzinfo=PARIS)
-
-
-@pytest.fixture
-def staff(make_user):
-    return {
-        "reporter": make_user("reporter"),
-        "hv": make_user("correspondent", vigilances=["haemovigilance"], language="fr", name="Hélène Vasseur"),
-        "hv_en": make_user("correspondent", vigilances=["haemovigilance"], language="en", name="Harry Vance"),
-        "bio": make_user("correspondent", vigilances=["biovigilance"]),
-        "device": make_user("correspondent", vigilances=["materiovigilance"]),
-        "coordinator": make_user("coordinator", language="fr"),
-        "coordinator_en": make_user("coordinator", language="en"),
-        "opted_out": make_user("coordinator", weekly_summary=False, monthly_report=False),
-    }
-
-
-def file(db, reporter, received, *, product="CGR", serious=True, grade=2, kind=EventKind.RECIPIENT_ADVERSE_REACTION):
-    result = intake.submit(
-        db,
-        actor=reporter,
-        now=received,
-        draft=intake.Draft(
-            event_kind=kind,
-            occurred_at=received - timedelta(hours=1),
-            product=ProductFacts(name=product),
-            description="Frissons et hyperthermie.",
-            serious=serious,
-            severity_grade=grade,
-        ),
-    )
-    db.commit()
-    return result
-
-
-@pytest.fixture
-def week(db, staff):
-    """Reports over two weeks of November 2026 (Wednesday 11 is Armistice Day, a holiday)."""
-    r = staff["reporter"]
-    reports = {
-        "last_week": file(db, r, paris(2026, 11, 12, 9, 0)),
-        # Monday 16: serious, grade 2: 48 working hours, due Wednesday 18 at 09:00.
-        "declared": file(db, r, paris(2026, 11, 16, 9, 0)),
-        "late": file(db, r, paris(2026, 11, 16, 10, 0)),
-        "graft": file(db, r, paris(2026, 11, 16, 11, 0), product="greffe de cornée", grade=3),
-        # Tuesday 17, grade 1 and not serious: 15 working days.
-        "mild": file(db, r, paris(2026, 11, 17, 10, 0), serious=False, grade=1),
-    }
-    item = reports["declared"].items[0].id
-    triage.claim(db, item_id=item, actor=staff["hv"], now=paris(2026, 11, 16, 9, 30))
-    triage.assess(
-        db,
-        item_id=item,
-        actor=staff["hv"],
-        now=paris(2026, 11, 16, 9, 40),
-        based_on_version=0,
-        data=triage.AssessmentInput(severity_grade=3, imputability="2"),
-    )
-    triage.request_information(
-        db, item_id=item, actor=staff["hv"], question="Quelle température ?", now=paris(2026, 11, 16, 9, 45)
-    )
-    triage.declare(
-        db,
-        item_id=item,
-        actor=staff["hv"],
-        authority="ANSM",
-        authority_reference="EFIT-1",
-        declared_on=date(2026, 11, 17),
-        kind="initial",
-        now=paris(2026, 11, 17, 8, 0),
-    )
-    db.commit()
-    return reports
 
 
 def establishment_of(db, staff):
