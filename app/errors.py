@@ -11,7 +11,9 @@ from flask import Flask, current_app, jsonify, redirect, render_template, reques
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.language import response_language
+from app.validation_messages import translate, translate_all
 from vigilance.errors import InvalidInput, VigilanceError
+from vigilance.i18n import translatable
 
 API_PREFIX = "/api/"
 
@@ -90,14 +92,22 @@ def wants_json() -> bool:
     )
 
 
+_SOME_FIELDS_INVALID = translatable("Certains champs sont invalides : voir errors.")
+
+
 def _handle_http_exception(exc: HTTPException):
     if wants_json():
         data = getattr(exc, "data", None) or {}
-        messages = data.get("messages")
+        # webargs' and marshmallow's messages, and the project's, in the client's language.
+        language = response_language()
+        messages = translate_all(data.get("messages"), language)
         errors = field_errors(messages) if messages else None
-        message = data.get("message") or (
-            "Some fields are invalid: see errors." if exc.code == 422 else exc.description
-        )
+        if data.get("message"):
+            message = translate(data["message"], language)
+        elif exc.code == 422:
+            message = _SOME_FIELDS_INVALID.render(language)
+        else:
+            message = exc.description
         headers = dict(exc.get_headers())
         headers.pop("Content-Type", None)
         headers.update(data.get("headers") or {})

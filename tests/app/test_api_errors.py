@@ -45,3 +45,29 @@ def test_openapi_document_is_served(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     assert "/api/v1/classify" in spec["paths"]
+
+
+def test_validation_errors_are_in_french_by_default_and_in_english_on_request(client):
+    """marshmallow's own messages and the project's, whatever their bounds, in the client's language."""
+    body = {"event_kind": "incident", "product": {"name": "x" * 501, "autologous": "yes"}, "extra": 1}
+    french = client.post("/api/v1/classify", json=body)
+    assert french.status_code == 422
+    assert french.get_json()["message"] == "Certains champs sont invalides : voir errors."
+    errors = french.get_json()["errors"]
+    assert errors["product.autologous"] == ["Répondez oui ou non."]
+    assert errors["extra"] == ["Champ inconnu."]
+
+    english = client.post("/api/v1/classify", json=body, headers={"Accept-Language": "en-GB,en;q=0.9"})
+    assert english.status_code == 422
+    assert english.get_json()["message"] == "Some fields are invalid: see errors."
+    errors = english.get_json()["errors"]
+    assert errors["product.autologous"] == ["Not a valid boolean: use true or false."]
+    assert errors["extra"] == ["Unknown field."]
+
+
+def test_a_bound_marshmallow_formats_is_translated_whatever_its_value(client):
+    body = {"event_kind": "nothing-of-the-sort", "product": {"name": "CGR"}}
+    french = client.post("/api/v1/classify", json=body).get_json()["errors"]["event_kind"][0]
+    english = client.post("/api/v1/classify", json=body, headers={"Accept-Language": "en"}).get_json()
+    assert french.startswith("Valeurs possibles : ") and "incident" in french
+    assert english["errors"]["event_kind"][0].startswith("Must be one of: ")

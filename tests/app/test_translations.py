@@ -63,3 +63,11 @@ def test_compiled_catalogues_are_up_to_date(language):
     write_mo(compiled, _catalogue(language))
     committed = (CATALOGUES / language / "LC_MESSAGES" / "messages.mo").read_bytes()
     assert compiled.getvalue() == committed, "run make translations (pybabel compile)"
+
+
+def test_french_readers_get_every_validation_message_in_french():
+    """marshmallow speaks English: each of its messages the API or a form may show has its French."""
+    from app.validation_messages import EXACT_MESSAGES, TEMPLATES
+
+    french = {m.id: m.string for m in _catalogue("fr") if m.id}
+    assert [m for m in (*EXACT_MESSAGES, *TEMPLATES) if not french.get(m)] == []
