@@ -10,6 +10,7 @@ from app.text_guard import refuse_unstorable_text
 from vigilance import accounts
 from vigilance.clock import utcnow
 from vigilance.errors import Unauthenticated
+from vigilance.i18n import translatable
 from vigilance.models import Establishment, User
 
 
@@ -18,12 +19,7 @@ def api_user() -> User:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated(
-            {
-                "fr": "Jeton d'API requis (Authorization: Bearer …).",
-                "en": "API token required (Authorization: Bearer …).",
-            }
-        )
+        raise Unauthenticated(translatable("Jeton d'API requis (Authorization: Bearer …)."))
     db = read_only(get_session())
     now = utcnow()
     user, use = accounts.user_for_token(db, token=token.strip(), now=now)

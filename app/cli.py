@@ -147,10 +147,8 @@ for group in (establishments_cli, users_cli, tokens_cli, audit_cli):
 def _fail(error: VigilanceError) -> None:
     details = ""
     if isinstance(error, InvalidInput):
-        details = " " + " ".join(
-            f"{field}: {' '.join(m['en'] for m in messages)}" for field, messages in error.errors.items()
-        )
-    raise click.ClickException(f"{error.text['en']}{details}")
+        details = " " + " ".join(f"{field}: {' '.join(messages)}" for field, messages in error.messages("en").items())
+    raise click.ClickException(f"{error.say('en')}{details}")
 
 
 @establishments_cli.command("add")

@@ -121,7 +121,7 @@ _DOMAIN_STATUS = {"not_found": 404, "forbidden": 403, "conflict": 409, "unauthen
 def _handle_domain_error(exc: VigilanceError):
     status = _DOMAIN_STATUS.get(exc.code, 400)
     language = response_language()
-    message = exc.text.get(language) or exc.text.get("fr", "")
+    message = exc.say(language)
     if wants_json():
         errors = exc.messages(language) if isinstance(exc, InvalidInput) else None
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None

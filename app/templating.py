@@ -29,7 +29,7 @@ def _label(table, enum, value: str) -> str:
 
 
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, {}).get(str(get_locale() or "fr"), status)
+    return label(STATUS_LABELS, status, _language())
 
 
 def _language() -> str:

@@ -110,3 +110,21 @@ def format_moment(moment: datetime | None, language: str | None, pattern: str = 
 def format_month(day: date, language: str | None) -> str:
     """The month of *day* and its year, standalone form: "novembre 2026", "November 2026"."""
     return format_date(day, "LLLL y", locale=supported(language))
+
+
+def by_language(text: "Message | Mapping[str, str] | str") -> dict[str, str]:
+    """``{"fr": ..., "en": ...}`` for readers that still take both at once (a stored snapshot, say)."""
+    if isinstance(text, Message):
+        return {language: text.render(language) for language in LANGUAGES}
+    if isinstance(text, str):
+        return dict.fromkeys(LANGUAGES, text)
+    return {language: text.get(language) or text.get(DEFAULT_LANGUAGE, "") for language in LANGUAGES}
+
+
+def say(text: "Message | Mapping[str, str] | str", language: str | None) -> str:
+    """*text* in *language*, whether a :class:`Message`, a plain text or a ``{"fr", "en"}`` pair."""
+    if isinstance(text, Message):
+        return text.render(language)
+    if isinstance(text, str):
+        return text
+    return text.get(supported(language)) or text.get(DEFAULT_LANGUAGE, "")
