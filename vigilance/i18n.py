@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 
 from vigilance.clock import PARIS
@@ -89,6 +89,11 @@ def render(value: Any, language: str | None) -> Any:
 def format_number(number: float, language: str | None) -> str:
     """1234.5 as "1 234,5" in French and "1,234.5" in English."""
     return format_decimal(number, locale=supported(language))
+
+
+def format_rate(rate: float | None, language: str | None) -> str:
+    """A share as a percentage: "33 %" in French, "33%" in English; "—" when there is none."""
+    return "—" if rate is None else format_percent(rate, locale=supported(language))
 
 
 def format_day(day: date | datetime | None, language: str | None, pattern: str = "d MMM y") -> str:

@@ -83,7 +83,7 @@ def environment() -> Environment:
     env.filters["imputability_label"] = imputability_name
     env.filters["category_label"] = lambda value, language: _enum_label(CATEGORY_LABELS, Category, value, language)
     env.filters["event_kind_label"] = lambda value, language: _enum_label(EVENT_KIND_LABELS, EventKind, value, language)
-    env.filters["percent"] = lambda rate: "—" if rate is None else f"{rate * 100:.0f} %"
+    env.filters["percent"] = i18n.format_rate
     env.filters["signed"] = lambda number: f"{number:+d}" if number else "="
     return env
 

@@ -275,6 +275,9 @@ def test_monthly_report_writes_months_dates_and_counts_in_each_language(db, staf
     # Haemovigilance's November deadlines: one met, two missed, none waived.
     assert "(1 respecté, 2 dépassés, 0 levé)" in french.text_body
     assert "(1 met, 2 missed, 0 waived)" in english.text_body
+    # One deadline met in three: French sets the sign off with a no-break space, English does not.
+    assert "Respect des délais : 33\u00a0% (1 respecté" in french.text_body
+    assert "Deadline compliance: 33% (1 met" in english.text_body
 
 
 def test_daily_digest_counts_agree_with_their_number(db, staff, week):
