@@ -12,10 +12,12 @@ Dates, months and numbers are written with Babel's formats for the language, in 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
@@ -54,14 +56,14 @@ class Message:
     msgid: str
     params: Mapping[str, Any] = field(default_factory=dict)
     plural: str | None = None
-    count: int | None = None
+    count: int | Decimal | None = None
 
     def render(self, language: str | None) -> str:
         language = supported(language)
         if self.plural is None:
             text = gettext(self.msgid, language)
         else:
-            text = ngettext(self.msgid, self.plural, self.count or 0, language)
+            text = ngettext(self.msgid, self.plural, _plural_count(self.count or 0, language), language)
         params = {key: render(value, language) for key, value in self.params.items()}
         if self.plural is not None:
             params.setdefault("num", format_number(self.count or 0, language))
@@ -71,12 +73,22 @@ class Message:
         return self.render(DEFAULT_LANGUAGE)
 
 
+def _plural_count(count: int | Decimal, language: str) -> int:
+    """*count* itself, or for a decimal amount 1 or 2 by CLDR's rule for decimals ("1,9 jour", "1.9 days").
+
+    Both languages have two forms, the first for CLDR's "one": gettext's formula only takes whole numbers.
+    """
+    if isinstance(count, int):
+        return count
+    return 1 if Locale.parse(language).plural_form(count) == "one" else 2
+
+
 def translatable(msgid: str, **params: Any) -> Message:
     """Mark *msgid* (French, ``%(name)s`` for its parameters) as text to say in the reader's language."""
     return Message(msgid, params)
 
 
-def translatable_plural(singular: str, plural: str, count: int, **params: Any) -> Message:
+def translatable_plural(singular: str, plural: str, count: int | Decimal, **params: Any) -> Message:
     """Like :func:`translatable`, choosing the form for *count* (``%(num)s`` in the text)."""
     return Message(singular, params, plural=plural, count=count)
 
@@ -86,9 +98,11 @@ def render(value: Any, language: str | None) -> Any:
     return value.render(language) if isinstance(value, Message) else value
 
 
-def format_number(number: float, language: str | None) -> str:
-    """1234.5 as "1 234,5" in French and "1,234.5" in English."""
-    return format_decimal(number, locale=supported(language))
+def format_number(number: float | Decimal, language: str | None) -> str:
+    """1234.5 as "1 234,5" in French and "1,234.5" in English; a Decimal keeps its decimals ("1,0")."""
+    places = -number.as_tuple().exponent if isinstance(number, Decimal) else 0
+    pattern = "#,##0." + "0" * places if places > 0 else None
+    return format_decimal(number, format=pattern, locale=supported(language))
 
 
 def format_rate(rate: float | None, language: str | None) -> str:

@@ -1,6 +1,7 @@
 """The domain's text, said in the reader's language from the catalogues, without Flask."""
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 
@@ -20,6 +21,16 @@ from vigilance.labels import STATUS_LABELS, label
 def test_plurals_follow_each_languages_rule(count, fr, en):
     """French takes the singular for 0 and 1, English for 1 only (Babel's plural rules)."""
     days = translatable_plural("%(num)s jour ouvrable", "%(num)s jours ouvrables", count)
+    assert (days.render("fr"), days.render("en")) == (fr, en)
+
+
+@pytest.mark.parametrize(
+    ("amount", "fr", "en"),
+    [("1.0", "1,0 jour", "1.0 days"), ("1.9", "1,9 jour", "1.9 days"), ("2.5", "2,5 jours", "2.5 days")],
+)
+def test_decimal_amounts_follow_cldrs_rule(amount, fr, en):
+    """French keeps the singular below 2 ("1,9 jour"); English's singular is a bare 1 only."""
+    days = translatable_plural("%(num)s jour", "%(num)s jours", Decimal(amount))
     assert (days.render("fr"), days.render("en")) == (fr, en)
 
 
