@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.i18n import select_locale
 from app.language import response_language
 from app.validation_messages import translate, translate_all
 from vigilance.errors import InvalidInput, VigilanceError
@@ -120,7 +121,7 @@ _DOMAIN_STATUS = {"not_found": 404, "forbidden": 403, "conflict": 409, "unauthen
 
 def _handle_domain_error(exc: VigilanceError):
     status = _DOMAIN_STATUS.get(exc.code, 400)
-    language = response_language()
+    language = response_language() if wants_json() else select_locale()
     message = exc.say(language)
     if wants_json():
         errors = exc.messages(language) if isinstance(exc, InvalidInput) else None

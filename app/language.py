@@ -2,6 +2,7 @@
 
 from flask import g, request
 
+from app.auth import token_holder
 from vigilance.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 
@@ -10,7 +11,7 @@ def response_language() -> str:
     asked = request.accept_languages.best_match(LANGUAGES)
     if asked:
         return asked
-    user = g.get("user")
+    user = g.get("user") or token_holder()
     if user is not None and user.language in LANGUAGES:
         return user.language
     return DEFAULT_LANGUAGE

@@ -71,3 +71,14 @@ def test_a_bound_marshmallow_formats_is_translated_whatever_its_value(client):
     english = client.post("/api/v1/classify", json=body, headers={"Accept-Language": "en"}).get_json()
     assert french.startswith("Valeurs possibles : ") and "incident" in french
     assert english["errors"]["event_kind"][0].startswith("Must be one of: ")
+
+
+def test_without_accept_language_a_token_users_own_language_is_used(client, make_user, token_for):
+    """The language chosen in the profile, for a client that names none (and the header still wins)."""
+    english_reader = token_for(make_user("reporter", language="en"))
+    body = {"event_kind": "incident", "product": {"name": "CGR"}, "description": "x", "serious": "yes"}
+    answer = client.post("/api/v1/reports", json=body, headers=english_reader)
+    assert answer.status_code == 422
+    assert answer.get_json()["errors"]["serious"] == ["Not a valid boolean: use true or false."]
+    answer = client.post("/api/v1/reports", json=body, headers={**english_reader, "Accept-Language": "fr"})
+    assert answer.get_json()["errors"]["serious"] == ["Répondez oui ou non."]
