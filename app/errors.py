@@ -94,6 +94,20 @@ def wants_json() -> bool:
 
 
 _SOME_FIELDS_INVALID = translatable("Certains champs sont invalides : voir errors.")
+#: What an API client reads for HTTP's own refusals (werkzeug says them in English only).
+_STATUS_MESSAGES = {
+    400: translatable("Requête incorrecte."),
+    401: translatable("Authentification requise."),
+    403: translatable("Vous n'avez pas accès à cette ressource."),
+    404: translatable("Rien à cette adresse."),
+    405: translatable("Cette méthode n'est pas permise à cette adresse."),
+    406: translatable("Aucune des réponses possibles n'est acceptée par le client."),
+    413: translatable("Requête trop volumineuse."),
+    415: translatable("Type de contenu non pris en charge."),
+    429: translatable("Trop de requêtes : réessayez plus tard."),
+    500: translatable("Erreur interne du service : réessayez plus tard."),
+    503: translatable("Service momentanément indisponible : réessayez plus tard."),
+}
 
 
 def _handle_http_exception(exc: HTTPException):
@@ -107,6 +121,8 @@ def _handle_http_exception(exc: HTTPException):
             message = translate(data["message"], language)
         elif exc.code == 422:
             message = _SOME_FIELDS_INVALID.render(language)
+        elif exc.code in _STATUS_MESSAGES and exc.description == type(exc).description:
+            message = _STATUS_MESSAGES[exc.code].render(language)
         else:
             message = exc.description
         headers = dict(exc.get_headers())

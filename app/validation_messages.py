@@ -40,6 +40,7 @@ EXACT_MESSAGES = (
     N_("Invalid input type."),
     N_("The request body must be JSON (Content-Type: application/json)."),
     N_("Expected Content-Type: application/json."),
+    N_("Not a cursor this API gave."),
 )
 
 #: marshmallow's templates (fields and validators), ``{name}`` where it puts a value.

@@ -20,6 +20,9 @@ def test_unknown_api_route_is_a_json_404(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404
     assert response.get_json()["code"] == 404
+    assert response.get_json()["message"] == "Rien à cette adresse."
+    english = client.get("/api/v1/nothing-here", headers={"Accept-Language": "en"}).get_json()
+    assert english["message"] == "Nothing at this address."
 
 
 def test_wrong_method_is_a_json_405(client):
