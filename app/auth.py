@@ -4,6 +4,7 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import g, request, session
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import get_session, read_only
 from app.text_guard import refuse_unstorable_text
@@ -52,11 +53,12 @@ def token_holder() -> User | None:
     if token is None:
         return None
     db = get_session()
-    if not db.in_transaction():
-        read_only(db)
     try:
+        if not db.in_transaction():
+            read_only(db)
         user, _use = accounts.user_for_token(db, token=token, now=utcnow())
-    except VigilanceError:
+    except (VigilanceError, SQLAlchemyError):
+        # An unknown token, or a database that cannot answer (this may be a 500's handler): French.
         return None
     return user
 
