@@ -1,6 +1,6 @@
 """How the service's own states read, in French and English (the rules' wording is in routing)."""
 
-from vigilance.i18n import Message, translatable
+from vigilance.i18n import Message, translatable, translatable_plural
 
 #: Statuses of reports, items and deadlines, and outcomes, as people read them.
 STATUS_LABELS = {
@@ -39,6 +39,19 @@ UNASSESSED_LABELS = {
     "not_assessed": translatable("non évaluée"),
     "unknown": translatable("inconnue"),
 }
+
+
+def status_count(status: str, count: int) -> Message:
+    """A number of open items in *status*, in the form its number takes: "1 nouveau", "3 nouveaux"."""
+    if status == "new":
+        return translatable_plural("%(num)s nouveau", "%(num)s nouveaux", count)
+    if status == "in_progress":
+        return translatable_plural("%(num)s en cours", "%(num)s en cours", count)
+    if status == "awaiting_information":
+        return translatable_plural("%(num)s en attente d'information", "%(num)s en attente d'information", count)
+    if status == "declared":
+        return translatable_plural("%(num)s déclaré", "%(num)s déclarés", count)
+    return translatable("%(status)s : %(num)s", status=STATUS_LABELS.get(status, status), num=count)
 
 
 def label(table: dict[str, Message], key: str, language: str) -> str:

@@ -21,7 +21,7 @@ from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS
 from routing.scales import imputability_label
 from routing.vocabulary import Category, EventKind, Queue
 from vigilance import i18n
-from vigilance.labels import STATUS_LABELS, UNASSESSED_LABELS, label
+from vigilance.labels import STATUS_LABELS, UNASSESSED_LABELS, label, status_count
 from vigilance.outbox import Email
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -79,6 +79,7 @@ def environment() -> Environment:
     env.filters["local_time"] = local_time
     env.filters["local_date"] = local_date
     env.filters["status_label"] = lambda status, language: label(STATUS_LABELS, status, language)
+    env.filters["status_count"] = lambda count, status, language: status_count(status, count).render(language)
     env.filters["level_label"] = lambda level, language: label(UNASSESSED_LABELS, level, language)
     env.filters["imputability_label"] = imputability_name
     env.filters["category_label"] = lambda value, language: _enum_label(CATEGORY_LABELS, Category, value, language)

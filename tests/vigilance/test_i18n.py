@@ -7,7 +7,7 @@ import pytest
 
 from vigilance.errors import Conflict, InvalidInput
 from vigilance.i18n import format_day, format_moment, format_month, format_number, translatable, translatable_plural
-from vigilance.labels import STATUS_LABELS, label
+from vigilance.labels import STATUS_LABELS, label, status_count
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,18 @@ def test_dates_months_and_numbers_in_each_language_in_paris_time():
     )
     assert format_number(1234.5, "en") == "1,234.5"
     assert format_number(1234.5, "fr").replace("\u202f", " ") == "1 234,5"
+
+
+@pytest.mark.parametrize(
+    ("status", "count", "fr", "en"),
+    [
+        ("new", 1, "1 nouveau", "1 new"),
+        ("new", 3, "3 nouveaux", "3 new"),
+        ("declared", 1, "1 déclaré", "1 declared"),
+        ("declared", 3, "3 déclarés", "3 declared"),
+        ("in_progress", 3, "3 en cours", "3 in progress"),
+    ],
+)
+def test_a_count_of_items_in_a_status_agrees_with_its_number(status, count, fr, en):
+    said = status_count(status, count)
+    assert (said.render("fr"), said.render("en")) == (fr, en)

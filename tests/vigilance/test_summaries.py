@@ -216,8 +216,12 @@ def test_weekly_summary_counts_the_week_beside_the_week_before(db, staff, week):
     french = mail[staff["coordinator"].id]
     assert french.subject == ("Vigilance — Synthèse hebdomadaire, semaine 47, du 16/11 au 22/11/2026 — CHU de Test")
     assert "Reçus : 3 (semaine précédente 1, +2)" in french.text_body
+    # Open items counted per status, each count in the form its number takes.
+    assert "Ouverts : 4 (1 en attente d'information, 3 nouveaux)" in french.text_body
+    assert "Ouverts : 1 (1 nouveau)" in french.text_body
     english = mail[staff["coordinator_en"].id]
     assert "Received: 3 (previous week 1, +2)" in english.text_body
+    assert "Open: 4 (1 awaiting information, 3 new)" in english.text_body
     # The chart is a table of inline-styled cells: no image to fetch, no script.
     assert "<img" not in english.html_body and "<script" not in english.html_body
     assert "Reports received, this week and the one before" in english.html_body
