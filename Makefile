@@ -40,10 +40,13 @@ bench: $(INSTALLED)
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
 
-# After changing a translatable text: extract, build both catalogues (English translations are
-# in translations/build_catalogs.py, which refuses to leave one out), compile. The compiled .mo
-# files are committed, so a fresh clone needs no build step.
+# After changing a translatable text: extract, merge into both catalogues, then translate the new
+# entries by editing translations/en/LC_MESSAGES/messages.po (French is the source language; the
+# French catalogue needs only plural forms and marshmallow's English messages), and compile again.
+# The compiled .mo files are committed, so a fresh clone needs no build step;
+# tests/app/test_translations.py fails while an entry lacks its English or a .mo is out of date.
 translations: $(INSTALLED)
-	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext -k lazy_gettext --no-wrap -o translations/messages.pot .
-	$(BIN)/python translations/build_catalogs.py
+	$(BIN)/pybabel extract -F babel.cfg -k translatable -k translatable_plural:1,2 --no-wrap --sort-by-file \
+		--project vigilance -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile -d translations

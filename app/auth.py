@@ -4,29 +4,30 @@ from datetime import timedelta
 from functools import wraps
 
 from flask import g, request, session
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.db import get_session, read_only
 from app.text_guard import refuse_unstorable_text
 from vigilance import accounts
 from vigilance.clock import utcnow
-from vigilance.errors import Unauthenticated
+from vigilance.errors import Unauthenticated, VigilanceError
+from vigilance.i18n import translatable
 from vigilance.models import Establishment, User
+
+
+def _bearer_token() -> str | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
 def api_user() -> User:
     """The user of the bearer token, or :class:`Unauthenticated`."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated(
-            {
-                "fr": "Jeton d'API requis (Authorization: Bearer …).",
-                "en": "API token required (Authorization: Bearer …).",
-            }
-        )
+    token = _bearer_token()
+    if token is None:
+        raise Unauthenticated(translatable("Jeton d'API requis (Authorization: Bearer …)."))
     db = read_only(get_session())
     now = utcnow()
-    user, use = accounts.user_for_token(db, token=token.strip(), now=now)
+    user, use = accounts.user_for_token(db, token=token, now=now)
     if use.establishment is not None:
         # Read with the token: later work finds it in the session's identity map, which holds
         # it only while someone does.
@@ -39,6 +40,26 @@ def api_user() -> User:
     if use.is_stale(now):
         accounts.note_token_use(db, token_id=use.id, now=now)
         db.commit()
+    return user
+
+
+def token_holder() -> User | None:
+    """The user of the request's bearer token if it is valid, recording nothing.
+
+    For saying a refusal in their language when the body was refused before the token was
+    checked (flask-smorest validates arguments before the view's own decorators run).
+    """
+    token = _bearer_token()
+    if token is None:
+        return None
+    db = get_session()
+    try:
+        if not db.in_transaction():
+            read_only(db)
+        user, _use = accounts.user_for_token(db, token=token, now=utcnow())
+    except (VigilanceError, SQLAlchemyError):
+        # An unknown token, or a database that cannot answer (this may be a 500's handler): French.
+        return None
     return user
 
 

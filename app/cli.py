@@ -19,6 +19,7 @@ from routing.calendar import REGIONS
 from vigilance import accounts, audit, demo, summaries
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput, VigilanceError
+from vigilance.i18n import translatable
 from vigilance.models import ApiToken, Establishment, Role, User
 from vigilance.periods import send_moment
 
@@ -114,10 +115,17 @@ def classify_command(name, event_kind, serious, severity_grade, on_date, lang, a
     if as_json:
         click.echo(json.dumps(decision, ensure_ascii=False, indent=2))
         return
-    headings = {
-        "fr": ("Catégorie", "Files", "Explication", "Délais", "Bases légales", "Référentiel"),
-        "en": ("Category", "Queues", "Explanation", "Deadlines", "Legal basis", "Rulebook"),
-    }[lang]
+    headings = [
+        heading.render(lang)
+        for heading in (
+            translatable("Catégorie"),
+            translatable("Files"),
+            translatable("Explication"),
+            translatable("Délais"),
+            translatable("Bases légales"),
+            translatable("Référentiel"),
+        )
+    ]
     click.secho(f"{headings[0]}: {decision['category']} ({decision['category_label']})", bold=True)
     queues = ", ".join(
         f"{q} → {decision['authorities'][q]}" if q in decision["authorities"] else q for q in decision["queues"]
@@ -147,10 +155,8 @@ for group in (establishments_cli, users_cli, tokens_cli, audit_cli):
 def _fail(error: VigilanceError) -> None:
     details = ""
     if isinstance(error, InvalidInput):
-        details = " " + " ".join(
-            f"{field}: {' '.join(m['en'] for m in messages)}" for field, messages in error.errors.items()
-        )
-    raise click.ClickException(f"{error.text['en']}{details}")
+        details = " " + " ".join(f"{field}: {' '.join(messages)}" for field, messages in error.messages("en").items())
+    raise click.ClickException(f"{error.say('en')}{details}")
 
 
 @establishments_cli.command("add")

@@ -10,8 +10,11 @@ from typing import Any
 from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from app.i18n import select_locale
 from app.language import response_language
+from app.validation_messages import translate, translate_all
 from vigilance.errors import InvalidInput, VigilanceError
+from vigilance.i18n import translatable
 
 API_PREFIX = "/api/"
 
@@ -90,14 +93,38 @@ def wants_json() -> bool:
     )
 
 
+_SOME_FIELDS_INVALID = translatable("Certains champs sont invalides : voir errors.")
+#: What an API client reads for HTTP's own refusals (werkzeug says them in English only).
+_STATUS_MESSAGES = {
+    400: translatable("Requête incorrecte."),
+    401: translatable("Authentification requise."),
+    403: translatable("Vous n'avez pas accès à cette ressource."),
+    404: translatable("Rien à cette adresse."),
+    405: translatable("Cette méthode n'est pas permise à cette adresse."),
+    406: translatable("Aucune des réponses possibles n'est acceptée par le client."),
+    413: translatable("Requête trop volumineuse."),
+    415: translatable("Type de contenu non pris en charge."),
+    429: translatable("Trop de requêtes : réessayez plus tard."),
+    500: translatable("Erreur interne du service : réessayez plus tard."),
+    503: translatable("Service momentanément indisponible : réessayez plus tard."),
+}
+
+
 def _handle_http_exception(exc: HTTPException):
     if wants_json():
         data = getattr(exc, "data", None) or {}
-        messages = data.get("messages")
+        # webargs' and marshmallow's messages, and the project's, in the client's language.
+        language = response_language()
+        messages = translate_all(data.get("messages"), language)
         errors = field_errors(messages) if messages else None
-        message = data.get("message") or (
-            "Some fields are invalid: see errors." if exc.code == 422 else exc.description
-        )
+        if data.get("message"):
+            message = translate(data["message"], language)
+        elif exc.code == 422:
+            message = _SOME_FIELDS_INVALID.render(language)
+        elif exc.code in _STATUS_MESSAGES and exc.description == type(exc).description:
+            message = _STATUS_MESSAGES[exc.code].render(language)
+        else:
+            message = exc.description
         headers = dict(exc.get_headers())
         headers.pop("Content-Type", None)
         headers.update(data.get("headers") or {})
@@ -110,8 +137,8 @@ _DOMAIN_STATUS = {"not_found": 404, "forbidden": 403, "conflict": 409, "unauthen
 
 def _handle_domain_error(exc: VigilanceError):
     status = _DOMAIN_STATUS.get(exc.code, 400)
-    language = response_language()
-    message = exc.text.get(language) or exc.text.get("fr", "")
+    language = response_language() if wants_json() else select_locale()
+    message = exc.say(language)
     if wants_json():
         errors = exc.messages(language) if isinstance(exc, InvalidInput) else None
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None

@@ -3,9 +3,7 @@
 from flask import Flask, g, request, session
 from flask_babel import Babel
 
-from app import PROJECT_ROOT
-
-LANGUAGES = ("fr", "en")
+from vigilance.i18n import CATALOGUES, DEFAULT_LANGUAGE, LANGUAGES
 
 
 def select_locale() -> str:
@@ -16,11 +14,12 @@ def select_locale() -> str:
     user = g.get("user")
     if user is not None and user.language in LANGUAGES:
         return user.language
-    return request.accept_languages.best_match(LANGUAGES, default="fr") or "fr"
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT_LANGUAGE) or DEFAULT_LANGUAGE
 
 
 def init_app(app: Flask) -> None:
-    app.config["BABEL_DEFAULT_LOCALE"] = "fr"
+    app.config["BABEL_DEFAULT_LOCALE"] = DEFAULT_LANGUAGE
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["TIMEZONE"]
-    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "translations")
+    # The catalogues the domain and the emails read too (vigilance.i18n): one set for everything.
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(CATALOGUES)
     Babel(app, locale_selector=select_locale)

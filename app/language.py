@@ -1,10 +1,17 @@
 """Which language an API answer is written in."""
 
-from flask import request
+from flask import g, request
 
-from routing.vocabulary import LANGUAGES
+from app.auth import token_holder
+from vigilance.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
 
 def response_language() -> str:
-    """French unless the client prefers English (``Accept-Language``)."""
-    return request.accept_languages.best_match(LANGUAGES, default="fr") or "fr"
+    """The client's ``Accept-Language`` if it names one we speak, else the user's choice, else French."""
+    asked = request.accept_languages.best_match(LANGUAGES)
+    if asked:
+        return asked
+    user = g.get("user") or token_holder()
+    if user is not None and user.language in LANGUAGES:
+        return user.language
+    return DEFAULT_LANGUAGE

@@ -10,7 +10,7 @@ from app.auth import page_user
 from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS
 from routing.scales import imputability_label, term_label
 from routing.vocabulary import Category, EventKind, Queue
-from vigilance.labels import ROLE_LABELS, STATUS_LABELS, history_step, label
+from vigilance.labels import ROLE_LABELS, STATUS_LABELS, history_step, label, status_count
 
 
 def local_time(moment: datetime | None, style: str = "medium") -> str:
@@ -29,7 +29,7 @@ def _label(table, enum, value: str) -> str:
 
 
 def status_label(status: str) -> str:
-    return STATUS_LABELS.get(status, {}).get(str(get_locale() or "fr"), status)
+    return label(STATUS_LABELS, status, _language())
 
 
 def _language() -> str:
@@ -43,6 +43,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["role_label"] = lambda role: label(ROLE_LABELS, role, _language())
     app.jinja_env.filters["history_step"] = lambda event: history_step(event.action, event.target, _language())
     app.jinja_env.filters["status_label"] = status_label
+    # "3 nouveaux": a count of items in a status, in the form its number takes.
+    app.jinja_env.filters["status_count"] = lambda count, status: status_count(status, count).render(_language())
     app.jinja_env.filters["reject_keys"] = lambda mapping, *keys: {k: v for k, v in mapping.items() if k not in keys}
     app.jinja_env.filters["local_time"] = local_time
     app.jinja_env.filters["queue_label"] = lambda v: _label(QUEUE_LABELS, Queue, v)

@@ -16,17 +16,16 @@ from typing import Any
 from flask import Flask, request
 
 from vigilance.errors import InvalidInput
+from vigilance.i18n import translatable
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 #: In a raw JSON body: a NUL, written as is or escaped, or an escaped surrogate. A body without
 #: any needs no walk (a surrogate pair, an emoji written in escapes, is checked once decoded).
 _MAY_HOLD_UNSTORABLE = re.compile(rb"\x00|\\u0000|\\u[dD][89a-fA-F]")
-_MESSAGE = {
-    "fr": "Ce texte contient un caractère qui ne peut être enregistré (caractère nul U+0000 ou moitié "
-    "de paire UTF-16 isolée) : retirez-le.",
-    "en": "This text holds a character that cannot be stored (a NUL, U+0000, or half of a UTF-16 "
-    "surrogate pair): remove it.",
-}
+_MESSAGE = translatable(
+    "Ce texte contient un caractère qui ne peut être enregistré (caractère nul U+0000 ou moitié "
+    "de paire UTF-16 isolée) : retirez-le."
+)
 #: Headers whose value the service stores.
 _STORED_HEADERS = ("Idempotency-Key",)
 

@@ -14,6 +14,7 @@ from routing import Queue
 from routing.calendar import REGIONS
 from vigilance import passwords
 from vigilance.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from vigilance.i18n import Message, translatable
 from vigilance.models import ApiToken, Establishment, Role, User
 
 logger = logging.getLogger(__name__)
@@ -29,8 +30,8 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 TOKEN_PREFIX = "vig_"
 
 
-def _invalid(field: str, fr: str, en: str) -> InvalidInput:
-    return InvalidInput({field: [{"fr": fr, "en": en}]})
+def _invalid(field: str, message: Message) -> InvalidInput:
+    return InvalidInput({field: [message]})
 
 
 def create_establishment(session: Session, *, finess: str, name: str, region: str = "metropole") -> Establishment:
@@ -39,17 +40,14 @@ def create_establishment(session: Session, *, finess: str, name: str, region: st
     if not FINESS.match(finess):
         raise _invalid(
             "finess",
-            "Un numéro FINESS a 9 caractères (chiffres, 2A/2B pour la Corse).",
-            "A FINESS number has 9 characters (digits, 2A/2B for Corsica).",
+            translatable("Un numéro FINESS a 9 caractères (chiffres, 2A/2B pour la Corse)."),
         )
     if not name.strip():
-        raise _invalid("name", "Le nom est obligatoire.", "The name is required.")
+        raise _invalid("name", translatable("Le nom est obligatoire."))
     if region not in REGIONS:
-        raise _invalid("region", f"Région inconnue : {region}.", f"Unknown region: {region}.")
+        raise _invalid("region", translatable("Région inconnue : %(region)s.", region=region))
     if session.exec(select(Establishment).where(Establishment.finess == finess)).first():
-        raise Conflict(
-            {"fr": f"L'établissement {finess} existe déjà.", "en": f"Establishment {finess} already exists."}
-        )
+        raise Conflict(translatable("L'établissement %(finess)s existe déjà.", finess=finess))
     establishment = Establishment(finess=finess, name=name.strip(), region=region)
     session.add(establishment)
     session.flush()
@@ -60,7 +58,7 @@ def create_establishment(session: Session, *, finess: str, name: str, region: st
 def establishment_by_finess(session: Session, finess: str) -> Establishment:
     establishment = session.exec(select(Establishment).where(Establishment.finess == finess.strip().upper())).first()
     if establishment is None:
-        raise NotFound({"fr": f"Aucun établissement {finess}.", "en": f"No establishment {finess}."})
+        raise NotFound(translatable("Aucun établissement %(finess)s.", finess=finess))
     return establishment
 
 
@@ -79,26 +77,23 @@ def create_user(
     """Create an account; a correspondent names the queues they work."""
     email = email.strip().lower()
     if not EMAIL.match(email):
-        raise _invalid("email", "Adresse e-mail invalide.", "Invalid email address.")
+        raise _invalid("email", translatable("Adresse e-mail invalide."))
     if role not in set(Role):
-        raise _invalid("role", f"Rôle inconnu : {role}.", f"Unknown role: {role}.")
+        raise _invalid("role", translatable("Rôle inconnu : %(role)s.", role=role))
     if role != Role.ADMIN and establishment is None:
-        raise _invalid("establishment", "Ce rôle exige un établissement.", "This role needs an establishment.")
+        raise _invalid("establishment", translatable("Ce rôle exige un établissement."))
     unknown = set(vigilances) - {q.value for q in Queue}
     if unknown:
         raise _invalid(
             "vigilance",
-            f"Vigilance inconnue : {', '.join(sorted(unknown))}.",
-            f"Unknown vigilance: {', '.join(sorted(unknown))}.",
+            translatable("Vigilance inconnue : %(vigilances)s.", vigilances=", ".join(sorted(unknown))),
         )
     if role == Role.CORRESPONDENT and not vigilances:
-        raise _invalid(
-            "vigilance", "Un correspondant travaille au moins une file.", "A correspondent works at least one queue."
-        )
+        raise _invalid("vigilance", translatable("Un correspondant travaille au moins une file."))
     if language not in ("fr", "en"):
-        raise _invalid("language", "Langue : fr ou en.", "Language: fr or en.")
+        raise _invalid("language", translatable("Langue : fr ou en."))
     if session.exec(select(User).where(User.email == email)).first():
-        raise Conflict({"fr": f"Le compte {email} existe déjà.", "en": f"Account {email} already exists."})
+        raise Conflict(translatable("Le compte %(email)s existe déjà.", email=email))
     user = User(
         email=email,
         role=role,
@@ -124,11 +119,11 @@ def update_profile(session: Session, user: User, *, language: str | None = None,
     """A person's own settings: their language (pages and emails) and which summaries they receive."""
     if language is not None:
         if language not in ("fr", "en"):
-            raise _invalid("language", "Langue : fr ou en.", "Language: fr or en.")
+            raise _invalid("language", translatable("Langue : fr ou en."))
         user.language = language
     unknown = set(choices) - set(SUMMARY_CHOICES)
     if unknown:
-        raise _invalid(sorted(unknown)[0], "Réglage inconnu.", "Unknown setting.")
+        raise _invalid(sorted(unknown)[0], translatable("Réglage inconnu."))
     for name, wanted in choices.items():
         setattr(user, name, bool(wanted))
     session.add(user)
@@ -138,9 +133,7 @@ def update_profile(session: Session, user: User, *, language: str | None = None,
 
 def set_password(user: User, password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise _invalid(
-            "password", f"Au moins {MIN_PASSWORD_LENGTH} caractères.", f"At least {MIN_PASSWORD_LENGTH} characters."
-        )
+        raise _invalid("password", translatable("Au moins %(count)s caractères.", count=MIN_PASSWORD_LENGTH))
     user.password_hash = passwords.hash_password(password)
 
 
@@ -148,7 +141,7 @@ def user_by_email(session: Session, email: str) -> User:
     """:raises NotFound: no account has this address."""
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None:
-        raise NotFound({"fr": f"Aucun compte {email}.", "en": f"No account {email}."})
+        raise NotFound(translatable("Aucun compte %(email)s.", email=email))
     return user
 
 
@@ -166,28 +159,18 @@ def change_password(session: Session, user: User, *, current: str, new: str, con
     if user.locked_until and user.locked_until > now:
         raise _invalid(
             "current_password",
-            "Trop d'essais : réessayez dans quelques minutes.",
-            "Too many attempts: try again in a few minutes.",
+            translatable("Trop d'essais : réessayez dans quelques minutes."),
         )
-    errors: dict[str, list[dict[str, str]]] = {}
+    errors: dict[str, list[Message]] = {}
     if not user.password_hash or not passwords.verify_password(user.password_hash, current):
-        errors["current_password"] = [
-            {"fr": "Ce n'est pas votre mot de passe actuel.", "en": "This is not your current password."}
-        ]
+        errors["current_password"] = [translatable("Ce n'est pas votre mot de passe actuel.")]
         _count_failure(session, user, now)
     if len(new) < MIN_PASSWORD_LENGTH:
-        errors["password"] = [
-            {"fr": f"Au moins {MIN_PASSWORD_LENGTH} caractères.", "en": f"At least {MIN_PASSWORD_LENGTH} characters."}
-        ]
+        errors["password"] = [translatable("Au moins %(count)s caractères.", count=MIN_PASSWORD_LENGTH)]
     elif new == current:
-        errors["password"] = [
-            {
-                "fr": "Choisissez un mot de passe différent de l'actuel.",
-                "en": "Choose a password other than the current one.",
-            }
-        ]
+        errors["password"] = [translatable("Choisissez un mot de passe différent de l'actuel.")]
     if new != confirmation:
-        errors["password_confirmation"] = [{"fr": "Les deux saisies diffèrent.", "en": "The two entries differ."}]
+        errors["password_confirmation"] = [translatable("Les deux saisies diffèrent.")]
     if errors:
         raise InvalidInput(errors)
     set_password(user, new)
@@ -216,16 +199,14 @@ def set_active(session: Session, user: User, active: bool, *, actor: User | None
         and with it the only door back.
     """
     if not active and actor is not None and actor.id == user.id:
-        raise Conflict(
-            {"fr": "Vous ne pouvez pas désactiver votre propre compte.", "en": "You cannot disable your own account."}
-        )
+        raise Conflict(translatable("Vous ne pouvez pas désactiver votre propre compte."))
     user.is_active = active
     session.add(user)
     session.flush()
     return user
 
 
-_WRONG_CREDENTIALS = {"fr": "Adresse e-mail ou mot de passe incorrect.", "en": "Wrong email or password."}
+_WRONG_CREDENTIALS = translatable("Adresse e-mail ou mot de passe incorrect.")
 
 
 def authenticate(session: Session, *, email: str, password: str, now: datetime) -> User:
@@ -242,10 +223,7 @@ def authenticate(session: Session, *, email: str, password: str, now: datetime) 
     if user.locked_until and user.locked_until > now:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         raise Unauthenticated(
-            {
-                "fr": f"Trop d'essais : compte verrouillé, réessayez dans {minutes} min.",
-                "en": f"Too many attempts: account locked, try again in {minutes} min.",
-            }
+            translatable("Trop d'essais : compte verrouillé, réessayez dans %(minutes)s min.", minutes=minutes)
         )
     if not passwords.verify_password(user.password_hash, password):
         _count_failure(session, user, now)
@@ -284,7 +262,7 @@ def issue_token(session: Session, *, user: User, label: str = "") -> tuple[ApiTo
 def revoke_token(session: Session, *, token_id: int, now: datetime) -> ApiToken:
     record = session.get(ApiToken, token_id)
     if record is None:
-        raise NotFound({"fr": f"Aucun jeton {token_id}.", "en": f"No token {token_id}."})
+        raise NotFound(translatable("Aucun jeton %(token_id)s.", token_id=token_id))
     if record.revoked_at is None:
         record.revoked_at = now
         session.add(record)
@@ -322,10 +300,10 @@ def user_for_token(session: Session, *, token: str, now: datetime) -> tuple[User
     """
     row = session.exec(_TOKEN_HOLDER, params={"token_hash": _token_hash(token)}).first()
     if row is None or row[2] is not None:
-        raise Unauthenticated({"fr": "Jeton invalide ou révoqué.", "en": "Invalid or revoked token."})
+        raise Unauthenticated(translatable("Jeton invalide ou révoqué."))
     user, token_id, _revoked_at, last_used_at, establishment = row
     if not user.is_active:
-        raise Unauthenticated({"fr": "Compte désactivé.", "en": "Account disabled."})
+        raise Unauthenticated(translatable("Compte désactivé."))
     return user, TokenUse(token_id, last_used_at, establishment)
 
 

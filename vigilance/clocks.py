@@ -18,6 +18,7 @@ from routing.calendar import WorkingCalendar
 from routing.rulebook import Rulebook, shipped_rulebooks
 from vigilance.access import acts_as_coordinator, may_work_queue
 from vigilance.direct import DirectStatement
+from vigilance.i18n import Message, translatable
 from vigilance.models import (
     Deadline,
     DeadlineState,
@@ -265,11 +266,13 @@ class _People:
         return self.correspondents(item.establishment_id, item.queue)
 
 
-_STAGE_LABELS = {
-    "reminder": ({"fr": "Rappel ({stage})", "en": "Reminder ({stage})"}),
-    "escalation": ({"fr": "Délai dépassé", "en": "Deadline missed"}),
-    "overdue_repeat": ({"fr": "Délai toujours dépassé ({stage})", "en": "Deadline still missed ({stage})"}),
-}
+def _stage_label(kind: str, stage: str) -> Message:
+    """What a reminder's subject says first: "Rappel (J-1)", "Délai dépassé"."""
+    if kind == "reminder":
+        return translatable("Rappel (%(stage)s)", stage=stage)
+    if kind == "escalation":
+        return translatable("Délai dépassé")
+    return translatable("Délai toujours dépassé (%(stage)s)", stage=stage)
 
 
 def _handle(session: Session, timers: list[Row], *, now: datetime, base_url: str) -> dict[int, str]:
@@ -366,7 +369,7 @@ def _handle(session: Session, timers: list[Row], *, now: datetime, base_url: str
         for person in recipients:
             language = person.language
             if language not in emails:
-                stage_label = _STAGE_LABELS[timer.kind][language].format(stage=timer.stage)
+                stage_label = _stage_label(timer.kind, timer.stage).render(language)
                 emails[language] = compose(
                     "deadline_reminder",
                     language,

@@ -1,6 +1,7 @@
 """Likely duplicates: earlier reports that seem to be about the same event, with the reason."""
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -8,6 +9,7 @@ from sqlalchemy import and_, bindparam, or_
 from sqlmodel import Session, col, select
 
 from vigilance.direct import DirectStatement
+from vigilance.i18n import by_language, translatable, translatable_plural
 from vigilance.models import Report
 
 #: Two reports about the same patient this close in time probably describe one event.
@@ -48,19 +50,18 @@ def find_candidates(
     candidates = []
     for report_id, reference, their_donation, their_lot, their_time in rows:
         if donation_number and their_donation == donation_number:
-            reason = {
-                "fr": f"même numéro de don ({donation_number})",
-                "en": f"same donation number ({donation_number})",
-            }
+            reason = translatable("même numéro de don (%(number)s)", number=donation_number)
         elif lot_number and their_lot == lot_number:
-            reason = {"fr": f"même numéro de lot ({lot_number})", "en": f"same batch number ({lot_number})"}
+            reason = translatable("même numéro de lot (%(number)s)", number=lot_number)
         else:
-            days = f"{abs((their_time - occurred_at).total_seconds()) / 86400:.1f}"
-            reason = {
-                "fr": f"même patient (sexe, année de naissance, initiales) à {days.replace('.', ',')} jour(s) d'écart",
-                "en": f"same patient (sex, birth year, initials) {days} day(s) apart",
-            }
-        candidates.append({"report_id": report_id, "reference": reference, "reason": reason})
+            days = Decimal(f"{abs((their_time - occurred_at).total_seconds()) / 86400:.1f}")
+            reason = translatable_plural(
+                "même patient (sexe, année de naissance, initiales) à %(num)s jour d'écart",
+                "même patient (sexe, année de naissance, initiales) à %(num)s jours d'écart",
+                days,
+            )
+        # Kept with the report in both languages, as said the day it was filed.
+        candidates.append({"report_id": report_id, "reference": reference, "reason": by_language(reason)})
     return candidates
 
 

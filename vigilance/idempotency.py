@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from vigilance.errors import Conflict, InvalidInput
+from vigilance.i18n import translatable
 from vigilance.models import IdempotencyRecord
 
 #: A claim older than this whose request never finished (its process died) may be taken over.
@@ -53,14 +54,7 @@ def claim(session: Session, *, user_id: int, key: str, fingerprint: str, now: da
     ).one()
     if existing.request_hash != fingerprint:
         raise InvalidInput(
-            {
-                "Idempotency-Key": [
-                    {
-                        "fr": "Cette clé d'idempotence a déjà servi pour une autre requête.",
-                        "en": "This idempotency key was already used for another request.",
-                    }
-                ]
-            }
+            {"Idempotency-Key": [translatable("Cette clé d'idempotence a déjà servi pour une autre requête.")]}
         )
     if existing.state == "done":
         return Claim(existing.id, replay=(existing.response_status, existing.response_body))
@@ -70,10 +64,7 @@ def claim(session: Session, *, user_id: int, key: str, fingerprint: str, now: da
         session.commit()
         return Claim(existing.id)
     raise Conflict(
-        {
-            "fr": "Une requête avec cette clé d'idempotence est encore en cours : réessayez dans un instant.",
-            "en": "A request with this idempotency key is still being processed: retry in a moment.",
-        }
+        translatable("Une requête avec cette clé d'idempotence est encore en cours : réessayez dans un instant.")
     )
 
 

@@ -18,6 +18,7 @@ from vigilance.decisions import freeze
 from vigilance.direct import DirectStatement
 from vigilance.duplicates import find_candidates
 from vigilance.errors import Forbidden, InvalidInput
+from vigilance.i18n import Message, translatable
 from vigilance.models import (
     NOTHING_DUE,
     Deadline,
@@ -64,34 +65,30 @@ def check_draft(draft: Draft, *, now: datetime) -> None:
 
     :raises InvalidInput: with every problem found, per field.
     """
-    errors: dict[str, list[dict[str, str]]] = {}
+    errors: dict[str, list[Message]] = {}
 
-    def problem(path: str, fr: str, en: str) -> None:
-        errors.setdefault(path, []).append({"fr": fr, "en": en})
+    def problem(path: str, message: Message) -> None:
+        errors.setdefault(path, []).append(message)
 
     if draft.occurred_at > now + CLOCK_SKEW:
-        problem("occurred_at", "La date de l'événement est dans le futur.", "The event date is in the future.")
+        problem("occurred_at", translatable("La date de l'événement est dans le futur."))
     if draft.occurred_at.year < EARLIEST_EVENT_YEAR:
         problem(
             "occurred_at",
-            f"La date de l'événement est antérieure à {EARLIEST_EVENT_YEAR}.",
-            f"The event date is before {EARLIEST_EVENT_YEAR}.",
+            translatable("La date de l'événement est antérieure à %(year)s.", year=EARLIEST_EVENT_YEAR),
         )
     if draft.detected_at is not None:
         if draft.detected_at > now + CLOCK_SKEW:
-            problem("detected_at", "La date de découverte est dans le futur.", "The detection date is in the future.")
+            problem("detected_at", translatable("La date de découverte est dans le futur."))
         if draft.detected_at < draft.occurred_at:
-            problem(
-                "detected_at", "La découverte ne peut précéder l'événement.", "Detection cannot come before the event."
-            )
+            problem("detected_at", translatable("La découverte ne peut précéder l'événement."))
     if draft.patient_birth_year is not None:
         if draft.patient_birth_year > now.astimezone(PARIS).year:
-            problem("patient.birth_year", "L'année de naissance est dans le futur.", "The birth year is in the future.")
+            problem("patient.birth_year", translatable("L'année de naissance est dans le futur."))
         if draft.patient_birth_year > draft.occurred_at.astimezone(PARIS).year:
             problem(
                 "patient.birth_year",
-                "Le patient serait né après l'événement.",
-                "The patient would be born after the event.",
+                translatable("Le patient serait né après l'événement."),
             )
     free_texts = {
         "description": draft.description,
@@ -173,12 +170,7 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime) -> Int
     """
     check_draft(draft, now=now)
     if actor.establishment_id is None:
-        raise Forbidden(
-            {
-                "fr": "Votre compte n'est rattaché à aucun établissement.",
-                "en": "Your account belongs to no establishment.",
-            }
-        )
+        raise Forbidden(translatable("Votre compte n'est rattaché à aucun établissement."))
     establishment = session.get(Establishment, actor.establishment_id)
     decision = decide(
         Facts(

@@ -1,67 +1,83 @@
 """How the service's own states read, in French and English (the rules' wording is in routing)."""
 
+from vigilance.i18n import Message, translatable, translatable_plural
+
 #: Statuses of reports, items and deadlines, and outcomes, as people read them.
 STATUS_LABELS = {
-    "received": {"fr": "reçu", "en": "received"},
-    "new": {"fr": "nouveau", "en": "new"},
-    "in_progress": {"fr": "en cours", "en": "in progress"},
-    "awaiting_information": {"fr": "en attente d'information", "en": "awaiting information"},
-    "declared": {"fr": "déclaré", "en": "declared"},
-    "closed": {"fr": "clos", "en": "closed"},
-    "open": {"fr": "ouvert", "en": "open"},
-    "met": {"fr": "respecté", "en": "met"},
-    "missed": {"fr": "dépassé", "en": "missed"},
-    "waived": {"fr": "levé", "en": "waived"},
-    "declared_outcome": {"fr": "déclaré", "en": "declared"},
-    "not_reportable": {"fr": "non déclarable", "en": "not reportable"},
-    "duplicate": {"fr": "doublon", "en": "duplicate"},
-    "transferred": {"fr": "transmis", "en": "transferred"},
-    "information_only": {"fr": "pour information", "en": "information only"},
-    "requalified": {"fr": "requalifié", "en": "requalified"},
+    "received": translatable("reçu"),
+    "new": translatable("nouveau"),
+    "in_progress": translatable("en cours"),
+    "awaiting_information": translatable("en attente d'information"),
+    "declared": translatable("déclaré"),
+    "closed": translatable("clos"),
+    "open": translatable("ouvert"),
+    "met": translatable("respecté"),
+    "missed": translatable("dépassé"),
+    "waived": translatable("levé"),
+    "declared_outcome": translatable("déclaré"),
+    "not_reportable": translatable("non déclarable"),
+    "duplicate": translatable("doublon"),
+    "transferred": translatable("transmis"),
+    "information_only": translatable("pour information"),
+    "requalified": translatable("requalifié"),
     # Emails in the outbox.
-    "pending": {"fr": "à envoyer", "en": "pending"},
-    "sent": {"fr": "envoyé", "en": "sent"},
-    "failed": {"fr": "en échec", "en": "failed"},
+    "pending": translatable("à envoyer"),
+    "sent": translatable("envoyé"),
+    "failed": translatable("en échec"),
 }
 
 #: Roles of accounts, as people read them.
 ROLE_LABELS = {
-    "reporter": {"fr": "déclarant", "en": "reporter"},
-    "correspondent": {"fr": "correspondant", "en": "correspondent"},
-    "coordinator": {"fr": "coordonnateur", "en": "coordinator"},
-    "admin": {"fr": "administrateur", "en": "administrator"},
+    "reporter": translatable("déclarant"),
+    "correspondent": translatable("correspondant"),
+    "coordinator": translatable("coordonnateur"),
+    "admin": translatable("administrateur"),
 }
 
 #: Levels that are not on a scale: nobody assessed yet, or nothing known.
 UNASSESSED_LABELS = {
-    "not_assessed": {"fr": "non évaluée", "en": "not assessed"},
-    "unknown": {"fr": "inconnue", "en": "unknown"},
+    "not_assessed": translatable("non évaluée"),
+    "unknown": translatable("inconnue"),
 }
 
 
-def label(table: dict, key: str, language: str) -> str:
+def status_count(status: str, count: int) -> Message:
+    """A number of open items in *status*, in the form its number takes: "1 nouveau", "3 nouveaux"."""
+    if status == "new":
+        return translatable_plural("%(num)s nouveau", "%(num)s nouveaux", count)
+    if status == "in_progress":
+        return translatable_plural("%(num)s en cours", "%(num)s en cours", count)
+    if status == "awaiting_information":
+        return translatable_plural("%(num)s en attente d'information", "%(num)s en attente d'information", count)
+    if status == "declared":
+        return translatable_plural("%(num)s déclaré", "%(num)s déclarés", count)
+    return translatable("%(status)s : %(num)s", status=STATUS_LABELS.get(status, status), num=count)
+
+
+def label(table: dict[str, Message], key: str, language: str) -> str:
     """*key*'s wording in *language*, or *key* itself when the table does not know it."""
-    return table.get(key, {}).get(language, key)
+    message = table.get(key)
+    return message.render(language) if message is not None else key
 
 
 #: The steps of a report's history (audit events: action, and for an item's transitions the
 #: step named at the end of the target, ``item:<id>:<step>``).
 HISTORY_LABELS = {
-    "create": {"fr": "signalement reçu", "en": "report received"},
-    "read": {"fr": "consultation", "en": "read"},
-    "export": {"fr": "export", "en": "export"},
-    "claim": {"fr": "prise en charge", "en": "claimed"},
-    "release": {"fr": "remise dans la file", "en": "released"},
-    "assign": {"fr": "attribution", "en": "assigned"},
-    "assess": {"fr": "évaluation", "en": "assessed"},
-    "request_information": {"fr": "question au déclarant", "en": "question to the reporter"},
-    "answer": {"fr": "réponse du déclarant", "en": "reporter's answer"},
-    "declare": {"fr": "déclaration enregistrée", "en": "declaration recorded"},
-    "requalify": {"fr": "requalification", "en": "requalified"},
-    "close": {"fr": "clôture", "en": "closed"},
-    "reopen": {"fr": "réouverture", "en": "reopened"},
-    "waive_deadline": {"fr": "délai levé", "en": "deadline waived"},
-    "link": {"fr": "lien avec un autre signalement", "en": "linked to another report"},
+    "create": translatable("signalement reçu"),
+    "read": translatable("consultation"),
+    "export": translatable("export"),
+    "claim": translatable("prise en charge"),
+    "release": translatable("remise dans la file"),
+    "assign": translatable("attribution"),
+    "assess": translatable("évaluation"),
+    "request_information": translatable("question au déclarant"),
+    "answer": translatable("réponse du déclarant"),
+    "declare": translatable("déclaration enregistrée"),
+    "requalify": translatable("requalification"),
+    "close": translatable("clôture"),
+    "reopen": translatable("réouverture"),
+    "waive_deadline": translatable("délai levé"),
+    "link": translatable("lien avec un autre signalement"),
 }
 
 

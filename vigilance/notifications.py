@@ -3,41 +3,48 @@
 Text and HTML from Jinja2 templates under ``templates/emails/``; the subject is the
 ``subject`` block of the text template. Emails carry the report's reference and product,
 never patient data.
+
+Each email is written in its recipient's language: the templates' ``_()`` and ``ngettext()``
+read the language from the render's ``lang`` and look it up in the Babel catalogues the pages
+use (so one environment serves every recipient, whatever thread composes); dates and months
+are Babel's formats for that language, in Europe/Paris.
 """
 
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from jinja2.runtime import Context
 
 from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS
 from routing.scales import imputability_label
 from routing.vocabulary import Category, EventKind, Queue
-from vigilance.clock import PARIS
-from vigilance.labels import STATUS_LABELS, UNASSESSED_LABELS, label
+from vigilance import i18n
+from vigilance.labels import STATUS_LABELS, UNASSESSED_LABELS, label, status_count
 from vigilance.outbox import Email
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-_MONTHS = {
-    "fr": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc."],
-    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
-}
 
 
 def local_time(moment: datetime | None, language: str) -> str:
-    if moment is None:
-        return ""
-    local = moment.astimezone(PARIS)
-    return f"{local.day} {_MONTHS[language][local.month - 1]} {local.year}, {local:%H:%M}"
+    """A moment as read in Paris: 3 nov. 2026, 14:05."""
+    return i18n.format_moment(moment, language)
 
 
 def local_date(moment, language: str) -> str:
     """A day (or the local day of a moment) as people write it: 3 nov. 2026."""
-    if moment is None:
-        return ""
-    day = moment.astimezone(PARIS).date() if isinstance(moment, datetime) else moment
-    return f"{day.day} {_MONTHS[language][day.month - 1]} {day.year}"
+    return i18n.format_day(moment, language)
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    return i18n.gettext(message, i18n.supported(context.get("lang")))
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
+    return i18n.ngettext(singular, plural, count, i18n.supported(context.get("lang")))
 
 
 def imputability_name(level: str, queue: str, language: str) -> str:
@@ -65,23 +72,26 @@ def environment() -> Environment:
         # Templates change with a deploy, which restarts the process: no stat() of each
         # template file on every email (a worker composes thousands a minute).
         auto_reload=False,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
     env.filters["queue_label"] = lambda queue, language: QUEUE_LABELS[Queue(queue)][language]
     env.filters["local_time"] = local_time
     env.filters["local_date"] = local_date
     env.filters["status_label"] = lambda status, language: label(STATUS_LABELS, status, language)
+    env.filters["status_count"] = lambda count, status, language: status_count(status, count).render(language)
     env.filters["level_label"] = lambda level, language: label(UNASSESSED_LABELS, level, language)
     env.filters["imputability_label"] = imputability_name
     env.filters["category_label"] = lambda value, language: _enum_label(CATEGORY_LABELS, Category, value, language)
     env.filters["event_kind_label"] = lambda value, language: _enum_label(EVENT_KIND_LABELS, EventKind, value, language)
-    env.filters["percent"] = lambda rate: "—" if rate is None else f"{rate * 100:.0f} %"
+    env.filters["percent"] = i18n.format_rate
     env.filters["signed"] = lambda number: f"{number:+d}" if number else "="
     return env
 
 
 def compose(kind: str, language: str, **context) -> Email:
     """Render ``emails/<kind>.txt`` and ``.html`` in *language*."""
-    language = language if language in ("fr", "en") else "fr"
+    language = i18n.supported(language)
     env = environment()
     context = {"lang": language, **context}
     text_template = env.get_template(f"emails/{kind}.txt")

@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 from routing.calendar import WorkingCalendar
 from vigilance.clock import PARIS
+from vigilance.i18n import format_day, format_month, translatable
 
 #: The years a period or a date filter may fall in: outside them a date is a typing slip (and
 #: 9999-12-31 plus a day does not exist).
@@ -17,37 +18,6 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 KINDS = ("daily", "weekly", "monthly", "yearly")
 #: How far back a daily digest looks for the previous working day (holidays never run this long).
 _LONGEST_BREAK = 15
-
-_MONTH_NAMES = {
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
 
 
 @dataclass(frozen=True)
@@ -74,18 +44,20 @@ class Period:
         return period_containing(self.kind, self.start - timedelta(days=1))
 
     def label(self, language: str) -> str:
-        language = language if language in _MONTH_NAMES else "fr"
+        """The period as its summary's title says it: "novembre 2026", "semaine 47, du 16/11 au 22/11/2026"."""
         if self.kind == "yearly":
             return str(self.start.year)
         if self.kind == "monthly":
-            return f"{_MONTH_NAMES[language][self.start.month - 1]} {self.start.year}"
+            return format_month(self.start, language)
         if self.kind == "weekly":
             last = self.end - timedelta(days=1)
-            week = self.start.isocalendar().week
-            if language == "en":
-                return f"week {week}, {self.start:%d/%m} to {last:%d/%m/%Y}"
-            return f"semaine {week}, du {self.start:%d/%m} au {last:%d/%m/%Y}"
-        return f"{self.start:%d/%m/%Y}"
+            return translatable(
+                "semaine %(week)s, du %(first)s au %(last)s",
+                week=self.start.isocalendar().week,
+                first=format_day(self.start, language, "dd/MM"),
+                last=format_day(last, language, "dd/MM/y"),
+            ).render(language)
+        return format_day(self.start, language, "dd/MM/y")
 
 
 def period_containing(kind: str, day: date) -> Period:

@@ -2,6 +2,8 @@
 
 import re
 
+from vigilance.i18n import translatable
+
 # A NIR: sex (1, 2, or 3/4/7/8 for provisional numbers), year, month (01-12, or 20-99 when
 # unknown), department (2 digits, 2A/2B for Corsica, 97x/98x overseas with 3 digits for the
 # commune part), commune, order number, and an optional 2-digit key; spaces, dots or dashes
@@ -14,12 +16,10 @@ _NIR = re.compile(
     r"(?![0-9A-Za-z])"
 )
 
-NIR_MESSAGE = {
-    "fr": "Ce texte semble contenir un numéro de sécurité sociale (NIR) : retirez-le. Le patient "
-    "n'est identifié que par son sexe, son année de naissance et ses initiales.",
-    "en": "This text seems to contain a French social security number (NIR): remove it. The "
-    "patient is identified only by sex, birth year and initials.",
-}
+NIR_MESSAGE = translatable(
+    "Ce texte semble contenir un numéro de sécurité sociale (NIR) : retirez-le. Le patient "
+    "n'est identifié que par son sexe, son année de naissance et ses initiales."
+)
 
 
 def contains_nir(text: str | None) -> bool:

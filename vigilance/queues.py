@@ -14,6 +14,7 @@ from vigilance import counts
 from vigilance.access import may_work_queue
 from vigilance.clock import PARIS
 from vigilance.errors import NotFound
+from vigilance.i18n import Message, by_language, translatable, translatable_plural
 from vigilance.models import NOTHING_DUE, OPEN_ITEM_STATUSES, Deadline, Establishment, QueueItem, Report, User
 
 
@@ -47,7 +48,7 @@ class QueuePage:
 
 def _scope(session: Session, queue: str, actor: User):
     if not may_work_queue(actor, queue):
-        raise NotFound({"fr": "File introuvable.", "en": "Queue not found."})
+        raise NotFound(translatable("File introuvable."))
     return and_(col(QueueItem.queue) == queue, col(QueueItem.establishment_id) == actor.establishment_id)
 
 
@@ -164,13 +165,6 @@ def calendar_for(session: Session, establishment_id: int) -> WorkingCalendar:
 #: (24 and 48 working hours) stay in the unit they are written in.
 HOURS_SAID_IN_DAYS = 72
 
-#: (French singular, French plural, English singular, English plural) of each clock's units.
-_UNIT_WORDS = {
-    "working_hours": ("heure ouvrable", "heures ouvrables", "working hour", "working hours"),
-    "working_days": ("jour ouvrable", "jours ouvrables", "working day", "working days"),
-    "hours": ("heure", "heures", "hour", "hours"),
-    "days": ("jour", "jours", "day", "days"),
-}
 _DAYS_OF = {"working_hours": "working_days", "hours": "days"}
 
 
@@ -204,19 +198,27 @@ def _said(value: int, unit: str, overdue: bool) -> dict[str, str]:
     if unit in _DAYS_OF and value >= HOURS_SAID_IN_DAYS:
         # A working day counts 24 working hours; whole days only, never more than has elapsed.
         value, unit = value // 24, _DAYS_OF[unit]
-    words = _UNIT_WORDS.get(unit, _UNIT_WORDS["days"])
     if value == 0 and unit not in _DAYS_OF:
         # Counted in days, the deadline falls today.
         if overdue:
-            return {"fr": "en retard depuis aujourd'hui", "en": "overdue since today"}
-        return {"fr": "échéance aujourd'hui", "en": "due today"}
-    if value == 0:
-        amount = {"fr": f"moins d'une {words[0]}", "en": f"less than one {words[2]}"}
-    else:
-        amount = {
-            "fr": f"{value} {words[0] if value <= 1 else words[1]}",
-            "en": f"{value} {words[2] if value == 1 else words[3]}",
-        }
+            return by_language(translatable("en retard depuis aujourd'hui"))
+        return by_language(translatable("échéance aujourd'hui"))
+    amount = _amount(value, unit)
     if overdue:
-        return {"fr": f"en retard de {amount['fr']}", "en": f"overdue by {amount['en']}"}
-    return {"fr": f"échéance dans {amount['fr']}", "en": f"due in {amount['en']}"}
+        return by_language(translatable("en retard de %(amount)s", amount=amount))
+    return by_language(translatable("échéance dans %(amount)s", amount=amount))
+
+
+def _amount(value: int, unit: str) -> Message:
+    """*value* of a clock's *unit*, in the form its number takes ("1 jour ouvrable", "3 jours ouvrables")."""
+    if unit == "working_hours":
+        if value == 0:
+            return translatable("moins d'une heure ouvrable")
+        return translatable_plural("%(num)s heure ouvrable", "%(num)s heures ouvrables", value)
+    if unit == "hours":
+        if value == 0:
+            return translatable("moins d'une heure")
+        return translatable_plural("%(num)s heure", "%(num)s heures", value)
+    if unit == "working_days":
+        return translatable_plural("%(num)s jour ouvrable", "%(num)s jours ouvrables", value)
+    return translatable_plural("%(num)s jour", "%(num)s jours", value)

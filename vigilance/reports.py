@@ -7,9 +7,10 @@ from sqlmodel import Session, col, select
 from vigilance import audit
 from vigilance.access import may_read_report, own_reports_filter
 from vigilance.errors import NotFound
+from vigilance.i18n import translatable
 from vigilance.models import Report, User
 
-_NOT_FOUND = {"fr": "Signalement introuvable.", "en": "Report not found."}
+_NOT_FOUND = translatable("Signalement introuvable.")
 
 
 def read_report(session: Session, *, report_id: int, actor: User, now: datetime, via: str = "api") -> Report:

@@ -18,6 +18,7 @@ from vigilance import intake, reports
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
 from vigilance.errors import InvalidInput
+from vigilance.i18n import translatable
 from vigilance.intake import Draft
 from vigilance.models import Report
 
@@ -183,16 +184,7 @@ class Reports(MethodView):
         language = response_language()
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 200:
-            raise InvalidInput(
-                {
-                    "Idempotency-Key": [
-                        {
-                            "fr": "Clé trop longue (200 caractères au plus).",
-                            "en": "Key too long (200 characters at most).",
-                        }
-                    ]
-                }
-            )
+            raise InvalidInput({"Idempotency-Key": [translatable("Clé trop longue (200 caractères au plus).")]})
         status, body = file_report(
             draft=draft,
             actor=g.user,

@@ -113,7 +113,7 @@ def set_account_active(user_id: int):
         db.commit()
     except VigilanceError as error:
         db.rollback()
-        flash(error.text[select_locale()], "error")
+        flash(error.say(select_locale()), "error")
         return redirect(url_for("admin_pages.accounts_page"))
     flash(
         _("Compte %(email)s réactivé.", email=user.email)
@@ -144,7 +144,7 @@ def _account(user_id: int) -> User:
 
 def _refused(error: VigilanceError, values: dict):
     language = select_locale()
-    errors = error.messages(language) if isinstance(error, InvalidInput) else {"email": [error.text[language]]}
+    errors = error.messages(language) if isinstance(error, InvalidInput) else {"email": [error.say(language)]}
     status = 400 if isinstance(error, InvalidInput) else 409
     return _accounts(values=values, errors=errors), status
 

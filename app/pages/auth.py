@@ -26,7 +26,7 @@ def login():
         user = accounts.authenticate(db, email=email, password=request.form.get("password", ""), now=utcnow())
     except Unauthenticated as error:
         db.commit()  # the failed attempt counts towards the lock-out
-        return render_template("auth/login.html", email=email, error=error.text[select_locale()]), 401
+        return render_template("auth/login.html", email=email, error=error.say(select_locale())), 401
     db.commit()
     sign_in(user)
     flash(_("Vous êtes connecté."), "info")

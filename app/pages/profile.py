@@ -46,7 +46,7 @@ def profile():
             db.rollback()
             language = select_locale()
             details = " ".join(" ".join(m) for m in error.messages(language).values())
-            flash(f"{error.text.get(language) or error.text['fr']} {details}", "error")
+            flash(f"{error.say(language)} {details}", "error")
             return redirect(url_for("profile_pages.profile"))
         # The pages follow the language chosen here, as emails do.
         session["lang"] = user.language

@@ -15,6 +15,7 @@ from app.errors import flatten_messages
 from app.filing import file_report
 from app.i18n import select_locale
 from app.pages.security import login_required
+from app.validation_messages import translate_all
 from routing import EventKind
 from routing.vocabulary import FEATURE_FLAGS
 from vigilance import intake, reports
@@ -120,7 +121,7 @@ def create():
     try:
         draft = _SCHEMA.load(payload)
     except ValidationError as error:
-        messages = {field: [_(m) for m in texts] for field, texts in flatten_messages(error.messages).items()}
+        messages = flatten_messages(translate_all(error.messages, select_locale()))
         return _render_form(values, messages, 422)
     try:
         _status, body = file_report(

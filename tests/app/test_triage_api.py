@@ -407,7 +407,8 @@ def test_a_cursor_the_api_did_not_give_is_refused_by_name(client, people, cursor
         "/api/v1/queues/haemovigilance/items", headers=people["hv"][1], query_string={"cursor": cursor}
     )
     assert response.status_code == 422
-    assert response.get_json()["errors"] == {"cursor": ["Not a cursor this API gave."]}
+    # French by default, as every refusal (the account has not chosen English).
+    assert response.get_json()["errors"] == {"cursor": ["Ce curseur ne vient pas de cette API."]}
 
 
 @pytest.mark.parametrize("query", [{"received_to": "9999-12-31"}, {"received_from": "0001-01-01"}])

@@ -39,8 +39,8 @@ def test_each_shared_fact_is_a_reason_and_the_newest_match_comes_first(db, make_
         by_lot.reference,
     ]
     reasons = [c["reason"]["fr"] for c in newest.possible_duplicates]
-    assert reasons[0].startswith("même patient") and "à 1,9 jour(s) d'écart" in reasons[0]
-    assert "1.9 day(s) apart" in newest.possible_duplicates[0]["reason"]["en"]
+    assert reasons[0].startswith("même patient") and "à 1,9 jour d'écart" in reasons[0]
+    assert "1.9 days apart" in newest.possible_duplicates[0]["reason"]["en"]
     assert reasons[1] == "même numéro de don (=G123498654321)"
     assert reasons[2] == "même numéro de lot (L-2291)"
 

@@ -55,7 +55,7 @@ def test_daily_digest_lists_new_due_soon_and_unanswered_items(db, staff, week):
     # The materiovigilance correspondent has nothing to read and did not ask for empty digests.
     assert staff["device"].id not in by_person and result.skipped_empty == 1
     digest = by_person[staff["hv"].id]
-    assert digest.subject == "Vigilance — Votre point du 18 nov. 2026 : 1 en retard, 1 à échéance, 1 nouveaux"
+    assert digest.subject == "Vigilance — Votre point du 18 nov. 2026 : 1 en retard, 1 à échéance, 1 nouveau"
     # Overdue since Saturday 14: last week's serious reaction, never declared.
     assert week["last_week"].report.reference in digest.text_body.split("En retard (1)")[1].split("À échéance")[0]
     text = digest.text_body
@@ -134,8 +134,12 @@ def test_weekly_summary_counts_the_week_beside_the_week_before(db, staff, week):
     french = mail[staff["coordinator"].id]
     assert french.subject == ("Vigilance — Synthèse hebdomadaire, semaine 47, du 16/11 au 22/11/2026 — CHU de Test")
     assert "Reçus : 3 (semaine précédente 1, +2)" in french.text_body
+    # Open items counted per status, each count in the form its number takes.
+    assert "Ouverts : 4 (1 en attente d'information, 3 nouveaux)" in french.text_body
+    assert "Ouverts : 1 (1 nouveau)" in french.text_body
     english = mail[staff["coordinator_en"].id]
     assert "Received: 3 (previous week 1, +2)" in english.text_body
+    assert "Open: 4 (1 awaiting information, 3 new)" in english.text_body
     # The chart is a table of inline-styled cells: no image to fetch, no script.
     assert "<img" not in english.html_body and "<script" not in english.html_body
     assert "Reports received, this week and the one before" in english.html_body
@@ -178,6 +182,34 @@ def test_activity_counts_by_category_kind_severity_imputability_and_compliance(d
     assert "By imputability: 2 (probable) 1, not assessed 3" in english.text_body
     assert f"{BASE}/activity/2026/11" in english.text_body
     assert week["late"].report.reference in english.html_body
+
+
+def test_monthly_report_writes_months_dates_and_counts_in_each_language(db, staff, week):
+    """Babel's month names and dates, and each language's plural rule (French: "1 respecté")."""
+    run(db, staff, "monthly", period_containing("monthly", date(2026, 11, 1)), paris(2026, 12, 1, 7, 0))
+    french = next(m for m in queued(db) if m.recipient_id == staff["coordinator"].id)
+    english = next(m for m in queued(db) if m.recipient_id == staff["coordinator_en"].id)
+    assert french.subject == "Vigilance — Rapport d'activité, novembre 2026 — CHU de Test"
+    assert english.subject == "Vigilance — Activity report, November 2026 — CHU de Test"
+    late = week["late"].report.reference
+    assert f"{late} · 16 nov. 2026 · " in french.text_body
+    assert f"{late} · 16 Nov 2026 · " in english.text_body
+    # Haemovigilance's November deadlines: one met, two missed, none waived.
+    assert "(1 respecté, 2 dépassés, 0 levé)" in french.text_body
+    assert "(1 met, 2 missed, 0 waived)" in english.text_body
+    # One deadline met in three: French sets the sign off with a no-break space, English does not.
+    assert "Respect des délais : 33\u00a0% (1 respecté" in french.text_body
+    assert "Deadline compliance: 33% (1 met" in english.text_body
+
+
+def test_daily_digest_counts_agree_with_their_number(db, staff, week):
+    """One new item is "1 nouveau", three are "3 nouveaux"; English says "new" for both."""
+    file(db, staff["reporter"], paris(2026, 11, 17, 11, 0))
+    file(db, staff["reporter"], paris(2026, 11, 17, 12, 0))
+    run(db, staff, "daily", period_containing("daily", date(2026, 11, 18)), paris(2026, 11, 18, 7, 0))
+    by_person = {m.recipient_id: m for m in queued(db)}
+    assert by_person[staff["hv"].id].subject.endswith(", 3 nouveaux")
+    assert by_person[staff["hv_en"].id].subject.endswith(", 3 new")
 
 
 # Once, and once only ---------------------------------------------------------------------------
