@@ -4,7 +4,7 @@ from datetime import date, timedelta
 
 from sqlmodel import select
 
-from tests.scenarios import BASE, HOUR, paris
+from tests.scenarios import BASE, HOUR, file_report, paris
 from vigilance import statistics, summaries, triage
 from vigilance.models import Establishment, OutboxMessage, SummaryRun
 from vigilance.periods import Period, latest_due, period_containing
@@ -204,8 +204,8 @@ def test_monthly_report_writes_months_dates_and_counts_in_each_language(db, staf
 
 def test_daily_digest_counts_agree_with_their_number(db, staff, week):
     """One new item is "1 nouveau", three are "3 nouveaux"; English says "new" for both."""
-    file(db, staff["reporter"], paris(2026, 11, 17, 11, 0))
-    file(db, staff["reporter"], paris(2026, 11, 17, 12, 0))
+    file_report(db, staff["reporter"], paris(2026, 11, 17, 11, 0))
+    file_report(db, staff["reporter"], paris(2026, 11, 17, 12, 0))
     run(db, staff, "daily", period_containing("daily", date(2026, 11, 18)), paris(2026, 11, 18, 7, 0))
     by_person = {m.recipient_id: m for m in queued(db)}
     assert by_person[staff["hv"].id].subject.endswith(", 3 nouveaux")
