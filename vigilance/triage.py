@@ -28,7 +28,7 @@ from vigilance.access import acts_as_coordinator, may_read_report, may_work_queu
 from vigilance.clock import PARIS
 from vigilance.clocks import cancel_timers, notify_answer, schedule_deadline, schedule_information_reminder
 from vigilance.decisions import freeze
-from vigilance.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vigilance.errors import Conflict, Forbidden, InvalidInput, NotFound, Text
 from vigilance.models import (
     CLOSED_URGENCY,
     NOTHING_DUE,
@@ -50,18 +50,76 @@ from vigilance.models import (
 
 logger = logging.getLogger(__name__)
 
-#: Which action each status allows: the state machine, in one table.
-ALLOWED: dict[str, tuple[str, ...]] = {
-    "claim": OPEN_ITEM_STATUSES,
-    "release": OPEN_ITEM_STATUSES,
-    "assign": OPEN_ITEM_STATUSES,
-    "assess": OPEN_ITEM_STATUSES,
-    "request_information": OPEN_ITEM_STATUSES,
-    "declare": OPEN_ITEM_STATUSES,
-    "requalify": OPEN_ITEM_STATUSES,
-    "close": OPEN_ITEM_STATUSES,
-    "reopen": (ItemStatus.CLOSED,),
+
+@dataclass(frozen=True)
+class ActionRule:
+    """One triage action as the state machine and people know it.
+
+    The doors (app/triage_actions.py) add its input schema and its call; what it is called and
+    which statuses allow it are said here once, so the refusal, the page's notice and the
+    history speak of the same action.
+    """
+
+    #: The item statuses that allow it; empty when the action does not change an item's status.
+    allowed_in: tuple[str, ...]
+    #: The action as a verb, as in "Impossible de {verb} un élément clos."
+    verb: Text
+    #: What its author is told once it is done.
+    done: Text
+
+
+#: Every action of the workflow: the state machine and the words, in one table.
+ACTIONS: dict[str, ActionRule] = {
+    "claim": ActionRule(
+        OPEN_ITEM_STATUSES,
+        {"fr": "prendre en charge", "en": "claim"},
+        {"fr": "Élément pris en charge.", "en": "Item claimed."},
+    ),
+    "release": ActionRule(
+        OPEN_ITEM_STATUSES, {"fr": "relâcher", "en": "release"}, {"fr": "Élément relâché.", "en": "Item released."}
+    ),
+    "assign": ActionRule(
+        OPEN_ITEM_STATUSES, {"fr": "attribuer", "en": "assign"}, {"fr": "Élément attribué.", "en": "Item assigned."}
+    ),
+    "assess": ActionRule(
+        OPEN_ITEM_STATUSES,
+        {"fr": "évaluer", "en": "assess"},
+        {"fr": "Évaluation enregistrée.", "en": "Assessment recorded."},
+    ),
+    "request_information": ActionRule(
+        OPEN_ITEM_STATUSES,
+        {"fr": "demander une information sur", "en": "request information on"},
+        {"fr": "Question envoyée au déclarant.", "en": "Question sent to the reporter."},
+    ),
+    "declare": ActionRule(
+        OPEN_ITEM_STATUSES,
+        {"fr": "enregistrer une déclaration pour", "en": "record a declaration for"},
+        {"fr": "Déclaration enregistrée.", "en": "Declaration recorded."},
+    ),
+    "requalify": ActionRule(
+        OPEN_ITEM_STATUSES,
+        {"fr": "requalifier", "en": "requalify"},
+        {
+            "fr": "Produit requalifié : le signalement a été réorienté.",
+            "en": "Product requalified: the report was re-routed.",
+        },
+    ),
+    "close": ActionRule(
+        OPEN_ITEM_STATUSES, {"fr": "clore", "en": "close"}, {"fr": "Élément clos.", "en": "Item closed."}
+    ),
+    "reopen": ActionRule(
+        (ItemStatus.CLOSED,), {"fr": "rouvrir", "en": "reopen"}, {"fr": "Élément rouvert.", "en": "Item reopened."}
+    ),
+    "waive_deadline": ActionRule(
+        (), {"fr": "lever un délai de", "en": "waive a deadline of"}, {"fr": "Délai levé.", "en": "Deadline waived."}
+    ),
+    "answer_information": ActionRule(
+        (), {"fr": "répondre à", "en": "answer"}, {"fr": "Réponse envoyée.", "en": "Answer sent."}
+    ),
+    "link_reports": ActionRule((), {"fr": "lier", "en": "link"}, {"fr": "Signalements liés.", "en": "Reports linked."}),
 }
+#: Which action each status allows: the state machine, read from the table above.
+ALLOWED: dict[str, tuple[str, ...]] = {name: rule.allowed_in for name, rule in ACTIONS.items() if rule.allowed_in}
 
 _STATUS_WORDS = {
     ItemStatus.NEW: ("nouveau", "new"),
@@ -69,17 +127,6 @@ _STATUS_WORDS = {
     ItemStatus.AWAITING_INFORMATION: ("en attente d'information", "awaiting information"),
     ItemStatus.DECLARED: ("déclaré", "declared"),
     ItemStatus.CLOSED: ("clos", "closed"),
-}
-_ACTION_WORDS = {
-    "claim": ("prendre en charge", "claim"),
-    "release": ("relâcher", "release"),
-    "assign": ("attribuer", "assign"),
-    "assess": ("évaluer", "assess"),
-    "request_information": ("demander une information sur", "request information on"),
-    "declare": ("enregistrer une déclaration pour", "record a declaration for"),
-    "requalify": ("requalifier", "requalify"),
-    "close": ("clore", "close"),
-    "reopen": ("rouvrir", "reopen"),
 }
 
 
@@ -90,7 +137,8 @@ def _invalid(field: str, fr: str, en: str) -> InvalidInput:
 def _refuse_transition(action: str, item: QueueItem) -> Conflict:
     status = ItemStatus(item.status)
     fr_status, en_status = _STATUS_WORDS[status]
-    fr_action, en_action = _ACTION_WORDS[action]
+    verb = ACTIONS[action].verb
+    fr_action, en_action = verb["fr"], verb["en"]
     return Conflict(
         {
             "fr": f"Impossible de {fr_action} un élément {fr_status}.",

@@ -10,13 +10,13 @@ from flask_smorest import Blueprint, abort
 from marshmallow import RAISE, Schema, fields, validate
 from sqlmodel import Session, col, select
 
-from app.api.fields import StrictInteger, enum_string
+from app.api.fields import enum_string
 from app.api.reports import report_document
 from app.auth import token_required
 from app.db import get_session
 from app.language import response_language
+from app.triage_actions import ACTIONS, BY_NAME, Act, TriageAction
 from routing import Category, Queue
-from routing.scales import AUTHORITIES, INVESTIGATION_STATUSES, OUTCOMES, SERIOUSNESS_CRITERIA
 from vigilance import audit, triage
 from vigilance.clock import utcnow
 from vigilance.models import (
@@ -257,88 +257,6 @@ def _answer(item_id: int, language: str):
     return jsonify(body)
 
 
-class ExpectedVersionSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    expected_version = StrictInteger(
-        validate=validate.Range(min=1),
-        metadata={"description": "The item's version the caller saw: refused with 409 if it changed since."},
-    )
-
-
-class AssignSchema(ExpectedVersionSchema):
-    assignee_id = StrictInteger(required=True, validate=validate.Range(min=1))
-
-
-class AssessSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    based_on_version = StrictInteger(
-        required=True,
-        validate=validate.Range(min=0),
-        metadata={"description": "The assessment version the caller saw (0 for none)."},
-    )
-    severity_grade = StrictInteger(validate=validate.Range(min=1, max=4), allow_none=True)
-    imputability = fields.String(validate=validate.Length(max=24), allow_none=True)
-    seriousness_criteria = fields.List(fields.String(validate=validate.OneOf(SERIOUSNESS_CRITERIA)))
-    reaction_type = fields.String(validate=validate.Length(max=64), allow_none=True)
-    investigation_status = fields.String(validate=validate.OneOf(INVESTIGATION_STATUSES), allow_none=True)
-    comment = fields.String(validate=validate.Length(max=5000))
-
-
-class QuestionSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    question = fields.String(required=True, validate=validate.Length(min=1, max=5000))
-
-
-class AnswerSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    answer = fields.String(required=True, validate=validate.Length(min=1, max=5000))
-
-
-class DeclarationSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    authority = fields.String(required=True, validate=validate.OneOf(AUTHORITIES))
-    authority_reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    declared_on = fields.Date(required=True)
-    kind = fields.String(load_default="initial", validate=validate.OneOf(["initial", "follow_up"]))
-
-
-class RequalifySchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    category = fields.Enum(Category, by_value=True, required=True)
-    reason = fields.String(load_default="", validate=validate.Length(max=500))
-
-
-class CloseSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
-    note = fields.String(load_default="", validate=validate.Length(max=5000))
-
-
-class ReasonSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
-
-
-class LinkSchema(ReasonSchema):
-    other_report_id = StrictInteger(required=True, validate=validate.Range(min=1))
-
-
 class ItemDetailSchema(QueueItemSchema):
     report = fields.Dict()
     assessments = fields.List(fields.Dict())
@@ -379,45 +297,33 @@ class QueueItemView(MethodView):
         return jsonify(body)
 
 
-def _action(name: str, schema: Schema | None, run):
-    """Declare ``POST /queue-items/<id>/<name>`` doing *run* in one transaction."""
+def _action(action: TriageAction):
+    """Declare ``POST /queue-items/<id>/<api_path>`` doing *action* in one transaction."""
 
     def post(item_id: int, args=None):
         db = get_session()
-        run(db, item_id, args or {})
+        action.perform(db, item_id, args or {}, Act(g.user, utcnow()))
         db.commit()
         return _answer(item_id, response_language())
 
-    if schema is not None:
+    if action.schema is not None:
 
         def view(args, item_id):
             return post(item_id, args)
 
-        view = bp.arguments(schema)(view)
+        view = bp.arguments(action.schema)(view)
     else:
 
         def view(item_id):
             return post(item_id)
 
-    view.__name__ = f"{name}_item"
-    view.__doc__ = {
-        "release": "Give the item back to the queue.",
-        "assign": "Hand the item to a colleague of the same queue and establishment.",
-        "assess": "Record a new version of the assessment (refused if stale).",
-        "information-requests": "Ask the reporter a question.",
-        "declarations": "Record a declaration to the authority (meets the declaration deadline).",
-        "requalify": "Set the product's category; the report is routed again.",
-        "close": "Close the item with an outcome.",
-        "reopen": "Reopen a closed item, saying why.",
-    }[name]
+    view.__name__ = f"{action.api_path}_item"
+    view.__doc__ = action.summary
     view = token_required(view)
     view = _documented(view)
     view = bp.response(200, ItemDetailSchema)(view)
-    bp.route(f"/queue-items/<int:item_id>/{name}", methods=["POST"], endpoint=f"item_{name.replace('-', '_')}")(view)
-
-
-def _now():
-    return utcnow()
+    endpoint = f"item_{action.api_path.replace('-', '_')}"
+    bp.route(f"/queue-items/<int:item_id>/{action.api_path}", methods=["POST"], endpoint=endpoint)(view)
 
 
 @bp.route("/queue-items/<int:item_id>/claim", methods=["POST"], endpoint="item_claim")
@@ -431,8 +337,8 @@ def claim_item(item_id: int):
     file): a claim is the hot path of triage, raced by every correspondent of the queue.
     """
     db = get_session()
-    now = _now()
-    item, report = triage.claim_with_report(db, item_id=item_id, actor=g.user, now=now)
+    now = utcnow()
+    item, report = BY_NAME["claim"].perform(db, item_id, {}, Act(g.user, now))
     deadline = next_deadlines(db, [item.id]).get(item.id)
     db.commit()
     body = item_document(
@@ -441,78 +347,9 @@ def claim_item(item_id: int):
     return jsonify(body)
 
 
-_action("release", None, lambda db, item_id, a: triage.release(db, item_id=item_id, actor=g.user, now=_now()))
-_action(
-    "assign",
-    AssignSchema(),
-    lambda db, item_id, a: triage.assign(
-        db,
-        item_id=item_id,
-        actor=g.user,
-        assignee_id=a["assignee_id"],
-        now=_now(),
-        expected_version=a.get("expected_version"),
-    ),
-)
-_action(
-    "assess",
-    AssessSchema(),
-    lambda db, item_id, a: triage.assess(
-        db,
-        item_id=item_id,
-        actor=g.user,
-        now=_now(),
-        based_on_version=a["based_on_version"],
-        data=triage.AssessmentInput(
-            severity_grade=a.get("severity_grade"),
-            imputability=a.get("imputability"),
-            seriousness_criteria=tuple(a.get("seriousness_criteria", ())),
-            reaction_type=a.get("reaction_type"),
-            investigation_status=a.get("investigation_status"),
-            comment=a.get("comment", ""),
-        ),
-    ),
-)
-_action(
-    "information-requests",
-    QuestionSchema(),
-    lambda db, item_id, a: triage.request_information(
-        db, item_id=item_id, actor=g.user, question=a["question"], now=_now()
-    ),
-)
-_action(
-    "declarations",
-    DeclarationSchema(),
-    lambda db, item_id, a: triage.declare(
-        db,
-        item_id=item_id,
-        actor=g.user,
-        authority=a["authority"],
-        authority_reference=a["authority_reference"],
-        declared_on=a["declared_on"],
-        kind=a["kind"],
-        now=_now(),
-    ),
-)
-_action(
-    "requalify",
-    RequalifySchema(),
-    lambda db, item_id, a: triage.requalify(
-        db, item_id=item_id, actor=g.user, category=a["category"], reason=a["reason"], now=_now()
-    ),
-)
-_action(
-    "close",
-    CloseSchema(),
-    lambda db, item_id, a: triage.close(
-        db, item_id=item_id, actor=g.user, outcome=a["outcome"], note=a["note"], now=_now()
-    ),
-)
-_action(
-    "reopen",
-    ReasonSchema(),
-    lambda db, item_id, a: triage.reopen(db, item_id=item_id, actor=g.user, reason=a["reason"], now=_now()),
-)
+for _item_action in ACTIONS:
+    if _item_action.target == "item" and _item_action.name != "claim":
+        _action(_item_action)
 
 
 class InformationRequestSchema(Schema):
@@ -522,7 +359,7 @@ class InformationRequestSchema(Schema):
 
 
 @bp.route("/information-requests/<int:request_id>/answer", methods=["POST"])
-@bp.arguments(AnswerSchema())
+@bp.arguments(BY_NAME["answer_information"].schema)
 @bp.response(200, InformationRequestSchema)
 @bp.alt_response(401, description="No valid bearer token.")
 @bp.alt_response(404, description="No such question on the caller's reports.")
@@ -532,13 +369,8 @@ class InformationRequestSchema(Schema):
 def answer_request(args, request_id: int):
     """The reporter answers a correspondent's question."""
     db = get_session()
-    request = triage.answer_information(
-        db,
-        request_id=request_id,
-        actor=g.user,
-        answer=args["answer"],
-        now=utcnow(),
-        base_url=current_app.config["BASE_URL"],
+    request = BY_NAME["answer_information"].perform(
+        db, request_id, args, Act(g.user, utcnow(), current_app.config["BASE_URL"])
     )
     body = {"id": request.id, "question": request.question, "answer": request.answer}
     db.commit()
@@ -552,7 +384,7 @@ class LinkOutSchema(Schema):
 
 
 @bp.route("/reports/<int:report_id>/links", methods=["POST"])
-@bp.arguments(LinkSchema())
+@bp.arguments(BY_NAME["link_reports"].schema)
 @bp.response(201, LinkOutSchema)
 @bp.alt_response(401, description="No valid bearer token.")
 @bp.alt_response(404, description="A report the caller may not see.")
@@ -562,21 +394,14 @@ class LinkOutSchema(Schema):
 def link_reports(args, report_id: int):
     """Link two reports that concern the same event or product."""
     db = get_session()
-    link = triage.link_reports(
-        db,
-        report_id=report_id,
-        other_report_id=args["other_report_id"],
-        actor=g.user,
-        reason=args["reason"],
-        now=utcnow(),
-    )
+    link = BY_NAME["link_reports"].perform(db, report_id, args, Act(g.user, utcnow()))
     body = {"report_id": link.report_id, "other_report_id": link.other_report_id, "reason": link.reason}
     db.commit()
     return jsonify(body), 201
 
 
 @bp.route("/deadlines/<int:deadline_id>/waive", methods=["POST"])
-@bp.arguments(ReasonSchema())
+@bp.arguments(BY_NAME["waive_deadline"].schema)
 @bp.response(200, ItemDetailSchema)
 @bp.alt_response(401, description="No valid bearer token.")
 @bp.alt_response(404, description="A deadline the caller may not work.")
@@ -586,7 +411,7 @@ def link_reports(args, report_id: int):
 def waive_deadline(args, deadline_id: int):
     """Waive a deadline that does not apply, saying why."""
     db = get_session()
-    deadline = triage.waive_deadline(db, deadline_id=deadline_id, actor=g.user, reason=args["reason"], now=utcnow())
+    deadline = BY_NAME["waive_deadline"].perform(db, deadline_id, args, Act(g.user, utcnow()))
     item_id = deadline.queue_item_id
     db.commit()
     return _answer(item_id, response_language())
