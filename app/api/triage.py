@@ -19,13 +19,10 @@ from app.triage_actions import ACTIONS, BY_NAME, Act, TriageAction
 from routing import Category, Queue
 from vigilance import audit, triage
 from vigilance.clock import utcnow
+from vigilance.item_file import item_file
 from vigilance.models import (
     NOTHING_DUE,
-    Assessment,
-    AuditEvent,
     Deadline,
-    Declaration,
-    InformationRequest,
     ItemStatus,
     QueueItem,
     Report,
@@ -199,23 +196,12 @@ class QueueItems(MethodView):
 def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dict:
     """An item with everything a correspondent needs to work it."""
     now = utcnow()
-    report = db.get(Report, item.report_id)
-    deadlines = db.exec(select(Deadline).where(Deadline.report_id == report.id).order_by(Deadline.id)).all()
-    assessments = db.exec(
-        select(Assessment).where(Assessment.queue_item_id == item.id).order_by(col(Assessment.version).desc())
-    ).all()
-    questions = db.exec(
-        select(InformationRequest).where(InformationRequest.queue_item_id == item.id).order_by(InformationRequest.id)
-    ).all()
-    declarations = db.exec(
-        select(Declaration).where(Declaration.queue_item_id == item.id).order_by(Declaration.id)
-    ).all()
-    history = db.exec(select(AuditEvent).where(AuditEvent.report_id == report.id).order_by(AuditEvent.id)).all()
-    people = _people(db, {item.assignee_id} | {a.assessed_by for a in assessments} | {h.actor_id for h in history})
+    file = item_file(db, item)
+    report = file.report
     document = item_document(
         item,
         report,
-        people,
+        file.people,
         next_deadlines(db, [item.id]).get(item.id),
         calendar_for(db, item.establishment_id),
         now,
@@ -223,15 +209,13 @@ def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dic
     )
     document.update(
         {
-            "report": report_document(db, report, language, list(deadlines)),
-            "assessments": [a.model_dump(mode="json") for a in assessments],
-            "information_requests": [q.model_dump(mode="json") for q in questions],
-            "declarations": [d.model_dump(mode="json") for d in declarations],
-            "deadlines": [d.model_dump(mode="json") for d in deadlines if d.queue_item_id == item.id],
+            "report": report_document(db, report, language, file.deadlines),
+            "assessments": [a.model_dump(mode="json") for a in file.assessments],
+            "information_requests": [q.model_dump(mode="json") for q in file.questions],
+            "declarations": [d.model_dump(mode="json") for d in file.declarations],
+            "deadlines": [d.model_dump(mode="json") for d in file.item_deadlines],
             "possible_duplicates": [{**c, "reason": c["reason"].get(language)} for c in report.possible_duplicates],
-            "links": [
-                {"report_id": link.other(report.id), "reason": link.reason} for link in triage.links_of(db, report.id)
-            ],
+            "links": [{"report_id": link.other(report.id), "reason": link.reason} for link in file.links],
             "history": [
                 {
                     "at": h.occurred_at.isoformat(),
@@ -241,8 +225,7 @@ def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dic
                     "before": h.before,
                     "after": h.after,
                 }
-                for h in history
-                if h.action != "read"
+                for h in file.history
             ],
         }
     )

@@ -29,13 +29,10 @@ from vigilance import audit, triage
 from vigilance.access import may_work_queue
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput, VigilanceError
+from vigilance.item_file import item_file
 from vigilance.models import (
-    AuditEvent,
-    Deadline,
-    Declaration,
     InformationRequest,
     ItemStatus,
-    Report,
     User,
 )
 from vigilance.periods import FIRST_YEAR, LAST_YEAR
@@ -160,38 +157,30 @@ def item(item_id: int):
     user = page_user()
     db = get_session()
     item = triage.load_item(db, item_id, user)
-    report = db.get(Report, item.report_id)
-    audit.record(db, actor=user, action="read", now=utcnow(), report_id=report.id, target=f"page:item:{item.id}")
+    audit.record(db, actor=user, action="read", now=utcnow(), report_id=item.report_id, target=f"page:item:{item.id}")
     db.commit()
     queue = Queue(item.queue)
-    assessment = triage.latest_assessment(db, item.id)
+    file = item_file(db, item)
+    assessment = file.latest_assessment
     return render_template(
         "triage/item.html",
         item=item,
-        report=report,
-        holder=db.get(User, item.assignee_id) if item.assignee_id else None,
+        report=file.report,
+        holder=file.holder,
         colleagues=[
             u
             for u in db.exec(select(User).where(User.establishment_id == user.establishment_id)).all()
             if triage.may_work_item(u, item) and u.id != item.assignee_id
         ],
-        deadlines=db.exec(select(Deadline).where(Deadline.queue_item_id == item.id).order_by(Deadline.id)).all(),
+        deadlines=file.item_deadlines,
         assessment=assessment,
-        assessor=db.get(User, assessment.assessed_by).label if assessment else None,
-        questions=db.exec(
-            select(InformationRequest)
-            .where(InformationRequest.queue_item_id == item.id)
-            .order_by(InformationRequest.id)
-        ).all(),
-        declarations=db.exec(
-            select(Declaration).where(Declaration.queue_item_id == item.id).order_by(Declaration.id)
-        ).all(),
-        history=[
-            h
-            for h in db.exec(select(AuditEvent).where(AuditEvent.report_id == report.id).order_by(AuditEvent.id)).all()
-            if h.action != "read"
-        ],
-        links=triage.links_of(db, report.id),
+        assessor=file.people[assessment.assessed_by].label
+        if assessment and assessment.assessed_by in file.people
+        else None,
+        questions=file.questions,
+        declarations=file.declarations,
+        history=file.history,
+        links=file.links,
         scale=IMPUTABILITY_SCALES[queue],
         reaction_types=REACTION_TYPES[queue],
         criteria=SERIOUSNESS_CRITERIA,

@@ -207,3 +207,30 @@ def test_a_page_action_and_its_api_twin_refuse_the_same_input_the_same_way(
     assert db.exec(select(Declaration)).all() == []
     assert db.exec(select(Deadline).where(col(Deadline.settled_at).is_not(None))).all() == []
     assert len(db.exec(select(AuditEvent).where(AuditEvent.action != "read")).all()) == len(history_before)
+
+
+def test_the_item_page_and_the_api_show_the_same_file(client, make_user, token_for, filed):
+    correspondent = make_user("correspondent", vigilances=["haemovigilance"])
+    switch(client, correspondent)
+    item_id = _item_id(client)
+    headers = token_for(correspondent)
+    for action, payload in (
+        ("claim", None),
+        ("assess", {"based_on_version": 0, "severity_grade": 2, "comment": "Frissons à H+1."}),
+        ("information-requests", {"question": "Volume transfusé ?"}),
+        ("declarations", {"authority": "ANSM", "authority_reference": "EFIT-7", "declared_on": "2026-11-23"}),
+    ):
+        assert client.post(f"/api/v1/queue-items/{item_id}/{action}", json=payload, headers=headers).status_code == 200
+    api = client.get(f"/api/v1/queue-items/{item_id}", headers=headers).get_json()
+    page = client.get(f"/queue-items/{item_id}").get_data(as_text=True)
+
+    assert [q["question"] for q in api["information_requests"]] == ["Volume transfusé ?"]
+    assert "Volume transfusé ?" in page
+    assert [d["authority_reference"] for d in api["declarations"]] == ["EFIT-7"]
+    assert "EFIT-7" in page
+    assert [a["comment"] for a in api["assessments"]] == ["Frissons à H+1."]
+    assert "Frissons à H+1." in page
+    steps = re.findall(r"<li>", re.search(r'<ol class="history">(.*?)</ol>', page, re.S).group(1))
+    assert len(steps) == len(api["history"]) == 5  # received, claimed, assessed, asked, declared
+    states = re.findall(r'<strong class="deadline-state">([^<]+)</strong>', page)
+    assert len(states) == len(api["deadlines"])
