@@ -47,6 +47,7 @@ from vigilance.models import (
     Role,
     User,
 )
+from vigilance.planning import plan_openings
 
 logger = logging.getLogger(__name__)
 
@@ -777,20 +778,25 @@ def requalify(
         origin=Origin(answers.pop("origin")) if answers.get("origin") else None,
         features=Features(**answers),
     )
-    decision = decide(
-        Facts(
-            event_kind=EventKind(report.event_kind),
-            product=product,
-            serious=report.serious,
-            severity_grade=report.severity_grade,
-            occurred_at=report.occurred_at,
-            detected_at=report.detected_at,
-            received_at=report.received_at,
-            region=establishment.region,
-            qualified_as=category,
-        ),
-        on=report.occurred_at.astimezone(PARIS).date(),
+    facts = Facts(
+        event_kind=EventKind(report.event_kind),
+        product=product,
+        serious=report.serious,
+        severity_grade=report.severity_grade,
+        occurred_at=report.occurred_at,
+        detected_at=report.detected_at,
+        received_at=report.received_at,
+        region=establishment.region,
+        qualified_as=category,
     )
+    decision = decide(facts, on=report.occurred_at.astimezone(PARIS).date())
+    # Dated from the original receipt, in the establishment's calendar, as intake dated the first ones.
+    plan = {
+        planned.queue: planned
+        for planned in plan_openings(
+            decision, anchors=facts.anchors(), calendar=decision.rulebook.calendar(establishment.region)
+        )
+    }
     before = {"category": report.category, "queues": report.queues, "rulebook_id": report.rulebook_id}
     existing = {i.queue: i for i in session.exec(select(QueueItem).where(QueueItem.report_id == report.id)).all()}
     new_queues = [q.value for q in decision.queues]
@@ -816,22 +822,8 @@ def requalify(
             )
         session.add(target)
         session.flush()
-        for deadline in decision.deadlines:
-            if deadline.queue == queue:
-                session.add(
-                    Deadline(
-                        report_id=report.id,
-                        queue_item_id=target.id,
-                        queue=queue.value,
-                        kind=deadline.kind,
-                        rule_id=deadline.policy.id,
-                        description=dict(deadline.policy.describe()),
-                        unit=deadline.policy.unit,
-                        without_delay=deadline.policy.without_delay,
-                        due_at=deadline.due_at,
-                        legal_basis=list(deadline.policy.legal_basis),
-                    )
-                )
+        for deadline in plan[queue.value].deadlines:
+            session.add(Deadline(report_id=report.id, queue_item_id=target.id, **deadline.columns()))
         session.flush()
         for row in session.exec(
             select(Deadline).where(Deadline.queue_item_id == target.id, col(Deadline.settled_at).is_(None))
