@@ -330,6 +330,15 @@ FR_FROM_MARSHMALLOW = {
     "At most 3 letters, no name.": "Trois lettres au plus : les initiales, pas le nom.",
     "Must be one of: F, M, U.": "Choisissez F, M ou U.",
     "Invalid input type.": "Type de données invalide.",
+    "Not a valid date.": "Date invalide.",
+    # The queue filters' refusals (app/api/triage.py), which the queue page shows too.
+    "Unknown status: choose one from the list.": "Statut inconnu : choisissez-en un dans la liste.",
+    "Unknown category: choose one from the list.": "Catégorie inconnue : choisissez-en une dans la liste.",
+    "Unknown choice.": "Choix inconnu.",
+    "Invalid date: expected as YYYY-MM-DD.": "Date invalide : attendue sous la forme AAAA-MM-JJ.",
+    "The start date must come before the end date.": "La date de début doit précéder la date de fin.",
+    "A day between 2000-01-01 and 2100-12-31.": "La date doit tomber entre 2000 et 2100.",
+    "Longer than maximum length 100.": "100 caractères au plus.",
 }
 EN_FROM_MARSHMALLOW = {"Not a valid aware datetime.": "Not a valid date and time (the time zone is missing)."}
 

@@ -64,15 +64,31 @@ def decode_queue_cursor(text: str | None) -> Cursor | None:
         abort(422, messages={"query": {"cursor": ["Not a cursor this API gave."]}})
 
 
-def check_days(args: dict) -> None:
-    """A day no period can reach is refused by name. Checked in the view, after the token: the
-    OpenAPI document cannot bound a date, so a stranger's schema-valid request must meet 401
-    first (the cursor is checked the same way)."""
+#: Refusals of the queue filters that the pages translate (translations/build_catalogs.py).
+UNKNOWN_CHOICE = "Unknown choice."
+INVALID_DATE = "Invalid date: expected as YYYY-MM-DD."
+PERIOD_REVERSED = "The start date must come before the end date."
+
+
+def period_problems(args: dict) -> dict[str, list[str]]:
+    """What is wrong with the period asked for: a day no period can reach, an end before the start.
+
+    Checked by the views, after the token: the OpenAPI document cannot bound a date, so a
+    stranger's schema-valid request must meet 401 first (the cursor is checked the same way).
+    """
     refused = {
         name: [f"A day between {FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31."]
         for name in ("received_from", "received_to")
         if args.get(name) is not None and not FIRST_YEAR <= args[name].year <= LAST_YEAR
     }
+    first, last = args.get("received_from"), args.get("received_to")
+    if not refused and first is not None and last is not None and first > last:
+        refused["received_from"] = [PERIOD_REVERSED]
+    return refused
+
+
+def check_days(args: dict) -> None:
+    refused = period_problems(args)
     if refused:
         abort(422, messages={"query": refused})
 
@@ -81,15 +97,35 @@ class QueueArgsSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    status = fields.List(fields.String(validate=validate.OneOf([s.value for s in ItemStatus])))
-    category = fields.String(validate=validate.OneOf([c.value for c in Category]))
-    serious = fields.Boolean()
-    assigned = fields.String(validate=validate.OneOf(["me", "nobody"]))
-    overdue = fields.Boolean()
-    received_from = fields.Date()
-    received_to = fields.Date()
+    status = fields.List(
+        fields.String(
+            validate=validate.OneOf([s.value for s in ItemStatus], error="Unknown status: choose one from the list.")
+        )
+    )
+    category = fields.String(
+        validate=validate.OneOf([c.value for c in Category], error="Unknown category: choose one from the list.")
+    )
+    serious = fields.Boolean(error_messages={"invalid": UNKNOWN_CHOICE})
+    assigned = fields.String(validate=validate.OneOf(["me", "nobody"], error=UNKNOWN_CHOICE))
+    overdue = fields.Boolean(error_messages={"invalid": UNKNOWN_CHOICE})
+    received_from = fields.Date(error_messages={"invalid": INVALID_DATE})
+    received_to = fields.Date(error_messages={"invalid": INVALID_DATE})
     q = fields.String(validate=validate.Length(min=1, max=100))
     cursor = fields.String(validate=validate.Length(max=300))
+
+
+def queue_filter(args: dict) -> QueueFilter:
+    """The validated arguments of a queue list, as the domain's filter."""
+    return QueueFilter(
+        statuses=tuple(args.get("status", ())),
+        category=args.get("category"),
+        serious=args.get("serious"),
+        assigned=args.get("assigned"),
+        overdue=args.get("overdue", False),
+        received_from=args.get("received_from"),
+        received_to=args.get("received_to"),
+        search=args.get("q"),
+    )
 
 
 class QueueItemSchema(Schema):
@@ -163,16 +199,7 @@ class QueueItems(MethodView):
         check_days(args)
         db = get_session()
         now = utcnow()
-        filters = QueueFilter(
-            statuses=tuple(args.get("status", ())),
-            category=args.get("category"),
-            serious=args.get("serious"),
-            assigned=args.get("assigned"),
-            overdue=args.get("overdue", False),
-            received_from=args.get("received_from"),
-            received_to=args.get("received_to"),
-            search=args.get("q"),
-        )
+        filters = queue_filter(args)
         page = list_items(
             db,
             queue=queue,

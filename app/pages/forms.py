@@ -12,6 +12,8 @@ from typing import Any
 from marshmallow import Schema, fields
 from werkzeug.datastructures import MultiDict
 
+from app.errors import flatten_messages
+
 _WHOLE_NUMBER = re.compile(r"-?\d{1,12}")
 _YES = frozenset({"true", "yes", "on", "1"})
 _NO = frozenset({"false", "no", "off", "0"})
@@ -45,3 +47,13 @@ def _typed(field: fields.Field, text: str) -> Any:
     if isinstance(field, fields.Boolean) and text.lower() in _YES | _NO:
         return text.lower() in _YES
     return text
+
+
+def form_errors(messages: Any, names: dict[str, str] | None = None) -> dict[str, list[str]]:
+    """A schema's errors keyed by the form's names; a choice of a multiple choice is its field's."""
+    names = names or {}
+    errors: dict[str, list[str]] = {}
+    for path, texts in flatten_messages(messages).items():
+        field = path.split(".")[0]
+        errors.setdefault(names.get(field, field), []).extend(texts)
+    return errors

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlmodel import col, select
 
-from app.api.triage import encode_queue_cursor, parse_queue_cursor
+from app.api.triage import QueueArgsSchema, encode_queue_cursor, parse_queue_cursor, period_problems, queue_filter
 from app.auth import page_user
 from app.db import get_session
 from app.errors import flatten_messages
 from app.i18n import select_locale
-from app.pages.forms import payload_from_form
+from app.pages.forms import form_errors, payload_from_form
 from app.pages.security import login_required
 from app.triage_actions import BY_NAME, ITEM_PAGE_ACTIONS, Act, TriageAction
 from routing import Category, Queue
@@ -32,14 +32,15 @@ from vigilance.errors import InvalidInput, VigilanceError
 from vigilance.item_file import item_file
 from vigilance.models import (
     InformationRequest,
-    ItemStatus,
     User,
 )
-from vigilance.periods import FIRST_YEAR, LAST_YEAR
-from vigilance.queues import QueueFilter, calendar_for, list_items, status_counts, time_left
+from vigilance.queues import calendar_for, list_items, status_counts, time_left
 
 bp = Blueprint("triage_pages", __name__)
 PAGE_SIZE = 25
+#: The queue page filters with the API's arguments, some under shorter names.
+_QUEUE_ARGS = QueueArgsSchema()
+_FILTER_NAMES = {"received_from": "from", "received_to": "to"}
 
 
 @bp.get("/queues")
@@ -60,40 +61,19 @@ def queue(queue: str):
     user = page_user()
     db = get_session()
     now = utcnow()
-    args = request.args
-    errors: dict[str, list[str]] = {}
-
-    def chosen(name: str, allowed, message: str) -> str | None:
-        value = args.get(name, "")
-        if value and value not in allowed:
-            errors.setdefault(name, []).append(message)
-            return None
-        return value or None
-
-    known_statuses = {x.value for x in ItemStatus}
-    statuses = tuple(s for s in args.getlist("status") if s in known_statuses)
-    if any(s and s not in known_statuses for s in args.getlist("status")):
-        errors.setdefault("status", []).append(_("Statut inconnu : choisissez-en un dans la liste."))
-    received_from, received_to = _day_asked("from", errors), _day_asked("to", errors)
-    if received_from and received_to and received_from > received_to:
-        errors.setdefault("from", []).append(_("La date de début doit précéder la date de fin."))
+    try:
+        args, problems = _QUEUE_ARGS.load(payload_from_form(_QUEUE_ARGS, request.args, _FILTER_NAMES)), {}
+    except ValidationError as error:
+        args, problems = error.valid_data or {}, dict(error.messages)
+    for field, texts in period_problems(args).items():
+        problems.setdefault(field, texts)
+    errors = {field: [_(m) for m in texts] for field, texts in form_errors(problems, _FILTER_NAMES).items()}
     try:
         after = parse_queue_cursor(args.get("cursor"))
     except ValueError:
         after = None
         errors["cursor"] = [_("Ce lien de page suivante n'est pas valide (modifié ou tronqué).")]
-    filters = QueueFilter(
-        statuses=statuses,
-        category=chosen(
-            "category", {c.value for c in Category}, _("Catégorie inconnue : choisissez-en une dans la liste.")
-        ),
-        received_from=received_from,
-        received_to=received_to,
-        serious={"yes": True, "no": False}.get(chosen("serious", ("yes", "no"), _("Choix inconnu.")) or ""),
-        assigned=chosen("assigned", ("me", "nobody"), _("Choix inconnu.")),
-        overdue=args.get("overdue") == "1",
-        search=(args.get("q") or "").strip()[:100] or None,
-    )
+    filters = queue_filter(args)
     if errors:
         # A filter that cannot be applied is refused, never silently dropped: the list would
         # then show what the reader did not ask for.
@@ -134,21 +114,6 @@ def queue(queue: str):
         categories=[c.value for c in Category],
         errors={},
     )
-
-
-def _day_asked(field: str, errors: dict[str, list[str]]) -> date | None:
-    text = request.args.get(field, "").strip()
-    try:
-        day = date.fromisoformat(text) if text else None
-    except ValueError:
-        errors.setdefault(field, []).append(_("Date invalide : attendue sous la forme AAAA-MM-JJ."))
-        return None
-    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
-        errors.setdefault(field, []).append(
-            _("La date doit tomber entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
-        )
-        return None
-    return day
 
 
 @bp.get("/queue-items/<int:item_id>")

@@ -234,3 +234,28 @@ def test_the_item_page_and_the_api_show_the_same_file(client, make_user, token_f
     assert len(steps) == len(api["history"]) == 5  # received, claimed, assessed, asked, declared
     states = re.findall(r'<strong class="deadline-state">([^<]+)</strong>', page)
     assert len(states) == len(api["deadlines"])
+
+
+@pytest.mark.parametrize(
+    ("page_query", "api_query", "field", "api_field"),
+    [
+        ("status=lost", "status=lost", "status", "status.0"),
+        ("category=plutonium", "category=plutonium", "category", "category"),
+        ("assigned=everyone", "assigned=everyone", "assigned", "assigned"),
+        ("from=nonsense", "received_from=nonsense", "from", "received_from"),
+        ("to=9999-12-31", "received_to=9999-12-31", "to", "received_to"),
+        ("from=2026-12-01&to=2026-11-01", "received_from=2026-12-01&received_to=2026-11-01", "from", "received_from"),
+    ],
+)
+def test_the_queue_page_and_the_api_refuse_the_same_filters_the_same_way(
+    client, make_user, token_for, filed, page_query, api_query, field, api_field
+):
+    correspondent = make_user("correspondent", vigilances=["haemovigilance"])
+    switch(client, correspondent)
+    api = client.get(f"/api/v1/queues/haemovigilance/items?{api_query}", headers=token_for(correspondent))
+    assert api.status_code == 422
+    (message,) = api.get_json()["errors"][api_field]
+    client.get("/language/en", headers={"Referer": "/queues/haemovigilance"})
+    page = client.get(f"/queues/haemovigilance?{page_query}")
+    assert page.status_code == 400
+    assert re.search(rf'id="{field}-error">[^<]*{re.escape(html.escape(message))}', page.get_data(as_text=True))
