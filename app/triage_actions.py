@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _
 from marshmallow import Schema
 from sqlmodel import Session
 
@@ -28,6 +30,8 @@ from app.api.triage_inputs import (
     RequalifySchema,
 )
 from vigilance import triage
+from vigilance.actions import ACTIONS as ACTIONS_RULES
+from vigilance.actions import ActionRule
 from vigilance.models import User
 
 
@@ -42,7 +46,7 @@ class Act:
 
 @dataclass(frozen=True)
 class TriageAction:
-    #: The domain's name of the action, its key in ``vigilance.triage.ACTIONS``.
+    #: The domain's name of the action, its key in ``vigilance.actions.ACTIONS``.
     name: str
     #: What the action's id in the URL names: "item", "deadline", "report" or "request".
     target: str
@@ -56,10 +60,15 @@ class TriageAction:
     perform: Callable[[Session, int, Mapping[str, Any], Act], Any]
     #: One line for the API's documentation.
     summary: str
+    #: What its author is told once it is done (a page's notice).
+    done: LazyString
+    #: The button that does it on a page, if any.
+    button: LazyString | None = None
 
     @property
-    def rule(self) -> triage.ActionRule:
-        return triage.ACTIONS[self.name]
+    def rule(self) -> ActionRule:
+        """The statuses that allow it, and its words in the domain (refusals, history)."""
+        return ACTIONS_RULES[self.name]
 
     def load(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """The validated input; :class:`marshmallow.ValidationError` with the field errors."""
@@ -86,6 +95,8 @@ ACTIONS: tuple[TriageAction, ...] = (
         schema=None,
         perform=lambda db, item_id, args, by: triage.claim_with_report(db, item_id=item_id, actor=by.actor, now=by.now),
         summary="Take the item; of simultaneous claims exactly one succeeds, the others get 409.",
+        done=_("Élément pris en charge."),
+        button=_("Prendre en charge"),
     ),
     TriageAction(
         name="release",
@@ -95,6 +106,8 @@ ACTIONS: tuple[TriageAction, ...] = (
         schema=None,
         perform=lambda db, item_id, args, by: triage.release(db, item_id=item_id, actor=by.actor, now=by.now),
         summary="Give the item back to the queue.",
+        done=_("Élément relâché."),
+        button=_("Relâcher"),
     ),
     TriageAction(
         name="assign",
@@ -111,6 +124,8 @@ ACTIONS: tuple[TriageAction, ...] = (
             expected_version=args.get("expected_version"),
         ),
         summary="Hand the item to a colleague of the same queue and establishment.",
+        done=_("Élément attribué."),
+        button=_("Attribuer"),
     ),
     TriageAction(
         name="assess",
@@ -127,6 +142,8 @@ ACTIONS: tuple[TriageAction, ...] = (
             data=_assessment(args),
         ),
         summary="Record a new version of the assessment (refused if stale).",
+        done=_("Évaluation enregistrée."),
+        button=_("Enregistrer l'évaluation"),
     ),
     TriageAction(
         name="request_information",
@@ -138,6 +155,8 @@ ACTIONS: tuple[TriageAction, ...] = (
             db, item_id=item_id, actor=by.actor, question=args["question"], now=by.now
         ),
         summary="Ask the reporter a question.",
+        done=_("Question envoyée au déclarant."),
+        button=_("Envoyer la question"),
     ),
     TriageAction(
         name="declare",
@@ -156,6 +175,8 @@ ACTIONS: tuple[TriageAction, ...] = (
             now=by.now,
         ),
         summary="Record a declaration to the authority (meets the declaration deadline).",
+        done=_("Déclaration enregistrée."),
+        button=_("Enregistrer la déclaration"),
     ),
     TriageAction(
         name="requalify",
@@ -167,6 +188,8 @@ ACTIONS: tuple[TriageAction, ...] = (
             db, item_id=item_id, actor=by.actor, category=args["category"], reason=args["reason"], now=by.now
         ),
         summary="Set the product's category; the report is routed again.",
+        done=_("Produit requalifié : le signalement a été réorienté."),
+        button=_("Requalifier"),
     ),
     TriageAction(
         name="close",
@@ -178,6 +201,8 @@ ACTIONS: tuple[TriageAction, ...] = (
             db, item_id=item_id, actor=by.actor, outcome=args["outcome"], note=args["note"], now=by.now
         ),
         summary="Close the item with an outcome.",
+        done=_("Élément clos."),
+        button=_("Clore"),
     ),
     TriageAction(
         name="reopen",
@@ -189,6 +214,8 @@ ACTIONS: tuple[TriageAction, ...] = (
             db, item_id=item_id, actor=by.actor, reason=args["reason"], now=by.now
         ),
         summary="Reopen a closed item, saying why.",
+        done=_("Élément rouvert."),
+        button=_("Rouvrir"),
     ),
     TriageAction(
         name="waive_deadline",
@@ -200,9 +227,10 @@ ACTIONS: tuple[TriageAction, ...] = (
             db, deadline_id=deadline_id, actor=by.actor, reason=args["reason"], now=by.now
         ),
         summary="Waive a deadline that does not apply, saying why.",
+        done=_("Délai levé."),
     ),
     TriageAction(
-        name="link_reports",
+        name="link",
         target="report",
         api_path="links",
         page_path=None,
@@ -216,9 +244,10 @@ ACTIONS: tuple[TriageAction, ...] = (
             now=by.now,
         ),
         summary="Link two reports that concern the same event or product.",
+        done=_("Signalements liés."),
     ),
     TriageAction(
-        name="answer_information",
+        name="answer",
         target="request",
         api_path="answer",
         page_path="answer",
@@ -227,6 +256,7 @@ ACTIONS: tuple[TriageAction, ...] = (
             db, request_id=request_id, actor=by.actor, answer=args["answer"], now=by.now, base_url=by.base_url
         ),
         summary="The reporter answers a correspondent's question.",
+        done=_("Réponse envoyée."),
     ),
 )
 

@@ -110,6 +110,8 @@ EN = {
     "Envoyer le signalement": "Send the report",
     # Triage
     "Élément pris en charge.": "Item claimed.",
+    "Délai levé.": "Deadline waived.",
+    "Signalements liés.": "Reports linked.",
     "Élément relâché.": "Item released.",
     "Élément attribué.": "Item assigned.",
     "Évaluation enregistrée.": "Assessment saved.",

@@ -1,5 +1,7 @@
 """How the service's own states read, in French and English (the rules' wording is in routing)."""
 
+from vigilance.actions import ACTIONS
+
 #: Statuses of reports, items and deadlines, and outcomes, as people read them.
 STATUS_LABELS = {
     "received": {"fr": "reçu", "en": "received"},
@@ -44,28 +46,19 @@ def label(table: dict, key: str, language: str) -> str:
     return table.get(key, {}).get(language, key)
 
 
-#: The steps of a report's history (audit events: action, and for an item's transitions the
-#: step named at the end of the target, ``item:<id>:<step>``).
+#: The steps of a report's history that are not triage actions (those are named in
+#: vigilance.actions): audit events' actions, and for an item's transitions the step named at
+#: the end of the target, ``item:<id>:<step>``.
 HISTORY_LABELS = {
     "create": {"fr": "signalement reçu", "en": "report received"},
     "read": {"fr": "consultation", "en": "read"},
     "export": {"fr": "export", "en": "export"},
-    "claim": {"fr": "prise en charge", "en": "claimed"},
-    "release": {"fr": "remise dans la file", "en": "released"},
-    "assign": {"fr": "attribution", "en": "assigned"},
-    "assess": {"fr": "évaluation", "en": "assessed"},
-    "request_information": {"fr": "question au déclarant", "en": "question to the reporter"},
-    "answer": {"fr": "réponse du déclarant", "en": "reporter's answer"},
-    "declare": {"fr": "déclaration enregistrée", "en": "declaration recorded"},
-    "requalify": {"fr": "requalification", "en": "requalified"},
-    "close": {"fr": "clôture", "en": "closed"},
-    "reopen": {"fr": "réouverture", "en": "reopened"},
-    "waive_deadline": {"fr": "délai levé", "en": "deadline waived"},
-    "link": {"fr": "lien avec un autre signalement", "en": "linked to another report"},
 }
 
 
 def history_step(action: str, target: str, language: str) -> str:
     """What one audit event of a report did, as people read it ("prise en charge")."""
     step = target.rsplit(":", 1)[-1] if action == "update" else action
+    if step in ACTIONS:
+        return ACTIONS[step].history.get(language, step)
     return label(HISTORY_LABELS, step, language)

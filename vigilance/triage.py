@@ -25,14 +25,14 @@ from routing.scales import (
 )
 from vigilance import audit, counts
 from vigilance.access import acts_as_coordinator, may_read_report, may_work_queue
+from vigilance.actions import ACTIONS
 from vigilance.clock import PARIS
 from vigilance.clocks import cancel_timers, notify_answer, schedule_deadline, schedule_information_reminder
 from vigilance.decisions import freeze
-from vigilance.errors import Conflict, Forbidden, InvalidInput, NotFound, Text
+from vigilance.errors import Conflict, Forbidden, InvalidInput, NotFound
 from vigilance.models import (
     CLOSED_URGENCY,
     NOTHING_DUE,
-    OPEN_ITEM_STATUSES,
     Assessment,
     Deadline,
     DeadlineState,
@@ -52,74 +52,7 @@ from vigilance.planning import plan_openings
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class ActionRule:
-    """One triage action as the state machine and people know it.
-
-    The doors (app/triage_actions.py) add its input schema and its call; what it is called and
-    which statuses allow it are said here once, so the refusal, the page's notice and the
-    history speak of the same action.
-    """
-
-    #: The item statuses that allow it; empty when the action does not change an item's status.
-    allowed_in: tuple[str, ...]
-    #: The action as a verb, as in "Impossible de {verb} un élément clos."
-    verb: Text
-    #: What its author is told once it is done.
-    done: Text
-
-
-#: Every action of the workflow: the state machine and the words, in one table.
-ACTIONS: dict[str, ActionRule] = {
-    "claim": ActionRule(
-        OPEN_ITEM_STATUSES,
-        {"fr": "prendre en charge", "en": "claim"},
-        {"fr": "Élément pris en charge.", "en": "Item claimed."},
-    ),
-    "release": ActionRule(
-        OPEN_ITEM_STATUSES, {"fr": "relâcher", "en": "release"}, {"fr": "Élément relâché.", "en": "Item released."}
-    ),
-    "assign": ActionRule(
-        OPEN_ITEM_STATUSES, {"fr": "attribuer", "en": "assign"}, {"fr": "Élément attribué.", "en": "Item assigned."}
-    ),
-    "assess": ActionRule(
-        OPEN_ITEM_STATUSES,
-        {"fr": "évaluer", "en": "assess"},
-        {"fr": "Évaluation enregistrée.", "en": "Assessment recorded."},
-    ),
-    "request_information": ActionRule(
-        OPEN_ITEM_STATUSES,
-        {"fr": "demander une information sur", "en": "request information on"},
-        {"fr": "Question envoyée au déclarant.", "en": "Question sent to the reporter."},
-    ),
-    "declare": ActionRule(
-        OPEN_ITEM_STATUSES,
-        {"fr": "enregistrer une déclaration pour", "en": "record a declaration for"},
-        {"fr": "Déclaration enregistrée.", "en": "Declaration recorded."},
-    ),
-    "requalify": ActionRule(
-        OPEN_ITEM_STATUSES,
-        {"fr": "requalifier", "en": "requalify"},
-        {
-            "fr": "Produit requalifié : le signalement a été réorienté.",
-            "en": "Product requalified: the report was re-routed.",
-        },
-    ),
-    "close": ActionRule(
-        OPEN_ITEM_STATUSES, {"fr": "clore", "en": "close"}, {"fr": "Élément clos.", "en": "Item closed."}
-    ),
-    "reopen": ActionRule(
-        (ItemStatus.CLOSED,), {"fr": "rouvrir", "en": "reopen"}, {"fr": "Élément rouvert.", "en": "Item reopened."}
-    ),
-    "waive_deadline": ActionRule(
-        (), {"fr": "lever un délai de", "en": "waive a deadline of"}, {"fr": "Délai levé.", "en": "Deadline waived."}
-    ),
-    "answer_information": ActionRule(
-        (), {"fr": "répondre à", "en": "answer"}, {"fr": "Réponse envoyée.", "en": "Answer sent."}
-    ),
-    "link_reports": ActionRule((), {"fr": "lier", "en": "link"}, {"fr": "Signalements liés.", "en": "Reports linked."}),
-}
-#: Which action each status allows: the state machine, read from the table above.
+#: Which action each status allows: the state machine, read from vigilance.actions.
 ALLOWED: dict[str, tuple[str, ...]] = {name: rule.allowed_in for name, rule in ACTIONS.items() if rule.allowed_in}
 
 _STATUS_WORDS = {

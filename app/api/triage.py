@@ -369,7 +369,7 @@ class InformationRequestSchema(Schema):
 
 
 @bp.route("/information-requests/<int:request_id>/answer", methods=["POST"])
-@bp.arguments(BY_NAME["answer_information"].schema)
+@bp.arguments(BY_NAME["answer"].schema)
 @bp.response(200, InformationRequestSchema)
 @bp.alt_response(401, description="No valid bearer token.")
 @bp.alt_response(404, description="No such question on the caller's reports.")
@@ -379,9 +379,7 @@ class InformationRequestSchema(Schema):
 def answer_request(args, request_id: int):
     """The reporter answers a correspondent's question."""
     db = get_session()
-    request = BY_NAME["answer_information"].perform(
-        db, request_id, args, Act(g.user, utcnow(), current_app.config["BASE_URL"])
-    )
+    request = BY_NAME["answer"].perform(db, request_id, args, Act(g.user, utcnow(), current_app.config["BASE_URL"]))
     body = {"id": request.id, "question": request.question, "answer": request.answer}
     db.commit()
     return jsonify(body)
@@ -394,7 +392,7 @@ class LinkOutSchema(Schema):
 
 
 @bp.route("/reports/<int:report_id>/links", methods=["POST"])
-@bp.arguments(BY_NAME["link_reports"].schema)
+@bp.arguments(BY_NAME["link"].schema)
 @bp.response(201, LinkOutSchema)
 @bp.alt_response(401, description="No valid bearer token.")
 @bp.alt_response(404, description="A report the caller may not see.")
@@ -404,7 +402,7 @@ class LinkOutSchema(Schema):
 def link_reports(args, report_id: int):
     """Link two reports that concern the same event or product."""
     db = get_session()
-    link = BY_NAME["link_reports"].perform(db, report_id, args, Act(g.user, utcnow()))
+    link = BY_NAME["link"].perform(db, report_id, args, Act(g.user, utcnow()))
     body = {"report_id": link.report_id, "other_report_id": link.other_report_id, "reason": link.reason}
     db.commit()
     return jsonify(body), 201

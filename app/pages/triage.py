@@ -155,6 +155,7 @@ def item(item_id: int):
         categories=[c.value for c in Category if c != Category.UNCLASSIFIED],
         today=date.today().isoformat(),
         lang=select_locale(),
+        actions=ITEM_PAGE_ACTIONS,
     )
 
 
@@ -184,7 +185,7 @@ def _perform(action: TriageAction, target_id: int) -> Any:
         db.rollback()
         flash(_refusal(error), "error")
         return None
-    flash(action.rule.done.get(select_locale()) or action.rule.done["fr"], "info")
+    flash(str(action.done), "info")
     return result
 
 
@@ -207,5 +208,5 @@ def answer(request_id: int):
     """The reporter answers on their report's page."""
     request_row = get_session().get(InformationRequest, request_id)
     report_id = request_row.report_id if request_row else 0
-    _perform(BY_NAME["answer_information"], request_id)
+    _perform(BY_NAME["answer"], request_id)
     return redirect(url_for("reports_pages.detail", report_id=report_id))
