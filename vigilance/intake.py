@@ -192,7 +192,7 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime) -> Int
     )
     # The rulebook in force on the day of the event decides.
     decision = decide(facts, on=draft.occurred_at.astimezone(PARIS).date())
-    plan = plan_openings(decision, anchors=facts.anchors(), calendar=decision.rulebook.calendar(establishment.region))
+    plan = plan_openings(decision)  # dated by the decision, from these facts
     year = now.astimezone(PARIS).year
     row: dict[str, Any] = dict(
         event_kind=draft.event_kind.value,

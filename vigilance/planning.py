@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from routing import Decision, WorkingCalendar
+from routing.deadlines import Deadline
 from vigilance.models import NOTHING_DUE
 
 
@@ -62,16 +63,22 @@ class PlannedItem:
 def plan_openings(
     decision: Decision,
     *,
-    anchors: Mapping[str, datetime | None],
-    calendar: WorkingCalendar,
+    anchors: Mapping[str, datetime | None] | None = None,
+    calendar: WorkingCalendar | None = None,
 ) -> tuple[PlannedItem, ...]:
-    """The items and deadlines *decision* opens for one report, its deadlines dated from *anchors*.
+    """The items and deadlines *decision* opens for one report, in the decision's order.
 
-    :param anchors: the report's moments deadlines count from (``Facts.anchors()``: occurrence,
-        detection, receipt); a decision reused for another report (the loader's cache) is dated
-        from that report's own.
-    :param calendar: the working days of the report's establishment under the decision's rulebook.
+    The deadlines are dated as the decision dated them: from the report's own moments, in its
+    establishment's working calendar under the decision's rulebook. A decision reused for
+    another report of the same kind (the bulk loader decides once per kind) is dated again from
+    that report's *anchors* (``Facts.anchors()``: occurrence, detection, receipt) in *calendar*.
     """
+    if (anchors is None) != (calendar is None):
+        raise ValueError("dating again takes both the report's anchors and its calendar")
+
+    def due_at(deadline: Deadline) -> datetime | None:
+        return deadline.due_at if anchors is None else deadline.policy.due_at(anchors, calendar)
+
     return tuple(
         PlannedItem(
             queue=queue.value,
@@ -83,7 +90,7 @@ def plan_openings(
                     description=dict(deadline.policy.describe()),
                     unit=deadline.policy.unit,
                     without_delay=deadline.policy.without_delay,
-                    due_at=deadline.policy.due_at(anchors, calendar),
+                    due_at=due_at(deadline),
                     legal_basis=list(deadline.policy.legal_basis),
                 )
                 for deadline in decision.deadlines

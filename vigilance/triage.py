@@ -723,13 +723,8 @@ def requalify(
         qualified_as=category,
     )
     decision = decide(facts, on=report.occurred_at.astimezone(PARIS).date())
-    # Dated from the original receipt, in the establishment's calendar, as intake dated the first ones.
-    plan = {
-        planned.queue: planned
-        for planned in plan_openings(
-            decision, anchors=facts.anchors(), calendar=decision.rulebook.calendar(establishment.region)
-        )
-    }
+    # Dated from the original receipt (the facts' own), as intake dated the first ones.
+    plan = {planned.queue: planned for planned in plan_openings(decision)}
     before = {"category": report.category, "queues": report.queues, "rulebook_id": report.rulebook_id}
     existing = {i.queue: i for i in session.exec(select(QueueItem).where(QueueItem.report_id == report.id)).all()}
     new_queues = [q.value for q in decision.queues]
