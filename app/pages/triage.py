@@ -30,10 +30,7 @@ from vigilance.access import may_work_queue
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput, VigilanceError
 from vigilance.item_file import item_file
-from vigilance.models import (
-    InformationRequest,
-    User,
-)
+from vigilance.models import InformationRequest, User
 from vigilance.queues import calendar_for, list_items, status_counts, time_left
 
 bp = Blueprint("triage_pages", __name__)
