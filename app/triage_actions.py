@@ -3,9 +3,10 @@
 The API (app/api/triage.py) declares one operation per action from this table; the item page
 (app/pages/triage.py) turns its form into the same payload and validates it with the same
 schema, so the two doors accept and refuse the same things. Who may do an action, and in which
-status, is the domain's to say (vigilance.triage): the call loads its target as the actor may
-work it, and the action's rule (``triage.ACTIONS``) holds the statuses that allow it and its
-words in both languages.
+status, is the domain's to say: the call loads its target as the actor may work it
+(vigilance.triage), and the action's rule (``vigilance.actions.RULES``, same name) holds the
+statuses that allow it and its words in refusals and in the history. The words the doors say
+(the notice once done, the button) are here, in gettext as the pages' other texts.
 """
 
 from collections.abc import Callable, Mapping
@@ -30,8 +31,6 @@ from app.api.triage_inputs import (
     RequalifySchema,
 )
 from vigilance import triage
-from vigilance.actions import ACTIONS as ACTIONS_RULES
-from vigilance.actions import ActionRule
 from vigilance.models import User
 
 
@@ -46,11 +45,13 @@ class Act:
 
 @dataclass(frozen=True)
 class TriageAction:
-    #: The domain's name of the action, its key in ``vigilance.actions.ACTIONS``.
+    #: The domain's name of the action: its key in ``vigilance.actions.RULES`` (the statuses
+    #: that allow it, its words in refusals and in the history).
     name: str
     #: What the action's id in the URL names: "item", "deadline", "report" or "request".
     target: str
-    #: The last segment of its URL on the API (``POST /api/v1/queue-items/<id>/<api_path>``).
+    #: The last segment of its URL on the API (``POST /api/v1/queue-items/<id>/<api_path>`` for
+    #: an item's action; the deadline's, report's or question's URL for the others).
     api_path: str
     #: The last segment of its URL on the pages (``POST /queue-items/<id>/<page_path>``), if any.
     page_path: str | None
@@ -64,11 +65,6 @@ class TriageAction:
     done: LazyString
     #: The button that does it on a page, if any.
     button: LazyString | None = None
-
-    @property
-    def rule(self) -> ActionRule:
-        """The statuses that allow it, and its words in the domain (refusals, history)."""
-        return ACTIONS_RULES[self.name]
 
     def load(self, payload: Mapping[str, Any]) -> dict[str, Any]:
         """The validated input; :class:`marshmallow.ValidationError` with the field errors."""

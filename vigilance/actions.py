@@ -1,7 +1,8 @@
 """Every triage action as the state machine and the history know it: the statuses that allow
 it, and its words.
 
-The doors (app/triage_actions.py) add each action's input schema, its call and their own words;
+The doors (app/triage_actions.py, one entry per rule, same name) add each action's input
+schema, its call and their own words;
 the domain (vigilance/triage.py) refuses an action in a status not listed here, and the history
 of a report (vigilance/labels.py) names each step with the words here.
 """
@@ -23,7 +24,7 @@ class ActionRule:
 
 
 #: The actions by the name their audit events give their step (``item:<id>:<name>``, ``link``).
-ACTIONS: dict[str, ActionRule] = {
+RULES: dict[str, ActionRule] = {
     "claim": ActionRule(
         OPEN_ITEM_STATUSES,
         verb={"fr": "prendre en charge", "en": "claim"},

@@ -1,6 +1,6 @@
 """How the service's own states read, in French and English (the rules' wording is in routing)."""
 
-from vigilance.actions import ACTIONS
+from vigilance.actions import RULES
 
 #: Statuses of reports, items and deadlines, and outcomes, as people read them.
 STATUS_LABELS = {
@@ -59,6 +59,6 @@ HISTORY_LABELS = {
 def history_step(action: str, target: str, language: str) -> str:
     """What one audit event of a report did, as people read it ("prise en charge")."""
     step = target.rsplit(":", 1)[-1] if action == "update" else action
-    if step in ACTIONS:
-        return ACTIONS[step].history.get(language, step)
+    if step in RULES:
+        return RULES[step].history.get(language, step)
     return label(HISTORY_LABELS, step, language)

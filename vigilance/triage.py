@@ -25,7 +25,7 @@ from routing.scales import (
 )
 from vigilance import audit, counts
 from vigilance.access import acts_as_coordinator, may_read_report, may_work_queue
-from vigilance.actions import ACTIONS
+from vigilance.actions import RULES
 from vigilance.clock import PARIS
 from vigilance.clocks import cancel_timers, notify_answer, schedule_deadline, schedule_information_reminder
 from vigilance.decisions import freeze
@@ -53,7 +53,7 @@ logger = logging.getLogger(__name__)
 
 
 #: Which action each status allows: the state machine, read from vigilance.actions.
-ALLOWED: dict[str, tuple[str, ...]] = {name: rule.allowed_in for name, rule in ACTIONS.items() if rule.allowed_in}
+ALLOWED: dict[str, tuple[str, ...]] = {name: rule.allowed_in for name, rule in RULES.items() if rule.allowed_in}
 
 _STATUS_WORDS = {
     ItemStatus.NEW: ("nouveau", "new"),
@@ -71,7 +71,7 @@ def _invalid(field: str, fr: str, en: str) -> InvalidInput:
 def _refuse_transition(action: str, item: QueueItem) -> Conflict:
     status = ItemStatus(item.status)
     fr_status, en_status = _STATUS_WORDS[status]
-    verb = ACTIONS[action].verb
+    verb = RULES[action].verb
     fr_action, en_action = verb["fr"], verb["en"]
     return Conflict(
         {
