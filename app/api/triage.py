@@ -88,6 +88,7 @@ def period_problems(args: dict) -> dict[str, list[str]]:
 
 
 def check_days(args: dict) -> None:
+    """Refuse, as the API refuses arguments, what period_problems finds."""
     refused = period_problems(args)
     if refused:
         abort(422, messages={"query": refused})
