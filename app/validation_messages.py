@@ -41,6 +41,14 @@ EXACT_MESSAGES = (
     N_("The request body must be JSON (Content-Type: application/json)."),
     N_("Expected Content-Type: application/json."),
     N_("Not a cursor this API gave."),
+    N_("Not a valid date."),
+    # The queue filters' refusals (app/api/triage.py), which the queue page shows too.
+    N_("Unknown status: choose one from the list."),
+    N_("Unknown category: choose one from the list."),
+    N_("Unknown choice."),
+    N_("Invalid date: expected as YYYY-MM-DD."),
+    N_("The start date must come before the end date."),
+    N_("A day between 2000-01-01 and 2100-12-31."),
 )
 
 #: marshmallow's templates (fields and validators), ``{name}`` where it puts a value.

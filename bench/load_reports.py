@@ -56,7 +56,7 @@ from sqlmodel import Session  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
 from app.db import make_engine  # noqa: E402
-from routing import EventKind, Facts, ProductFacts, Queue, decide  # noqa: E402
+from routing import Decision, EventKind, Facts, ProductFacts, Queue, decide  # noqa: E402
 from routing.rulebook import shipped_rulebooks  # noqa: E402
 from vigilance import accounts, counts  # noqa: E402
 from vigilance.decisions import freeze  # noqa: E402
@@ -64,7 +64,6 @@ from vigilance.demo import SCENARIOS as DEMO_SCENARIOS  # noqa: E402
 from vigilance.intake import PARIS, _answers  # noqa: E402
 from vigilance.models import (  # noqa: E402
     CLOSED_URGENCY,
-    NOTHING_DUE,
     Deadline,
     DeadlineState,
     Establishment,
@@ -76,6 +75,7 @@ from vigilance.models import (  # noqa: E402
     User,
     metadata,
 )
+from vigilance.planning import PlannedItem, plan_openings  # noqa: E402
 
 BENCH_PASSWORD = "bench-vigilance-2026"
 FINESS_BASE = 750100000
@@ -295,10 +295,11 @@ class Decided:
     frozen: dict[str, Any]
     frozen_json: str
     queues_json: str
-    #: (queue, kind, policy) in the decision's order.
-    policies: list[tuple[str, str, Any]]
-    #: Per policy: the constant columns of its deadline rows.
-    constant: list[dict[str, Any]] = field(default_factory=list)
+    #: The decision itself, reused for every report of its kind: each is planned from it
+    #: (vigilance.planning) with its own dates.
+    decision: Decision
+    #: Per policy id: the constant columns of its deadline rows, JSON ready for COPY.
+    constant: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def _facts(
@@ -325,20 +326,14 @@ def _decided(decision) -> Decided:
         frozen=frozen,
         frozen_json=json.dumps(frozen),
         queues_json=json.dumps([q.value for q in decision.queues]),
-        policies=[(d.queue.value, d.kind, d.policy) for d in decision.deadlines],
+        decision=decision,
     )
-    for _queue, _kind, policy in decided.policies:
+    for deadline in decision.deadlines:
+        policy = deadline.policy
         description, legal_basis = dict(policy.describe()), list(policy.legal_basis)
-        decided.constant.append(
-            dict(
-                rule_id=policy.id,
-                description=description,
-                description_json=json.dumps(description),
-                unit=policy.unit,
-                without_delay=policy.without_delay,
-                legal_basis=legal_basis,
-                legal_basis_json=json.dumps(legal_basis),
-            )
+        decided.constant[policy.id] = dict(
+            description_json=json.dumps(description),
+            legal_basis_json=json.dumps(legal_basis),
         )
     return decided
 
@@ -349,7 +344,6 @@ class Decider:
     def __init__(self, check_every: int):
         self.rulebooks = shipped_rulebooks()
         self.cache: dict[tuple, Decided] = {}
-        self.calendars: dict[tuple[str, str], Any] = {}
         self.products = {product: ProductFacts(name=product) for _k, product, *_ in SCENARIOS}
         self.answers = {product: _answers(facts) for product, facts in self.products.items()}
         self.answers_json = {product: json.dumps(answers) for product, answers in self.answers.items()}
@@ -359,46 +353,39 @@ class Decider:
 
     def decide(
         self, scenario: int, serious: bool, grade, occurred: datetime, received: datetime, region: str
-    ) -> tuple[Decided, list[datetime | None]]:
+    ) -> tuple[Decided, tuple[PlannedItem, ...]]:
         kind, product, *_ = SCENARIOS[scenario]
         on = occurred.astimezone(PARIS).date()
         rulebook = self.rulebooks.in_force(on)
         self.count += 1
         if rulebook is None:  # decided "without a rulebook": the explanation names the date
             decision = decide(_facts(kind, self.products[product], serious, grade, occurred, received, region), on=on)
-            return _decided(decision), [d.due_at for d in decision.deadlines]
+            return _decided(decision), self._plan(decision, occurred, received, region)
         key = (scenario, serious, grade, rulebook.id, region)
         decided = self.cache.get(key)
         if decided is None or (self.check_every and self.count % self.check_every == 0):
             decision = decide(_facts(kind, self.products[product], serious, grade, occurred, received, region), on=on)
             fresh = _decided(decision)
-            dues = [d.due_at for d in decision.deadlines]
+            plan = self._plan(decision, occurred, received, region)
             if decided is not None:
-                self._compare(decided, fresh, dues, occurred, received, rulebook, region)
+                self._compare(decided, fresh, plan, occurred, received, region)
                 self.checked += 1
             else:
                 self.cache[key] = fresh
-            return fresh, dues
-        return decided, self._dues(decided, occurred, received, rulebook, region)
+            return fresh, plan
+        return decided, self._plan(decided.decision, occurred, received, region)
 
-    def _dues(self, decided: Decided, occurred, received, rulebook, region) -> list[datetime | None]:
-        calendar = self.calendars.get((rulebook.id, region))
-        if calendar is None:
-            calendar = self.calendars[(rulebook.id, region)] = rulebook.calendar(region)
+    def _plan(self, decision: Decision, occurred, received, region) -> tuple[PlannedItem, ...]:
+        """What intake would open for this report: the decision planned with the report's own dates."""
         anchors = {"occurred": occurred, "detected": occurred, "received": received}
-        return [policy.due_at(anchors, calendar) for _q, _k, policy in decided.policies]
+        return plan_openings(decision, anchors=anchors, calendar=decision.rulebook.calendar(region))
 
-    def _compare(self, cached: Decided, fresh: Decided, dues, occurred, received, rulebook, region) -> None:
-        mine = self._dues(cached, occurred, received, rulebook, region)
-        if (
-            cached.frozen_json != fresh.frozen_json
-            or cached.queues != fresh.queues
-            or [p.id for *_, p in cached.policies] != [p.id for *_, p in fresh.policies]
-            or mine != dues
-        ):
+    def _compare(self, cached: Decided, fresh: Decided, plan, occurred, received, region) -> None:
+        mine = self._plan(cached.decision, occurred, received, region)
+        if cached.frozen_json != fresh.frozen_json or cached.queues != fresh.queues or mine != plan:
             raise SystemExit(
                 f"load_reports: a cached decision differs from the rulebook's "
-                f"(received {received.isoformat()}): {mine} != {dues}"
+                f"(received {received.isoformat()}): {mine} != {plan}"
             )
 
 
@@ -471,7 +458,7 @@ class Generator:
                 grade = max(grade, 2) if serious else 1
             occurred = received - timedelta(hours=rng.uniform(0.5, 30))
             place = self.places[rng.randrange(len(self.places))]
-            decided, dues = self.decider.decide(scenario, serious, grade, occurred, received, place.region)
+            decided, plan = self.decider.decide(scenario, serious, grade, occurred, received, place.region)
             year = received.astimezone(PARIS).year
             report = dict(
                 event_kind=kind.value,
@@ -511,20 +498,16 @@ class Generator:
             items = []
             deadlines = []
             changed = received
-            for queue_name in decided.queues:
-                dated = [
-                    due
-                    for (q, _k, _p), due in zip(decided.policies, dues, strict=False)
-                    if q == queue_name and due is not None
-                ]
+            for planned in plan:
+                queue_name = planned.queue
                 item = dict(
                     queue=queue_name,
                     establishment_id=place.establishment_id,
                     status=ItemStatus.NEW.value,
                     assignee_id=None,
                     serious=serious,
-                    next_due_at=min(dated) if dated else None,
-                    urgency_at=min(dated) if dated else NOTHING_DUE,
+                    next_due_at=planned.next_due_at,
+                    urgency_at=planned.urgency_at,
                     version=1,
                     outcome=None,
                     closing_note=None,
@@ -561,20 +544,15 @@ class Generator:
                         settled = (closed, f"closed: {outcome}")
                         changed = max(changed, closed)
                 items.append(item)
-                for (q, kind_name, _policy), due, constant in zip(
-                    decided.policies, dues, decided.constant, strict=False
-                ):
-                    if q != queue_name:
-                        continue
+                for deadline in planned.deadlines:
                     deadlines.append(
                         dict(
-                            queue=q,
-                            kind=kind_name,
-                            due_at=due.astimezone(UTC) if due is not None else None,
+                            deadline.columns(),
+                            due_at=deadline.due_at.astimezone(UTC) if deadline.due_at is not None else None,
                             state=DeadlineState.WAIVED.value if settled else DeadlineState.OPEN.value,
                             settled_at=settled[0] if settled else None,
                             waiver_reason=settled[1] if settled else None,
-                            **constant,
+                            **decided.constant[deadline.rule_id],
                         )
                     )
                 if item["next_due_at"] is not None:

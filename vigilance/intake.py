@@ -10,7 +10,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from routing import Decision, EventKind, Facts, ProductFacts, decide
+from routing import EventKind, Facts, ProductFacts, decide
 from vigilance import audit, counts
 from vigilance.clock import PARIS
 from vigilance.clocks import schedule_deadline
@@ -20,7 +20,6 @@ from vigilance.duplicates import find_candidates
 from vigilance.errors import Forbidden, InvalidInput
 from vigilance.i18n import Message, translatable
 from vigilance.models import (
-    NOTHING_DUE,
     Deadline,
     DeadlineState,
     Establishment,
@@ -31,6 +30,7 @@ from vigilance.models import (
     ReportStatus,
     User,
 )
+from vigilance.planning import PlannedItem, plan_openings
 from vigilance.pseudonymity import NIR_MESSAGE, contains_nir
 from vigilance.snapshots import report_snapshot
 
@@ -172,20 +172,19 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime) -> Int
     if actor.establishment_id is None:
         raise Forbidden(translatable("Votre compte n'est rattaché à aucun établissement."))
     establishment = session.get(Establishment, actor.establishment_id)
-    decision = decide(
-        Facts(
-            event_kind=draft.event_kind,
-            product=draft.product,
-            serious=draft.serious,
-            severity_grade=draft.severity_grade,
-            occurred_at=draft.occurred_at,
-            detected_at=draft.detected_at,
-            received_at=now,
-            region=establishment.region,
-        ),
-        # The rulebook in force on the day of the event decides.
-        on=draft.occurred_at.astimezone(PARIS).date(),
+    facts = Facts(
+        event_kind=draft.event_kind,
+        product=draft.product,
+        serious=draft.serious,
+        severity_grade=draft.severity_grade,
+        occurred_at=draft.occurred_at,
+        detected_at=draft.detected_at,
+        received_at=now,
+        region=establishment.region,
     )
+    # The rulebook in force on the day of the event decides.
+    decision = decide(facts, on=draft.occurred_at.astimezone(PARIS).date())
+    plan = plan_openings(decision)  # dated by the decision, from these facts
     year = now.astimezone(PARIS).year
     row: dict[str, Any] = dict(
         event_kind=draft.event_kind.value,
@@ -228,7 +227,7 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime) -> Int
     connection = session.connection()
     row["id"] = _INSERT_REPORT.first_value(connection, row)
     report = StoredReport(**row)
-    items, deadlines = _open_queue_items(session, report, decision, now, establishment.region)
+    items, deadlines = _open_queue_items(session, report, plan, decision.rulebook.id, now, establishment.region)
     audit.record(
         session,
         actor=actor,
@@ -254,44 +253,41 @@ def _answers(product: ProductFacts) -> dict[str, Any]:
 
 
 def _open_queue_items(
-    session: Session, report: "StoredReport", decision: Decision, now: datetime, region: str
+    session: Session,
+    report: "StoredReport",
+    plan: tuple[PlannedItem, ...],
+    rulebook_id: str,
+    now: datetime,
+    region: str,
 ) -> tuple[list["StoredRow"], list["StoredRow"]]:
-    item_rows = []
-    for queue in decision.queues:
-        dated = [d.due_at for d in decision.deadlines if d.queue == queue and d.due_at is not None]
-        item_rows.append(
-            dict(
-                report_id=report.id,
-                queue=queue.value,
-                establishment_id=report.establishment_id,
-                status=ItemStatus.NEW.value,
-                serious=report.serious,
-                next_due_at=min(dated) if dated else None,
-                urgency_at=min(dated) if dated else NOTHING_DUE,
-                version=1,
-                created_at=now,
-            )
+    """Write the planned items and deadlines, and schedule the deadlines' clocks."""
+    item_rows = [
+        dict(
+            report_id=report.id,
+            queue=planned.queue,
+            establishment_id=report.establishment_id,
+            status=ItemStatus.NEW.value,
+            serious=report.serious,
+            next_due_at=planned.next_due_at,
+            urgency_at=planned.urgency_at,
+            version=1,
+            created_at=now,
         )
+        for planned in plan
+    ]
     connection = session.connection()
     for item_row in item_rows:
         item_row["id"] = _INSERT_ITEM.first_value(connection, item_row)
     counts.record_moves(session, [(r["id"], r["queue"], r["establishment_id"], None, r["status"]) for r in item_rows])
-    item_of_queue = {item_row["queue"]: item_row["id"] for item_row in item_rows}
     deadline_rows = [
         dict(
             report_id=report.id,
-            queue_item_id=item_of_queue[deadline.queue.value],
-            queue=deadline.queue.value,
-            kind=deadline.kind,
-            rule_id=deadline.policy.id,
-            description=dict(deadline.policy.describe()),
-            unit=deadline.policy.unit,
-            without_delay=deadline.policy.without_delay,
-            due_at=deadline.due_at,
+            queue_item_id=item_row["id"],
             state=DeadlineState.OPEN.value,
-            legal_basis=list(deadline.policy.legal_basis),
+            **deadline.columns(),
         )
-        for deadline in decision.deadlines
+        for planned, item_row in zip(plan, item_rows, strict=True)
+        for deadline in planned.deadlines
     ]
     for deadline_row in deadline_rows:
         deadline_row["id"] = _INSERT_DEADLINE.first_value(connection, deadline_row)
@@ -301,7 +297,7 @@ def _open_queue_items(
             due_at=deadline_row["due_at"],
             unit=deadline_row["unit"],
             start=now,
-            rulebook_id=decision.rulebook.id,
+            rulebook_id=rulebook_id,
             region=region,
             now=now,
         )

@@ -1,5 +1,6 @@
 """How the service's own states read, in French and English (the rules' wording is in routing)."""
 
+from vigilance.actions import RULES
 from vigilance.i18n import Message, translatable, translatable_plural
 
 #: Statuses of reports, items and deadlines, and outcomes, as people read them.
@@ -60,28 +61,19 @@ def label(table: dict[str, Message], key: str, language: str) -> str:
     return message.render(language) if message is not None else key
 
 
-#: The steps of a report's history (audit events: action, and for an item's transitions the
-#: step named at the end of the target, ``item:<id>:<step>``).
+#: The steps of a report's history that are not triage actions (those are named in
+#: vigilance.actions): audit events' actions, and for an item's transitions the step named at
+#: the end of the target, ``item:<id>:<step>``.
 HISTORY_LABELS = {
     "create": translatable("signalement reçu"),
     "read": translatable("consultation"),
     "export": translatable("export"),
-    "claim": translatable("prise en charge"),
-    "release": translatable("remise dans la file"),
-    "assign": translatable("attribution"),
-    "assess": translatable("évaluation"),
-    "request_information": translatable("question au déclarant"),
-    "answer": translatable("réponse du déclarant"),
-    "declare": translatable("déclaration enregistrée"),
-    "requalify": translatable("requalification"),
-    "close": translatable("clôture"),
-    "reopen": translatable("réouverture"),
-    "waive_deadline": translatable("délai levé"),
-    "link": translatable("lien avec un autre signalement"),
 }
 
 
 def history_step(action: str, target: str, language: str) -> str:
     """What one audit event of a report did, as people read it ("prise en charge")."""
     step = target.rsplit(":", 1)[-1] if action == "update" else action
+    if step in RULES:
+        return RULES[step].history.render(language)
     return label(HISTORY_LABELS, step, language)

@@ -25,14 +25,16 @@ from routing.scales import (
 )
 from vigilance import audit, counts
 from vigilance.access import acts_as_coordinator, may_read_report, may_work_queue
+from vigilance.actions import RULES
 from vigilance.clock import PARIS
 from vigilance.clocks import cancel_timers, notify_answer, schedule_deadline, schedule_information_reminder
 from vigilance.decisions import freeze
 from vigilance.errors import Conflict, Forbidden, InvalidInput, NotFound
+from vigilance.i18n import translatable
+from vigilance.labels import STATUS_LABELS
 from vigilance.models import (
     CLOSED_URGENCY,
     NOTHING_DUE,
-    OPEN_ITEM_STATUSES,
     Assessment,
     Deadline,
     DeadlineState,
@@ -47,40 +49,13 @@ from vigilance.models import (
     Role,
     User,
 )
+from vigilance.planning import plan_openings
 
 logger = logging.getLogger(__name__)
 
-#: Which action each status allows: the state machine, in one table.
-ALLOWED: dict[str, tuple[str, ...]] = {
-    "claim": OPEN_ITEM_STATUSES,
-    "release": OPEN_ITEM_STATUSES,
-    "assign": OPEN_ITEM_STATUSES,
-    "assess": OPEN_ITEM_STATUSES,
-    "request_information": OPEN_ITEM_STATUSES,
-    "declare": OPEN_ITEM_STATUSES,
-    "requalify": OPEN_ITEM_STATUSES,
-    "close": OPEN_ITEM_STATUSES,
-    "reopen": (ItemStatus.CLOSED,),
-}
 
-_STATUS_WORDS = {
-    ItemStatus.NEW: ("nouveau", "new"),
-    ItemStatus.IN_PROGRESS: ("en cours", "in progress"),
-    ItemStatus.AWAITING_INFORMATION: ("en attente d'information", "awaiting information"),
-    ItemStatus.DECLARED: ("déclaré", "declared"),
-    ItemStatus.CLOSED: ("clos", "closed"),
-}
-_ACTION_WORDS = {
-    "claim": ("prendre en charge", "claim"),
-    "release": ("relâcher", "release"),
-    "assign": ("attribuer", "assign"),
-    "assess": ("évaluer", "assess"),
-    "request_information": ("demander une information sur", "request information on"),
-    "declare": ("enregistrer une déclaration pour", "record a declaration for"),
-    "requalify": ("requalifier", "requalify"),
-    "close": ("clore", "close"),
-    "reopen": ("rouvrir", "reopen"),
-}
+#: Which action each status allows: the state machine, read from vigilance.actions.
+ALLOWED: dict[str, tuple[str, ...]] = {name: rule.allowed_in for name, rule in RULES.items() if rule.allowed_in}
 
 
 def _invalid(field: str, fr: str, en: str) -> InvalidInput:
@@ -88,14 +63,12 @@ def _invalid(field: str, fr: str, en: str) -> InvalidInput:
 
 
 def _refuse_transition(action: str, item: QueueItem) -> Conflict:
-    status = ItemStatus(item.status)
-    fr_status, en_status = _STATUS_WORDS[status]
-    fr_action, en_action = _ACTION_WORDS[action]
     return Conflict(
-        {
-            "fr": f"Impossible de {fr_action} un élément {fr_status}.",
-            "en": f"Cannot {en_action} an item that is {en_status}.",
-        }
+        translatable(
+            "Impossible de %(action)s un élément %(status)s.",
+            action=RULES[action].verb,
+            status=STATUS_LABELS[item.status],
+        )
     )
 
 
@@ -729,20 +702,20 @@ def requalify(
         origin=Origin(answers.pop("origin")) if answers.get("origin") else None,
         features=Features(**answers),
     )
-    decision = decide(
-        Facts(
-            event_kind=EventKind(report.event_kind),
-            product=product,
-            serious=report.serious,
-            severity_grade=report.severity_grade,
-            occurred_at=report.occurred_at,
-            detected_at=report.detected_at,
-            received_at=report.received_at,
-            region=establishment.region,
-            qualified_as=category,
-        ),
-        on=report.occurred_at.astimezone(PARIS).date(),
+    facts = Facts(
+        event_kind=EventKind(report.event_kind),
+        product=product,
+        serious=report.serious,
+        severity_grade=report.severity_grade,
+        occurred_at=report.occurred_at,
+        detected_at=report.detected_at,
+        received_at=report.received_at,
+        region=establishment.region,
+        qualified_as=category,
     )
+    decision = decide(facts, on=report.occurred_at.astimezone(PARIS).date())
+    # Dated from the original receipt (the facts' own), as intake dated the first ones.
+    plan = {planned.queue: planned for planned in plan_openings(decision)}
     before = {"category": report.category, "queues": report.queues, "rulebook_id": report.rulebook_id}
     existing = {i.queue: i for i in session.exec(select(QueueItem).where(QueueItem.report_id == report.id)).all()}
     new_queues = [q.value for q in decision.queues]
@@ -768,22 +741,8 @@ def requalify(
             )
         session.add(target)
         session.flush()
-        for deadline in decision.deadlines:
-            if deadline.queue == queue:
-                session.add(
-                    Deadline(
-                        report_id=report.id,
-                        queue_item_id=target.id,
-                        queue=queue.value,
-                        kind=deadline.kind,
-                        rule_id=deadline.policy.id,
-                        description=dict(deadline.policy.describe()),
-                        unit=deadline.policy.unit,
-                        without_delay=deadline.policy.without_delay,
-                        due_at=deadline.due_at,
-                        legal_basis=list(deadline.policy.legal_basis),
-                    )
-                )
+        for deadline in plan[queue.value].deadlines:
+            session.add(Deadline(report_id=report.id, queue_item_id=target.id, **deadline.columns()))
         session.flush()
         for row in session.exec(
             select(Deadline).where(Deadline.queue_item_id == target.id, col(Deadline.settled_at).is_(None))

@@ -10,22 +10,19 @@ from flask_smorest import Blueprint, abort
 from marshmallow import RAISE, Schema, fields, validate
 from sqlmodel import Session, col, select
 
-from app.api.fields import StrictInteger, enum_string
+from app.api.fields import enum_string
 from app.api.reports import report_document
 from app.auth import token_required
 from app.db import get_session
 from app.language import response_language
+from app.triage_actions import ACTIONS, BY_NAME, Act, TriageAction
 from routing import Category, Queue
-from routing.scales import AUTHORITIES, INVESTIGATION_STATUSES, OUTCOMES, SERIOUSNESS_CRITERIA
 from vigilance import audit, triage
 from vigilance.clock import utcnow
+from vigilance.item_file import item_file
 from vigilance.models import (
     NOTHING_DUE,
-    Assessment,
-    AuditEvent,
     Deadline,
-    Declaration,
-    InformationRequest,
     ItemStatus,
     QueueItem,
     Report,
@@ -67,15 +64,32 @@ def decode_queue_cursor(text: str | None) -> Cursor | None:
         abort(422, messages={"query": {"cursor": ["Not a cursor this API gave."]}})
 
 
-def check_days(args: dict) -> None:
-    """A day no period can reach is refused by name. Checked in the view, after the token: the
-    OpenAPI document cannot bound a date, so a stranger's schema-valid request must meet 401
-    first (the cursor is checked the same way)."""
+#: Refusals of the queue filters that the pages translate (translations/build_catalogs.py).
+UNKNOWN_CHOICE = "Unknown choice."
+INVALID_DATE = "Invalid date: expected as YYYY-MM-DD."
+PERIOD_REVERSED = "The start date must come before the end date."
+
+
+def period_problems(args: dict) -> dict[str, list[str]]:
+    """What is wrong with the period asked for: a day no period can reach, an end before the start.
+
+    Checked by the views, after the token: the OpenAPI document cannot bound a date, so a
+    stranger's schema-valid request must meet 401 first (the cursor is checked the same way).
+    """
     refused = {
         name: [f"A day between {FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31."]
         for name in ("received_from", "received_to")
         if args.get(name) is not None and not FIRST_YEAR <= args[name].year <= LAST_YEAR
     }
+    first, last = args.get("received_from"), args.get("received_to")
+    if not refused and first is not None and last is not None and first > last:
+        refused["received_from"] = [PERIOD_REVERSED]
+    return refused
+
+
+def check_days(args: dict) -> None:
+    """Refuse, as the API refuses arguments, what period_problems finds."""
+    refused = period_problems(args)
     if refused:
         abort(422, messages={"query": refused})
 
@@ -84,15 +98,35 @@ class QueueArgsSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    status = fields.List(fields.String(validate=validate.OneOf([s.value for s in ItemStatus])))
-    category = fields.String(validate=validate.OneOf([c.value for c in Category]))
-    serious = fields.Boolean()
-    assigned = fields.String(validate=validate.OneOf(["me", "nobody"]))
-    overdue = fields.Boolean()
-    received_from = fields.Date()
-    received_to = fields.Date()
+    status = fields.List(
+        fields.String(
+            validate=validate.OneOf([s.value for s in ItemStatus], error="Unknown status: choose one from the list.")
+        )
+    )
+    category = fields.String(
+        validate=validate.OneOf([c.value for c in Category], error="Unknown category: choose one from the list.")
+    )
+    serious = fields.Boolean(error_messages={"invalid": UNKNOWN_CHOICE})
+    assigned = fields.String(validate=validate.OneOf(["me", "nobody"], error=UNKNOWN_CHOICE))
+    overdue = fields.Boolean(error_messages={"invalid": UNKNOWN_CHOICE})
+    received_from = fields.Date(error_messages={"invalid": INVALID_DATE})
+    received_to = fields.Date(error_messages={"invalid": INVALID_DATE})
     q = fields.String(validate=validate.Length(min=1, max=100))
     cursor = fields.String(validate=validate.Length(max=300))
+
+
+def queue_filter(args: dict) -> QueueFilter:
+    """The validated arguments of a queue list, as the domain's filter."""
+    return QueueFilter(
+        statuses=tuple(args.get("status", ())),
+        category=args.get("category"),
+        serious=args.get("serious"),
+        assigned=args.get("assigned"),
+        overdue=args.get("overdue", False),
+        received_from=args.get("received_from"),
+        received_to=args.get("received_to"),
+        search=args.get("q"),
+    )
 
 
 class QueueItemSchema(Schema):
@@ -166,16 +200,7 @@ class QueueItems(MethodView):
         check_days(args)
         db = get_session()
         now = utcnow()
-        filters = QueueFilter(
-            statuses=tuple(args.get("status", ())),
-            category=args.get("category"),
-            serious=args.get("serious"),
-            assigned=args.get("assigned"),
-            overdue=args.get("overdue", False),
-            received_from=args.get("received_from"),
-            received_to=args.get("received_to"),
-            search=args.get("q"),
-        )
+        filters = queue_filter(args)
         page = list_items(
             db,
             queue=queue,
@@ -199,23 +224,12 @@ class QueueItems(MethodView):
 def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dict:
     """An item with everything a correspondent needs to work it."""
     now = utcnow()
-    report = db.get(Report, item.report_id)
-    deadlines = db.exec(select(Deadline).where(Deadline.report_id == report.id).order_by(Deadline.id)).all()
-    assessments = db.exec(
-        select(Assessment).where(Assessment.queue_item_id == item.id).order_by(col(Assessment.version).desc())
-    ).all()
-    questions = db.exec(
-        select(InformationRequest).where(InformationRequest.queue_item_id == item.id).order_by(InformationRequest.id)
-    ).all()
-    declarations = db.exec(
-        select(Declaration).where(Declaration.queue_item_id == item.id).order_by(Declaration.id)
-    ).all()
-    history = db.exec(select(AuditEvent).where(AuditEvent.report_id == report.id).order_by(AuditEvent.id)).all()
-    people = _people(db, {item.assignee_id} | {a.assessed_by for a in assessments} | {h.actor_id for h in history})
+    file = item_file(db, item)
+    report = file.report
     document = item_document(
         item,
         report,
-        people,
+        file.people,
         next_deadlines(db, [item.id]).get(item.id),
         calendar_for(db, item.establishment_id),
         now,
@@ -223,15 +237,13 @@ def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dic
     )
     document.update(
         {
-            "report": report_document(db, report, language, list(deadlines)),
-            "assessments": [a.model_dump(mode="json") for a in assessments],
-            "information_requests": [q.model_dump(mode="json") for q in questions],
-            "declarations": [d.model_dump(mode="json") for d in declarations],
-            "deadlines": [d.model_dump(mode="json") for d in deadlines if d.queue_item_id == item.id],
+            "report": report_document(db, report, language, file.deadlines),
+            "assessments": [a.model_dump(mode="json") for a in file.assessments],
+            "information_requests": [q.model_dump(mode="json") for q in file.questions],
+            "declarations": [d.model_dump(mode="json") for d in file.declarations],
+            "deadlines": [d.model_dump(mode="json") for d in file.item_deadlines],
             "possible_duplicates": [{**c, "reason": c["reason"].get(language)} for c in report.possible_duplicates],
-            "links": [
-                {"report_id": link.other(report.id), "reason": link.reason} for link in triage.links_of(db, report.id)
-            ],
+            "links": [{"report_id": link.other(report.id), "reason": link.reason} for link in file.links],
             "history": [
                 {
                     "at": h.occurred_at.isoformat(),
@@ -241,8 +253,7 @@ def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dic
                     "before": h.before,
                     "after": h.after,
                 }
-                for h in history
-                if h.action != "read"
+                for h in file.history
             ],
         }
     )
@@ -255,88 +266,6 @@ def _answer(item_id: int, language: str):
     body = item_detail(db, item, g.user, language)
     db.commit()
     return jsonify(body)
-
-
-class ExpectedVersionSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    expected_version = StrictInteger(
-        validate=validate.Range(min=1),
-        metadata={"description": "The item's version the caller saw: refused with 409 if it changed since."},
-    )
-
-
-class AssignSchema(ExpectedVersionSchema):
-    assignee_id = StrictInteger(required=True, validate=validate.Range(min=1))
-
-
-class AssessSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    based_on_version = StrictInteger(
-        required=True,
-        validate=validate.Range(min=0),
-        metadata={"description": "The assessment version the caller saw (0 for none)."},
-    )
-    severity_grade = StrictInteger(validate=validate.Range(min=1, max=4), allow_none=True)
-    imputability = fields.String(validate=validate.Length(max=24), allow_none=True)
-    seriousness_criteria = fields.List(fields.String(validate=validate.OneOf(SERIOUSNESS_CRITERIA)))
-    reaction_type = fields.String(validate=validate.Length(max=64), allow_none=True)
-    investigation_status = fields.String(validate=validate.OneOf(INVESTIGATION_STATUSES), allow_none=True)
-    comment = fields.String(validate=validate.Length(max=5000))
-
-
-class QuestionSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    question = fields.String(required=True, validate=validate.Length(min=1, max=5000))
-
-
-class AnswerSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    answer = fields.String(required=True, validate=validate.Length(min=1, max=5000))
-
-
-class DeclarationSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    authority = fields.String(required=True, validate=validate.OneOf(AUTHORITIES))
-    authority_reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    declared_on = fields.Date(required=True)
-    kind = fields.String(load_default="initial", validate=validate.OneOf(["initial", "follow_up"]))
-
-
-class RequalifySchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    category = fields.Enum(Category, by_value=True, required=True)
-    reason = fields.String(load_default="", validate=validate.Length(max=500))
-
-
-class CloseSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
-    note = fields.String(load_default="", validate=validate.Length(max=5000))
-
-
-class ReasonSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
-
-
-class LinkSchema(ReasonSchema):
-    other_report_id = StrictInteger(required=True, validate=validate.Range(min=1))
 
 
 class ItemDetailSchema(QueueItemSchema):
@@ -379,45 +308,33 @@ class QueueItemView(MethodView):
         return jsonify(body)
 
 
-def _action(name: str, schema: Schema | None, run):
-    """Declare ``POST /queue-items/<id>/<name>`` doing *run* in one transaction."""
+def _action(action: TriageAction):
+    """Declare ``POST /queue-items/<id>/<api_path>`` doing *action* in one transaction."""
 
     def post(item_id: int, args=None):
         db = get_session()
-        run(db, item_id, args or {})
+        action.perform(db, item_id, args or {}, Act(g.user, utcnow()))
         db.commit()
         return _answer(item_id, response_language())
 
-    if schema is not None:
+    if action.schema is not None:
 
         def view(args, item_id):
             return post(item_id, args)
 
-        view = bp.arguments(schema)(view)
+        view = bp.arguments(action.schema)(view)
     else:
 
         def view(item_id):
             return post(item_id)
 
-    view.__name__ = f"{name}_item"
-    view.__doc__ = {
-        "release": "Give the item back to the queue.",
-        "assign": "Hand the item to a colleague of the same queue and establishment.",
-        "assess": "Record a new version of the assessment (refused if stale).",
-        "information-requests": "Ask the reporter a question.",
-        "declarations": "Record a declaration to the authority (meets the declaration deadline).",
-        "requalify": "Set the product's category; the report is routed again.",
-        "close": "Close the item with an outcome.",
-        "reopen": "Reopen a closed item, saying why.",
-    }[name]
+    view.__name__ = f"{action.api_path}_item"
+    view.__doc__ = action.summary
     view = token_required(view)
     view = _documented(view)
     view = bp.response(200, ItemDetailSchema)(view)
-    bp.route(f"/queue-items/<int:item_id>/{name}", methods=["POST"], endpoint=f"item_{name.replace('-', '_')}")(view)
-
-
-def _now():
-    return utcnow()
+    endpoint = f"item_{action.api_path.replace('-', '_')}"
+    bp.route(f"/queue-items/<int:item_id>/{action.api_path}", methods=["POST"], endpoint=endpoint)(view)
 
 
 @bp.route("/queue-items/<int:item_id>/claim", methods=["POST"], endpoint="item_claim")
@@ -431,8 +348,8 @@ def claim_item(item_id: int):
     file): a claim is the hot path of triage, raced by every correspondent of the queue.
     """
     db = get_session()
-    now = _now()
-    item, report = triage.claim_with_report(db, item_id=item_id, actor=g.user, now=now)
+    now = utcnow()
+    item, report = BY_NAME["claim"].perform(db, item_id, {}, Act(g.user, now))
     deadline = next_deadlines(db, [item.id]).get(item.id)
     db.commit()
     body = item_document(
@@ -441,78 +358,9 @@ def claim_item(item_id: int):
     return jsonify(body)
 
 
-_action("release", None, lambda db, item_id, a: triage.release(db, item_id=item_id, actor=g.user, now=_now()))
-_action(
-    "assign",
-    AssignSchema(),
-    lambda db, item_id, a: triage.assign(
-        db,
-        item_id=item_id,
-        actor=g.user,
-        assignee_id=a["assignee_id"],
-        now=_now(),
-        expected_version=a.get("expected_version"),
-    ),
-)
-_action(
-    "assess",
-    AssessSchema(),
-    lambda db, item_id, a: triage.assess(
-        db,
-        item_id=item_id,
-        actor=g.user,
-        now=_now(),
-        based_on_version=a["based_on_version"],
-        data=triage.AssessmentInput(
-            severity_grade=a.get("severity_grade"),
-            imputability=a.get("imputability"),
-            seriousness_criteria=tuple(a.get("seriousness_criteria", ())),
-            reaction_type=a.get("reaction_type"),
-            investigation_status=a.get("investigation_status"),
-            comment=a.get("comment", ""),
-        ),
-    ),
-)
-_action(
-    "information-requests",
-    QuestionSchema(),
-    lambda db, item_id, a: triage.request_information(
-        db, item_id=item_id, actor=g.user, question=a["question"], now=_now()
-    ),
-)
-_action(
-    "declarations",
-    DeclarationSchema(),
-    lambda db, item_id, a: triage.declare(
-        db,
-        item_id=item_id,
-        actor=g.user,
-        authority=a["authority"],
-        authority_reference=a["authority_reference"],
-        declared_on=a["declared_on"],
-        kind=a["kind"],
-        now=_now(),
-    ),
-)
-_action(
-    "requalify",
-    RequalifySchema(),
-    lambda db, item_id, a: triage.requalify(
-        db, item_id=item_id, actor=g.user, category=a["category"], reason=a["reason"], now=_now()
-    ),
-)
-_action(
-    "close",
-    CloseSchema(),
-    lambda db, item_id, a: triage.close(
-        db, item_id=item_id, actor=g.user, outcome=a["outcome"], note=a["note"], now=_now()
-    ),
-)
-_action(
-    "reopen",
-    ReasonSchema(),
-    lambda db, item_id, a: triage.reopen(db, item_id=item_id, actor=g.user, reason=a["reason"], now=_now()),
-)
+for _item_action in ACTIONS:
+    if _item_action.target == "item" and _item_action.name != "claim":
+        _action(_item_action)
 
 
 class InformationRequestSchema(Schema):
@@ -522,7 +370,7 @@ class InformationRequestSchema(Schema):
 
 
 @bp.route("/information-requests/<int:request_id>/answer", methods=["POST"])
-@bp.arguments(AnswerSchema())
+@bp.arguments(BY_NAME["answer"].schema)
 @bp.response(200, InformationRequestSchema)
 @bp.alt_response(401, description="No valid bearer token.")
 @bp.alt_response(404, description="No such question on the caller's reports.")
@@ -532,14 +380,7 @@ class InformationRequestSchema(Schema):
 def answer_request(args, request_id: int):
     """The reporter answers a correspondent's question."""
     db = get_session()
-    request = triage.answer_information(
-        db,
-        request_id=request_id,
-        actor=g.user,
-        answer=args["answer"],
-        now=utcnow(),
-        base_url=current_app.config["BASE_URL"],
-    )
+    request = BY_NAME["answer"].perform(db, request_id, args, Act(g.user, utcnow(), current_app.config["BASE_URL"]))
     body = {"id": request.id, "question": request.question, "answer": request.answer}
     db.commit()
     return jsonify(body)
@@ -552,7 +393,7 @@ class LinkOutSchema(Schema):
 
 
 @bp.route("/reports/<int:report_id>/links", methods=["POST"])
-@bp.arguments(LinkSchema())
+@bp.arguments(BY_NAME["link"].schema)
 @bp.response(201, LinkOutSchema)
 @bp.alt_response(401, description="No valid bearer token.")
 @bp.alt_response(404, description="A report the caller may not see.")
@@ -562,21 +403,14 @@ class LinkOutSchema(Schema):
 def link_reports(args, report_id: int):
     """Link two reports that concern the same event or product."""
     db = get_session()
-    link = triage.link_reports(
-        db,
-        report_id=report_id,
-        other_report_id=args["other_report_id"],
-        actor=g.user,
-        reason=args["reason"],
-        now=utcnow(),
-    )
+    link = BY_NAME["link"].perform(db, report_id, args, Act(g.user, utcnow()))
     body = {"report_id": link.report_id, "other_report_id": link.other_report_id, "reason": link.reason}
     db.commit()
     return jsonify(body), 201
 
 
 @bp.route("/deadlines/<int:deadline_id>/waive", methods=["POST"])
-@bp.arguments(ReasonSchema())
+@bp.arguments(BY_NAME["waive_deadline"].schema)
 @bp.response(200, ItemDetailSchema)
 @bp.alt_response(401, description="No valid bearer token.")
 @bp.alt_response(404, description="A deadline the caller may not work.")
@@ -586,7 +420,7 @@ def link_reports(args, report_id: int):
 def waive_deadline(args, deadline_id: int):
     """Waive a deadline that does not apply, saying why."""
     db = get_session()
-    deadline = triage.waive_deadline(db, deadline_id=deadline_id, actor=g.user, reason=args["reason"], now=utcnow())
+    deadline = BY_NAME["waive_deadline"].perform(db, deadline_id, args, Act(g.user, utcnow()))
     item_id = deadline.queue_item_id
     db.commit()
     return _answer(item_id, response_language())

@@ -6,12 +6,16 @@ from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+from werkzeug.datastructures import MultiDict
 
 from app.auth import page_user
 from app.charts import Series, bar_chart
 from app.db import get_session
 from app.errors import json_error
 from app.i18n import select_locale
+from app.pages.forms import form_errors, payload_from_form
 from app.pages.security import login_required
 from routing.messages import QUEUE_LABELS
 from routing.vocabulary import Queue
@@ -40,34 +44,79 @@ def _reader_queues(chosen: str | None = None) -> list[str]:
     return queues
 
 
-def _refused(errors: dict[str, list[str]], field: str, message: str) -> None:
-    errors.setdefault(field, []).append(message)
+_YEAR_OUT_OF_RANGE = lazy_gettext(
+    "L'année doit être comprise entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR
+)
+_MONTH_OUT_OF_RANGE = lazy_gettext("Le mois doit être compris entre 1 et 12.")
 
 
-def _queue_asked(errors: dict[str, list[str]]) -> str | None:
-    """The vigilance system chosen (``?queue=``), None for all of one's own; an unknown name is refused."""
-    text = request.args.get("queue", "").strip()
-    if not text:
-        return None
-    if text not in KNOWN_QUEUES:
-        _refused(errors, "queue", _("Système de vigilance inconnu : choisissez-en un dans la liste."))
-        return None
-    return text
+def _known_queue() -> fields.String:
+    return fields.String(
+        validate=validate.OneOf(
+            sorted(KNOWN_QUEUES), error=lazy_gettext("Système de vigilance inconnu : choisissez-en un dans la liste.")
+        )
+    )
 
 
-def _day_asked(field: str, invalid: str, out_of_range: str, errors: dict[str, list[str]]) -> date | None:
-    text = request.args.get(field, "").strip()
-    if not text:
-        return None
+class DashboardArgsSchema(Schema):
+    """The dashboard's query (``?from=&to=&queue=``): each field's refusal in the reader's words."""
+
+    class Meta:
+        unknown = EXCLUDE  # a link's tracking parameters are not the reader's filters
+
+    first = fields.Date(
+        data_key="from",
+        error_messages={"invalid": lazy_gettext("La date de début n'est pas une date valide (AAAA-MM-JJ).")},
+        validate=validate.Range(
+            min=date(FIRST_YEAR, 1, 1),
+            max=date(LAST_YEAR, 12, 31),
+            error=lazy_gettext(
+                "La date de début doit tomber entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR
+            ),
+        ),
+    )
+    last = fields.Date(
+        data_key="to",
+        error_messages={"invalid": lazy_gettext("La date de fin n'est pas une date valide (AAAA-MM-JJ).")},
+        validate=validate.Range(
+            min=date(FIRST_YEAR, 1, 1),
+            max=date(LAST_YEAR, 12, 31),
+            error=lazy_gettext(
+                "La date de fin doit tomber entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR
+            ),
+        ),
+    )
+    queue = _known_queue()
+
+
+class ActivityArgsSchema(Schema):
+    """An activity report's period (a year, or a month of it) and system, from its path or its form."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    year = fields.Integer(
+        required=True,
+        error_messages={"required": lazy_gettext("Indiquez l'année."), "invalid": _YEAR_OUT_OF_RANGE},
+        validate=validate.Range(min=FIRST_YEAR, max=LAST_YEAR, error=_YEAR_OUT_OF_RANGE),
+    )
+    month = fields.Integer(
+        error_messages={"invalid": _MONTH_OUT_OF_RANGE},
+        validate=validate.Range(min=1, max=12, error=_MONTH_OUT_OF_RANGE),
+    )
+    queue = _known_queue()
+
+
+_DASHBOARD_ARGS = DashboardArgsSchema()
+_ACTIVITY_ARGS = ActivityArgsSchema()
+
+
+def _load(schema: Schema, asked: MultiDict) -> tuple[dict, dict[str, list[str]]]:
+    """What *asked* says once validated by *schema*, and what is wrong with it, by field (in the reader's words)."""
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        _refused(errors, field, invalid)
-        return None
-    if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        _refused(errors, field, out_of_range)
-        return None
-    return day
+        return schema.load(payload_from_form(schema, asked)), {}
+    except ValidationError as error:
+        return error.valid_data or {}, form_errors(error.messages)
 
 
 def _moment(day: date) -> datetime:
@@ -77,28 +126,15 @@ def _moment(day: date) -> datetime:
 def _dashboard_request() -> tuple[date, date, str | None, dict[str, list[str]]]:
     """The period asked for (whole days, both ends included; the last twelve weeks unless said), the system
     chosen, and what is wrong with them, by field: a period that cannot be drawn is refused, never replaced."""
-    errors: dict[str, list[str]] = {}
-    queue = _queue_asked(errors)
-    last = _day_asked(
-        "to",
-        _("La date de fin n'est pas une date valide (AAAA-MM-JJ)."),
-        _("La date de fin doit tomber entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR),
-        errors,
-    )
-    first = _day_asked(
-        "from",
-        _("La date de début n'est pas une date valide (AAAA-MM-JJ)."),
-        _("La date de début doit tomber entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR),
-        errors,
-    )
-    last = last or utcnow().astimezone(PARIS).date()
-    first = first or (last - timedelta(days=last.weekday()) - timedelta(weeks=DEFAULT_WEEKS - 1))
+    asked, errors = _load(_DASHBOARD_ARGS, request.args)
+    last = asked.get("last") or utcnow().astimezone(PARIS).date()
+    first = asked.get("first") or (last - timedelta(days=last.weekday()) - timedelta(weeks=DEFAULT_WEEKS - 1))
     if not errors.get("from") and not errors.get("to"):
         if first > last:
-            _refused(errors, "from", _("La date de début doit précéder la date de fin."))
+            errors["from"] = [_("La date de début doit précéder la date de fin.")]
         elif last - first > LONGEST:
-            _refused(errors, "from", _("Choisissez une période de deux ans au plus."))
-    return first, last, queue, errors
+            errors["from"] = [_("Choisissez une période de deux ans au plus.")]
+    return first, last, asked.get("queue"), errors
 
 
 def _refused_csv(errors: dict[str, list[str]]):
@@ -233,24 +269,15 @@ def dashboard_csv():
 
 def _activity_request(year: str, month: str) -> tuple[Period | None, str | None, dict[str, list[str]]]:
     """The month (or, without one, the year) and the system asked for, and what is wrong with them, by field."""
-    errors: dict[str, list[str]] = {}
-    queue = _queue_asked(errors)
-    year, month = year.strip(), month.strip()
-    if not year:
-        _refused(errors, "year", _("Indiquez l'année."))
-    elif not year.isdigit() or not FIRST_YEAR <= int(year) <= LAST_YEAR:
-        _refused(
-            errors,
-            "year",
-            _("L'année doit être comprise entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR),
-        )
-    if month and (not month.isdigit() or not 1 <= int(month) <= 12):
-        _refused(errors, "month", _("Le mois doit être compris entre 1 et 12."))
+    asked, errors = _load(
+        _ACTIVITY_ARGS, MultiDict({"year": year, "month": month, "queue": request.args.get("queue", "")})
+    )
+    queue = asked.get("queue")
     if errors:
         return None, queue, errors
-    if month:
-        return period_containing("monthly", date(int(year), int(month), 1)), queue, errors
-    return period_containing("yearly", date(int(year), 1, 1)), queue, errors
+    if asked.get("month"):
+        return period_containing("monthly", date(asked["year"], asked["month"], 1)), queue, errors
+    return period_containing("yearly", date(asked["year"], 1, 1)), queue, errors
 
 
 def _activity(period: Period, queue: str | None) -> statistics.Activity:

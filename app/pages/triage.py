@@ -1,16 +1,21 @@
 """Correspondents' pages: their queues, and an item with every action on it."""
 
 from datetime import date
+from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 from sqlmodel import col, select
 
-from app.api.triage import encode_queue_cursor, parse_queue_cursor
+from app.api.triage import QueueArgsSchema, encode_queue_cursor, parse_queue_cursor, period_problems, queue_filter
 from app.auth import page_user
 from app.db import get_session
+from app.errors import flatten_messages
 from app.i18n import select_locale
+from app.pages.forms import form_errors, payload_from_form
 from app.pages.security import login_required
+from app.triage_actions import BY_NAME, ITEM_PAGE_ACTIONS, Act, TriageAction
 from routing import Category, Queue
 from routing.scales import (
     AUTHORITIES,
@@ -24,20 +29,15 @@ from vigilance import audit, triage
 from vigilance.access import may_work_queue
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput, VigilanceError
-from vigilance.models import (
-    AuditEvent,
-    Deadline,
-    Declaration,
-    InformationRequest,
-    ItemStatus,
-    Report,
-    User,
-)
-from vigilance.periods import FIRST_YEAR, LAST_YEAR
-from vigilance.queues import QueueFilter, calendar_for, list_items, status_counts, time_left
+from vigilance.item_file import item_file
+from vigilance.models import InformationRequest, User
+from vigilance.queues import calendar_for, list_items, status_counts, time_left
 
 bp = Blueprint("triage_pages", __name__)
 PAGE_SIZE = 25
+#: The queue page filters with the API's arguments, some under shorter names.
+_QUEUE_ARGS = QueueArgsSchema()
+_FILTER_NAMES = {"received_from": "from", "received_to": "to"}
 
 
 @bp.get("/queues")
@@ -58,40 +58,19 @@ def queue(queue: str):
     user = page_user()
     db = get_session()
     now = utcnow()
-    args = request.args
-    errors: dict[str, list[str]] = {}
-
-    def chosen(name: str, allowed, message: str) -> str | None:
-        value = args.get(name, "")
-        if value and value not in allowed:
-            errors.setdefault(name, []).append(message)
-            return None
-        return value or None
-
-    known_statuses = {x.value for x in ItemStatus}
-    statuses = tuple(s for s in args.getlist("status") if s in known_statuses)
-    if any(s and s not in known_statuses for s in args.getlist("status")):
-        errors.setdefault("status", []).append(_("Statut inconnu : choisissez-en un dans la liste."))
-    received_from, received_to = _day_asked("from", errors), _day_asked("to", errors)
-    if received_from and received_to and received_from > received_to:
-        errors.setdefault("from", []).append(_("La date de début doit précéder la date de fin."))
+    try:
+        args, problems = _QUEUE_ARGS.load(payload_from_form(_QUEUE_ARGS, request.args, _FILTER_NAMES)), {}
+    except ValidationError as error:
+        args, problems = error.valid_data or {}, dict(error.messages)
+    for field, texts in period_problems(args).items():
+        problems.setdefault(field, texts)
+    errors = {field: [_(m) for m in texts] for field, texts in form_errors(problems, _FILTER_NAMES).items()}
     try:
         after = parse_queue_cursor(args.get("cursor"))
     except ValueError:
         after = None
         errors["cursor"] = [_("Ce lien de page suivante n'est pas valide (modifié ou tronqué).")]
-    filters = QueueFilter(
-        statuses=statuses,
-        category=chosen(
-            "category", {c.value for c in Category}, _("Catégorie inconnue : choisissez-en une dans la liste.")
-        ),
-        received_from=received_from,
-        received_to=received_to,
-        serious={"yes": True, "no": False}.get(chosen("serious", ("yes", "no"), _("Choix inconnu.")) or ""),
-        assigned=chosen("assigned", ("me", "nobody"), _("Choix inconnu.")),
-        overdue=args.get("overdue") == "1",
-        search=(args.get("q") or "").strip()[:100] or None,
-    )
+    filters = queue_filter(args)
     if errors:
         # A filter that cannot be applied is refused, never silently dropped: the list would
         # then show what the reader did not ask for.
@@ -134,59 +113,36 @@ def queue(queue: str):
     )
 
 
-def _day_asked(field: str, errors: dict[str, list[str]]) -> date | None:
-    text = request.args.get(field, "").strip()
-    try:
-        day = date.fromisoformat(text) if text else None
-    except ValueError:
-        errors.setdefault(field, []).append(_("Date invalide : attendue sous la forme AAAA-MM-JJ."))
-        return None
-    if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
-        errors.setdefault(field, []).append(
-            _("La date doit tomber entre %(first)s et %(last)s.", first=FIRST_YEAR, last=LAST_YEAR)
-        )
-        return None
-    return day
-
-
 @bp.get("/queue-items/<int:item_id>")
 @login_required
 def item(item_id: int):
     user = page_user()
     db = get_session()
     item = triage.load_item(db, item_id, user)
-    report = db.get(Report, item.report_id)
-    audit.record(db, actor=user, action="read", now=utcnow(), report_id=report.id, target=f"page:item:{item.id}")
+    audit.record(db, actor=user, action="read", now=utcnow(), report_id=item.report_id, target=f"page:item:{item.id}")
     db.commit()
     queue = Queue(item.queue)
-    assessment = triage.latest_assessment(db, item.id)
+    file = item_file(db, item)
+    assessment = file.latest_assessment
     return render_template(
         "triage/item.html",
         item=item,
-        report=report,
-        holder=db.get(User, item.assignee_id) if item.assignee_id else None,
+        report=file.report,
+        holder=file.holder,
         colleagues=[
             u
             for u in db.exec(select(User).where(User.establishment_id == user.establishment_id)).all()
             if triage.may_work_item(u, item) and u.id != item.assignee_id
         ],
-        deadlines=db.exec(select(Deadline).where(Deadline.queue_item_id == item.id).order_by(Deadline.id)).all(),
+        deadlines=file.item_deadlines,
         assessment=assessment,
-        assessor=db.get(User, assessment.assessed_by).label if assessment else None,
-        questions=db.exec(
-            select(InformationRequest)
-            .where(InformationRequest.queue_item_id == item.id)
-            .order_by(InformationRequest.id)
-        ).all(),
-        declarations=db.exec(
-            select(Declaration).where(Declaration.queue_item_id == item.id).order_by(Declaration.id)
-        ).all(),
-        history=[
-            h
-            for h in db.exec(select(AuditEvent).where(AuditEvent.report_id == report.id).order_by(AuditEvent.id)).all()
-            if h.action != "read"
-        ],
-        links=triage.links_of(db, report.id),
+        assessor=file.people[assessment.assessed_by].label
+        if assessment and assessment.assessed_by in file.people
+        else None,
+        questions=file.questions,
+        declarations=file.declarations,
+        history=file.history,
+        links=file.links,
         scale=IMPUTABILITY_SCALES[queue],
         reaction_types=REACTION_TYPES[queue],
         criteria=SERIOUSNESS_CRITERIA,
@@ -196,152 +152,58 @@ def item(item_id: int):
         categories=[c.value for c in Category if c != Category.UNCLASSIFIED],
         today=date.today().isoformat(),
         lang=select_locale(),
+        actions=ITEM_PAGE_ACTIONS,
     )
 
 
-def _run(item_id: int, action, done: str):
-    """Do one action in one transaction; say what happened, or why not, on the item's page."""
+def _refusal(error: VigilanceError | ValidationError) -> str:
+    """Why an action was refused, in the reader's language: the reason, then each field's problem."""
+    language = select_locale()
+    if isinstance(error, ValidationError):
+        text = InvalidInput({}).text.get(language) or InvalidInput({}).text["fr"]
+        problems = {field: [_(m) for m in messages] for field, messages in flatten_messages(error.messages).items()}
+    else:
+        text = error.text.get(language) or error.text["fr"]
+        problems = error.messages(language) if isinstance(error, InvalidInput) else {}
+    return " ".join([text, *(" ".join(messages) for messages in problems.values())])
+
+
+def _perform(action: TriageAction, target_id: int) -> Any:
+    """Validate the form as the API validates its payload, then do *action* in one transaction.
+
+    Says what happened, or why not; gives what the domain returned, or ``None`` when refused.
+    """
     db = get_session()
     try:
-        result = action(db, page_user(), utcnow())
+        args = action.load(payload_from_form(action.schema, request.form)) if action.schema else {}
+        result = action.perform(db, target_id, args, Act(page_user(), utcnow(), current_app.config["BASE_URL"]))
         db.commit()
-        flash(done, "info")
-    except VigilanceError as error:
+    except (VigilanceError, ValidationError) as error:
         db.rollback()
-        text = error.text.get(select_locale()) or error.text["fr"]
-        details = getattr(error, "messages", None)
-        if callable(details):
-            text += " " + " ".join(" ".join(m) for m in details(select_locale()).values())
-        flash(text, "error")
-        result = None
+        flash(_refusal(error), "error")
+        return None
+    flash(str(action.done), "info")
+    return result
+
+
+@bp.post("/queue-items/<int:item_id>/<action>")
+@login_required
+def act(item_id: int, action: str):
+    chosen = ITEM_PAGE_ACTIONS.get(action)
+    if chosen is None:
+        return redirect(url_for("triage_pages.item", item_id=item_id))
+    result = _perform(chosen, item_id)
     target = item_id
     if isinstance(result, list) and result:  # requalified: follow the report to its new queue
         target = result[0].id if triage.may_work_item(page_user(), result[0]) else item_id
     return redirect(url_for("triage_pages.item", item_id=target))
 
 
-def _form_int(name: str) -> int | None:
-    value = request.form.get(name, "").strip()
-    return int(value) if value.isdigit() else None
-
-
-@bp.post("/queue-items/<int:item_id>/<action>")
-@login_required
-def act(item_id: int, action: str):
-    form = request.form
-    actions = {
-        "claim": (lambda db, u, now: triage.claim(db, item_id=item_id, actor=u, now=now), _("Élément pris en charge.")),
-        "release": (lambda db, u, now: triage.release(db, item_id=item_id, actor=u, now=now), _("Élément relâché.")),
-        "assign": (
-            lambda db, u, now: triage.assign(
-                db,
-                item_id=item_id,
-                actor=u,
-                assignee_id=_form_int("assignee_id") or 0,
-                now=now,
-                expected_version=_form_int("version"),
-            ),
-            _("Élément attribué."),
-        ),
-        "assess": (
-            lambda db, u, now: triage.assess(
-                db,
-                item_id=item_id,
-                actor=u,
-                now=now,
-                based_on_version=_form_int("based_on_version") or 0,
-                data=triage.AssessmentInput(
-                    severity_grade=_form_int("severity_grade"),
-                    imputability=form.get("imputability") or None,
-                    seriousness_criteria=tuple(form.getlist("seriousness_criteria")),
-                    reaction_type=form.get("reaction_type") or None,
-                    investigation_status=form.get("investigation_status") or None,
-                    comment=form.get("comment", ""),
-                ),
-            ),
-            _("Évaluation enregistrée."),
-        ),
-        "ask": (
-            lambda db, u, now: triage.request_information(
-                db, item_id=item_id, actor=u, question=form.get("question", ""), now=now
-            ),
-            _("Question envoyée au déclarant."),
-        ),
-        "declare": (
-            lambda db, u, now: triage.declare(
-                db,
-                item_id=item_id,
-                actor=u,
-                authority=form.get("authority", ""),
-                authority_reference=form.get("authority_reference", ""),
-                declared_on=_date(form.get("declared_on")),
-                kind=form.get("kind", "initial"),
-                now=now,
-            ),
-            _("Déclaration enregistrée."),
-        ),
-        "requalify": (
-            lambda db, u, now: (
-                triage.requalify(
-                    db,
-                    item_id=item_id,
-                    actor=u,
-                    category=Category(form.get("category", "")),
-                    reason=form.get("reason", ""),
-                    now=now,
-                )
-                if form.get("category") in {c.value for c in Category}
-                else _missing("category")
-            ),
-            _("Produit requalifié : le signalement a été réorienté."),
-        ),
-        "close": (
-            lambda db, u, now: triage.close(
-                db, item_id=item_id, actor=u, outcome=form.get("outcome", ""), note=form.get("note", ""), now=now
-            ),
-            _("Élément clos."),
-        ),
-        "reopen": (
-            lambda db, u, now: triage.reopen(db, item_id=item_id, actor=u, reason=form.get("reason", ""), now=now),
-            _("Élément rouvert."),
-        ),
-    }
-    if action not in actions:
-        return redirect(url_for("triage_pages.item", item_id=item_id))
-    run, done = actions[action]
-    return _run(item_id, run, done)
-
-
-def _date(text: str | None) -> date:
-    try:
-        return date.fromisoformat(text or "")
-    except ValueError:
-        return date.today()
-
-
-def _missing(field: str):
-    raise InvalidInput({field: [{"fr": "Choisissez une valeur.", "en": "Choose a value."}]})
-
-
 @bp.post("/information-requests/<int:request_id>/answer")
 @login_required
 def answer(request_id: int):
     """The reporter answers on their report's page."""
-    db = get_session()
-    request_row = db.get(InformationRequest, request_id)
-    try:
-        triage.answer_information(
-            db,
-            request_id=request_id,
-            actor=page_user(),
-            answer=request.form.get("answer", ""),
-            now=utcnow(),
-            base_url=current_app.config["BASE_URL"],
-        )
-        db.commit()
-        flash(_("Réponse envoyée."), "info")
-    except VigilanceError as error:
-        db.rollback()
-        flash(error.text.get(select_locale()) or error.text["fr"], "error")
+    request_row = get_session().get(InformationRequest, request_id)
     report_id = request_row.report_id if request_row else 0
+    _perform(BY_NAME["answer"], request_id)
     return redirect(url_for("reports_pages.detail", report_id=report_id))

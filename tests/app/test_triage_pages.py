@@ -1,10 +1,13 @@
 """The correspondents' pages: who may open a queue and an item, and actions through forms."""
 
+import html
 import re
 
 import pytest
+from sqlmodel import col, select
 
 from tests.page_session import PASSWORD, csrf_from, form_fields, sign_in
+from vigilance.models import AuditEvent, Deadline, Declaration
 
 
 @pytest.fixture
@@ -147,3 +150,115 @@ def test_the_item_page_speaks_the_readers_words_and_keeps_the_assessment_of_a_cl
     assert "report received" in english and "claimed" in english
     # Each language's typography: "Gravité : Grave" (a non-breaking space before the colon), "Seriousness: Serious".
     assert "Seriousness: Serious" in english and "Gravité\u00a0: Grave" in page
+
+
+def _item_id(client) -> int:
+    html = client.get("/queues/haemovigilance").get_data(as_text=True)
+    return int(re.search(r'href="/queue-items/(\d+)"', html).group(1))
+
+
+@pytest.mark.parametrize(
+    ("page_action", "form", "api_action", "payload", "field"),
+    [
+        # The page once turned an unreadable date into today and met the deadline with it.
+        (
+            "declare",
+            {"authority": "ANSM", "authority_reference": "EFIT-1", "declared_on": "31/02/2026"},
+            "declarations",
+            {"authority": "ANSM", "authority_reference": "EFIT-1", "declared_on": "31/02/2026"},
+            "declared_on",
+        ),
+        (
+            "assess",
+            {"based_on_version": "0", "severity_grade": "two"},
+            "assess",
+            {"based_on_version": 0, "severity_grade": "two"},
+            "severity_grade",
+        ),
+        ("assign", {"assignee_id": "nobody"}, "assign", {"assignee_id": "nobody"}, "assignee_id"),
+        ("close", {"outcome": "lost"}, "close", {"outcome": "lost"}, "outcome"),
+        ("requalify", {"category": "plutonium"}, "requalify", {"category": "plutonium"}, "category"),
+    ],
+)
+def test_a_page_action_and_its_api_twin_refuse_the_same_input_the_same_way(
+    client, make_user, token_for, db, filed, page_action, form, api_action, payload, field
+):
+    correspondent = make_user("correspondent", vigilances=["haemovigilance"])
+    switch(client, correspondent)
+    item_id = _item_id(client)
+    token = csrf_from(client.get(f"/queue-items/{item_id}").get_data(as_text=True))
+    history_before = db.exec(select(AuditEvent).where(AuditEvent.action != "read")).all()
+
+    # Both doors in English: the page by its switch, the API by Accept-Language (French by default).
+    english = {**token_for(correspondent), "Accept-Language": "en"}
+    api = client.post(f"/api/v1/queue-items/{item_id}/{api_action}", json=payload, headers=english)
+    assert api.status_code == 422
+    refusal = api.get_json()["errors"][field]
+
+    client.get("/language/en", headers={"Referer": f"/queue-items/{item_id}"})
+    page = client.post(
+        f"/queue-items/{item_id}/{page_action}", data={"csrf_token": token, **form}, follow_redirects=True
+    ).get_data(as_text=True)
+    notice = re.search(r'<p class="flash error" role="status">([^<]*)</p>', page)
+    assert notice, page
+    assert "Some fields are invalid." in notice.group(1)
+    for message in refusal:
+        assert html.escape(message) in notice.group(1)
+
+    db.expire_all()
+    assert db.exec(select(Declaration)).all() == []
+    assert db.exec(select(Deadline).where(col(Deadline.settled_at).is_not(None))).all() == []
+    assert len(db.exec(select(AuditEvent).where(AuditEvent.action != "read")).all()) == len(history_before)
+
+
+def test_the_item_page_and_the_api_show_the_same_file(client, make_user, token_for, filed):
+    correspondent = make_user("correspondent", vigilances=["haemovigilance"])
+    switch(client, correspondent)
+    item_id = _item_id(client)
+    headers = token_for(correspondent)
+    for action, payload in (
+        ("claim", None),
+        ("assess", {"based_on_version": 0, "severity_grade": 2, "comment": "Frissons à H+1."}),
+        ("information-requests", {"question": "Volume transfusé ?"}),
+        ("declarations", {"authority": "ANSM", "authority_reference": "EFIT-7", "declared_on": "2026-11-23"}),
+    ):
+        assert client.post(f"/api/v1/queue-items/{item_id}/{action}", json=payload, headers=headers).status_code == 200
+    api = client.get(f"/api/v1/queue-items/{item_id}", headers=headers).get_json()
+    page = client.get(f"/queue-items/{item_id}").get_data(as_text=True)
+
+    assert [q["question"] for q in api["information_requests"]] == ["Volume transfusé ?"]
+    assert "Volume transfusé ?" in page
+    assert [d["authority_reference"] for d in api["declarations"]] == ["EFIT-7"]
+    assert "EFIT-7" in page
+    assert [a["comment"] for a in api["assessments"]] == ["Frissons à H+1."]
+    assert "Frissons à H+1." in page
+    steps = re.findall(r"<li>", re.search(r'<ol class="history">(.*?)</ol>', page, re.S).group(1))
+    assert len(steps) == len(api["history"]) == 5  # received, claimed, assessed, asked, declared
+    states = re.findall(r'<strong class="deadline-state">([^<]+)</strong>', page)
+    assert len(states) == len(api["deadlines"])
+
+
+@pytest.mark.parametrize(
+    ("page_query", "api_query", "field", "api_field"),
+    [
+        ("status=lost", "status=lost", "status", "status.0"),
+        ("category=plutonium", "category=plutonium", "category", "category"),
+        ("assigned=everyone", "assigned=everyone", "assigned", "assigned"),
+        ("from=nonsense", "received_from=nonsense", "from", "received_from"),
+        ("to=9999-12-31", "received_to=9999-12-31", "to", "received_to"),
+        ("from=2026-12-01&to=2026-11-01", "received_from=2026-12-01&received_to=2026-11-01", "from", "received_from"),
+    ],
+)
+def test_the_queue_page_and_the_api_refuse_the_same_filters_the_same_way(
+    client, make_user, token_for, filed, page_query, api_query, field, api_field
+):
+    correspondent = make_user("correspondent", vigilances=["haemovigilance"])
+    switch(client, correspondent)
+    english = {**token_for(correspondent), "Accept-Language": "en"}
+    api = client.get(f"/api/v1/queues/haemovigilance/items?{api_query}", headers=english)
+    assert api.status_code == 422
+    (message,) = api.get_json()["errors"][api_field]
+    client.get("/language/en", headers={"Referer": "/queues/haemovigilance"})
+    page = client.get(f"/queues/haemovigilance?{page_query}")
+    assert page.status_code == 400
+    assert re.search(rf'id="{field}-error">[^<]*{re.escape(html.escape(message))}', page.get_data(as_text=True))

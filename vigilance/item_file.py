@@ -1,0 +1,94 @@
+"""An item's file: everything a correspondent needs to work it, read once for every door.
+
+The API's ``GET /queue-items/<id>`` and the item page show the same file; they read it here,
+so they cannot drift apart in what they show or in how they order it.
+"""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from vigilance.models import (
+    Assessment,
+    AuditEvent,
+    Deadline,
+    Declaration,
+    InformationRequest,
+    QueueItem,
+    Report,
+    ReportLink,
+    User,
+)
+from vigilance.triage import links_of
+
+
+@dataclass(frozen=True)
+class ItemFile:
+    item: QueueItem
+    report: Report
+    #: The report's deadlines, of every queue, in order of creation (see ``item_deadlines``).
+    deadlines: list[Deadline]
+    #: Newest version first.
+    assessments: list[Assessment]
+    questions: list[InformationRequest]
+    declarations: list[Declaration]
+    #: The report's history, reads left out (they are audited, not part of the case).
+    history: list[AuditEvent]
+    links: list[ReportLink]
+    #: The people the file names: the holder, the assessors, the authors of the history.
+    people: dict[int, User]
+
+    @property
+    def item_deadlines(self) -> list[Deadline]:
+        return [d for d in self.deadlines if d.queue_item_id == self.item.id]
+
+    @property
+    def latest_assessment(self) -> Assessment | None:
+        return self.assessments[0] if self.assessments else None
+
+    @property
+    def holder(self) -> User | None:
+        return self.people.get(self.item.assignee_id) if self.item.assignee_id else None
+
+
+def item_file(session: Session, item: QueueItem) -> ItemFile:
+    """The file of *item*, which the caller has loaded as its reader may work it."""
+    report = session.get(Report, item.report_id)
+    deadlines = list(session.exec(select(Deadline).where(Deadline.report_id == report.id).order_by(Deadline.id)))
+    assessments = list(
+        session.exec(
+            select(Assessment).where(Assessment.queue_item_id == item.id).order_by(col(Assessment.version).desc())
+        )
+    )
+    questions = list(
+        session.exec(
+            select(InformationRequest)
+            .where(InformationRequest.queue_item_id == item.id)
+            .order_by(InformationRequest.id)
+        )
+    )
+    declarations = list(
+        session.exec(select(Declaration).where(Declaration.queue_item_id == item.id).order_by(Declaration.id))
+    )
+    history = list(
+        session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.report_id == report.id, AuditEvent.action != "read")
+            .order_by(AuditEvent.id)
+        )
+    )
+    links = links_of(session, report.id)
+    named = {item.assignee_id} | {a.assessed_by for a in assessments} | {h.actor_id for h in history}
+    named = {i for i in named if i}
+    people = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(named)))} if named else {}
+    return ItemFile(
+        item=item,
+        report=report,
+        deadlines=deadlines,
+        assessments=assessments,
+        questions=questions,
+        declarations=declarations,
+        history=history,
+        links=links,
+        people=people,
+    )
