@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = ROOT / "translations"
 PYBABEL = Path(sys.executable).with_name("pybabel")
 #: The domain's markers (vigilance/i18n.py), as the Makefile's translations target names them.
-EXTRA_KEYWORDS = ("-k", "translatable", "-k", "translatable_plural:1,2")
+# The same keywords as `make translations`: the domain's markers, and Flask-Babel's lazy_gettext of schema messages.
+EXTRA_KEYWORDS = ("-k", "translatable", "-k", "translatable_plural:1,2", "-k", "lazy_gettext")
 
 
 def _catalogue(language: str):
