@@ -16,8 +16,8 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = ROOT / "translations"
 PYBABEL = Path(sys.executable).with_name("pybabel")
-#: The domain's markers (vigilance/i18n.py), as the Makefile's translations target names them.
-# The same keywords as `make translations`: the domain's markers, and Flask-Babel's lazy_gettext of schema messages.
+#: The keywords of `make translations`: the domain's markers (vigilance/i18n.py) and Flask-Babel's
+#: lazy_gettext of schema messages.
 EXTRA_KEYWORDS = ("-k", "translatable", "-k", "translatable_plural:1,2", "-k", "lazy_gettext")
 
 
