@@ -16,6 +16,8 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# The links in emails point at the port served (unless VIGILANCE_BASE_URL says otherwise).
+run: export VIGILANCE_BASE_URL ?= http://$(HOST):$(PORT)
 run: $(INSTALLED)
 	$(BIN)/vigilance db upgrade
 	$(BIN)/vigilance demo load
