@@ -416,9 +416,10 @@ def worker_command():
     """Run the clocks and the outbox in the foreground (SIGTERM stops it cleanly)."""
     import logging
 
+    from app.operations import logs
     from app.scheduler import run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+    logs.configure_for(current_app)
     # One line per job run would drown what matters; the jobs log what they do.
     # (including "skipped: still running" when a tick finds the previous one busy: expected).
     logging.getLogger("apscheduler").setLevel(logging.ERROR)

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from app.config import mail_sender
 from app.mail import SmtpMailer
+from app.operations import metrics
 from app.writer_queue import alone_or_not_at_all
 from vigilance import clocks, outbox, summaries
 from vigilance.clock import utcnow
@@ -143,6 +144,8 @@ def _guarded(app: Flask, job_id: str, function):
                 logger.info("%s: %s done in %.2f s", job_id, done, time.monotonic() - started)
         except Exception:  # a failing tick must not stop the next one; it is logged
             logger.exception("%s failed", job_id)
+        finally:
+            metrics.note_tick(job_id)
 
     return run
 

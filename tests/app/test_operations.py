@@ -1,14 +1,29 @@
 """Operations: settings from the environment, the sender and links of emails, health, request
 ids, log lines and metrics, as an operator running the service sees them."""
 
+import io
+import ipaddress
+import json
+import logging
 import os
+import re
+import signal
 import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
-from app import PROJECT_ROOT, create_app, scheduler
+from app import PROJECT_ROOT, create_app, migrate, scheduler
 from app.config import ConfigError, follow_served_address, load_config, mail_sender
-from vigilance import outbox
+from app.operations import logs
+from routing import EventKind, ProductFacts
+from vigilance import intake, outbox
 from vigilance.clock import utcnow
 from vigilance.outbox import Email
 
@@ -128,3 +143,248 @@ def test_every_email_goes_out_from_the_configured_sender(app, engine, db, make_u
     assert scheduler.deliver_mail(app) == 1
     ((_recipients, message),) = smtp_server.inbox.messages
     assert message["From"] == "vigilance@vigilance.chu-lyon.example"
+
+
+# --- Health -----------------------------------------------------------------------------------
+
+
+def test_healthz_answers_without_sign_in_even_when_the_database_is_gone(tmp_path):
+    app = create_app(
+        {"ENV": "testing", "SECRET_KEY": "k", "DATABASE_URL": f"sqlite:///{tmp_path}/no/such/folder/vigilance.db"}
+    )
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_readyz_is_ready_only_at_the_migrations_head(app, client):
+    not_migrated = client.get("/readyz")
+    assert not_migrated.status_code == 503
+    assert not_migrated.get_json()["status"] == "not_migrated"
+    assert "vigilance db upgrade" in not_migrated.get_json()["errors"]["migrations"][0]
+
+    migrate.upgrade(app)
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json() == {"status": "ready"}
+
+    migrate.downgrade(app, "-1")
+    behind = client.get("/readyz")
+    assert behind.status_code == 503 and list(behind.get_json()["errors"]) == ["migrations"]
+
+
+def test_readyz_says_when_the_database_does_not_answer(tmp_path):
+    app = create_app(
+        {"ENV": "testing", "SECRET_KEY": "k", "DATABASE_URL": f"sqlite:///{tmp_path}/no/such/folder/vigilance.db"}
+    )
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "errors": {"database": ["The database does not answer."]}}
+
+
+# --- Request ids and log lines ----------------------------------------------------------------
+
+
+@pytest.fixture
+def log_lines():
+    """What the service's log handler writes, as JSON objects, one per line."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    level = root.level
+    handler = logs.configure(log_format="json", stream=stream)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    root.removeHandler(handler)
+    root.setLevel(level)
+
+
+def test_every_response_carries_a_request_id_and_a_well_formed_one_is_kept(client):
+    kept = client.get("/healthz", headers={"X-Request-Id": "nginx-5f2b7c1e9a"})
+    assert kept.headers["X-Request-Id"] == "nginx-5f2b7c1e9a"
+    for refused in ("x" * 200, "<script>", "a b", ""):
+        replaced = client.get("/healthz", headers={"X-Request-Id": refused})
+        assert re.fullmatch(r"[0-9a-f]{32}", replaced.headers["X-Request-Id"]), refused
+    ids = {client.get(path).headers["X-Request-Id"] for path in ("/healthz", "/no-such-page", "/api/v1/reports/1")}
+    assert len(ids) == 3  # errors too, and a new one each time
+
+
+def test_a_request_id_is_in_every_log_line_of_its_request(client, make_user, token_for, log_lines):
+    headers = {**token_for(make_user("reporter")), "X-Request-Id": "req-filing-1"}
+    report = {
+        "event_kind": "recipient_adverse_reaction",
+        "occurred_at": "2026-11-20T14:30:00+01:00",
+        "product": {"name": "CGR"},
+        "description": "Frissons et hyperthermie à 39,2 °C chez Mme Dupont.",
+        "serious": False,
+    }
+    assert client.post("/api/v1/reports", json=report, headers=headers).status_code == 201
+
+    lines = [line for line in log_lines() if line["request_id"] == "req-filing-1"]
+    assert {line["logger"] for line in lines} >= {"vigilance.intake", "vigilance.access"}
+    (access,) = [line for line in lines if line["logger"] == "vigilance.access"]
+    assert access["endpoint"] == "reports.Reports" or access["endpoint"].startswith("reports.")
+    assert access["status"] == 201 and access["path"] == "/api/v1/reports"
+    assert all(line["request_id"] in ("req-filing-1", "-") for line in log_lines())
+    assert "Dupont" not in json.dumps(log_lines())
+
+
+def test_no_log_line_holds_a_password_or_a_token(client, make_user, token_for, log_lines):
+    user = make_user("reporter", password="Tr0ub4dor&3-horse")
+    headers = token_for(user)
+    token = headers["Authorization"].split()[1]
+    page = client.get("/login").get_data(as_text=True)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"email": user.email, "password": "Tr0ub4dor&3-horse", "csrf_token": csrf})
+    client.post("/login", data={"email": user.email, "password": "wrong-Tr0ub4dor", "csrf_token": csrf})
+    client.get("/api/v1/reports/999999?password=Tr0ub4dor&3-horse", headers=headers)
+    # What an unexpected error could drag in: the header, a password pair, a token, in its message.
+    try:
+        raise RuntimeError(f"upstream refused Authorization: Bearer {token} (password=Tr0ub4dor&3-horse)")
+    except RuntimeError:
+        logging.getLogger("vigilance.test").exception("Failed with token=%s", token)
+
+    written = json.dumps(log_lines())
+    assert len(log_lines()) >= 5
+    assert "Tr0ub4dor" not in written and token not in written
+    assert "Bearer [redacted]" in written
+
+
+def test_a_database_error_logs_no_value_of_the_failed_statement(engine, log_lines):
+    # Refused (no region): SQLAlchemy's error names the statement and its values.
+    insert = text("INSERT INTO establishments (finess, name) VALUES (:finess, :name)")
+    patient = "Mme Jeanne Dupont, née le 3 mars 1956"
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert, {"finess": "750000001", "name": patient})
+    except IntegrityError:
+        logging.getLogger("vigilance.test").exception("Insert failed")
+    (line,) = log_lines()
+    assert "IntegrityError" in line["exception"] and "[parameters: redacted]" in line["exception"]
+    assert "Dupont" not in line["exception"]
+
+
+def test_development_lines_are_readable_and_carry_the_request_id(client):
+    stream = io.StringIO()
+    handler = logs.configure(log_format="text", stream=stream)
+    try:
+        client.get("/healthz", headers={"X-Request-Id": "dev-42"})
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert re.search(r"INFO \[dev-42\] vigilance.access: GET /healthz 200 [\d.]+ ms", stream.getvalue())
+
+
+def test_the_worker_writes_json_lines_in_production(app, database_url):
+    migrate.upgrade(app)
+    environment = {
+        **os.environ,
+        "VIGILANCE_ENV": "production",
+        "VIGILANCE_SECRET_KEY": "a-production-secret-for-the-test-0123456789",
+        "VIGILANCE_PASSWORD_HASH": "pbkdf2:sha256:1000",
+        "VIGILANCE_DATABASE_URL": database_url,
+        "VIGILANCE_TICK_SECONDS": "0.3",
+    }
+    environment.pop("VIGILANCE_SMTP_URL", None)
+    worker = subprocess.Popen(
+        [str(Path(sys.executable).parent / "vigilance"), "worker"],
+        env=environment,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = json.loads(worker.stderr.readline())
+        assert first["logger"] == "vigilance.worker" and first["message"].startswith("Worker started")
+        # "Worker started" is logged just before the scheduler starts; a SIGTERM in between is
+        # lost (app/scheduler.py run_worker): let it start.
+        time.sleep(1.5)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        rest = worker.communicate(timeout=30)[1]
+    lines = [json.loads(line) for line in rest.splitlines()]
+    assert lines[-1]["message"] == "Worker stopped" and {"time", "level", "process"} <= set(lines[-1])
+
+
+# --- Metrics ----------------------------------------------------------------------------------
+
+
+def scrape(client, **headers):
+    return client.get("/metrics", headers=headers)
+
+
+def sample(exposition: str, name: str, **labels) -> float | None:
+    """The value of one series in a Prometheus text exposition."""
+    for family in text_string_to_metric_families(exposition):
+        for series in family.samples:
+            if series.name == name and all(series.labels.get(k) == v for k, v in labels.items()):
+                return series.value
+    return None
+
+
+def test_metrics_answer_a_token_or_an_allowed_network_and_nobody_else(app, client):
+    assert scrape(client).status_code == 404  # nothing configured: nobody
+    app.config["METRICS_TOKEN"] = "s3cret-metrics-token"
+    assert scrape(client).status_code == 404
+    assert scrape(client, Authorization="Bearer not-the-token").status_code == 404
+    assert scrape(client, Authorization="Bearer s3cret-metrics-token").status_code == 200
+
+    app.config["METRICS_NETWORKS"] = (ipaddress.ip_network("10.0.0.0/8"),)
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
+    assert client.get("/metrics", environ_base={"REMOTE_ADDR": "192.168.1.9"}).status_code == 404
+
+
+def test_requests_are_counted_and_timed_per_endpoint_not_per_path(app, client, make_user, token_for):
+    app.config["METRICS_TOKEN"] = "t"
+    before = scrape(client, Authorization="Bearer t").get_data(as_text=True)
+    headers = token_for(make_user("reporter"))
+    for report_id in (101, 102, 103):
+        client.get(f"/api/v1/reports/{report_id}", headers=headers)
+    client.get("/wp-admin/setup.php")
+    after = scrape(client, Authorization="Bearer t").get_data(as_text=True)
+
+    endpoint = app.url_map.bind("localhost").match("/api/v1/reports/101")[0]
+    counted = {"endpoint": endpoint, "method": "GET", "status": "404"}
+    assert (
+        sample(after, "vigilance_http_requests_total", **counted)
+        - (sample(before, "vigilance_http_requests_total", **counted) or 0)
+        == 3
+    )
+    assert sample(after, "vigilance_http_request_duration_seconds_count", endpoint=endpoint) >= 3
+    assert sample(after, "vigilance_http_requests_total", endpoint="unmatched", status="404") >= 1
+    assert "/api/v1/reports/101" not in after and "wp-admin" not in after
+
+
+def test_metrics_tell_the_outbox_backlog_the_due_timers_and_the_last_tick(app, engine, db, client, make_user):
+    app.config["METRICS_TOKEN"] = "t"
+    reporter = make_user("reporter")
+    make_user("correspondent", vigilances=["haemovigilance"])
+    weeks_ago = utcnow() - timedelta(days=21)
+    intake.submit(
+        db,
+        actor=reporter,
+        now=weeks_ago,
+        draft=intake.Draft(
+            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+            occurred_at=weeks_ago - timedelta(hours=1),
+            product=ProductFacts(name="CGR"),
+            description="Frissons.",
+            serious=True,
+            severity_grade=2,
+        ),
+    )
+    db.commit()
+    exposition = scrape(client, Authorization="Bearer t").get_data(as_text=True)
+    assert sample(exposition, "vigilance_database_up") == 1
+    assert sample(exposition, "vigilance_timers_due") >= 1
+    pending = sample(exposition, "vigilance_outbox_backlog")
+
+    started = time.time()
+    scheduler.process_clocks(app)  # escalations and reminders go to the outbox
+    scheduler.register_jobs(_RunNow(), app)  # each job, run once as the scheduler runs it
+    exposition = scrape(client, Authorization="Bearer t").get_data(as_text=True)
+    assert sample(exposition, "vigilance_timers_due") == 0
+    assert sample(exposition, "vigilance_outbox_backlog") > pending
+    for job in ("clocks", "outbox", "summaries"):
+        assert sample(exposition, "vigilance_worker_last_tick_timestamp_seconds", job=job) >= started
+
+
+class _RunNow:
+    """Stands in for APScheduler's add_job: runs each job once, at once."""
+
+    def add_job(self, function, *_args, **_kwargs):
+        function()
