@@ -110,20 +110,31 @@ def configure(*, log_format: str, level: str = "INFO", stream: IO[str] | None = 
     root.setLevel(level)
     # One line per job run would drown what matters; the jobs log what they do.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # Alembic says which dialect it found each time it looks (every /readyz): commands that
-    # migrate say what they did themselves.
-    logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+    # Alembic says which dialect and plugins it found each time it looks (every /readyz): the
+    # commands that migrate say what they did themselves.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     return handler
 
 
 def configure_for(app: Flask, stream: IO[str] | None = None) -> logging.Handler:
     """Configure logging from the app's settings: LOG_FORMAT (json in production), LOG_LEVEL."""
-    chosen = app.config.get("LOG_FORMAT")
-    log_format = chosen or ("json" if app.config["ENV"] == "production" else "text")
-    handler = configure(log_format=log_format, level=app.config.get("LOG_LEVEL", "INFO"), stream=stream)
+    handler = configure(log_format=_format_of(app.config), level=app.config["LOG_LEVEL"], stream=stream)
     # Flask's own stderr handler on app.logger would print its lines a second time.
     app.logger.removeHandler(default_handler)
     return handler
+
+
+def configure_from_environment() -> logging.Handler:
+    """Configure logging from the ``VIGILANCE_*`` variables, where there is no app (gunicorn's master)."""
+    from app import PROJECT_ROOT
+    from app.config import load_config
+
+    settings = load_config(PROJECT_ROOT / "instance")
+    return configure(log_format=_format_of(settings), level=settings["LOG_LEVEL"])
+
+
+def _format_of(settings) -> str:
+    return settings.get("LOG_FORMAT") or ("json" if settings["ENV"] == "production" else "text")
 
 
 def _log_access(response: Response) -> Response:
