@@ -4,8 +4,8 @@ the request it belongs to, none with a password, a token or a patient's data.
 The service logs no request body and no free text of a report; what could still carry a
 secret or a patient's data is scrubbed from every line here, whoever wrote it: bearer tokens,
 ``password=…``-like pairs, passwords in URLs, and the statement parameters SQLAlchemy puts in
-its error messages (the values of a failed INSERT are a report's text). Query strings are left
-out of access lines: a search typed in a filter may hold a name.
+its error messages, with PostgreSQL's DETAIL lines (the values of a failed INSERT are a report's
+text). Query strings are left out of access lines: a search typed in a filter may hold a name.
 """
 
 import logging
@@ -32,6 +32,8 @@ _SCRUBBED = (
         r"\1[redacted]",
     ),
     (re.compile(r"(\w[\w+.-]*://[^:/@\s]+:)[^@\s/]+@"), r"\1[redacted]@"),
+    # PostgreSQL's details name the row or key values of a refused statement.
+    (re.compile(r"(?m)^DETAIL:.*$"), "DETAIL: [redacted]"),
     # Up to SQLAlchemy's "(Background on this error ...)" line, or to the end when there is none.
     (re.compile(r"\[parameters: .*?(?=\n\(Background on this error|\Z)", re.S), "[parameters: redacted]"),
 )
