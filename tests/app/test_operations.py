@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -388,3 +389,57 @@ class _RunNow:
 
     def add_job(self, function, *_args, **_kwargs):
         function()
+
+
+def test_vigilance_run_on_another_port_links_its_emails_to_that_port(database_url, db, make_user, smtp_server):
+    """The bug this fixes: `make run PORT=5701` served on 5701 and every email linked to 5000."""
+    reporter = make_user("reporter")
+    make_user("correspondent", vigilances=["haemovigilance"], daily_digest=False)
+    weeks_ago = utcnow() - timedelta(days=21)
+    intake.submit(
+        db,
+        actor=reporter,
+        now=weeks_ago,
+        draft=intake.Draft(
+            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+            occurred_at=weeks_ago - timedelta(hours=1),
+            product=ProductFacts(name="CGR"),
+            description="Frissons.",
+            serious=True,
+            severity_grade=2,
+        ),
+    )
+    db.commit()
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("VIGILANCE_")}
+    environment.update(
+        VIGILANCE_DATABASE_URL=database_url,
+        VIGILANCE_SECRET_KEY="run-test",
+        VIGILANCE_PASSWORD_HASH=os.environ["VIGILANCE_PASSWORD_HASH"],
+        VIGILANCE_SMTP_URL=smtp_server.url,
+        VIGILANCE_TICK_SECONDS="0.3",
+    )
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "vigilance"), "run", "--port", str(port), "--no-reload"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not smtp_server.inbox.messages:
+            assert time.monotonic() < deadline and server.poll() is None, "no email from the embedded scheduler"
+            time.sleep(0.2)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    _recipients, message = smtp_server.inbox.messages[0]
+    body = message.get_body(preferencelist=("plain",)).get_content()
+    assert f"http://127.0.0.1:{port}/" in body and ":5000/" not in body
+    assert message["From"] == "vigilance@127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
