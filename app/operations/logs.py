@@ -82,6 +82,18 @@ class JsonLines(_Scrubbing, JsonFormatter):
         )
 
 
+class _StandardError(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a line is written, not when configured: a
+    command run inside another program (click's test runner) swaps it, then closes its own."""
+
+    def __init__(self):
+        logging.Handler.__init__(self)
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+
 class _RequestContext(logging.Filter):
     """Gives every line the id of the request being served ("-" outside requests)."""
 
@@ -103,7 +115,7 @@ def configure(*, log_format: str, level: str = "INFO", stream: IO[str] | None = 
     for handler in list(root.handlers):
         if getattr(handler, _OURS, False):
             root.removeHandler(handler)
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream is not None else _StandardError()
     setattr(handler, _OURS, True)
     handler.setFormatter(JsonLines() if log_format == "json" else TextLines())
     handler.addFilter(_RequestContext())
