@@ -19,6 +19,10 @@ _PROCESS_FILE = re.compile(r"_(\d+)\.db$")
 
 
 class Logger(glogging.Logger):
+    def access(self, *_args, **_kwargs):
+        """No access lines of gunicorn's: the service writes one per request, with its id and
+        without the query string (gunicorn's would carry it)."""
+
     def setup(self, cfg):
         super().setup(cfg)
         for log in (self.error_log, self.access_log):

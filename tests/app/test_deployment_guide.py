@@ -9,10 +9,10 @@ block is changed. A report filed before the backup must be there after the resto
 import json
 import os
 import re
-import shlex
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -21,9 +21,12 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 from app import PROJECT_ROOT
 from tests.conftest import POSTGRES_URL, postgres_admin_url
+from vigilance import accounts
 
 GUIDE = PROJECT_ROOT / "docs" / "deployment.md"
 BLOCK = re.compile(r"^```sh test=([\w-]+)\n(.*?)^```$", re.M | re.S)
@@ -67,6 +70,8 @@ class Deployment:
         self.port = free_port()
         self.replacements = {
             "/srv/vigilance": str(PROJECT_ROOT),
+            # The programs of the environment running the tests (the checkout's .venv under make).
+            ".venv/bin/": f"{Path(sys.executable).parent}/",
             "/etc/vigilance": str(tmp_path / "etc"),
             "/var/lib/vigilance": str(tmp_path / "lib"),
             "/var/backups/vigilance": str(tmp_path / "backups"),
@@ -101,10 +106,6 @@ class Deployment:
 
     def run(self, block: str) -> str:
         return self._bash(self.blocks[block], block)
-
-    def vigilance(self, *arguments: str) -> str:
-        """A ``vigilance`` command of the test's own, run as the guide runs its commands."""
-        return self._bash(shlex.join([".venv/bin/vigilance", *arguments]), arguments[0])
 
     def _bash(self, commands: str, label: str) -> str:
         finished = subprocess.run(
@@ -180,7 +181,31 @@ class Deployment:
         return body
 
 
-def follow_the_guide(deployment: Deployment, kind: str, lose_the_data) -> None:
+def a_reporter_token(database_url: str) -> str:
+    """A reporter of the guide's establishment and an API token, made here: as commands, each
+    would cost a start of the app (seconds on a loaded machine) for nothing the guide says."""
+    url = make_url(database_url)
+    if url.drivername == "postgresql":
+        url = url.set(drivername="postgresql+psycopg")
+    engine = create_engine(url)
+    try:
+        with Session(engine) as session:
+            reporter = accounts.create_user(
+                session,
+                email="reporter@chu.example",
+                role="reporter",
+                establishment=accounts.establishment_by_finess(session, "750712184"),
+                vigilances=[],
+                password="another long passphrase",
+            )
+            _record, token = accounts.issue_token(session, user=reporter)
+            session.commit()
+    finally:
+        engine.dispose()
+    return token
+
+
+def follow_the_guide(deployment: Deployment, kind: str, lose_the_data, database_url: str) -> None:
     deployment.run("setup")
     web_log = deployment.start("web")
     deployment.start("worker")
@@ -189,10 +214,7 @@ def follow_the_guide(deployment: Deployment, kind: str, lose_the_data) -> None:
         deployment.run("check")
 
         # A reporter files a report through the API, with a request id as nginx would send.
-        deployment.vigilance(
-            "users", "create", "reporter@chu.example", "--role", "reporter", "--establishment", "750712184"
-        )
-        token = deployment.vigilance("tokens", "issue", "reporter@chu.example").strip().splitlines()[-1]
+        token = a_reporter_token(database_url)
         bearer = {"Authorization": f"Bearer {token}"}
         status, report, headers = deployment.request(
             "POST",
@@ -248,7 +270,7 @@ def test_the_guide_on_sqlite(tmp_path):
         for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
             path.unlink(missing_ok=True)
 
-    follow_the_guide(deployment, "sqlite", lose_the_data)
+    follow_the_guide(deployment, "sqlite", lose_the_data, f"sqlite:///{database}")
 
 
 @pytest.mark.postgres
@@ -269,7 +291,7 @@ def test_the_guide_on_postgresql(tmp_path):
                 connection.execute(text("CREATE SCHEMA public"))
             emptied.dispose()
 
-        follow_the_guide(deployment, "postgres", lose_the_data)
+        follow_the_guide(deployment, "postgres", lose_the_data, database_url)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
