@@ -208,7 +208,7 @@ def a_reporter_token(database_url: str) -> str:
 def follow_the_guide(deployment: Deployment, kind: str, lose_the_data, database_url: str) -> None:
     deployment.run("setup")
     web_log = deployment.start("web")
-    deployment.start("worker")
+    worker_log = deployment.start("worker")
     try:
         deployment.wait_until_ready()
         deployment.run("check")
@@ -246,7 +246,10 @@ def follow_the_guide(deployment: Deployment, kind: str, lose_the_data, database_
     finally:
         deployment.stop()
 
-    lines = [json.loads(line) for line in web_log.read_text().splitlines() if line.startswith("{")]
+    # Production: every line is JSON, gunicorn's own included (gunicorn.conf.py), and the worker's.
+    lines = [json.loads(line) for line in web_log.read_text().splitlines()]
+    assert "gunicorn.error" in {line["logger"] for line in lines}
+    assert "vigilance.worker" in {json.loads(line)["logger"] for line in worker_log.read_text().splitlines()}
     filing = [line for line in lines if line["request_id"] == "guide-filing-1"]
     assert {"vigilance.access", "vigilance.intake"} <= {line["logger"] for line in filing}
     assert token not in web_log.read_text()
