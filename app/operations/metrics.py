@@ -9,7 +9,7 @@ Under a server with several processes (gunicorn ``-w 4``), set ``PROMETHEUS_MULT
 empty folder writable by all of them: prometheus_client then keeps each process's values in
 files there and ``/metrics`` adds them up, whichever process answers the scrape. A
 ``vigilance worker`` given the same folder on the same host shows its last tick there too.
-gunicorn.conf.py empties the folder at start and drops a dead worker's live values.
+gunicorn.conf.py removes, at start, the files of processes that no longer run.
 """
 
 import hmac
