@@ -16,6 +16,10 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED)
 
+# The links in emails point at the address served (unless VIGILANCE_BASE_URL says otherwise);
+# served on every interface, at the machine's name.
+LINK_HOST = $(if $(filter 0.0.0.0 ::,$(HOST)),$(shell hostname),$(HOST))
+run: export VIGILANCE_BASE_URL ?= http://$(LINK_HOST):$(PORT)
 run: $(INSTALLED)
 	$(BIN)/vigilance db upgrade
 	$(BIN)/vigilance demo load

@@ -12,7 +12,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure an instance of the service."""
     from flask_wtf.csrf import CSRFProtect
 
-    from app import auth, db, errors, i18n, pages, templating, text_guard
+    from app import auth, db, errors, i18n, operations, pages, templating, text_guard
     from app.api import API_BLUEPRINTS, TOKEN_BLUEPRINTS
     from app.api import init_app as init_api
     from app.config import load_config
@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     passwords.use_method(app.config["PASSWORD_HASH"])
 
+    operations.init_app(app)
     db.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)

@@ -13,6 +13,7 @@ from flask.cli import run_command as flask_run_command
 from sqlmodel import select
 
 from app import create_app
+from app.config import follow_served_address
 from app.db import get_engine, session_scope
 from routing import EventKind, Facts, ProductFacts, Queue, decide
 from routing.calendar import REGIONS
@@ -36,6 +37,7 @@ def cli():
 def run_command(ctx: click.Context, **options):
     """Flask's development server, with the clocks in the same process unless VIGILANCE_SCHEDULER=off."""
     app = ctx.ensure_object(ScriptInfo).load_app()
+    follow_served_address(app, options["host"], options["port"])
     reloading = options.get("reload") if options.get("reload") is not None else app.debug
     # Under the reloader, the parent process only watches files: the served child runs the clocks.
     if app.config["SCHEDULER"] == "embedded" and (not reloading or os.environ.get("WERKZEUG_RUN_MAIN") == "true"):
@@ -420,9 +422,10 @@ def worker_command():
     """Run the clocks and the outbox in the foreground (SIGTERM stops it cleanly)."""
     import logging
 
+    from app.operations import logs
     from app.scheduler import run_worker
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(process)d %(name)s %(levelname)s %(message)s")
+    logs.configure_for(current_app)
     # One line per job run would drown what matters; the jobs log what they do.
     # (including "skipped: still running" when a tick finds the previous one busy: expected).
     logging.getLogger("apscheduler").setLevel(logging.ERROR)

@@ -1,33 +1,32 @@
-"""Configuration: committed defaults, then the environment (``VIGILANCE_*``), then a test mapping."""
+"""Configuration: committed defaults, then the environment (``VIGILANCE_*``), then a test mapping.
 
-import os
+Every ``VIGILANCE_<NAME>`` variable becomes the setting ``<NAME>`` through Flask's prefixed
+environment loading, so a new setting needs a default here and a check, never a table of names.
+"""
+
+import ipaddress
 import secrets
+import socket
 from collections.abc import Mapping
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flask import Config, Flask
 
 from routing.calendar import REGIONS
 from vigilance import passwords
 
+#: ``VIGILANCE_DATABASE_URL`` is the setting ``DATABASE_URL``.
+ENVIRONMENT_PREFIX = "VIGILANCE"
+#: Where ``vigilance run`` serves unless told otherwise; links follow the address it serves on.
+DEFAULT_BASE_URL = "http://127.0.0.1:5000"
+
 
 class ConfigError(RuntimeError):
     """The configuration is unusable; the service refuses to start rather than run wrong."""
-
-
-_ENVIRONMENT = {
-    "VIGILANCE_DATABASE_URL": "DATABASE_URL",
-    "VIGILANCE_SECRET_KEY": "SECRET_KEY",
-    "VIGILANCE_SMTP_URL": "SMTP_URL",
-    "VIGILANCE_SCHEDULER": "SCHEDULER",
-    "VIGILANCE_TIMEZONE": "TIMEZONE",
-    "VIGILANCE_ENV": "ENV",
-    "VIGILANCE_DEFAULT_REGION": "DEFAULT_REGION",
-    "VIGILANCE_BASE_URL": "BASE_URL",
-    "VIGILANCE_TICK_SECONDS": "TICK_SECONDS",
-    "VIGILANCE_DIGEST_HOUR": "DIGEST_HOUR",
-    "VIGILANCE_PASSWORD_HASH": "PASSWORD_HASH",
-}
 
 
 def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -43,8 +42,19 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         "TIMEZONE": "Europe/Paris",
         "DEFAULT_REGION": "metropole",
         "JSON_MAX_BYTES": 256 * 1024,
-        # Where people reach the service: the links in emails.
-        "BASE_URL": "http://127.0.0.1:5000",
+        # Where people reach the service: the links in emails. Unset, `vigilance run` sets it to
+        # the address it serves on (see follow_served_address).
+        "BASE_URL": DEFAULT_BASE_URL,
+        # The sender of every email; unset: vigilance@ and the host of BASE_URL (mail_sender).
+        "MAIL_FROM": None,
+        # Log lines: "json" (one object a line, for a log shipper) or "text" (for people);
+        # unset: json in production, text elsewhere.
+        "LOG_FORMAT": None,
+        "LOG_LEVEL": "INFO",
+        # /metrics answers a bearer token equal to METRICS_TOKEN, or a caller whose address is in
+        # one of the METRICS_NETWORKS (CIDR, comma-separated); anyone else gets a 404.
+        "METRICS_TOKEN": None,
+        "METRICS_NETWORKS": "",
         # How often the worker looks for due clocks and mail to send.
         "TICK_SECONDS": 2,
         # The hour (Europe/Paris) digests go out on working days, and the weekly and monthly
@@ -53,12 +63,25 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         # werkzeug's method string for new password hashes; tests set a cheap one.
         "PASSWORD_HASH": passwords.STRONG_METHOD,
     }
-    for variable, key in _ENVIRONMENT.items():
-        if os.environ.get(variable):
-            config[key] = os.environ[variable]
+    environment = _from_environment(instance_path)
+    config.update(environment)
     config.update(overrides or {})
+    # Chosen by someone: `vigilance run` then leaves it alone whatever port it serves on.
+    config["BASE_URL_CHOSEN"] = "BASE_URL" in environment or "BASE_URL" in (overrides or {})
     _check(config, instance_path)
     return config
+
+
+def _from_environment(instance_path: Path) -> dict[str, Any]:
+    """The ``VIGILANCE_*`` variables, read by Flask's prefixed loading, as text.
+
+    Each stays the text it was (``loads=str``): every setting is parsed by its own check below,
+    so a secret or token that looks like JSON (``1e3``, ``"quoted"``) is never turned into
+    another value. An empty variable means unset, as a line ``VIGILANCE_SMTP_URL=`` in `.env`.
+    """
+    environment = Config(str(instance_path))
+    environment.from_prefixed_env(ENVIRONMENT_PREFIX, loads=str)
+    return {key: value for key, value in environment.items() if value != ""}
 
 
 def _check(config: dict[str, Any], instance_path: Path) -> None:
@@ -73,6 +96,10 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
     if config["DEFAULT_REGION"] not in REGIONS:
         raise ConfigError(f"VIGILANCE_DEFAULT_REGION must be one of {sorted(REGIONS)}")
     try:
+        config["JSON_MAX_BYTES"] = int(config["JSON_MAX_BYTES"])
+    except (TypeError, ValueError) as exc:
+        raise ConfigError("VIGILANCE_JSON_MAX_BYTES must be a number of bytes") from exc
+    try:
         config["TICK_SECONDS"] = float(config["TICK_SECONDS"])
     except (TypeError, ValueError) as exc:
         raise ConfigError("VIGILANCE_TICK_SECONDS must be a number of seconds") from exc
@@ -85,6 +112,21 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
     if config["ENV"] == "production" and config["PASSWORD_HASH"] == passwords.CHEAP_METHOD:
         raise ConfigError("VIGILANCE_PASSWORD_HASH: the cheap test method is refused in production")
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
+    if not urlsplit(config["BASE_URL"]).hostname or urlsplit(config["BASE_URL"]).scheme not in ("http", "https"):
+        raise ConfigError("VIGILANCE_BASE_URL must be an http:// or https:// address with a host")
+    if config["MAIL_FROM"] is not None:
+        address = parseaddr(str(config["MAIL_FROM"]))[1]
+        if "@" not in address or any(c in str(config["MAIL_FROM"]) for c in "\r\n"):
+            raise ConfigError("VIGILANCE_MAIL_FROM must be an email address (vigilance@example.org)")
+    if config["LOG_FORMAT"] not in (None, "json", "text"):
+        raise ConfigError("VIGILANCE_LOG_FORMAT must be 'json' or 'text'")
+    config["LOG_LEVEL"] = str(config["LOG_LEVEL"]).upper()
+    if config["LOG_LEVEL"] not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+        raise ConfigError("VIGILANCE_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    try:
+        config["METRICS_NETWORKS"] = _networks(config["METRICS_NETWORKS"])
+    except ValueError as exc:
+        raise ConfigError(f"VIGILANCE_METRICS_NETWORKS: {exc}") from exc
     url = config["DATABASE_URL"]
     if url.startswith(("postgresql://", "postgres://")):
         # psycopg 3 is the driver we ship; SQLAlchemy's bare scheme would look for psycopg2.
@@ -93,6 +135,31 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
         if config["ENV"] == "production":
             raise ConfigError("VIGILANCE_SECRET_KEY is required in production")
         config["SECRET_KEY"] = _development_secret(instance_path)
+
+
+def _networks(value: Any) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """``"10.0.0.0/8, 127.0.0.1"`` (or a list of them) as networks."""
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    return tuple(ipaddress.ip_network(str(part).strip(), strict=False) for part in parts if str(part).strip())
+
+
+def mail_sender(config: Mapping[str, Any]) -> str:
+    """The sender of every email: ``MAIL_FROM``, or ``vigilance@`` and the host of ``BASE_URL``."""
+    return config.get("MAIL_FROM") or f"vigilance@{urlsplit(config['BASE_URL']).hostname}"
+
+
+def follow_served_address(app: Flask, host: str, port: int) -> None:
+    """Point the links at the address ``vigilance run`` serves on, unless ``BASE_URL`` was chosen.
+
+    So ``make run PORT=5701`` (or ``vigilance run --port 5701``) links to port 5701, not 5000.
+    """
+    if app.config["BASE_URL_CHOSEN"]:
+        return
+    if host in ("0.0.0.0", "::", ""):
+        host = socket.gethostname()  # every interface: the machine's name is the best guess
+    elif ":" in host:
+        host = f"[{host}]"
+    app.config["BASE_URL"] = f"http://{host}:{port}"
 
 
 def _development_secret(instance_path: Path) -> str:

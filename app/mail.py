@@ -6,8 +6,6 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from urllib.parse import unquote, urlsplit
 
-DEFAULT_SENDER = "vigilance@localhost"
-
 
 class SmtpMailer:
     """Sends multipart (plain text and HTML) messages, keeping one connection for a batch.
@@ -15,7 +13,8 @@ class SmtpMailer:
     Not thread-safe: one delivery job uses it at a time (the job runs with ``max_instances=1``).
     """
 
-    def __init__(self, url: str, sender: str | None = None, timeout: float = 20):
+    def __init__(self, url: str, *, sender: str, timeout: float = 20):
+        """*sender*: the From address (``app.config.mail_sender``: VIGILANCE_MAIL_FROM or its default)."""
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps", "smtp+starttls"):
             raise ValueError("VIGILANCE_SMTP_URL must start with smtp://, smtp+starttls:// or smtps://")
@@ -24,7 +23,7 @@ class SmtpMailer:
         self.port = parts.port or (465 if parts.scheme == "smtps" else 25)
         self.username = unquote(parts.username) if parts.username else None
         self.password = unquote(parts.password) if parts.password else None
-        self.sender = sender or DEFAULT_SENDER
+        self.sender = sender
         self.timeout = timeout
         self._smtp: smtplib.SMTP | None = None
 

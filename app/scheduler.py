@@ -16,7 +16,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlmodel import Session
 
+from app.config import mail_sender
 from app.mail import SmtpMailer
+from app.operations import metrics
 from app.writer_queue import alone_or_not_at_all
 from vigilance import clocks, outbox, summaries
 from vigilance.clock import utcnow
@@ -67,7 +69,7 @@ def deliver_mail(app: Flask) -> int:
     url = app.config.get("SMTP_URL")
     if not url:
         return 0  # no SMTP configured: mail stays in the outbox, readable by admins
-    mailer = app.extensions.setdefault("vigilance.mailer", SmtpMailer(url, sender=app.config.get("MAIL_SENDER")))
+    mailer = app.extensions.setdefault("vigilance.mailer", SmtpMailer(url, sender=mail_sender(app.config)))
     engine = app.extensions["vigilance.db"]
     database = engine.url.database if engine.dialect.name == "sqlite" else None
     try:
@@ -142,6 +144,8 @@ def _guarded(app: Flask, job_id: str, function):
                 logger.info("%s: %s done in %.2f s", job_id, done, time.monotonic() - started)
         except Exception:  # a failing tick must not stop the next one; it is logged
             logger.exception("%s failed", job_id)
+        finally:
+            metrics.note_tick(job_id)
 
     return run
 

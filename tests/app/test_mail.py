@@ -33,7 +33,7 @@ def queue_one(db, user, key="reminder:1"):
 def test_a_queued_email_arrives_as_multipart_text_and_html(engine, db, make_user, smtp_server):
     user = make_user("correspondent", vigilances=["haemovigilance"])
     queue_one(db, user)
-    mailer = SmtpMailer(smtp_server.url)
+    mailer = SmtpMailer(smtp_server.url, sender="vigilance@chu.example")
     sent = outbox.deliver(engine, mailer, now_fn=lambda: NOW)
     mailer.close()
     assert sent == 1
@@ -59,7 +59,7 @@ def test_the_same_effect_is_queued_once(db, make_user):
 def test_smtp_down_then_up_delivers_once(engine, db, make_user, smtp_server):
     user = make_user("correspondent", vigilances=["haemovigilance"])
     queue_one(db, user)
-    mailer = SmtpMailer(smtp_server.url, timeout=2)
+    mailer = SmtpMailer(smtp_server.url, sender="vigilance@chu.example", timeout=2)
     smtp_server.stop()
     assert outbox.deliver(engine, mailer, now_fn=lambda: NOW) == 0
     db.rollback()
@@ -78,7 +78,7 @@ def test_smtp_down_then_up_delivers_once(engine, db, make_user, smtp_server):
 def test_a_message_that_keeps_failing_is_given_up_and_shown_to_admins(engine, db, make_user, client):
     user = make_user("correspondent", vigilances=["haemovigilance"])
     queue_one(db, user)
-    broken = SmtpMailer("smtp://127.0.0.1:9", timeout=1)
+    broken = SmtpMailer("smtp://127.0.0.1:9", sender="vigilance@chu.example", timeout=1)
     moment = NOW
     for _ in range(outbox.MAX_ATTEMPTS):
         outbox.deliver(engine, broken, now_fn=lambda moment=moment: moment)

@@ -139,6 +139,8 @@ def test_the_language_switch_never_redirects_off_site(client):
 
 #: Pages anyone may open: the classifier, the language switch, signing in and out.
 PUBLIC_PAGES = {"pages.index", "pages.language", "auth.login", "auth.logout"}
+# Not pages: the addresses of probes and Prometheus (app/operations), tested in test_operations.py.
+PUBLIC_PAGES |= {"health.healthz", "health.readyz", "metrics.metrics"}
 SAMPLE_VALUES = {
     "report_id": 1,
     "item_id": 1,

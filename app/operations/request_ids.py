@@ -1,0 +1,49 @@
+"""Who a request is: the ``X-Request-Id`` on every response, and when the request began.
+
+A well-formed id sent by the client or a proxy (nginx's ``$request_id``, a load balancer's) is
+kept, so one id follows the request through every tier's logs; anything else is replaced by a
+new one. Well formed means short and plain (letters, digits, ``._:+/=-``): an id is written into
+every log line of its request, and must not be a way to forge or break one.
+"""
+
+import re
+import time
+import uuid
+
+from flask import Flask, Response, g, has_request_context, request, request_started
+
+HEADER = "X-Request-Id"
+WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+/=-]{0,127}")
+
+
+def current_request_id() -> str | None:
+    """The id of the request being served, or None outside any request (the worker, a command)."""
+    if not has_request_context():
+        return None
+    request_id = g.get("request_id")
+    if request_id is None:
+        sent = request.headers.get(HEADER, "")
+        request_id = g.request_id = sent if WELL_FORMED.fullmatch(sent) else uuid.uuid4().hex
+    return request_id
+
+
+def seconds_since_start() -> float:
+    """How long the request being served has taken so far."""
+    return time.perf_counter() - g.get("request_started", time.perf_counter())
+
+
+def _note_start(_app: Flask, **_extra) -> None:
+    # The request_started signal comes before every before_request function, whichever module
+    # registered it first: the timing includes them, and the id exists for all their log lines.
+    g.request_started = time.perf_counter()
+    current_request_id()
+
+
+def _send_id(response: Response) -> Response:
+    response.headers[HEADER] = current_request_id()
+    return response
+
+
+def init_app(app: Flask) -> None:
+    request_started.connect(_note_start, app)
+    app.after_request(_send_id)
