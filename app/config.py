@@ -27,6 +27,10 @@ _ENVIRONMENT = {
     "VIGILANCE_TICK_SECONDS": "TICK_SECONDS",
     "VIGILANCE_DIGEST_HOUR": "DIGEST_HOUR",
     "VIGILANCE_PASSWORD_HASH": "PASSWORD_HASH",
+    # The storage mechanisms' switches, to measure each again (vigilance/storage/settings.py).
+    "VIGILANCE_SQLITE_WRITERS_LOCK": "SQLITE_WRITERS_LOCK",
+    "VIGILANCE_DRIVER_CURSOR": "DRIVER_CURSOR",
+    "VIGILANCE_KEPT_STATUS_COUNTS": "KEPT_STATUS_COUNTS",
 }
 
 
@@ -52,6 +56,10 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         "DIGEST_HOUR": 7,
         # werkzeug's method string for new password hashes; tests set a cheap one.
         "PASSWORD_HASH": passwords.STRONG_METHOD,
+        # Each storage mechanism on (docs/architecture.md); "off" to measure it again.
+        "SQLITE_WRITERS_LOCK": "on",
+        "DRIVER_CURSOR": "on",
+        "KEPT_STATUS_COUNTS": "on",
     }
     for variable, key in _ENVIRONMENT.items():
         if os.environ.get(variable):
