@@ -20,7 +20,7 @@ share in the same order and cannot deadlock; SQLite has one writer and moves the
 An item's queue and establishment never change (requalifying opens another item).
 """
 
-from sqlalchemy import DDL, Connection, event, func, select
+from sqlalchemy import DDL, Connection, event, func, literal_column, select
 from sqlmodel import Session
 
 from vigilance.models.reports import COUNT_SLOTS, ItemStatus, QueueItem, QueueStatusCount
@@ -114,12 +114,12 @@ def status_counts(session: Session, *, queue: str, establishment_id: int) -> dic
 
 def recount(connection: Connection) -> None:
     """Count every queue's items afresh (a database restored from elsewhere, or a doubt)."""
+    slot = (_ITEMS.c.id % literal_column(str(COUNT_SLOTS))).label("slot")
+    key = (_ITEMS.c.queue, _ITEMS.c.establishment_id, _ITEMS.c.status)
     connection.execute(_TABLE.delete())
     connection.execute(
         _TABLE.insert().from_select(
             ["queue", "establishment_id", "status", "slot", "count"],
-            select(
-                _ITEMS.c.queue, _ITEMS.c.establishment_id, _ITEMS.c.status, _ITEMS.c.id % COUNT_SLOTS, func.count()
-            ).group_by(_ITEMS.c.queue, _ITEMS.c.establishment_id, _ITEMS.c.status, _ITEMS.c.id % COUNT_SLOTS),
+            select(*key, slot, func.count()).group_by(*key, slot.element),
         )
     )
