@@ -11,7 +11,9 @@ table (migration 0009 for existing databases): every insert, change of status an
 them in the same transaction, whoever writes, through the ORM or a plain statement, the bulk
 loader or the ``psql`` shell. Nothing in the code has to remember them (the session listener
 and the explicit calls that intake, claims and the bulk loader had to make are gone: one such
-call forgotten had left a database with wrong counts).
+call forgotten had left a database with wrong counts). They cost nothing measurable: intake's
+CPU was 2.65 ms with them against 2.75 ms with the explicit upsert on SQLite, 3.54 against
+3.80 ms on PostgreSQL (alternated rounds, 2026-12-04).
 
 Each count is split into ``COUNT_SLOTS`` rows (the item's id chooses one): two claims of
 different items then seldom wait for each other on the same row. On PostgreSQL the triggers

@@ -1,8 +1,10 @@
 """Lock files beside one SQLite file: its writers queue on one, mail has one sender at a time.
 
 What it saves: 1.5 to 4 ms per intake on average, with tails past 50 ms, that SQLite's busy
-handler spent sleeping while the write lock sat free (the intake benchmark, commit 7c02b4e).
-Off with ``VIGILANCE_SQLITE_WRITERS_LOCK=off`` (the engine then gives connections no lock path).
+handler spent sleeping while the write lock sat free (the intake benchmark, commit 7c02b4e);
+on 2026-12-04, under load, intake's p99 over HTTP 155-159 ms with it, 210-263 ms without. With
+more writing processes than cores it can cost throughput (docs/architecture.md). Off with
+``VIGILANCE_SQLITE_WRITERS_LOCK=off`` (the engine then gives connections no lock path).
 
 SQLite has one writer at a time. A connection that finds the write lock taken does not wait for
 it to free: its busy handler sleeps and tries again, for 1, 2, 5, 10, 15, 20, 25 ms and more
