@@ -36,7 +36,7 @@ def api_user() -> User:
         with write_transaction(db):
             accounts.note_token_use(db, token_id=use.id, now=now)
     else:
-        end_read(db)  # the request's own writes come later, in views that end no read
+        end_read(db)  # views then write in this session without ending a read themselves
     return user
 
 
@@ -63,7 +63,7 @@ def page_user() -> User | None:
         user = db.get(User, user_id)
         if user is not None and user.establishment_id is not None:
             g.establishment = db.get(Establishment, user.establishment_id)
-        end_read(db)  # the request's own writes come later, in views that end no read
+        end_read(db)  # views then write in this session without ending a read themselves
     if user is not None and (not user.is_active or session.get("auth_epoch") != _epoch(user)):
         user = None
     g.user = user
