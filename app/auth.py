@@ -6,13 +6,14 @@ from functools import wraps
 from flask import g, request, session
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.db import get_session, read_only
+from app.db import get_session
 from app.text_guard import refuse_unstorable_text
 from vigilance import accounts
 from vigilance.clock import utcnow
 from vigilance.errors import Unauthenticated, VigilanceError
 from vigilance.i18n import translatable
 from vigilance.models import Establishment, User
+from vigilance.storage.transaction import end_read, read_only, write_transaction
 
 
 def _bearer_token() -> str | None:
@@ -32,14 +33,11 @@ def api_user() -> User:
         # Read with the token: later work finds it in the session's identity map, which holds
         # it only while someone does.
         g.establishment = use.establishment
-    if db.get_bind().dialect.name == "sqlite" or use.is_stale(now):
-        # End the read at once on SQLite, where the request's writes must begin their own
-        # transaction (IMMEDIATE). On PostgreSQL the request goes on in this transaction: one
-        # connection check-out, one BEGIN and one COMMIT fewer per request.
-        db.commit()
     if use.is_stale(now):
-        accounts.note_token_use(db, token_id=use.id, now=now)
-        db.commit()
+        with write_transaction(db):
+            accounts.note_token_use(db, token_id=use.id, now=now)
+    else:
+        end_read(db)  # views then write in this session without ending a read themselves
     return user
 
 
@@ -86,8 +84,7 @@ def page_user() -> User | None:
         user = db.get(User, user_id)
         if user is not None and user.establishment_id is not None:
             g.establishment = db.get(Establishment, user.establishment_id)
-        # End the read at once: on SQLite a transaction holds the write lock while it lasts.
-        db.commit()
+        end_read(db)  # views then write in this session without ending a read themselves
     if user is not None and (not user.is_active or session.get("auth_epoch") != _epoch(user)):
         user = None
     g.user = user

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from app import create_app
 from app.config import follow_served_address
-from app.db import get_engine, session_scope
+from app.db import get_engine
 from routing import EventKind, Facts, ProductFacts, Queue, decide
 from routing.calendar import REGIONS
 from vigilance import accounts, audit, demo, summaries
@@ -23,6 +23,7 @@ from vigilance.errors import InvalidInput, VigilanceError
 from vigilance.i18n import translatable
 from vigilance.models import ApiToken, Establishment, Role, User
 from vigilance.periods import send_moment
+from vigilance.storage.transaction import write_transaction
 
 
 @click.group(cls=FlaskGroup, create_app=lambda: create_app(), name="vigilance")
@@ -170,7 +171,7 @@ def _fail(error: VigilanceError) -> None:
 def establishments_add_command(finess, name, region):
     """Register a health establishment by its 9-character FINESS number."""
     try:
-        with session_scope(get_engine()) as db:
+        with write_transaction(get_engine()) as db:
             establishment = accounts.create_establishment(db, finess=finess, name=name, region=region)
             click.echo(f"{establishment.finess}\t{establishment.name}\t{establishment.region}")
     except VigilanceError as error:
@@ -180,7 +181,7 @@ def establishments_add_command(finess, name, region):
 @establishments_cli.command("list")
 def establishments_list_command():
     """List the establishments."""
-    with session_scope(get_engine()) as db:
+    with write_transaction(get_engine()) as db:
         for establishment in db.exec(select(Establishment).order_by(Establishment.finess)):
             click.echo(f"{establishment.finess}\t{establishment.name}\t{establishment.region}")
 
@@ -205,7 +206,7 @@ def users_create_command(email, role, finess, vigilances, password, name, langua
     generated = password is None
     password = password or secrets.token_urlsafe(12)
     try:
-        with session_scope(get_engine()) as db:
+        with write_transaction(get_engine()) as db:
             establishment = accounts.establishment_by_finess(db, finess) if finess else None
             user = accounts.create_user(
                 db,
@@ -228,7 +229,7 @@ def users_create_command(email, role, finess, vigilances, password, name, langua
 @users_cli.command("list")
 def users_list_command():
     """List the accounts."""
-    with session_scope(get_engine()) as db:
+    with write_transaction(get_engine()) as db:
         rows = db.exec(select(User, Establishment).join(Establishment, isouter=True).order_by(User.email))
         for user, establishment in rows:
             state = "active" if user.is_active else "disabled"
@@ -256,7 +257,7 @@ def users_enable_command(email):
 
 def _set_active(email: str, active: bool) -> None:
     try:
-        with session_scope(get_engine()) as db:
+        with write_transaction(get_engine()) as db:
             accounts.set_active(db, accounts.user_by_email(db, email), active)
     except VigilanceError as error:
         _fail(error)
@@ -270,7 +271,7 @@ def users_set_password_command(email, password):
     generated = password is None
     password = password or secrets.token_urlsafe(12)
     try:
-        with session_scope(get_engine()) as db:
+        with write_transaction(get_engine()) as db:
             accounts.reset_password(db, accounts.user_by_email(db, email), password=password)
     except VigilanceError as error:
         _fail(error)
@@ -284,7 +285,7 @@ def users_set_password_command(email, password):
 @click.option("--label", default="", help="What the token is for.")
 def tokens_issue_command(email, label):
     """Create an API token for EMAIL; the token alone is the last line printed."""
-    with session_scope(get_engine()) as db:
+    with write_transaction(get_engine()) as db:
         user = db.exec(select(User).where(User.email == email.strip().lower())).first()
         if user is None or not user.is_active:
             raise click.ClickException(f"No active account {email}.")
@@ -297,7 +298,7 @@ def tokens_issue_command(email, label):
 @click.option("--email", help="Only this user's tokens.")
 def tokens_list_command(email):
     """List tokens (never their value)."""
-    with session_scope(get_engine()) as db:
+    with write_transaction(get_engine()) as db:
         query = select(ApiToken, User).join(User).order_by(ApiToken.id)
         if email:
             query = query.where(User.email == email.strip().lower())
@@ -312,7 +313,7 @@ def tokens_list_command(email):
 def tokens_revoke_command(token_id):
     """Revoke a token by its number (see `tokens list`)."""
     try:
-        with session_scope(get_engine()) as db:
+        with write_transaction(get_engine()) as db:
             accounts.revoke_token(db, token_id=token_id, now=utcnow())
     except VigilanceError as error:
         _fail(error)
@@ -322,7 +323,7 @@ def tokens_revoke_command(token_id):
 @audit_cli.command("verify")
 def audit_verify_command():
     """Recompute the audit chain; exit 1 at the first broken link."""
-    with session_scope(get_engine()) as db:
+    with write_transaction(get_engine()) as db:
         result = audit.verify(db)
     if result.ok:
         click.echo(f"audit trail intact: {result.checked} events")
@@ -342,7 +343,7 @@ def demo_load_command(reports):
     """Create the demo establishment, one account per role and some reports (once)."""
     if current_app.config["ENV"] == "production":
         raise click.ClickException("No demo data in production.")
-    with session_scope(get_engine()) as db:
+    with write_transaction(get_engine()) as db:
         users = demo.load(db, now=utcnow(), reports=reports)
         total = demo.report_count(db)
     click.echo(f"Demo data: {total} reports. Accounts (password: {demo.DEMO_PASSWORD}):")
@@ -377,7 +378,7 @@ def summaries_send_command(kind, on, dry_run, finess):
     hour = current_app.config["DIGEST_HOUR"]
     base_url = current_app.config["BASE_URL"]
     engine = get_engine()
-    with session_scope(engine) as db:
+    with write_transaction(engine) as db:
         query = select(Establishment).order_by(Establishment.id)
         if finess:
             query = query.where(Establishment.finess == finess)
@@ -386,7 +387,7 @@ def summaries_send_command(kind, on, dry_run, finess):
         raise click.ClickException(f"No establishment {finess}." if finess else "No establishment yet.")
     total = 0
     for establishment_id in establishment_ids:
-        with session_scope(engine) as db:
+        with write_transaction(engine) as db:
             establishment = db.get(Establishment, establishment_id)
             period = summaries.chosen_period(
                 kind, on=on.date() if on else None, now=now, hour=hour, calendar=summaries.calendar_of(establishment)

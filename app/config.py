@@ -62,6 +62,10 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         "DIGEST_HOUR": 7,
         # werkzeug's method string for new password hashes; tests set a cheap one.
         "PASSWORD_HASH": passwords.STRONG_METHOD,
+        # Each storage mechanism on (docs/architecture.md); "off" to measure it again.
+        "SQLITE_WRITERS_LOCK": "on",
+        "DRIVER_CURSOR": "on",
+        "KEPT_STATUS_COUNTS": "on",
     }
     environment = _from_environment(instance_path)
     config.update(environment)

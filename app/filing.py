@@ -10,6 +10,7 @@ from vigilance import idempotency, intake
 from vigilance.clock import utcnow
 from vigilance.intake import Draft, Intake
 from vigilance.models import User
+from vigilance.storage.transaction import end_read, write_transaction
 
 
 def file_report(
@@ -27,26 +28,23 @@ def file_report(
     """
     claim = None
     db = get_session()
-    # Whatever the request read so far ends here: the claim below runs in a transaction of its
-    # own, which must not wait behind this one (SQLite has a single writer).
-    db.commit()
     if key:
-        with Session(get_engine(), expire_on_commit=False) as claims:
+        end_read(db)  # the claim writes in a session of its own (SQLite has a single writer)
+        with write_transaction(get_engine()) as claims:
             claim = idempotency.claim(
                 claims, user_id=actor.id, key=key, fingerprint=idempotency.request_hash(fingerprint_of), now=utcnow()
             )
         if claim.replay:
             return claim.replay
     try:
-        result = intake.submit(db, draft=draft, actor=actor, now=utcnow())
-        body = answer(db, result)
-        if claim:
-            idempotency.complete(db, record_id=claim.record_id, status=201, body=body)
-        db.commit()
+        with write_transaction(db):
+            result = intake.submit(db, draft=draft, actor=actor, now=utcnow())
+            body = answer(db, result)
+            if claim:
+                idempotency.complete(db, record_id=claim.record_id, status=201, body=body)
     except BaseException:
-        db.rollback()
         if claim:
-            with Session(get_engine()) as claims:
+            with write_transaction(get_engine()) as claims:
                 idempotency.release(claims, record_id=claim.record_id)
         raise
     return 201, body

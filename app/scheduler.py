@@ -19,10 +19,11 @@ from sqlmodel import Session
 from app.config import mail_sender
 from app.mail import SmtpMailer
 from app.operations import metrics
-from app.writer_queue import alone_or_not_at_all
 from vigilance import clocks, outbox, summaries
 from vigilance.clock import utcnow
 from vigilance.models import Establishment
+from vigilance.storage.transaction import read_only, write_transaction
+from vigilance.storage.writers_lock import alone_or_not_at_all
 
 logger = logging.getLogger("vigilance.worker")
 
@@ -44,11 +45,10 @@ def process_clocks(app: Flask) -> int:
     pause = app.extensions.get("vigilance.test_pause_in_batch")
     total = 0
     while stopping is None or not stopping.is_set():
-        with Session(engine, expire_on_commit=False) as session:
+        with write_transaction(engine) as session:
             handled = clocks.process_due(session, now=utcnow(), base_url=app.config["BASE_URL"], batch=CLOCK_BATCH)
             if pause is not None and handled:
                 _hold_batch(pause, handled)
-            session.commit()
         total += handled
         if handled < CLOCK_BATCH:
             return total
@@ -96,19 +96,18 @@ def queue_summaries(app: Flask) -> int:
     with Session(engine) as session:
         due = [
             (kind, period, establishment.id)
-            for kind, period, establishment in summaries.due_runs(session, now=utcnow(), hour=hour)
+            for kind, period, establishment in summaries.due_runs(read_only(session), now=utcnow(), hour=hour)
         ]
     queued = 0
     for kind, period, establishment_id in due:
         if stopping is not None and stopping.is_set():
             break
         try:
-            with Session(engine, expire_on_commit=False) as session:
+            with write_transaction(engine) as session:
                 establishment = session.get(Establishment, establishment_id)
                 result = summaries.run(
                     session, kind, period, establishment, now=utcnow(), hour=hour, base_url=app.config["BASE_URL"]
                 )
-                session.commit()
         except Exception:  # one establishment's failing run must not keep the others' from going out
             logger.exception(
                 "Summaries %s for establishment %s failed; tried again next tick", period.key, establishment_id

@@ -23,9 +23,9 @@ from load import run_load  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from app.db import make_engine  # noqa: E402
 from vigilance import accounts  # noqa: E402
 from vigilance.models import metadata  # noqa: E402
+from vigilance.storage.engine import make_engine  # noqa: E402
 
 BODY = {
     "event_kind": "recipient_adverse_reaction",

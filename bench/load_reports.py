@@ -26,7 +26,7 @@ As the rulebook says, a report has one deadline (none for a non-serious device i
 ``--queue Q --status new`` loads only unassigned new items of queue Q (the claim benchmark).
 Each run adds reports (it never deletes); give another ``--seed`` for other ones.
 
-The queues' counts per status (``queue_status_counts``, see ``vigilance.counts``) are moved
+The queues' counts per status (``queue_status_counts``, see ``vigilance.storage.status_counts``) are moved
 in the same transaction as each batch of items.
 
 Deliberately left out, unlike a real intake: **no audit events** are written for bulk-loaded
@@ -55,10 +55,9 @@ from sqlalchemy.exc import IntegrityError  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 from werkzeug.security import generate_password_hash  # noqa: E402
 
-from app.db import make_engine  # noqa: E402
 from routing import Decision, EventKind, Facts, ProductFacts, Queue, decide  # noqa: E402
 from routing.rulebook import shipped_rulebooks  # noqa: E402
-from vigilance import accounts, counts  # noqa: E402
+from vigilance import accounts  # noqa: E402
 from vigilance.decisions import freeze  # noqa: E402
 from vigilance.demo import SCENARIOS as DEMO_SCENARIOS  # noqa: E402
 from vigilance.intake import PARIS, _answers  # noqa: E402
@@ -76,6 +75,7 @@ from vigilance.models import (  # noqa: E402
     metadata,
 )
 from vigilance.planning import PlannedItem, plan_openings  # noqa: E402
+from vigilance.storage.engine import make_engine  # noqa: E402
 
 BENCH_PASSWORD = "bench-vigilance-2026"
 FINESS_BASE = 750100000
@@ -661,10 +661,7 @@ def write_batch(engine: Engine, batch: list[dict], postgres: bool) -> None:
                 rows = {"reports": reports, "queue_items": items, "deadlines": deadlines}[table.name]
                 if rows:
                     connection.execute(table.insert(), [{c: r[c] for c in columns} for r in rows])
-        # The queues' counts per status, in the same transaction as the items (one statement).
-        counts.record_moves_on(
-            connection, [(i["id"], i["queue"], i["establishment_id"], None, i["status"]) for i in items]
-        )
+        # The queues' counts per status move by trigger (vigilance.storage.status_counts).
         connection.commit()
 
 

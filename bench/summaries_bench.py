@@ -36,7 +36,7 @@ from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
-from vigilance import counts, summaries  # noqa: E402
+from vigilance import summaries  # noqa: E402
 from vigilance.models import Establishment, OutboxMessage  # noqa: E402
 
 PLANS = ROOT / "bench" / "plans" / "daily_digests.txt"
@@ -92,17 +92,12 @@ def add_questions(engine) -> int:
                 "FROM queue_items WHERE assignee_id IS NOT NULL AND status = 'in_progress' AND id % 5 = 0"
             )
         ).rowcount
-        waiting = connection.execute(
+        # A plain UPDATE: the kept status counts move by trigger (vigilance.storage.status_counts).
+        connection.execute(
             text(
                 "UPDATE queue_items SET status = 'awaiting_information' "
-                "WHERE status = 'in_progress' AND id IN (SELECT queue_item_id FROM information_requests) "
-                "RETURNING id, queue, establishment_id"
+                "WHERE status = 'in_progress' AND id IN (SELECT queue_item_id FROM information_requests)"
             )
-        ).all()
-        # A plain UPDATE, so the kept status counts move here, as intake's and claims' do.
-        counts.record_moves_on(
-            connection,
-            [(item_id, queue, place, "in_progress", "awaiting_information") for item_id, queue, place in waiting],
         )
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE"))

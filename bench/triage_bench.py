@@ -67,7 +67,6 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session, select  # noqa: E402
 
 from app.api.triage import PAGE_SIZE, encode_queue_cursor  # noqa: E402
-from app.db import make_engine  # noqa: E402
 from vigilance import accounts, triage  # noqa: E402
 from vigilance.clock import utcnow  # noqa: E402
 from vigilance.errors import Conflict  # noqa: E402
@@ -77,6 +76,7 @@ from vigilance.models import (  # noqa: E402
     User,
 )
 from vigilance.queues import Cursor, QueueFilter, list_items, status_counts  # noqa: E402
+from vigilance.storage.engine import make_engine  # noqa: E402
 
 QUEUE = "haemovigilance"
 CLAIMERS = 8

@@ -58,11 +58,11 @@ from sqlalchemy import create_engine, event, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from app.db import make_engine  # noqa: E402
 from routing import EventKind, ProductFacts  # noqa: E402
 from vigilance import accounts, clocks, intake  # noqa: E402
 from vigilance.clock import utcnow  # noqa: E402
 from vigilance.models import Deadline, QueueItem, Report, metadata  # noqa: E402
+from vigilance.storage.engine import make_engine  # noqa: E402
 
 VIGILANCE = ROOT / ".venv" / "bin" / "vigilance"
 if not VIGILANCE.exists():

@@ -16,20 +16,18 @@ head is found too.
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 from sqlmodel import select as select_models
 
-from vigilance.direct import DirectStatement
 from vigilance.models import AuditEvent, AuditHead, User
-
-T = TypeVar("T")
+from vigilance.storage.driver_cursor import DirectStatement
 
 logger = logging.getLogger(__name__)
 
@@ -45,14 +43,22 @@ def chain_of(report_id: int | None) -> int:
     return 1 + (report_id or 0) % CHAINS
 
 
-def in_lock_order(items: Iterable[T], report_id: Callable[[T], int] = lambda item: item) -> list[T]:
-    """*items* in the order their events must be recorded when one transaction records several:
-    by chain. Each event locks its chain's head until commit, so two transactions taking heads
-    in different orders (a list read and an activity report, say) could deadlock."""
-    return sorted(items, key=lambda item: (chain_of(report_id(item)), report_id(item)))
+@dataclass(frozen=True)
+class Event:
+    """One event of several recorded together (:func:`record_all`)."""
+
+    action: str
+    report_id: int | None = None
+    target: str = ""
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
 
 
-# On the driver's cursor (see vigilance.direct): every intake, claim and read of a report
+def _lock_order(event: Event) -> tuple[int, int]:
+    return chain_of(event.report_id), event.report_id or 0
+
+
+# On the driver's cursor (see vigilance.storage.driver_cursor): every intake, claim and read of a report
 # appends an event, holding its chain's head until commit.
 _HEADS = AuditHead.__table__
 _INSERT_EVENT = DirectStatement(AuditEvent.__table__.insert())
@@ -100,7 +106,10 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> str:
-    """Append one event to the chain, in the caller's transaction; return its hash."""
+    """Append one event to the chain, in the caller's transaction; return its hash.
+
+    Several events about different reports in one transaction: :func:`record_all`.
+    """
     # Plain statements rather than the unit of work: every read of a report writes one of these.
     connection = session.connection()
     chain = chain_of(report_id)
@@ -126,6 +135,32 @@ def record(
     _INSERT_EVENT.rows(connection, event)
     _MOVE_HEAD.rows(connection, {"chain": chain, "new_hash": event["hash"], "new_count": count + 1})
     return event["hash"]
+
+
+def record_all(session: Session, events: Iterable[Event], *, actor: User | None, now: datetime) -> list[str]:
+    """Append several events in the caller's transaction, chain by chain; return their hashes
+    in the order given.
+
+    Each event locks its chain's head until commit, so two transactions taking heads in
+    different orders (a list read and an activity report, say) could deadlock: the order is
+    decided here, whatever order the events come in. A transaction that records events about
+    several reports records them in one call.
+    """
+    given = list(events)
+    hashes: dict[int, str] = {}
+    for position in sorted(range(len(given)), key=lambda n: _lock_order(given[n])):
+        event = given[position]
+        hashes[position] = record(
+            session,
+            actor=actor,
+            action=event.action,
+            now=now,
+            report_id=event.report_id,
+            target=event.target,
+            before=event.before,
+            after=event.after,
+        )
+    return [hashes[n] for n in range(len(given))]
 
 
 def _create_heads(connection) -> None:

@@ -17,7 +17,6 @@ from sqlmodel import Session, col
 from routing.calendar import WorkingCalendar
 from routing.rulebook import Rulebook, shipped_rulebooks
 from vigilance.access import acts_as_coordinator, may_work_queue
-from vigilance.direct import DirectStatement
 from vigilance.i18n import Message, translatable
 from vigilance.models import (
     Deadline,
@@ -32,6 +31,7 @@ from vigilance.models import (
 )
 from vigilance.notifications import compose
 from vigilance.outbox import Email, enqueue, enqueue_many
+from vigilance.storage.driver_cursor import DirectStatement
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def schedule_deadline(
         if moment > now
     ]
     rows.append({"kind": "escalation", "due_at": due_at, "deadline_id": deadline_id, "stage": "due"})
-    # On the driver's cursor: intake is the hot path (see vigilance.direct).
+    # On the driver's cursor: intake is the hot path (see vigilance.storage.driver_cursor).
     _INSERT_TIMER.many(session.connection(), rows)
     return len(rows)
 

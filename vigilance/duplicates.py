@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, or_
 from sqlmodel import Session, col, select
 
-from vigilance.direct import DirectStatement
 from vigilance.i18n import by_language, translatable, translatable_plural
 from vigilance.models import Report
+from vigilance.storage.driver_cursor import DirectStatement
 
 #: Two reports about the same patient this close in time probably describe one event.
 SAME_PATIENT_WINDOW = timedelta(days=3)
@@ -69,7 +69,7 @@ def find_candidates(
 def _candidates_query(by_donation: bool, by_lot: bool, by_patient: bool) -> DirectStatement:
     """The search for one combination of known facts, built once: every intake runs one, and
     building the expression anew cost more than running it. It runs on the driver's cursor (see
-    vigilance.direct), inside intake's write transaction."""
+    vigilance.storage.driver_cursor), inside intake's write transaction."""
     clauses = []
     if by_donation:
         clauses.append(col(Report.donation_number) == bindparam("donation_number"))

@@ -11,11 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from routing import EventKind, Facts, ProductFacts, decide
-from vigilance import audit, counts
+from vigilance import audit
 from vigilance.clock import PARIS
 from vigilance.clocks import schedule_deadline
 from vigilance.decisions import freeze
-from vigilance.direct import DirectStatement
 from vigilance.duplicates import find_candidates
 from vigilance.errors import Forbidden, InvalidInput
 from vigilance.i18n import Message, translatable
@@ -33,6 +32,7 @@ from vigilance.models import (
 from vigilance.planning import PlannedItem, plan_openings
 from vigilance.pseudonymity import NIR_MESSAGE, contains_nir
 from vigilance.snapshots import report_snapshot
+from vigilance.storage.driver_cursor import DirectStatement
 
 logger = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def next_reference(session: Session, year: int) -> tuple[int, str]:
     return sequence, f"VIG-{year}-{sequence:06d}"
 
 
-# Run on the driver's cursor (see vigilance.direct): they run while SQLite's write lock is held.
+# Run on the driver's cursor (see vigilance.storage.driver_cursor): they run while SQLite's write lock is held.
 _COUNTERS = ReferenceCounter.__table__
 _BUMP_COUNTER = DirectStatement(
     _COUNTERS.update()
@@ -278,7 +278,6 @@ def _open_queue_items(
     connection = session.connection()
     for item_row in item_rows:
         item_row["id"] = _INSERT_ITEM.first_value(connection, item_row)
-    counts.record_moves(session, [(r["id"], r["queue"], r["establishment_id"], None, r["status"]) for r in item_rows])
     deadline_rows = [
         dict(
             report_id=report.id,

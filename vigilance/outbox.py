@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from vigilance.inserts import insert_unless_present
 from vigilance.models import OutboxMessage
+from vigilance.storage.transaction import end_read, read_only, write_transaction
 
 logger = logging.getLogger(__name__)
 
@@ -109,19 +110,22 @@ def deliver(engine, mailer: Mailer, *, now_fn, batch: int = 50, sole_sender: boo
                 .order_by(col(OutboxMessage.next_attempt_at))
                 .limit(1)
             )
-            message = session.exec(due if sole_sender else due.with_for_update(skip_locked=True)).first()
+            if sole_sender:
+                # Only read (the message stays loaded), and end the read: nothing is held while it is sent.
+                message = read_only(session).exec(due).first()
+                end_read(session)
+            else:
+                message = session.exec(due.with_for_update(skip_locked=True)).first()
             if message is None:
                 return sent
-            if sole_sender:
-                session.commit()  # the read ends (the message stays loaded): nothing is held while it is sent
             error = _send(mailer, message)
-            if sole_sender:
-                message = session.get(OutboxMessage, message.id, populate_existing=True)
-                if message is None or message.state != "pending":
-                    continue  # settled by someone else meanwhile (an admin)
-            _settle(message, now=now, error=error)
-            session.add(message)
-            session.commit()
+            with write_transaction(session):
+                if sole_sender:
+                    message = session.get(OutboxMessage, message.id, populate_existing=True)
+                    if message is None or message.state != "pending":
+                        continue  # settled by someone else meanwhile (an admin)
+                _settle(message, now=now, error=error)
+                session.add(message)
             sent += error is None
     return sent
 

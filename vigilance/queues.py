@@ -10,12 +10,12 @@ from sqlmodel import Session, col, select
 
 from routing.calendar import WorkingCalendar
 from routing.rulebook import shipped_rulebooks
-from vigilance import counts
 from vigilance.access import may_work_queue
 from vigilance.clock import PARIS
 from vigilance.errors import NotFound
 from vigilance.i18n import Message, by_language, translatable, translatable_plural
 from vigilance.models import NOTHING_DUE, OPEN_ITEM_STATUSES, Deadline, Establishment, QueueItem, Report, User
+from vigilance.storage import status_counts as kept_counts
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def next_deadlines(session: Session, item_ids: list[int]) -> dict[int, Deadline]
 def status_counts(session: Session, *, queue: str, actor: User) -> dict[str, int]:
     """How many of the queue's items are in each status, read from the kept counts."""
     _scope(session, queue, actor)
-    return counts.status_counts(session, queue=queue, establishment_id=actor.establishment_id)
+    return kept_counts.status_counts(session, queue=queue, establishment_id=actor.establishment_id)
 
 
 def calendar_for(session: Session, establishment_id: int) -> WorkingCalendar:

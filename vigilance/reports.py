@@ -38,6 +38,7 @@ def own_reports(
     if before_id is not None:
         query = query.where(col(Report.id) < before_id)
     page = list(session.exec(query.order_by(col(Report.id).desc()).limit(limit)))
-    for report in audit.in_lock_order(page, lambda r: r.id):
-        audit.record(session, actor=actor, action="read", now=now, report_id=report.id, target=f"{via}:list")
+    audit.record_all(
+        session, [audit.Event("read", report_id=r.id, target=f"{via}:list") for r in page], actor=actor, now=now
+    )
     return page

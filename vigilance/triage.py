@@ -23,7 +23,7 @@ from routing.scales import (
     REACTION_TYPES,
     SERIOUSNESS_CRITERIA,
 )
-from vigilance import audit, counts
+from vigilance import audit
 from vigilance.access import acts_as_coordinator, may_read_report, may_work_queue
 from vigilance.actions import RULES
 from vigilance.clock import PARIS
@@ -263,15 +263,8 @@ def claim_with_report(session: Session, *, item_id: int, actor: User, now: datet
         set_committed_value(item, name, value)
     # Held and open: the report is in progress (what _sync_report_status would find).
     connection.execute(_REPORT_IN_PROGRESS, {"report_id": item.report_id, "now": now})
-    # Shared rows last (a count's slot, the audit chain's head): they stay locked until commit.
-    counts.move(
-        session,
-        item_id=item.id,
-        queue=item.queue,
-        establishment_id=item.establishment_id,
-        before=before["status"],
-        after=status,
-    )
+    # Shared rows last (the audit chain's head; the count's slot moved with the item's row, by
+    # trigger): they stay locked until commit.
     audit.record(
         session,
         actor=actor,
@@ -827,16 +820,17 @@ def link_reports(
     link = ReportLink(report_id=low, other_report_id=high, reason=reason.strip(), created_by=actor.id, created_at=now)
     session.add(link)
     session.flush()
-    for report in audit.in_lock_order(reports, lambda r: r.id):
-        audit.record(
-            session,
-            actor=actor,
-            action="update",
-            now=now,
-            report_id=report.id,
-            target="link",
-            after={"linked_to": link.other(report.id), "reason": link.reason},
-        )
+    audit.record_all(
+        session,
+        [
+            audit.Event(
+                "update", report_id=r.id, target="link", after={"linked_to": link.other(r.id), "reason": link.reason}
+            )
+            for r in reports
+        ],
+        actor=actor,
+        now=now,
+    )
     return link
 
 

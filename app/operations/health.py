@@ -13,8 +13,8 @@ from flask import Blueprint, Flask, current_app
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from app.db import read_only
 from app.migrate import alembic_config
+from vigilance.storage.transaction import read_only
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)

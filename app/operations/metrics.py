@@ -34,10 +34,10 @@ from sqlalchemy import func
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, select
 
-from app.db import read_only
 from app.operations.request_ids import seconds_since_start
 from vigilance.clock import utcnow
 from vigilance.models import OutboxMessage, Timer
+from vigilance.storage.transaction import read_only
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("metrics", __name__)

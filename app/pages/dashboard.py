@@ -24,6 +24,7 @@ from vigilance.clock import PARIS, utcnow
 from vigilance.labels import UNASSESSED_LABELS, label
 from vigilance.notifications import imputability_name
 from vigilance.periods import FIRST_YEAR, LAST_YEAR, Period, period_containing
+from vigilance.storage.transaction import write_transaction
 
 bp = Blueprint("dashboard_pages", __name__)
 #: The longest period the dashboard draws (a year's activity report is on its own page).
@@ -294,11 +295,9 @@ def _activity(period: Period, queue: str | None) -> statistics.Activity:
 
 def _audit_cases(report: statistics.Activity, action: str, target: str) -> None:
     """The serious cases a report lists are report content: each one's reading is in the trail."""
-    db = get_session()
-    now = utcnow()
-    for case in audit.in_lock_order(report.serious_cases, lambda c: c.report_id):
-        audit.record(db, actor=page_user(), action=action, now=now, report_id=case.report_id, target=target)
-    db.commit()
+    events = [audit.Event(action, report_id=c.report_id, target=target) for c in report.serious_cases]
+    with write_transaction(get_session()) as db:
+        audit.record_all(db, events, actor=page_user(), now=utcnow())
 
 
 def _activity_page(

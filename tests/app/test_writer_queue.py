@@ -13,8 +13,10 @@ import pytest
 from sqlalchemy import exc, text
 from sqlmodel import Session
 
-from app.db import make_engine, read_only
-from app.writer_queue import writers_lock_path
+from vigilance.storage.engine import make_engine
+from vigilance.storage.settings import StorageSettings
+from vigilance.storage.transaction import read_only
+from vigilance.storage.writers_lock import writers_lock_path
 
 pytestmark = pytest.mark.usefixtures("sqlite_only")
 
@@ -44,6 +46,18 @@ def lock_is_free(database: Path) -> bool:
     finally:
         os.close(descriptor)
     return True
+
+
+def test_with_the_lock_off_writers_leave_it_alone(tmp_path):
+    """VIGILANCE_SQLITE_WRITERS_LOCK=off, to measure the queue again: SQLite's busy handler alone."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'queue.db'}", StorageSettings(sqlite_writers_lock=False))
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
+            assert lock_is_free(tmp_path / "queue.db")
+            connection.commit()
+    finally:
+        engine.dispose()
 
 
 def test_a_write_transaction_holds_the_lock_until_commit_rollback_or_close(engine, tmp_path):
@@ -93,7 +107,7 @@ def test_a_second_write_transaction_in_the_same_thread_fails_rather_than_hanging
 HOLDER = """
 import sys, time
 from sqlalchemy import text
-from app.db import make_engine
+from vigilance.storage.engine import make_engine
 engine = make_engine(sys.argv[1])
 connection = engine.connect()
 connection.execute(text("INSERT INTO notes (body) VALUES ('never committed')"))

@@ -38,8 +38,9 @@ def test_0006_counts_the_items_already_there_and_the_audit_chain_goes_on(app, ru
     import sqlalchemy as sa
     from sqlmodel import Session
 
-    from vigilance import accounts, audit, counts
+    from vigilance import accounts, audit
     from vigilance.models import QueueItem, Report
+    from vigilance.storage import status_counts as counts
 
     assert runner.invoke(cli, ["db", "upgrade", "0005_summaries"]).exit_code == 0
     engine = app.extensions["vigilance.db"]
@@ -133,6 +134,44 @@ def test_0006_counts_the_items_already_there_and_the_audit_chain_goes_on(app, ru
         assert db.execute(sa.text("SELECT chain FROM audit_events ORDER BY id")).scalars().all() == [1, 1, 1, 5, 1, 6]
         result = audit.verify(db)
         assert result.ok and result.checked == 6, result
+
+
+def test_after_every_migration_the_counts_follow_plain_statements(app, runner):
+    """The triggers that keep the counts are there once migrated (a later batch migration that
+    rebuilds queue_items on SQLite would drop them), and 0009 recounts what was wrong before."""
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from routing import EventKind, ProductFacts
+    from vigilance import accounts, intake
+    from vigilance.storage import status_counts as counts
+
+    assert runner.invoke(cli, ["db", "upgrade", "0008_imputability_length"]).exit_code == 0
+    engine = app.extensions["vigilance.db"]
+    with Session(engine, expire_on_commit=False) as db:
+        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        reporter = accounts.create_user(db, email="r@example.org", role="reporter", establishment=place)
+        db.commit()
+        now = datetime.now(UTC)
+        draft = intake.Draft(
+            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+            occurred_at=now,
+            product=ProductFacts(name="CGR"),
+            description="Frissons.",
+            serious=False,
+            severity_grade=1,
+        )
+        intake.submit(db, draft=draft, actor=reporter, now=now)
+        db.commit()  # before 0009 nothing counted it: an explicit call was forgotten
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    with Session(engine, expire_on_commit=False) as db:
+        assert counts.status_counts(db, queue="haemovigilance", establishment_id=place.id)["new"] == 1
+        db.execute(sa.text("UPDATE queue_items SET status = 'closed'"))
+        db.commit()
+        kept = counts.status_counts(db, queue="haemovigilance", establishment_id=place.id)
+        assert (kept["new"], kept["closed"]) == (0, 1)
 
 
 def test_0007_puts_closed_items_after_open_ones_and_downgrades_to_what_was_there(app, runner):

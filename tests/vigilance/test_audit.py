@@ -4,6 +4,8 @@ from sqlalchemy import text
 
 from app.cli import cli
 from tests.report_payloads import a_report
+from vigilance import audit
+from vigilance.clock import utcnow
 
 
 def file_three(client, make_user, token_for):
@@ -90,3 +92,17 @@ def test_a_list_read_records_its_events_chain_by_chain(client, make_user, token_
     chains = db.execute(text("SELECT chain FROM audit_events WHERE action = 'read' ORDER BY id")).scalars().all()
     assert len(chains) == 20 and len(set(chains)) > 1
     assert chains == sorted(chains)
+
+
+def test_the_audit_module_takes_the_heads_in_order_whatever_the_caller_gives(db, make_user):
+    """Events about several reports given in any order are recorded chain by chain (the heads'
+    lock order); their hashes come back in the order given."""
+    actor = make_user("coordinator")
+    hashes = audit.record_all(
+        db, [audit.Event("read", report_id=n, target="t") for n in (7, 2, 5)], actor=actor, now=utcnow()
+    )
+    db.commit()
+    rows = db.execute(text("SELECT report_id, chain, hash FROM audit_events ORDER BY id")).all()
+    assert [(r.report_id, r.chain) for r in rows] == [(2, 3), (5, 6), (7, 8)]
+    assert hashes == [{r.report_id: r.hash for r in rows}[n] for n in (7, 2, 5)]
+    assert audit.verify(db).ok

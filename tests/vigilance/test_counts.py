@@ -1,13 +1,17 @@
-"""The kept counts per status equal a real count after intake and after every transition."""
+"""The kept counts per status equal a real count after intake, every transition and any plain statement."""
 
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text, update
+from sqlmodel import Session
 
 from routing import Category, EventKind, ProductFacts
-from vigilance import counts, intake, triage
-from vigilance.models import Deadline, ItemStatus, QueueItem
+from vigilance import intake, triage
+from vigilance.models import Deadline, ItemStatus, QueueItem, Timer
+from vigilance.storage import status_counts as counts
+from vigilance.storage.engine import make_engine
+from vigilance.storage.settings import StorageSettings
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -155,4 +159,47 @@ def test_the_bulk_loader_keeps_the_counts_too(db, database_url, establishment):
     from bench import load_reports
 
     load_reports.load(database_url, load_reports.Options(reports=300, batch=120), progress=False, parallel=False)
+    assert_counts_hold(db)
+
+
+def test_plain_statements_move_the_counts_too(db, people):
+    """No code path has to remember the counts: the summaries' bulk move to awaiting information
+    (a plain UPDATE of many items), a Core update, one typed in a SQL shell, a delete."""
+    reporter, hv = people["reporter"], people["hv"]
+    ids = [submit(db, reporter).items[0].id for _ in range(5)]
+    for item_id in ids[:3]:
+        triage.claim(db, item_id=item_id, actor=hv, now=NOW)
+    db.commit()
+    db.execute(
+        text(
+            "UPDATE queue_items SET status = 'awaiting_information' WHERE status = 'in_progress' "
+            "RETURNING id, queue, establishment_id"
+        )
+    ).all()
+    assert_counts_hold(db)
+    db.execute(update(QueueItem).where(QueueItem.id == ids[3]).values(status=ItemStatus.CLOSED.value))
+    assert_counts_hold(db)
+    db.execute(text("UPDATE queue_items SET status = status, version = version + 1"))  # no status changes
+    assert_counts_hold(db)
+    its_deadlines = select(Deadline.id).where(Deadline.queue_item_id == ids[4])
+    db.execute(delete(Timer).where(Timer.deadline_id.in_(its_deadlines)))
+    db.execute(delete(Deadline).where(Deadline.queue_item_id == ids[4]))
+    db.execute(delete(QueueItem).where(QueueItem.id == ids[4]))
+    assert_counts_hold(db)
+
+
+def test_with_kept_counts_off_pages_count_the_items(db, people, database_url):
+    """The setting that turns the mechanism off, to measure it again: the items are counted."""
+    item_id = submit(db, people["reporter"]).items[0].id
+    queue, place = db.get(QueueItem, item_id).queue, people["reporter"].establishment_id
+    db.execute(counts._TABLE.update().values(count=counts._TABLE.c.count + 7))  # the rows say otherwise
+    db.commit()
+    engine = make_engine(database_url, StorageSettings(kept_status_counts=False))
+    try:
+        with Session(engine) as counting:
+            assert counts.status_counts(counting, queue=queue, establishment_id=place)["new"] == 1
+    finally:
+        engine.dispose()
+    assert counts.status_counts(db, queue=queue, establishment_id=place)["new"] == 8
+    counts.recount(db.connection())
     assert_counts_hold(db)

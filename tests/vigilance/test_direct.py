@@ -18,8 +18,8 @@ from sqlalchemy import (
     text,
 )
 
-from vigilance.direct import DirectStatement
 from vigilance.models.types import UTCDateTime
+from vigilance.storage.driver_cursor import DirectStatement
 
 METADATA = MetaData()
 NOTES = Table(

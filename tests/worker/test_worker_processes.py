@@ -18,12 +18,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.db import read_only
 from app.scheduler import CLOCK_BATCH, TEST_PAUSE_IN_BATCH
 from routing import EventKind, ProductFacts
 from tests.conftest import POSTGRES_URL
 from vigilance import intake
 from vigilance.models import Deadline, DeadlineState, OutboxMessage, SummaryRun, Timer
+from vigilance.storage.transaction import read_only
 
 DEADLINES = 1000 if POSTGRES_URL else 150
 VIGILANCE = str(Path(sys.executable).parent / "vigilance")

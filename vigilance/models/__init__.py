@@ -65,3 +65,6 @@ __all__ = [
     "User",
     "metadata",
 ]
+
+# The triggers that keep the counts per status are part of the schema: created with the tables.
+import vigilance.storage.status_counts  # noqa: E402, F401

@@ -146,7 +146,7 @@ COUNT_SLOTS = 16
 class QueueStatusCount(SQLModel, table=True):
     """How many items of one queue and establishment are in one status (one slot of the count).
 
-    Kept in the same transaction as every change of an item's status (``vigilance.counts``),
+    Kept in the same transaction as every change of an item's status (``vigilance.storage.status_counts``, by trigger),
     so that a queue page reads a handful of rows instead of counting the whole queue.
     """
 

@@ -1,17 +1,20 @@
 """Core statements run on the driver's cursor, for the few paths where SQLAlchemy's execution
 machinery costs more than the database.
 
-SQLAlchemy spends about 90 µs around each execution (cache lookup, execution context, result
-wrapping) where SQLite takes under 10 µs to run one of intake's statements. Intake runs a dozen
-of them while it holds SQLite's only write lock, so every waiting writer pays that overhead too;
-every read of a report and every claim appends an audit event the same way.
+What it saves: 0.48 ms of CPU per intake in process on SQLite, 1.75 ms against 2.24 ms with
+the same statements run by ``Connection.execute`` (rounds alternated in one run on 2026-12-04,
+see docs/architecture.md), a fifth of intake's CPU, most of it while SQLite's write lock is
+held; commit 5963363 measured about 80 µs per statement. Off with
+``VIGILANCE_DRIVER_CURSOR=off``: the same statements then run through ``Connection.execute``,
+and show in SQLAlchemy's events and logging (which the driver's cursor does not reach).
 
 A :class:`DirectStatement` keeps the Core statement as the one description of the SQL.
 SQLAlchemy compiles it once per dialect and set of parameter names, and the columns' types still
 convert each value on the way in and out (through their public ``bind_processor`` and
 ``result_processor``). Only the per-execution machinery is skipped. Errors come out as
 SQLAlchemy's (``sqlalchemy.exc.IntegrityError`` and so on), and a lost connection is invalidated
-as SQLAlchemy would do it.
+as SQLAlchemy would do it. Used by intake (its writes, the duplicate search, the timers) and the
+audit chain, nowhere else.
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -20,6 +23,8 @@ from typing import Any
 
 from sqlalchemy import Connection, exc
 from sqlalchemy.sql import ClauseElement
+
+from vigilance.storage.settings import settings_of
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,9 @@ class DirectStatement:
 
     def rows(self, connection: Connection, parameters: Mapping[str, Any]) -> list[tuple]:
         """Run the statement once; return what it returns (nothing: an empty list)."""
+        if not settings_of(connection).driver_cursor:
+            result = connection.execute(self.statement, parameters)
+            return [tuple(row) for row in result] if result.returns_rows else []
         compiled = self._prepare(connection, parameters)
         cursor = connection.connection.dbapi_connection.cursor()
         try:
@@ -77,6 +85,9 @@ class DirectStatement:
         """Run the statement once per row (same names in every row); nothing is returned."""
         if not rows:
             return
+        if not settings_of(connection).driver_cursor:
+            connection.execute(self.statement, list(rows))
+            return
         compiled = self._prepare(connection, rows[0])
         cursor = connection.connection.dbapi_connection.cursor()
         try:
@@ -88,7 +99,7 @@ class DirectStatement:
     def _prepare(self, connection: Connection, parameters: Mapping[str, Any]) -> _Compiled:
         if not connection.in_transaction():
             # As SQLAlchemy's own execution would: the statement runs in the connection's
-            # transaction (on SQLite, the BEGIN IMMEDIATE of app.db), never outside one.
+            # transaction (on SQLite, the BEGIN IMMEDIATE of vigilance.storage.engine), never outside one.
             connection.begin()
         dialect = connection.dialect
         key = (dialect.name, frozenset(parameters))
