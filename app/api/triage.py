@@ -3,19 +3,28 @@
 import base64
 import dataclasses
 from datetime import UTC, datetime
+from functools import partial
 
-from flask import current_app, g, jsonify
+from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import RAISE, Schema, fields, validate
 from sqlmodel import Session, col, select
 
-from app.api.fields import StrictInteger, enum_string
+from app.api.errors import BEARER, BODY_ERRORS, TOKEN_ERRORS, declares_errors
+from app.api.fields import StrictInteger
 from app.api.reports import report_document
+from app.api.triage_answers import (
+    InformationRequestSchema,
+    ItemDetailSchema,
+    LinkOutSchema,
+    QueueItemSchema,
+    QueueListSchema,
+)
 from app.auth import token_required
 from app.db import get_session
 from app.language import response_language
-from routing import Category, Queue
+from routing import Category
 from routing.scales import AUTHORITIES, INVESTIGATION_STATUSES, OUTCOMES, SERIOUSNESS_CRITERIA
 from vigilance import audit, triage
 from vigilance.clock import utcnow
@@ -35,7 +44,6 @@ from vigilance.periods import FIRST_YEAR, LAST_YEAR
 from vigilance.queues import Cursor, QueueFilter, calendar_for, list_items, next_deadlines, status_counts, time_left
 
 bp = Blueprint("triage", __name__, url_prefix="/api/v1", description="Queues and the triage workflow.")
-BEARER = [{"bearerAuth": []}]
 PAGE_SIZE = 50
 
 
@@ -95,28 +103,6 @@ class QueueArgsSchema(Schema):
     cursor = fields.String(validate=validate.Length(max=300))
 
 
-class QueueItemSchema(Schema):
-    id = fields.Integer(required=True)
-    report_id = fields.Integer(required=True)
-    reference = fields.String(required=True)
-    queue = enum_string(Queue, required=True)
-    status = fields.String(required=True)
-    assignee = fields.Dict(allow_none=True, required=True)
-    next_due_at = fields.String(allow_none=True, required=True, metadata={"format": "date-time"})
-    time_left = fields.Dict(allow_none=True)
-    serious = fields.Boolean()
-    category = fields.String()
-    product = fields.String()
-    received_at = fields.String(metadata={"format": "date-time"})
-    version = fields.Integer()
-
-
-class QueueListSchema(Schema):
-    items = fields.List(fields.Nested(QueueItemSchema), required=True)
-    next = fields.String(allow_none=True, required=True)
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-
-
 def _people(session: Session, ids: set[int]) -> dict[int, User]:
     ids = {i for i in ids if i}
     if not ids:
@@ -142,12 +128,12 @@ def item_document(
         "queue": item.queue,
         "status": item.status,
         "assignee": {"id": assignee.id, "name": assignee.label, "email": assignee.email} if assignee else None,
-        "next_due_at": item.next_due_at.isoformat() if item.next_due_at and item.next_due_at < NOTHING_DUE else None,
+        "next_due_at": item.next_due_at if item.next_due_at and item.next_due_at < NOTHING_DUE else None,
         "time_left": {**left, "text": left["text"][language]} if left else None,
         "serious": item.serious,
         "category": report.category,
         "product": report.product_name,
-        "received_at": report.received_at.isoformat(),
+        "received_at": report.received_at,
         "version": item.version,
         "outcome": item.outcome,
     }
@@ -158,8 +144,7 @@ class QueueItems(MethodView):
     @bp.doc(security=BEARER)
     @bp.arguments(QueueArgsSchema(), location="query", unknown=RAISE)
     @bp.response(200, QueueListSchema)
-    @bp.alt_response(401, description="No valid bearer token.")
-    @bp.alt_response(404, description="No such queue, or not one the caller works.")
+    @declares_errors(bp, *TOKEN_ERRORS, 404, said={404: "No such queue, or not one the caller works."})
     @token_required
     def get(self, args, queue: str):
         """The items of a queue the caller works, most urgent first."""
@@ -193,7 +178,7 @@ class QueueItems(MethodView):
             for item, report in page.rows
         ]
         counts = status_counts(db, queue=queue, actor=g.user)
-        return jsonify({"items": items, "next": encode_queue_cursor(page.next), "counts": counts})
+        return {"items": items, "next": encode_queue_cursor(page.next), "counts": counts}
 
 
 def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dict:
@@ -224,17 +209,18 @@ def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dic
     document.update(
         {
             "report": report_document(db, report, language, list(deadlines)),
-            "assessments": [a.model_dump(mode="json") for a in assessments],
-            "information_requests": [q.model_dump(mode="json") for q in questions],
-            "declarations": [d.model_dump(mode="json") for d in declarations],
-            "deadlines": [d.model_dump(mode="json") for d in deadlines if d.queue_item_id == item.id],
+            # The rows themselves: ItemDetailSchema dumps the fields it names, and only those.
+            "assessments": assessments,
+            "information_requests": questions,
+            "declarations": declarations,
+            "deadlines": [d for d in deadlines if d.queue_item_id == item.id],
             "possible_duplicates": [{**c, "reason": c["reason"].get(language)} for c in report.possible_duplicates],
             "links": [
                 {"report_id": link.other(report.id), "reason": link.reason} for link in triage.links_of(db, report.id)
             ],
             "history": [
                 {
-                    "at": h.occurred_at.isoformat(),
+                    "at": h.occurred_at,
                     "who": h.actor_label,
                     "action": h.action,
                     "target": h.target,
@@ -254,7 +240,7 @@ def _answer(item_id: int, language: str):
     item = triage.load_item(db, item_id, g.user)
     body = item_detail(db, item, g.user, language)
     db.commit()
-    return jsonify(body)
+    return body
 
 
 class ExpectedVersionSchema(Schema):
@@ -339,34 +325,21 @@ class LinkSchema(ReasonSchema):
     other_report_id = StrictInteger(required=True, validate=validate.Range(min=1))
 
 
-class ItemDetailSchema(QueueItemSchema):
-    report = fields.Dict()
-    assessments = fields.List(fields.Dict())
-    information_requests = fields.List(fields.Dict())
-    declarations = fields.List(fields.Dict())
-    deadlines = fields.List(fields.Dict())
-    possible_duplicates = fields.List(fields.Dict())
-    links = fields.List(fields.Dict())
-    history = fields.List(fields.Dict())
+_SAID = {
+    403: "The caller may see the item but not do that to it (another holds it, or the role does not allow it).",
+    404: "No such item, or not one the caller works.",
+    409: "The item's state does not allow it, someone else holds it, or it changed since loaded.",
+}
 
 
-_ERRORS = (
-    (401, "No valid bearer token."),
-    (404, "No such item, or not one the caller works."),
-    (409, "The item's state does not allow it, someone else holds it, or it changed since loaded."),
-)
-
-
-def _documented(view):
-    for status, text in _ERRORS:
-        view = bp.alt_response(status, description=text)(view)
-    return bp.doc(security=BEARER)(view)
+def _documented(view, *, errors=(*BODY_ERRORS, *TOKEN_ERRORS, 404, 409)):
+    return bp.doc(security=BEARER)(declares_errors(bp, *errors, said=_SAID)(view))
 
 
 @bp.route("/queue-items/<int:item_id>")
 class QueueItemView(MethodView):
     @bp.response(200, ItemDetailSchema)
-    @_documented
+    @partial(_documented, errors=(*TOKEN_ERRORS, 404))
     @token_required
     def get(self, item_id: int):
         """An item, its report, assessments, questions, declarations, deadlines and history."""
@@ -376,7 +349,7 @@ class QueueItemView(MethodView):
         audit.record(db, actor=g.user, action="read", now=utcnow(), report_id=item.report_id, target=f"item:{item.id}")
         body = item_detail(db, item, g.user, response_language())
         db.commit()
-        return jsonify(body)
+        return body
 
 
 def _action(name: str, schema: Schema | None, run):
@@ -435,10 +408,9 @@ def claim_item(item_id: int):
     item, report = triage.claim_with_report(db, item_id=item_id, actor=g.user, now=now)
     deadline = next_deadlines(db, [item.id]).get(item.id)
     db.commit()
-    body = item_document(
+    return item_document(
         item, report, {g.user.id: g.user}, deadline, calendar_for(db, item.establishment_id), now, response_language()
     )
-    return jsonify(body)
 
 
 _action("release", None, lambda db, item_id, a: triage.release(db, item_id=item_id, actor=g.user, now=_now()))
@@ -515,18 +487,17 @@ _action(
 )
 
 
-class InformationRequestSchema(Schema):
-    id = fields.Integer()
-    question = fields.String()
-    answer = fields.String(allow_none=True)
-
-
 @bp.route("/information-requests/<int:request_id>/answer", methods=["POST"])
 @bp.arguments(AnswerSchema())
 @bp.response(200, InformationRequestSchema)
-@bp.alt_response(401, description="No valid bearer token.")
-@bp.alt_response(404, description="No such question on the caller's reports.")
-@bp.alt_response(409, description="Already answered.")
+@declares_errors(
+    bp,
+    *BODY_ERRORS,
+    *TOKEN_ERRORS,
+    404,
+    409,
+    said={404: "No such question on the caller's reports.", 409: "Already answered."},
+)
 @bp.doc(security=BEARER)
 @token_required
 def answer_request(args, request_id: int):
@@ -540,23 +511,16 @@ def answer_request(args, request_id: int):
         now=utcnow(),
         base_url=current_app.config["BASE_URL"],
     )
-    body = {"id": request.id, "question": request.question, "answer": request.answer}
     db.commit()
-    return jsonify(body)
-
-
-class LinkOutSchema(Schema):
-    report_id = fields.Integer()
-    other_report_id = fields.Integer()
-    reason = fields.String()
+    return request
 
 
 @bp.route("/reports/<int:report_id>/links", methods=["POST"])
 @bp.arguments(LinkSchema())
 @bp.response(201, LinkOutSchema)
-@bp.alt_response(401, description="No valid bearer token.")
-@bp.alt_response(404, description="A report the caller may not see.")
-@bp.alt_response(409, description="Already linked.")
+@declares_errors(
+    bp, *BODY_ERRORS, *TOKEN_ERRORS, 404, 409, said={404: "A report the caller may not see.", 409: "Already linked."}
+)
 @bp.doc(security=BEARER)
 @token_required
 def link_reports(args, report_id: int):
@@ -570,17 +534,21 @@ def link_reports(args, report_id: int):
         reason=args["reason"],
         now=utcnow(),
     )
-    body = {"report_id": link.report_id, "other_report_id": link.other_report_id, "reason": link.reason}
     db.commit()
-    return jsonify(body), 201
+    return link
 
 
 @bp.route("/deadlines/<int:deadline_id>/waive", methods=["POST"])
 @bp.arguments(ReasonSchema())
 @bp.response(200, ItemDetailSchema)
-@bp.alt_response(401, description="No valid bearer token.")
-@bp.alt_response(404, description="A deadline the caller may not work.")
-@bp.alt_response(409, description="Not open any more.")
+@declares_errors(
+    bp,
+    *BODY_ERRORS,
+    *TOKEN_ERRORS,
+    404,
+    409,
+    said={404: "A deadline the caller may not work.", 409: "Not open any more."},
+)
 @bp.doc(security=BEARER)
 @token_required
 def waive_deadline(args, deadline_id: int):
