@@ -197,3 +197,27 @@ def test_every_answer_to_a_reporter_is_documented(case):
 @FUZZ
 def test_every_answer_to_a_correspondent_is_documented(case):
     case.call_and_validate(headers=HEADERS["correspondent"], checks=RESPONSE_CHECKS)
+
+
+def test_the_document_names_every_answer_with_its_body():
+    """No catch-all ``default``: each operation names its errors, each with the error schema."""
+    document = app.test_client().get("/api/v1/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            answers = {
+                status: document["components"]["responses"][answer["$ref"].rsplit("/", 1)[-1]]
+                if "$ref" in answer
+                else answer
+                for status, answer in operation["responses"].items()
+            }
+            assert "default" not in answers, (method, path)
+            assert "422" in answers, (method, path)
+            for status, answer in answers.items():
+                assert answer["content"]["application/json"]["schema"], (method, path, status)
+                if status.startswith("4"):
+                    assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+            if operation.get("security"):
+                assert "WWW-Authenticate" in answers["401"]["headers"], (method, path)
+    assert document["components"]["schemas"]["Error"]["required"] == ["code", "errors", "message", "status"]
