@@ -8,6 +8,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.i18n import select_locale
@@ -62,6 +63,23 @@ def field_errors(messages: Any) -> dict[str, list[str]]:
     return errors
 
 
+class ErrorSchema(Schema):
+    """Every error answer of the API, as its OpenAPI document declares it."""
+
+    code = fields.Integer(required=True, metadata={"description": "The HTTP status code."})
+    status = fields.String(required=True, metadata={"description": "The status's name."})
+    message = fields.String(required=True, metadata={"description": "What went wrong, for people."})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        required=True,
+        metadata={"description": "The problems per field path (``request`` for the request as a whole)."},
+    )
+
+
+_ERROR_SCHEMA = ErrorSchema()
+
+
 def json_error(status: int, message: str | None = None, errors: Mapping | None = None, headers=None):
     """A JSON error response in the contract's shape."""
     name = _status_name(status)
@@ -72,7 +90,7 @@ def json_error(status: int, message: str | None = None, errors: Mapping | None =
         # Clients read one shape: problems that belong to no field are the request's.
         "errors": dict(errors) if errors else {"request": [message or name]},
     }
-    response = jsonify(body)
+    response = jsonify(_ERROR_SCHEMA.dump(body))
     response.status_code = status
     for key, value in (headers or {}).items():
         response.headers[key] = value

@@ -5,7 +5,7 @@ from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
-from app.errors import API_PREFIX
+from app.errors import API_PREFIX, ErrorSchema
 
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 #: Blueprints of the JSON API, called with bearer tokens (no cookies, so no CSRF).
@@ -41,6 +41,15 @@ class RowIdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+class DocumentedApi(Api):
+    """flask-smorest's Api, documenting errors as ``app.errors`` writes them, status by status."""
+
+    ERROR_SCHEMA = ErrorSchema
+    # No catch-all ``default`` answer: each operation names the errors it may give
+    # (``app.api.errors.declares_errors``), which a client can then rely on.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+
 def init_app(app: Flask) -> Api:
     # Before any route is added: routes compile their converters then.
     app.url_map.converters["int"] = RowIdConverter
@@ -51,7 +60,7 @@ def init_app(app: Flask) -> Api:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
     )
-    api = Api(app)
+    api = DocumentedApi(app)
     api.spec.components.security_scheme(
         "bearerAuth", {"type": "http", "scheme": "bearer", "description": "`vigilance tokens issue EMAIL`"}
     )

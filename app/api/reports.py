@@ -6,21 +6,22 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, post_load, validate
 from sqlmodel import Session
 
-from app.api.classify import ProductSchema
+from app.api.classify import ClassificationSchema, MatchedSchema, ProductSchema
+from app.api.errors import BEARER, BODY_ERRORS, TOKEN_ERRORS, declares_errors
 from app.api.fields import StrictBoolean, StrictInteger, enum_string
 from app.api.pagination import decode_cursor, encode_cursor
 from app.auth import token_required
 from app.db import get_session
 from app.filing import file_report
 from app.language import response_language
-from routing import EventKind, Queue
+from routing import EventKind, IntendedAction, Origin, Queue
 from vigilance import intake, reports
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
 from vigilance.errors import InvalidInput
 from vigilance.i18n import translatable
 from vigilance.intake import Draft
-from vigilance.models import Report
+from vigilance.models import DeadlineState, Report, ReportStatus
 
 bp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Incident reports.")
 
@@ -78,28 +79,65 @@ class ReportCreateSchema(Schema):
 class DeadlineOutSchema(Schema):
     queue = enum_string(Queue, required=True)
     kind = fields.String(required=True)
-    due_at = fields.String(allow_none=True, required=True, metadata={"format": "date-time"})
-    state = fields.String()
+    due_at = fields.DateTime(allow_none=True, required=True)
+    state = enum_string(DeadlineState)
     description = fields.String()
     without_delay = fields.Boolean()
+
+
+class StoredProductSchema(Schema):
+    """The product as filed: its name, and beside it the questionnaire's answers that were given."""
+
+    name = fields.String(required=True)
+    autologous = fields.Boolean()
+    origin = enum_string(Origin)
+    recombinant_nucleic_acid = fields.Boolean()
+    infectious_disease_vaccine = fields.Boolean()
+    substantially_manipulated = fields.Boolean()
+    same_essential_function = fields.Boolean()
+    intended_action = enum_string(IntendedAction)
+    incorporates_medical_device = fields.Boolean()
+    industrially_manufactured = fields.Boolean()
+    magistral_preparation = fields.Boolean()
+    ce_marked_device = fields.Boolean()
+
+
+class PatientOutSchema(Schema):
+    sex = fields.String(allow_none=True, validate=validate.OneOf(["F", "M", "U"]))
+    birth_year = fields.Integer(allow_none=True)
+    initials = fields.String(allow_none=True)
+
+
+class DecidedMatchSchema(MatchedSchema):
+    by = fields.String(
+        validate=validate.OneOf(["catalogue", "questionnaire", "none", "person"]),
+        required=True,
+        metadata={"description": "``person``: a correspondent requalified the product."},
+    )
+
+
+class DecisionSchema(ClassificationSchema):
+    """The decision a report carries: as classify answers, or as a correspondent requalified it."""
+
+    matched = fields.Nested(DecidedMatchSchema, required=True)
 
 
 class ReportOutSchema(Schema):
     id = fields.Integer(required=True)
     reference = fields.String(required=True)
-    status = fields.String(required=True)
+    status = enum_string(ReportStatus, required=True)
     event_kind = enum_string(EventKind)
-    occurred_at = fields.String(metadata={"format": "date-time"})
-    detected_at = fields.String(allow_none=True, metadata={"format": "date-time"})
-    received_at = fields.String(metadata={"format": "date-time"})
-    product = fields.Dict()
+    occurred_at = fields.DateTime()
+    detected_at = fields.DateTime(allow_none=True)
+    received_at = fields.DateTime()
+    product = fields.Nested(StoredProductSchema)
     description = fields.String()
     serious = fields.Boolean()
     severity_grade = fields.Integer(allow_none=True)
-    patient = fields.Dict()
+    patient = fields.Nested(PatientOutSchema)
     lot_number = fields.String(allow_none=True)
     donation_number = fields.String(allow_none=True)
-    classification = fields.Dict(required=True)
+    classification = fields.Nested(DecisionSchema, required=True)
     queues = fields.List(enum_string(Queue), required=True)
     deadlines = fields.List(fields.Nested(DeadlineOutSchema), required=True)
 
@@ -117,7 +155,8 @@ class ReportListArgsSchema(Schema):
 
 
 def report_document(session: Session, report: Report, language: str, deadlines: list | None = None) -> dict:
-    """The report as the API shows it (*deadlines*: when already at hand, not read again)."""
+    """The report as the API shows it, for :class:`ReportOutSchema` to dump (*deadlines*: when
+    already at hand, not read again)."""
     if deadlines is None:
         deadlines = intake.report_deadlines(session, report)
     return {
@@ -125,9 +164,9 @@ def report_document(session: Session, report: Report, language: str, deadlines: 
         "reference": report.reference,
         "status": report.status,
         "event_kind": report.event_kind,
-        "occurred_at": report.occurred_at.isoformat(),
-        "detected_at": report.detected_at.isoformat() if report.detected_at else None,
-        "received_at": report.received_at.isoformat(),
+        "occurred_at": report.occurred_at,
+        "detected_at": report.detected_at,
+        "received_at": report.received_at,
         "product": {"name": report.product_name, **report.product_answers},
         "description": report.description,
         "serious": report.serious,
@@ -145,7 +184,7 @@ def report_document(session: Session, report: Report, language: str, deadlines: 
             {
                 "queue": d.queue,
                 "kind": d.kind,
-                "due_at": d.due_at.isoformat() if d.due_at else None,
+                "due_at": d.due_at,
                 "state": d.state,
                 "description": d.description.get(language) or d.description.get("fr", ""),
                 "without_delay": d.without_delay,
@@ -155,7 +194,7 @@ def report_document(session: Session, report: Report, language: str, deadlines: 
     }
 
 
-BEARER = [{"bearerAuth": []}]
+_REPORT = ReportOutSchema()
 
 
 @bp.route("/reports")
@@ -174,10 +213,16 @@ class Reports(MethodView):
     )
     @bp.arguments(ReportCreateSchema())
     @bp.response(201, ReportOutSchema)
-    @bp.alt_response(400, description="Malformed JSON or wrong content type.")
-    @bp.alt_response(401, description="No valid bearer token.")
-    @bp.alt_response(403, description="The account cannot file reports.")
-    @bp.alt_response(409, description="A request with the same Idempotency-Key is still running.")
+    @declares_errors(
+        bp,
+        *BODY_ERRORS,
+        *TOKEN_ERRORS,
+        409,
+        said={
+            403: "The account cannot file reports.",
+            409: "A request with the same Idempotency-Key is still running, or had another body.",
+        },
+    )
     @token_required
     def post(self, draft: Draft):
         """File an incident report: it is qualified, routed and dated at once."""
@@ -190,14 +235,15 @@ class Reports(MethodView):
             actor=g.user,
             key=key or None,
             fingerprint_of=request.get_json(),
-            answer=lambda db, result: report_document(db, result.report, language, result.deadlines),
+            # Dumped once, when filed: a retry replays the very same answer.
+            answer=lambda db, result: _REPORT.dump(report_document(db, result.report, language, result.deadlines)),
         )
         return jsonify(body), status
 
     @bp.doc(security=BEARER)
     @bp.arguments(ReportListArgsSchema(), location="query", unknown=RAISE)
     @bp.response(200, ReportListSchema)
-    @bp.alt_response(401, description="No valid bearer token.")
+    @declares_errors(bp, *TOKEN_ERRORS)
     @token_required
     def get(self, args):
         """The reports the caller filed, newest first."""
@@ -208,15 +254,14 @@ class Reports(MethodView):
         items = [report_document(db, r, language) for r in page[:PAGE_SIZE]]
         db.commit()
         next_cursor = encode_cursor(page[PAGE_SIZE - 1].id) if len(page) > PAGE_SIZE else None
-        return jsonify({"items": items, "next": next_cursor})
+        return {"items": items, "next": next_cursor}
 
 
 @bp.route("/reports/<int:report_id>")
 class ReportById(MethodView):
     @bp.doc(security=BEARER)
     @bp.response(200, ReportOutSchema)
-    @bp.alt_response(401, description="No valid bearer token.")
-    @bp.alt_response(404, description="No such report, or not one the caller may see.")
+    @declares_errors(bp, *TOKEN_ERRORS, 404, said={404: "No such report, or not one the caller may see."})
     @token_required
     def get(self, report_id: int):
         """One report, to its reporter, its queues' correspondents and its coordinators."""
@@ -224,4 +269,4 @@ class ReportById(MethodView):
         report = reports.read_report(db, report_id=report_id, actor=g.user, now=utcnow())
         body = report_document(db, report, response_language())
         db.commit()
-        return jsonify(body)
+        return body

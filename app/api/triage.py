@@ -3,20 +3,28 @@
 import base64
 import dataclasses
 from datetime import UTC, datetime
+from functools import partial
 
-from flask import current_app, g, jsonify
+from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import RAISE, Schema, fields, validate
 from sqlmodel import Session, col, select
 
-from app.api.fields import enum_string
+from app.api.errors import BEARER, BODY_ERRORS, TOKEN_ERRORS, declares_errors
 from app.api.reports import report_document
+from app.api.triage_answers import (
+    InformationRequestSchema,
+    ItemDetailSchema,
+    LinkOutSchema,
+    QueueItemSchema,
+    QueueListSchema,
+)
 from app.auth import token_required
 from app.db import get_session
 from app.language import response_language
 from app.triage_actions import ACTIONS, BY_NAME, Act, TriageAction
-from routing import Category, Queue
+from routing import Category
 from vigilance import audit, triage
 from vigilance.clock import utcnow
 from vigilance.item_file import item_file
@@ -32,7 +40,6 @@ from vigilance.periods import FIRST_YEAR, LAST_YEAR
 from vigilance.queues import Cursor, QueueFilter, calendar_for, list_items, next_deadlines, status_counts, time_left
 
 bp = Blueprint("triage", __name__, url_prefix="/api/v1", description="Queues and the triage workflow.")
-BEARER = [{"bearerAuth": []}]
 PAGE_SIZE = 50
 
 
@@ -129,28 +136,6 @@ def queue_filter(args: dict) -> QueueFilter:
     )
 
 
-class QueueItemSchema(Schema):
-    id = fields.Integer(required=True)
-    report_id = fields.Integer(required=True)
-    reference = fields.String(required=True)
-    queue = enum_string(Queue, required=True)
-    status = fields.String(required=True)
-    assignee = fields.Dict(allow_none=True, required=True)
-    next_due_at = fields.String(allow_none=True, required=True, metadata={"format": "date-time"})
-    time_left = fields.Dict(allow_none=True)
-    serious = fields.Boolean()
-    category = fields.String()
-    product = fields.String()
-    received_at = fields.String(metadata={"format": "date-time"})
-    version = fields.Integer()
-
-
-class QueueListSchema(Schema):
-    items = fields.List(fields.Nested(QueueItemSchema), required=True)
-    next = fields.String(allow_none=True, required=True)
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-
-
 def _people(session: Session, ids: set[int]) -> dict[int, User]:
     ids = {i for i in ids if i}
     if not ids:
@@ -176,12 +161,12 @@ def item_document(
         "queue": item.queue,
         "status": item.status,
         "assignee": {"id": assignee.id, "name": assignee.label, "email": assignee.email} if assignee else None,
-        "next_due_at": item.next_due_at.isoformat() if item.next_due_at and item.next_due_at < NOTHING_DUE else None,
+        "next_due_at": item.next_due_at if item.next_due_at and item.next_due_at < NOTHING_DUE else None,
         "time_left": {**left, "text": left["text"][language]} if left else None,
         "serious": item.serious,
         "category": report.category,
         "product": report.product_name,
-        "received_at": report.received_at.isoformat(),
+        "received_at": report.received_at,
         "version": item.version,
         "outcome": item.outcome,
     }
@@ -192,8 +177,7 @@ class QueueItems(MethodView):
     @bp.doc(security=BEARER)
     @bp.arguments(QueueArgsSchema(), location="query", unknown=RAISE)
     @bp.response(200, QueueListSchema)
-    @bp.alt_response(401, description="No valid bearer token.")
-    @bp.alt_response(404, description="No such queue, or not one the caller works.")
+    @declares_errors(bp, *TOKEN_ERRORS, 404, said={404: "No such queue, or not one the caller works."})
     @token_required
     def get(self, args, queue: str):
         """The items of a queue the caller works, most urgent first."""
@@ -218,7 +202,7 @@ class QueueItems(MethodView):
             for item, report in page.rows
         ]
         counts = status_counts(db, queue=queue, actor=g.user)
-        return jsonify({"items": items, "next": encode_queue_cursor(page.next), "counts": counts})
+        return {"items": items, "next": encode_queue_cursor(page.next), "counts": counts}
 
 
 def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dict:
@@ -238,15 +222,16 @@ def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dic
     document.update(
         {
             "report": report_document(db, report, language, file.deadlines),
-            "assessments": [a.model_dump(mode="json") for a in file.assessments],
-            "information_requests": [q.model_dump(mode="json") for q in file.questions],
-            "declarations": [d.model_dump(mode="json") for d in file.declarations],
-            "deadlines": [d.model_dump(mode="json") for d in file.item_deadlines],
+            # The rows themselves: ItemDetailSchema dumps the fields it names, and only those.
+            "assessments": file.assessments,
+            "information_requests": file.questions,
+            "declarations": file.declarations,
+            "deadlines": file.item_deadlines,
             "possible_duplicates": [{**c, "reason": c["reason"].get(language)} for c in report.possible_duplicates],
             "links": [{"report_id": link.other(report.id), "reason": link.reason} for link in file.links],
             "history": [
                 {
-                    "at": h.occurred_at.isoformat(),
+                    "at": h.occurred_at,
                     "who": h.actor_label,
                     "action": h.action,
                     "target": h.target,
@@ -265,37 +250,24 @@ def _answer(item_id: int, language: str):
     item = triage.load_item(db, item_id, g.user)
     body = item_detail(db, item, g.user, language)
     db.commit()
-    return jsonify(body)
+    return body
 
 
-class ItemDetailSchema(QueueItemSchema):
-    report = fields.Dict()
-    assessments = fields.List(fields.Dict())
-    information_requests = fields.List(fields.Dict())
-    declarations = fields.List(fields.Dict())
-    deadlines = fields.List(fields.Dict())
-    possible_duplicates = fields.List(fields.Dict())
-    links = fields.List(fields.Dict())
-    history = fields.List(fields.Dict())
+_SAID = {
+    403: "The caller may see the item but not do that to it (another holds it, or the role does not allow it).",
+    404: "No such item, or not one the caller works.",
+    409: "The item's state does not allow it, someone else holds it, or it changed since loaded.",
+}
 
 
-_ERRORS = (
-    (401, "No valid bearer token."),
-    (404, "No such item, or not one the caller works."),
-    (409, "The item's state does not allow it, someone else holds it, or it changed since loaded."),
-)
-
-
-def _documented(view):
-    for status, text in _ERRORS:
-        view = bp.alt_response(status, description=text)(view)
-    return bp.doc(security=BEARER)(view)
+def _documented(view, *, errors=(*BODY_ERRORS, *TOKEN_ERRORS, 404, 409)):
+    return bp.doc(security=BEARER)(declares_errors(bp, *errors, said=_SAID)(view))
 
 
 @bp.route("/queue-items/<int:item_id>")
 class QueueItemView(MethodView):
     @bp.response(200, ItemDetailSchema)
-    @_documented
+    @partial(_documented, errors=(*TOKEN_ERRORS, 404))
     @token_required
     def get(self, item_id: int):
         """An item, its report, assessments, questions, declarations, deadlines and history."""
@@ -305,7 +277,7 @@ class QueueItemView(MethodView):
         audit.record(db, actor=g.user, action="read", now=utcnow(), report_id=item.report_id, target=f"item:{item.id}")
         body = item_detail(db, item, g.user, response_language())
         db.commit()
-        return jsonify(body)
+        return body
 
 
 def _action(action: TriageAction):
@@ -352,10 +324,9 @@ def claim_item(item_id: int):
     item, report = BY_NAME["claim"].perform(db, item_id, {}, Act(g.user, now))
     deadline = next_deadlines(db, [item.id]).get(item.id)
     db.commit()
-    body = item_document(
+    return item_document(
         item, report, {g.user.id: g.user}, deadline, calendar_for(db, item.establishment_id), now, response_language()
     )
-    return jsonify(body)
 
 
 for _item_action in ACTIONS:
@@ -363,58 +334,54 @@ for _item_action in ACTIONS:
         _action(_item_action)
 
 
-class InformationRequestSchema(Schema):
-    id = fields.Integer()
-    question = fields.String()
-    answer = fields.String(allow_none=True)
-
-
 @bp.route("/information-requests/<int:request_id>/answer", methods=["POST"])
 @bp.arguments(BY_NAME["answer"].schema)
 @bp.response(200, InformationRequestSchema)
-@bp.alt_response(401, description="No valid bearer token.")
-@bp.alt_response(404, description="No such question on the caller's reports.")
-@bp.alt_response(409, description="Already answered.")
+@declares_errors(
+    bp,
+    *BODY_ERRORS,
+    *TOKEN_ERRORS,
+    404,
+    409,
+    said={404: "No such question on the caller's reports.", 409: "Already answered."},
+)
 @bp.doc(security=BEARER)
 @token_required
 def answer_request(args, request_id: int):
     """The reporter answers a correspondent's question."""
     db = get_session()
     request = BY_NAME["answer"].perform(db, request_id, args, Act(g.user, utcnow(), current_app.config["BASE_URL"]))
-    body = {"id": request.id, "question": request.question, "answer": request.answer}
     db.commit()
-    return jsonify(body)
-
-
-class LinkOutSchema(Schema):
-    report_id = fields.Integer()
-    other_report_id = fields.Integer()
-    reason = fields.String()
+    return request
 
 
 @bp.route("/reports/<int:report_id>/links", methods=["POST"])
 @bp.arguments(BY_NAME["link"].schema)
 @bp.response(201, LinkOutSchema)
-@bp.alt_response(401, description="No valid bearer token.")
-@bp.alt_response(404, description="A report the caller may not see.")
-@bp.alt_response(409, description="Already linked.")
+@declares_errors(
+    bp, *BODY_ERRORS, *TOKEN_ERRORS, 404, 409, said={404: "A report the caller may not see.", 409: "Already linked."}
+)
 @bp.doc(security=BEARER)
 @token_required
 def link_reports(args, report_id: int):
     """Link two reports that concern the same event or product."""
     db = get_session()
     link = BY_NAME["link"].perform(db, report_id, args, Act(g.user, utcnow()))
-    body = {"report_id": link.report_id, "other_report_id": link.other_report_id, "reason": link.reason}
     db.commit()
-    return jsonify(body), 201
+    return link
 
 
 @bp.route("/deadlines/<int:deadline_id>/waive", methods=["POST"])
 @bp.arguments(BY_NAME["waive_deadline"].schema)
 @bp.response(200, ItemDetailSchema)
-@bp.alt_response(401, description="No valid bearer token.")
-@bp.alt_response(404, description="A deadline the caller may not work.")
-@bp.alt_response(409, description="Not open any more.")
+@declares_errors(
+    bp,
+    *BODY_ERRORS,
+    *TOKEN_ERRORS,
+    404,
+    409,
+    said={404: "A deadline the caller may not work.", 409: "Not open any more."},
+)
 @bp.doc(security=BEARER)
 @token_required
 def waive_deadline(args, deadline_id: int):

@@ -1,8 +1,13 @@
 """``POST /api/v1/classify``: the contract's shapes, and field errors for every bad input."""
 
+from datetime import datetime
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from app.api.classify import ClassifyRequestSchema
+from routing import decide
 
 
 def classify(client, body, **kwargs):
@@ -23,6 +28,22 @@ def test_contract_shape(client):
         "title": body["rulebook"]["title"],
     }
     assert all(isinstance(step, str) for step in body["explanation"])
+
+
+def test_the_answer_holds_everything_decided(client, app):
+    # The answer is dumped through its schema: a field the schema misnamed would silently vanish
+    # (each deadline's "from" did).
+    for body in (
+        {"event_kind": "recipient_adverse_reaction", "product": {"name": "CGR"}, "serious": True},
+        {"event_kind": "incident", "product": {"name": "Greffe de cornée"}, "serious": True},
+        {"event_kind": "recipient_adverse_reaction", "product": {"name": "Produit inconnu", "origin": "cells"}},
+    ):
+        for language in ("fr", "en"):
+            answer = classify(client, body, headers={"Accept-Language": language}).get_json()
+            with app.test_request_context():
+                facts = ClassifyRequestSchema().load(body).facts
+            decided = decide(facts, on=datetime.now(app.config["TZINFO"]).date()).as_dict(language)
+            assert answer == decided
 
 
 def test_explanation_is_french_by_default_and_english_on_request(client):
