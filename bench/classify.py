@@ -1,27 +1,18 @@
 """Classification throughput: in process, and over HTTP under gunicorn next to a bare endpoint.
 
-Run with ``make bench`` (or ``.venv/bin/python bench/classify_bench.py``). Targets (issue 2):
-at least 20,000 decisions per second in process; over HTTP at least 0.7 of the bare endpoint.
+Run with ``make bench`` (or ``.venv/bin/python -m bench.classify``). Targets (issue 2): at least
+20,000 decisions per second in process; over HTTP, measured with wrk, at least 0.7 of the bare
+endpoint (``bench/bare_app.py``) served the same way.
 """
 
 import argparse
-import os
 import random
-import socket
-import subprocess
-import sys
 import time
 from datetime import date
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
-
-from load import run_load  # noqa: E402
-
-from routing import EventKind, Facts, Features, IntendedAction, Origin, ProductFacts, decide  # noqa: E402
-from routing.text import normalise  # noqa: E402
+from bench import harness
+from routing import EventKind, Facts, Features, IntendedAction, Origin, ProductFacts, decide
+from routing.text import normalise
 
 NAMES = [
     "Concentré de globules rouges (CGR)",
@@ -84,40 +75,9 @@ def bench_in_process(count: int, unique: bool, repeats: int = 3) -> float:
     return max(rates)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def serve(app_spec: str, port: int, workers: int, env: dict) -> subprocess.Popen:
-    process = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "--workers",
-            str(workers),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            app_spec,
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    for _ in range(100):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"{app_spec} did not start")
-
-
-def bench_http(workers: int, clients: int, seconds: float, unique: bool) -> tuple[dict, dict]:
+def http_payloads(unique: bool) -> list[dict]:
     rng = random.Random(11)
-    payloads = [
+    return [
         {
             "event_kind": rng.choice(EVENT_KINDS).value,
             # Unique names defeat the answer cache: the worst case, every request decided anew.
@@ -125,41 +85,50 @@ def bench_http(workers: int, clients: int, seconds: float, unique: bool) -> tupl
         }
         for i in range(20_000 if unique else 200)
     ]
-    env = {**os.environ, "VIGILANCE_DATABASE_URL": "sqlite:////tmp/vigilance-bench.db", "VIGILANCE_SECRET_KEY": "bench"}
-    results = {}
-    for label, spec in (("bare", "bench.bare_app:create_app()"), ("classify", "app:create_app()")):
-        port = free_port()
-        server = serve(spec, port, workers, env)
-        try:
-            run_load(f"http://127.0.0.1:{port}/api/v1/classify", payloads, clients, 2)  # warm up
-            results[label] = run_load(f"http://127.0.0.1:{port}/api/v1/classify", payloads, clients, seconds)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
-    return results["bare"], results["classify"]
+
+
+def bench_http(args, unique: bool) -> float | None:
+    """The service and the bare endpoint served side by side, loaded by wrk in alternating rounds."""
+    env = {"VIGILANCE_DATABASE_URL": "sqlite:////tmp/vigilance-bench.db", "VIGILANCE_SECRET_KEY": "bench"}
+    target = harness.Target.json("/api/v1/classify", http_payloads(unique))
+    with (
+        harness.serving("bench.bare_app:create_app()", env, workers=args.workers) as bare,
+        harness.serving("app:create_app()", env, workers=args.workers) as service,
+    ):
+        series = harness.alternate(
+            {"bare Flask endpoint": (bare, target), "POST /api/v1/classify": (service, target)},
+            rounds=args.rounds,
+            seconds=args.seconds,
+            connections=args.connections,
+        )
+    return harness.print_comparison(
+        series, measured="POST /api/v1/classify", yardstick="bare Flask endpoint", target=0.7
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--decisions", type=int, default=50_000)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers, for both servers")
+    parser.add_argument("--connections", type=int, default=4, help="wrk's open connections")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--seconds", type=float, default=5, help="per round and endpoint")
+    parser.add_argument("--http-only", action="store_true")
     args = parser.parse_args()
 
-    warm = bench_in_process(args.decisions, unique=False)
-    cold = bench_in_process(args.decisions, unique=True)
-    print(f"in process, names repeated: {warm:,.0f} decisions/s")
-    print(f"in process, every name new: {cold:,.0f} decisions/s   (target >= 20,000)")
-    for unique, title in ((False, "names clinicians type (200 requests, repeated)"), (True, "every name new")):
-        bare, served = bench_http(args.workers, args.clients, args.seconds, unique)
-        print(f"over HTTP, {title}:")
-        for label, result in (("bare Flask endpoint", bare), ("POST /api/v1/classify", served)):
-            print(
-                f"  {label:>22}: {result['per_second']:,.0f} req/s, p50 {result['p50_ms']:.2f} ms, "
-                f"p99 {result['p99_ms']:.2f} ms, errors {result['errors']}"
-            )
-        print(f"  ratio classify / bare: {served['per_second'] / bare['per_second']:.2f}   (target >= 0.70)")
+    harness.say(harness.machine_load())
+    if not args.http_only:
+        warm = bench_in_process(args.decisions, unique=False)
+        cold = bench_in_process(args.decisions, unique=True)
+        harness.say(f"in process, names repeated: {warm:,.0f} decisions/s")
+        harness.say(f"in process, every name new: {cold:,.0f} decisions/s   (target >= 20,000)")
+    for unique, title in ((False, "names clinicians type (200 bodies, repeated)"), (True, "every name new")):
+        harness.say(
+            f"over HTTP, {title}, wrk {args.connections} connections, gunicorn {args.workers} sync workers, "
+            f"{args.rounds} alternating rounds of {args.seconds:g} s:"
+        )
+        bench_http(args, unique)
+    harness.say(harness.machine_load())
 
 
 if __name__ == "__main__":
