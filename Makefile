@@ -6,12 +6,15 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres test-browser install bench clean translations
+.PHONY: run test test-postgres test-browser install bench bench-all lock clean translations
 
-$(INSTALLED): pyproject.toml
+# Dependencies come from the lock file, every one pinned with its hashes; the project itself is
+# installed on top without resolving anything. After changing dependencies in pyproject.toml:
+# `make lock`.
+$(INSTALLED): pyproject.toml requirements-test.lock
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip install --quiet --require-hashes -r requirements-test.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
@@ -38,11 +41,33 @@ test-postgres: $(INSTALLED)
 test-browser: $(INSTALLED)
 	VIGILANCE_REQUIRE_BROWSER=1 $(BIN)/pytest -q -m browser
 
+# The classification benchmark (a minute or two; wrk: apt-get install wrk). Every benchmark and
+# its options: bench/README.md.
 bench: $(INSTALLED)
-	$(BIN)/python bench/classify_bench.py
+	$(BIN)/python -m bench.classify
+
+# Every benchmark at the sizes bench/README.md's figures were taken at (PostgreSQL needed).
+bench-all: $(INSTALLED)
+	$(BIN)/python -m bench.classify
+	$(BIN)/python -m bench.intake
+	$(BIN)/python -m bench.triage --sizes 10000 --requests 100 --claims 1000 --split-claims 4000 --in-process-claims 500 --quiet-load
+	$(BIN)/python -m bench.summaries --reports 100000 --establishments 20
+	$(BIN)/python -m bench.worker --part throughput --reports 10000 --workers 1,2 --smtp-seconds 10
+	$(BIN)/python -m bench.worker --part idle --idle-small 10000 --idle-timers 100000
+
+# Refresh the lock files from pyproject.toml: new dependencies are added, the others keep their
+# pins (`make lock UPGRADE=1` moves every pin to the newest allowed release). pip-tools runs in
+# a virtualenv of its own, so that locking never depends on what the project's one holds.
+LOCK_VENV := .venv-lock
+PIP_COMPILE = $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links $(if $(UPGRADE),--upgrade)
+lock:
+	test -x $(LOCK_VENV)/bin/pip-compile || ($(PYTHON) -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install --quiet pip-tools)
+	$(PIP_COMPILE) --extra test -o requirements-test.lock pyproject.toml
+	$(PIP_COMPILE) -o requirements.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .hypothesis
 
 # After changing a translatable text: extract, merge into both catalogues, then translate the new
 # entries by editing translations/en/LC_MESSAGES/messages.po (French is the source language; the

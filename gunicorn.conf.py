@@ -5,8 +5,10 @@
   production, through one handler; the service writes one access line per request itself.
 - Metrics with several workers (docs/deployment.md): with ``PROMETHEUS_MULTIPROC_DIR`` set,
   each process keeps its values in files there, which ``/metrics`` adds up.
+- Each worker freezes the app's long-lived objects once built (``post_worker_init``).
 """
 
+import gc
 import glob
 import os
 import re
@@ -64,3 +66,15 @@ def _running(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def post_worker_init(worker) -> None:
+    """Once a worker has built the app, take what it holds out of the garbage collector's sight.
+
+    The app's long-lived objects (routes, schemas, rulebooks, SQLAlchemy's mappers: about
+    120,000 tracked objects) never become garbage, yet every full collection walks them all:
+    50 ms and more on this VM. Answers cached per question (``POST /api/v1/classify`` with names
+    never seen before) survive long enough to trigger one about every 6,000 requests, about
+    60 µs per request on average (bench/README.md). Frozen, they are never walked again.
+    """
+    gc.freeze()

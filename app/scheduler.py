@@ -9,11 +9,14 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Iterable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.config import mail_sender
@@ -22,6 +25,7 @@ from app.operations import metrics
 from vigilance import clocks, outbox, summaries
 from vigilance.clock import utcnow
 from vigilance.models import Establishment
+from vigilance.periods import Period
 from vigilance.storage.transaction import read_only, write_transaction
 from vigilance.storage.writers_lock import alone_or_not_at_all
 
@@ -85,13 +89,62 @@ def deliver_mail(app: Flask) -> int:
         mailer.close()
 
 
+def run_summaries(
+    engine: Engine,
+    runs: Iterable[tuple[str, Period, int]],
+    *,
+    hour: int,
+    base_url: str,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    again: bool = False,
+    stopping: threading.Event | None = None,
+    keep_going: bool = False,
+) -> Iterator[tuple[Establishment, Period, summaries.RunResult]]:
+    """Do each summary run (kind, period, establishment id) in a transaction of its own, in turn,
+    and yield what it did: the worker's job and ``vigilance summaries send`` both go through here.
+
+    *runs* is read lazily, so its producer may stop the loop by raising. *now* is fixed for every
+    run when given, the clock's time at each run when not. A dry run composes only and its
+    transaction is rolled back; what it composed stays readable (the session closes without
+    expiring it). With *keep_going*, a failing run is logged and the next one tried, so that one
+    establishment's failure does not keep the others' summaries from going out.
+    """
+    for kind, period, establishment_id in runs:
+        if stopping is not None and stopping.is_set():
+            return
+        # A dry run's transaction is rolled back; what it composed stays readable.
+        transaction = Session(engine, expire_on_commit=False) if dry_run else write_transaction(engine)
+        try:
+            with transaction as session:
+                establishment = session.get(Establishment, establishment_id)
+                result = summaries.run(
+                    session,
+                    kind,
+                    period,
+                    establishment,
+                    now=now or utcnow(),
+                    hour=hour,
+                    base_url=base_url,
+                    dry_run=dry_run,
+                    again=again,
+                )
+        except Exception:
+            if not keep_going:
+                raise
+            logger.exception(
+                "Summaries %s for establishment %s failed; tried again next tick", period.key, establishment_id
+            )
+            continue
+        yield establishment, period, result
+
+
 def queue_summaries(app: Flask) -> int:
     """Queue the summaries whose time has come, one run (kind, period, establishment) per transaction.
 
     Two workers may both see a run as due: the second one's claim finds it taken and does nothing.
     """
     engine = app.extensions["vigilance.db"]
-    stopping = app.extensions.get("vigilance.stopping")
     hour = app.config["DIGEST_HOUR"]
     with Session(engine) as session:
         due = [
@@ -99,25 +152,19 @@ def queue_summaries(app: Flask) -> int:
             for kind, period, establishment in summaries.due_runs(read_only(session), now=utcnow(), hour=hour)
         ]
     queued = 0
-    for kind, period, establishment_id in due:
-        if stopping is not None and stopping.is_set():
-            break
-        try:
-            with write_transaction(engine) as session:
-                establishment = session.get(Establishment, establishment_id)
-                result = summaries.run(
-                    session, kind, period, establishment, now=utcnow(), hour=hour, base_url=app.config["BASE_URL"]
-                )
-        except Exception:  # one establishment's failing run must not keep the others' from going out
-            logger.exception(
-                "Summaries %s for establishment %s failed; tried again next tick", period.key, establishment_id
-            )
-            continue
+    for establishment, period, result in run_summaries(
+        engine,
+        due,
+        hour=hour,
+        base_url=app.config["BASE_URL"],
+        stopping=app.extensions.get("vigilance.stopping"),
+        keep_going=True,
+    ):
         if result.claimed:
             logger.info(
                 "Summaries %s for establishment %s: %s queued, %s empty digests left out",
                 period.key,
-                establishment_id,
+                establishment.id,
                 result.queued,
                 result.skipped_empty,
             )

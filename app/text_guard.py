@@ -26,8 +26,8 @@ _MESSAGE = translatable(
     "Ce texte contient un caractère qui ne peut être enregistré (caractère nul U+0000 ou moitié "
     "de paire UTF-16 isolée) : retirez-le."
 )
-#: Headers whose value the service stores.
-_STORED_HEADERS = ("Idempotency-Key",)
+#: Headers whose value the service stores, with their key in the WSGI environ.
+_STORED_HEADERS = tuple((name, "HTTP_" + name.upper().replace("-", "_")) for name in ("Idempotency-Key",))
 
 
 def unstorable_paths(value: Any, path: str = "") -> list[str]:
@@ -53,8 +53,11 @@ def _in_multidict(values) -> list[str]:
 
 def refuse_unstorable_text() -> None:
     """Raise :class:`InvalidInput` naming every field of the request that holds unstorable text."""
-    paths = _in_multidict(request.args)
-    paths += [name for name in _STORED_HEADERS if UNSTORABLE.search(request.headers.get(name, ""))]
+    environ = request.environ
+    # Read from the WSGI environ where it can be: the parsed query string and headers cost
+    # about 10 µs of every request that has neither.
+    paths = _in_multidict(request.args) if environ.get("QUERY_STRING") else []
+    paths += [name for name, key in _STORED_HEADERS if UNSTORABLE.search(environ.get(key, ""))]
     if request.is_json:
         if _MAY_HOLD_UNSTORABLE.search(request.get_data(cache=True)):
             paths += unstorable_paths(request.get_json(silent=True))

@@ -1,6 +1,6 @@
 """Bulk-load realistic reports, with their queue items and deadlines, for benchmarks and demos.
 
-``.venv/bin/python bench/load_reports.py --database-url URL --reports N [--establishments K]``
+``python -m bench.load_reports --database-url URL --reports N [--establishments K]``
 
 Creates the schema if it is missing (``metadata.create_all``), the establishments and their
 accounts if missing (FINESS ``7501000NN``; reporters, two correspondents per queue and a
@@ -44,24 +44,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+from werkzeug.security import generate_password_hash
 
-from sqlalchemy import Engine, select, text  # noqa: E402
-from sqlalchemy.exc import IntegrityError  # noqa: E402
-from sqlmodel import Session  # noqa: E402
-from werkzeug.security import generate_password_hash  # noqa: E402
-
-from routing import Decision, EventKind, Facts, ProductFacts, Queue, decide  # noqa: E402
-from routing.rulebook import shipped_rulebooks  # noqa: E402
-from vigilance import accounts  # noqa: E402
-from vigilance.decisions import freeze  # noqa: E402
-from vigilance.demo import SCENARIOS as DEMO_SCENARIOS  # noqa: E402
-from vigilance.intake import PARIS, _answers  # noqa: E402
-from vigilance.models import (  # noqa: E402
+from routing import Decision, EventKind, Facts, ProductFacts, Queue, decide
+from routing.rulebook import shipped_rulebooks
+from vigilance import accounts
+from vigilance.decisions import freeze
+from vigilance.demo import SCENARIOS as DEMO_SCENARIOS
+from vigilance.intake import PARIS, _answers
+from vigilance.models import (
     CLOSED_URGENCY,
     Deadline,
     DeadlineState,
@@ -74,8 +70,8 @@ from vigilance.models import (  # noqa: E402
     User,
     metadata,
 )
-from vigilance.planning import PlannedItem, plan_openings  # noqa: E402
-from vigilance.storage.engine import make_engine  # noqa: E402
+from vigilance.planning import PlannedItem, plan_openings
+from vigilance.storage.engine import make_engine
 
 BENCH_PASSWORD = "bench-vigilance-2026"
 FINESS_BASE = 750100000

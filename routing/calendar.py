@@ -64,17 +64,8 @@ class WorkingCalendar:
     def is_working_day(self, day: date) -> bool:
         return day.weekday() in CONVENTIONS[self.convention] and day not in _holidays_for(self.region, day.year)
 
-    def holiday_name(self, day: date, language: str = "fr") -> str | None:
-        names = holidays.country_holidays("FR", subdiv=REGIONS[self.region], years=day.year, language=language)
-        return names.get(day)
-
     def _start_of(self, day: date) -> datetime:
         return datetime.combine(day, time(), tzinfo=self.timezone)
-
-    def end_of_day(self, moment: datetime) -> datetime:
-        """The first instant after the local day of *moment*."""
-        local_day = moment.astimezone(self.timezone).date()
-        return self._start_of(local_day + timedelta(days=1))
 
     def add_calendar_days(self, start: datetime, days: int) -> datetime:
         """End of the local day that falls *days* days after *start*'s day."""

@@ -6,10 +6,10 @@
 - an admin manages accounts and sees report content only when also a coordinator.
 """
 
-from sqlalchemy import ColumnElement, false, or_
-from sqlmodel import col, select
+from sqlalchemy import ColumnElement, false
+from sqlmodel import col
 
-from vigilance.models import QueueItem, Report, Role, User
+from vigilance.models import Report, Role, User
 
 
 def acts_as_coordinator(user: User) -> bool:
@@ -43,24 +43,3 @@ def may_work_queue(user: User, queue: str) -> bool:
 def own_reports_filter(user: User) -> ColumnElement[bool]:
     """SQL filter: the reports *user* filed."""
     return col(Report.reporter_id) == user.id if user.id is not None else false()
-
-
-def readable_reports_filter(user: User) -> ColumnElement[bool]:
-    """SQL filter matching exactly the reports ``may_read_report`` allows for *user*."""
-    if not user.is_active:
-        return false()
-    own = own_reports_filter(user)
-    if user.establishment_id is None:
-        return own
-    same_place = col(Report.establishment_id) == user.establishment_id
-    if acts_as_coordinator(user):
-        return or_(own, same_place)
-    if user.role == Role.CORRESPONDENT and user.vigilances:
-        # queues is a JSON list: filter on the queue items instead, which carry one queue each.
-        in_my_queues = col(Report.id).in_(
-            select(QueueItem.report_id).where(
-                col(QueueItem.queue).in_(user.vigilances), QueueItem.establishment_id == user.establishment_id
-            )
-        )
-        return or_(own, in_my_queues)
-    return own

@@ -18,12 +18,13 @@ def _require_json_body():
     # webargs would read a form-encoded or text body as "no JSON" and answer with a list of
     # missing fields; saying what is actually wrong is kinder.
     # An unknown route or method is answered 404 or 405 first, whatever the body.
-    if request.routing_exception is not None:
+    if request.method not in _BODY_METHODS or request.routing_exception is not None:
         return
-    if request.path.startswith(API_PREFIX) and request.method in _BODY_METHODS:
+    if request.path.startswith(API_PREFIX):
         if not request.content_length and not request.data:
             return  # no body: the view says whether it needed one
-        if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+        mimetype = request.mimetype
+        if mimetype != "application/json" and not mimetype.endswith("+json"):
             flask_smorest.abort(
                 400,
                 message="The request body must be JSON (Content-Type: application/json).",

@@ -1,6 +1,6 @@
 """The queue under load, and claims under contention, on PostgreSQL.
 
-``.venv/bin/python bench/triage_bench.py [--postgres URL] [--sizes 10000 1000000] [--claims 100000]``
+``python -m bench.triage [--postgres URL] [--sizes 10000 1000000] [--claims 100000]``
 
 Targets (issue: triage at scale):
 
@@ -9,7 +9,7 @@ Targets (issue: triage at scale):
 - ``POST /api/v1/queue-items/<id>/claim`` under 8 concurrent claimers: at least 1,000 claims per
   second and zero double claims over 100,000 claims.
 
-For each size, a fresh database is loaded with ``bench/load_reports.py`` (one establishment,
+For each size, a fresh database is loaded with ``bench.load_reports`` (one establishment,
 receipts over the last ``--days`` days, 365 by default), vacuumed and analysed (``VACUUM ANALYZE``: the state
 autovacuum brings a table to shortly after a bulk load), then served by
 ``gunicorn 'app:create_app()'`` (2 sync workers). A haemovigilance correspondent's token and
@@ -53,30 +53,24 @@ import uuid
 from array import array
 from collections import Counter
 from datetime import UTC
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "bench"))
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
 
-import load_reports  # noqa: E402
-from classify_bench import free_port  # noqa: E402
-from sqlalchemy import create_engine, event, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlmodel import Session, select  # noqa: E402
-
-from app.api.triage import PAGE_SIZE, encode_queue_cursor  # noqa: E402
-from vigilance import accounts, triage  # noqa: E402
-from vigilance.clock import utcnow  # noqa: E402
-from vigilance.errors import Conflict  # noqa: E402
-from vigilance.models import (  # noqa: E402
+from app.api.triage import PAGE_SIZE, encode_queue_cursor
+from bench import harness, load_reports
+from vigilance import accounts, triage
+from vigilance.clock import utcnow
+from vigilance.errors import Conflict
+from vigilance.models import (
     OPEN_ITEM_STATUSES,
     Establishment,
     User,
 )
-from vigilance.queues import Cursor, QueueFilter, list_items, status_counts  # noqa: E402
-from vigilance.storage.engine import make_engine  # noqa: E402
+from vigilance.queues import Cursor, QueueFilter, list_items, status_counts
+from vigilance.storage.engine import make_engine
 
 QUEUE = "haemovigilance"
 CLAIMERS = 8
@@ -112,7 +106,8 @@ def run_loader(url: str, reports: int, *extra: str) -> float:
     subprocess.run(
         [
             sys.executable,
-            str(ROOT / "bench" / "load_reports.py"),
+            "-m",
+            "bench.load_reports",
             "--database-url",
             url,
             "--reports",
@@ -120,7 +115,7 @@ def run_loader(url: str, reports: int, *extra: str) -> float:
             *extra,
         ],
         check=True,
-        cwd=ROOT,
+        cwd=harness.ROOT,
     )
     return time.perf_counter() - started
 
@@ -157,39 +152,9 @@ def token_for(url: str, email: str) -> tuple[str, int, int]:
 # Gunicorn and HTTP ----------------------------------------------------------------------------------
 
 
-def start_gunicorn(port: int, env: dict, workers: int, threads: int = 1) -> subprocess.Popen:
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "--workers",
-        str(workers),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
-    ]
-    if threads > 1:
-        command += ["--worker-class", "gthread", "--threads", str(threads)]
-    process = subprocess.Popen([*command, "app:create_app()"], cwd=ROOT, env=env)
-    for _ in range(200):
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/login")
-            connection.getresponse().read()
-            connection.close()
-            return process
-        except OSError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError("gunicorn did not start")
-
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def start_gunicorn(env: dict, workers: int, threads: int = 1) -> harness.Server:
+    """The service under gunicorn, once it answers the sign-in page."""
+    return harness.start("app:create_app()", env, workers=workers, threads=threads, ready_path="/login")
 
 
 class Client:
@@ -235,10 +200,6 @@ def sign_in(client: Client, email: str, password: str) -> None:
         raise RuntimeError(f"login refused: {status}")
 
 
-def percentile(sorted_values: list[float], fraction: float) -> float:
-    return sorted_values[min(len(sorted_values) - 1, round(fraction * (len(sorted_values) - 1)))]
-
-
 def timed(client: Client, path: str, headers: dict, count: int, warm_up: int, check) -> dict:
     """*count* sequential GETs of *path* after *warm_up* untimed ones; latencies in ms."""
     for _ in range(warm_up):
@@ -254,7 +215,7 @@ def timed(client: Client, path: str, headers: dict, count: int, warm_up: int, ch
     latencies.sort()
     return {
         "p50": statistics.median(latencies),
-        "p95": percentile(latencies, 0.95),
+        "p95": harness.percentile(latencies, 0.95),
         "max": latencies[-1],
         "mean": statistics.fmean(latencies),
         "n": count,
@@ -358,14 +319,14 @@ def queue_bench(args, size: int) -> dict:
             flush=True,
         )
 
-        port = free_port()
         env = {
             **os.environ,
             "VIGILANCE_DATABASE_URL": url,
             "VIGILANCE_SECRET_KEY": "bench",
             "VIGILANCE_ENV": "production",
         }
-        server = start_gunicorn(port, env, workers=args.workers)
+        server = start_gunicorn(env, workers=args.workers)
+        port = server.port
         try:
             bearer = {"Authorization": f"Bearer {token}"}
             api = f"/api/v1/queues/{QUEUE}/items"
@@ -388,7 +349,7 @@ def queue_bench(args, size: int) -> dict:
             result["html_deep"] = timed(browser, f"{page}?cursor={cursor}", {}, args.requests, args.warm_up, html_page)
             browser.close()
         finally:
-            stop(server)
+            server.stop()
         for key in ("api_first", "api_deep", "html_first", "html_deep"):
             r = result[key]
             print(
@@ -500,14 +461,6 @@ def _backend_cpu_since(database: str, before: dict[int, float]) -> float:
     return sum(seconds - before.get(pid, 0.0) for pid, seconds in now.items())
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children") as handle:
-            return [int(p) for p in handle.read().split()]
-    except OSError:
-        return []
-
-
 class WaitSampler(threading.Thread):
     """Samples what the bench database's backends are doing, every *interval* seconds."""
 
@@ -589,7 +542,7 @@ def race(target, args_for, ids: array, clients: int, split: bool = False) -> dic
         "winners": winners,
         "pids": [p.pid for p in processes],
         "latency_p50_ms": 1000 * statistics.median(ordered) if ordered else None,
-        "latency_p95_ms": 1000 * percentile(ordered, 0.95) if ordered else None,
+        "latency_p95_ms": 1000 * harness.percentile(ordered, 0.95) if ordered else None,
     }
 
 
@@ -706,21 +659,21 @@ def claim_bench(args) -> dict:
             shares[mode] = array("i", all_ids[taken : taken + count])
             taken += count
 
-        port = free_port()
         env = {
             **os.environ,
             "VIGILANCE_DATABASE_URL": url,
             "VIGILANCE_SECRET_KEY": "bench",
             "VIGILANCE_ENV": "production",
         }
-        server = start_gunicorn(port, env, workers=args.claim_workers, threads=args.claim_threads)
+        server = start_gunicorn(env, workers=args.claim_workers, threads=args.claim_threads)
+        port = server.port
         try:
             # Warm every worker up (imports, first connections) on a few other requests.
             warm = Client(port)
             for _ in range(4 * args.claim_workers):
                 warm.request("GET", f"/api/v1/queues/{QUEUE}/items", {"Authorization": f"Bearer {tokens[0]}"})
             warm.close()
-            server_pids = [server.pid, *_children(server.pid)]
+            server_pids = server.pids()
             for mode, count in runs:
                 if not count:
                     continue
@@ -761,7 +714,7 @@ def claim_bench(args) -> dict:
                     flush=True,
                 )
         finally:
-            stop(server)
+            server.stop()
 
         for mode, split in (("in-process race", False), ("in-process split", True)):
             ids = shares[mode]

@@ -1,6 +1,6 @@
 """Workers on PostgreSQL: clock throughput, the cost of an idle tick, and a SIGKILL soak.
 
-``.venv/bin/python bench/worker_bench.py [--part throughput|idle|soak|all]``
+``python -m bench.worker [--part throughput|idle|soak|all]``
 
 Each part works in databases of its own (``CREATE DATABASE`` on the server given by ``--postgres``,
 dropped at the end, even on failure) and starts real ``vigilance worker`` processes, as
@@ -44,86 +44,28 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from email import policy as email_policy
 from email.parser import BytesHeaderParser
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from sqlalchemy import create_engine, event, text
+from sqlmodel import Session
 
-from sqlalchemy import create_engine, event, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlmodel import Session  # noqa: E402
+from bench import harness
+from bench.harness import ROOT, Databases, machine_load, percentile, say
+from routing import EventKind, ProductFacts
+from vigilance import accounts, clocks, intake
+from vigilance.clock import utcnow
+from vigilance.models import Deadline, QueueItem, Report, metadata
+from vigilance.storage.engine import make_engine
 
-from routing import EventKind, ProductFacts  # noqa: E402
-from vigilance import accounts, clocks, intake  # noqa: E402
-from vigilance.clock import utcnow  # noqa: E402
-from vigilance.models import Deadline, QueueItem, Report, metadata  # noqa: E402
-from vigilance.storage.engine import make_engine  # noqa: E402
-
-VIGILANCE = ROOT / ".venv" / "bin" / "vigilance"
-if not VIGILANCE.exists():
-    VIGILANCE = Path(sys.executable).parent / "vigilance"
+VIGILANCE = Path(sys.executable).parent / "vigilance"
 
 #: The outbox row in a received Message-ID (``<outbox-{id}@vigilance.invalid>``, as outbox.deliver writes it).
 MESSAGE_ID = re.compile(r"^<outbox-(\d+)@vigilance\.invalid>$")
 PENDING_DUE = "SELECT count(*) FROM timers WHERE done_at IS NULL AND due_at <= now()"
-
-
-def say(*parts) -> None:
-    print(*parts, flush=True)
-
-
-def machine_load() -> str:
-    """The load average: other processes on a 2-core machine move every figure here."""
-    one, five, _fifteen = os.getloadavg()
-    return f"load average {one:.1f} (1 min), {five:.1f} (5 min) on {os.cpu_count()} CPUs"
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
-
-
-# Databases ----------------------------------------------------------------------------------------
-
-
-class Databases:
-    """Creates databases on the server and drops every one it created."""
-
-    def __init__(self, server_url: str):
-        self.base = make_url(server_url).set(drivername="postgresql+psycopg")
-        self.admin = create_engine(self.base, isolation_level="AUTOCOMMIT")
-        self.created: list[str] = []
-
-    def create(self, label: str) -> str:
-        name = f"vigilance_wbench_{label}_{uuid.uuid4().hex[:8]}"
-        with self.admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        self.created.append(name)
-        return name
-
-    def url(self, name: str, driver: str = "postgresql+psycopg") -> str:
-        return self.base.set(database=name, drivername=driver).render_as_string(hide_password=False)
-
-    def drop(self, name: str) -> None:
-        with self.admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if name in self.created:
-            self.created.remove(name)
-
-    def drop_all(self) -> None:
-        for name in list(self.created):
-            try:
-                self.drop(name)
-            except Exception as error:
-                say(f"  (could not drop {name}: {error})")
-        self.admin.dispose()
 
 
 def vacuum_analyze(engine, *tables: str) -> None:
@@ -156,7 +98,7 @@ def seed(engine, *, received_days_ago: float = 21) -> dict:
             session, email="coordinator@bench.example.org", role="coordinator", establishment=establishment
         )
         # The clocks' emails only: summaries (also queued by the workers) are measured by
-        # bench/summaries_bench.py.
+        # bench/summaries.py.
         for person in (correspondent, coordinator):
             accounts.update_profile(session, person, daily_digest=False, weekly_summary=False, monthly_report=False)
         stored = intake.submit(
@@ -175,7 +117,7 @@ def seed(engine, *, received_days_ago: float = 21) -> dict:
         session.commit()
     if len(stored.items) != 1 or len(stored.deadlines) != 1:
         raise SystemExit(
-            f"worker_bench: the template report has {len(stored.items)} items and "
+            f"bench.worker: the template report has {len(stored.items)} items and "
             f"{len(stored.deadlines)} deadlines; one of each expected"
         )
     return dict(
@@ -199,7 +141,7 @@ def clone_reports(engine, template: dict, count: int, *, deadline_due: datetime 
     template's own timers are removed: the caller adds the timers it wants.
     """
     if (template["report_id"], template["item_id"], template["deadline_id"]) != (1, 1, 1):
-        raise SystemExit("worker_bench: clone_reports expects a fresh database (template ids 1)")
+        raise SystemExit("bench.worker: clone_reports expects a fresh database (template ids 1)")
     report_cols = _columns(Report.__table__, {"id", "reference", "sequence"})
     item_cols = _columns(QueueItem.__table__, {"id", "report_id"})
     deadline_cols = _columns(Deadline.__table__, {"id", "report_id", "queue_item_id"})
@@ -560,7 +502,7 @@ def idle_ticks(engine, calls: int) -> list[float]:
             session.commit()
         timings.append((time.perf_counter() - started) * 1000)
         if handled:
-            raise SystemExit(f"worker_bench: idle tick handled {handled} timers")
+            raise SystemExit(f"bench.worker: idle tick handled {handled} timers")
     return timings
 
 
@@ -984,7 +926,7 @@ def main() -> None:
     parser.add_argument("--part", choices=("throughput", "idle", "soak", "all"), default="all")
     parser.add_argument(
         "--postgres",
-        default=os.environ.get("VIGILANCE_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        default=harness.DEFAULT_POSTGRES,
         help="the server (any database on it); the bench creates and drops its own",
     )
     parser.add_argument("--reports", type=int, default=100_000, help="due escalations for the throughput part")

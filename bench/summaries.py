@@ -1,12 +1,12 @@
 """Daily digests at scale: build and queue them for 1,000 correspondents over 1,000,000 reports.
 
-``.venv/bin/python bench/summaries_bench.py [--postgres URL] [--reports 1000000] [--establishments 84]
+``python -m bench.summaries [--postgres URL] [--reports 1000000] [--establishments 84]
 [--keep DBNAME]``
 
 Target (issue: summaries): under 30 s on PostgreSQL, with queries that use indexes.
 
 A fresh database (``CREATE DATABASE``, dropped at the end unless ``--keep``) is loaded with
-``bench/load_reports.py``: *--establishments* establishments with two correspondents per queue
+``bench.load_reports``: *--establishments* establishments with two correspondents per queue
 each (84 x 12 = 1,008 correspondents), the reports spread over them and over the last 365 days.
 One in five claimed items then gets an unanswered question from its holder, so the "unanswered"
 section has work to do. After ``VACUUM ANALYZE``, every establishment's daily run
@@ -26,18 +26,15 @@ import time
 import uuid
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 from statistics import median
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, select
 
-from sqlalchemy import create_engine, event, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlmodel import Session, select  # noqa: E402
-
-from vigilance import summaries  # noqa: E402
-from vigilance.models import Establishment, OutboxMessage  # noqa: E402
+from bench.harness import ROOT
+from vigilance import summaries
+from vigilance.models import Establishment, OutboxMessage
 
 PLANS = ROOT / "bench" / "plans" / "daily_digests.txt"
 LARGE_TABLES = ("reports", "queue_items", "deadlines", "information_requests", "assessments", "timers")
@@ -69,7 +66,8 @@ def load(url: str, reports: int, establishments: int) -> float:
     subprocess.run(
         [
             sys.executable,
-            str(ROOT / "bench" / "load_reports.py"),
+            "-m",
+            "bench.load_reports",
             "--database-url",
             url,
             "--reports",
@@ -78,6 +76,7 @@ def load(url: str, reports: int, establishments: int) -> float:
             str(establishments),
         ],
         check=True,
+        cwd=ROOT,
     )
     return time.monotonic() - started
 

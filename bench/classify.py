@@ -1,0 +1,135 @@
+"""Classification throughput: in process, and over HTTP under gunicorn next to a bare endpoint.
+
+Run with ``make bench`` (or ``.venv/bin/python -m bench.classify``). Targets (issue 2): at least
+20,000 decisions per second in process; over HTTP, measured with wrk, at least 0.7 of the bare
+endpoint (``bench/bare_app.py``) served the same way.
+"""
+
+import argparse
+import random
+import time
+from datetime import date
+
+from bench import harness
+from routing import EventKind, Facts, Features, IntendedAction, Origin, ProductFacts, decide
+from routing.text import normalise
+
+NAMES = [
+    "Concentré de globules rouges (CGR)",
+    "CPA",
+    "Plasma frais congelé traité par amotosalen (PFC-IA)",
+    "Albumine humaine 20 %",
+    "Immunoglobulines humaines intraveineuses (IgIV)",
+    "Facteur VIII plasmatique",
+    "Greffe de cornée",
+    "Tête fémorale (os de banque)",
+    "Cellules souches hématopoïétiques allogéniques (CSH)",
+    "Greffe rénale (rein)",
+    "Lait maternel du lactarium",
+    "Kymriah (tisagenlecleucel)",
+    "Zolgensma",
+    "Yescarta infusion",
+    "Holoclar",
+    "Sérum autologue en collyre",
+    "Produit inconnu Z-17",
+    "Facteur VIII",
+]
+EVENT_KINDS = list(EventKind)
+
+
+def sample_facts(rng: random.Random, unique: bool) -> Facts:
+    name = rng.choice(NAMES)
+    if unique:
+        # A different string every time, so the normalisation cache cannot help.
+        name = f"{name} lot {rng.randrange(10**9)}"
+    features = Features()
+    origin = None
+    if rng.random() < 0.2:
+        origin = rng.choice(list(Origin))
+        features = Features(
+            substantially_manipulated=rng.choice([True, False, None]),
+            same_essential_function=rng.choice([True, False, None]),
+            intended_action=rng.choice([*IntendedAction, None]),
+            recombinant_nucleic_acid=rng.choice([True, False, None]),
+        )
+    return Facts(
+        event_kind=rng.choice(EVENT_KINDS),
+        product=ProductFacts(name=name, origin=origin, features=features),
+        severity_grade=rng.choice([1, 2, 3, None]),
+    )
+
+
+def bench_in_process(count: int, unique: bool, repeats: int = 3) -> float:
+    """Best of *repeats* runs: the machine is shared, the best run is the code's own speed."""
+    rng = random.Random(7)
+    facts = [sample_facts(rng, unique) for _ in range(count)]
+    on = date(2026, 11, 21)
+    decide(facts[0], on=on)  # load the rulebook before timing
+    rates = []
+    for _ in range(repeats):
+        normalise.cache_clear()
+        started = time.perf_counter()
+        for item in facts:
+            decide(item, on=on)
+        rates.append(count / (time.perf_counter() - started))
+    return max(rates)
+
+
+def http_payloads(unique: bool) -> list[dict]:
+    rng = random.Random(11)
+    return [
+        {
+            "event_kind": rng.choice(EVENT_KINDS).value,
+            # Unique names defeat the answer cache: the worst case, every request decided anew.
+            "product": {"name": f"{rng.choice(NAMES)} lot {i}" if unique else rng.choice(NAMES)},
+        }
+        for i in range(20_000 if unique else 200)
+    ]
+
+
+def bench_http(args, unique: bool) -> float | None:
+    """The service and the bare endpoint served side by side, loaded by wrk in alternating rounds."""
+    env = {"VIGILANCE_DATABASE_URL": "sqlite:////tmp/vigilance-bench.db", "VIGILANCE_SECRET_KEY": "bench"}
+    target = harness.Target.json("/api/v1/classify", http_payloads(unique))
+    with (
+        harness.serving("bench.bare_app:create_app()", env, workers=args.workers) as bare,
+        harness.serving("app:create_app()", env, workers=args.workers) as service,
+    ):
+        series = harness.alternate(
+            {"bare Flask endpoint": (bare, target), "POST /api/v1/classify": (service, target)},
+            rounds=args.rounds,
+            seconds=args.seconds,
+            connections=args.connections,
+        )
+    return harness.print_comparison(
+        series, measured="POST /api/v1/classify", yardstick="bare Flask endpoint", target=0.7
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--decisions", type=int, default=50_000)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers, for both servers")
+    parser.add_argument("--connections", type=int, default=4, help="wrk's open connections")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--seconds", type=float, default=5, help="per round and endpoint")
+    parser.add_argument("--http-only", action="store_true")
+    args = parser.parse_args()
+
+    harness.say(harness.machine_load())
+    if not args.http_only:
+        warm = bench_in_process(args.decisions, unique=False)
+        cold = bench_in_process(args.decisions, unique=True)
+        harness.say(f"in process, names repeated: {warm:,.0f} decisions/s")
+        harness.say(f"in process, every name new: {cold:,.0f} decisions/s   (target >= 20,000)")
+    for unique, title in ((False, "names clinicians type (200 bodies, repeated)"), (True, "every name new")):
+        harness.say(
+            f"over HTTP, {title}, wrk {args.connections} connections, gunicorn {args.workers} sync workers, "
+            f"{args.rounds} alternating rounds of {args.seconds:g} s:"
+        )
+        bench_http(args, unique)
+    harness.say(harness.machine_load())
+
+
+if __name__ == "__main__":
+    main()
