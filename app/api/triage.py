@@ -30,6 +30,7 @@ from vigilance.models import (
 )
 from vigilance.periods import FIRST_YEAR, LAST_YEAR
 from vigilance.queues import Cursor, QueueFilter, calendar_for, list_items, next_deadlines, status_counts, time_left
+from vigilance.storage.transaction import write_transaction
 
 bp = Blueprint("triage", __name__, url_prefix="/api/v1", description="Queues and the triage workflow.")
 BEARER = [{"bearerAuth": []}]
@@ -264,7 +265,6 @@ def _answer(item_id: int, language: str):
     db = get_session()
     item = triage.load_item(db, item_id, g.user)
     body = item_detail(db, item, g.user, language)
-    db.commit()
     return jsonify(body)
 
 
@@ -302,9 +302,11 @@ class QueueItemView(MethodView):
         db = get_session()
         item = triage.load_item(db, item_id, g.user)
         # Reading the item reads its report: audited like any read.
-        audit.record(db, actor=g.user, action="read", now=utcnow(), report_id=item.report_id, target=f"item:{item.id}")
+        with write_transaction(db):
+            audit.record(
+                db, actor=g.user, action="read", now=utcnow(), report_id=item.report_id, target=f"item:{item.id}"
+            )
         body = item_detail(db, item, g.user, response_language())
-        db.commit()
         return jsonify(body)
 
 
@@ -312,9 +314,8 @@ def _action(action: TriageAction):
     """Declare ``POST /queue-items/<id>/<api_path>`` doing *action* in one transaction."""
 
     def post(item_id: int, args=None):
-        db = get_session()
-        action.perform(db, item_id, args or {}, Act(g.user, utcnow()))
-        db.commit()
+        with write_transaction(get_session()) as db:
+            action.perform(db, item_id, args or {}, Act(g.user, utcnow()))
         return _answer(item_id, response_language())
 
     if action.schema is not None:
@@ -347,11 +348,10 @@ def claim_item(item_id: int):
     The answer is the item as its queue lists it (``GET /queue-items/<id>`` gives the whole
     file): a claim is the hot path of triage, raced by every correspondent of the queue.
     """
-    db = get_session()
     now = utcnow()
-    item, report = BY_NAME["claim"].perform(db, item_id, {}, Act(g.user, now))
-    deadline = next_deadlines(db, [item.id]).get(item.id)
-    db.commit()
+    with write_transaction(get_session()) as db:
+        item, report = BY_NAME["claim"].perform(db, item_id, {}, Act(g.user, now))
+        deadline = next_deadlines(db, [item.id]).get(item.id)
     body = item_document(
         item, report, {g.user.id: g.user}, deadline, calendar_for(db, item.establishment_id), now, response_language()
     )
@@ -379,10 +379,9 @@ class InformationRequestSchema(Schema):
 @token_required
 def answer_request(args, request_id: int):
     """The reporter answers a correspondent's question."""
-    db = get_session()
-    request = BY_NAME["answer"].perform(db, request_id, args, Act(g.user, utcnow(), current_app.config["BASE_URL"]))
+    with write_transaction(get_session()) as db:
+        request = BY_NAME["answer"].perform(db, request_id, args, Act(g.user, utcnow(), current_app.config["BASE_URL"]))
     body = {"id": request.id, "question": request.question, "answer": request.answer}
-    db.commit()
     return jsonify(body)
 
 
@@ -402,10 +401,9 @@ class LinkOutSchema(Schema):
 @token_required
 def link_reports(args, report_id: int):
     """Link two reports that concern the same event or product."""
-    db = get_session()
-    link = BY_NAME["link"].perform(db, report_id, args, Act(g.user, utcnow()))
+    with write_transaction(get_session()) as db:
+        link = BY_NAME["link"].perform(db, report_id, args, Act(g.user, utcnow()))
     body = {"report_id": link.report_id, "other_report_id": link.other_report_id, "reason": link.reason}
-    db.commit()
     return jsonify(body), 201
 
 
@@ -419,8 +417,7 @@ def link_reports(args, report_id: int):
 @token_required
 def waive_deadline(args, deadline_id: int):
     """Waive a deadline that does not apply, saying why."""
-    db = get_session()
-    deadline = BY_NAME["waive_deadline"].perform(db, deadline_id, args, Act(g.user, utcnow()))
+    with write_transaction(get_session()) as db:
+        deadline = BY_NAME["waive_deadline"].perform(db, deadline_id, args, Act(g.user, utcnow()))
     item_id = deadline.queue_item_id
-    db.commit()
     return _answer(item_id, response_language())
