@@ -6,10 +6,11 @@ which also sees the statements run on the driver's cursor, invisible to SQLAlche
 """
 
 import threading
+import time
 
 import pytest
 from flask import has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import select
 
@@ -17,6 +18,7 @@ from tests.page_session import PASSWORD, csrf_from, form_fields
 from tests.report_payloads import a_report
 from vigilance.models import InformationRequest, OutboxMessage, QueueItem
 from vigilance.storage import transaction
+from vigilance.storage.transaction import write_transaction
 
 
 class CommitWatch:
@@ -166,3 +168,25 @@ def test_every_door_writes_through_write_transaction(app, db, establishment, mak
     message = db.exec(select(OutboxMessage.id)).first()
     response = pages.post(f"/admin/outbox/{message}/retry", data={"csrf_token": token})
     wrote_only_through_the_helper(commits, response, 302)
+
+
+def test_a_request_that_only_reads_does_not_wait_for_a_write_in_progress(app, engine, make_user, token_for):
+    """A long write (the worker's summaries, the bulk loader) holds SQLite's one write lock: the
+    request's session reads without asking for it, so a queue list answers meanwhile."""
+    headers = token_for(make_user("correspondent", vigilances=["haemovigilance"]))
+    client = app.test_client()
+    # The token's first use is written down now, not while the other write goes on.
+    assert client.get("/api/v1/queues/haemovigilance/items", headers=headers).status_code == 200
+    answers = []
+    reader = threading.Thread(
+        target=lambda: answers.append(client.get("/api/v1/queues/haemovigilance/items", headers=headers)), daemon=True
+    )
+    with write_transaction(engine) as writing:
+        writing.exec(text("UPDATE establishments SET name = name"))
+        started = time.monotonic()
+        reader.start()
+        reader.join(timeout=10)
+        answered_in = time.monotonic() - started
+    reader.join()
+    assert answers[0].status_code == 200
+    assert answered_in < 10, "the read waited for the write to end"
