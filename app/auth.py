@@ -14,7 +14,7 @@ from vigilance.clock import utcnow
 from vigilance.errors import Unauthenticated, VigilanceError
 from vigilance.i18n import translatable
 from vigilance.models import Establishment, User
-from vigilance.storage.transaction import end_read, read_only, write_transaction
+from vigilance.storage.transaction import write_transaction
 
 
 def _bearer_token() -> str | None:
@@ -27,7 +27,7 @@ def api_user() -> User:
     token = _bearer_token()
     if token is None:
         raise Unauthenticated(translatable("Jeton d'API requis (Authorization: Bearer …)."))
-    db = read_only(get_session())
+    db = get_session()
     now = utcnow()
     user, use = accounts.user_for_token(db, token=token, now=now)
     if use.establishment is not None:
@@ -37,8 +37,6 @@ def api_user() -> User:
     if use.is_stale(now):
         with write_transaction(db):
             accounts.note_token_use(db, token_id=use.id, now=now)
-    else:
-        end_read(db)  # views then write in this session without ending a read themselves
     return user
 
 
@@ -53,8 +51,6 @@ def token_holder() -> User | None:
         return None
     db = get_session()
     try:
-        if not db.in_transaction():
-            read_only(db)
         user, _use = accounts.user_for_token(db, token=token, now=utcnow())
     except (VigilanceError, SQLAlchemyError):
         # An unknown token, or a database that cannot answer (this may be a 500's handler): French.
@@ -81,11 +77,10 @@ def page_user() -> User | None:
     user_id = session.get("user_id")
     user = None
     if user_id:
-        db = read_only(get_session())
+        db = get_session()
         user = db.get(User, user_id)
         if user is not None and user.establishment_id is not None:
             g.establishment = db.get(Establishment, user.establishment_id)
-        end_read(db)  # views then write in this session without ending a read themselves
     if user is not None and (not user.is_active or session.get("auth_epoch") != _epoch(user)):
         user = None
     g.user = user

@@ -1,5 +1,6 @@
 """The database in the web app: one engine per app (``vigilance.storage.engine``), one session
-per request. Transactions go through ``vigilance.storage.transaction``."""
+per request. Transactions go through ``vigilance.storage.transaction``: the request's session
+reads, and writes only inside ``write_transaction``."""
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine
@@ -8,8 +9,10 @@ from sqlmodel import Session
 from app.config import ConfigError
 from vigilance.storage.engine import make_engine
 from vigilance.storage.settings import StorageSettings
+from vigilance.storage.transaction import reading_by_default
 
 _EXTENSION = "vigilance.db"
+_READING = "vigilance.db.reading"
 
 
 def init_app(app: Flask) -> None:
@@ -17,7 +20,9 @@ def init_app(app: Flask) -> None:
         settings = StorageSettings.from_config(app.config)
     except ValueError as error:
         raise ConfigError(str(error)) from error
-    app.extensions[_EXTENSION] = make_engine(app.config["DATABASE_URL"], settings)
+    engine = make_engine(app.config["DATABASE_URL"], settings)
+    app.extensions[_EXTENSION] = engine
+    app.extensions[_READING] = reading_by_default(engine)
     app.teardown_appcontext(_close_session)
 
 
@@ -26,9 +31,12 @@ def get_engine() -> Engine:
 
 
 def get_session() -> Session:
-    """The session of the current request, opened on first use and closed at teardown."""
+    """The session of the current request, opened on first use and closed at teardown.
+
+    Its transactions begin as reads; it writes only inside ``write_transaction``.
+    """
     if "db_session" not in g:
-        g.db_session = Session(get_engine(), expire_on_commit=False)
+        g.db_session = Session(current_app.extensions[_READING], expire_on_commit=False)
     return g.db_session
 
 

@@ -10,7 +10,7 @@ from vigilance import idempotency, intake
 from vigilance.clock import utcnow
 from vigilance.intake import Draft, Intake
 from vigilance.models import User
-from vigilance.storage.transaction import end_read, write_transaction
+from vigilance.storage.transaction import write_transaction
 
 
 def file_report(
@@ -29,7 +29,7 @@ def file_report(
     claim = None
     db = get_session()
     if key:
-        end_read(db)  # the claim writes in a session of its own (SQLite has a single writer)
+        # The claim is committed on a session of its own, before the work it is for.
         with write_transaction(get_engine()) as claims:
             claim = idempotency.claim(
                 claims, user_id=actor.id, key=key, fingerprint=idempotency.request_hash(fingerprint_of), now=utcnow()

@@ -22,6 +22,7 @@ from vigilance.errors import InvalidInput
 from vigilance.i18n import translatable
 from vigilance.intake import Draft
 from vigilance.models import DeadlineState, Report, ReportStatus
+from vigilance.storage.transaction import write_transaction
 
 bp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Incident reports.")
 
@@ -247,12 +248,11 @@ class Reports(MethodView):
     @token_required
     def get(self, args):
         """The reports the caller filed, newest first."""
-        db = get_session()
         before = decode_cursor(args.get("cursor"))
-        page = reports.own_reports(db, actor=g.user, now=utcnow(), via="api", before_id=before, limit=PAGE_SIZE + 1)
+        with write_transaction(get_session()) as db:
+            page = reports.own_reports(db, actor=g.user, now=utcnow(), via="api", before_id=before, limit=PAGE_SIZE + 1)
         language = response_language()
         items = [report_document(db, r, language) for r in page[:PAGE_SIZE]]
-        db.commit()
         next_cursor = encode_cursor(page[PAGE_SIZE - 1].id) if len(page) > PAGE_SIZE else None
         return {"items": items, "next": next_cursor}
 
@@ -265,8 +265,6 @@ class ReportById(MethodView):
     @token_required
     def get(self, report_id: int):
         """One report, to its reporter, its queues' correspondents and its coordinators."""
-        db = get_session()
-        report = reports.read_report(db, report_id=report_id, actor=g.user, now=utcnow())
-        body = report_document(db, report, response_language())
-        db.commit()
-        return body
+        with write_transaction(get_session()) as db:
+            report = reports.read_report(db, report_id=report_id, actor=g.user, now=utcnow())
+        return report_document(db, report, response_language())

@@ -38,6 +38,7 @@ from vigilance.models import (
 )
 from vigilance.periods import FIRST_YEAR, LAST_YEAR
 from vigilance.queues import Cursor, QueueFilter, calendar_for, list_items, next_deadlines, status_counts, time_left
+from vigilance.storage.transaction import write_transaction
 
 bp = Blueprint("triage", __name__, url_prefix="/api/v1", description="Queues and the triage workflow.")
 PAGE_SIZE = 50
@@ -248,9 +249,7 @@ def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dic
 def _answer(item_id: int, language: str):
     db = get_session()
     item = triage.load_item(db, item_id, g.user)
-    body = item_detail(db, item, g.user, language)
-    db.commit()
-    return body
+    return item_detail(db, item, g.user, language)
 
 
 _SAID = {
@@ -274,19 +273,19 @@ class QueueItemView(MethodView):
         db = get_session()
         item = triage.load_item(db, item_id, g.user)
         # Reading the item reads its report: audited like any read.
-        audit.record(db, actor=g.user, action="read", now=utcnow(), report_id=item.report_id, target=f"item:{item.id}")
-        body = item_detail(db, item, g.user, response_language())
-        db.commit()
-        return body
+        with write_transaction(db):
+            audit.record(
+                db, actor=g.user, action="read", now=utcnow(), report_id=item.report_id, target=f"item:{item.id}"
+            )
+        return item_detail(db, item, g.user, response_language())
 
 
 def _action(action: TriageAction):
     """Declare ``POST /queue-items/<id>/<api_path>`` doing *action* in one transaction."""
 
     def post(item_id: int, args=None):
-        db = get_session()
-        action.perform(db, item_id, args or {}, Act(g.user, utcnow()))
-        db.commit()
+        with write_transaction(get_session()) as db:
+            action.perform(db, item_id, args or {}, Act(g.user, utcnow()))
         return _answer(item_id, response_language())
 
     if action.schema is not None:
@@ -319,11 +318,10 @@ def claim_item(item_id: int):
     The answer is the item as its queue lists it (``GET /queue-items/<id>`` gives the whole
     file): a claim is the hot path of triage, raced by every correspondent of the queue.
     """
-    db = get_session()
     now = utcnow()
-    item, report = BY_NAME["claim"].perform(db, item_id, {}, Act(g.user, now))
-    deadline = next_deadlines(db, [item.id]).get(item.id)
-    db.commit()
+    with write_transaction(get_session()) as db:
+        item, report = BY_NAME["claim"].perform(db, item_id, {}, Act(g.user, now))
+        deadline = next_deadlines(db, [item.id]).get(item.id)
     return item_document(
         item, report, {g.user.id: g.user}, deadline, calendar_for(db, item.establishment_id), now, response_language()
     )
@@ -349,10 +347,8 @@ for _item_action in ACTIONS:
 @token_required
 def answer_request(args, request_id: int):
     """The reporter answers a correspondent's question."""
-    db = get_session()
-    request = BY_NAME["answer"].perform(db, request_id, args, Act(g.user, utcnow(), current_app.config["BASE_URL"]))
-    db.commit()
-    return request
+    with write_transaction(get_session()) as db:
+        return BY_NAME["answer"].perform(db, request_id, args, Act(g.user, utcnow(), current_app.config["BASE_URL"]))
 
 
 @bp.route("/reports/<int:report_id>/links", methods=["POST"])
@@ -365,10 +361,8 @@ def answer_request(args, request_id: int):
 @token_required
 def link_reports(args, report_id: int):
     """Link two reports that concern the same event or product."""
-    db = get_session()
-    link = BY_NAME["link"].perform(db, report_id, args, Act(g.user, utcnow()))
-    db.commit()
-    return link
+    with write_transaction(get_session()) as db:
+        return BY_NAME["link"].perform(db, report_id, args, Act(g.user, utcnow()))
 
 
 @bp.route("/deadlines/<int:deadline_id>/waive", methods=["POST"])
@@ -386,8 +380,7 @@ def link_reports(args, report_id: int):
 @token_required
 def waive_deadline(args, deadline_id: int):
     """Waive a deadline that does not apply, saying why."""
-    db = get_session()
-    deadline = BY_NAME["waive_deadline"].perform(db, deadline_id, args, Act(g.user, utcnow()))
+    with write_transaction(get_session()) as db:
+        deadline = BY_NAME["waive_deadline"].perform(db, deadline_id, args, Act(g.user, utcnow()))
     item_id = deadline.queue_item_id
-    db.commit()
     return _answer(item_id, response_language())

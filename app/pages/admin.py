@@ -17,6 +17,7 @@ from vigilance import accounts, outbox
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput, VigilanceError
 from vigilance.models import Establishment, OutboxMessage, Role, User
+from vigilance.storage.transaction import write_transaction
 
 bp = Blueprint("admin_pages", __name__, url_prefix="/admin")
 
@@ -55,11 +56,11 @@ def outbox_message(message_id: int):
 @bp.post("/outbox/<int:message_id>/retry")
 @admin_required
 def retry(message_id: int):
-    db = get_session()
-    if outbox.retry(db, message_id=message_id, now=utcnow()) is None:
+    with write_transaction(get_session()) as db:
+        retried = outbox.retry(db, message_id=message_id, now=utcnow())
+    if retried is None:
         flash(_("Ce message ne peut pas être renvoyé."), "error")
     else:
-        db.commit()
         flash(_("Message remis en file d'envoi."), "info")
     return redirect(url_for("admin_pages.outbox_page"))
 
@@ -80,23 +81,22 @@ def create_account():
     db = get_session()
     password = secrets.token_urlsafe(12)
     try:
-        establishment = (
-            db.get(Establishment, int(values["establishment"])) if values["establishment"].isdigit() else None
-        )
-        user = accounts.create_user(
-            db,
-            email=values["email"],
-            role=values["role"],
-            establishment=establishment,
-            vigilances=values["vigilances"],
-            password=password,
-            name=values["name"],
-            language=values["language"] or "fr",
-            is_coordinator=values["coordinator"],
-        )
-        db.commit()
+        with write_transaction(db):
+            establishment = (
+                db.get(Establishment, int(values["establishment"])) if values["establishment"].isdigit() else None
+            )
+            user = accounts.create_user(
+                db,
+                email=values["email"],
+                role=values["role"],
+                establishment=establishment,
+                vigilances=values["vigilances"],
+                password=password,
+                name=values["name"],
+                language=values["language"] or "fr",
+                is_coordinator=values["coordinator"],
+            )
     except VigilanceError as error:
-        db.rollback()
         return _refused(error, values)
     # Shown once, on this page and not in a redirect: it is stored nowhere but as a hash.
     return _accounts(values={"language": "fr"}, new_password=(user.email, password))
@@ -109,10 +109,9 @@ def set_account_active(user_id: int):
     user = _account(user_id)
     active = request.form.get("active") == "1"
     try:
-        accounts.set_active(db, user, active, actor=page_user())
-        db.commit()
+        with write_transaction(db):
+            accounts.set_active(db, user, active, actor=page_user())
     except VigilanceError as error:
-        db.rollback()
         flash(error.say(select_locale()), "error")
         return redirect(url_for("admin_pages.accounts_page"))
     flash(
@@ -130,8 +129,8 @@ def reset_account_password(user_id: int):
     db = get_session()
     user = _account(user_id)
     password = secrets.token_urlsafe(12)
-    accounts.reset_password(db, user, password=password)
-    db.commit()
+    with write_transaction(db):
+        accounts.reset_password(db, user, password=password)
     return _accounts(values={"language": "fr"}, new_password=(user.email, password))
 
 

@@ -10,6 +10,7 @@ from app.pages.security import safe_next
 from vigilance import accounts
 from vigilance.clock import utcnow
 from vigilance.errors import Unauthenticated
+from vigilance.storage.transaction import write_transaction
 
 bp = Blueprint("auth", __name__)
 
@@ -21,13 +22,14 @@ def login():
             return redirect(safe_next(request.args.get("next")) or url_for("reports_pages.mine"))
         return render_template("auth/login.html", email="")
     email = request.form.get("email", "")
-    db = get_session()
-    try:
-        user = accounts.authenticate(db, email=email, password=request.form.get("password", ""), now=utcnow())
-    except Unauthenticated as error:
-        db.commit()  # the failed attempt counts towards the lock-out
-        return render_template("auth/login.html", email=email, error=error.say(select_locale())), 401
-    db.commit()
+    refused = None
+    with write_transaction(get_session()) as db:
+        try:
+            user = accounts.authenticate(db, email=email, password=request.form.get("password", ""), now=utcnow())
+        except Unauthenticated as error:
+            refused = error  # committed all the same: the failed attempt counts towards the lock-out
+    if refused is not None:
+        return render_template("auth/login.html", email=email, error=refused.say(select_locale())), 401
     sign_in(user)
     flash(_("Vous êtes connecté."), "info")
     return redirect(safe_next(request.args.get("next")) or url_for("reports_pages.new"))

@@ -13,6 +13,7 @@ from vigilance.access import acts_as_coordinator
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput
 from vigilance.models import Role
+from vigilance.storage.transaction import write_transaction
 
 bp = Blueprint("profile_pages", __name__)
 
@@ -33,17 +34,15 @@ def profile():
     user = page_user()
     offered = offered_choices(user)
     if request.method == "POST":
-        db = get_session()
         try:
-            accounts.update_profile(
-                db,
-                user,
-                language=request.form.get("language", user.language),
-                **{name: request.form.get(name) == "on" for name in offered},
-            )
-            db.commit()
+            with write_transaction(get_session()) as db:
+                accounts.update_profile(
+                    db,
+                    user,
+                    language=request.form.get("language", user.language),
+                    **{name: request.form.get(name) == "on" for name in offered},
+                )
         except InvalidInput as error:
-            db.rollback()
             language = select_locale()
             details = " ".join(" ".join(m) for m in error.messages(language).values())
             flash(f"{error.say(language)} {details}", "error")
@@ -60,21 +59,22 @@ def profile():
 @login_required
 def change_password():
     user = page_user()
-    db = get_session()
-    try:
-        accounts.change_password(
-            db,
-            user,
-            current=request.form.get("current_password", ""),
-            new=request.form.get("password", ""),
-            confirmation=request.form.get("password_confirmation", ""),
-            now=utcnow(),
-        )
-        db.commit()
-    except InvalidInput as error:
-        db.commit()  # the password is unchanged; a wrong current one is counted towards the lock-out
+    refused = None
+    with write_transaction(get_session()) as db:
+        try:
+            accounts.change_password(
+                db,
+                user,
+                current=request.form.get("current_password", ""),
+                new=request.form.get("password", ""),
+                confirmation=request.form.get("password_confirmation", ""),
+                now=utcnow(),
+            )
+        except InvalidInput as error:
+            refused = error  # committed all the same: a wrong current password counts towards the lock-out
+    if refused is not None:
         return render_template(
-            "profile.html", user=user, offered=offered_choices(user), errors=error.messages(select_locale())
+            "profile.html", user=user, offered=offered_choices(user), errors=refused.messages(select_locale())
         ), 400
     # This browser stays signed in; every other session of the account ends.
     sign_in(user)

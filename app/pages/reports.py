@@ -23,6 +23,7 @@ from vigilance.clock import utcnow
 from vigilance.decisions import classification
 from vigilance.errors import InvalidInput
 from vigilance.models import InformationRequest
+from vigilance.storage.transaction import write_transaction
 
 bp = Blueprint("reports_pages", __name__, url_prefix="/reports")
 
@@ -141,9 +142,10 @@ def create():
 @login_required
 def mine():
     before = request.args.get("before", type=int)
-    db = get_session()
-    page = reports.own_reports(db, actor=page_user(), now=utcnow(), via="page", before_id=before, limit=PAGE_SIZE + 1)
-    db.commit()
+    with write_transaction(get_session()) as db:
+        page = reports.own_reports(
+            db, actor=page_user(), now=utcnow(), via="page", before_id=before, limit=PAGE_SIZE + 1
+        )
     more = page[PAGE_SIZE - 1].id if len(page) > PAGE_SIZE else None
     return render_template("reports/mine.html", reports=page[:PAGE_SIZE], more=more)
 
@@ -151,13 +153,12 @@ def mine():
 @bp.get("/<int:report_id>")
 @login_required
 def detail(report_id: int):
-    db = get_session()
-    report = reports.read_report(db, report_id=report_id, actor=page_user(), now=utcnow(), via="page")
+    with write_transaction(get_session()) as db:
+        report = reports.read_report(db, report_id=report_id, actor=page_user(), now=utcnow(), via="page")
     deadlines = intake.report_deadlines(db, report)
     questions = db.exec(
         select(InformationRequest).where(InformationRequest.report_id == report.id).order_by(InformationRequest.id)
     ).all()
-    db.commit()
     return render_template(
         "reports/detail.html",
         report=report,

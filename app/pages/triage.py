@@ -32,6 +32,7 @@ from vigilance.errors import InvalidInput, VigilanceError
 from vigilance.item_file import item_file
 from vigilance.models import InformationRequest, User
 from vigilance.queues import calendar_for, list_items, status_counts, time_left
+from vigilance.storage.transaction import write_transaction
 
 bp = Blueprint("triage_pages", __name__)
 PAGE_SIZE = 25
@@ -119,8 +120,10 @@ def item(item_id: int):
     user = page_user()
     db = get_session()
     item = triage.load_item(db, item_id, user)
-    audit.record(db, actor=user, action="read", now=utcnow(), report_id=item.report_id, target=f"page:item:{item.id}")
-    db.commit()
+    with write_transaction(db):
+        audit.record(
+            db, actor=user, action="read", now=utcnow(), report_id=item.report_id, target=f"page:item:{item.id}"
+        )
     queue = Queue(item.queue)
     file = item_file(db, item)
     assessment = file.latest_assessment
@@ -173,13 +176,11 @@ def _perform(action: TriageAction, target_id: int) -> Any:
 
     Says what happened, or why not; gives what the domain returned, or ``None`` when refused.
     """
-    db = get_session()
     try:
         args = action.load(payload_from_form(action.schema, request.form)) if action.schema else {}
-        result = action.perform(db, target_id, args, Act(page_user(), utcnow(), current_app.config["BASE_URL"]))
-        db.commit()
+        with write_transaction(get_session()) as db:
+            result = action.perform(db, target_id, args, Act(page_user(), utcnow(), current_app.config["BASE_URL"]))
     except (VigilanceError, ValidationError) as error:
-        db.rollback()
         flash(_refusal(error), "error")
         return None
     flash(str(action.done), "info")

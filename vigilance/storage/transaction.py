@@ -9,6 +9,9 @@
   one ``COMMIT`` fewer per request: the API's token check reads in the request's transaction).
 The block commits when it ends and rolls back when it raises.
 
+The web request's session is made on :func:`reading_by_default`: what it does outside a write
+transaction only reads (on SQLite a ``DEFERRED`` transaction, which takes no write lock).
+
 What it saves is not time but a rule to remember: "end the read before writing" was written
 out by hand in the token check, the page sign-in check and intake's door.
 """
@@ -22,6 +25,14 @@ from sqlmodel import Session
 from vigilance.storage.engine import SQLITE_BEGIN
 
 _WRITING = "vigilance_writing"
+
+
+def reading_by_default(engine: Engine) -> Engine:
+    """*engine* with its transactions beginning as reads: on SQLite ``DEFERRED``, without the
+    writers' lock. For sessions that write only inside :func:`write_transaction` (the request's
+    session): a read no longer queues behind every writer, nor holds up the next one.
+    """
+    return engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
 
 
 def read_only(session: Session) -> Session:
@@ -59,6 +70,9 @@ def write_transaction(bind: Session | Engine) -> Iterator[Session]:
     end_read(session)
     session.info[_WRITING] = True
     try:
+        if session.get_bind().dialect.name == "sqlite":
+            # IMMEDIATE even where the session's transactions begin as reads (reading_by_default).
+            session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
         yield session
         session.commit()
     except BaseException:
