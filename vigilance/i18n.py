@@ -140,10 +140,6 @@ def by_language(text: "Message | Mapping[str, str] | str") -> dict[str, str]:
     return {language: text.get(language) or text.get(DEFAULT_LANGUAGE, "") for language in LANGUAGES}
 
 
-def say(text: "Message | Mapping[str, str] | str", language: str | None) -> str:
-    """*text* in *language*, whether a :class:`Message`, a plain text or a ``{"fr", "en"}`` pair."""
-    if isinstance(text, Message):
-        return text.render(language)
-    if isinstance(text, str):
-        return text
-    return text.get(supported(language)) or text.get(DEFAULT_LANGUAGE, "")
+def say(text: "Message | str", language: str | None) -> str:
+    """*text* in *language*: a :class:`Message` rendered, a plain text (a name, say) as it is."""
+    return text.render(language) if isinstance(text, Message) else text
