@@ -20,7 +20,7 @@ from routing.calendar import REGIONS
 from vigilance import accounts, audit, demo, summaries
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput, VigilanceError
-from vigilance.i18n import translatable
+from vigilance.i18n import say, translatable
 from vigilance.models import ApiToken, Establishment, Role, User
 from vigilance.periods import send_moment
 from vigilance.storage.transaction import write_transaction
@@ -114,7 +114,7 @@ def classify_command(name, event_kind, serious, severity_grade, on_date, lang, a
         severity_grade=severity_grade,
         region=current_app.config["DEFAULT_REGION"],
     )
-    decision = decide(facts, on=on).as_dict(lang)
+    decision = decide(facts, on=on).as_dict(lang, say)
     if as_json:
         click.echo(json.dumps(decision, ensure_ascii=False, indent=2))
         return

@@ -60,6 +60,7 @@ from routing.rulebook import shipped_rulebooks  # noqa: E402
 from vigilance import accounts  # noqa: E402
 from vigilance.decisions import freeze  # noqa: E402
 from vigilance.demo import SCENARIOS as DEMO_SCENARIOS  # noqa: E402
+from vigilance.i18n import by_language  # noqa: E402
 from vigilance.intake import PARIS, _answers  # noqa: E402
 from vigilance.models import (  # noqa: E402
     CLOSED_URGENCY,
@@ -330,7 +331,7 @@ def _decided(decision) -> Decided:
     )
     for deadline in decision.deadlines:
         policy = deadline.policy
-        description, legal_basis = dict(policy.describe()), list(policy.legal_basis)
+        description, legal_basis = by_language(policy.describe()), list(policy.legal_basis)
         decided.constant[policy.id] = dict(
             description_json=json.dumps(description),
             legal_basis_json=json.dumps(legal_basis),
