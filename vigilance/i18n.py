@@ -149,13 +149,9 @@ def format_month(day: date, language: str | None) -> str:
     return format_date(day, "LLLL y", locale=supported(language))
 
 
-def by_language(text: "Message | Wording | Mapping[str, str] | str") -> dict[str, str]:
+def by_language(text: "Message | Wording") -> dict[str, str]:
     """``{"fr": ..., "en": ...}`` for what is stored in both languages (a deadline's description, say)."""
-    if isinstance(text, Message | Wording):
-        return {language: say(text, language) for language in LANGUAGES}
-    if isinstance(text, str):
-        return dict.fromkeys(LANGUAGES, text)
-    return {language: text.get(language) or text.get(DEFAULT_LANGUAGE, "") for language in LANGUAGES}
+    return {language: say(text, language) for language in LANGUAGES}
 
 
 def say(text: "Message | Wording | str", language: str | None) -> str:
