@@ -7,8 +7,8 @@ parameters), and whoever knows the reader renders it in their language from the 
 catalogues the pages use (``translations/<language>/LC_MESSAGES/messages.mo``).
 
 The rulebook engine, which imports no catalogue, marks its own words the same way with a
-:class:`routing.wording.Wording`: :func:`say` renders one like a :class:`Message`, and the
-rulebook's bilingual data (a ``{"fr": ..., "en": ...}`` mapping from its TOML files) it carries.
+:class:`routing.wording.Wording`: :func:`say` renders one like a :class:`Message`, picking the
+reader's language from the rulebook's bilingual data it carries (``{"fr": ..., "en": ...}`` from TOML).
 
 Dates, months and numbers are written with Babel's formats for the language, in Europe/Paris.
 """
