@@ -75,7 +75,7 @@ clean:
 # The compiled .mo files are committed, so a fresh clone needs no build step;
 # tests/app/test_translations.py fails while an entry lacks its English or a .mo is out of date.
 translations: $(INSTALLED)
-	$(BIN)/pybabel extract -F babel.cfg -k translatable -k translatable_plural:1,2 -k lazy_gettext --no-wrap --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg -k translatable -k translatable_plural:1,2 -k lazy_gettext -k words -k plural_words:1,2 --no-wrap --sort-by-file \
 		--project vigilance -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete --no-fuzzy-matching
 	$(BIN)/pybabel compile -d translations

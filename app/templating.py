@@ -10,6 +10,7 @@ from app.auth import page_user
 from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS
 from routing.scales import imputability_label, term_label
 from routing.vocabulary import Category, EventKind, Queue
+from vigilance.i18n import say
 from vigilance.labels import ROLE_LABELS, STATUS_LABELS, history_step, label, status_count
 
 
@@ -23,7 +24,7 @@ def local_time(moment: datetime | None, style: str = "medium") -> str:
 def _label(table, enum, value: str) -> str:
     language = str(get_locale() or "fr")
     try:
-        return table[enum(value)][language]
+        return say(table[enum(value)], language)
     except (ValueError, KeyError):
         return value
 
@@ -38,8 +39,10 @@ def _language() -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["day"] = lambda day: format_date(day, "d MMM y") if day else ""
-    app.jinja_env.filters["term_label"] = lambda term: term_label(term, _language())
-    app.jinja_env.filters["imputability_label"] = lambda level, queue: imputability_label(queue, level, _language())
+    app.jinja_env.filters["term_label"] = lambda term: say(term_label(term), _language())
+    app.jinja_env.filters["imputability_label"] = lambda level, queue: say(
+        imputability_label(queue, level), _language()
+    )
     app.jinja_env.filters["role_label"] = lambda role: label(ROLE_LABELS, role, _language())
     app.jinja_env.filters["history_step"] = lambda event: history_step(event.action, event.target, _language())
     app.jinja_env.filters["status_label"] = status_label

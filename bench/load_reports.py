@@ -56,6 +56,7 @@ from routing.rulebook import shipped_rulebooks
 from vigilance import accounts
 from vigilance.decisions import freeze
 from vigilance.demo import SCENARIOS as DEMO_SCENARIOS
+from vigilance.i18n import by_language
 from vigilance.intake import PARIS, _answers
 from vigilance.models import (
     CLOSED_URGENCY,
@@ -326,7 +327,7 @@ def _decided(decision) -> Decided:
     )
     for deadline in decision.deadlines:
         policy = deadline.policy
-        description, legal_basis = dict(policy.describe()), list(policy.legal_basis)
+        description, legal_basis = by_language(policy.describe()), list(policy.legal_basis)
         decided.constant[policy.id] = dict(
             description_json=json.dumps(description),
             legal_basis_json=json.dumps(legal_basis),

@@ -5,10 +5,11 @@ from datetime import datetime, timedelta
 
 from routing.calendar import WorkingCalendar
 from routing.conditions import Condition
-from routing.messages import ANCHOR_LABELS, UNIT_LABELS, Text
+from routing.messages import ANCHOR_LABELS
 from routing.vocabulary import Queue
+from routing.wording import Text, Wording, plural_words, words
 
-UNITS = frozenset(UNIT_LABELS)
+UNITS = frozenset(("hours", "working_hours", "working_days", "calendar_days"))
 ANCHORS = frozenset(ANCHOR_LABELS)
 
 
@@ -49,15 +50,32 @@ class DeadlinePolicy:
                 raise ValueError(f"unknown unit {self.unit!r}")
         return due.astimezone(calendar.timezone)
 
-    def describe(self) -> Text:
+    def describe(self) -> Wording:
         """Say the rule plainly, e.g. "within 48 working hours from receipt of the report"."""
-        amount = f"{self.amount:g}"
-        fr = f"{self.action['fr']} : {amount} {UNIT_LABELS[self.unit]['fr']} à compter {ANCHOR_LABELS[self.anchor]['fr']}"
-        en = f"{self.action['en']}: within {amount} {UNIT_LABELS[self.unit]['en']} {ANCHOR_LABELS[self.anchor]['en']}"
+        amount, anchor = _amount(self.amount, self.unit), ANCHOR_LABELS[self.anchor]
         if self.without_delay:
-            fr = f"{self.action['fr']} sans délai (objectif du service : {amount} {UNIT_LABELS[self.unit]['fr']} à compter {ANCHOR_LABELS[self.anchor]['fr']})"
-            en = f"{self.action['en']} without delay (service target: {amount} {UNIT_LABELS[self.unit]['en']} {ANCHOR_LABELS[self.anchor]['en']})"
-        return {"fr": fr, "en": en}
+            return words(
+                "%(action)s sans délai (objectif du service : %(amount)s à compter %(anchor)s)",
+                action=self.action,
+                amount=amount,
+                anchor=anchor,
+            )
+        return words("%(action)s : %(amount)s à compter %(anchor)s", action=self.action, amount=amount, anchor=anchor)
+
+
+def _amount(amount: float, unit: str) -> Wording:
+    """*amount* of *unit* in the form its number takes: "1 jour ouvrable", "3 jours ouvrables"."""
+    count = int(amount) if float(amount).is_integer() else amount
+    num = f"{amount:g}"
+    match unit:
+        case "hours":
+            return plural_words("%(num)s heure", "%(num)s heures", count, num=num)
+        case "working_hours":
+            return plural_words("%(num)s heure ouvrable", "%(num)s heures ouvrables", count, num=num)
+        case "working_days":
+            return plural_words("%(num)s jour ouvrable", "%(num)s jours ouvrables", count, num=num)
+        case _:
+            return plural_words("%(num)s jour calendaire", "%(num)s jours calendaires", count, num=num)
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,17 @@ from typing import Any
 from routing.catalogue import CatalogueEntry
 from routing.deadlines import Deadline
 from routing.facts import Facts
-from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS, Text, in_language, message
+from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS, message
 from routing.rulebook import Rulebook, Rulebooks, shipped_rulebooks
 from routing.vocabulary import Category, Queue
+from routing.wording import Said, Say, in_language, words
 
 
 @dataclass(frozen=True)
 class Step:
     """One step of the reasoning, with the texts it rests on."""
 
-    text: Text
+    text: Said
     legal_basis: tuple[str, ...] = ()
 
 
@@ -49,47 +50,51 @@ class Decision:
                 seen.setdefault(basis, None)
         return tuple(seen)
 
-    def explanation(self, language: str = "fr") -> list[str]:
-        return [in_language(step.text, language) for step in self.steps]
+    def explanation(self, language: str, say: Say) -> list[str]:
+        """The steps of the reasoning in *language*, the engine's words written by *say*."""
+        return [in_language(step.text, language, say) for step in self.steps]
 
-    def as_dict(self, language: str = "fr") -> dict[str, Any]:
-        """The decision in the shape of contract.md's classify response."""
+    def as_dict(self, language: str, say: Say) -> dict[str, Any]:
+        """The decision in the shape of contract.md's classify response, in *language*.
+
+        *say* writes the engine's words (``vigilance.i18n.say``: the engine knows no catalogue).
+        """
         matched: dict[str, Any] = {"by": self.matched_by, "entry": None}
         if self.entry is not None:
             matched.update(
                 entry=self.entry.id,
-                label=in_language(self.entry.label, language),
+                label=in_language(self.entry.label, language, say),
                 alias=self.alias,
                 source=self.entry.source,
             )
         return {
             "category": self.category.value,
-            "category_label": in_language(CATEGORY_LABELS[self.category], language),
+            "category_label": say(CATEGORY_LABELS[self.category], language),
             "queues": [q.value for q in self.queues],
-            "queue_labels": [in_language(QUEUE_LABELS[q], language) for q in self.queues],
+            "queue_labels": [say(QUEUE_LABELS[q], language) for q in self.queues],
             "authorities": {q.value: a for q, a in self.authorities.items()},
             "matched": matched,
             "candidates": [
                 {
                     "entry": c.id,
-                    "label": in_language(c.label, language),
+                    "label": in_language(c.label, language, say),
                     "category": c.category.value,
                 }
                 for c in self.candidates
             ],
-            "explanation": self.explanation(language),
+            "explanation": self.explanation(language, say),
             "legal_basis": list(self.legal_basis),
             "rulebook": {
                 "id": self.rulebook.id,
                 "effective_from": self.rulebook.effective_from.isoformat(),
-                "title": in_language(self.rulebook.title, language),
+                "title": in_language(self.rulebook.title, language, say),
             },
             "deadlines": [
                 {
                     "queue": d.queue.value,
                     "kind": d.kind,
                     "rule": d.policy.id,
-                    "description": in_language(d.policy.describe(), language),
+                    "description": say(d.policy.describe(), language),
                     "amount": d.policy.amount,
                     "unit": d.policy.unit,
                     "from": d.policy.anchor,
@@ -189,7 +194,7 @@ class _Decider:
         candidates = tuple(m.entry for m in lookup.conflicting)
         if candidates:
             listed = tuple(
-                {lang: f"{c.label[lang]} ({CATEGORY_LABELS[c.category][lang]})" for lang in ("fr", "en")}
+                words("%(label)s (%(category)s)", label=c.label, category=CATEGORY_LABELS[c.category])
                 for c in candidates
             )
             self.steps.append(Step(message("ambiguous", name=product.name, candidates=listed)))

@@ -17,8 +17,8 @@ from routing.calendar import CONVENTIONS, WorkingCalendar
 from routing.catalogue import Catalogue, load_catalogue
 from routing.conditions import Condition
 from routing.deadlines import ANCHORS, UNITS, DeadlinePolicy
-from routing.messages import Text
 from routing.vocabulary import Category, EventKind, Queue
+from routing.wording import Text
 
 DATA_DIR = Path(__file__).parent / "data"
 

@@ -7,6 +7,7 @@ scale never reinterprets an earlier assessment (domain.md §2.7, §11).
 from dataclasses import dataclass
 
 from routing.vocabulary import Queue
+from routing.wording import Wording, words
 
 
 @dataclass(frozen=True)
@@ -116,117 +117,113 @@ AUTHORITIES = ("ANSM", "ABM", "CRPV", "EFS", "manufacturer")
 
 #: What each level means, so that figures read "2 (probable)" rather than "2".
 _GRADED = {
-    "0": {"fr": "exclue ou improbable", "en": "excluded or unlikely"},
-    "1": {"fr": "possible", "en": "possible"},
-    "2": {"fr": "probable", "en": "probable"},
-    "3": {"fr": "certaine", "en": "certain"},
+    "0": words("exclue ou improbable"),
+    "1": words("possible"),
+    "2": words("probable"),
+    "3": words("certaine"),
 }
-LEVEL_MEANINGS: dict[str, dict[str, dict[str, str]]] = {
-    HAEMOVIGILANCE_IMPUTABILITY.id: {"NE": {"fr": "non évaluable", "en": "not assessable"}, **_GRADED},
+LEVEL_MEANINGS: dict[str, dict[str, Wording]] = {
+    HAEMOVIGILANCE_IMPUTABILITY.id: {"NE": words("non évaluable"), **_GRADED},
     EU_SOHO_IMPUTABILITY.id: {
-        "NA": {"fr": "non évaluable", "en": "not assessable"},
+        "NA": words("non évaluable"),
         **_GRADED,
-        "0": {"fr": "exclue", "en": "excluded"},
+        "0": words("exclue"),
     },
     WHO_UMC.id: {
-        "certain": {"fr": "certaine", "en": "certain"},
-        "probable": {"fr": "probable", "en": "probable"},
-        "possible": {"fr": "possible", "en": "possible"},
-        "unlikely": {"fr": "improbable", "en": "unlikely"},
-        "conditional": {"fr": "conditionnelle", "en": "conditional"},
-        "unassessable": {"fr": "non évaluable", "en": "unassessable"},
+        "certain": words("certaine"),
+        "probable": words("probable"),
+        "possible": words("possible"),
+        "unlikely": words("improbable"),
+        "conditional": words("conditionnelle"),
+        "unassessable": words("non évaluable"),
     },
     DEVICE_RELATEDNESS.id: {
-        "causal": {"fr": "lien établi", "en": "causal relationship"},
-        "probable": {"fr": "lien probable", "en": "probable"},
-        "possible": {"fr": "lien possible", "en": "possible"},
-        "not_related": {"fr": "sans lien", "en": "not related"},
+        "causal": words("lien établi"),
+        "probable": words("lien probable"),
+        "possible": words("lien possible"),
+        "not_related": words("sans lien"),
     },
 }
 
 
-def imputability_label(queue: Queue | str, level: str, language: str) -> str:
-    """A level of the queue's scale as people read it: "2 (probable)", "possible"."""
-    meanings = LEVEL_MEANINGS.get(IMPUTABILITY_SCALES[Queue(queue)].id, {})
-    meaning = meanings.get(level, {}).get(language)
+def imputability_label(queue: Queue | str, level: str) -> Wording | str:
+    """A level of the queue's scale as people read it: "2 (probable)", "possible" (a level no scale
+    explains, as it is stored)."""
+    meaning = LEVEL_MEANINGS.get(IMPUTABILITY_SCALES[Queue(queue)].id, {}).get(level)
     if meaning is None:
         return level
     # Word levels ("possible") say it themselves; codes ("2", "NE") are explained.
-    return meaning if level.islower() else f"{level} ({meaning})"
-
-
-def _words(**pairs: tuple[str, str]) -> dict[str, dict[str, str]]:
-    return {term: {"fr": fr, "en": en} for term, (fr, en) in pairs.items()}
+    return meaning if level.islower() else words("%(level)s (%(meaning)s)", level=level, meaning=meaning)
 
 
 #: How each term of the lists above reads (the codes are what is stored and sent).
-TERM_LABELS: dict[str, dict[str, str]] = _words(
+TERM_LABELS: dict[str, Wording] = dict(
     # Haemovigilance (ANSM FEIR diagnoses, donor reactions, incidents of the transfusion chain).
-    abo_incompatibility=("incompatibilité ABO", "ABO incompatibility"),
-    other_alloimmune_haemolysis=("autre hémolyse immunologique", "other alloimmune haemolysis"),
-    non_immune_haemolysis=("hémolyse non immunologique", "non-immune haemolysis"),
-    bacterial_infection=("infection bactérienne transmise", "transmitted bacterial infection"),
-    anaphylaxis_allergy=("allergie, anaphylaxie", "allergy, anaphylaxis"),
-    trali=("TRALI (œdème pulmonaire lésionnel)", "TRALI (transfusion-related acute lung injury)"),
-    taco=("TACO (œdème pulmonaire de surcharge)", "TACO (transfusion-associated circulatory overload)"),
-    fnhtr=("réaction fébrile non hémolytique", "febrile non-haemolytic reaction"),
-    viral_infection=("infection virale transmise", "transmitted viral infection"),
-    parasitic_infection=("infection parasitaire transmise", "transmitted parasitic infection"),
-    post_transfusion_purpura=("purpura post-transfusionnel", "post-transfusion purpura"),
-    gvhd=("réaction du greffon contre l'hôte", "graft-versus-host disease"),
-    hypotension=("hypotension", "hypotension"),
-    donor_vasovagal=("malaise vagal du donneur", "donor vasovagal reaction"),
-    donor_haematoma=("hématome du donneur", "donor haematoma"),
-    identification_error=("erreur d'identification", "identification error"),
-    wrong_product=("produit inadapté transfusé", "wrong product transfused"),
-    delayed_transfusion=("retard de transfusion", "delayed transfusion"),
-    storage_transport=("défaut de conservation ou de transport", "storage or transport failure"),
+    abo_incompatibility=words("incompatibilité ABO"),
+    other_alloimmune_haemolysis=words("autre hémolyse immunologique"),
+    non_immune_haemolysis=words("hémolyse non immunologique"),
+    bacterial_infection=words("infection bactérienne transmise"),
+    anaphylaxis_allergy=words("allergie, anaphylaxie"),
+    trali=words("TRALI (œdème pulmonaire lésionnel)"),
+    taco=words("TACO (œdème pulmonaire de surcharge)"),
+    fnhtr=words("réaction fébrile non hémolytique"),
+    viral_infection=words("infection virale transmise"),
+    parasitic_infection=words("infection parasitaire transmise"),
+    post_transfusion_purpura=words("purpura post-transfusionnel"),
+    gvhd=words("réaction du greffon contre l'hôte"),
+    hypotension=words("hypotension"),
+    donor_vasovagal=words("malaise vagal du donneur"),
+    donor_haematoma=words("hématome du donneur"),
+    identification_error=words("erreur d'identification"),
+    wrong_product=words("produit inadapté transfusé"),
+    delayed_transfusion=words("retard de transfusion"),
+    storage_transport=words("défaut de conservation ou de transport"),
     # Biovigilance (serious adverse reactions and events, tissues, cells, organs).
-    infection_transmission=("transmission d'une infection", "transmission of an infection"),
-    malignancy_transmission=("transmission d'une maladie maligne", "transmission of a malignancy"),
-    graft_failure=("échec ou perte du greffon", "graft failure or loss"),
-    immunological_reaction=("réaction immunologique", "immunological reaction"),
-    product_loss=("perte de produit", "loss of product"),
-    quality_safety_defect=("défaut de qualité ou de sécurité", "quality or safety defect"),
-    donor_reaction=("réaction chez le donneur", "donor reaction"),
+    infection_transmission=words("transmission d'une infection"),
+    malignancy_transmission=words("transmission d'une maladie maligne"),
+    graft_failure=words("échec ou perte du greffon"),
+    immunological_reaction=words("réaction immunologique"),
+    product_loss=words("perte de produit"),
+    quality_safety_defect=words("défaut de qualité ou de sécurité"),
+    donor_reaction=words("réaction chez le donneur"),
     # Pharmacovigilance (ATMPs, blood-derived medicines).
-    cytokine_release_syndrome=("syndrome de relargage cytokinique", "cytokine release syndrome"),
-    neurotoxicity=("neurotoxicité (ICANS)", "neurotoxicity (ICANS)"),
-    cytopenia=("cytopénie", "cytopenia"),
-    infection=("infection", "infection"),
-    hypersensitivity=("hypersensibilité", "hypersensitivity"),
-    thrombosis=("thrombose", "thrombosis"),
-    hepatotoxicity=("hépatotoxicité", "hepatotoxicity"),
-    inhibitor_development=("apparition d'un inhibiteur", "inhibitor development"),
-    medication_error=("erreur médicamenteuse", "medication error"),
+    cytokine_release_syndrome=words("syndrome de relargage cytokinique"),
+    neurotoxicity=words("neurotoxicité (ICANS)"),
+    cytopenia=words("cytopénie"),
+    infection=words("infection"),
+    hypersensitivity=words("hypersensibilité"),
+    thrombosis=words("thrombose"),
+    hepatotoxicity=words("hépatotoxicité"),
+    inhibitor_development=words("apparition d'un inhibiteur"),
+    medication_error=words("erreur médicamenteuse"),
     # Materiovigilance and quality defects.
-    device_malfunction=("dysfonctionnement du dispositif", "device malfunction"),
-    use_error=("erreur d'utilisation", "use error"),
-    labelling=("étiquetage", "labelling"),
-    contamination=("contamination", "contamination"),
-    particles=("particules", "particles"),
-    packaging=("conditionnement", "packaging"),
-    stability=("stabilité", "stability"),
-    other=("autre", "other"),
+    device_malfunction=words("dysfonctionnement du dispositif"),
+    use_error=words("erreur d'utilisation"),
+    labelling=words("étiquetage"),
+    contamination=words("contamination"),
+    particles=words("particules"),
+    packaging=words("conditionnement"),
+    stability=words("stabilité"),
+    other=words("autre"),
     # Seriousness criteria (ICH E2B).
-    death=("décès", "death"),
-    life_threatening=("mise en jeu du pronostic vital", "life-threatening"),
-    hospitalisation=("hospitalisation ou sa prolongation", "hospitalisation or its prolongation"),
-    disability=("invalidité ou incapacité", "disability or incapacity"),
-    congenital_anomaly=("anomalie ou malformation congénitale", "congenital anomaly or birth defect"),
-    medically_important=("médicalement significatif", "medically important"),
+    death=words("décès"),
+    life_threatening=words("mise en jeu du pronostic vital"),
+    hospitalisation=words("hospitalisation ou sa prolongation"),
+    disability=words("invalidité ou incapacité"),
+    congenital_anomaly=words("anomalie ou malformation congénitale"),
+    medically_important=words("médicalement significatif"),
     # Investigation.
-    completed=("terminée", "completed"),
-    in_progress=("en cours", "in progress"),
-    not_done=("non réalisée", "not done"),
-    not_feasible=("non réalisable", "not feasible"),
+    completed=words("terminée"),
+    in_progress=words("en cours"),
+    not_done=words("non réalisée"),
+    not_feasible=words("non réalisable"),
     # Declarations.
-    initial=("initiale", "initial"),
-    follow_up=("de suivi", "follow-up"),
-    manufacturer=("fabricant", "manufacturer"),
+    initial=words("initiale"),
+    follow_up=words("de suivi"),
+    manufacturer=words("fabricant"),
 )
 
 
-def term_label(term: str, language: str) -> str:
+def term_label(term: str) -> Wording | str:
     """A term of these lists as people read it; an unknown term (an authority's name) as it is."""
-    return TERM_LABELS.get(term, {}).get(language, term)
+    return TERM_LABELS.get(term, term)

@@ -3,11 +3,12 @@
 from typing import Any
 
 from routing import Decision
+from vigilance.i18n import say
 
 
 def freeze(decision: Decision) -> dict[str, Any]:
     """A JSON-ready record of *decision* that later rulebooks cannot change."""
-    french, english = decision.as_dict("fr"), decision.as_dict("en")
+    french, english = decision.as_dict("fr", say), decision.as_dict("en", say)
     frozen = {key: french[key] for key in ("category", "queues", "authorities", "legal_basis", "candidates")}
     frozen["matched"] = french["matched"]
     if decision.entry is not None:

@@ -1,16 +1,15 @@
 """Domain errors: HTTP-neutral, each with a code the web layer maps to a status.
 
 Their messages are :class:`~vigilance.i18n.Message` objects, said in the reader's language by
-whoever shows them (``error.say(language)``); a ``{"fr": ..., "en": ...}`` pair is still taken
-from code not converted yet.
+whoever shows them (``error.say(language)``).
 """
 
 from collections.abc import Mapping
 
-from vigilance.i18n import Message, by_language, say, translatable
+from vigilance.i18n import Message, say, translatable
 
-#: A message: translatable text, or (not converted yet) a ``{"fr": ..., "en": ...}`` pair.
-Text = Message | Mapping[str, str] | str
+#: A message: translatable text, or a text that needs none (a name, an identifier).
+Text = Message | str
 
 
 class VigilanceError(Exception):
@@ -23,11 +22,6 @@ class VigilanceError(Exception):
     def say(self, language: str | None) -> str:
         """The message in *language*."""
         return say(self.message, language)
-
-    @property
-    def text(self) -> dict[str, str]:
-        """The message in every language, for readers that pick one themselves."""
-        return by_language(self.message)
 
 
 class NotFound(VigilanceError):

@@ -6,6 +6,10 @@ recipient of an email. So it says it with a :class:`Message` (a French message i
 parameters), and whoever knows the reader renders it in their language from the same Babel
 catalogues the pages use (``translations/<language>/LC_MESSAGES/messages.mo``).
 
+The rulebook engine, which imports no catalogue, marks its own words the same way with a
+:class:`routing.wording.Wording`: :func:`say` renders one like a :class:`Message`, picking the
+reader's language from the rulebook's bilingual data it carries (``{"fr": ..., "en": ...}`` from TOML).
+
 Dates, months and numbers are written with Babel's formats for the language, in Europe/Paris.
 """
 
@@ -22,6 +26,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 
+from routing.wording import Wording
 from vigilance.clock import PARIS
 
 LANGUAGES = ("fr", "en")
@@ -59,18 +64,24 @@ class Message:
     count: int | Decimal | None = None
 
     def render(self, language: str | None) -> str:
-        language = supported(language)
-        if self.plural is None:
-            text = gettext(self.msgid, language)
-        else:
-            text = ngettext(self.msgid, self.plural, _plural_count(self.count or 0, language), language)
-        params = {key: render(value, language) for key, value in self.params.items()}
-        if self.plural is not None:
-            params.setdefault("num", format_number(self.count or 0, language))
-        return text % params if params else text
+        return _write(self, supported(language))
 
     def __str__(self) -> str:
         return self.render(DEFAULT_LANGUAGE)
+
+
+def _write(text: "Message | Wording", language: str) -> str:
+    """A message or an engine's wording in *language* (one the service speaks), parameters included."""
+    catalogue = translations(language)
+    if text.plural is None:
+        written = catalogue.gettext(text.msgid)
+    else:
+        written = catalogue.ngettext(text.msgid, text.plural, _plural_count(text.count or 0, language))
+    # Written for speed (the classify answer renders a dozen of these): plain texts skip render().
+    params = {key: value if type(value) is str else render(value, language) for key, value in text.params.items()}
+    if text.plural is not None and "num" not in params:
+        params["num"] = format_number(text.count or 0, language)
+    return written % params if params else written
 
 
 def _plural_count(count: int | Decimal, language: str) -> int:
@@ -94,8 +105,15 @@ def translatable_plural(singular: str, plural: str, count: int | Decimal, **para
 
 
 def render(value: Any, language: str | None) -> Any:
-    """*value* in *language* if it is a :class:`Message`, else *value* itself."""
-    return value.render(language) if isinstance(value, Message) else value
+    """A parameter in *language*: a :class:`Message` or an engine's :class:`~routing.wording.Wording`
+    rendered, the rulebook's bilingual text picked, a tuple of texts written as a list; else as it is."""
+    if isinstance(value, Message | Wording):
+        return _write(value, supported(language))
+    if isinstance(value, tuple):
+        return ", ".join(str(render(item, language)) for item in value)
+    if isinstance(value, dict | Mapping):  # dict first: an ABC's check is slow, and the TOML texts are dicts
+        return value.get(supported(language)) or value[DEFAULT_LANGUAGE]
+    return value
 
 
 def format_number(number: float | Decimal, language: str | None) -> str:
@@ -131,19 +149,14 @@ def format_month(day: date, language: str | None) -> str:
     return format_date(day, "LLLL y", locale=supported(language))
 
 
-def by_language(text: "Message | Mapping[str, str] | str") -> dict[str, str]:
-    """``{"fr": ..., "en": ...}`` for readers that still take both at once (a stored snapshot, say)."""
-    if isinstance(text, Message):
-        return {language: text.render(language) for language in LANGUAGES}
-    if isinstance(text, str):
-        return dict.fromkeys(LANGUAGES, text)
-    return {language: text.get(language) or text.get(DEFAULT_LANGUAGE, "") for language in LANGUAGES}
+def by_language(text: "Message | Wording") -> dict[str, str]:
+    """``{"fr": ..., "en": ...}`` for what is stored in both languages (a deadline's description, say)."""
+    return {language: say(text, language) for language in LANGUAGES}
 
 
-def say(text: "Message | Mapping[str, str] | str", language: str | None) -> str:
-    """*text* in *language*, whether a :class:`Message`, a plain text or a ``{"fr", "en"}`` pair."""
-    if isinstance(text, Message):
-        return text.render(language)
-    if isinstance(text, str):
-        return text
-    return text.get(supported(language)) or text.get(DEFAULT_LANGUAGE, "")
+def say(text: "Message | Wording | str", language: str | None) -> str:
+    """*text* in *language*: a :class:`Message` or an engine's wording rendered, a plain text (a
+    name, say) as it is."""
+    if isinstance(text, Message | Wording):
+        return _write(text, supported(language))
+    return text

@@ -51,12 +51,12 @@ def imputability_name(level: str, queue: str, language: str) -> str:
     """An imputability level of *queue*'s scale, or "not assessed", as people read it."""
     if level in UNASSESSED_LABELS:
         return label(UNASSESSED_LABELS, level, language)
-    return imputability_label(queue, level, language)
+    return i18n.say(imputability_label(queue, level), language)
 
 
 def _enum_label(table, enum, value: str, language: str) -> str:
     try:
-        return table[enum(value)][language]
+        return i18n.say(table[enum(value)], language)
     except (ValueError, KeyError):
         return value
 
@@ -75,7 +75,7 @@ def environment() -> Environment:
         extensions=["jinja2.ext.i18n"],
     )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
-    env.filters["queue_label"] = lambda queue, language: QUEUE_LABELS[Queue(queue)][language]
+    env.filters["queue_label"] = lambda queue, language: i18n.say(QUEUE_LABELS[Queue(queue)], language)
     env.filters["local_time"] = local_time
     env.filters["local_date"] = local_date
     env.filters["status_label"] = lambda status, language: label(STATUS_LABELS, status, language)

@@ -13,6 +13,7 @@ from typing import Any
 
 from routing import Decision, WorkingCalendar
 from routing.deadlines import Deadline
+from vigilance.i18n import by_language
 from vigilance.models import NOTHING_DUE
 
 
@@ -87,7 +88,7 @@ def plan_openings(
                     queue=queue.value,
                     kind=deadline.kind,
                     rule_id=deadline.policy.id,
-                    description=dict(deadline.policy.describe()),
+                    description=by_language(deadline.policy.describe()),
                     unit=deadline.policy.unit,
                     without_delay=deadline.policy.without_delay,
                     due_at=due_at(deadline),

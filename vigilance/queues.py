@@ -13,7 +13,7 @@ from routing.rulebook import shipped_rulebooks
 from vigilance.access import may_work_queue
 from vigilance.clock import PARIS
 from vigilance.errors import NotFound
-from vigilance.i18n import Message, by_language, translatable, translatable_plural
+from vigilance.i18n import Message, translatable, translatable_plural
 from vigilance.models import NOTHING_DUE, OPEN_ITEM_STATUSES, Deadline, Establishment, QueueItem, Report, User
 from vigilance.storage import status_counts as kept_counts
 
@@ -169,9 +169,10 @@ _DAYS_OF = {"working_hours": "working_days", "hours": "days"}
 
 
 def time_left(deadline: Deadline | None, now: datetime, calendar: WorkingCalendar) -> dict[str, Any] | None:
-    """How long until a deadline, in the clock its rule counts in, said plainly in both languages.
+    """How long until a deadline, in the clock its rule counts in, said plainly.
 
-    ``amount`` and ``unit`` are the exact whole count in the rule's clock; ``text`` says it as a
+    ``amount`` and ``unit`` are the exact whole count in the rule's clock; ``text`` (a
+    :class:`~vigilance.i18n.Message`, rendered in the reader's language by the door) says it as a
     reader would: days rather than a large number of hours, the singular for one, "less than an
     hour" rather than zero.
     """
@@ -194,19 +195,19 @@ def time_left(deadline: Deadline | None, now: datetime, calendar: WorkingCalenda
     return {"overdue": overdue, "amount": value, "unit": deadline.unit, "text": _said(value, deadline.unit, overdue)}
 
 
-def _said(value: int, unit: str, overdue: bool) -> dict[str, str]:
+def _said(value: int, unit: str, overdue: bool) -> Message:
     if unit in _DAYS_OF and value >= HOURS_SAID_IN_DAYS:
         # A working day counts 24 working hours; whole days only, never more than has elapsed.
         value, unit = value // 24, _DAYS_OF[unit]
     if value == 0 and unit not in _DAYS_OF:
         # Counted in days, the deadline falls today.
         if overdue:
-            return by_language(translatable("en retard depuis aujourd'hui"))
-        return by_language(translatable("échéance aujourd'hui"))
+            return translatable("en retard depuis aujourd'hui")
+        return translatable("échéance aujourd'hui")
     amount = _amount(value, unit)
     if overdue:
-        return by_language(translatable("en retard de %(amount)s", amount=amount))
-    return by_language(translatable("échéance dans %(amount)s", amount=amount))
+        return translatable("en retard de %(amount)s", amount=amount)
+    return translatable("échéance dans %(amount)s", amount=amount)
 
 
 def _amount(value: int, unit: str) -> Message:

@@ -30,7 +30,7 @@ from vigilance.clock import PARIS
 from vigilance.clocks import cancel_timers, notify_answer, schedule_deadline, schedule_information_reminder
 from vigilance.decisions import freeze
 from vigilance.errors import Conflict, Forbidden, InvalidInput, NotFound
-from vigilance.i18n import translatable
+from vigilance.i18n import Message, translatable
 from vigilance.labels import STATUS_LABELS
 from vigilance.models import (
     CLOSED_URGENCY,
@@ -58,8 +58,8 @@ logger = logging.getLogger(__name__)
 ALLOWED: dict[str, tuple[str, ...]] = {name: rule.allowed_in for name, rule in RULES.items() if rule.allowed_in}
 
 
-def _invalid(field: str, fr: str, en: str) -> InvalidInput:
-    return InvalidInput({field: [{"fr": fr, "en": en}]})
+def _invalid(field: str, message: Message) -> InvalidInput:
+    return InvalidInput({field: [message]})
 
 
 def _refuse_transition(action: str, item: QueueItem) -> Conflict:
@@ -74,7 +74,7 @@ def _refuse_transition(action: str, item: QueueItem) -> Conflict:
 
 # Loading and permissions -------------------------------------------------------------------------
 
-_NO_ITEM = {"fr": "Élément introuvable.", "en": "Queue item not found."}
+_NO_ITEM = translatable("Élément introuvable.")
 
 
 def may_work_item(user: User, item: QueueItem) -> bool:
@@ -105,21 +105,18 @@ def _require_holder(item: QueueItem, actor: User, now: datetime, session: Sessio
         return
     if item.assignee_id != actor.id and not acts_as_coordinator(actor):
         holder = session.get(User, item.assignee_id)
-        raise Conflict(
-            {
-                "fr": f"{holder.label if holder else 'Un collègue'} traite déjà cet élément.",
-                "en": f"{holder.label if holder else 'A colleague'} already holds this item.",
-            }
-        )
+        raise Conflict(translatable("%(holder)s traite déjà cet élément.", holder=_holder_label(holder)))
+
+
+def _holder_label(holder: User | None) -> str | Message:
+    """Who holds an item, by name; "a colleague" when the account is gone."""
+    return holder.label if holder else translatable("Un collègue")
 
 
 def _check_version(item: QueueItem, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != item.version:
         raise Conflict(
-            {
-                "fr": "Cet élément a été modifié depuis que vous l'avez ouvert : rechargez-le avant de continuer.",
-                "en": "This item changed since you loaded it: reload it before going on.",
-            }
+            translatable("Cet élément a été modifié depuis que vous l'avez ouvert : rechargez-le avant de continuer.")
         )
 
 
@@ -246,12 +243,7 @@ def claim_with_report(session: Session, *, item_id: int, actor: User, now: datet
         if item.assignee_id == actor.id:
             return item, report  # claiming what one already holds changes nothing
         holder = session.get(User, item.assignee_id)
-        raise Conflict(
-            {
-                "fr": f"{holder.label if holder else 'Un collègue'} a déjà pris cet élément.",
-                "en": f"{holder.label if holder else 'A colleague'} already claimed this item.",
-            }
-        )
+        raise Conflict(translatable("%(holder)s a déjà pris cet élément.", holder=_holder_label(holder)))
     before = _item_state(item)
     status = _claimed_status(item.status)
     connection = session.connection()
@@ -301,14 +293,9 @@ def release(session: Session, *, item_id: int, actor: User, now: datetime) -> Qu
     if item.status not in ALLOWED["release"]:
         raise _refuse_transition("release", item)
     if item.assignee_id is None:
-        raise Conflict({"fr": "Personne ne détient cet élément.", "en": "Nobody holds this item."})
+        raise Conflict(translatable("Personne ne détient cet élément."))
     if item.assignee_id != actor.id and not acts_as_coordinator(actor):
-        raise Forbidden(
-            {
-                "fr": "Seul le détenteur ou un coordonnateur peut relâcher cet élément.",
-                "en": "Only the holder or a coordinator may release this item.",
-            }
-        )
+        raise Forbidden(translatable("Seul le détenteur ou un coordonnateur peut relâcher cet élément."))
     before = _item_state(item)
     item.assignee_id = None
     return _save(session, item, actor, "release", before, now)
@@ -323,19 +310,10 @@ def assign(
         raise _refuse_transition("assign", item)
     _check_version(item, expected_version)
     if item.assignee_id not in (None, actor.id) and not acts_as_coordinator(actor):
-        raise Forbidden(
-            {
-                "fr": "Seul le détenteur ou un coordonnateur peut réattribuer cet élément.",
-                "en": "Only the holder or a coordinator may reassign this item.",
-            }
-        )
+        raise Forbidden(translatable("Seul le détenteur ou un coordonnateur peut réattribuer cet élément."))
     colleague = session.get(User, assignee_id) if 0 < assignee_id < 2**31 else None
     if colleague is None or not may_work_item(colleague, item):
-        raise _invalid(
-            "assignee_id",
-            "Ce collègue ne travaille pas cette file dans cet établissement.",
-            "This colleague does not work this queue in this establishment.",
-        )
+        raise _invalid("assignee_id", translatable("Ce collègue ne travaille pas cette file dans cet établissement."))
     before = _item_state(item)
     item.assignee_id = colleague.id
     item.status = _claimed_status(item.status)
@@ -371,39 +349,33 @@ def assess(
         raise _refuse_transition("assess", item)
     queue = Queue(item.queue)
     scale = IMPUTABILITY_SCALES[queue]
-    errors: dict[str, list[dict[str, str]]] = {}
+    errors: dict[str, list[Message]] = {}
     if data.imputability is not None and data.imputability not in scale.levels:
         choices = ", ".join(scale.levels) or "—"
         errors["imputability"] = [
-            {
-                "fr": f"Niveau inconnu sur l'échelle {scale.id} : {choices}.",
-                "en": f"Unknown level on scale {scale.id}: {choices}.",
-            }
+            translatable("Niveau inconnu sur l'échelle %(scale)s : %(choices)s.", scale=scale.id, choices=choices)
         ]
     if data.reaction_type is not None and data.reaction_type not in REACTION_TYPES[queue]:
-        errors["reaction_type"] = [{"fr": "Type inconnu pour cette file.", "en": "Unknown type for this queue."}]
+        errors["reaction_type"] = [translatable("Type inconnu pour cette file.")]
     unknown = set(data.seriousness_criteria) - set(SERIOUSNESS_CRITERIA)
     if unknown:
         errors["seriousness_criteria"] = [
-            {
-                "fr": f"Critères inconnus : {', '.join(sorted(unknown))}.",
-                "en": f"Unknown criteria: {', '.join(sorted(unknown))}.",
-            }
+            translatable("Critères inconnus : %(criteria)s.", criteria=", ".join(sorted(unknown)))
         ]
     if data.investigation_status is not None and data.investigation_status not in INVESTIGATION_STATUSES:
-        errors["investigation_status"] = [{"fr": "État d'enquête inconnu.", "en": "Unknown investigation status."}]
+        errors["investigation_status"] = [translatable("État d'enquête inconnu.")]
     if errors:
         raise InvalidInput(errors)
     current = latest_assessment(session, item.id)
     current_version = current.version if current else 0
     if based_on_version != current_version:
         raise Conflict(
-            {
-                "fr": f"L'évaluation a été modifiée (version {current_version}) depuis que vous l'avez ouverte "
-                f"(version {based_on_version}) : rechargez-la, votre saisie n'a pas été enregistrée.",
-                "en": f"The assessment changed (version {current_version}) since you opened it (version "
-                f"{based_on_version}): reload it; your edit was not saved.",
-            }
+            translatable(
+                "L'évaluation a été modifiée (version %(current)s) depuis que vous l'avez ouverte "
+                "(version %(seen)s) : rechargez-la, votre saisie n'a pas été enregistrée.",
+                current=current_version,
+                seen=based_on_version,
+            )
         )
     _require_holder(item, actor, now, session)
     assessment = Assessment(
@@ -448,7 +420,7 @@ def request_information(
 ) -> InformationRequest:
     """Ask the reporter a question; they see it on their report and answer there."""
     if not question.strip():
-        raise _invalid("question", "La question est vide.", "The question is empty.")
+        raise _invalid("question", translatable("La question est vide."))
     item = load_item(session, item_id, actor, for_update=True)
     if item.status not in ALLOWED["request_information"]:
         raise _refuse_transition("request_information", item)
@@ -477,13 +449,13 @@ def answer_information(
     :param base_url: where the service is reached, for the link in the email.
     """
     if not answer.strip():
-        raise _invalid("answer", "La réponse est vide.", "The answer is empty.")
+        raise _invalid("answer", translatable("La réponse est vide."))
     request = session.get(InformationRequest, request_id) if 0 < request_id < 2**31 else None
     report = session.get(Report, request.report_id) if request else None
     if request is None or report is None or report.reporter_id != actor.id:
-        raise NotFound({"fr": "Question introuvable.", "en": "Question not found."})
+        raise NotFound(translatable("Question introuvable."))
     if request.answered_at is not None:
-        raise Conflict({"fr": "Cette question a déjà reçu une réponse.", "en": "This question was already answered."})
+        raise Conflict(translatable("Cette question a déjà reçu une réponse."))
     request.answer = answer.strip()
     request.answered_by = actor.id
     request.answered_at = now
@@ -520,19 +492,13 @@ def declare(
     """Record a declaration to the authority; an initial one meets the declaration deadlines."""
     errors = {}
     if authority not in AUTHORITIES:
-        errors["authority"] = [
-            {"fr": f"Autorité : {', '.join(AUTHORITIES)}.", "en": f"Authority: {', '.join(AUTHORITIES)}."}
-        ]
+        errors["authority"] = [translatable("Autorité : %(choices)s.", choices=", ".join(AUTHORITIES))]
     if not authority_reference.strip():
-        errors["authority_reference"] = [
-            {"fr": "Le numéro de déclaration est obligatoire.", "en": "The declaration number is required."}
-        ]
+        errors["authority_reference"] = [translatable("Le numéro de déclaration est obligatoire.")]
     if kind not in ("initial", "follow_up"):
-        errors["kind"] = [{"fr": "initial ou follow_up.", "en": "initial or follow_up."}]
+        errors["kind"] = [translatable("initial ou follow_up.")]
     if declared_on > now.astimezone(PARIS).date():  # the day as people in France count it
-        errors["declared_on"] = [
-            {"fr": "La date de déclaration est dans le futur.", "en": "The declaration date is in the future."}
-        ]
+        errors["declared_on"] = [translatable("La date de déclaration est dans le futur.")]
     if errors:
         raise InvalidInput(errors)
     item = load_item(session, item_id, actor, for_update=True)
@@ -542,19 +508,9 @@ def declare(
         select(Declaration.id).where(Declaration.queue_item_id == item.id, Declaration.kind == "initial")
     ).first()
     if kind == "follow_up" and has_initial is None:
-        raise Conflict(
-            {
-                "fr": "Une déclaration de suivi suppose une déclaration initiale.",
-                "en": "A follow-up declaration needs an initial one.",
-            }
-        )
+        raise Conflict(translatable("Une déclaration de suivi suppose une déclaration initiale."))
     if kind == "initial" and has_initial is not None:
-        raise Conflict(
-            {
-                "fr": "La déclaration initiale est déjà enregistrée : enregistrez un suivi.",
-                "en": "The initial declaration is already recorded: record a follow-up.",
-            }
-        )
+        raise Conflict(translatable("La déclaration initiale est déjà enregistrée : enregistrez un suivi."))
     _require_holder(item, actor, now, session)
     declaration = Declaration(
         queue_item_id=item.id,
@@ -596,7 +552,7 @@ def declare(
 def close(session: Session, *, item_id: int, actor: User, outcome: str, note: str, now: datetime) -> QueueItem:
     """Close with an outcome; deadlines still open are met by a declaration, else waived."""
     if outcome not in OUTCOMES:
-        raise _invalid("outcome", f"Issue : {', '.join(OUTCOMES)}.", f"Outcome: {', '.join(OUTCOMES)}.")
+        raise _invalid("outcome", translatable("Issue : %(choices)s.", choices=", ".join(OUTCOMES)))
     item = load_item(session, item_id, actor, for_update=True)
     if item.status not in ALLOWED["close"]:
         raise _refuse_transition("close", item)
@@ -605,10 +561,7 @@ def close(session: Session, *, item_id: int, actor: User, outcome: str, note: st
     declared = session.exec(select(Declaration.id).where(Declaration.queue_item_id == item.id)).first() is not None
     if outcome == "declared" and not declared:
         raise Conflict(
-            {
-                "fr": "Aucune déclaration n'est enregistrée : enregistrez-la avant de clore « déclaré ».",
-                "en": "No declaration is recorded: record it before closing as declared.",
-            }
+            translatable("Aucune déclaration n'est enregistrée : enregistrez-la avant de clore « déclaré ».")
         )
     item.status = ItemStatus.CLOSED
     item.outcome = outcome
@@ -625,17 +578,12 @@ def close(session: Session, *, item_id: int, actor: User, outcome: str, note: st
 
 def reopen(session: Session, *, item_id: int, actor: User, reason: str, now: datetime) -> QueueItem:
     if not reason.strip():
-        raise _invalid("reason", "Dites pourquoi l'élément est rouvert.", "Say why the item is reopened.")
+        raise _invalid("reason", translatable("Dites pourquoi l'élément est rouvert."))
     item = load_item(session, item_id, actor, for_update=True)
     if item.status not in ALLOWED["reopen"]:
         raise _refuse_transition("reopen", item)
     if item.outcome == "requalified":
-        raise Conflict(
-            {
-                "fr": "Cet élément a été requalifié ailleurs : travaillez le nouvel élément.",
-                "en": "This item was requalified elsewhere: work the new item.",
-            }
-        )
+        raise Conflict(translatable("Cet élément a été requalifié ailleurs : travaillez le nouvel élément."))
     before = _item_state(item)
     item.status = ItemStatus.IN_PROGRESS
     item.assignee_id = actor.id
@@ -647,13 +595,13 @@ def reopen(session: Session, *, item_id: int, actor: User, reason: str, now: dat
 
 def waive_deadline(session: Session, *, deadline_id: int, actor: User, reason: str, now: datetime) -> Deadline:
     if not reason.strip():
-        raise _invalid("reason", "Dites pourquoi ce délai est levé.", "Say why this deadline is waived.")
+        raise _invalid("reason", translatable("Dites pourquoi ce délai est levé."))
     deadline = session.get(Deadline, deadline_id) if 0 < deadline_id < 2**31 else None
     if deadline is None:
-        raise NotFound({"fr": "Délai introuvable.", "en": "Deadline not found."})
+        raise NotFound(translatable("Délai introuvable."))
     item = load_item(session, deadline.queue_item_id, actor, for_update=True)
     if deadline.settled_at is not None:
-        raise Conflict({"fr": "Ce délai n'est plus ouvert.", "en": "This deadline is no longer open."})
+        raise Conflict(translatable("Ce délai n'est plus ouvert."))
     _require_holder(item, actor, now, session)
     cancel_timers(session, deadline_id=deadline.id, now=now)  # timers first, as the worker locks them
     deadline.state = DeadlineState.WAIVED
@@ -801,22 +749,18 @@ def link_reports(
 ) -> ReportLink:
     """Link two reports about the same event or product (both must be visible to the actor)."""
     if report_id == other_report_id:
-        raise _invalid(
-            "other_report_id", "Un signalement ne se lie pas à lui-même.", "A report cannot be linked to itself."
-        )
+        raise _invalid("other_report_id", translatable("Un signalement ne se lie pas à lui-même."))
     if not reason.strip():
-        raise _invalid(
-            "reason", "Dites pourquoi ces signalements vont ensemble.", "Say why these reports belong together."
-        )
+        raise _invalid("reason", translatable("Dites pourquoi ces signalements vont ensemble."))
     reports = []
     for rid in (report_id, other_report_id):
         report = session.get(Report, rid) if 0 < rid < 2**31 else None
         if report is None or not may_read_report(actor, report) or actor.role == Role.REPORTER:
-            raise NotFound({"fr": "Signalement introuvable.", "en": "Report not found."})
+            raise NotFound(translatable("Signalement introuvable."))
         reports.append(report)
     low, high = sorted((report_id, other_report_id))
     if session.exec(select(ReportLink).where(ReportLink.report_id == low, ReportLink.other_report_id == high)).first():
-        raise Conflict({"fr": "Ces signalements sont déjà liés.", "en": "These reports are already linked."})
+        raise Conflict(translatable("Ces signalements sont déjà liés."))
     link = ReportLink(report_id=low, other_report_id=high, reason=reason.strip(), created_by=actor.id, created_at=now)
     session.add(link)
     session.flush()

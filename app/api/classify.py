@@ -15,6 +15,7 @@ from app.api.fields import StrictBoolean, StrictInteger, enum_string
 from app.language import response_language
 from routing import Category, EventKind, Facts, Features, IntendedAction, Origin, ProductFacts, Queue, decide
 from routing.calendar import REGIONS
+from vigilance.i18n import say
 
 bp = Blueprint(
     "classify",
@@ -193,4 +194,4 @@ def classification_json(facts: Facts, on: date, language: str) -> bytes:
     """The decision, dumped through its schema and serialised. Deciding is pure and rulebooks
     never change in a running process, so the same question (a name typed again, a form asking
     as the user types) can reuse the same answer."""
-    return json.dumps(_CLASSIFICATION.dump(decide(facts, on=on).as_dict(language)), ensure_ascii=False).encode()
+    return json.dumps(_CLASSIFICATION.dump(decide(facts, on=on).as_dict(language, say)), ensure_ascii=False).encode()

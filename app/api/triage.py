@@ -163,7 +163,7 @@ def item_document(
         "status": item.status,
         "assignee": {"id": assignee.id, "name": assignee.label, "email": assignee.email} if assignee else None,
         "next_due_at": item.next_due_at if item.next_due_at and item.next_due_at < NOTHING_DUE else None,
-        "time_left": {**left, "text": left["text"][language]} if left else None,
+        "time_left": {**left, "text": left["text"].render(language)} if left else None,
         "serious": item.serious,
         "category": report.category,
         "product": report.product_name,

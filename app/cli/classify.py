@@ -8,7 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from routing import EventKind, Facts, ProductFacts, decide
-from vigilance.i18n import translatable
+from vigilance.i18n import say, translatable
 
 
 @click.command("classify")
@@ -37,7 +37,7 @@ def classify_command(name, event_kind, serious, severity_grade, on_date, lang, a
         severity_grade=severity_grade,
         region=current_app.config["DEFAULT_REGION"],
     )
-    decision = decide(facts, on=on).as_dict(lang)
+    decision = decide(facts, on=on).as_dict(lang, say)
     if as_json:
         click.echo(json.dumps(decision, ensure_ascii=False, indent=2))
         return

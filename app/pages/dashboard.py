@@ -21,6 +21,7 @@ from routing.messages import QUEUE_LABELS
 from routing.vocabulary import Queue
 from vigilance import audit, statistics
 from vigilance.clock import PARIS, utcnow
+from vigilance.i18n import say
 from vigilance.labels import UNASSESSED_LABELS, label
 from vigilance.notifications import imputability_name
 from vigilance.periods import FIRST_YEAR, LAST_YEAR, Period, period_containing
@@ -156,7 +157,7 @@ def _figures(first: date, last: date, queue: str | None):
 
 
 def _queue_name(queue: str) -> str:
-    return QUEUE_LABELS[Queue(queue)][select_locale()]
+    return say(QUEUE_LABELS[Queue(queue)], select_locale())
 
 
 def _level_name(level: str) -> str:

@@ -163,10 +163,10 @@ def _refusal(error: VigilanceError | ValidationError) -> str:
     """Why an action was refused, in the reader's language: the reason, then each field's problem."""
     language = select_locale()
     if isinstance(error, ValidationError):
-        text = InvalidInput({}).text.get(language) or InvalidInput({}).text["fr"]
+        text = InvalidInput({}).say(language)
         problems = {field: [_(m) for m in messages] for field, messages in flatten_messages(error.messages).items()}
     else:
-        text = error.text.get(language) or error.text["fr"]
+        text = error.say(language)
         problems = error.messages(language) if isinstance(error, InvalidInput) else {}
     return " ".join([text, *(" ".join(messages) for messages in problems.values())])
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from app.api.classify import ClassifyRequestSchema
 from routing import decide
+from vigilance.i18n import say
 
 
 def classify(client, body, **kwargs):
@@ -42,7 +43,7 @@ def test_the_answer_holds_everything_decided(client, app):
             answer = classify(client, body, headers={"Accept-Language": language}).get_json()
             with app.test_request_context():
                 facts = ClassifyRequestSchema().load(body).facts
-            decided = decide(facts, on=datetime.now(app.config["TZINFO"]).date()).as_dict(language)
+            decided = decide(facts, on=datetime.now(app.config["TZINFO"]).date()).as_dict(language, say)
             assert answer == decided
 
 

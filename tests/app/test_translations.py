@@ -18,7 +18,10 @@ CATALOGUES = ROOT / "translations"
 PYBABEL = Path(sys.executable).with_name("pybabel")
 #: The keywords of `make translations`: the domain's markers (vigilance/i18n.py) and Flask-Babel's
 #: lazy_gettext of schema messages.
-EXTRA_KEYWORDS = ("-k", "translatable", "-k", "translatable_plural:1,2", "-k", "lazy_gettext")
+EXTRA_KEYWORDS = (
+    *("-k", "translatable", "-k", "translatable_plural:1,2", "-k", "lazy_gettext"),
+    *("-k", "words", "-k", "plural_words:1,2"),  # the rulebook engine's own words (routing/wording.py)
+)
 
 
 def _catalogue(language: str):

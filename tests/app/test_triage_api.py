@@ -101,7 +101,12 @@ def test_claim_then_a_colleague_gets_409(client, people):
     assert mine.get_json()["status"] == "in_progress"
     theirs = post(client, people, "hv2", f"/queue-items/{item_id}/claim")
     assert theirs.status_code == 409
-    assert "déjà pris" in theirs.get_json()["message"]
+    holder = people["hv"][0].label
+    assert theirs.get_json()["message"] == f"{holder} a déjà pris cet élément."
+    in_english = client.post(
+        f"/api/v1/queue-items/{item_id}/claim", json={}, headers={**people["hv2"][1], "Accept-Language": "en"}
+    )
+    assert in_english.get_json()["message"] == f"{holder} already claimed this item."
     assert post(client, people, "hv", f"/queue-items/{item_id}/claim").status_code == 200  # already mine
 
 
@@ -265,6 +270,14 @@ def test_a_stale_assessment_is_refused_not_overwritten(client, people):
         client, people, "coordinator", f"/queue-items/{item_id}/assess", {"based_on_version": 0, "imputability": "3"}
     )
     assert stale.status_code == 409 and "rechargez" in stale.get_json()["message"]
+    stale_in_english = client.post(
+        f"/api/v1/queue-items/{item_id}/assess",
+        json={"based_on_version": 0, "imputability": "3"},
+        headers={**people["coordinator"][1], "Accept-Language": "en"},
+    )
+    assert stale_in_english.get_json()["message"] == (
+        "The assessment changed (version 1) since you opened it (version 0): reload it; your edit was not saved."
+    )
     current = client.get(f"/api/v1/queue-items/{item_id}", headers=people["hv"][1]).get_json()["assessments"]
     assert [a["imputability"] for a in current] == ["1"]
 
@@ -281,6 +294,15 @@ def test_assessment_values_follow_the_queue_scale(client, people):
     )
     assert response.status_code == 422
     assert set(response.get_json()["errors"]) == {"imputability", "reaction_type"}
+    assert response.get_json()["errors"]["reaction_type"] == ["Type inconnu pour cette file."]
+    in_english = client.post(
+        f"/api/v1/queue-items/{item_id}/assess",
+        json={"based_on_version": 0, "imputability": "probable"},
+        headers={**people["hv"][1], "Accept-Language": "en"},
+    )
+    assert in_english.get_json()["errors"]["imputability"] == [
+        "Unknown level on scale ansm-hv-imputability-2020: NE, 0, 1, 2, 3."
+    ]
 
 
 def test_work_on_an_item_someone_else_holds_is_refused(client, people):

@@ -1,11 +1,13 @@
 """The shipped rulebook's decisions at each regulatory boundary that domain.md names."""
 
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from routing import Category, EventKind, Facts, Features, IntendedAction, Origin, ProductFacts, Queue, decide
+from vigilance.i18n import say
 
 TODAY = date(2026, 11, 21)
 PARIS = ZoneInfo("Europe/Paris")
@@ -90,7 +92,7 @@ def test_answers_take_precedence_over_the_name_and_say_so():
         name="Kymriah", origin=Origin.CELLS, substantially_manipulated=False, same_essential_function=True
     )
     assert decision.category == Category.CELL_THERAPY_PREPARATION
-    assert any("Kymriah" in step for step in decision.explanation("fr"))
+    assert any("Kymriah" in step for step in decision.explanation("fr", say))
 
 
 def test_a_name_the_answers_cannot_decide_falls_back_to_the_catalogue():
@@ -149,8 +151,8 @@ def test_unknown_product_goes_to_qualification_with_a_reason():
     assert decision.category == Category.UNCLASSIFIED
     assert decision.queues == (Queue.QUALIFICATION,)
     assert decision.matched_by == "none"
-    assert any("Produit inconnu Z-17" in step for step in decision.explanation("fr"))
-    assert any("matches no catalogue entry" in step for step in decision.explanation("en"))
+    assert any("Produit inconnu Z-17" in step for step in decision.explanation("fr", say))
+    assert any("matches no catalogue entry" in step for step in decision.explanation("en", say))
 
 
 def test_every_decision_cites_its_legal_basis_and_rulebook():
@@ -213,14 +215,31 @@ def test_without_delay_is_a_flag_with_a_service_target():
     deadline = deadline_of(decision, Queue.PHARMACOVIGILANCE)
     assert deadline.policy.without_delay
     assert deadline.due_at == paris(2026, 11, 22, 11, 0)
-    assert "sans délai" in deadline.policy.describe()["fr"]
+    assert "sans délai" in say(deadline.policy.describe(), "fr")
 
 
 def test_deadlines_without_known_moments_are_described_not_dated():
     decision = decide_name("CGR", severity_grade=2)
     deadline = deadline_of(decision, Queue.HAEMOVIGILANCE)
     assert deadline.due_at is None
-    assert "48" in deadline.policy.describe()["en"]
+    assert "48" in say(deadline.policy.describe(), "en")
+
+
+@pytest.mark.parametrize(
+    ("amount", "french", "english"),
+    [
+        (1, "1 jour ouvrable à compter", "within 1 working day from"),
+        (3, "3 jours ouvrables à compter", "within 3 working days from"),
+    ],
+)
+def test_a_deadline_says_its_amount_in_the_form_its_number_takes(amount, french, english):
+    """The qualification rule counts one working day: "1 jour ouvrable", not "1 jours ouvrables"."""
+    (qualification,) = decide_name("Produit inconnu Z-17").deadlines
+    assert (qualification.policy.amount, qualification.policy.unit) == (1, "working_days")
+    policy = replace(qualification.policy, amount=amount)
+    assert french in say(policy.describe(), "fr")
+    assert english in say(policy.describe(), "en")
+    assert say(policy.describe(), "fr").startswith("Qualifier le produit et orienter le signalement : ")
 
 
 @pytest.mark.parametrize(
@@ -241,15 +260,15 @@ def test_a_known_product_of_unsettled_status_goes_to_a_person_and_says_why():
     assert decision.entry.id == "undecided-platelet-rich-plasma"
     assert decision.category == Category.UNCLASSIFIED
     assert decision.queues == (Queue.QUALIFICATION,)
-    assert any("pas tranché" in step for step in decision.explanation("fr"))
+    assert any("pas tranché" in step for step in decision.explanation("fr", say))
 
 
 def test_imputability_levels_read_with_their_meaning_on_each_queues_scale():
     from routing.scales import imputability_label
 
-    assert imputability_label("haemovigilance", "2", "fr") == "2 (probable)"
-    assert imputability_label("haemovigilance", "NE", "en") == "NE (not assessable)"
-    assert imputability_label("biovigilance", "0", "fr") == "0 (exclue)"
-    assert imputability_label("pharmacovigilance", "unlikely", "fr") == "improbable"
-    assert imputability_label("materiovigilance", "not_related", "en") == "not related"
-    assert imputability_label("quality_defect", "2", "fr") == "2"  # no scale there: said as stored
+    assert say(imputability_label("haemovigilance", "2"), "fr") == "2 (probable)"
+    assert say(imputability_label("haemovigilance", "NE"), "en") == "NE (not assessable)"
+    assert say(imputability_label("biovigilance", "0"), "fr") == "0 (exclue)"
+    assert say(imputability_label("pharmacovigilance", "unlikely"), "fr") == "improbable"
+    assert say(imputability_label("materiovigilance", "not_related"), "en") == "not related"
+    assert say(imputability_label("quality_defect", "2"), "fr") == "2"  # no scale there: said as stored

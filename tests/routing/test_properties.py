@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from routing import Category, EventKind, Facts, Features, IntendedAction, Origin, ProductFacts, Queue, decide
 from routing.calendar import REGIONS
+from vigilance.i18n import say
 
 maybe_bool = st.none() | st.booleans()
 
@@ -55,9 +56,9 @@ def test_decision_is_total_and_deterministic(facts, on):
     first = decide(facts, on=on)
     assert isinstance(first.category, Category)
     assert first.queues and all(isinstance(q, Queue) for q in first.queues)
-    assert first.explanation("fr") and first.explanation("en")
+    assert first.explanation("fr", say) and first.explanation("en", say)
     assert (first.category == Category.UNCLASSIFIED) <= (first.queues == (Queue.QUALIFICATION,))
-    assert decide(facts, on=on).as_dict("en") == first.as_dict("en")
+    assert decide(facts, on=on).as_dict("en", say) == first.as_dict("en", say)
     for deadline in first.deadlines:
         if deadline.due_at is not None and facts.received_at is not None:
             assert deadline.due_at.tzinfo is not None

@@ -7,6 +7,7 @@ import pytest
 
 from routing import Category, EventKind, Facts, ProductFacts, decide
 from routing.rulebook import DATA_DIR, RulebookError, load_rulebook, load_rulebooks, shipped_rulebooks
+from vigilance.i18n import say
 
 SHIPPED = DATA_DIR / "rulebooks" / "fr-2024-01-02.toml"
 SOHO_DAY = date(2027, 8, 7)
@@ -49,7 +50,7 @@ def test_from_its_effective_date_the_new_rulebook_decides(rulebooks):
     decision = decide(eye_drops_reaction(), on=SOHO_DAY, rulebooks=rulebooks)
     assert decision.rulebook.id == "fixture-soho-2027-08-07"
     assert decision.category == Category.CELL_THERAPY_PREPARATION
-    assert any("fixture-soho-2027-08-07" in step for step in decision.explanation("fr"))
+    assert any("fixture-soho-2027-08-07" in step for step in decision.explanation("fr", say))
 
 
 def test_other_products_are_unchanged_by_the_new_rulebook(rulebooks):
@@ -60,7 +61,7 @@ def test_other_products_are_unchanged_by_the_new_rulebook(rulebooks):
 def test_before_any_rulebook_the_earliest_applies_and_says_so():
     decision = decide(eye_drops_reaction(), on=date(2010, 1, 1))
     assert decision.rulebook.id == "fr-2024-01-02"
-    assert "2010-01-01" in decision.explanation("fr")[0]
+    assert "2010-01-01" in decision.explanation("fr", say)[0]
 
 
 def test_a_rule_without_legal_basis_is_refused_at_load(tmp_path):

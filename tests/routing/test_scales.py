@@ -7,6 +7,7 @@ from routing.scales import (
     SERIOUSNESS_CRITERIA,
     term_label,
 )
+from vigilance.i18n import say
 
 
 def test_every_listed_term_has_its_words_in_both_languages():
@@ -18,10 +19,10 @@ def test_every_listed_term_has_its_words_in_both_languages():
         *(t for types in REACTION_TYPES.values() for t in types),
     }
     for term in terms:
-        french, english = term_label(term, "fr"), term_label(term, "en")
+        french, english = say(term_label(term), "fr"), say(term_label(term), "en")
         assert french != term or term in ("hypotension", "infection", "contamination"), term
         assert english and "_" not in english and "_" not in french, term
 
 
 def test_authorities_keep_their_names_and_a_manufacturer_is_translated():
-    assert [term_label(a, "fr") for a in AUTHORITIES] == ["ANSM", "ABM", "CRPV", "EFS", "fabricant"]
+    assert [say(term_label(a), "fr") for a in AUTHORITIES] == ["ANSM", "ABM", "CRPV", "EFS", "fabricant"]

@@ -6,7 +6,16 @@ from decimal import Decimal
 import pytest
 
 from vigilance.errors import Conflict, InvalidInput
-from vigilance.i18n import format_day, format_moment, format_month, format_number, translatable, translatable_plural
+from vigilance.i18n import (
+    by_language,
+    format_day,
+    format_moment,
+    format_month,
+    format_number,
+    say,
+    translatable,
+    translatable_plural,
+)
 from vigilance.labels import STATUS_LABELS, label, status_count
 
 
@@ -77,3 +86,27 @@ def test_dates_months_and_numbers_in_each_language_in_paris_time():
 def test_a_count_of_items_in_a_status_agrees_with_its_number(status, count, fr, en):
     said = status_count(status, count)
     assert (said.render("fr"), said.render("en")) == (fr, en)
+
+
+def test_the_rulebook_engines_words_are_said_like_the_domains():
+    """A routing Wording is rendered from the same catalogues, with the rulebook's own bilingual
+    text picked in the reader's language and a list of texts written as one."""
+    from routing.messages import CATEGORY_LABELS, message
+    from routing.vocabulary import Category
+    from routing.wording import words
+
+    label = {"fr": "Facteur VIII", "en": "Factor VIII"}
+    candidates = tuple(
+        words("%(label)s (%(category)s)", label=label, category=CATEGORY_LABELS[category])
+        for category in (Category.MEDICINE, Category.BLOOD_DERIVED_MEDICINE)
+    )
+    ambiguous = message("ambiguous", name="FVIII", candidates=candidates)
+    assert say(ambiguous, "fr") == (
+        "Le nom « FVIII » peut désigner des produits de catégories différentes (Facteur VIII (médicament), "
+        "Facteur VIII (médicament dérivé du sang (MDS))) : le service ne choisit pas à votre place."
+    )
+    assert say(ambiguous, "en") == (
+        "The name “FVIII” may designate products of different categories (Factor VIII (medicine), "
+        "Factor VIII (blood-derived medicine)): the service does not choose for you."
+    )
+    assert by_language(CATEGORY_LABELS[Category.TISSUE]) == {"fr": "tissu", "en": "tissue"}

@@ -13,8 +13,10 @@ NOW = datetime(2026, 11, 18, 9, 0, tzinfo=UTC)
 CALENDAR = shipped_rulebooks().earliest.calendar("metropole")
 
 
-def said(unit: str, due_at: datetime, now: datetime = NOW) -> dict:
-    return time_left(Deadline(unit=unit, due_at=due_at), now, CALENDAR)
+def said(unit: str, due_at: datetime, now: datetime = NOW) -> dict | None:
+    """time_left's answer, its text rendered in both languages as the doors render it."""
+    left = time_left(Deadline(unit=unit, due_at=due_at), now, CALENDAR)
+    return left and {**left, "text": {language: left["text"].render(language) for language in ("fr", "en")}}
 
 
 @pytest.mark.parametrize(
