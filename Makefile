@@ -28,15 +28,17 @@ run: $(INSTALLED)
 	$(BIN)/vigilance demo load
 	$(BIN)/vigilance run --host $(HOST) --port $(PORT)
 
-# Lint and format are part of the suite: a change that breaks either fails `make test`.
+# Lint and format are part of the suite: a change that breaks either fails `make test`. The tests
+# run in parallel, one process per core (pytest-xdist): each test has its own database and ports.
+PYTEST_WORKERS ?= auto
 test: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
 
 test-postgres: $(INSTALLED)
 	VIGILANCE_TEST_DATABASE_URL=$${VIGILANCE_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
-		$(BIN)/pytest -q -m "not browser"
+		$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser"
 
 test-browser: $(INSTALLED)
 	VIGILANCE_REQUIRE_BROWSER=1 $(BIN)/pytest -q -m browser

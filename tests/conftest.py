@@ -1,6 +1,7 @@
 """Shared fixtures: an app on a real database (SQLite by default, PostgreSQL when asked)."""
 
 import os
+import shutil
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -63,10 +64,25 @@ def app(database_url, tmp_path):
     app.extensions["vigilance.db"].dispose()
 
 
-@pytest.fixture
-def engine(app):
-    engine = app.extensions["vigilance.db"]
+@pytest.fixture(scope="session")
+def sqlite_schema(tmp_path_factory):
+    """An empty SQLite database with the whole schema, made once: each test starts from a copy
+    (a file copy is about 1 ms where creating the tables and triggers is about 20)."""
+    path = tmp_path_factory.mktemp("schema") / "schema.db"
+    engine = create_engine(f"sqlite:///{path}")
     metadata.create_all(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def engine(app, database_url, request):
+    engine = app.extensions["vigilance.db"]
+    if database_url.startswith("sqlite"):
+        engine.dispose()  # nothing may hold the file while it is replaced
+        shutil.copyfile(request.getfixturevalue("sqlite_schema"), make_url(database_url).database)
+    else:
+        metadata.create_all(engine)
     return engine
 
 

@@ -1,5 +1,9 @@
 """The API answers in JSON whatever goes wrong: never an HTML error page."""
 
+import json
+import subprocess
+import sys
+
 
 def test_malformed_json_is_a_400_with_a_body_error(client):
     response = client.post("/api/v1/classify", data="{not json", content_type="application/json")
@@ -85,3 +89,24 @@ def test_without_accept_language_a_token_users_own_language_is_used(client, make
     assert answer.get_json()["errors"]["serious"] == ["Not a valid boolean: use true or false."]
     answer = client.post("/api/v1/reports", json=body, headers={**english_reader, "Accept-Language": "fr"})
     assert answer.get_json()["errors"]["serious"] == ["Répondez oui ou non."]
+
+
+def test_every_app_of_a_process_serves_the_whole_document_written_by_its_first(client, tmp_path):
+    """The document is written once per process and reused: an app built later serves all of it."""
+    fresh = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import json; from app import create_app; "
+                f"app = create_app({{'ENV': 'testing', 'DATABASE_URL': 'sqlite:///{tmp_path}/fresh.db', "
+                "'SECRET_KEY': 'x'}); print(json.dumps(app.test_client().get('/api/v1/openapi.json').get_json()))"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    written_first = json.loads(fresh.stdout)
+    assert written_first["paths"] and "bearerAuth" in written_first["components"]["securitySchemes"]
+    assert client.get("/api/v1/openapi.json").get_json() == written_first

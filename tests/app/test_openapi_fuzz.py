@@ -10,6 +10,8 @@ headers and body.
 
 import tempfile
 import uuid
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -54,22 +56,27 @@ FUZZ = settings(max_examples=8, deadline=None, suppress_health_check=list(Health
 
 
 def _database_url() -> tuple[str, str | None]:
-    """A database of this module's own: a SQLite file, or a new PostgreSQL database (its name)."""
+    """The address of a database of this module's own, created by :func:`seeded` when a test
+    first needs it: a SQLite file, or a new PostgreSQL database (its name)."""
     if not POSTGRES_URL:
         return f"sqlite:///{Path(tempfile.mkdtemp()) / 'fuzz.db'}", None
     name = f"vigilance_fuzz_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
     return postgres_admin_url().set(database=name).render_as_string(hide_password=False), name
+
+
+def _create_database() -> None:
+    if _postgres_name:
+        admin = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{_postgres_name}"'))
+        admin.dispose()
+    metadata.create_all(app.extensions["vigilance.db"])
 
 
 _url, _postgres_name = _database_url()
 app = create_app(
     {"ENV": "testing", "DATABASE_URL": _url, "SECRET_KEY": "fuzz", "SCHEDULER": "off", "PROPAGATE_UNEXPECTED": False}
 )
-metadata.create_all(app.extensions["vigilance.db"])
 
 
 def _seed() -> tuple[dict[str, dict[str, str]], int]:
@@ -129,16 +136,30 @@ def _seed() -> tuple[dict[str, dict[str, str]], int]:
     return headers, colleague
 
 
-HEADERS, COLLEAGUE = _seed()
-with Session(app.extensions["vigilance.db"]) as _db:
+@dataclass(frozen=True)
+class Seeded:
+    headers: dict[str, dict[str, str]]
+    colleague: int
     #: The rows a path may name: mostly one of these, so that calls reach real answers.
-    KNOWN = {
-        "report_id": list(_db.exec(select(Report.id)).all()),
-        "item_id": list(_db.exec(select(QueueItem.id)).all()),
-        "deadline_id": list(_db.exec(select(Deadline.id)).all()),
-        "request_id": list(_db.exec(select(InformationRequest.id)).all()),
-        "queue": ["haemovigilance", "biovigilance", "qualification", "pharmacovigilance"],
-    }
+    known: dict[str, list]
+
+
+@cache
+def seeded() -> Seeded:
+    """The seeded database, made when a test first needs it: collection (in every xdist worker)
+    only needs the document."""
+    _create_database()
+    headers, colleague = _seed()
+    with Session(app.extensions["vigilance.db"]) as db:
+        known = {
+            "report_id": list(db.exec(select(Report.id)).all()),
+            "item_id": list(db.exec(select(QueueItem.id)).all()),
+            "deadline_id": list(db.exec(select(Deadline.id)).all()),
+            "request_id": list(db.exec(select(InformationRequest.id)).all()),
+            "queue": ["haemovigilance", "biovigilance", "qualification", "pharmacovigilance"],
+        }
+    return Seeded(headers, colleague, known)
+
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 # A method a path does not document (a 405) is no answer the document speaks of: probing every
@@ -172,16 +193,16 @@ def _latest_assessment(item_id) -> int:
 @schema.hook
 def map_case(context, case):
     for name, value in (case.path_parameters or {}).items():
-        if name in KNOWN:
-            case.path_parameters[name] = _known(value, KNOWN[name], lowest=0)
+        if name in seeded().known:
+            case.path_parameters[name] = _known(value, seeded().known[name], lowest=0)
     if isinstance(case.body, dict):
         # Ids in the body, and the assessment version, as a correspondent at work would send them.
         if "assignee_id" in case.body:
-            case.body["assignee_id"] = _known(case.body["assignee_id"], [COLLEAGUE])
+            case.body["assignee_id"] = _known(case.body["assignee_id"], [seeded().colleague])
         if "other_report_id" in case.body:
-            case.body["other_report_id"] = _known(case.body["other_report_id"], KNOWN["report_id"])
+            case.body["other_report_id"] = _known(case.body["other_report_id"], seeded().known["report_id"])
         item_id = (case.path_parameters or {}).get("item_id")
-        if "based_on_version" in case.body and item_id in KNOWN["item_id"]:
+        if "based_on_version" in case.body and item_id in seeded().known["item_id"]:
             case.body["based_on_version"] = _known(
                 case.body["based_on_version"], [_latest_assessment(item_id)], lowest=0
             )
@@ -192,7 +213,7 @@ def map_case(context, case):
 def _drop_the_database():
     yield
     app.extensions["vigilance.db"].dispose()
-    if _postgres_name:
+    if _postgres_name and seeded.cache_info().currsize:
         admin = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{_postgres_name}" WITH (FORCE)'))
@@ -208,13 +229,13 @@ def test_every_answer_to_a_stranger_is_documented(case):
 @schema.parametrize()
 @FUZZ
 def test_every_answer_to_a_reporter_is_documented(case):
-    case.call_and_validate(headers=HEADERS["reporter"], checks=CHECKS)
+    case.call_and_validate(headers=seeded().headers["reporter"], checks=CHECKS)
 
 
 @schema.parametrize()
 @FUZZ
 def test_every_answer_to_a_correspondent_is_documented(case):
-    case.call_and_validate(headers=HEADERS["correspondent"], checks=CHECKS)
+    case.call_and_validate(headers=seeded().headers["correspondent"], checks=CHECKS)
 
 
 def test_the_document_names_every_answer_with_its_body():

@@ -25,7 +25,7 @@ from vigilance import intake
 from vigilance.models import Deadline, DeadlineState, OutboxMessage, SummaryRun, Timer
 from vigilance.storage.transaction import read_only
 
-DEADLINES = 1000 if POSTGRES_URL else 150
+DEADLINES = 1000 if POSTGRES_URL else 60
 VIGILANCE = str(Path(sys.executable).parent / "vigilance")
 
 
