@@ -51,6 +51,10 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         # unset: json in production, text elsewhere.
         "LOG_FORMAT": None,
         "LOG_LEVEL": "INFO",
+        # One log line per request ("on"), as gunicorn's access log would: off by default, as
+        # gunicorn's is, since the reverse proxy usually keeps that log; writing it costs about a
+        # tenth of a small API call (POST /api/v1/classify: bench/README.md).
+        "ACCESS_LOG": "off",
         # /metrics answers a bearer token equal to METRICS_TOKEN, or a caller whose address is in
         # one of the METRICS_NETWORKS (CIDR, comma-separated); anyone else gets a 404.
         "METRICS_TOKEN": None,
@@ -124,6 +128,9 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
             raise ConfigError("VIGILANCE_MAIL_FROM must be an email address (vigilance@example.org)")
     if config["LOG_FORMAT"] not in (None, "json", "text"):
         raise ConfigError("VIGILANCE_LOG_FORMAT must be 'json' or 'text'")
+    if str(config["ACCESS_LOG"]).lower() not in ("on", "off"):
+        raise ConfigError("VIGILANCE_ACCESS_LOG must be 'on' or 'off'")
+    config["ACCESS_LOG"] = str(config["ACCESS_LOG"]).lower() == "on"
     config["LOG_LEVEL"] = str(config["LOG_LEVEL"]).upper()
     if config["LOG_LEVEL"] not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
         raise ConfigError("VIGILANCE_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")

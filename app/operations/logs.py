@@ -13,7 +13,7 @@ import re
 import sys
 from typing import IO
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from flask.logging import default_handler
 from pythonjsonlogger.json import JsonFormatter
 
@@ -152,6 +152,8 @@ def _format_of(settings) -> str:
 
 
 def _log_access(response: Response) -> Response:
+    if not current_app.config["ACCESS_LOG"]:
+        return response
     endpoint = request.url_rule.endpoint if request.url_rule is not None else None
     duration_ms = round(seconds_since_start() * 1000, 1)
     access_logger.info(

@@ -206,7 +206,8 @@ def test_every_response_carries_a_request_id_and_a_well_formed_one_is_kept(clien
     assert len(ids) == 3  # errors too, and a new one each time
 
 
-def test_a_request_id_is_in_every_log_line_of_its_request(client, make_user, token_for, log_lines):
+def test_a_request_id_is_in_every_log_line_of_its_request(app, client, make_user, token_for, log_lines):
+    app.config["ACCESS_LOG"] = True
     headers = {**token_for(make_user("reporter")), "X-Request-Id": "req-filing-1"}
     report = {
         "event_kind": "recipient_adverse_reaction",
@@ -226,7 +227,8 @@ def test_a_request_id_is_in_every_log_line_of_its_request(client, make_user, tok
     assert "Dupont" not in json.dumps(log_lines())
 
 
-def test_no_log_line_holds_a_password_or_a_token(client, make_user, token_for, log_lines):
+def test_no_log_line_holds_a_password_or_a_token(app, client, make_user, token_for, log_lines):
+    app.config["ACCESS_LOG"] = True
     user = make_user("reporter", password="Tr0ub4dor&3-horse")
     headers = token_for(user)
     token = headers["Authorization"].split()[1]
@@ -261,7 +263,18 @@ def test_a_database_error_logs_no_value_of_the_failed_statement(engine, log_line
     assert "Dupont" not in line["exception"]
 
 
-def test_development_lines_are_readable_and_carry_the_request_id(client):
+def test_one_access_line_per_request_only_when_asked(app, client, log_lines, monkeypatch, tmp_path):
+    client.get("/healthz")
+    assert not [line for line in log_lines() if line["logger"] == "vigilance.access"]
+    monkeypatch.setenv("VIGILANCE_ACCESS_LOG", "on")
+    assert load_config(tmp_path)["ACCESS_LOG"] is True
+    app.config["ACCESS_LOG"] = True
+    client.get("/healthz")
+    assert [line["path"] for line in log_lines() if line["logger"] == "vigilance.access"] == ["/healthz"]
+
+
+def test_development_lines_are_readable_and_carry_the_request_id(app, client):
+    app.config["ACCESS_LOG"] = True
     stream = io.StringIO()
     handler = logs.configure(log_format="text", stream=stream)
     try:
