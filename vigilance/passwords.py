@@ -26,10 +26,6 @@ def use_method(method: str) -> None:
     _method, _decoy_hash = method, decoy
 
 
-def current_method() -> str:
-    return _method
-
-
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=_method)
 
