@@ -54,6 +54,11 @@ def may_read_item(user: User, item: QueueItem, report: Report) -> bool:
     )
 
 
+def may_answer_questions(user: User, report: Report) -> bool:
+    """Questions asked about a report are its reporter's to answer, and nobody else's."""
+    return user.is_active and report.reporter_id == user.id
+
+
 def own_reports_filter(user: User) -> ColumnElement[bool]:
     """SQL filter: the reports *user* filed."""
     return col(Report.reporter_id) == user.id if user.id is not None else false()

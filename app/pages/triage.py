@@ -26,7 +26,7 @@ from routing.scales import (
     SERIOUSNESS_CRITERIA,
 )
 from vigilance import audit, triage
-from vigilance.access import may_read_item, may_read_report, may_work_queue
+from vigilance.access import may_answer_questions, may_read_item, may_work_queue
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput, NotFound, VigilanceError
 from vigilance.i18n import translatable
@@ -217,7 +217,7 @@ def answer(request_id: int):
     db = get_session()
     request_row = db.get(InformationRequest, request_id) if 0 < request_id < 2**31 else None
     report = db.get(Report, request_row.report_id) if request_row else None
-    if report is None or not may_read_report(page_user(), report):
+    if report is None or not may_answer_questions(page_user(), report):
         # As for a question that does not exist: the refusal names no report.
         raise NotFound(_NO_QUESTION)
     _perform(BY_NAME["answer"], request_id)
