@@ -62,6 +62,11 @@ class ItemFile:
         return self.people.get(self.item.assignee_id) if self.item.assignee_id else None
 
 
+def _linked_to(event: AuditEvent) -> int | None:
+    """The other report of a link's event, ``None`` for any other event."""
+    return event.after.get("linked_to") if event.target == "link" and isinstance(event.after, dict) else None
+
+
 def open_item(session: Session, item_id: int, reader: User) -> QueueItem:
     """The item, if *reader* may open its file (see ``may_read_item``); else :class:`NotFound`,
     as for an item that does not exist. Doors call it before recording the read."""
@@ -100,11 +105,14 @@ def item_file(session: Session, item: QueueItem, reader: User) -> ItemFile:
     )
     links = links_of(session, report.id)
     if links:
+        # A link names another report, and its reason may quote that report's lot or patient:
+        # shown only to whoever may read that report, in the list and in the history alike.
         others = {link.other(report.id) for link in links}
         readable = {
             r.id for r in session.exec(select(Report).where(col(Report.id).in_(others))) if may_read_report(reader, r)
         }
         links = [link for link in links if link.other(report.id) in readable]
+        history = [h for h in history if _linked_to(h) in readable | {None}]
     named = {item.assignee_id} | {a.assessed_by for a in assessments} | {h.actor_id for h in history}
     named = {i for i in named if i}
     people = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(named)))} if named else {}

@@ -60,10 +60,13 @@ def test_possible_duplicates_and_links_show_only_reports_the_reader_may_read(cli
     seen = client.get(f"/api/v1/queue-items/{item_id}", headers=world["coordinator"][1]).get_json()
     assert [c["reference"] for c in seen["possible_duplicates"]] == [transfusion["reference"]]
     assert [link["report_id"] for link in seen["links"]] == [transfusion["id"]]
+    assert [h["after"]["linked_to"] for h in seen["history"] if h["target"] == "link"] == [transfusion["id"]]
 
     # The pharmacovigilance correspondent works the albumin item, not the transfusion.
     hidden = client.get(f"/api/v1/queue-items/{item_id}", headers=world["pv"][1]).get_json()
     assert hidden["possible_duplicates"] == [] and hidden["links"] == []
+    assert [h for h in hidden["history"] if h["target"] == "link"] == []
+    assert "Même lot" not in str(hidden["history"])
     sign_in(client, world["pv"][0])
     page = client.get(f"/queue-items/{item_id}").get_data(as_text=True)
     assert albumin["reference"] in page
