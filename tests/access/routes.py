@@ -99,6 +99,8 @@ class Route:
     public: bool = False
     #: It changes something: each allowed role succeeds on a case of its own, prepared so.
     writes: bool = False
+    #: A success stores rows (an audit event at least); ``False`` where it only updates one.
+    stores: bool = True
     #: What to do to a fresh case first (by name, see ``tests/access/world.py``): "claimed", "closed".
     prepared: str = ""
     #: Statuses that mean the view did its work (a page refusing input a signed-in person typed).
@@ -191,7 +193,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/metrics", NOBODY, lambda c: Call("/metrics"), public=True),
     # One's own account ------------------------------------------------------------------------
     Route("GET", "/profile", SIGNED_IN, lambda c: Call("/profile")),
-    Route("POST", "/profile", SIGNED_IN, lambda c: Call("/profile", form={"language": "fr"}), writes=True),
+    Route(
+        "POST", "/profile", SIGNED_IN, lambda c: Call("/profile", form={"language": "fr"}), writes=True, stores=False
+    ),
     # The same password again: refused by the signed-in view itself (400), which changes nothing.
     Route(
         "POST",
@@ -367,6 +371,7 @@ ROUTES: tuple[Route, ...] = (
         frozenset({ADMIN}),
         lambda c: Call(f"/admin/accounts/{c.account_id}/active", form={"active": "1"}),
         writes=True,
+        stores=False,
     ),
     Route(
         "POST",
@@ -374,6 +379,7 @@ ROUTES: tuple[Route, ...] = (
         frozenset({ADMIN}),
         lambda c: Call(f"/admin/accounts/{c.account_id}/password", form={}),
         writes=True,
+        stores=False,
     ),
     Route("GET", "/admin/outbox", frozenset({ADMIN}), lambda c: Call("/admin/outbox")),
     Route("GET", "/admin/outbox/<int:message_id>", frozenset({ADMIN}), lambda c: Call(f"/admin/outbox/{c.message_id}")),
@@ -383,5 +389,6 @@ ROUTES: tuple[Route, ...] = (
         frozenset({ADMIN}),
         lambda c: Call(f"/admin/outbox/{c.message_id}/retry", form={}),
         writes=True,
+        stores=False,
     ),
 )

@@ -62,8 +62,12 @@ GUARDED = [route for route in ROUTES if not route.public and route.allowed]
 def test_the_roles_named_succeed(world, route, role):
     live = world.casts["live"]
     case = world.new_case(prepared=route.prepared) if route.writes else live.case
+    before = world.row_counts() if route.writes and route.stores else None
     response = world.send(route, case, live.credentials[role])
     assert response.status_code < 400 or response.status_code in route.ok, response.get_data(as_text=True)[:2000]
+    if before is not None:
+        # Done, not refused on the way (a page says a refusal in a notice after a redirect).
+        assert world.row_counts() != before, "nothing was stored"
     if not route.public:
         assert not _sent_to_sign_in(response)
     if role in route.sees_case:
