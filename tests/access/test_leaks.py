@@ -130,6 +130,8 @@ def test_after_requalification_the_old_item_and_the_report_agree(client, world, 
     assert api.status_code == 404 and "report" not in api.get_json()
     close = client.post(f"/queue-items/{old_item}/close", data={"csrf_token": token, "outcome": "not_reportable"})
     assert close.status_code == 404
+    reopen = client.post(f"/api/v1/queue-items/{old_item}/reopen", json={"reason": "Revoir."}, headers=headers)
+    assert reopen.status_code == 404 and "report" not in reopen.get_json()
     assert count(db, AuditEvent) == events
 
     # The haemovigilance correspondent now reads both; the coordinator still reads the old item.
