@@ -91,7 +91,6 @@ class World:
         for cast in self.casts.values():
             cast.users[ANONYMOUS] = None
             cast.case = self.new_case(cast, prepared="asked", other=self._file(cast.users[REPORTER]).report.id)
-        self.now = now
         for cast in self.casts.values():
             cast.credentials = {role: self._credentials(user) for role, user in cast.users.items()}
         # A second token of each live person, revoked.
