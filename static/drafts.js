@@ -2,10 +2,25 @@
 // stops, and when the page is left (a beacon, which the browser sends even as the page goes).
 // Each save returns a fresh CSRF token for the form, so a form kept open and typed in does not
 // expire. The draft is removed by the server when the form is filed.
+//
+// It also keeps the form's one-time key with this page's history entry: after a submission,
+// Back loads the page again from the server, which gives it a new key, while the browser puts
+// back what was typed; with the entry's own key, sending it again shows the report already
+// filed instead of filing a second one.
 (function () {
   "use strict";
   const form = document.getElementById("report-form");
   if (!form || !form.dataset.draftUrl) return;
+  const key = form.querySelector("input[name=form_token]");
+  const owner = form.querySelector("input[name=form_owner]");
+  const kept = window.history.state;
+  if (kept && kept.formToken && key) {
+    key.value = kept.formToken;
+    if (owner && kept.formOwner) owner.value = kept.formOwner;
+  } else if (key) {
+    window.history.replaceState(
+      Object.assign({}, kept || {}, {formToken: key.value, formOwner: owner ? owner.value : ""}), "");
+  }
   const url = form.dataset.draftUrl;
   const delay = Number(form.dataset.draftDelay) || 2000;
   const status = document.getElementById("draft-status");
