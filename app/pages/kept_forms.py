@@ -23,6 +23,8 @@ from vigilance.storage.transaction import write_transaction
 PREFIX = "kept."
 TOKEN_FIELD = "kept_form_token"
 OWNER_FIELD = "kept_form_owner"
+#: The kept text is health data: no cache, shared or the browser's, keeps these pages.
+_NOT_STORED = {"Cache-Control": "no-store"}
 #: A marker older than this is not honoured: a form left open for over a week is not resumed.
 MARKER_MAX_AGE = 7 * 24 * 3600
 
@@ -55,6 +57,7 @@ def sign_in_again(form, status: int = 401):
             error=None,
         ),
         status,
+        _NOT_STORED,
     )
 
 
@@ -74,7 +77,7 @@ def sign_in_refused(email: str, error: str):
     page = render_template(
         "reports/sign_in_again.html", kept=kept, form_token=form_token, owner=owner, email=email, error=error
     )
-    return page, 401
+    return page, 401, _NOT_STORED
 
 
 def resume_after_sign_in(user: User):

@@ -91,7 +91,7 @@ def test_after_the_session_expired_signing_in_again_gives_the_form_back_as_it_wa
     end_session(client)
     answer = client.post("/reports/new", data=fields)
     page = _text(answer)
-    assert answer.status_code == 401
+    assert answer.status_code == 401 and answer.headers["Cache-Control"] == "no-store"
     assert "Votre session a expiré" in page and "rien de ce que vous avez saisi n'est perdu" in page
     assert count_reports(db) == 0 and drafts_of(db, reporter) == []  # nothing stored for nobody
     sign_in_form = hidden_fields(page)
