@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from routing.vocabulary import FEATURE_FLAGS
@@ -71,20 +72,31 @@ def save(db: Session, *, owner: User, form_token: str, fields: Mapping[str, obje
     if not form_token or len(form_token) > TOKEN_MAX_LENGTH:
         raise InvalidInput({"form_token": [translatable("Jeton de formulaire invalide.")]})
     cleaned = clean_fields(fields)
-    draft = db.exec(
-        select(ReportDraft).where(ReportDraft.owner_id == owner.id, ReportDraft.form_token == form_token)
-    ).first()
+    draft = _draft_of_form(db, owner, form_token)
+    action = "draft.update"
     if draft is None:
         draft = ReportDraft(owner_id=owner.id, form_token=form_token, fields=cleaned, created_at=now, updated_at=now)
-        action = "draft.create"
-    else:
+        try:
+            # The page saves as typing stops and again as it is left: two first saves of one form
+            # can run at once (PostgreSQL); the second then updates what the first created.
+            with db.begin_nested():
+                db.add(draft)
+            action = "draft.create"
+        except IntegrityError:
+            draft = _draft_of_form(db, owner, form_token)
+    if action == "draft.update":
         draft.fields = cleaned
         draft.updated_at = now
-        action = "draft.update"
-    db.add(draft)
+        db.add(draft)
     db.flush()
     _audit(db, owner, action, draft, now)
     return draft
+
+
+def _draft_of_form(db: Session, owner: User, form_token: str) -> ReportDraft | None:
+    return db.exec(
+        select(ReportDraft).where(ReportDraft.owner_id == owner.id, ReportDraft.form_token == form_token)
+    ).first()
 
 
 def get(db: Session, *, draft_id: int, actor: User, now: datetime) -> ReportDraft:
@@ -133,9 +145,7 @@ def remove(db: Session, *, draft_id: int, actor: User, now: datetime) -> None:
 
 def remove_filed(db: Session, *, owner: User, form_token: str, report_id: int, now: datetime) -> None:
     """The form *form_token* was filed as *report_id*: its draft has done its work (same transaction)."""
-    draft = db.exec(
-        select(ReportDraft).where(ReportDraft.owner_id == owner.id, ReportDraft.form_token == form_token)
-    ).first()
+    draft = _draft_of_form(db, owner, form_token)
     if draft is not None:
         audit.record(db, actor=owner, action="draft.filed", now=now, report_id=report_id, target=f"draft:{draft.id}")
         db.delete(draft)

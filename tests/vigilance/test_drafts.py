@@ -81,3 +81,30 @@ def test_drafts_untouched_past_the_retention_are_purged_by_the_daily_job(app, db
         assert purge_drafts(app) == 1
     db.rollback()
     assert db.scalars(select(ReportDraft.form_token)).all() == ["recent"]
+
+
+def test_two_first_saves_of_one_form_at_once_make_one_draft(engine, db, make_user, now):
+    """The page saves as typing stops and as it is left: both may be the form's first save."""
+    import threading
+
+    from sqlmodel import Session
+
+    clinician = make_user("reporter")
+    results = {}
+
+    def second_save():
+        with Session(engine) as other, write_transaction(other):
+            results["second"] = drafts.save(
+                other, owner=clinician, form_token="f1", fields={"lot_number": "L2"}, now=now
+            ).id
+
+    with Session(engine) as first, write_transaction(first):
+        drafts.save(first, owner=clinician, form_token="f1", fields={"lot_number": "L1"}, now=now)
+        thread = threading.Thread(target=second_save)
+        thread.start()
+        thread.join(timeout=0.5)  # on PostgreSQL it waits on the unique key; on SQLite for the lock
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert count(db) == 1
+    db.rollback()
+    assert db.scalar(select(ReportDraft.fields))["lot_number"] == "L2"
