@@ -133,14 +133,14 @@ def _filed_already(token: str) -> int | None:
 
 
 @bp.errorhandler(CSRFError)
-def form_expired(_error):
+def form_expired(error):
     """The form's token expired (the page stayed open over its lifetime) or the session ended:
     nothing typed is lost."""
     if request.endpoint == "reports_pages.save_draft":
         # The page's script tries again with the next change; the form itself is still there.
         return jsonify({"errors": {"csrf_token": [_("Le formulaire a expiré.")]}}), 400
     if request.endpoint != "reports_pages.create":
-        return csrf_refused(_error)
+        return csrf_refused(error)
     if page_user() is None:
         return kept_forms.sign_in_again(request.form)
     values = request.form.to_dict()

@@ -174,3 +174,21 @@ def test_back_and_submit_again_shows_the_report_already_filed(client, reporter, 
     assert "Aucun second signalement n'a été créé." in _text(second)
     assert count_reports(db) == 1
     assert db.scalar(select(func.count()).select_from(ReportDraft)) == 0
+
+
+def test_a_form_typed_in_for_hours_does_not_expire(client, reporter, db):
+    """Each save of the draft hands the form a fresh token: only a form left untouched expires."""
+    import time_machine
+
+    with time_machine.travel(0, tick=True) as traveller:
+        traveller.move_to("2026-12-04T08:00:00Z")
+        sign_in(client, reporter)
+        fields = typed_form(client)
+        traveller.shift(50 * 60)
+        saved = client.post("/reports/drafts", data=fields)
+        assert saved.status_code == 200
+        traveller.shift(50 * 60)  # 100 minutes after the form was shown: its first token is dead
+        assert client.post("/reports/new", data=fields).status_code == 400
+        filed = client.post("/reports/new", data={**fields, "csrf_token": saved.get_json()["csrf_token"]})
+        assert filed.status_code == 302
+    assert count_reports(db) == 1
