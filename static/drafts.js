@@ -40,8 +40,15 @@
       unsaved = true;  // offline: the next change, or leaving the page, tries again
       return;
     }
-    if (!response.ok || response.redirected) { unsaved = true; return; }  // signed out: kept for later
+    if (response.redirected) { unsaved = true; return; }  // signed out: kept for the next try
     const body = await response.json().catch(function () { return {}; });
+    if (!response.ok) {
+      unsaved = true;
+      // Refused (a social security number typed, say): said at once, beside the save status.
+      const problems = Object.values(body.errors || {});
+      if (status && problems.length) status.textContent = problems[0][0];
+      return;
+    }
     if (body.csrf_token && csrf) csrf.value = body.csrf_token;
     if (status && status.dataset.saved) status.textContent = status.dataset.saved;
   }

@@ -2,7 +2,8 @@
 
 A draft holds the form's fields as typed (text, by the form's own names), so that the form opens
 again exactly as it was left; nothing in it is checked as a report is, since a draft is by nature
-unfinished, but every field has the length a report allows, so that a draft can always be filed.
+unfinished, but every field has the length a report allows, so that a draft can always be filed,
+and no text shaped like a social security number is kept.
 Only its owner reads, changes or deletes it: anyone else is told it does not exist. Drafts hold
 health data, so every read and change is audited, as reports' are, without their content.
 """
@@ -19,6 +20,7 @@ from vigilance import audit
 from vigilance.errors import InvalidInput, NotFound
 from vigilance.i18n import translatable
 from vigilance.models import ReportDraft, User
+from vigilance.pseudonymity import NIR_MESSAGE, contains_nir
 
 #: The report form's fields and the longest text each may hold (as a report's, or the form's).
 FIELD_LENGTHS: dict[str, int] = {
@@ -44,7 +46,8 @@ DEFAULT_RETENTION = timedelta(days=30)
 
 
 def clean_fields(fields: Mapping[str, object]) -> dict[str, str]:
-    """The draft's fields, empty ones left out; :class:`InvalidInput` names any field too long or unknown."""
+    """The draft's fields, empty ones left out; :class:`InvalidInput` names any field too long or
+    unknown, or holding a social security number (NIR)."""
     problems: dict[str, list] = {}
     kept: dict[str, str] = {}
     for name, value in fields.items():
@@ -55,6 +58,9 @@ def clean_fields(fields: Mapping[str, object]) -> dict[str, str]:
             problems[f"fields.{name}"] = [translatable("Texte attendu.")]
         elif len(value) > limit:
             problems[f"fields.{name}"] = [translatable("{limit} caractères au plus.", limit=limit)]
+        elif contains_nir(value):
+            # Never kept, even for a while: the report would refuse it anyway.
+            problems[f"fields.{name}"] = [NIR_MESSAGE]
         elif value != "":
             kept[name] = value
     if problems:

@@ -96,7 +96,11 @@ def resume_after_sign_in(user: User):
         with write_transaction(get_session()) as db:
             draft = drafts.save(db, owner=user, form_token=form_token, fields=kept, now=utcnow())
     except InvalidInput:
-        return None  # not what the form sends: nothing to resume
+        # Not storable as a draft (a NIR typed in the description): the form is shown again from
+        # the fields carried, with the problem beside its field, and nothing is stored.
+        from app.pages.reports import form_again  # the report pages call this module: import late
+
+        return form_again({**kept, "form_token": form_token})
     flash(
         _(
             "Votre session avait expiré : voici le formulaire tel que vous l'aviez laissé. "

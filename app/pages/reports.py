@@ -126,6 +126,18 @@ def new():
     return _render_form({**draft.fields, "form_token": draft.form_token})
 
 
+def form_again(values: dict):
+    """The form, filled with *values*, checked as on submission but not filed (a kept form that
+    could not be stored as a draft): the problems are shown beside their fields."""
+    try:
+        intake.check_draft(_SCHEMA.load(form_payload(values)), now=utcnow())
+    except ValidationError as error:
+        return _render_form(values, flatten_messages(translate_all(error.messages, select_locale())), 422)
+    except InvalidInput as error:
+        return _render_form(values, error.messages(select_locale()), 422)
+    return _render_form(values)
+
+
 def _filed_already(token: str) -> int | None:
     """The report this very form was already filed as (Back, then submit again), if it was."""
     answer = idempotency.answered(get_session(), user_id=page_user().id, key=_form_key(token))
