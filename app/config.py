@@ -70,6 +70,8 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         "SQLITE_WRITERS_LOCK": "on",
         "DRIVER_CURSOR": "on",
         "KEPT_STATUS_COUNTS": "on",
+        # Days a report form's draft nobody touched is kept before the daily purge removes it.
+        "DRAFT_RETENTION_DAYS": 30,
     }
     environment = _from_environment(instance_path)
     config.update(environment)
@@ -111,6 +113,12 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
         config["TICK_SECONDS"] = float(config["TICK_SECONDS"])
     except (TypeError, ValueError) as exc:
         raise ConfigError("VIGILANCE_TICK_SECONDS must be a number of seconds") from exc
+    try:
+        config["DRAFT_RETENTION_DAYS"] = int(config["DRAFT_RETENTION_DAYS"])
+        if config["DRAFT_RETENTION_DAYS"] < 1:
+            raise ValueError
+    except ValueError as exc:
+        raise ConfigError("VIGILANCE_DRAFT_RETENTION_DAYS must be a number of days (1 or more)") from exc
     try:
         config["DIGEST_HOUR"] = int(config["DIGEST_HOUR"])
     except (TypeError, ValueError) as exc:

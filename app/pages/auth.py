@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from app.auth import page_user, sign_in, sign_out
 from app.db import get_session
 from app.i18n import select_locale
+from app.pages import kept_forms
 from app.pages.security import safe_next
 from vigilance import accounts
 from vigilance.clock import utcnow
@@ -29,10 +30,14 @@ def login():
         except Unauthenticated as error:
             refused = error  # committed all the same: the failed attempt counts towards the lock-out
     if refused is not None:
-        return render_template("auth/login.html", email=email, error=refused.say(select_locale())), 401
+        # A report form kept through sign-in stays kept (app.pages.kept_forms).
+        kept = kept_forms.sign_in_refused(email, refused.say(select_locale()))
+        return kept or (render_template("auth/login.html", email=email, error=refused.say(select_locale())), 401)
     sign_in(user)
     flash(_("Vous êtes connecté."), "info")
-    return redirect(safe_next(request.args.get("next")) or url_for("reports_pages.new"))
+    return kept_forms.resume_after_sign_in(user) or redirect(
+        safe_next(request.args.get("next")) or url_for("reports_pages.new")
+    )
 
 
 @bp.post("/logout")

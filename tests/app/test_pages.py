@@ -143,6 +143,7 @@ PUBLIC_PAGES = {"pages.index", "pages.language", "auth.login", "auth.logout"}
 PUBLIC_PAGES |= {"health.healthz", "health.readyz", "metrics.metrics"}
 SAMPLE_VALUES = {
     "report_id": 1,
+    "draft_id": 1,
     "item_id": 1,
     "request_id": 1,
     "message_id": 1,

@@ -15,6 +15,7 @@ metadata = SQLModel.metadata
 
 from vigilance.models.audit import AuditEvent, AuditHead  # noqa: E402
 from vigilance.models.clocks import Timer  # noqa: E402
+from vigilance.models.drafts import ReportDraft  # noqa: E402
 from vigilance.models.establishments import Establishment  # noqa: E402
 from vigilance.models.idempotency import IdempotencyRecord  # noqa: E402
 from vigilance.models.outbox import OutboxMessage  # noqa: E402
@@ -57,6 +58,7 @@ __all__ = [
     "QueueStatusCount",
     "ReferenceCounter",
     "Report",
+    "ReportDraft",
     "ReportLink",
     "ReportStatus",
     "Role",
