@@ -7,6 +7,7 @@ from flask import current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import sign_in_throttle
 from app.db import get_session
 from app.text_guard import refuse_unstorable_text
 from vigilance import accounts, web_sessions
@@ -170,6 +171,7 @@ class CookieSessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app) -> None:
+    sign_in_throttle.init_app(app)
     app.session_interface = CookieSessionInterface()
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"

@@ -64,12 +64,16 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         # The hour (Europe/Paris) digests go out on working days, and the weekly and monthly
         # summaries on Mondays and on the first of the month.
         "DIGEST_HOUR": 7,
-        # werkzeug's method string for new password hashes; tests set a cheap one.
+        # How new password hashes are made: "argon2id" (vigilance/passwords.py), or a werkzeug
+        # method string; tests set a cheap one.
         "PASSWORD_HASH": passwords.STRONG_METHOD,
         # Page sessions: signed out after this many minutes without a request (a ward computer
         # left signed in), and after this many hours in all (about a working shift).
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_MAX_HOURS": 10,
+        # Where the sign-in throttle counts attempts (app/sign_in_throttle.py): this process's
+        # memory, or a Redis that every worker shares (redis://127.0.0.1:6379/0).
+        "RATELIMIT_STORAGE_URL": "memory://",
         # Each storage mechanism on (docs/architecture.md); "off" to measure it again.
         "SQLITE_WRITERS_LOCK": "on",
         "DRIVER_CURSOR": "on",
@@ -125,6 +129,8 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
     config["SESSION_MAX_HOURS"] = _positive_number(config, "SESSION_MAX_HOURS", "hours", most=7 * 24)
     if config["SESSION_IDLE_MINUTES"] > config["SESSION_MAX_HOURS"] * 60:
         raise ConfigError("VIGILANCE_SESSION_IDLE_MINUTES must not be longer than VIGILANCE_SESSION_MAX_HOURS")
+    if urlsplit(str(config["RATELIMIT_STORAGE_URL"])).scheme not in ("memory", "redis", "rediss", "redis+unix"):
+        raise ConfigError("VIGILANCE_RATELIMIT_STORAGE_URL must be memory:// or a Redis URL (redis://host:6379/0)")
     if config["ENV"] == "production" and config["PASSWORD_HASH"] == passwords.CHEAP_METHOD:
         raise ConfigError("VIGILANCE_PASSWORD_HASH: the cheap test method is refused in production")
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
