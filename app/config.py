@@ -74,6 +74,10 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         # Where the sign-in throttle counts attempts (app/sign_in_throttle.py): this process's
         # memory, or a Redis that every worker shares (redis://127.0.0.1:6379/0).
         "RATELIMIT_STORAGE_URL": "memory://",
+        # How many reverse proxies (nginx) stand before the app and append the client's address
+        # to X-Forwarded-For: the sign-in throttle counts by the address they saw. 0: none, the
+        # header is ignored (anyone could write it).
+        "TRUSTED_PROXIES": 0,
         # Each storage mechanism on (docs/architecture.md); "off" to measure it again.
         "SQLITE_WRITERS_LOCK": "on",
         "DRIVER_CURSOR": "on",
@@ -129,6 +133,12 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
     config["SESSION_MAX_HOURS"] = _positive_number(config, "SESSION_MAX_HOURS", "hours", most=7 * 24)
     if config["SESSION_IDLE_MINUTES"] > config["SESSION_MAX_HOURS"] * 60:
         raise ConfigError("VIGILANCE_SESSION_IDLE_MINUTES must not be longer than VIGILANCE_SESSION_MAX_HOURS")
+    try:
+        config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"])
+    except (TypeError, ValueError) as exc:
+        raise ConfigError("VIGILANCE_TRUSTED_PROXIES must be a number of proxies (0, 1, 2...)") from exc
+    if not 0 <= config["TRUSTED_PROXIES"] <= 5:
+        raise ConfigError("VIGILANCE_TRUSTED_PROXIES must be a number of proxies from 0 to 5")
     if urlsplit(str(config["RATELIMIT_STORAGE_URL"])).scheme not in ("memory", "redis", "rediss", "redis+unix"):
         raise ConfigError("VIGILANCE_RATELIMIT_STORAGE_URL must be memory:// or a Redis URL (redis://host:6379/0)")
     if config["ENV"] == "production" and config["PASSWORD_HASH"] == passwords.CHEAP_METHOD:

@@ -32,7 +32,7 @@ workers or servers must share for the limits to hold across them.
 import hashlib
 from dataclasses import dataclass
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from limits import parse_many
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -79,6 +79,21 @@ class SignInThrottle:
     def _account(email: str) -> str:
         # Hashed: Redis keys do not list who was guessed at.
         return hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+
+
+def client_address() -> str:
+    """The address the attempt came from: as the trusted reverse proxies saw it, if any.
+
+    nginx appends the address it saw to ``X-Forwarded-For``: with ``TRUSTED_PROXIES`` proxies
+    in front, the client is that many entries from the end; what comes before was written by
+    the client and proves nothing. Without a proxy the header is ignored.
+    """
+    hops = current_app.config["TRUSTED_PROXIES"]
+    if hops:
+        forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return request.remote_addr or ""
 
 
 def current_throttle() -> SignInThrottle:

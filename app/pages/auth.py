@@ -7,7 +7,7 @@ from app.auth import page_user, sign_in, sign_out
 from app.db import get_session
 from app.i18n import select_locale
 from app.pages.security import safe_next
-from app.sign_in_throttle import current_throttle
+from app.sign_in_throttle import client_address, current_throttle
 from vigilance import accounts, passwords
 from vigilance.clock import utcnow
 from vigilance.errors import Unauthenticated
@@ -25,7 +25,7 @@ def login():
     email = request.form.get("email", "")
     password = request.form.get("password", "")
     throttle = current_throttle()
-    client = request.remote_addr or ""
+    client = client_address()
     user = None
     if throttle.admit(email, client):
         with write_transaction(get_session()) as db:  # an older hash is replaced on success

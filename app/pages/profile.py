@@ -8,7 +8,7 @@ from app.auth import page_user, sign_in
 from app.db import get_session
 from app.i18n import select_locale
 from app.pages.security import login_required
-from app.sign_in_throttle import current_throttle
+from app.sign_in_throttle import client_address, current_throttle
 from vigilance import accounts
 from vigilance.access import acts_as_coordinator
 from vigilance.clock import utcnow
@@ -63,7 +63,7 @@ def change_password():
     user = page_user()
     refused = None
     throttle = current_throttle()
-    if not throttle.admit(user.email, request.remote_addr or ""):
+    if not throttle.admit(user.email, client_address()):
         # Someone at a session left open must not try passwords until one takes the account over.
         refused = InvalidInput({"current_password": [translatable("Trop d'essais : réessayez dans quelques minutes.")]})
     else:
@@ -83,7 +83,7 @@ def change_password():
         return render_template(
             "profile.html", user=user, offered=offered_choices(user), errors=refused.messages(select_locale())
         ), 400
-    throttle.succeeded(user.email, request.remote_addr or "")
+    throttle.succeeded(user.email, client_address())
     # This browser stays signed in; every other session of the account ends.
     sign_in(user)
     flash(_("Votre mot de passe est changé ; vos autres sessions sont fermées."), "info")
