@@ -39,6 +39,8 @@ class User(SQLModel, table=True):
     digest_when_empty: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     weekly_summary: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     monthly_report: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    #: No longer used (sign-in attempts are throttled outside the database: app/sign_in_throttle.py);
+    #: kept until a migration drops them, as code of the previous release still writes them.
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
