@@ -6,23 +6,26 @@ Who is throttled, and why this way:
   limit, with delays that grow as the guesses go on. It stops one machine guessing one
   account's password, and it is the attacker's own bucket: a clinician signing in from their
   ward computer has a bucket of their own, untouched by someone guessing from elsewhere.
-- **Per account** (``50 per 15 minutes``): guesses at one account from many addresses. It is
-  looser than the sum one address may spend in the same 15 minutes (15), so that holding a
-  clinician out takes several addresses guessing without pause; and its window is short, so
-  the account is usable again at most 15 minutes after the guessing stops. Nothing is kept in
-  the database, and no state lasts longer than the windows: no one can lock an account for good.
+- **Per account** (``50 per 15 minutes``, successful sign-ins included): guesses at one
+  account from many addresses. One address alone cannot reach it (its own bucket stops it at
+  15 attempts in 15 minutes), so holding a clinician out takes at least four addresses guessing
+  without pause, each of them throttled; and the window is short, so the account is usable
+  again at most 15 minutes after the guessing stops. Nothing is written in the database and no
+  state outlives the windows: no one can lock an account for good.
 - **Per client address** (``100 per 15 minutes; 300 per day``), failed attempts only: one
   address trying many accounts (password spraying). Failures only, since a hospital's wards
   often reach the service through one address, and a morning's sign-ins must not add up.
 
-An attempt counts before its password is checked: the counter is incremented and compared in
-one atomic step of the storage (a lock in memory, a script in Redis), so that workers racing
-each other never get more guesses checked than the limits allow. A successful sign-in empties
+An attempt counts before its password is checked: the account's counters are incremented and
+compared in one atomic step of the storage (a lock in memory, a script in Redis), so that
+workers racing each other never get more guesses at an account checked than its limits allow.
+The address's failures are counted after the check (only failures count): racing requests may
+overshoot that looser limit by a few, never the account's. A successful sign-in empties
 its account and address's bucket (a person's typos do not add up over a day).
 
 A throttled attempt gets the very answer of a wrong password, after the same hashing work
 (vigilance.passwords.spend_verification_time): it tells neither that the account exists nor
-that the password was right. Unknown addresses are throttled alike.
+that the password was right. Attempts at an email address without an account are throttled alike.
 
 Storage: in memory by default (one process: the embedded ``vigilance run``), or Redis when
 ``VIGILANCE_RATELIMIT_STORAGE_URL`` names one (``redis://127.0.0.1:6379/0``), which several

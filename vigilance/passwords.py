@@ -75,15 +75,21 @@ def needs_rehash(password_hash: str) -> bool:
     scheme, weaker parameters): it is then replaced while the clear password is at hand."""
     if _method == STRONG_METHOD:
         return not password_hash.startswith("$argon2id$") or _ARGON2.check_needs_rehash(password_hash)
-    return password_hash.split("$", 1)[0] != _method
+    # werkzeug writes its method with every parameter ("scrypt" as "scrypt:32768:8:1"): compare
+    # with a hash made now.
+    return password_hash.split("$", 1)[0] != _decoy().split("$", 1)[0]
 
 
 def spend_verification_time(password: str) -> None:
     """Do the work of a real check when there is no hash to check, so timing does not tell."""
+    verify_password(_decoy(), password)
+
+
+def _decoy() -> str:
     global _decoy_hash
     if _decoy_hash is None:
         _decoy_hash = hash_password("decoy")
-    verify_password(_decoy_hash, password)
+    return _decoy_hash
 
 
 def problem_with(password: str, *, email: str = "", name: str = "") -> Message | None:

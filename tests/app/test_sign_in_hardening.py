@@ -343,3 +343,12 @@ def test_behind_a_trusted_proxy_attempts_count_by_the_address_it_saw(app, report
 def test_trusted_proxies_is_a_small_number(tmp_path):
     with pytest.raises(ConfigError, match="VIGILANCE_TRUSTED_PROXIES"):
         load_config(tmp_path, {"ENV": "testing", "TRUSTED_PROXIES": "yes"})
+
+
+def test_a_hash_made_with_the_configured_werkzeug_method_is_kept():
+    try:
+        passwords.use_method("scrypt")
+        assert not passwords.needs_rehash(passwords.hash_password("correct horse battery"))
+        assert passwords.needs_rehash(generate_password_hash("correct horse battery", method="pbkdf2:sha256:1"))
+    finally:
+        passwords.use_method(passwords.CHEAP_METHOD)
