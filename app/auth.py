@@ -71,6 +71,10 @@ def token_required(view):
     return wrapper
 
 
+#: The cookie's only piece of the account: a random key naming a ``web_sessions`` row.
+_SESSION_KEY = "sid"
+
+
 def page_user() -> User | None:
     """The user signed in on this browser session, or None once it ended, expired or was refused.
 
@@ -98,12 +102,8 @@ def page_user() -> User | None:
         with write_transaction(db):
             web_sessions.touch(db, session_id=found.session_id, now=now)
     g.user = found.user
-    g.web_session_id = found.session_id
+    g.web_session_id = found.session_id  # which session did it, for whoever records the request
     return found.user
-
-
-#: The cookie's only piece of the account: a random key naming a ``web_sessions`` row.
-_SESSION_KEY = "sid"
 
 
 def _lifetime() -> web_sessions.Lifetime:
