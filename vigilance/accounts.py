@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 
 from routing import Queue
 from routing.calendar import REGIONS
-from vigilance import passwords
+from vigilance import passwords, web_sessions
+from vigilance.clock import utcnow
 from vigilance.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from vigilance.i18n import Message, translatable
 from vigilance.models import ApiToken, Establishment, Role, User
@@ -190,6 +191,9 @@ def reset_password(session: Session, user: User, *, password: str) -> User:
 def set_active(session: Session, user: User, active: bool, *, actor: User | None = None) -> User:
     """Disable an account (its sessions and tokens stop working at once) or enable it again.
 
+    Its page sessions are ended, not only refused while it is disabled: enabling the account
+    again does not bring back a browser left signed in.
+
     :raises Conflict: *actor* (an administrator on the pages) would disable their own account,
         and with it the only door back.
     """
@@ -198,6 +202,8 @@ def set_active(session: Session, user: User, active: bool, *, actor: User | None
     user.is_active = active
     session.add(user)
     session.flush()
+    if not active:
+        web_sessions.end_all(session, user_id=user.id, reason=web_sessions.EndReason.DISABLED, now=utcnow())
     return user
 
 

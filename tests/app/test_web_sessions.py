@@ -239,3 +239,13 @@ def test_changing_ones_password_renews_this_session_and_ends_the_others(app, cli
     assert answer.status_code == 302
     assert signed_in(client) and not signed_in(elsewhere)
     assert [row.end_reason for row in rows(db)] == ["renewed", "account_changed", None]
+
+
+def test_enabling_an_account_again_does_not_bring_back_its_sessions(app, client, reporter, db, runner):
+    from app.cli import cli
+
+    sign_in(client, reporter)
+    assert runner.invoke(cli, ["users", "disable", reporter.email]).exit_code == 0
+    assert runner.invoke(cli, ["users", "enable", reporter.email]).exit_code == 0
+    assert not signed_in(client)
+    assert [row.end_reason for row in rows(db)] == ["disabled"]
