@@ -1,7 +1,7 @@
 """Drafts of the report form, kept on the server until filed, deleted or too old
 
 Revision ID: 0013_drafts
-Revises: 0009_status_count_triggers
+Revises: 0010_web_sessions
 Create Date: 2026-12-04 21:00:00
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from vigilance.models.types import UTCDateTime
 
 revision = "0013_drafts"
-down_revision = "0009_status_count_triggers"
+down_revision = "0010_web_sessions"
 branch_labels = None
 depends_on = None
 

@@ -79,13 +79,13 @@ def test_development_keeps_one_generated_key_readable_by_its_owner_only(tmp_path
     assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
 
 
-def test_passwords_are_hashed_with_scrypt_unless_configured_otherwise(tmp_path):
+def test_passwords_are_hashed_with_argon2id_unless_configured_otherwise(tmp_path):
     from vigilance import passwords
 
-    assert load_config(tmp_path)["PASSWORD_HASH"] == "scrypt"
+    assert load_config(tmp_path)["PASSWORD_HASH"] == "argon2id"
     try:
         passwords.use_method(load_config(tmp_path)["PASSWORD_HASH"])
-        assert passwords.hash_password("correct horse battery").startswith("scrypt:")
+        assert passwords.hash_password("correct horse battery").startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     finally:
         passwords.use_method(passwords.CHEAP_METHOD)
 

@@ -35,7 +35,7 @@ from vigilance.models.reports import (  # noqa: E402
 )
 from vigilance.models.summaries import SummaryRun  # noqa: E402
 from vigilance.models.triage import Assessment, Declaration, InformationRequest, ReportLink  # noqa: E402
-from vigilance.models.users import ApiToken, Role, User  # noqa: E402
+from vigilance.models.users import ApiToken, Role, User, WebSession  # noqa: E402
 
 __all__ = [
     "CLOSED_URGENCY",
@@ -65,6 +65,7 @@ __all__ = [
     "SummaryRun",
     "Timer",
     "User",
+    "WebSession",
     "metadata",
 ]
 
