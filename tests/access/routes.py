@@ -107,6 +107,9 @@ class Route:
     ok: tuple[int, ...] = ()
     #: Several lines of one rule: what this one tries.
     variant: str = ""
+    #: Using it ends the browser's session (signing in again, signing out): each allowed role sends
+    #: it from a session of its own, so that the others' lines still find theirs alive.
+    ends_session: bool = False
 
     @property
     def key(self) -> tuple[str, str]:
@@ -175,8 +178,9 @@ ROUTES: tuple[Route, ...] = (
         EVERYONE,
         lambda c: Call("/login", form={"email": "visitor@example.org", "password": "correct horse battery"}),
         public=True,
+        ends_session=True,
     ),
-    Route("POST", "/logout", EVERYONE, lambda c: Call("/logout", form={}), public=True),
+    Route("POST", "/logout", EVERYONE, lambda c: Call("/logout", form={}), public=True, ends_session=True),
     Route("GET", "/healthz", EVERYONE, lambda c: Call("/healthz"), public=True),
     # The probes' database is made from the models, not migrated: answered, "not ready".
     Route("GET", "/readyz", EVERYONE, lambda c: Call("/readyz"), public=True, ok=(503,)),

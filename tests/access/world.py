@@ -200,6 +200,21 @@ class World:
             _record, token = accounts.issue_token(db, user=user)
         return Credentials(token=token, cookie=client.get_cookie("session").value, csrf=csrf)
 
+    def session_of_its_own(self, cast: "Cast", role: str) -> Credentials:
+        """*role*'s person signed in on another browser, for a line that ends the session it is sent
+        with (signing in again, signing out): the cast's own session must outlive the probe."""
+        user = cast.users[role]
+        if user is None:
+            return cast.credentials[role]
+        client = self._client()
+        login = client.get("/login").get_data(as_text=True)
+        signed_in = client.post(
+            "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": csrf_from(login)}
+        )
+        assert signed_in.status_code == 302, user.email
+        csrf = csrf_from(client.get("/profile").get_data(as_text=True))
+        return Credentials(token=cast.credentials[role].token, cookie=client.get_cookie("session").value, csrf=csrf)
+
     # Probing -------------------------------------------------------------------------------
 
     def send(self, route: Route, case: Case, credentials: Credentials):
