@@ -4,7 +4,9 @@ A draft holds the form's fields as typed (text, by the form's own names), so tha
 again exactly as it was left; nothing in it is checked as a report is, since a draft is by nature
 unfinished, but every field has the length a report allows, so that a draft can always be filed,
 and no text shaped like a social security number is kept.
-Only its owner reads, changes or deletes it: anyone else is told it does not exist. Drafts hold
+Only its owner reads, changes or deletes it: anyone else is told it does not exist. Only whoever
+may file a report keeps one (a person of an establishment): a draft nobody could file would only
+hold health data for nothing. Drafts hold
 health data, so every read and change is audited, as reports' are, without their content.
 """
 
@@ -17,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from routing.vocabulary import FEATURE_FLAGS
 from vigilance import audit
-from vigilance.errors import InvalidInput, NotFound
+from vigilance.errors import Forbidden, InvalidInput, NotFound
 from vigilance.i18n import translatable
 from vigilance.models import ReportDraft, User
 from vigilance.pseudonymity import NIR_MESSAGE, contains_nir
@@ -74,7 +76,12 @@ def _audit(db: Session, actor: User | None, action: str, draft: ReportDraft, now
 
 
 def save(db: Session, *, owner: User, form_token: str, fields: Mapping[str, object], now: datetime) -> ReportDraft:
-    """Create or update the draft of the form *form_token* (flush, no commit)."""
+    """Create or update the draft of the form *form_token* (flush, no commit).
+
+    :raises Forbidden: *owner* belongs to no establishment, so could never file it.
+    """
+    if owner.establishment_id is None:
+        raise Forbidden(translatable("Votre compte n'est rattaché à aucun établissement."))
     if not form_token or len(form_token) > TOKEN_MAX_LENGTH:
         raise InvalidInput({"form_token": [translatable("Jeton de formulaire invalide.")]})
     cleaned = clean_fields(fields)

@@ -15,7 +15,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from app.db import get_session
 from vigilance import drafts
 from vigilance.clock import utcnow
-from vigilance.errors import InvalidInput
+from vigilance.errors import Forbidden, InvalidInput
 from vigilance.models import User
 from vigilance.storage.transaction import write_transaction
 
@@ -95,9 +95,10 @@ def resume_after_sign_in(user: User):
     try:
         with write_transaction(get_session()) as db:
             draft = drafts.save(db, owner=user, form_token=form_token, fields=kept, now=utcnow())
-    except InvalidInput:
-        # Not storable as a draft (a NIR typed in the description): the form is shown again from
-        # the fields carried, with the problem beside its field, and nothing is stored.
+    except (InvalidInput, Forbidden):
+        # Not storable as a draft (a NIR typed in the description, or a person of no establishment,
+        # who keeps no draft): the form is shown again from the fields carried, with the problem
+        # beside its field, and nothing is stored.
         from app.pages.reports import form_again  # the report pages call this module: import late
 
         return form_again({**kept, "form_token": form_token})

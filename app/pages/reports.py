@@ -23,7 +23,7 @@ from routing.vocabulary import FEATURE_FLAGS
 from vigilance import drafts, idempotency, intake, reports
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
-from vigilance.errors import InvalidInput
+from vigilance.errors import Forbidden, InvalidInput
 from vigilance.models import InformationRequest
 from vigilance.storage.transaction import write_transaction
 
@@ -221,6 +221,9 @@ def save_draft():
             draft = drafts.save(db, owner=user, form_token=token, fields=fields, now=utcnow())
     except InvalidInput as error:
         return jsonify({"errors": error.messages(select_locale())}), 422
+    except Forbidden as error:
+        # No establishment, so nothing to file: said beside the save status, as a refused field is.
+        return jsonify({"errors": {"form": [error.say(select_locale())]}}), 403
     # A fresh form token with each save: a form kept open and typed in does not expire.
     return jsonify({"id": draft.id, "csrf_token": generate_csrf()})
 

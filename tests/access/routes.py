@@ -53,6 +53,8 @@ WORKS_QUEUES = frozenset({CORRESPONDENT, OTHER_VIGILANCE, OTHER_ESTABLISHMENT, C
 WORKS_THE_CASE = frozenset({CORRESPONDENT, COORDINATOR})
 #: Whoever reads the case's report.
 READS_THE_CASE = frozenset({REPORTER, CORRESPONDENT, COORDINATOR})
+#: Whoever owns the draft: the case's reporter (anyone else is told it does not exist).
+OWNS_THE_DRAFT = frozenset({REPORTER})
 NOBODY: frozenset[str] = frozenset()
 
 
@@ -73,6 +75,8 @@ class Case:
     account_id: int
     #: An outgoing email (the question to the reporter).
     message_id: int
+    #: A draft of the case's reporter, a follow-up whose text names the case (its reference).
+    draft_id: int
     year: int
     month: int
     establishment_id: int
@@ -165,6 +169,13 @@ _REPORT_FORM = {
     "severity_grade": "2",
     "description": "Frissons et hyperthermie 30 minutes après le début de la transfusion.",
 }
+#: The report form's fields as the page's script saves them (``/reports/drafts``).
+_DRAFT_FORM = {
+    "form_token": "",  # a fresh one per request: see world.py
+    "product_name": "CGR phénotypé",
+    "description": "Frissons 30 minutes après le début de la transfusion.",
+}
+_DRAFT = {"fields": {"product_name": "CGR phénotypé", "description": "Frissons, puis hyperthermie."}}
 _DECLARATION = {"authority": "ANSM", "authority_reference": "EFIT-77", "declared_on": "2026-11-21"}
 
 ROUTES: tuple[Route, ...] = (
@@ -252,6 +263,49 @@ ROUTES: tuple[Route, ...] = (
         lambda c: Call(f"/api/v1/information-requests/{c.question_id}/answer", json={"answer": "250 mL."}),
         writes=True,
         prepared="asked",
+    ),
+    # Drafts of reports: their owner's alone; kept by whoever may file ------------------------------
+    Route(
+        "GET",
+        "/reports/new",
+        OWNS_THE_DRAFT,
+        lambda c: Call(f"/reports/new?draft={c.draft_id}"),
+        sees_case=OWNS_THE_DRAFT,
+        variant="resume a draft",
+    ),
+    Route("GET", "/reports/drafts", SIGNED_IN, lambda c: Call("/reports/drafts"), sees_case=OWNS_THE_DRAFT),
+    Route(
+        "POST", "/reports/drafts", IN_AN_ESTABLISHMENT, lambda c: Call("/reports/drafts", form=_DRAFT_FORM), writes=True
+    ),
+    Route(
+        "POST",
+        "/reports/drafts/<int:draft_id>/delete",
+        OWNS_THE_DRAFT,
+        lambda c: Call(f"/reports/drafts/{c.draft_id}/delete", form={}),
+        writes=True,
+    ),
+    Route("GET", "/api/v1/drafts", SIGNED_IN, lambda c: Call("/api/v1/drafts"), sees_case=OWNS_THE_DRAFT),
+    Route("POST", "/api/v1/drafts", IN_AN_ESTABLISHMENT, lambda c: Call("/api/v1/drafts", json=_DRAFT), writes=True),
+    Route(
+        "GET",
+        "/api/v1/drafts/<int:draft_id>",
+        OWNS_THE_DRAFT,
+        lambda c: Call(f"/api/v1/drafts/{c.draft_id}"),
+        sees_case=OWNS_THE_DRAFT,
+    ),
+    Route(
+        "PUT",
+        "/api/v1/drafts/<int:draft_id>",
+        OWNS_THE_DRAFT,
+        lambda c: Call(f"/api/v1/drafts/{c.draft_id}", json=_DRAFT),
+        writes=True,
+    ),
+    Route(
+        "DELETE",
+        "/api/v1/drafts/<int:draft_id>",
+        OWNS_THE_DRAFT,
+        lambda c: Call(f"/api/v1/drafts/{c.draft_id}"),
+        writes=True,
     ),
     # Queues and items ----------------------------------------------------------------------------
     Route("GET", "/queues", SIGNED_IN, lambda c: Call("/queues")),

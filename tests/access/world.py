@@ -25,7 +25,7 @@ from tests.access.routes import (
     Route,
 )
 from tests.page_session import PASSWORD, csrf_from
-from vigilance import accounts, intake, outbox, triage
+from vigilance import accounts, drafts, intake, outbox, triage
 from vigilance.clock import utcnow
 from vigilance.models import OutboxMessage, User, metadata
 from vigilance.storage.transaction import write_transaction
@@ -142,8 +142,9 @@ class World:
             )
 
     def new_case(self, cast: Cast | None = None, prepared: str = "", other: int | None = None) -> Case:
-        """A case filed by *cast*'s reporter (the live cast's by default), prepared as a line needs:
-        "asked" (a question to the reporter), "claimed" or "closed" (by the correspondent)."""
+        """A case filed by *cast*'s reporter (the live cast's by default), with a draft of theirs,
+        prepared as a line needs: "asked" (a question to the reporter), "claimed" or "closed" (by
+        the correspondent)."""
         cast = cast or self.casts["live"]
         reporter, correspondent = cast.users[REPORTER], cast.users[CORRESPONDENT]
         filed = self._file(reporter)
@@ -162,6 +163,18 @@ class World:
                 triage.claim(db, item_id=item.id, actor=correspondent, now=now)
             elif prepared == "closed":
                 triage.close(db, item_id=item.id, actor=correspondent, outcome="not_reportable", note="", now=now)
+            # A follow-up the reporter started and did not file: its text names the case, so that
+            # an answer showing the draft shows the case's reference.
+            draft = drafts.save(
+                db,
+                owner=reporter,
+                form_token=uuid.uuid4().hex,
+                fields={
+                    "product_name": "CGR phénotypé",
+                    "description": f"Suite de {filed.report.reference} : frissons.",
+                },
+                now=now,
+            )
         message_id = self.db.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id).limit(1))
         self.db.rollback()
         received = filed.report.received_at.astimezone(PARIS)
@@ -175,6 +188,7 @@ class World:
             colleague_id=self.colleague.id,
             account_id=self.account.id,
             message_id=message_id or 0,
+            draft_id=draft.id,
             year=received.year,
             month=received.month,
             establishment_id=filed.report.establishment_id,

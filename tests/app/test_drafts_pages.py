@@ -212,3 +212,18 @@ def test_a_social_security_number_is_never_kept_in_a_draft(client, reporter, db)
     form = _text(again)
     assert again.status_code == 422 and nir in form and "numéro de sécurité sociale" in form
     assert drafts_of(db, reporter) == [] and count_reports(db) == 0
+
+
+def test_a_person_of_no_establishment_is_told_at_once_and_keeps_no_draft(client, make_user, db):
+    administrator = make_user("admin")
+    sign_in(client, administrator)
+    fields = typed_form(client, description="Texte saisi par l'administrateur.")
+    refused = client.post("/reports/drafts", data=fields)
+    assert refused.status_code == 403
+    assert refused.get_json()["errors"]["form"] == ["Votre compte n'est rattaché à aucun établissement."]
+    # Kept through sign-in, the form comes back as it was, and nothing is stored.
+    end_session(client)
+    page = _text(client.post("/reports/new", data=fields))
+    again = client.post("/login", data={**hidden_fields(page), "email": administrator.email, "password": PASSWORD})
+    assert again.status_code == 200 and "Texte saisi par l'administrateur." in _text(again)
+    assert drafts_of(db, administrator) == [] and count_reports(db) == 0

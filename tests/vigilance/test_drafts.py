@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.scheduler import purge_drafts
 from vigilance import audit, drafts
-from vigilance.errors import InvalidInput, NotFound
+from vigilance.errors import Forbidden, InvalidInput, NotFound
 from vigilance.models import AuditEvent, ReportDraft
 from vigilance.storage.transaction import write_transaction
 
@@ -46,6 +46,14 @@ def test_another_person_is_told_the_draft_does_not_exist(db, make_user, now):
     assert drafts.own_drafts(db, actor=other, now=now) == []
     db.rollback()
     assert db.get(ReportDraft, draft.id).fields == TYPED
+
+
+def test_a_person_of_no_establishment_who_cannot_file_keeps_no_draft(db, make_user, now):
+    administrator = make_user("admin")
+    with pytest.raises(Forbidden), write_transaction(db):
+        drafts.save(db, owner=administrator, form_token="f1", fields=TYPED, now=now)
+    assert count(db) == 0
+    assert count(db, AuditEvent) == 0
 
 
 def test_a_field_longer_than_a_report_allows_is_refused_and_nothing_stored(db, make_user, now):
