@@ -391,7 +391,7 @@ def test_0006_goes_back_to_one_audit_chain_only_while_the_others_are_empty(app, 
     import sqlalchemy as sa
     from sqlmodel import Session
 
-    from vigilance import accounts, audit
+    from vigilance import accounts
 
     assert runner.invoke(cli, ["db", "upgrade", "0006_queue_counts"]).exit_code == 0
     engine = app.extensions["vigilance.db"]
