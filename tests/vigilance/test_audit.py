@@ -30,7 +30,7 @@ def test_an_altered_event_is_found(client, make_user, token_for, runner, db):
     db.commit()
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1
-    assert "at event 2" in result.output and "altered" in result.output
+    assert "event 2 (" in result.output and "altered" in result.output
 
 
 def test_a_removed_event_is_found(client, make_user, token_for, runner, db):
@@ -40,7 +40,7 @@ def test_a_removed_event_is_found(client, make_user, token_for, runner, db):
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1
     # Found at the next event of the same report's chain: its read.
-    assert "at event 6" in result.output
+    assert "event 6 (" in result.output
 
 
 def test_a_report_s_events_are_one_chain_and_reports_spread_over_chains(client, make_user, token_for, db):
@@ -70,7 +70,7 @@ def test_an_event_moved_to_another_chain_is_found(client, make_user, token_for, 
     db.commit()
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1
-    assert "at event 5" in result.output
+    assert "event 5 (" in result.output
 
 
 def test_removing_the_last_events_is_found(client, make_user, token_for, runner, db):
