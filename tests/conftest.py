@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import tempfile
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -23,6 +24,8 @@ os.environ.setdefault("VIGILANCE_PASSWORD_HASH", passwords.CHEAP_METHOD)
 # The audit trail's key (vigilance.audit_keys), for the app and the subprocesses alike: never
 # one generated in the checkout's instance folder.
 os.environ.setdefault("VIGILANCE_AUDIT_KEY", "test-audit-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+# Checkpoints of apps made without the fixture below (their worker writes one at its first tick).
+os.environ.setdefault("VIGILANCE_AUDIT_CHECKPOINT_DIR", tempfile.mkdtemp(prefix="vigilance-audit-checkpoints-"))
 #: The outside acceptance cases (``../shared/acceptance``) when the checkout sits beside them;
 #: elsewhere (a clone on its own), the copy committed in ``tests/acceptance``.
 SHARED_ACCEPTANCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "acceptance"
