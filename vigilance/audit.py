@@ -183,6 +183,30 @@ def record_all(session: Session, events: Iterable[Event], *, actor: User | None,
     return [hashes[n] for n in range(len(given))]
 
 
+def record_list_read(
+    session: Session,
+    *,
+    actor: User,
+    now: datetime,
+    queue: str,
+    filters: Any,
+    cursor: Any,
+    shown: int,
+    door: str,
+) -> str:
+    """One event for a read of a queue's list (and its search): the queue, the filters as asked
+    (those set), the page (its cursor) and how many items were shown; not one per row."""
+    asked = {name: value for name, value in vars(filters).items() if value not in (None, (), False, "")}
+    return record(
+        session,
+        actor=actor,
+        action="list",
+        now=now,
+        target=f"{door}:queue:{queue}",
+        after={"filters": asked, "after": vars(cursor) if cursor is not None else None, "shown": shown},
+    )
+
+
 def _create_heads(connection) -> None:
     """Every chain's head, at the very first event (in its own savepoint: a concurrent first
     event may create them at the same moment, and then theirs are used)."""
