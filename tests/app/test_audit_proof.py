@@ -177,6 +177,7 @@ def test_every_edit_behind_the_service_s_back_is_named(app, database_url, worked
             connection.execute(text(f"DELETE FROM {table} WHERE id = :id"), {"id": deleted})
             expected.append(f"{table} {deleted}: row deleted")
             forged = {**row, **forged_unique[table], "id": max(ids) + 100}
+            forged = {k: json.dumps(v) if isinstance(v, dict | list) else v for k, v in forged.items()}
             columns = ", ".join(f'"{name}"' for name in forged)
             connection.execute(
                 text(f"INSERT INTO {table} ({columns}) VALUES ({', '.join(':' + name for name in forged)})"), forged
