@@ -130,6 +130,7 @@ SUMMARY_CHOICES = ("daily_digest", "digest_when_empty", "weekly_summary", "month
 
 def update_profile(session: Session, user: User, *, language: str | None = None, **choices: bool) -> User:
     """A person's own settings: their language (pages and emails) and which summaries they receive."""
+    before = {name: getattr(user, name) for name in ("language", *(c for c in choices if c in SUMMARY_CHOICES))}
     if language is not None:
         if language not in ("fr", "en"):
             raise _invalid("language", translatable("Langue : fr ou en."))
@@ -137,7 +138,6 @@ def update_profile(session: Session, user: User, *, language: str | None = None,
     unknown = set(choices) - set(SUMMARY_CHOICES)
     if unknown:
         raise _invalid(sorted(unknown)[0], translatable("Réglage inconnu."))
-    before = {name: getattr(user, name) for name in ("language", *choices)}
     for name, wanted in choices.items():
         setattr(user, name, bool(wanted))
     session.add(user)

@@ -5,12 +5,11 @@ PostgreSQL; a database only the service wrote verifies.
 Run on PostgreSQL with ``VIGILANCE_TEST_DATABASE_URL`` (each test makes its own database).
 """
 
-import hashlib
 import json
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -83,8 +82,6 @@ def _rehash_without_the_key(connection, chain):
             if isinstance(row[name], str):
                 row[name] = json.loads(row[name])
         if isinstance(row["occurred_at"], str):
-            from datetime import datetime, UTC
-
             row["occurred_at"] = datetime.fromisoformat(row["occurred_at"]).replace(tzinfo=UTC)
         new = audit._digest(prev, row, audit.UNKEYED)  # the only hash there is without the key
         connection.execute(
@@ -97,12 +94,8 @@ def _rehash_without_the_key(connection, chain):
 
 
 def _behind_the_service(database_url):
-    engine = create_engine(
-        database_url.replace("postgresql://", "postgresql+psycopg://", 1)
-        if database_url.startswith("postgresql://")
-        else database_url
-    )
-    return engine
+    """A connection of someone who can write to the database, outside the service's code."""
+    return create_engine(database_url)
 
 
 def test_every_edit_behind_the_service_s_back_is_named(app, database_url, worked, tmp_path):
