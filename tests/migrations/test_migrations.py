@@ -10,6 +10,15 @@ from app.cli import cli
 from vigilance.models import metadata
 
 
+@pytest.fixture(autouse=True)
+def accounts_as_the_old_code_made_them(monkeypatch):
+    """These tests make accounts with today's code on older schemas: today's code also audits
+    the administration of accounts, in columns an older audit_events table does not have."""
+    from vigilance import accounts
+
+    monkeypatch.setattr(accounts, "_audit", lambda *args, **kwargs: None)
+
+
 def test_single_head(app):
     script = ScriptDirectory.from_config(migrate.alembic_config(app))
     assert len(script.get_heads()) == 1
