@@ -453,3 +453,38 @@ def test_0005_downgrade_keeps_the_accounts_and_drops_only_the_summary_settings(a
         assert connection.execute(sa.text("SELECT email, role FROM users")).all() == [
             ("c@example.org", "correspondent")
         ]
+
+
+def test_0012_the_seals_follow_every_write_once_migrated(app, runner, monkeypatch):
+    """After ``db upgrade`` (not create_all), the triggers note what the service writes, and a
+    direct edit is named by the seals."""
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from routing import EventKind, ProductFacts
+    from vigilance import accounts, audit_seals, intake
+    from vigilance.storage.transaction import write_transaction
+
+    monkeypatch.undo()  # today's schema: administration is audited as today's code does it
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    engine = app.extensions["vigilance.db"]
+    now = datetime.now(UTC)
+    with write_transaction(engine) as db:
+        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        reporter = accounts.create_user(db, email="r@example.org", role="reporter", establishment=place)
+        draft = intake.Draft(
+            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+            occurred_at=now,
+            product=ProductFacts(name="CGR"),
+            description="Frissons.",
+            serious=False,
+            severity_grade=1,
+        )
+        report_id = intake.submit(db, draft=draft, actor=reporter, now=now).report.id
+    with Session(engine) as db:
+        assert list(audit_seals.verify(db)) == []
+        db.execute(sa.text("UPDATE reports SET serious = :t WHERE id = :id"), {"t": True, "id": report_id})
+        db.commit()
+        assert f"reports {report_id}: field serious changed outside the service" in map(str, audit_seals.verify(db))
