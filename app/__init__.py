@@ -24,7 +24,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure an instance of the service."""
     from flask_wtf.csrf import CSRFProtect
 
-    from app import auth, db, errors, i18n, operations, pages, templating, text_guard
+    from app import auth, db, errors, i18n, operations, pages, security_headers, templating, text_guard
     from app.api import API_BLUEPRINTS, TOKEN_BLUEPRINTS
     from app.api import init_app as init_api
     from app.config import load_config
@@ -53,6 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     pages.init_app(app)
     templating.init_app(app)
+    security_headers.init_app(app)
     # Pages post forms with the session cookie: they need CSRF tokens. The API is called with
     # bearer tokens, which a third-party site cannot make a browser send.
     csrf = CSRFProtect(app)

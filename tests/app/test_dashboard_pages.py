@@ -91,7 +91,7 @@ def test_activity_report_matches_the_monthly_email_and_audits_the_cases_it_shows
     ]
     assert "Frissons" not in str(cases)
     page = client.get("/activity/2026/11").get_data(as_text=True)
-    assert week["graft"].report.reference in page and "window.print()" in page
+    assert week["graft"].report.reference in page and "data-print" in page
     db.rollback()
     trail = db.exec(select(AuditEvent).where(AuditEvent.actor_id == staff["coordinator_en"].id)).all()
     assert {(e.action, e.report_id) for e in trail} >= {
