@@ -20,8 +20,13 @@ class VigilanceFlask(Flask):
         return func
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create and configure an instance of the service."""
+def create_app(test_config: dict[str, Any] | None = None, *, serving: bool = True) -> Flask:
+    """Create and configure an instance of the service.
+
+    *serving*: the app answers requests (a WSGI server's ``create_app()``, ``vigilance run``), so
+    production refuses to build it while demo accounts can sign in. The other commands build it
+    with ``serving=False``: they must work on such a database, to disable those accounts.
+    """
     from flask_wtf.csrf import CSRFProtect
 
     from app import auth, db, errors, i18n, operations, pages, security_headers, templating, text_guard
@@ -46,6 +51,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     operations.init_app(app)
     db.init_app(app)
+    if serving and app.config["ENV"] == "production":
+        from app.start_checks import refuse_demo_accounts
+
+        refuse_demo_accounts(app.extensions["vigilance.db"])
     auth.init_app(app)
     i18n.init_app(app)
     text_guard.init_app(app, after_token_check=TOKEN_BLUEPRINTS)

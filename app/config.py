@@ -178,6 +178,10 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
         if config["ENV"] == "production":
             raise ConfigError("VIGILANCE_SECRET_KEY is required in production")
         config["SECRET_KEY"] = _development_secret(instance_path)
+    if config["ENV"] == "production":
+        from app.start_checks import refuse_weak_secret_key  # it imports this module's ConfigError
+
+        refuse_weak_secret_key(str(config["SECRET_KEY"]))
 
 
 def _positive_number(config: dict[str, Any], name: str, unit: str, *, most: float) -> float:

@@ -19,7 +19,8 @@ from app.cli.users import users_cli
 from app.cli.worker import worker_command
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), name="vigilance")
+# Built for a command, not to serve: `vigilance run` checks what serving needs itself (app/cli/run.py).
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(serving=False), name="vigilance")
 def cli():
     """Vigilance incident reporting and triage."""
 
