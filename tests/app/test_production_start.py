@@ -87,6 +87,10 @@ def test_vigilance_run_and_gunicorn_refuse_a_weak_key(database_url):
     ):
         output = refused(command, environment)
         assert "VIGILANCE_SECRET_KEY is too weak for production" in output, command
+    # The command says it as a setting to correct, not as a bug.
+    assert refused([str(BIN / "vigilance"), "db", "upgrade"], environment).startswith(
+        "Error: VIGILANCE_SECRET_KEY is too weak"
+    )
 
 
 def test_serving_refuses_demo_accounts_until_they_are_disabled(db, database_url, tmp_path):

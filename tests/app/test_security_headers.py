@@ -1,9 +1,12 @@
 """Security headers on every answer: pages, API, errors, static files; HSTS in production only;
 nothing that holds case data may be kept in a browser's or a proxy's cache."""
 
+import re
+
 import pytest
 
-from app import create_app
+from app import PROJECT_ROOT, create_app
+from app.charts import Series, bar_chart
 from tests.page_session import sign_in
 from vigilance import passwords
 
@@ -107,3 +110,15 @@ def test_hsts_in_production_only(client, database_url, tmp_path):
             assert hsts.startswith("max-age=31536000"), path
     finally:
         production.extensions["vigilance.db"].dispose()
+
+
+def test_no_page_template_or_chart_carries_inline_script_or_style():
+    """What the policy would block, caught before a browser does (emails are not pages: they keep
+    the inline styles mail readers need)."""
+    inline = re.compile(r"<script(?![^>]*\ssrc=)|\son[a-z]+\s*=|\sstyle\s*=|<style|javascript:", re.I)
+    templates = [p for p in (PROJECT_ROOT / "templates").rglob("*.html") if "emails" not in p.parts]
+    assert len(templates) > 10
+    for path in templates:
+        assert not inline.search(path.read_text()), path
+    chart = bar_chart(["16/11", "23/11"], [Series("a", (1, 2)), Series("b", (3, 0))], title="t", stacked=False)
+    assert "<svg" in chart and not inline.search(str(chart))
