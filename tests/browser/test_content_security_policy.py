@@ -2,6 +2,8 @@
 while a person uses the report form, the classifier, a queue, an item, the dashboard with its
 charts, an activity report (its print button) and the admin pages."""
 
+import http.server
+import threading
 from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import expect
@@ -113,3 +115,56 @@ def test_no_page_breaks_the_content_security_policy(browser, live_server, db, ma
         page.goto(live_server + path)
         expect(page.locator("h1")).to_be_visible()
         assert_no_violation(page, console, path)
+
+
+def test_another_site_cannot_frame_the_one_click_item_actions(browser, live_server, db, make_user):
+    """Clickjacking: a page elsewhere loads an item in a frame to trick a signed-in correspondent
+    into a click; the browser refuses to show the service in a frame at all."""
+    reporter = make_user("reporter")
+    correspondent = make_user(
+        "correspondent", email="chv@example.org", vigilances=["haemovigilance"], password=PASSWORD
+    )
+    now = datetime.now(UTC)
+    stored = intake.submit(
+        db,
+        actor=reporter,
+        now=now,
+        draft=intake.Draft(
+            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+            occurred_at=now - timedelta(hours=1),
+            product=ProductFacts(name="CGR"),
+            description="Frissons.",
+            serious=False,
+            severity_grade=1,
+        ),
+    )
+    db.commit()
+    page, _console = watched_page(browser)
+    sign_in(page, live_server, correspondent)
+    item = f"{live_server}/queue-items/{stored.items[0].id}"
+    page.goto(item)
+    expect(page.get_by_role("button", name="Prendre en charge")).to_be_visible()  # signed in, it is there
+    # The attacker's page: another origin of the same site (another port of 127.0.0.1, as
+    # another service of the hospital's domain would be), so the session cookie goes with the
+    # frame's request; a page of its own, without the service's headers.
+    attacker = f"<!doctype html><title>Gagnez !</title><iframe src='{item}' width=800 height=600></iframe>".encode()
+
+    class AttackerPage(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(attacker)
+
+        def log_message(self, *_args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), AttackerPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{server.server_port}/")
+        page.wait_for_timeout(2000)
+        (framed,) = [frame for frame in page.frames if frame is not page.main_frame]
+        assert framed.locator("button").count() == 0, "the item's actions showed in another site's frame"
+    finally:
+        server.shutdown()
