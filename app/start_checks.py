@@ -7,12 +7,17 @@ under a WSGI server and ``vigilance run``, but not by the other commands, which 
 against such a database: ``vigilance users disable EMAIL`` is how to put it right.
 """
 
+import logging
+
 from sqlalchemy import Engine, inspect
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
 from app.config import ConfigError
 from vigilance import demo
 from vigilance.models import User
+
+_log = logging.getLogger("vigilance.start")
 
 #: At least this many characters: ``secrets.token_urlsafe(32)`` gives 43.
 SECRET_KEY_MIN_LENGTH = 32
@@ -61,15 +66,22 @@ def refuse_weak_secret_key(key: str) -> None:
 def refuse_demo_accounts(engine: Engine) -> None:
     """:raises ConfigError: demo accounts may still sign in to *engine*'s database, naming them.
 
-    A database without the accounts table yet (before ``vigilance db upgrade``) has none.
+    A database without the accounts table yet (before ``vigilance db upgrade``) has none. A
+    database that does not answer is not a reason to refuse: the service starts, says so in its
+    log and on ``/readyz``, as it would without this check (a web app started before its
+    database must not crash in a loop); each worker checks again when it starts.
     """
-    if not inspect(engine).has_table(User.__tablename__):
-        return
     emails = [account.email for account in demo.ACCOUNTS]
-    with Session(engine) as session:
-        active = session.exec(
-            select(User.email).where(col(User.email).in_(emails), col(User.is_active)).order_by(User.email)
-        ).all()
+    try:
+        if not inspect(engine).has_table(User.__tablename__):
+            return
+        with Session(engine) as session:
+            active = session.exec(
+                select(User.email).where(col(User.email).in_(emails), col(User.is_active)).order_by(User.email)
+            ).all()
+    except OperationalError:
+        _log.warning("The database does not answer: demo accounts not checked (VIGILANCE_DATABASE_URL)")
+        return
     if active:
         raise ConfigError(
             f"Demo accounts can sign in to this production database (VIGILANCE_DATABASE_URL) with a published "

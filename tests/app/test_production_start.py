@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from app import PROJECT_ROOT
+from app import PROJECT_ROOT, create_app
 from app.config import ConfigError, load_config
 from app.start_checks import secret_key_weakness
 from vigilance import demo
@@ -138,3 +138,18 @@ def test_serving_refuses_demo_accounts_until_they_are_disabled(db, database_url,
     finally:
         server.terminate()
         server.wait(timeout=60)
+
+
+def test_a_production_app_whose_database_does_not_answer_still_starts(tmp_path, caplog):
+    """As before the check: /healthz answers, /readyz says what is wrong; no crash loop."""
+    app = create_app(
+        {
+            "ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(48),
+            "PASSWORD_HASH": "scrypt",
+            "DATABASE_URL": f"sqlite:///{tmp_path}/no/such/folder/vigilance.db",
+        }
+    )
+    assert "demo accounts not checked" in caplog.text
+    assert app.test_client().get("/healthz").status_code == 200
+    assert app.test_client().get("/readyz").status_code == 503
