@@ -168,3 +168,4 @@ def test_another_site_cannot_frame_the_one_click_item_actions(browser, live_serv
         assert framed.locator("button").count() == 0, "the item's actions showed in another site's frame"
     finally:
         server.shutdown()
+        server.server_close()
