@@ -82,7 +82,7 @@ def test_no_page_breaks_the_content_security_policy(browser, live_server, db, ma
     page.get_by_label("Produit").fill("CGR")
     expect(page.locator("main")).to_contain_text("hémovigilance")
     assert_no_violation(page, console, "report form")
-    for path in ("/reports/mine", f"/reports/{stored.report.id}", "/profile", "/no-such-page"):
+    for path in ("/reports/mine", "/reports/drafts", f"/reports/{stored.report.id}", "/profile", "/no-such-page"):
         page.goto(live_server + path)
         assert_no_violation(page, console, path)
 
