@@ -279,3 +279,17 @@ def week(db, staff):
     )
     db.commit()
     return reports
+
+
+#: Modules whose tests run real servers and workers as subprocesses (10 to 70 s each): started
+#: first, so that the two xdist workers share them and end together, rather than one of them
+#: running them alone at the end (tests/worker is collected last).
+_LONG_FIRST = (
+    "tests/worker/test_worker_processes.py",
+    "tests/app/test_deployment_guide.py",
+    "tests/app/test_intake_crash.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in _LONG_FIRST)  # stable: the rest keep their order
