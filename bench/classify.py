@@ -6,9 +6,11 @@ endpoint (``bench/bare_app.py``) served the same way.
 """
 
 import argparse
+import contextlib
 import random
 import time
 from datetime import date
+from pathlib import Path
 
 from bench import harness
 from routing import EventKind, Facts, Features, IntendedAction, Origin, ProductFacts, decide
@@ -35,6 +37,7 @@ NAMES = [
     "Facteur VIII",
 ]
 EVENT_KINDS = list(EventKind)
+BEFORE = "classify, --before checkout"
 
 
 def sample_facts(rng: random.Random, unique: bool) -> Facts:
@@ -91,16 +94,19 @@ def bench_http(args, unique: bool) -> float | None:
     """The service and the bare endpoint served side by side, loaded by wrk in alternating rounds."""
     env = {"VIGILANCE_DATABASE_URL": "sqlite:////tmp/vigilance-bench.db", "VIGILANCE_SECRET_KEY": "bench"}
     target = harness.Target.json("/api/v1/classify", http_payloads(unique))
-    with (
-        harness.serving("bench.bare_app:create_app()", env, workers=args.workers) as bare,
-        harness.serving("app:create_app()", env, workers=args.workers) as service,
-    ):
-        series = harness.alternate(
-            {"bare Flask endpoint": (bare, target), "POST /api/v1/classify": (service, target)},
-            rounds=args.rounds,
-            seconds=args.seconds,
-            connections=args.connections,
-        )
+    with contextlib.ExitStack() as stack:
+        bare = stack.enter_context(harness.serving("bench.bare_app:create_app()", env, workers=args.workers))
+        service = stack.enter_context(harness.serving("app:create_app()", env, workers=args.workers))
+        contenders = {"bare Flask endpoint": (bare, target), "POST /api/v1/classify": (service, target)}
+        if args.before:
+            # Another checkout served beside, in the same rounds: before and after on one machine.
+            before = stack.enter_context(
+                harness.serving("app:create_app()", env, workers=args.workers, root=Path(args.before).resolve())
+            )
+            contenders[BEFORE] = (before, target)
+        series = harness.alternate(contenders, rounds=args.rounds, seconds=args.seconds, connections=args.connections)
+    if args.before:
+        harness.print_comparison(series, measured=BEFORE, yardstick="bare Flask endpoint", target=0.7)
     return harness.print_comparison(
         series, measured="POST /api/v1/classify", yardstick="bare Flask endpoint", target=0.7
     )
@@ -114,6 +120,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--seconds", type=float, default=5, help="per round and endpoint")
     parser.add_argument("--http-only", action="store_true")
+    parser.add_argument(
+        "--before", metavar="CHECKOUT", help="another checkout (with its .venv) served beside, e.g. a worktree of main"
+    )
     args = parser.parse_args()
 
     harness.say(harness.machine_load())
