@@ -13,9 +13,11 @@ from app.api.classify import (
     NAME_MAX_LENGTH,
     ClassificationSchema,
     ClassifyRequestSchema,
+    FeaturesSchema,
+    ProductSchema,
     classification_json,
 )
-from app.api.classify_fast import read_classify_body
+from app.api.classify_fast import _FEATURE_FLAGS, read_classify_body
 from app.errors import field_errors
 from app.validation_messages import translate_all
 from bench.classify import NAMES
@@ -222,3 +224,47 @@ def test_answers_cached_per_decision_are_the_schemas_dump(app):
                     )
                     expected = json.dumps(schema.dump(decide(facts, on=on).as_dict(language, say)), ensure_ascii=False)
                     assert classification_json(facts, on, language).decode() == expected
+
+
+def shape(schema_class) -> dict:
+    """What the fast path was written against: hooks, and each field's kind, options and validators."""
+    schema = schema_class()
+    return {
+        "hooks": sorted(kind for kind, hooks in schema_class._hooks.items() if hooks),
+        "fields": {
+            name: (type(field).__name__, field.required, field.allow_none, [type(v).__name__ for v in field.validators])
+            for name, field in schema.fields.items()
+        },
+    }
+
+
+def test_the_schemas_are_the_ones_the_fast_path_was_written_for():
+    """A validator, hook or field added to the request's schemas must be taught to the fast path
+    (app/api/classify_fast.py) too, or it would let through what the schema refuses: then update
+    both, and this picture."""
+    flag = ("StrictBoolean", False, True, [])
+    assert shape(ClassifyRequestSchema) == {
+        "hooks": ["post_load"],
+        "fields": {
+            "event_kind": ("Enum", True, False, []),
+            "product": ("Nested", True, False, []),
+            "occurred_at": ("AwareDateTime", False, False, []),
+            "serious": flag,
+            "severity_grade": ("StrictInteger", False, True, ["Range"]),
+            "patient_harm": flag,
+            "region": ("String", False, False, ["OneOf"]),
+        },
+    }
+    assert shape(ProductSchema) == {
+        "hooks": ["post_load"],
+        "fields": {
+            "name": ("String", True, False, ["Length"]),
+            "autologous": flag,
+            "origin": ("Enum", False, True, []),
+            "features": ("Nested", False, True, []),
+        },
+    }
+    assert shape(FeaturesSchema) == {
+        "hooks": ["post_load"],
+        "fields": {**dict.fromkeys(_FEATURE_FLAGS, flag), "intended_action": ("Enum", False, True, [])},
+    }
