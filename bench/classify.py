@@ -6,9 +6,15 @@ endpoint (``bench/bare_app.py``) served the same way.
 """
 
 import argparse
+import contextlib
+import io
+import json
+import os
 import random
+import sys
 import time
 from datetime import date
+from pathlib import Path
 
 from bench import harness
 from routing import EventKind, Facts, Features, IntendedAction, Origin, ProductFacts, decide
@@ -35,6 +41,7 @@ NAMES = [
     "Facteur VIII",
 ]
 EVENT_KINDS = list(EventKind)
+BEFORE = "classify, --before checkout"
 
 
 def sample_facts(rng: random.Random, unique: bool) -> Facts:
@@ -87,20 +94,71 @@ def http_payloads(unique: bool) -> list[dict]:
     ]
 
 
+def wsgi_cpu_per_request(app, bodies: list[bytes], count: int) -> float:
+    """CPU µs per request, the WSGI *app* called directly (no server, no client): its own cost."""
+
+    def start_response(status, _headers, _exc_info=None):
+        assert status.startswith("200"), status
+
+    started = time.process_time()
+    for index in range(count):
+        body = bodies[index % len(bodies)]
+        environ = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/api/v1/classify",
+            "SERVER_NAME": "localhost",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "HTTP_HOST": "localhost",
+            "REMOTE_ADDR": "127.0.0.1",
+            "CONTENT_TYPE": "application/json",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
+            "wsgi.run_once": False,
+        }
+        response = app(environ, start_response)
+        b"".join(response)
+        response.close()
+    return (time.process_time() - started) / count * 1e6
+
+
+def bench_wsgi(unique: bool, count: int = 5_000) -> tuple[float, float]:
+    """(service, bare) CPU µs per request in process, best of 3. With every name new, 5,000
+    distinct bodies are more than the answer cache holds: every request is decided anew."""
+    from app import create_app
+    from bench import bare_app
+
+    os.environ.setdefault("VIGILANCE_DATABASE_URL", "sqlite:////tmp/vigilance-bench.db")
+    os.environ.setdefault("VIGILANCE_SECRET_KEY", "bench")
+    bodies = [json.dumps(payload, ensure_ascii=False).encode() for payload in http_payloads(unique)]
+    service, bare = create_app(), bare_app.create_app()
+    wsgi_cpu_per_request(service, bodies[-500:], 500)
+    wsgi_cpu_per_request(bare, bodies, 500)
+    runs = [(wsgi_cpu_per_request(service, bodies, count), wsgi_cpu_per_request(bare, bodies, count)) for _ in range(3)]
+    return min(run[0] for run in runs), min(run[1] for run in runs)
+
+
 def bench_http(args, unique: bool) -> float | None:
     """The service and the bare endpoint served side by side, loaded by wrk in alternating rounds."""
     env = {"VIGILANCE_DATABASE_URL": "sqlite:////tmp/vigilance-bench.db", "VIGILANCE_SECRET_KEY": "bench"}
     target = harness.Target.json("/api/v1/classify", http_payloads(unique))
-    with (
-        harness.serving("bench.bare_app:create_app()", env, workers=args.workers) as bare,
-        harness.serving("app:create_app()", env, workers=args.workers) as service,
-    ):
-        series = harness.alternate(
-            {"bare Flask endpoint": (bare, target), "POST /api/v1/classify": (service, target)},
-            rounds=args.rounds,
-            seconds=args.seconds,
-            connections=args.connections,
-        )
+    with contextlib.ExitStack() as stack:
+        bare = stack.enter_context(harness.serving("bench.bare_app:create_app()", env, workers=args.workers))
+        service = stack.enter_context(harness.serving("app:create_app()", env, workers=args.workers))
+        contenders = {"bare Flask endpoint": (bare, target), "POST /api/v1/classify": (service, target)}
+        if args.before:
+            # Another checkout served beside, in the same rounds: before and after on one machine.
+            before = stack.enter_context(
+                harness.serving("app:create_app()", env, workers=args.workers, root=Path(args.before).resolve())
+            )
+            contenders[BEFORE] = (before, target)
+        series = harness.alternate(contenders, rounds=args.rounds, seconds=args.seconds, connections=args.connections)
+    if args.before:
+        harness.print_comparison(series, measured=BEFORE, yardstick="bare Flask endpoint", target=0.7)
     return harness.print_comparison(
         series, measured="POST /api/v1/classify", yardstick="bare Flask endpoint", target=0.7
     )
@@ -114,6 +172,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--seconds", type=float, default=5, help="per round and endpoint")
     parser.add_argument("--http-only", action="store_true")
+    parser.add_argument(
+        "--before", metavar="CHECKOUT", help="another checkout (with its .venv) served beside, e.g. a worktree of main"
+    )
     args = parser.parse_args()
 
     harness.say(harness.machine_load())
@@ -122,6 +183,11 @@ def main() -> None:
         cold = bench_in_process(args.decisions, unique=True)
         harness.say(f"in process, names repeated: {warm:,.0f} decisions/s")
         harness.say(f"in process, every name new: {cold:,.0f} decisions/s   (target >= 20,000)")
+        for unique, title in ((False, "names repeated"), (True, "every name new")):
+            service, bare = bench_wsgi(unique)
+            harness.say(
+                f"in process, WSGI app called directly, {title}: classify {service:.0f} µs, bare {bare:.0f} µs of CPU"
+            )
     for unique, title in ((False, "names clinicians type (200 bodies, repeated)"), (True, "every name new")):
         harness.say(
             f"over HTTP, {title}, wrk {args.connections} connections, gunicorn {args.workers} sync workers, "

@@ -78,13 +78,25 @@ class Server:
             self.process.wait()
 
 
-def start(app_spec: str, env: dict, *, workers: int = 2, threads: int = 1, ready_path: str | None = None) -> Server:
-    """Start ``gunicorn app_spec`` and wait until it accepts connections (and answers *ready_path*)."""
+def start(
+    app_spec: str,
+    env: dict,
+    *,
+    workers: int = 2,
+    threads: int = 1,
+    ready_path: str | None = None,
+    root: Path = ROOT,
+) -> Server:
+    """Start ``gunicorn app_spec`` and wait until it accepts connections (and answers *ready_path*).
+
+    *root*: another checkout of the project (with its own ``.venv``), to serve its code instead.
+    """
     port = free_port()
-    command = [str(GUNICORN), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
+    gunicorn = GUNICORN if root == ROOT else root / ".venv" / "bin" / "gunicorn"
+    command = [str(gunicorn), "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning"]
     if threads > 1:
         command += ["--worker-class", "gthread", "--threads", str(threads)]
-    process = subprocess.Popen([*command, app_spec], cwd=ROOT, env={**os.environ, **env})
+    process = subprocess.Popen([*command, app_spec], cwd=root, env={**os.environ, **env})
     for _ in range(300):
         try:
             if ready_path is None:

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app import create_app
 from tests.scenarios import file_report, paris
+from tests.url_builders import compile_each_rule_once
 from vigilance import accounts, passwords, triage
 from vigilance.models import metadata
 
@@ -27,6 +28,13 @@ os.environ.setdefault("VIGILANCE_PASSWORD_HASH", passwords.CHEAP_METHOD)
 os.environ.setdefault("VIGILANCE_AUDIT_KEY", "Wy6fy0a71VtrkPlJscQdfnhPUGcBiYHFnb5Rrs1rruKU-1lLpDrPgDxIulGtF9xc")
 # Checkpoints of apps made without the fixture below (their worker writes one at its first tick).
 os.environ.setdefault("VIGILANCE_AUDIT_CHECKPOINT_DIR", tempfile.mkdtemp(prefix="vigilance-audit-checkpoints-"))
+# Most of building an app is werkzeug compiling its URL builders: once per rule will do.
+compile_each_rule_once()
+# Each test's SQLite files on tmpfs: every commit fsyncs the WAL (``synchronous=FULL``), and on
+# the disk of a shared machine that waiting was about a fifth of the time of the API modules.
+# Only the medium changes: the same SQLite, the same statements, the same fsync calls.
+if Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK):
+    os.environ.setdefault("PYTEST_DEBUG_TEMPROOT", "/dev/shm")
 #: The outside acceptance cases (``../shared/acceptance``) when the checkout sits beside them;
 #: elsewhere (a clone on its own), the copy committed in ``tests/acceptance``.
 SHARED_ACCEPTANCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "acceptance"
@@ -272,3 +280,17 @@ def week(db, staff):
     )
     db.commit()
     return reports
+
+
+#: Modules whose tests run real servers and workers as subprocesses (10 to 70 s each): started
+#: first, so that the two xdist workers share them and end together, rather than one of them
+#: running them alone at the end (tests/worker is collected last).
+_LONG_FIRST = (
+    "tests/worker/test_worker_processes.py",
+    "tests/app/test_deployment_guide.py",
+    "tests/app/test_intake_crash.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: item.nodeid.split("::")[0] not in _LONG_FIRST)  # stable: the rest keep their order

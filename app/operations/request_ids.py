@@ -6,14 +6,15 @@ new one. Well formed means short and plain (letters, digits, ``._:+/=-``): an id
 every log line of its request, and must not be a way to forge or break one.
 """
 
+import os
 import re
 import time
-import uuid
 
-from flask import Flask, Response, g, has_request_context, request, request_started
+from flask import Flask, Response, g, has_request_context, request
 
 HEADER = "X-Request-Id"
 WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+/=-]{0,127}")
+_ENVIRON_KEY = "HTTP_" + HEADER.upper().replace("-", "_")
 
 
 def current_request_id() -> str | None:
@@ -22,9 +23,15 @@ def current_request_id() -> str | None:
         return None
     request_id = g.get("request_id")
     if request_id is None:
-        sent = request.headers.get(HEADER, "")
-        request_id = g.request_id = sent if WELL_FORMED.fullmatch(sent) else uuid.uuid4().hex
+        request_id = g.request_id = _id_for(request.environ)
     return request_id
+
+
+def _id_for(environ: dict) -> str:
+    # Read from the WSGI environ (werkzeug's header view costs more); 32 random hex digits, as
+    # uuid4().hex but a sixth of its cost (about 4 µs of every request).
+    sent = environ.get(_ENVIRON_KEY)
+    return sent if sent and WELL_FORMED.fullmatch(sent) else os.urandom(16).hex()
 
 
 def seconds_since_start() -> float:
@@ -32,11 +39,9 @@ def seconds_since_start() -> float:
     return time.perf_counter() - g.get("request_started", time.perf_counter())
 
 
-def _note_start(_app: Flask, **_extra) -> None:
-    # The request_started signal comes before every before_request function, whichever module
-    # registered it first: the timing includes them, and the id exists for all their log lines.
+def _note_start() -> None:
     g.request_started = time.perf_counter()
-    current_request_id()
+    g.request_id = _id_for(request.environ)
 
 
 def _send_id(response: Response) -> Response:
@@ -45,5 +50,9 @@ def _send_id(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    request_started.connect(_note_start, app)
+    # First of the app's before_request functions, whichever module registers its own later:
+    # the timing includes them, and the id exists for all their log lines. (Flask's
+    # request_started signal did the same at about 3 µs more a request: blinker inspects each
+    # receiver at every send.)
+    app.before_request_funcs.setdefault(None, []).insert(0, _note_start)
     app.after_request(_send_id)
