@@ -141,9 +141,15 @@ def _series(endpoint: str, method: str, status: int) -> tuple:
     return series
 
 
+#: The methods counted by name; any other a client invents is counted as ``OTHER``, so that
+#: made-up methods cannot grow the series (and the process's memory) without bound.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def _count(response: Response) -> Response:
     rule = request.url_rule
-    requests, latency = _series(rule.endpoint if rule is not None else UNMATCHED, request.method, response.status_code)
+    method = request.method if request.method in KNOWN_METHODS else "OTHER"
+    requests, latency = _series(rule.endpoint if rule is not None else UNMATCHED, method, response.status_code)
     requests.inc()
     latency.observe(seconds_since_start())
     return response

@@ -368,6 +368,15 @@ def test_requests_are_counted_and_timed_per_endpoint_not_per_path(app, client, m
     assert "/api/v1/reports/101" not in after and "wp-admin" not in after
 
 
+def test_a_method_a_client_makes_up_adds_no_series(app, client):
+    app.config["METRICS_TOKEN"] = "t"
+    for made_up in ("BREW", "PROPFIND", "X" * 40):
+        client.open("/wp-admin/setup.php", method=made_up)
+    after = scrape(client, Authorization="Bearer t").get_data(as_text=True)
+    assert "BREW" not in after and "PROPFIND" not in after and "X" * 40 not in after
+    assert sample(after, "vigilance_http_requests_total", endpoint="unmatched", method="OTHER") >= 3
+
+
 def test_metrics_tell_the_outbox_backlog_the_due_timers_and_the_last_tick(app, engine, db, client, make_user):
     app.config["METRICS_TOKEN"] = "t"
     reporter = make_user("reporter")
