@@ -35,8 +35,13 @@ MAX_DIGITS = 20
 
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _LONG_DIGITS = re.compile(rb"\d{%d,}" % (MAX_DIGITS + 1))
-#: A JSON string, escapes included (a string left unclosed is the decoder's to refuse).
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+#: Every digit as "0", every other byte as a space: a long run of digits is then a plain
+#: substring search (about 1 µs for 2 KB, where the regular expression above takes 50).
+_DIGITS_AS_ZEROS = bytes(b"0"[0] if chr(b).isdigit() and b < 128 else b" "[0] for b in range(256))
+_LONG_ZEROS = b"0" * (MAX_DIGITS + 1)
+#: A JSON string, escapes included (a string left unclosed is the decoder's to refuse); written
+#: as an unrolled loop, which runs through a string's ordinary bytes in one step.
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _BRACKETS = b"[]{}"
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in _BRACKETS)
 #: The change of depth at each bracket byte.
@@ -52,7 +57,7 @@ _TOO_LONG_NUMBER = translatable("Un nombre du corps JSON a trop de chiffres (%(m
 def body_problems(body: bytes) -> list:
     """What makes *body* (raw JSON) too costly to decode: too deep, or a number too long."""
     may_be_deep = body.count(b"[") + body.count(b"{") > MAX_DEPTH
-    may_hold_long_number = _LONG_DIGITS.search(body) is not None
+    may_hold_long_number = _LONG_ZEROS in body.translate(_DIGITS_AS_ZEROS)
     if not (may_be_deep or may_hold_long_number):
         return []
     outside_strings = _STRING.sub(b'""', body)
