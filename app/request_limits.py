@@ -78,7 +78,14 @@ def refuse_costly_json() -> None:
     current = request._get_current_object()
     if current.method not in _BODY_METHODS or current.routing_exception is not None or not current.is_json:
         return  # an unknown route or method is answered 404 or 405 first
-    problems = body_problems(current.get_data(cache=True))
+    body = current.get_data(cache=True)
+    environ = current.environ
+    if "HTTP_TRANSFER_ENCODING" in environ or not environ.get("CONTENT_LENGTH"):
+        # Sent in chunks (no length known ahead), a body is cut at the limit by werkzeug, not refused.
+        limit = current.max_content_length
+        if limit is not None and len(body) >= limit:
+            raise RequestEntityTooLarge()
+    problems = body_problems(body)
     if problems:
         raise InvalidInput({"body": problems})
 

@@ -42,10 +42,8 @@ EXACT_MESSAGES = (
     N_("Expected Content-Type: application/json."),
     N_("Not a cursor this API gave."),
     N_("Not a valid date."),
-    # Bounds every text, date and number has (app/api/fields.py).
+    # Required text (app/api/fields.py).
     N_("May not be blank."),
-    N_("Not before 1900."),
-    N_("Not in the future."),
     # The queue filters' refusals (app/api/triage.py), which the queue page shows too.
     N_("Unknown status: choose one from the list."),
     N_("Unknown category: choose one from the list."),

@@ -1,26 +1,20 @@
 """Strict, bounded JSON fields: a JSON API takes ``true``, not ``"yes"``, and ``2``, not ``"2"``;
-every number, date and text it takes has bounds, texts the length of the column that stores them."""
+every number and text it takes has bounds, a text the length of the column that stores it.
 
-from collections.abc import Callable
-from datetime import date, datetime, timedelta
+Dates are bounded by the domain (``vigilance.intake.check_draft``, ``vigilance.triage.declare``),
+after the bearer token is checked: the OpenAPI document cannot say "not in the future", so a
+stranger's request that the document calls valid must meet 401 first.
+"""
+
 from enum import Enum
 from typing import Any, ClassVar
 
-from marshmallow import ValidationError, fields, validate
-
-from vigilance.clock import utcnow
+from marshmallow import fields, validate
 
 #: The databases' integers (32 bits): a row id, a version or a count beyond them is refused by
 #: field rather than overflowing in the driver.
 INTEGER_MAX = 2**31 - 1
-#: No date the service is told of (an event, a declaration) comes before this year.
-EARLIEST_YEAR = 1900
-#: A moment or a day may be ahead of the server's clock by this much (a device's clock, a time zone).
-FUTURE_SLACK = timedelta(days=1)
-
 BLANK = "May not be blank."
-TOO_EARLY = "Not before 1900."
-IN_THE_FUTURE = "Not in the future."
 
 
 class StrictBoolean(fields.Boolean):
@@ -67,35 +61,15 @@ def column_length(attribute: Any) -> int:
     return length
 
 
-def not_blank(text: str) -> str:
-    """Refuse a text of spaces only, where text is required."""
-    if not text.strip():
-        raise ValidationError(BLANK)
-    return text
+#: Required text holds something other than spaces. A pattern rather than a check in code, so
+#: that the OpenAPI document says it too (``pattern``, which JSON Schema searches for anywhere
+#: in the text, as ``re.match`` finds it from the start here).
+not_blank = validate.Regexp(r"[\s\S]*\S", error=BLANK)
 
 
 def stored_text(attribute: Any, *, required: bool = False, **kwargs) -> fields.String:
     """A text stored in the column behind *attribute*: at most its length; not blank when *required*."""
-    validators: list[Callable] = [validate.Length(max=column_length(attribute))]
+    validators: list[validate.Validator] = [validate.Length(max=column_length(attribute))]
     if required:
         validators.insert(0, not_blank)
     return fields.String(required=required, validate=validators, **kwargs)
-
-
-def _day(value: date | datetime) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
-def not_before_1900_nor_future(value: date | datetime) -> date | datetime:
-    """A past moment or day: from 1900, and ahead of the server's clock by a day at most."""
-    if value.year < EARLIEST_YEAR:
-        raise ValidationError(TOO_EARLY)
-    now = utcnow()
-    latest = now + FUTURE_SLACK
-    # A day is compared as a day; an aware moment as a moment (a naive one cannot be placed).
-    if isinstance(value, datetime) and value.tzinfo is not None:
-        if value - latest > timedelta(0):  # subtraction: no conversion that overflows near year 9999
-            raise ValidationError(IN_THE_FUTURE)
-    elif _day(value) > latest.date():
-        raise ValidationError(IN_THE_FUTURE)
-    return value

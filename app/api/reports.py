@@ -12,7 +12,6 @@ from app.api.fields import (
     StrictBoolean,
     StrictInteger,
     enum_string,
-    not_before_1900_nor_future,
     stored_text,
 )
 from app.api.pagination import decode_cursor, encode_cursor
@@ -66,10 +65,11 @@ class ReportCreateSchema(Schema):
     event_kind = fields.Enum(EventKind, by_value=True, required=True)
     occurred_at = fields.AwareDateTime(
         required=True,
-        validate=not_before_1900_nor_future,
-        metadata={"description": "ISO 8601 with offset; from 1900, and a day ahead of the server's clock at most."},
+        metadata={
+            "description": "ISO 8601 with offset; from 1950, and not in the future (refused once the token is checked)."
+        },
     )
-    detected_at = fields.AwareDateTime(allow_none=True, validate=not_before_1900_nor_future)
+    detected_at = fields.AwareDateTime(allow_none=True)
     product = fields.Nested(ReportProductSchema, required=True)
     description = stored_text(Report.description, required=True)
     serious = StrictBoolean(required=True)

@@ -2,7 +2,7 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from app.api.fields import INTEGER_MAX, StrictInteger, not_before_1900_nor_future, stored_text
+from app.api.fields import INTEGER_MAX, StrictInteger, stored_text
 from routing import Category
 from routing.scales import AUTHORITIES, INVESTIGATION_STATUSES, OUTCOMES, SERIOUSNESS_CRITERIA
 from vigilance.models import Assessment, Declaration, InformationRequest, QueueItem, ReportLink
@@ -62,7 +62,7 @@ class DeclarationSchema(Schema):
 
     authority = fields.String(required=True, validate=validate.OneOf(AUTHORITIES))
     authority_reference = stored_text(Declaration.authority_reference, required=True)
-    declared_on = fields.Date(required=True, validate=not_before_1900_nor_future)
+    declared_on = fields.Date(required=True)
     kind = fields.String(load_default="initial", validate=validate.OneOf(["initial", "follow_up"]))
 
 
