@@ -11,6 +11,7 @@ import html
 import io
 import json
 import re
+from pathlib import Path
 
 import pytest
 from marshmallow import Schema, fields, validate
@@ -20,7 +21,17 @@ from app.api import classify, reports, triage, triage_inputs
 from app.api.fields import column_length
 from tests.page_session import count_reports, csrf_from, form_fields, sign_in
 from tests.report_payloads import a_report, stored_rows
-from vigilance.models import Assessment, InformationRequest, QueueItem, Report, User, metadata
+from vigilance.models import (
+    Assessment,
+    Deadline,
+    Declaration,
+    InformationRequest,
+    QueueItem,
+    Report,
+    ReportLink,
+    User,
+    metadata,
+)
 
 DEEP = "[" * 1000 + "]" * 1000  # 2 KB
 
@@ -386,3 +397,34 @@ def test_a_body_sent_in_chunks_over_the_limit_is_a_413_too(app, client):
         environ_overrides={"wsgi.input_terminated": True},
     )
     assert response.status_code == 413 and list(response.get_json()["errors"]) == ["body"]
+
+
+#: Each form field with a ``maxlength`` in its page, and the column that stores what it holds.
+FORM_FIELDS = {
+    ("reports/new.html", "product_name"): Report.product_name,
+    ("reports/new.html", "lot_number"): Report.lot_number,
+    ("reports/new.html", "donation_number"): Report.donation_number,
+    ("reports/new.html", "patient_initials"): Report.patient_initials,
+    ("reports/new.html", "description"): Report.description,
+    ("pages/classify.html", "product_name"): Report.product_name,
+    ("triage/item.html", "comment"): Assessment.comment,
+    ("triage/item.html", "question"): InformationRequest.question,
+    ("triage/item.html", "authority_reference"): Declaration.authority_reference,
+    ("triage/item.html", "requalify-reason"): ReportLink.reason,
+    ("triage/item.html", "note"): QueueItem.closing_note,
+    ("triage/item.html", "reason"): Deadline.waiver_reason,
+    ("admin/accounts.html", "name"): User.name,
+}
+
+
+def test_the_pages_maxlength_is_the_columns_length():
+    """A browser stops typing at ``maxlength``: it must be what the schema and the column take."""
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    found = {}
+    for template in {name for name, _field in FORM_FIELDS}:
+        text = (templates / template).read_text()
+        for tag in re.findall(r"<(?:input|textarea)\b[^>]*>", text):
+            field_id, length = re.search(r'\bid="([^"]+)"', tag), re.search(r'\bmaxlength="(\d+)"', tag)
+            if field_id and length and field_id.group(1) != "patient_birth_year":
+                found[(template, field_id.group(1))] = int(length.group(1))
+    assert found == {key: column_length(column) for key, column in FORM_FIELDS.items()}
