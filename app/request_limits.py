@@ -36,8 +36,8 @@ MAX_DIGITS = 20
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _LONG_DIGITS = re.compile(rb"\d{%d,}" % (MAX_DIGITS + 1))
 #: Every digit as "0", every other byte as a space: a long run of digits is then a plain
-#: substring search (about 1 µs for 2 KB, where the regular expression above takes 50).
-_DIGITS_AS_ZEROS = bytes(b"0"[0] if chr(b).isdigit() and b < 128 else b" "[0] for b in range(256))
+#: substring search (about 1 µs for 2 KB, a fraction of what the regular expression above takes).
+_DIGITS_AS_ZEROS = bytes(ord("0") if b in b"0123456789" else ord(" ") for b in range(256))
 _LONG_ZEROS = b"0" * (MAX_DIGITS + 1)
 #: A JSON string, escapes included (a string left unclosed is the decoder's to refuse); written
 #: as an unrolled loop, which runs through a string's ordinary bytes in one step.

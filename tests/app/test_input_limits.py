@@ -19,6 +19,7 @@ from sqlalchemy import String, func, select
 
 from app.api import classify, reports, triage, triage_inputs
 from app.api.fields import column_length
+from app.request_limits import MAX_DEPTH, MAX_DIGITS, body_problems
 from tests.page_session import count_reports, csrf_from, form_fields, sign_in
 from tests.report_payloads import a_report, stored_rows
 from vigilance.models import (
@@ -428,3 +429,22 @@ def test_the_pages_maxlength_is_the_columns_length():
             if field_id and length and field_id.group(1) != "patient_birth_year":
                 found[(template, field_id.group(1))] = int(length.group(1))
     assert found == {key: column_length(column) for key, column in FORM_FIELDS.items()}
+
+
+@pytest.mark.parametrize(
+    ("body", "refused"),
+    [
+        ("[" * MAX_DEPTH + "]" * MAX_DEPTH, False),
+        ("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1), True),
+        ('{"a": "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["}', False),
+        ('{"a": "\\" [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[ \\\\"}', False),
+        ('{"a": "\\\\", "b": ' + "[" * 40 + "]" * 40 + "}", True),
+        ('{"n": ' + "9" * MAX_DIGITS + "}", False),
+        ('{"n": -' + "9" * (MAX_DIGITS + 1) + "}", True),
+        ('{"n": 1.' + "0" * (MAX_DIGITS + 1) + "}", True),
+        ('{"n": "' + "9" * 100 + '", "m": 12}', False),
+        ('{"n": "\\"' + "9" * 100 + '\\""}', False),
+    ],
+)
+def test_the_pre_scan_counts_outside_strings_only(body, refused):
+    assert bool(body_problems(body.encode())) is refused
