@@ -61,10 +61,14 @@ def column_length(attribute: Any) -> int:
     return length
 
 
-#: Required text holds something other than spaces. A pattern rather than a check in code, so
-#: that the OpenAPI document says it too (``pattern``, which JSON Schema searches for anywhere
-#: in the text, as ``re.match`` finds it from the start here).
-not_blank = validate.Regexp(r"[\s\S]*\S", error=BLANK)
+#: The characters ``str.strip`` removes (those of ``str.isspace``; none beyond the first plane),
+#: written as escapes that Python and JSON Schema (ECMAScript) read alike: their ``\s`` differ
+#: (Python's takes U+001C to U+001F, ECMAScript's U+FEFF). A test checks it against ``str.isspace``.
+SPACES = r"\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: Required text holds something other than spaces (as the domain, stripping, counts them). A
+#: pattern rather than a check in code, so that the OpenAPI document says it too (``pattern``,
+#: which JSON Schema searches for anywhere in the text, as ``re.match`` finds it from the start).
+not_blank = validate.Regexp(f"[\\s\\S]*[^{SPACES}]", error=BLANK)
 
 
 def stored_text(attribute: Any, *, required: bool = False, **kwargs) -> fields.String:

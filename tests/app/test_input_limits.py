@@ -11,6 +11,7 @@ import html
 import io
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy import String, func, select
 
 from app.api import classify, reports, triage, triage_inputs
-from app.api.fields import column_length
+from app.api.fields import SPACES, column_length
 from app.request_limits import MAX_DEPTH, MAX_DIGITS, body_problems
 from tests.page_session import count_reports, csrf_from, form_fields, sign_in
 from tests.report_payloads import a_report, stored_rows
@@ -448,3 +449,9 @@ def test_the_pages_maxlength_is_the_columns_length():
 )
 def test_the_pre_scan_counts_outside_strings_only(body, refused):
     assert bool(body_problems(body.encode())) is refused
+
+
+def test_blank_means_what_strip_removes_in_python_and_in_the_openapi_document():
+    spaces = re.compile(f"[{SPACES}]")
+    for code in range(sys.maxunicode + 1):
+        assert bool(spaces.fullmatch(chr(code))) is chr(code).isspace(), hex(code)
