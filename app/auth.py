@@ -1,19 +1,20 @@
-"""Who is calling: a bearer token for the API, a signed session for pages."""
+"""Who is calling: a bearer token for the API, a server-side session for pages (vigilance.web_sessions)."""
 
 from datetime import timedelta
 from functools import wraps
 
-from flask import g, request, session
+from flask import current_app, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy.exc import SQLAlchemyError
 
+from app import sign_in_throttle
 from app.db import get_session
 from app.text_guard import refuse_unstorable_text
-from vigilance import accounts
+from vigilance import accounts, web_sessions
 from vigilance.clock import utcnow
 from vigilance.errors import Unauthenticated, VigilanceError
 from vigilance.i18n import translatable
-from vigilance.models import Establishment, User
+from vigilance.models import User
 from vigilance.storage.transaction import write_transaction
 
 
@@ -70,46 +71,88 @@ def token_required(view):
     return wrapper
 
 
+#: The cookie's only piece of the account: a random key naming a ``web_sessions`` row.
+_SESSION_KEY = "sid"
+
+
 def page_user() -> User | None:
-    """The user signed in on this browser session, if still active."""
+    """The user signed in on this browser session, or None once it ended, expired or was refused.
+
+    A request without a session key reads nothing. A refused session (signed out elsewhere,
+    idle, too old, its account changed) is ended on the server and forgotten by the browser.
+    """
     if "user" in g:
         return g.user
-    user_id = session.get("user_id")
-    user = None
-    if user_id:
-        db = get_session()
-        user = db.get(User, user_id)
-        if user is not None and user.establishment_id is not None:
-            g.establishment = db.get(Establishment, user.establishment_id)
-    if user is not None and (not user.is_active or session.get("auth_epoch") != _epoch(user)):
-        user = None
-    g.user = user
-    return user
+    g.user = None
+    key = session.get(_SESSION_KEY)
+    if not key:
+        return None
+    db = get_session()
+    now = utcnow()
+    found = web_sessions.find(db, key=key, now=now, lifetime=_lifetime())
+    if found is None or found.refusal is not None:
+        if found is not None and not found.ended and not _writing(db):
+            with write_transaction(db):
+                web_sessions.end(db, session_id=found.session_id, reason=found.refusal, now=now)
+        _forget_account()
+        return None
+    if found.establishment is not None:
+        g.establishment = found.establishment
+    if found.is_stale(now) and not _writing(db):
+        with write_transaction(db):
+            web_sessions.touch(db, session_id=found.session_id, now=now)
+    g.user = found.user
+    g.web_session_id = found.session_id  # which session did it, for whoever records the request
+    return found.user
 
 
-def _epoch(user: User) -> str:
-    # Changing the password ends every other session of that user.
-    return (user.password_hash or "")[-16:]
+def _lifetime() -> web_sessions.Lifetime:
+    return current_app.extensions["vigilance.session_lifetime"]
 
 
-def sign_in(user: User) -> None:
-    # A fresh session (nothing of a previous one carries over), in the language already chosen.
-    language = session.get("lang")
-    session.clear()
-    if language:
-        session["lang"] = language
-    session["user_id"] = user.id
-    session["auth_epoch"] = _epoch(user)
-    session.permanent = True
-    g.user = user
+def _writing(db) -> bool:
+    # Called inside a view's own write (rare): the session is judged all the same, and its
+    # last request or its end is written at the next request instead.
+    return bool(db.info.get("vigilance_writing"))
 
 
-def sign_out() -> None:
+def _forget_account() -> None:
     # Nothing of the account stays, but the language chosen with the switch is this browser's.
     language = session.get("lang")
     session.clear()
     if language:
         session["lang"] = language
+
+
+def sign_in(user: User) -> None:
+    """Begin a fresh session for *user* on this browser (nothing of a previous one carries over,
+    but the language already chosen), ending the browser's previous one on the server."""
+    db = get_session()
+    now = utcnow()
+    previous = session.get(_SESSION_KEY)
+    with write_transaction(db):
+        if previous:
+            found = web_sessions.find(db, key=previous, now=now, lifetime=_lifetime())
+            if found is not None and not found.ended:
+                web_sessions.end(db, session_id=found.session_id, reason=web_sessions.EndReason.RENEWED, now=now)
+        key = web_sessions.begin(db, user=user, now=now)
+    _forget_account()
+    session[_SESSION_KEY] = key
+    session.permanent = True
+    g.user = user
+
+
+def sign_out() -> None:
+    """End this browser's session on the server: a copy of the cookie is refused from now on."""
+    key = session.get(_SESSION_KEY)
+    if key:
+        db = get_session()
+        now = utcnow()
+        with write_transaction(db):
+            found = web_sessions.find(db, key=key, now=now, lifetime=_lifetime())
+            if found is not None and not found.ended:
+                web_sessions.end(db, session_id=found.session_id, reason=web_sessions.EndReason.SIGNED_OUT, now=now)
+    _forget_account()
     g.pop("user", None)
 
 
@@ -128,10 +171,16 @@ class CookieSessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app) -> None:
+    sign_in_throttle.init_app(app)
     app.session_interface = CookieSessionInterface()
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     # Secure cookies need HTTPS; the local development server has none.
     app.config["SESSION_COOKIE_SECURE"] = app.config["ENV"] == "production"
-    # About a working shift: a shared ward computer should not stay signed in for days.
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=10)
+    lifetime = web_sessions.Lifetime(
+        idle=timedelta(minutes=app.config["SESSION_IDLE_MINUTES"]),
+        maximum=timedelta(hours=app.config["SESSION_MAX_HOURS"]),
+    )
+    app.extensions["vigilance.session_lifetime"] = lifetime
+    # The browser forgets the cookie when the server would refuse it anyway.
+    app.config["PERMANENT_SESSION_LIFETIME"] = lifetime.maximum

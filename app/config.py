@@ -64,12 +64,26 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         # The hour (Europe/Paris) digests go out on working days, and the weekly and monthly
         # summaries on Mondays and on the first of the month.
         "DIGEST_HOUR": 7,
-        # werkzeug's method string for new password hashes; tests set a cheap one.
+        # How new password hashes are made: "argon2id" (vigilance/passwords.py), or a werkzeug
+        # method string; tests set a cheap one.
         "PASSWORD_HASH": passwords.STRONG_METHOD,
+        # Page sessions: signed out after this many minutes without a request (a ward computer
+        # left signed in), and after this many hours in all (about a working shift).
+        "SESSION_IDLE_MINUTES": 30,
+        "SESSION_MAX_HOURS": 10,
+        # Where the sign-in throttle counts attempts (app/sign_in_throttle.py): this process's
+        # memory, or a Redis that every worker shares (redis://127.0.0.1:6379/0).
+        "RATELIMIT_STORAGE_URL": "memory://",
+        # How many reverse proxies (nginx) stand before the app and append the client's address
+        # to X-Forwarded-For: the sign-in throttle counts by the address they saw. 0: none, the
+        # header is ignored (anyone could write it).
+        "TRUSTED_PROXIES": 0,
         # Each storage mechanism on (docs/architecture.md); "off" to measure it again.
         "SQLITE_WRITERS_LOCK": "on",
         "DRIVER_CURSOR": "on",
         "KEPT_STATUS_COUNTS": "on",
+        # Days a report form's draft nobody touched is kept before the daily purge removes it.
+        "DRAFT_RETENTION_DAYS": 30,
     }
     environment = _from_environment(instance_path)
     config.update(environment)
@@ -112,11 +126,29 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
     except (TypeError, ValueError) as exc:
         raise ConfigError("VIGILANCE_TICK_SECONDS must be a number of seconds") from exc
     try:
+        config["DRAFT_RETENTION_DAYS"] = int(config["DRAFT_RETENTION_DAYS"])
+        if config["DRAFT_RETENTION_DAYS"] < 1:
+            raise ValueError
+    except ValueError as exc:
+        raise ConfigError("VIGILANCE_DRAFT_RETENTION_DAYS must be a number of days (1 or more)") from exc
+    try:
         config["DIGEST_HOUR"] = int(config["DIGEST_HOUR"])
     except (TypeError, ValueError) as exc:
         raise ConfigError("VIGILANCE_DIGEST_HOUR must be an hour from 0 to 23") from exc
     if not 0 <= config["DIGEST_HOUR"] <= 23:
         raise ConfigError("VIGILANCE_DIGEST_HOUR must be an hour from 0 to 23")
+    config["SESSION_IDLE_MINUTES"] = _positive_number(config, "SESSION_IDLE_MINUTES", "minutes", most=24 * 60)
+    config["SESSION_MAX_HOURS"] = _positive_number(config, "SESSION_MAX_HOURS", "hours", most=7 * 24)
+    if config["SESSION_IDLE_MINUTES"] > config["SESSION_MAX_HOURS"] * 60:
+        raise ConfigError("VIGILANCE_SESSION_IDLE_MINUTES must not be longer than VIGILANCE_SESSION_MAX_HOURS")
+    try:
+        config["TRUSTED_PROXIES"] = int(config["TRUSTED_PROXIES"])
+    except (TypeError, ValueError) as exc:
+        raise ConfigError("VIGILANCE_TRUSTED_PROXIES must be a number of proxies (0, 1, 2...)") from exc
+    if not 0 <= config["TRUSTED_PROXIES"] <= 5:
+        raise ConfigError("VIGILANCE_TRUSTED_PROXIES must be a number of proxies from 0 to 5")
+    if urlsplit(str(config["RATELIMIT_STORAGE_URL"])).scheme not in ("memory", "redis", "rediss", "redis+unix"):
+        raise ConfigError("VIGILANCE_RATELIMIT_STORAGE_URL must be memory:// or a Redis URL (redis://host:6379/0)")
     if config["ENV"] == "production" and config["PASSWORD_HASH"] == passwords.CHEAP_METHOD:
         raise ConfigError("VIGILANCE_PASSWORD_HASH: the cheap test method is refused in production")
     config["BASE_URL"] = str(config["BASE_URL"]).rstrip("/")
@@ -146,6 +178,17 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
         if config["ENV"] == "production":
             raise ConfigError("VIGILANCE_SECRET_KEY is required in production")
         config["SECRET_KEY"] = _development_secret(instance_path)
+
+
+def _positive_number(config: dict[str, Any], name: str, unit: str, *, most: float) -> float:
+    """The setting *name* as a number of *unit* above 0 and at most *most*, or :class:`ConfigError`."""
+    try:
+        value = float(config[name])
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"VIGILANCE_{name} must be a number of {unit}") from exc
+    if not 0 < value <= most:
+        raise ConfigError(f"VIGILANCE_{name} must be more than 0 and at most {most:g} {unit}")
+    return value
 
 
 def _networks(value: Any) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:

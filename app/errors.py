@@ -8,6 +8,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, current_app, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -170,10 +171,28 @@ def _handle_domain_error(exc: VigilanceError):
 
 
 class _PageError:
-    def __init__(self, code: int, description: str):
+    def __init__(self, code: int, description: str, name: str | None = None):
         self.code = code
-        self.name = _status_name(code)
+        self.name = name or _status_name(code)
         self.description = description
+
+
+_FORM_EXPIRED = translatable("Formulaire expiré")
+_FORM_EXPIRED_HOW = translatable(
+    "Le formulaire est resté ouvert trop longtemps, ou votre session a pris fin : "
+    "revenez à la page, rechargez-la et recommencez."
+)
+
+
+def csrf_refused(_exc: CSRFError):
+    """A form whose CSRF token expired or is missing: said in the reader's language, not werkzeug's
+    English. The report form keeps what was typed (``app.pages.reports.form_expired``)."""
+    language = response_language() if wants_json() else select_locale()
+    message = _FORM_EXPIRED_HOW.render(language)
+    if wants_json():
+        return json_error(400, message, {"csrf_token": [message]})
+    page_error = _PageError(400, message, _FORM_EXPIRED.render(language))
+    return render_template("errors/error.html", error=page_error), 400
 
 
 def _handle_unexpected(exc: Exception):
@@ -186,6 +205,7 @@ def _handle_unexpected(exc: Exception):
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, csrf_refused)
     app.register_error_handler(HTTPException, _handle_http_exception)
     app.register_error_handler(VigilanceError, _handle_domain_error)
     app.register_error_handler(Exception, _handle_unexpected)

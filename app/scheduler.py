@@ -10,7 +10,7 @@ import signal
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -22,7 +22,7 @@ from sqlmodel import Session
 from app.config import mail_sender
 from app.mail import SmtpMailer
 from app.operations import metrics
-from vigilance import clocks, outbox, summaries
+from vigilance import clocks, drafts, outbox, summaries
 from vigilance.clock import utcnow
 from vigilance.models import Establishment
 from vigilance.periods import Period
@@ -172,6 +172,12 @@ def queue_summaries(app: Flask) -> int:
     return queued
 
 
+def purge_drafts(app: Flask) -> int:
+    """Delete the report drafts nobody touched for VIGILANCE_DRAFT_RETENTION_DAYS days."""
+    with write_transaction(app.extensions["vigilance.db"]) as session:
+        return drafts.purge(session, now=utcnow(), retention=timedelta(days=app.config["DRAFT_RETENTION_DAYS"]))
+
+
 #: The declared jobs: (id, function), each run every TICK_SECONDS.
 JOBS = (
     ("clocks", process_clocks),
@@ -211,6 +217,18 @@ def register_jobs(scheduler, app: Flask) -> None:
             misfire_grace_time=None,
             next_run_time=utcnow(),
         )
+    # Once a day (and at start): a draft's age is counted in days, one pass a day is enough.
+    scheduler.add_job(
+        _guarded(app, "drafts", purge_drafts),
+        "interval",
+        days=1,
+        id="drafts",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+        next_run_time=utcnow(),
+    )
 
 
 def start_embedded(app: Flask) -> BackgroundScheduler:

@@ -9,7 +9,7 @@
 from sqlalchemy import ColumnElement, false
 from sqlmodel import col
 
-from vigilance.models import Report, Role, User
+from vigilance.models import QueueItem, Report, Role, User
 
 
 def acts_as_coordinator(user: User) -> bool:
@@ -38,6 +38,25 @@ def may_work_queue(user: User, queue: str) -> bool:
     if user.role == Role.CORRESPONDENT:
         return queue in user.vigilances
     return acts_as_coordinator(user)
+
+
+def may_read_item(user: User, item: QueueItem, report: Report) -> bool:
+    """Whether *user* may open *item*, the file that shows *report* whole.
+
+    Working the item's queue is not enough: an item shows its report, so it follows the report's
+    rule. After requalification, the old queue's closed item stays in that queue, but its
+    correspondents no longer read the report (it left their queue) and so no longer open the item.
+    """
+    return (
+        may_work_queue(user, item.queue)
+        and item.establishment_id == user.establishment_id
+        and may_read_report(user, report)
+    )
+
+
+def may_answer_questions(user: User, report: Report) -> bool:
+    """Questions asked about a report are its reporter's to answer, and nobody else's."""
+    return user.is_active and report.reporter_id == user.id
 
 
 def own_reports_filter(user: User) -> ColumnElement[bool]:

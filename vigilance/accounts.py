@@ -12,7 +12,8 @@ from sqlmodel import Session, select
 
 from routing import Queue
 from routing.calendar import REGIONS
-from vigilance import passwords
+from vigilance import passwords, web_sessions
+from vigilance.clock import utcnow
 from vigilance.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from vigilance.i18n import Message, translatable
 from vigilance.models import ApiToken, Establishment, Role, User
@@ -21,10 +22,7 @@ logger = logging.getLogger(__name__)
 
 FINESS = re.compile(r"^[0-9]{2}[0-9AB][0-9]{6}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-#: Lock-out: after this many wrong passwords in a row, the account waits this long.
-MAX_FAILED_LOGINS = 5
-LOCK_DURATION = timedelta(minutes=15)
-MIN_PASSWORD_LENGTH = 10
+MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 #: A token's last use is written at most this often: an API call should not always write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 TOKEN_PREFIX = "vig_"
@@ -145,8 +143,16 @@ def update_profile(session: Session, user: User, *, language: str | None = None,
 
 
 def set_password(user: User, password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise _invalid("password", translatable("Au moins %(count)s caractères.", count=MIN_PASSWORD_LENGTH))
+    """Give *user* a new password, if the policy accepts it (vigilance.passwords.problem_with).
+
+    Every page session of the account ends at its next request (vigilance.web_sessions).
+
+    :raises InvalidInput: on ``password``: too short, common, or built from the account's
+        name or email address.
+    """
+    problem = passwords.problem_with(password, email=user.email or "", name=user.name or "")
+    if problem is not None:
+        raise _invalid("password", problem)
     user.password_hash = passwords.hash_password(password)
 
 
@@ -161,25 +167,18 @@ def user_by_email(session: Session, email: str) -> User:
 def change_password(session: Session, user: User, *, current: str, new: str, confirmation: str, now: datetime) -> User:
     """A person changes their own password, proving they know the current one.
 
-    Every other session of theirs ends (the pages tie a session to the password it began with).
-    A wrong current password counts towards the lock-out as a failed sign-in does, so that
-    someone at a session left open cannot try passwords until one takes the account over.
+    Every other session of theirs ends (vigilance.web_sessions). Guesses at the current
+    password are throttled by the page that calls this, as sign-ins are (app/sign_in_throttle.py).
 
-    :raises InvalidInput: per field: current password wrong (the failure is counted: commit
-        it), the account locked, the new one too short, the same as before, or not typed the
-        same twice; the password is not changed.
+    :raises InvalidInput: per field: current password wrong, the new one refused by the policy,
+        the same as before, or not typed the same twice; the password is not changed.
     """
-    if user.locked_until and user.locked_until > now:
-        raise _invalid(
-            "current_password",
-            translatable("Trop d'essais : réessayez dans quelques minutes."),
-        )
     errors: dict[str, list[Message]] = {}
     if not user.password_hash or not passwords.verify_password(user.password_hash, current):
         errors["current_password"] = [translatable("Ce n'est pas votre mot de passe actuel.")]
-        _count_failure(session, user, now)
-    if len(new) < MIN_PASSWORD_LENGTH:
-        errors["password"] = [translatable("Au moins %(count)s caractères.", count=MIN_PASSWORD_LENGTH)]
+    problem = passwords.problem_with(new, email=user.email or "", name=user.name or "")
+    if problem is not None:
+        errors["password"] = [problem]
     elif new == current:
         errors["password"] = [translatable("Choisissez un mot de passe différent de l'actuel.")]
     if new != confirmation:
@@ -194,11 +193,8 @@ def change_password(session: Session, user: User, *, current: str, new: str, con
 
 
 def reset_password(session: Session, user: User, *, password: str) -> User:
-    """An administrator sets a new password (a forgotten one, a locked account): the lock-out
-    ends and every session of the account with it."""
+    """An administrator sets a new password (a forgotten one): every session of the account ends."""
     set_password(user, password)
-    user.failed_logins = 0
-    user.locked_until = None
     session.add(user)
     session.flush()
     logger.info("Password of %s reset by an administrator", user.email)
@@ -208,6 +204,9 @@ def reset_password(session: Session, user: User, *, password: str) -> User:
 def set_active(session: Session, user: User, active: bool, *, actor: User | None = None) -> User:
     """Disable an account (its sessions and tokens stop working at once) or enable it again.
 
+    Its page sessions are ended, not only refused while it is disabled: enabling the account
+    again does not bring back a browser left signed in.
+
     :raises Conflict: *actor* (an administrator on the pages) would disable their own account,
         and with it the only door back.
     """
@@ -216,46 +215,39 @@ def set_active(session: Session, user: User, active: bool, *, actor: User | None
     user.is_active = active
     session.add(user)
     session.flush()
+    if not active:
+        web_sessions.end_all(session, user_id=user.id, reason=web_sessions.EndReason.DISABLED, now=utcnow())
     return user
 
 
-_WRONG_CREDENTIALS = translatable("Adresse e-mail ou mot de passe incorrect.")
+#: The one answer to a refused sign-in, whatever the reason (no such account, a wrong password,
+#: a disabled account, too many attempts): the answer tells nothing of which accounts exist.
+SIGN_IN_REFUSED = translatable(
+    "Adresse e-mail ou mot de passe incorrect. Après plusieurs essais, attendez quelques minutes avant de réessayer."
+)
 
 
 def authenticate(session: Session, *, email: str, password: str, now: datetime) -> User:
-    """Check a password; lock the account for a while after repeated failures.
+    """Check a password; replace its hash if it was made with an older scheme.
 
-    :raises Unauthenticated: wrong credentials, or a locked or disabled account; the message
-        does not say which email addresses exist.
+    Throttling repeated attempts is the caller's (app/sign_in_throttle.py): it needs the
+    client's address, and its counters live outside the database.
+
+    :raises Unauthenticated: wrong credentials or a disabled account, with :data:`SIGN_IN_REFUSED`.
     """
     user = session.exec(select(User).where(User.email == email.strip().lower())).first()
     if user is None or not user.is_active or not user.password_hash:
         # Same work as a real check, so timing does not tell which accounts exist.
         passwords.spend_verification_time(password)
-        raise Unauthenticated(_WRONG_CREDENTIALS)
-    if user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise Unauthenticated(
-            translatable("Trop d'essais : compte verrouillé, réessayez dans %(minutes)s min.", minutes=minutes)
-        )
+        raise Unauthenticated(SIGN_IN_REFUSED)
     if not passwords.verify_password(user.password_hash, password):
-        _count_failure(session, user, now)
-        raise Unauthenticated(_WRONG_CREDENTIALS)
-    user.failed_logins = 0
-    user.locked_until = None
-    session.add(user)
-    session.flush()
+        raise Unauthenticated(SIGN_IN_REFUSED)
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+        session.add(user)
+        session.flush()
+        logger.info("Password hash of %s upgraded", user.email)
     return user
-
-
-def _count_failure(session: Session, user: User, now: datetime) -> None:
-    user.failed_logins += 1
-    if user.failed_logins >= MAX_FAILED_LOGINS:
-        user.locked_until = now + LOCK_DURATION
-        user.failed_logins = 0
-        logger.warning("Account %s locked after repeated wrong passwords", user.email)
-    session.add(user)
-    session.flush()
 
 
 def _token_hash(token: str) -> str:

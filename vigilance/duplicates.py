@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import and_, bindparam, or_
 from sqlmodel import Session, col, select
 
+from vigilance.access import may_read_report
 from vigilance.i18n import by_language, translatable, translatable_plural
-from vigilance.models import Report
+from vigilance.models import Report, User
 from vigilance.storage.driver_cursor import DirectStatement
 
 #: Two reports about the same patient this close in time probably describe one event.
@@ -63,6 +64,20 @@ def find_candidates(
         # Kept with the report in both languages, as said the day it was filed.
         candidates.append({"report_id": report_id, "reference": reference, "reason": by_language(reason)})
     return candidates
+
+
+def shown_to(session: Session, reader: User, candidates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The candidates *reader* may read.
+
+    Intake searches the whole establishment, whatever the queues, and keeps what it found with
+    the report; each reader sees only the reports they could open (a pharmacovigilance
+    correspondent does not learn the reference and lot of a haemovigilance case).
+    """
+    if not candidates:
+        return []
+    ids = {c["report_id"] for c in candidates}
+    readable = {r.id for r in session.exec(select(Report).where(col(Report.id).in_(ids))) if may_read_report(reader, r)}
+    return [c for c in candidates if c["report_id"] in readable]
 
 
 @lru_cache(maxsize=8)

@@ -84,3 +84,13 @@ def release(session: Session, *, record_id: int) -> None:
     if record is not None and record.state != "done":
         session.delete(record)
         session.commit()
+
+
+def answered(session: Session, *, user_id: int, key: str) -> tuple[int, dict[str, Any]] | None:
+    """The answer already given for *key*, if its request was done (a one-time form sent again)."""
+    record = session.exec(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == user_id, IdempotencyRecord.key == key, IdempotencyRecord.state == "done"
+        )
+    ).first()
+    return (record.response_status, record.response_body) if record else None

@@ -1,13 +1,18 @@
 """An item's file: everything a correspondent needs to work it, read once for every door.
 
 The API's ``GET /queue-items/<id>`` and the item page show the same file; they read it here,
-so they cannot drift apart in what they show or in how they order it.
+so they cannot drift apart in what they show, in how they order it, or in who may open it
+(``open_item``).
 """
 
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from vigilance.access import may_read_item, may_read_report
+from vigilance.duplicates import shown_to
+from vigilance.errors import NotFound
+from vigilance.i18n import translatable
 from vigilance.models import (
     Assessment,
     AuditEvent,
@@ -19,7 +24,10 @@ from vigilance.models import (
     ReportLink,
     User,
 )
-from vigilance.triage import links_of
+from vigilance.triage import links_of, load_item
+
+#: The same words as for an item that does not exist: a refusal reveals nothing.
+_NO_ITEM = translatable("Élément introuvable.")
 
 
 @dataclass(frozen=True)
@@ -34,6 +42,9 @@ class ItemFile:
     declarations: list[Declaration]
     #: The report's history, reads left out (they are audited, not part of the case).
     history: list[AuditEvent]
+    #: Earlier reports that may be the same event, those the reader may read only.
+    possible_duplicates: list[dict]
+    #: The report's links to reports the reader may read.
     links: list[ReportLink]
     #: The people the file names: the holder, the assessors, the authors of the history.
     people: dict[int, User]
@@ -51,8 +62,23 @@ class ItemFile:
         return self.people.get(self.item.assignee_id) if self.item.assignee_id else None
 
 
-def item_file(session: Session, item: QueueItem) -> ItemFile:
-    """The file of *item*, which the caller has loaded as its reader may work it."""
+def _linked_to(event: AuditEvent) -> int | None:
+    """The other report of a link's event, ``None`` for any other event."""
+    return event.after.get("linked_to") if event.target == "link" and isinstance(event.after, dict) else None
+
+
+def open_item(session: Session, item_id: int, reader: User) -> QueueItem:
+    """The item, if *reader* may open its file (see ``may_read_item``); else :class:`NotFound`,
+    as for an item that does not exist. Doors call it before recording the read."""
+    item = load_item(session, item_id, reader)
+    report = session.get(Report, item.report_id)
+    if not may_read_item(reader, item, report):
+        raise NotFound(_NO_ITEM)
+    return item
+
+
+def item_file(session: Session, item: QueueItem, reader: User) -> ItemFile:
+    """The file of *item* (opened by ``open_item``, or just worked by *reader*) as *reader* sees it."""
     report = session.get(Report, item.report_id)
     deadlines = list(session.exec(select(Deadline).where(Deadline.report_id == report.id).order_by(Deadline.id)))
     assessments = list(
@@ -78,6 +104,15 @@ def item_file(session: Session, item: QueueItem) -> ItemFile:
         )
     )
     links = links_of(session, report.id)
+    if links:
+        # A link names another report, and its reason may quote that report's lot or patient:
+        # shown only to whoever may read that report, in the list and in the history alike.
+        others = {link.other(report.id) for link in links}
+        readable = {
+            r.id for r in session.exec(select(Report).where(col(Report.id).in_(others))) if may_read_report(reader, r)
+        }
+        links = [link for link in links if link.other(report.id) in readable]
+        history = [h for h in history if _linked_to(h) in readable | {None}]
     named = {item.assignee_id} | {a.assessed_by for a in assessments} | {h.actor_id for h in history}
     named = {i for i in named if i}
     people = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(named)))} if named else {}
@@ -89,6 +124,7 @@ def item_file(session: Session, item: QueueItem) -> ItemFile:
         questions=questions,
         declarations=declarations,
         history=history,
+        possible_duplicates=shown_to(session, reader, report.possible_duplicates),
         links=links,
         people=people,
     )

@@ -27,7 +27,7 @@ from app.triage_actions import ACTIONS, BY_NAME, Act, TriageAction
 from routing import Category
 from vigilance import audit, triage
 from vigilance.clock import utcnow
-from vigilance.item_file import item_file
+from vigilance.item_file import item_file, open_item
 from vigilance.models import (
     NOTHING_DUE,
     Deadline,
@@ -209,7 +209,7 @@ class QueueItems(MethodView):
 def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dict:
     """An item with everything a correspondent needs to work it."""
     now = utcnow()
-    file = item_file(db, item)
+    file = item_file(db, item, actor)
     report = file.report
     document = item_document(
         item,
@@ -228,7 +228,7 @@ def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dic
             "information_requests": file.questions,
             "declarations": file.declarations,
             "deadlines": file.item_deadlines,
-            "possible_duplicates": [{**c, "reason": c["reason"].get(language)} for c in report.possible_duplicates],
+            "possible_duplicates": [{**c, "reason": c["reason"].get(language)} for c in file.possible_duplicates],
             "links": [{"report_id": link.other(report.id), "reason": link.reason} for link in file.links],
             "history": [
                 {
@@ -271,7 +271,7 @@ class QueueItemView(MethodView):
     def get(self, item_id: int):
         """An item, its report, assessments, questions, declarations, deadlines and history."""
         db = get_session()
-        item = triage.load_item(db, item_id, g.user)
+        item = open_item(db, item_id, g.user)
         # Reading the item reads its report: audited like any read.
         with write_transaction(db):
             audit.record(
@@ -284,6 +284,7 @@ def _action(action: TriageAction):
     """Declare ``POST /queue-items/<id>/<api_path>`` doing *action* in one transaction."""
 
     def post(item_id: int, args=None):
+        open_item(get_session(), item_id, g.user)  # 404, as the item's GET, for whoever may not open it
         with write_transaction(get_session()) as db:
             action.perform(db, item_id, args or {}, Act(g.user, utcnow()))
         return _answer(item_id, response_language())

@@ -98,7 +98,7 @@ def _set_active(email: str, active: bool) -> None:
 @click.argument("email")
 @click.option("--password", help="Without it, a password is generated and printed once.")
 def users_set_password_command(email, password):
-    """Set a new password (forgotten, or the account locked out): the lock ends, and every session with it."""
+    """Set a new password (a forgotten one): every page session of the account ends."""
     generated = password is None
     password = password or secrets.token_urlsafe(12)
     try:

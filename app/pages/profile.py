@@ -8,10 +8,12 @@ from app.auth import page_user, sign_in
 from app.db import get_session
 from app.i18n import select_locale
 from app.pages.security import login_required
+from app.sign_in_throttle import client_address, current_throttle
 from vigilance import accounts
 from vigilance.access import acts_as_coordinator
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput
+from vigilance.i18n import translatable
 from vigilance.models import Role
 from vigilance.storage.transaction import write_transaction
 
@@ -60,22 +62,28 @@ def profile():
 def change_password():
     user = page_user()
     refused = None
-    with write_transaction(get_session()) as db:
-        try:
-            accounts.change_password(
-                db,
-                user,
-                current=request.form.get("current_password", ""),
-                new=request.form.get("password", ""),
-                confirmation=request.form.get("password_confirmation", ""),
-                now=utcnow(),
-            )
-        except InvalidInput as error:
-            refused = error  # committed all the same: a wrong current password counts towards the lock-out
+    throttle = current_throttle()
+    if not throttle.admit(user.email, client_address()):
+        # Someone at a session left open must not try passwords until one takes the account over.
+        refused = InvalidInput({"current_password": [translatable("Trop d'essais : réessayez dans quelques minutes.")]})
+    else:
+        with write_transaction(get_session()) as db:
+            try:
+                accounts.change_password(
+                    db,
+                    user,
+                    current=request.form.get("current_password", ""),
+                    new=request.form.get("password", ""),
+                    confirmation=request.form.get("password_confirmation", ""),
+                    now=utcnow(),
+                )
+            except InvalidInput as error:
+                refused = error
     if refused is not None:
         return render_template(
             "profile.html", user=user, offered=offered_choices(user), errors=refused.messages(select_locale())
         ), 400
+    throttle.succeeded(user.email, client_address())
     # This browser stays signed in; every other session of the account ends.
     sign_in(user)
     flash(_("Votre mot de passe est changé ; vos autres sessions sont fermées."), "info")

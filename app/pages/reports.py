@@ -3,26 +3,28 @@
 import uuid
 from datetime import datetime
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError, generate_csrf
 from marshmallow import ValidationError
 from sqlmodel import select
 
 from app.api.reports import ReportCreateSchema
 from app.auth import page_user
 from app.db import get_session
-from app.errors import flatten_messages
+from app.errors import csrf_refused, flatten_messages
 from app.filing import file_report
 from app.i18n import select_locale
+from app.pages import kept_forms
 from app.pages.forms import row_id, whole_number
 from app.pages.security import login_required
 from app.validation_messages import translate_all
 from routing import EventKind
 from routing.vocabulary import FEATURE_FLAGS
-from vigilance import intake, reports
+from vigilance import drafts, idempotency, intake, reports
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
-from vigilance.errors import InvalidInput
+from vigilance.errors import Forbidden, InvalidInput
 from vigilance.models import InformationRequest
 from vigilance.storage.transaction import write_transaction
 
@@ -91,34 +93,95 @@ def _form_defaults() -> dict:
     }
 
 
-def _render_form(values: dict, errors: dict[str, list[str]] | None = None, status: int = 200):
+def _render_form(values: dict, errors: dict[str, list[str]] | None = None, status: int = 200, notice: str = ""):
     now = utcnow().astimezone(current_app.config["TZINFO"])
     return (
         render_template(
             "reports/new.html",
             values=values,
             errors=errors or {},
+            notice=notice,
             max_datetime=now.strftime("%Y-%m-%dT%H:%M"),
             questions=FEATURE_FLAGS,
+            # Whom this form is shown to: should the session end before it is sent, what was
+            # typed goes back to this person only, after signing in again (app.pages.kept_forms).
+            form_owner=kept_forms.owner_marker(page_user(), values["form_token"]),
+            draft_delay_ms=current_app.config.get("DRAFT_SAVE_DELAY_MS", 2000),
         ),
         status,
     )
 
 
+def _form_key(token: str) -> str:
+    return f"form:{token}"
+
+
 @bp.get("/new")
 @login_required
 def new():
-    return _render_form(_form_defaults())
+    draft_id = request.args.get("draft", type=row_id)  # not a row id: a new form
+    if draft_id is None:
+        return _render_form(_form_defaults())
+    with write_transaction(get_session()) as db:
+        draft = drafts.get(db, draft_id=draft_id, actor=page_user(), now=utcnow())
+    return _render_form({**draft.fields, "form_token": draft.form_token})
+
+
+def form_again(values: dict):
+    """The form, filled with *values*, checked as on submission but not filed (a kept form that
+    could not be stored as a draft): the problems are shown beside their fields."""
+    try:
+        intake.check_draft(_SCHEMA.load(form_payload(values)), now=utcnow())
+    except ValidationError as error:
+        return _render_form(values, flatten_messages(translate_all(error.messages, select_locale())), 422)
+    except InvalidInput as error:
+        return _render_form(values, error.messages(select_locale()), 422)
+    return _render_form(values)
+
+
+def _filed_already(token: str) -> int | None:
+    """The report this very form was already filed as (Back, then submit again), if it was."""
+    answer = idempotency.answered(get_session(), user_id=page_user().id, key=_form_key(token))
+    return answer[1].get("id") if answer else None
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(error):
+    """The form's token expired (the page stayed open over its lifetime) or the session ended:
+    nothing typed is lost."""
+    if request.endpoint == "reports_pages.save_draft":
+        # The page's script tries again with the next change; the form itself is still there.
+        return jsonify({"errors": {"csrf_token": [_("Le formulaire a expiré.")]}}), 400
+    if request.endpoint != "reports_pages.create":
+        return csrf_refused(error)
+    if page_user() is None:
+        return kept_forms.sign_in_again(request.form)
+    values = request.form.to_dict()
+    values.pop("csrf_token", None)
+    if not values.get("form_token") or len(values["form_token"]) > drafts.TOKEN_MAX_LENGTH:
+        values["form_token"] = uuid.uuid4().hex
+    notice = _(
+        "Le formulaire est resté ouvert longtemps et n'a pas été envoyé. "
+        "Rien de ce que vous avez saisi n'est perdu : vérifiez-le, puis envoyez-le à nouveau."
+    )
+    return _render_form(values, status=400, notice=notice)
 
 
 @bp.post("/new")
-@login_required
 def create():
+    if page_user() is None:
+        return kept_forms.sign_in_again(request.form)
     values = request.form.to_dict()
+    values.pop("csrf_token", None)
     token = values.get("form_token", "")
-    if not token or len(token) > 64:
+    if not token or len(token) > drafts.TOKEN_MAX_LENGTH:
         values["form_token"] = uuid.uuid4().hex
         return _render_form(values, {"form": [_("Le formulaire a expiré : vérifiez et envoyez-le à nouveau.")]}, 400)
+    filed = _filed_already(token)
+    if filed is not None:
+        # The key is one-time: whatever the fields now say, this form was filed once.
+        flash(_("Ce signalement avait déjà été envoyé : le voici. Aucun second signalement n'a été créé."), "info")
+        return redirect(url_for("reports_pages.detail", report_id=filed, created=1))
     payload = form_payload(request.form)
     try:
         draft = _SCHEMA.load(payload)
@@ -130,13 +193,57 @@ def create():
             draft=draft,
             actor=page_user(),
             # A double click or a resent page carries the same token: one report.
-            key=f"form:{token}",
+            key=_form_key(token),
             fingerprint_of=payload,
-            answer=lambda db, result: {"id": result.report.id, "reference": result.report.reference},
+            answer=lambda db, result: _filed(db, result, token),
         )
     except InvalidInput as error:
         return _render_form(values, error.messages(select_locale()), 422)
     return redirect(url_for("reports_pages.detail", report_id=body["id"], created=1))
+
+
+def _filed(db, result, token: str) -> dict:
+    # In the filing's transaction: the form's draft goes with the report that replaces it.
+    drafts.remove_filed(db, owner=page_user(), form_token=token, report_id=result.report.id, now=utcnow())
+    return {"id": result.report.id, "reference": result.report.reference}
+
+
+@bp.post("/drafts")
+@login_required
+def save_draft():
+    """The form's script saves what is typed, a few seconds after typing stops and when the page is left."""
+    user = page_user()
+    token = request.form.get("form_token", "")
+    if token and idempotency.answered(get_session(), user_id=user.id, key=_form_key(token)):
+        return "", 204  # filed already: a save that arrives late must not bring the draft back
+    fields = {name: request.form[name] for name in drafts.FIELD_LENGTHS if name in request.form}
+    try:
+        with write_transaction(get_session()) as db:
+            draft = drafts.save(db, owner=user, form_token=token, fields=fields, now=utcnow())
+    except InvalidInput as error:
+        return jsonify({"errors": error.messages(select_locale())}), 422
+    except Forbidden as error:
+        # No establishment, so nothing to file: said beside the save status, as a refused field is.
+        return jsonify({"errors": {"form": [error.say(select_locale())]}}), 403
+    # A fresh form token with each save: a form kept open and typed in does not expire.
+    return jsonify({"id": draft.id, "csrf_token": generate_csrf()})
+
+
+@bp.get("/drafts")
+@login_required
+def draft_list():
+    with write_transaction(get_session()) as db:
+        found = drafts.own_drafts(db, actor=page_user(), now=utcnow())
+    return render_template("reports/drafts.html", drafts=found)
+
+
+@bp.post("/drafts/<int:draft_id>/delete")
+@login_required
+def delete_draft(draft_id: int):
+    with write_transaction(get_session()) as db:
+        drafts.remove(db, draft_id=draft_id, actor=page_user(), now=utcnow())
+    flash(_("Brouillon supprimé."), "info")
+    return redirect(url_for("reports_pages.draft_list"))
 
 
 @bp.get("/mine")
@@ -148,7 +255,8 @@ def mine():
             db, actor=page_user(), now=utcnow(), via="page", before_id=before, limit=PAGE_SIZE + 1
         )
     more = page[PAGE_SIZE - 1].id if len(page) > PAGE_SIZE else None
-    return render_template("reports/mine.html", reports=page[:PAGE_SIZE], more=more)
+    draft_count = drafts.count_own(get_session(), actor=page_user())
+    return render_template("reports/mine.html", reports=page[:PAGE_SIZE], more=more, draft_count=draft_count)
 
 
 @bp.get("/<int:report_id>")

@@ -26,11 +26,12 @@ from routing.scales import (
     SERIOUSNESS_CRITERIA,
 )
 from vigilance import audit, triage
-from vigilance.access import may_work_queue
+from vigilance.access import may_answer_questions, may_read_item, may_work_queue
 from vigilance.clock import utcnow
-from vigilance.errors import InvalidInput, VigilanceError
-from vigilance.item_file import item_file
-from vigilance.models import InformationRequest, User
+from vigilance.errors import InvalidInput, NotFound, VigilanceError
+from vigilance.i18n import translatable
+from vigilance.item_file import item_file, open_item
+from vigilance.models import InformationRequest, Report, User
 from vigilance.queues import calendar_for, list_items, status_counts, time_left
 from vigilance.storage.transaction import write_transaction
 
@@ -39,6 +40,7 @@ PAGE_SIZE = 25
 #: The queue page filters with the API's arguments, some under shorter names.
 _QUEUE_ARGS = QueueArgsSchema()
 _FILTER_NAMES = {"received_from": "from", "received_to": "to"}
+_NO_QUESTION = translatable("Question introuvable.")
 
 
 @bp.get("/queues")
@@ -119,13 +121,13 @@ def queue(queue: str):
 def item(item_id: int):
     user = page_user()
     db = get_session()
-    item = triage.load_item(db, item_id, user)
+    item = open_item(db, item_id, user)
     with write_transaction(db):
         audit.record(
             db, actor=user, action="read", now=utcnow(), report_id=item.report_id, target=f"page:item:{item.id}"
         )
     queue = Queue(item.queue)
-    file = item_file(db, item)
+    file = item_file(db, item, user)
     assessment = file.latest_assessment
     return render_template(
         "triage/item.html",
@@ -145,6 +147,7 @@ def item(item_id: int):
         questions=file.questions,
         declarations=file.declarations,
         history=file.history,
+        duplicates=file.possible_duplicates,
         links=file.links,
         scale=IMPUTABILITY_SCALES[queue],
         reaction_types=REACTION_TYPES[queue],
@@ -190,21 +193,32 @@ def _perform(action: TriageAction, target_id: int) -> Any:
 @bp.post("/queue-items/<int:item_id>/<action>")
 @login_required
 def act(item_id: int, action: str):
+    user = page_user()
+    item = open_item(get_session(), item_id, user)  # 404, as the item's page, for whoever may not open it
     chosen = ITEM_PAGE_ACTIONS.get(action)
     if chosen is None:
         return redirect(url_for("triage_pages.item", item_id=item_id))
     result = _perform(chosen, item_id)
-    target = item_id
     if isinstance(result, list) and result:  # requalified: follow the report to its new queue
-        target = result[0].id if triage.may_work_item(page_user(), result[0]) else item_id
-    return redirect(url_for("triage_pages.item", item_id=target))
+        target = next((new.id for new in result if triage.may_work_item(user, new)), None)
+        if target is not None:
+            return redirect(url_for("triage_pages.item", item_id=target))
+        db = get_session()
+        if not may_read_item(user, item, db.get(Report, item.report_id)):
+            # Gone to queues the reader does not work: back to their queue, not to a 404.
+            return redirect(url_for("triage_pages.queue", queue=item.queue))
+    return redirect(url_for("triage_pages.item", item_id=item_id))
 
 
 @bp.post("/information-requests/<int:request_id>/answer")
 @login_required
 def answer(request_id: int):
     """The reporter answers on their report's page."""
-    request_row = get_session().get(InformationRequest, request_id)
-    report_id = request_row.report_id if request_row else 0
+    db = get_session()
+    request_row = db.get(InformationRequest, request_id) if 0 < request_id < 2**31 else None
+    report = db.get(Report, request_row.report_id) if request_row else None
+    if report is None or not may_answer_questions(page_user(), report):
+        # As for a question that does not exist: the refusal names no report.
+        raise NotFound(_NO_QUESTION)
     _perform(BY_NAME["answer"], request_id)
-    return redirect(url_for("reports_pages.detail", report_id=report_id))
+    return redirect(url_for("reports_pages.detail", report_id=report.id))

@@ -73,7 +73,7 @@ def test_bad_account_input_is_refused_with_a_reason(runner, engine):
             "short",
         ],
     )
-    assert short_password.exit_code != 0 and "10 characters" in short_password.output
+    assert short_password.exit_code != 0 and "12 characters" in short_password.output
 
 
 def test_a_generated_password_is_printed_once(runner, engine):

@@ -54,6 +54,8 @@ def test_a_digest_hour_that_is_not_an_hour_is_refused_by_name(monkeypatch, tmp_p
         ("VIGILANCE_SCHEDULER", "threads", "VIGILANCE_SCHEDULER must be 'embedded' or 'off'"),
         ("VIGILANCE_ENV", "staging", "VIGILANCE_ENV must be development, production or testing"),
         ("VIGILANCE_DEFAULT_REGION", "atlantide", "VIGILANCE_DEFAULT_REGION must be one of"),
+        ("VIGILANCE_DRAFT_RETENTION_DAYS", "a month", "VIGILANCE_DRAFT_RETENTION_DAYS must be a number of days"),
+        ("VIGILANCE_DRAFT_RETENTION_DAYS", "0", "VIGILANCE_DRAFT_RETENTION_DAYS must be a number of days"),
     ],
 )
 def test_each_unusable_setting_is_refused_by_name(monkeypatch, tmp_path, variable, value, message):
@@ -77,13 +79,13 @@ def test_development_keeps_one_generated_key_readable_by_its_owner_only(tmp_path
     assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
 
 
-def test_passwords_are_hashed_with_scrypt_unless_configured_otherwise(tmp_path):
+def test_passwords_are_hashed_with_argon2id_unless_configured_otherwise(tmp_path):
     from vigilance import passwords
 
-    assert load_config(tmp_path)["PASSWORD_HASH"] == "scrypt"
+    assert load_config(tmp_path)["PASSWORD_HASH"] == "argon2id"
     try:
         passwords.use_method(load_config(tmp_path)["PASSWORD_HASH"])
-        assert passwords.hash_password("correct horse battery").startswith("scrypt:")
+        assert passwords.hash_password("correct horse battery").startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     finally:
         passwords.use_method(passwords.CHEAP_METHOD)
 
@@ -94,3 +96,9 @@ def test_production_refuses_the_cheap_test_hashing(monkeypatch, tmp_path):
     monkeypatch.setenv("VIGILANCE_PASSWORD_HASH", "pbkdf2:sha256:1")
     with pytest.raises(ConfigError, match="VIGILANCE_PASSWORD_HASH"):
         load_config(tmp_path)
+
+
+def test_drafts_are_kept_30_days_unless_the_environment_says_otherwise(monkeypatch, tmp_path):
+    assert load_config(tmp_path)["DRAFT_RETENTION_DAYS"] == 30
+    monkeypatch.setenv("VIGILANCE_DRAFT_RETENTION_DAYS", "7")
+    assert load_config(tmp_path)["DRAFT_RETENTION_DAYS"] == 7

@@ -110,14 +110,28 @@ def test_every_door_writes_through_write_transaction(app, db, establishment, mak
     report_id = response.get_json()["id"]
     wrote_only_through_the_helper(commits, api.get("/api/v1/reports", headers=as_reporter), 200)
     wrote_only_through_the_helper(commits, api.get(f"/api/v1/reports/{report_id}", headers=as_reporter), 200)
-    wrote_only_through_the_helper(commits, sign_in(pages, reporter, "wrong password"), 401)
+    wrote_only_through_the_helper(commits, sign_in(pages, reporter, "wrong password"), 401, wrote=False)
     wrote_only_through_the_helper(commits, sign_in(pages, reporter), 302)
     response = pages.post("/reports/new", data=form_fields(pages, product_name="CGR"))
     wrote_only_through_the_helper(commits, response, 302)
     wrote_only_through_the_helper(commits, pages.get("/reports/mine"), 200)
     wrote_only_through_the_helper(commits, pages.get(response.headers["Location"]), 200)
 
-    # A person's settings: a refused password change counts towards the lock-out all the same.
+    # Drafts: saved as one types, listed, deleted; by the API too.
+    response = pages.post("/reports/drafts", data=form_fields(pages, product_name="PFC"))
+    wrote_only_through_the_helper(commits, response, 200)
+    wrote_only_through_the_helper(commits, pages.get("/reports/drafts"), 200)
+    token = csrf_from(pages.get("/reports/drafts").get_data(as_text=True))
+    commits.take()
+    response = pages.post(f"/reports/drafts/{response.get_json()['id']}/delete", data={"csrf_token": token})
+    wrote_only_through_the_helper(commits, response, 302)
+    response = api.post("/api/v1/drafts", json={"fields": {"product_name": "PFC"}}, headers=as_reporter)
+    wrote_only_through_the_helper(commits, response, 201)
+    draft_url = f"/api/v1/drafts/{response.get_json()['id']}"
+    wrote_only_through_the_helper(commits, api.put(draft_url, json={"fields": {}}, headers=as_reporter), 200)
+    wrote_only_through_the_helper(commits, api.delete(draft_url, headers=as_reporter), 204)
+
+    # A person's settings, and a refused password change.
     token = csrf_from(pages.get("/profile").get_data(as_text=True))
     response = pages.post("/profile", data={"csrf_token": token, "language": "en", "daily_digest": "on"})
     wrote_only_through_the_helper(commits, response, 302)
@@ -125,7 +139,7 @@ def test_every_door_writes_through_write_transaction(app, db, establishment, mak
         "/profile/password",
         data={"csrf_token": token, "current_password": "wrong", "password": "x" * 16, "password_confirmation": "x"},
     )
-    wrote_only_through_the_helper(commits, response, 400)
+    wrote_only_through_the_helper(commits, response, 400, wrote=False)
 
     # Triage by the API and by the item page.
     db.rollback()  # a fresh snapshot: see what the requests committed

@@ -58,7 +58,7 @@ def test_the_file_holds_the_case_and_names_its_people(db, make_user):
     audit.record(db, actor=first, action="read", now=later, report_id=filed.report.id, target=f"item:{item_id}")
     db.commit()
 
-    file = item_file(db, db.get(QueueItem, item_id))
+    file = item_file(db, db.get(QueueItem, item_id), second)
 
     assert file.report.id == filed.report.id
     assert [a.version for a in file.assessments] == [2, 1] and file.latest_assessment.comment == "v2"

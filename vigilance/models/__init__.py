@@ -15,6 +15,7 @@ metadata = SQLModel.metadata
 
 from vigilance.models.audit import AuditEvent, AuditHead  # noqa: E402
 from vigilance.models.clocks import Timer  # noqa: E402
+from vigilance.models.drafts import ReportDraft  # noqa: E402
 from vigilance.models.establishments import Establishment  # noqa: E402
 from vigilance.models.idempotency import IdempotencyRecord  # noqa: E402
 from vigilance.models.outbox import OutboxMessage  # noqa: E402
@@ -34,7 +35,7 @@ from vigilance.models.reports import (  # noqa: E402
 )
 from vigilance.models.summaries import SummaryRun  # noqa: E402
 from vigilance.models.triage import Assessment, Declaration, InformationRequest, ReportLink  # noqa: E402
-from vigilance.models.users import ApiToken, Role, User  # noqa: E402
+from vigilance.models.users import ApiToken, Role, User, WebSession  # noqa: E402
 
 __all__ = [
     "CLOSED_URGENCY",
@@ -57,12 +58,14 @@ __all__ = [
     "QueueStatusCount",
     "ReferenceCounter",
     "Report",
+    "ReportDraft",
     "ReportLink",
     "ReportStatus",
     "Role",
     "SummaryRun",
     "Timer",
     "User",
+    "WebSession",
     "metadata",
 ]
 

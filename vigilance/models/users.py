@@ -39,6 +39,8 @@ class User(SQLModel, table=True):
     digest_when_empty: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     weekly_summary: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     monthly_report: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
+    #: No longer used (sign-in attempts are throttled outside the database: app/sign_in_throttle.py);
+    #: kept until a migration drops them, as code of the previous release still writes them.
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -65,3 +67,28 @@ class ApiToken(SQLModel, table=True):
 
     def __repr__(self) -> str:
         return f"<ApiToken {self.id} user={self.user_id} revoked={self.revoked_at is not None}>"
+
+
+class WebSession(SQLModel, table=True):
+    """A browser signed in on the pages: the cookie holds a random key, this row the rest.
+
+    Rows stay once ended (``ended_at``, ``end_reason``): who was signed in, from when to when,
+    and why it stopped (signed out, idle, too old, password changed, access changed, disabled).
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: SHA-256 of the cookie's key: reading the table does not give a session away.
+    key_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    #: A digest of what the session was granted: the account's password hash, role,
+    #: establishment, queues and coordinator flag when it began (any change ends the session).
+    grants: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    end_reason: str | None = Field(default=None, max_length=32)
+
+    def __repr__(self) -> str:
+        return f"<WebSession {self.id} user={self.user_id} ended={self.end_reason}>"

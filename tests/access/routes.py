@@ -1,0 +1,452 @@
+"""Every route of the service, and who may use it: the access table.
+
+Adding a route? Add its line here (``tests/access/test_routes.py`` fails until every rule of
+``app.url_map``, each method, has one), saying which roles may use it. The probes then run against
+the line on SQLite and PostgreSQL: each role left out must be refused (401, 403 or 404, or sent
+to sign in for a page) with nothing stored, each role named must succeed, and a revoked token, a
+disabled account and a signed-out session must be refused wherever a signed-in role is named.
+
+The roles, seen from one case (a serious transfusion reaction filed in establishment A, in the
+haemovigilance queue):
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+ANONYMOUS = "anonymous"
+#: The reporter who filed the case.
+REPORTER = "reporter"
+#: Another reporter of the same establishment.
+OTHER_REPORTER = "other_reporter"
+#: A correspondent of the case's vigilance (haemovigilance) in its establishment.
+CORRESPONDENT = "correspondent"
+#: A correspondent of another vigilance (biovigilance) in the same establishment.
+OTHER_VIGILANCE = "other_vigilance"
+#: A correspondent of the same vigilance in another establishment.
+OTHER_ESTABLISHMENT = "other_establishment"
+#: The coordinator of the case's establishment.
+COORDINATOR = "coordinator"
+#: The coordinator of another establishment.
+OTHER_COORDINATOR = "other_coordinator"
+#: An administrator (accounts, outbox), coordinating no establishment.
+ADMIN = "admin"
+
+ROLES = (
+    ANONYMOUS,
+    REPORTER,
+    OTHER_REPORTER,
+    CORRESPONDENT,
+    OTHER_VIGILANCE,
+    OTHER_ESTABLISHMENT,
+    COORDINATOR,
+    OTHER_COORDINATOR,
+    ADMIN,
+)
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = EVERYONE - {ANONYMOUS}
+#: Whoever belongs to an establishment (an admin without one cannot file).
+IN_AN_ESTABLISHMENT = SIGNED_IN - {ADMIN}
+#: Whoever works at least one queue somewhere: the figures of their own queues.
+WORKS_QUEUES = frozenset({CORRESPONDENT, OTHER_VIGILANCE, OTHER_ESTABLISHMENT, COORDINATOR, OTHER_COORDINATOR})
+#: Whoever works the case's queue in its establishment.
+WORKS_THE_CASE = frozenset({CORRESPONDENT, COORDINATOR})
+#: Whoever reads the case's report.
+READS_THE_CASE = frozenset({REPORTER, CORRESPONDENT, COORDINATOR})
+#: Whoever owns the draft: the case's reporter (anyone else is told it does not exist).
+OWNS_THE_DRAFT = frozenset({REPORTER})
+NOBODY: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Case:
+    """The ids a request names: one case and what surrounds it."""
+
+    report_id: int
+    reference: str
+    item_id: int
+    question_id: int
+    deadline_id: int
+    #: Another report of the same reporter in the same queue, to link the case to.
+    other_report_id: int
+    #: A correspondent of the same queue and establishment, to assign the item to.
+    colleague_id: int
+    #: An account for the administrator's pages to act on.
+    account_id: int
+    #: An outgoing email (the question to the reporter).
+    message_id: int
+    #: A draft of the case's reporter, a follow-up whose text names the case (its reference).
+    draft_id: int
+    year: int
+    month: int
+    establishment_id: int
+
+
+@dataclass(frozen=True)
+class Call:
+    path: str
+    json: Any = None
+    form: dict[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    rule: str
+    #: The roles that may use it, with the case's ids.
+    allowed: frozenset[str]
+    call: Callable[[Case], Call]
+    #: Of the allowed roles, those whose answer shows the case (its reference); the others'
+    #: answers must not.
+    sees_case: frozenset[str] = NOBODY
+    #: Anyone may use it, signed in or not: no probe of credentials.
+    public: bool = False
+    #: It changes something: each allowed role succeeds on a case of its own, prepared so.
+    writes: bool = False
+    #: A success stores rows (an audit event at least); ``False`` where it only updates one.
+    stores: bool = True
+    #: What to do to a fresh case first (by name, see ``tests/access/world.py``): "claimed", "closed".
+    prepared: str = ""
+    #: Statuses that mean the view did its work (a page refusing input a signed-in person typed).
+    ok: tuple[int, ...] = ()
+    #: Several lines of one rule: what this one tries.
+    variant: str = ""
+    #: Using it ends the browser's session (signing in again, signing out): each allowed role sends
+    #: it from a session of its own, so that the others' lines still find theirs alive.
+    ends_session: bool = False
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.method, self.rule
+
+    @property
+    def api(self) -> bool:
+        return self.rule.startswith("/api/")
+
+    @property
+    def name(self) -> str:
+        return f"{self.method} {self.rule}" + (f" [{self.variant}]" if self.variant else "")
+
+
+def _item_page_action(action: str, form: dict[str, str], prepared: str = "") -> Route:
+    return Route(
+        "POST",
+        "/queue-items/<int:item_id>/<action>",
+        WORKS_THE_CASE,
+        lambda c: Call(f"/queue-items/{c.item_id}/{action}", form=form),
+        writes=True,
+        prepared=prepared,
+        variant=action,
+    )
+
+
+def _item_api_action(action: str, json: Any, prepared: str = "") -> Route:
+    return Route(
+        "POST",
+        f"/api/v1/queue-items/<int:item_id>/{action}",
+        WORKS_THE_CASE,
+        lambda c: Call(f"/api/v1/queue-items/{c.item_id}/{action}", json=json),
+        sees_case=WORKS_THE_CASE,
+        writes=True,
+        prepared=prepared,
+    )
+
+
+_A_REPORT = {
+    "event_kind": "recipient_adverse_reaction",
+    "occurred_at": "2026-11-20T14:30:00+01:00",
+    "product": {"name": "CGR phénotypé"},
+    "description": "Frissons et hyperthermie 30 minutes après le début de la transfusion.",
+    "serious": True,
+    "severity_grade": 2,
+}
+_REPORT_FORM = {
+    "form_token": "",  # a fresh one per request: see world.py
+    "event_kind": "recipient_adverse_reaction",
+    "occurred_at": "2026-11-20T14:30",
+    "product_name": "CGR phénotypé",
+    "serious": "yes",
+    "severity_grade": "2",
+    "description": "Frissons et hyperthermie 30 minutes après le début de la transfusion.",
+}
+#: The report form's fields as the page's script saves them (``/reports/drafts``).
+_DRAFT_FORM = {
+    "form_token": "",  # a fresh one per request: see world.py
+    "product_name": "CGR phénotypé",
+    "description": "Frissons 30 minutes après le début de la transfusion.",
+}
+_DRAFT = {"fields": {"product_name": "CGR phénotypé", "description": "Frissons, puis hyperthermie."}}
+_DECLARATION = {"authority": "ANSM", "authority_reference": "EFIT-77", "declared_on": "2026-11-21"}
+
+ROUTES: tuple[Route, ...] = (
+    # Open to anyone ---------------------------------------------------------------------------
+    Route("GET", "/", EVERYONE, lambda c: Call("/"), public=True),
+    Route("GET", "/language/<lang>", EVERYONE, lambda c: Call("/language/en"), public=True),
+    Route("GET", "/login", EVERYONE, lambda c: Call("/login"), public=True),
+    Route(
+        "POST",
+        "/login",
+        EVERYONE,
+        lambda c: Call("/login", form={"email": "visitor@example.org", "password": "correct horse battery"}),
+        public=True,
+        ends_session=True,
+    ),
+    Route("POST", "/logout", EVERYONE, lambda c: Call("/logout", form={}), public=True, ends_session=True),
+    Route("GET", "/healthz", EVERYONE, lambda c: Call("/healthz"), public=True),
+    # The probes' database is made from the models, not migrated: answered, "not ready".
+    Route("GET", "/readyz", EVERYONE, lambda c: Call("/readyz"), public=True, ok=(503,)),
+    Route("GET", "/static/<path:filename>", EVERYONE, lambda c: Call("/static/site.css"), public=True),
+    Route("GET", "/api/v1/openapi.json", EVERYONE, lambda c: Call("/api/v1/openapi.json"), public=True),
+    Route(
+        "POST",
+        "/api/v1/classify",
+        EVERYONE,
+        lambda c: Call("/api/v1/classify", json={"event_kind": "incident", "product": {"name": "CGR"}}),
+        public=True,
+    ),
+    # The metrics token or the allowed networks only: no person.
+    Route("GET", "/metrics", NOBODY, lambda c: Call("/metrics"), public=True),
+    # One's own account ------------------------------------------------------------------------
+    Route("GET", "/profile", SIGNED_IN, lambda c: Call("/profile")),
+    Route(
+        "POST", "/profile", SIGNED_IN, lambda c: Call("/profile", form={"language": "fr"}), writes=True, stores=False
+    ),
+    # The same password again: refused by the signed-in view itself (400), which changes nothing.
+    Route(
+        "POST",
+        "/profile/password",
+        SIGNED_IN,
+        lambda c: Call(
+            "/profile/password",
+            form={
+                "current_password": "correct horse battery",
+                "password": "correct horse battery",
+                "password_confirmation": "correct horse battery",
+            },
+        ),
+        ok=(400,),
+    ),
+    # Reports ------------------------------------------------------------------------------------
+    Route("GET", "/reports/new", SIGNED_IN, lambda c: Call("/reports/new")),
+    Route("POST", "/reports/new", IN_AN_ESTABLISHMENT, lambda c: Call("/reports/new", form=_REPORT_FORM), writes=True),
+    Route("GET", "/reports/mine", SIGNED_IN, lambda c: Call("/reports/mine"), sees_case=frozenset({REPORTER})),
+    Route(
+        "GET",
+        "/reports/<int:report_id>",
+        READS_THE_CASE,
+        lambda c: Call(f"/reports/{c.report_id}"),
+        sees_case=READS_THE_CASE,
+    ),
+    Route(
+        "POST",
+        "/information-requests/<int:request_id>/answer",
+        frozenset({REPORTER}),
+        lambda c: Call(f"/information-requests/{c.question_id}/answer", form={"answer": "250 mL, poche n° 3."}),
+        writes=True,
+        prepared="asked",
+    ),
+    Route(
+        "POST", "/api/v1/reports", IN_AN_ESTABLISHMENT, lambda c: Call("/api/v1/reports", json=_A_REPORT), writes=True
+    ),
+    Route("GET", "/api/v1/reports", SIGNED_IN, lambda c: Call("/api/v1/reports"), sees_case=frozenset({REPORTER})),
+    Route(
+        "GET",
+        "/api/v1/reports/<int:report_id>",
+        READS_THE_CASE,
+        lambda c: Call(f"/api/v1/reports/{c.report_id}"),
+        sees_case=READS_THE_CASE,
+    ),
+    Route(
+        "POST",
+        "/api/v1/information-requests/<int:request_id>/answer",
+        frozenset({REPORTER}),
+        lambda c: Call(f"/api/v1/information-requests/{c.question_id}/answer", json={"answer": "250 mL."}),
+        writes=True,
+        prepared="asked",
+    ),
+    # Drafts of reports: their owner's alone; kept by whoever may file ------------------------------
+    Route(
+        "GET",
+        "/reports/new",
+        OWNS_THE_DRAFT,
+        lambda c: Call(f"/reports/new?draft={c.draft_id}"),
+        sees_case=OWNS_THE_DRAFT,
+        variant="resume a draft",
+    ),
+    Route("GET", "/reports/drafts", SIGNED_IN, lambda c: Call("/reports/drafts"), sees_case=OWNS_THE_DRAFT),
+    Route(
+        "POST", "/reports/drafts", IN_AN_ESTABLISHMENT, lambda c: Call("/reports/drafts", form=_DRAFT_FORM), writes=True
+    ),
+    Route(
+        "POST",
+        "/reports/drafts/<int:draft_id>/delete",
+        OWNS_THE_DRAFT,
+        lambda c: Call(f"/reports/drafts/{c.draft_id}/delete", form={}),
+        writes=True,
+    ),
+    Route("GET", "/api/v1/drafts", SIGNED_IN, lambda c: Call("/api/v1/drafts"), sees_case=OWNS_THE_DRAFT),
+    Route("POST", "/api/v1/drafts", IN_AN_ESTABLISHMENT, lambda c: Call("/api/v1/drafts", json=_DRAFT), writes=True),
+    Route(
+        "GET",
+        "/api/v1/drafts/<int:draft_id>",
+        OWNS_THE_DRAFT,
+        lambda c: Call(f"/api/v1/drafts/{c.draft_id}"),
+        sees_case=OWNS_THE_DRAFT,
+    ),
+    Route(
+        "PUT",
+        "/api/v1/drafts/<int:draft_id>",
+        OWNS_THE_DRAFT,
+        lambda c: Call(f"/api/v1/drafts/{c.draft_id}", json=_DRAFT),
+        writes=True,
+    ),
+    Route(
+        "DELETE",
+        "/api/v1/drafts/<int:draft_id>",
+        OWNS_THE_DRAFT,
+        lambda c: Call(f"/api/v1/drafts/{c.draft_id}"),
+        writes=True,
+    ),
+    # Queues and items ----------------------------------------------------------------------------
+    Route("GET", "/queues", SIGNED_IN, lambda c: Call("/queues")),
+    Route(
+        "GET",
+        "/queues/<queue>",
+        WORKS_THE_CASE | {OTHER_ESTABLISHMENT, OTHER_COORDINATOR},
+        lambda c: Call("/queues/haemovigilance"),
+        sees_case=WORKS_THE_CASE,
+    ),
+    Route(
+        "GET",
+        "/api/v1/queues/<string:queue>/items",
+        WORKS_THE_CASE | {OTHER_ESTABLISHMENT, OTHER_COORDINATOR},
+        lambda c: Call("/api/v1/queues/haemovigilance/items"),
+        sees_case=WORKS_THE_CASE,
+    ),
+    Route(
+        "GET",
+        "/queue-items/<int:item_id>",
+        WORKS_THE_CASE,
+        lambda c: Call(f"/queue-items/{c.item_id}"),
+        sees_case=WORKS_THE_CASE,
+    ),
+    Route(
+        "GET",
+        "/api/v1/queue-items/<int:item_id>",
+        WORKS_THE_CASE,
+        lambda c: Call(f"/api/v1/queue-items/{c.item_id}"),
+        sees_case=WORKS_THE_CASE,
+    ),
+    _item_page_action("claim", {}),
+    _item_page_action("release", {}, prepared="claimed"),
+    _item_page_action("assign", {"assignee_id": "{colleague_id}"}, prepared="claimed"),
+    _item_page_action("assess", {"based_on_version": "0", "severity_grade": "2"}),
+    _item_page_action("ask", {"question": "Quel volume a été transfusé ?"}),
+    _item_page_action("declare", _DECLARATION),
+    _item_page_action("requalify", {"category": "labile_blood_product", "reason": "Confirmé."}),
+    _item_page_action("close", {"outcome": "not_reportable", "note": "Sans lien."}),
+    _item_page_action("reopen", {"reason": "Nouvel élément."}, prepared="closed"),
+    _item_api_action("claim", {}),
+    _item_api_action("release", {}, prepared="claimed"),
+    _item_api_action("assign", {"assignee_id": "{colleague_id}"}, prepared="claimed"),
+    _item_api_action("assess", {"based_on_version": 0, "severity_grade": 2}),
+    _item_api_action("information-requests", {"question": "Quel volume a été transfusé ?"}),
+    _item_api_action("declarations", _DECLARATION),
+    _item_api_action("requalify", {"category": "labile_blood_product", "reason": "Confirmé."}),
+    _item_api_action("close", {"outcome": "not_reportable", "note": "Sans lien."}),
+    _item_api_action("reopen", {"reason": "Nouvel élément."}, prepared="closed"),
+    Route(
+        "POST",
+        "/api/v1/deadlines/<int:deadline_id>/waive",
+        WORKS_THE_CASE,
+        lambda c: Call(f"/api/v1/deadlines/{c.deadline_id}/waive", json={"reason": "Ne s'applique pas."}),
+        sees_case=WORKS_THE_CASE,
+        writes=True,
+    ),
+    Route(
+        "POST",
+        "/api/v1/reports/<int:report_id>/links",
+        WORKS_THE_CASE,
+        lambda c: Call(
+            f"/api/v1/reports/{c.report_id}/links", json={"other_report_id": c.other_report_id, "reason": "Même poche."}
+        ),
+        writes=True,
+    ),
+    # Figures: each reader's own queues ------------------------------------------------------------
+    Route("GET", "/dashboard", WORKS_QUEUES, lambda c: Call("/dashboard")),
+    Route("GET", "/dashboard.csv", WORKS_QUEUES, lambda c: Call("/dashboard.csv")),
+    Route("GET", "/activity", WORKS_QUEUES, lambda c: Call("/activity")),
+    Route(
+        "GET",
+        "/activity/<int:year>",
+        WORKS_QUEUES,
+        lambda c: Call(f"/activity/{c.year}"),
+        sees_case=WORKS_THE_CASE,
+    ),
+    Route(
+        "GET",
+        "/activity/<int:year>/<int:month>",
+        WORKS_QUEUES,
+        lambda c: Call(f"/activity/{c.year}/{c.month}"),
+        sees_case=WORKS_THE_CASE,
+    ),
+    Route("GET", "/activity/<int:year>/export.csv", WORKS_QUEUES, lambda c: Call(f"/activity/{c.year}/export.csv")),
+    Route(
+        "GET",
+        "/activity/<int:year>/<int:month>/export.csv",
+        WORKS_QUEUES,
+        lambda c: Call(f"/activity/{c.year}/{c.month}/export.csv"),
+    ),
+    Route(
+        "GET",
+        "/activity/<int:year>/cases.csv",
+        WORKS_QUEUES,
+        lambda c: Call(f"/activity/{c.year}/cases.csv"),
+        sees_case=WORKS_THE_CASE,
+    ),
+    Route(
+        "GET",
+        "/activity/<int:year>/<int:month>/cases.csv",
+        WORKS_QUEUES,
+        lambda c: Call(f"/activity/{c.year}/{c.month}/cases.csv"),
+        sees_case=WORKS_THE_CASE,
+    ),
+    # Administration ----------------------------------------------------------------------------
+    Route("GET", "/admin/accounts", frozenset({ADMIN}), lambda c: Call("/admin/accounts")),
+    Route(
+        "POST",
+        "/admin/accounts",
+        frozenset({ADMIN}),
+        lambda c: Call(
+            "/admin/accounts",
+            form={"email": "{new_email}", "role": "reporter", "establishment": "{establishment_id}", "language": "fr"},
+        ),
+        writes=True,
+    ),
+    Route(
+        "POST",
+        "/admin/accounts/<int:user_id>/active",
+        frozenset({ADMIN}),
+        lambda c: Call(f"/admin/accounts/{c.account_id}/active", form={"active": "1"}),
+        writes=True,
+        stores=False,
+    ),
+    Route(
+        "POST",
+        "/admin/accounts/<int:user_id>/password",
+        frozenset({ADMIN}),
+        lambda c: Call(f"/admin/accounts/{c.account_id}/password", form={}),
+        writes=True,
+        stores=False,
+    ),
+    Route("GET", "/admin/outbox", frozenset({ADMIN}), lambda c: Call("/admin/outbox")),
+    Route("GET", "/admin/outbox/<int:message_id>", frozenset({ADMIN}), lambda c: Call(f"/admin/outbox/{c.message_id}")),
+    Route(
+        "POST",
+        "/admin/outbox/<int:message_id>/retry",
+        frozenset({ADMIN}),
+        lambda c: Call(f"/admin/outbox/{c.message_id}/retry", form={}),
+        writes=True,
+        stores=False,
+    ),
+)
