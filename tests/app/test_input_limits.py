@@ -18,7 +18,7 @@ import pytest
 from marshmallow import Schema, fields, validate
 from sqlalchemy import String, func, select
 
-from app.api import classify, reports, triage, triage_inputs
+from app.api import classify, drafts, reports, triage, triage_inputs
 from app.api.fields import SPACES, column_length
 from app.request_limits import MAX_DEPTH, MAX_DIGITS, body_problems
 from tests.page_session import count_reports, csrf_from, form_fields, sign_in
@@ -359,7 +359,7 @@ def test_a_link_to_a_report_no_row_can_be_is_a_field_error(client, db, item):
 
 def _input_schemas():
     """The schemas of what clients send: those that say what to do with unknown fields."""
-    for module in (classify, reports, triage, triage_inputs):
+    for module in (classify, drafts, reports, triage, triage_inputs):
         for value in vars(module).values():
             if isinstance(value, type) and issubclass(value, Schema) and "unknown" in vars(value.Meta):
                 yield value
