@@ -39,15 +39,16 @@ DEEP = "[" * 1000 + "]" * 1000  # 2 KB
 
 
 def json_routes(app):
-    """Every route of the API that takes a JSON body, with 1 for each id in it."""
+    """Every route of the API that takes a JSON body, with 1 for each id in it, and its method."""
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/api/") and "POST" in rule.methods:
-            yield re.sub(r"<[^>]+>", "1", rule.rule)
+        if rule.rule.startswith("/api/"):
+            for method in sorted(rule.methods & {"POST", "PUT", "PATCH"}):
+                yield method, re.sub(r"<[^>]+>", "1", rule.rule)
 
 
 def test_every_json_route_is_found(app):
-    routes = set(json_routes(app))
-    assert {"/api/v1/classify", "/api/v1/reports", "/api/v1/queue-items/1/assess"} <= routes
+    routes = {path for _method, path in json_routes(app)}
+    assert {"/api/v1/classify", "/api/v1/reports", "/api/v1/queue-items/1/assess", "/api/v1/drafts/1"} <= routes
     assert len(routes) >= 12
 
 
@@ -63,9 +64,9 @@ def test_every_json_route_is_found(app):
 def test_every_json_route_refuses_a_costly_body_by_field_and_stores_nothing(app, client, db, costly, message_en):
     reporter = _user_with_token(db, client)
     before = stored_rows(db)
-    for path in json_routes(app):
+    for method, path in json_routes(app):
         for headers in ({}, reporter):  # a stranger on the classifier, and anyone with a token
-            response = client.post(path, data=costly, content_type="application/json", headers=headers)
+            response = client.open(path, method=method, data=costly, content_type="application/json", headers=headers)
             assert response.status_code == 422, (path, response.status_code)
             errors = response.get_json()["errors"]
             assert list(errors) == ["body"], path
