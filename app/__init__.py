@@ -28,7 +28,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app.api import API_BLUEPRINTS, TOKEN_BLUEPRINTS
     from app.api import init_app as init_api
     from app.config import load_config
-    from vigilance import passwords
+    from vigilance import audit_keys, passwords
 
     app = VigilanceFlask(
         __name__,
@@ -43,6 +43,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     passwords.use_method(app.config["PASSWORD_HASH"])
+    audit_keys.use_key(app.config["AUDIT_KEY"])
 
     operations.init_app(app)
     db.init_app(app)

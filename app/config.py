@@ -84,6 +84,12 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         "KEPT_STATUS_COUNTS": "on",
         # Days a report form's draft nobody touched is kept before the daily purge removes it.
         "DRAFT_RETENTION_DAYS": 30,
+        # The key of the audit trail's MACs (vigilance.audit_keys), held outside the database:
+        # required in production; in development generated once in the instance folder.
+        "AUDIT_KEY": None,
+        # Where the signed checkpoints of the audit chains' heads are written (daily, and by
+        # `vigilance audit checkpoint`): outside the database, ideally on other storage.
+        "AUDIT_CHECKPOINT_DIR": str(instance_path / "audit-checkpoints"),
     }
     environment = _from_environment(instance_path)
     config.update(environment)
@@ -178,6 +184,35 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
         if config["ENV"] == "production":
             raise ConfigError("VIGILANCE_SECRET_KEY is required in production")
         config["SECRET_KEY"] = _development_secret(instance_path)
+    _check_audit_key(config, instance_path)
+
+
+#: The shortest audit key production accepts (``secrets.token_urlsafe(48)`` gives 64 characters).
+MIN_AUDIT_KEY_LENGTH = 32
+
+
+def _check_audit_key(config: dict[str, Any], instance_path: Path) -> None:
+    """The audit key: required and strong in production, generated once in development."""
+    key = config["AUDIT_KEY"]
+    if not key:
+        if config["ENV"] == "production":
+            raise ConfigError(
+                "VIGILANCE_AUDIT_KEY is required in production: a secret of at least "
+                f"{MIN_AUDIT_KEY_LENGTH} characters kept outside the database "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        config["AUDIT_KEY"] = _development_secret(instance_path, "audit_key")
+        return
+    key = str(key)
+    if config["ENV"] == "production":
+        if len(key) < MIN_AUDIT_KEY_LENGTH or len(set(key)) < 10:
+            raise ConfigError(
+                f"VIGILANCE_AUDIT_KEY is too weak: at least {MIN_AUDIT_KEY_LENGTH} random characters "
+                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if key == config["SECRET_KEY"]:
+            raise ConfigError("VIGILANCE_AUDIT_KEY must differ from VIGILANCE_SECRET_KEY")
+    config["AUDIT_KEY"] = key
 
 
 def _positive_number(config: dict[str, Any], name: str, unit: str, *, most: float) -> float:
@@ -216,9 +251,10 @@ def follow_served_address(app: Flask, host: str, port: int) -> None:
     app.config["BASE_URL"] = f"http://{host}:{port}"
 
 
-def _development_secret(instance_path: Path) -> str:
-    """A key generated once and kept in the instance folder, so sessions survive restarts."""
-    path = instance_path / "secret_key"
+def _development_secret(instance_path: Path, name: str = "secret_key") -> str:
+    """A key generated once and kept in the instance folder, so sessions (and the audit trail's
+    MACs) survive restarts."""
+    path = instance_path / name
     if path.exists():
         return path.read_text().strip()
     instance_path.mkdir(parents=True, exist_ok=True)

@@ -17,14 +17,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.config import mail_sender
 from app.mail import SmtpMailer
 from app.operations import metrics
-from vigilance import clocks, drafts, outbox, summaries
+from vigilance import audit_checkpoints, clocks, drafts, outbox, summaries
 from vigilance.clock import utcnow
-from vigilance.models import Establishment
+from vigilance.models import AuditCheckpoint, Establishment
 from vigilance.periods import Period
 from vigilance.storage.transaction import read_only, write_transaction
 from vigilance.storage.writers_lock import alone_or_not_at_all
@@ -178,11 +178,32 @@ def purge_drafts(app: Flask) -> int:
         return drafts.purge(session, now=utcnow(), retention=timedelta(days=app.config["DRAFT_RETENTION_DAYS"]))
 
 
+def take_checkpoint(app: Flask) -> int:
+    """The day's signed checkpoint of the audit chains' heads, once a day (local date), however
+    many workers run: the day's row is claimed in the transaction that writes the file."""
+    today = utcnow().astimezone(app.config["TZINFO"]).date()
+    if app.extensions.get("vigilance.checkpoint_day") == today:
+        return 0  # known taken: no statement at all on the other ticks of the day
+    engine = app.extensions["vigilance.db"]
+    with Session(engine) as session:
+        taken = read_only(session).exec(select(AuditCheckpoint.id).where(AuditCheckpoint.scheduled_on == today)).first()
+    if taken is None:
+        with write_transaction(engine) as session:
+            checkpoint = audit_checkpoints.take(
+                session, Path(app.config["AUDIT_CHECKPOINT_DIR"]), now=utcnow(), scheduled_on=today
+            )
+        if checkpoint is not None:
+            logger.info("Audit checkpoint %s written (digest %s)", checkpoint.file_name, checkpoint.digest)
+    app.extensions["vigilance.checkpoint_day"] = today
+    return 1 if taken is None else 0
+
+
 #: The declared jobs: (id, function), each run every TICK_SECONDS.
 JOBS = (
     ("clocks", process_clocks),
     ("outbox", deliver_mail),
     ("summaries", queue_summaries),
+    ("audit_checkpoint", take_checkpoint),
 )
 
 

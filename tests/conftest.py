@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import tempfile
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -20,6 +21,11 @@ POSTGRES_URL = os.environ.get("VIGILANCE_TEST_DATABASE_URL")
 # Hundreds of test accounts: one cheap hash round each instead of scrypt's 200-330 ms. Set in the
 # environment so that the servers and workers the tests start as subprocesses use it too.
 os.environ.setdefault("VIGILANCE_PASSWORD_HASH", passwords.CHEAP_METHOD)
+# The audit trail's key (vigilance.audit_keys), for the app and the subprocesses alike: never
+# one generated in the checkout's instance folder.
+os.environ.setdefault("VIGILANCE_AUDIT_KEY", "test-audit-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+# Checkpoints of apps made without the fixture below (their worker writes one at its first tick).
+os.environ.setdefault("VIGILANCE_AUDIT_CHECKPOINT_DIR", tempfile.mkdtemp(prefix="vigilance-audit-checkpoints-"))
 #: The outside acceptance cases (``../shared/acceptance``) when the checkout sits beside them;
 #: elsewhere (a clone on its own), the copy committed in ``tests/acceptance``.
 SHARED_ACCEPTANCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "acceptance"
@@ -57,6 +63,7 @@ def app(database_url, tmp_path):
             "DATABASE_URL": database_url,
             "SECRET_KEY": "test-secret-key",
             "SCHEDULER": "off",
+            "AUDIT_CHECKPOINT_DIR": str(tmp_path / "audit-checkpoints"),
         }
     )
     app.instance_path = str(tmp_path / "instance")

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from routing import Queue
 from routing.calendar import REGIONS
-from vigilance import passwords, web_sessions
+from vigilance import audit, passwords, web_sessions
 from vigilance.clock import utcnow
 from vigilance.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from vigilance.i18n import Message, translatable
@@ -40,7 +40,9 @@ def _longer_than_column(model, field: str, text: str) -> InvalidInput | None:
     return None
 
 
-def create_establishment(session: Session, *, finess: str, name: str, region: str = "metropole") -> Establishment:
+def create_establishment(
+    session: Session, *, finess: str, name: str, region: str = "metropole", actor: User | None = None
+) -> Establishment:
     """Register a health establishment by its FINESS number."""
     finess = finess.strip().upper()
     if not FINESS.match(finess):
@@ -59,6 +61,13 @@ def create_establishment(session: Session, *, finess: str, name: str, region: st
     establishment = Establishment(finess=finess, name=name.strip(), region=region)
     session.add(establishment)
     session.flush()
+    _audit(
+        session,
+        actor,
+        "establishment.create",
+        f"establishment:{establishment.id}",
+        after={"finess": finess, "name": establishment.name, "region": region},
+    )
     logger.info("Establishment %s registered", finess)
     return establishment
 
@@ -81,8 +90,10 @@ def create_user(
     name: str = "",
     language: str = "fr",
     is_coordinator: bool = False,
+    actor: User | None = None,
 ) -> User:
-    """Create an account; a correspondent names the queues they work."""
+    """Create an account; a correspondent names the queues they work (audited: *actor*, the
+    administrator; none from the command line)."""
     email = email.strip().lower()
     if not EMAIL.match(email):
         raise _invalid("email", translatable("Adresse e-mail invalide."))
@@ -118,6 +129,7 @@ def create_user(
         set_password(user, password)
     session.add(user)
     session.flush()
+    _audit(session, actor, "account.create", _target(user), after=_account_state(user))
     logger.info("User %s created with role %s", email, role)
     return user
 
@@ -128,6 +140,7 @@ SUMMARY_CHOICES = ("daily_digest", "digest_when_empty", "weekly_summary", "month
 
 def update_profile(session: Session, user: User, *, language: str | None = None, **choices: bool) -> User:
     """A person's own settings: their language (pages and emails) and which summaries they receive."""
+    before = {name: getattr(user, name) for name in ("language", *(c for c in choices if c in SUMMARY_CHOICES))}
     if language is not None:
         if language not in ("fr", "en"):
             raise _invalid("language", translatable("Langue : fr ou en."))
@@ -139,6 +152,9 @@ def update_profile(session: Session, user: User, *, language: str | None = None,
         setattr(user, name, bool(wanted))
     session.add(user)
     session.flush()
+    after = {name: getattr(user, name) for name in before}
+    if after != before:
+        _audit(session, user, "settings.update", _target(user), before=before, after=after)
     return user
 
 
@@ -188,15 +204,17 @@ def change_password(session: Session, user: User, *, current: str, new: str, con
     set_password(user, new)
     session.add(user)
     session.flush()
+    _audit(session, user, "password.change", _target(user))
     logger.info("Account %s changed its password", user.email)
     return user
 
 
-def reset_password(session: Session, user: User, *, password: str) -> User:
+def reset_password(session: Session, user: User, *, password: str, actor: User | None = None) -> User:
     """An administrator sets a new password (a forgotten one): every session of the account ends."""
     set_password(user, password)
     session.add(user)
     session.flush()
+    _audit(session, actor, "password.reset", _target(user))
     logger.info("Password of %s reset by an administrator", user.email)
     return user
 
@@ -212,11 +230,15 @@ def set_active(session: Session, user: User, active: bool, *, actor: User | None
     """
     if not active and actor is not None and actor.id == user.id:
         raise Conflict(translatable("Vous ne pouvez pas désactiver votre propre compte."))
+    before = user.is_active
     user.is_active = active
     session.add(user)
     session.flush()
     if not active:
         web_sessions.end_all(session, user_id=user.id, reason=web_sessions.EndReason.DISABLED, now=utcnow())
+    if before != active:
+        action = "account.enable" if active else "account.disable"
+        _audit(session, actor, action, _target(user), before={"is_active": before}, after={"is_active": active})
     return user
 
 
@@ -254,17 +276,18 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, *, user: User, label: str = "") -> tuple[ApiToken, str]:
+def issue_token(session: Session, *, user: User, label: str = "", actor: User | None = None) -> tuple[ApiToken, str]:
     """Create an API token; the clear token is returned once and never stored."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     record = ApiToken(user_id=user.id, token_hash=_token_hash(token), label=label)
     session.add(record)
     session.flush()
+    _audit(session, actor, "token.issue", f"token:{record.id}", after={"user": user.email, "label": label})
     logger.info("API token %s issued to %s", record.id, user.email)
     return record, token
 
 
-def revoke_token(session: Session, *, token_id: int, now: datetime) -> ApiToken:
+def revoke_token(session: Session, *, token_id: int, now: datetime, actor: User | None = None) -> ApiToken:
     record = session.get(ApiToken, token_id)
     if record is None:
         raise NotFound(translatable("Aucun jeton %(token_id)s.", token_id=token_id))
@@ -272,6 +295,7 @@ def revoke_token(session: Session, *, token_id: int, now: datetime) -> ApiToken:
         record.revoked_at = now
         session.add(record)
         session.flush()
+        _audit(session, actor, "token.revoke", f"token:{record.id}", after={"user_id": record.user_id}, now=now)
     return record
 
 
@@ -314,3 +338,28 @@ def user_for_token(session: Session, *, token: str, now: datetime) -> tuple[User
 
 def note_token_use(session: Session, *, token_id: int, now: datetime) -> None:
     session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+
+
+# The audit trail of administration --------------------------------------------------------
+
+
+def _target(user: User) -> str:
+    return f"user:{user.id}"
+
+
+def _account_state(user: User) -> dict:
+    return {
+        "email": user.email,
+        "role": user.role,
+        "establishment_id": user.establishment_id,
+        "vigilances": list(user.vigilances),
+        "is_coordinator": user.is_coordinator,
+    }
+
+
+def _audit(
+    session: Session, actor: User | None, action: str, target: str, *, now: datetime | None = None, **change
+) -> None:
+    """One audit event of administration (accounts, roles, tokens, settings) in the caller's
+    transaction; *actor* None: the command line."""
+    audit.record(session, actor=actor, action=action, now=now or utcnow(), target=target, **change)

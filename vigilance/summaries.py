@@ -18,7 +18,7 @@ from sqlmodel import Session, col, func, select
 
 from routing.calendar import WorkingCalendar
 from routing.vocabulary import Queue
-from vigilance import statistics
+from vigilance import audit_checkpoints, statistics
 from vigilance.access import acts_as_coordinator, may_work_queue
 from vigilance.clock import PARIS
 from vigilance.inserts import insert_unless_present
@@ -379,6 +379,9 @@ def compose_run(
             composed.append(Composed(person, _key(kind, period, person), email))
     elif kind == "weekly":
         summary = build_weekly(session, establishment.id, period, now=now)
+        # A copy of the audit trail's latest checkpoint digest in people's mailboxes, out of
+        # reach of whoever might rewrite the database and the checkpoint files.
+        checkpoint = audit_checkpoints.latest(session)
         for person in people:
             email = compose(
                 "weekly_summary",
@@ -387,6 +390,7 @@ def compose_run(
                 period=period,
                 establishment=establishment,
                 base_url=base_url,
+                checkpoint=checkpoint,
             )
             composed.append(Composed(person, _key(kind, period, person), email))
     elif kind == "monthly":

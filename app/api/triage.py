@@ -186,15 +186,8 @@ class QueueItems(MethodView):
         db = get_session()
         now = utcnow()
         filters = queue_filter(args)
-        page = list_items(
-            db,
-            queue=queue,
-            actor=g.user,
-            filters=filters,
-            after=decode_queue_cursor(args.get("cursor")),
-            limit=PAGE_SIZE,
-            now=now,
-        )
+        after = decode_queue_cursor(args.get("cursor"))
+        page = list_items(db, queue=queue, actor=g.user, filters=filters, after=after, limit=PAGE_SIZE, now=now)
         people = _people(db, {item.assignee_id for item, _ in page.rows})
         calendar = calendar_for(db, g.user.establishment_id)
         language = response_language()
@@ -203,6 +196,11 @@ class QueueItems(MethodView):
             for item, report in page.rows
         ]
         counts = status_counts(db, queue=queue, actor=g.user)
+        # Audited as one read of the list, with its filters and search, once everything is read.
+        with write_transaction(db):
+            audit.record_list_read(
+                db, actor=g.user, now=now, queue=queue, filters=filters, cursor=after, shown=len(items), door="api"
+            )
         return {"items": items, "next": encode_queue_cursor(page.next), "counts": counts}
 
 

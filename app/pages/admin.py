@@ -95,6 +95,7 @@ def create_account():
                 name=values["name"],
                 language=values["language"] or "fr",
                 is_coordinator=values["coordinator"],
+                actor=page_user(),
             )
     except VigilanceError as error:
         return _refused(error, values)
@@ -130,7 +131,7 @@ def reset_account_password(user_id: int):
     user = _account(user_id)
     password = secrets.token_urlsafe(12)
     with write_transaction(db):
-        accounts.reset_password(db, user, password=password)
+        accounts.reset_password(db, user, password=password, actor=page_user())
     return _accounts(values={"language": "fr"}, new_password=(user.email, password))
 
 

@@ -102,12 +102,18 @@ def queue(queue: str):
         else {}
     )
     rows = [(item, report, time_left(page.deadlines.get(item.id), now, calendar)) for item, report in page.rows]
+    counts = status_counts(db, queue=queue, actor=user)
+    # Audited as one read of the list, with its filters and search, once everything is read.
+    with write_transaction(db):
+        audit.record_list_read(
+            db, actor=user, now=now, queue=queue, filters=filters, cursor=after, shown=len(rows), door="page"
+        )
     return render_template(
         "triage/queue.html",
         queue=queue,
         rows=rows,
         people=people,
-        counts=status_counts(db, queue=queue, actor=user),
+        counts=counts,
         filters=filters,
         next_cursor=encode_queue_cursor(page.next),
         lang=select_locale(),

@@ -1,7 +1,7 @@
 """Every text column a person writes into has a length, the one its input is checked against
 
 Revision ID: 0011_text_lengths
-Revises: 0013_drafts
+Revises: 0012_audit_keys
 Create Date: 2026-12-04 21:00:00
 
 A report's description, a closing note, an assessment's comment, a question and its answer
@@ -18,7 +18,7 @@ from alembic import op
 from sqlalchemy.exc import SAWarning
 
 revision = "0011_text_lengths"
-down_revision = "0013_drafts"
+down_revision = "0012_audit_keys"
 branch_labels = None
 depends_on = None
 

@@ -26,7 +26,7 @@ from sqlmodel import Session
 
 from app import PROJECT_ROOT
 from tests.conftest import POSTGRES_URL, postgres_admin_url
-from vigilance import accounts
+from vigilance import accounts, audit_keys
 
 GUIDE = PROJECT_ROOT / "docs" / "deployment.md"
 BLOCK = re.compile(r"^```sh test=([\w-]+)\n(.*?)^```$", re.M | re.S)
@@ -188,6 +188,8 @@ def a_reporter_token(database_url: str) -> str:
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     engine = create_engine(url)
+    # Audited in the trail the service keeps: under the guide's audit key.
+    audit_keys.use_key(re.search(r"^VIGILANCE_AUDIT_KEY=(.+)$", GUIDE.read_text(), re.M).group(1))
     try:
         with Session(engine) as session:
             reporter = accounts.create_user(

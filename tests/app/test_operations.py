@@ -100,13 +100,17 @@ def test_the_sender_is_vigilance_at_the_host_of_the_base_url_unless_chosen(clean
 
 
 def test_vigilance_run_links_to_the_port_it_serves_unless_a_base_url_is_set(clean_environment, tmp_path):
-    app = create_app({"ENV": "testing", "SECRET_KEY": "k", "DATABASE_URL": f"sqlite:///{tmp_path}/v.db"})
+    app = create_app(
+        {"ENV": "testing", "SECRET_KEY": "k", "AUDIT_KEY": "k", "DATABASE_URL": f"sqlite:///{tmp_path}/v.db"}
+    )
     follow_served_address(app, "127.0.0.1", 5701)
     assert app.config["BASE_URL"] == "http://127.0.0.1:5701"
     assert mail_sender(app.config) == "vigilance@127.0.0.1"
 
     clean_environment.setenv("VIGILANCE_BASE_URL", "https://vigilance.chu.example")
-    chosen = create_app({"ENV": "testing", "SECRET_KEY": "k", "DATABASE_URL": f"sqlite:///{tmp_path}/v.db"})
+    chosen = create_app(
+        {"ENV": "testing", "SECRET_KEY": "k", "AUDIT_KEY": "k", "DATABASE_URL": f"sqlite:///{tmp_path}/v.db"}
+    )
     follow_served_address(chosen, "127.0.0.1", 5701)
     assert chosen.config["BASE_URL"] == "https://vigilance.chu.example"
 
@@ -404,7 +408,9 @@ class _RunNow:
         function()
 
 
-def test_vigilance_run_on_another_port_links_its_emails_to_that_port(database_url, db, make_user, smtp_server):
+def test_vigilance_run_on_another_port_links_its_emails_to_that_port(
+    database_url, db, make_user, smtp_server, tmp_path
+):
     """The bug this fixes: `make run PORT=5701` served on 5701 and every email linked to 5000."""
     reporter = make_user("reporter")
     make_user("correspondent", vigilances=["haemovigilance"], daily_digest=False)
@@ -428,6 +434,8 @@ def test_vigilance_run_on_another_port_links_its_emails_to_that_port(database_ur
     environment.update(
         VIGILANCE_DATABASE_URL=database_url,
         VIGILANCE_SECRET_KEY="run-test",
+        VIGILANCE_AUDIT_KEY=os.environ["VIGILANCE_AUDIT_KEY"],
+        VIGILANCE_AUDIT_CHECKPOINT_DIR=str(tmp_path / "audit-checkpoints"),
         VIGILANCE_PASSWORD_HASH=os.environ["VIGILANCE_PASSWORD_HASH"],
         VIGILANCE_SMTP_URL=smtp_server.url,
         VIGILANCE_TICK_SECONDS="0.3",

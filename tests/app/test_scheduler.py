@@ -13,7 +13,7 @@ def test_the_jobs_are_declared_once_with_fixed_ids(app):
     register_jobs(scheduler, app)
     register_jobs(scheduler, app)  # a second registration replaces, never duplicates
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"clocks", "outbox", "summaries", "drafts"}
+    assert set(jobs) == {"clocks", "outbox", "summaries", "drafts", "audit_checkpoint"}
     assert all(job.max_instances == 1 and job.coalesce for job in jobs.values())
 
 
@@ -32,7 +32,7 @@ def test_vigilance_run_runs_the_jobs_inside_the_web_process(database_url, monkey
     try:
         result = app.test_cli_runner().invoke(cli, args=["run", "--port", "5999"])
         assert result.exit_code == 0, result.output
-        assert seen["jobs"] == {"clocks", "outbox", "summaries", "drafts"}
+        assert seen["jobs"] == {"clocks", "outbox", "summaries", "drafts", "audit_checkpoint"}
     finally:
         if "vigilance.scheduler" in app.extensions:
             app.extensions["vigilance.scheduler"].shutdown(wait=True)

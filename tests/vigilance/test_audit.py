@@ -7,9 +7,12 @@ from tests.report_payloads import a_report
 from tests.scenarios import file_report
 from vigilance import audit
 from vigilance.clock import utcnow
+from vigilance.models import AuditEvent
 
 
 def file_three(client, make_user, token_for):
+    """Events 1 to 3: the establishment, the account and its token (administration is audited);
+    4 to 6: the reports filed; 7 to 9: read."""
     headers = token_for(make_user("reporter"))
     ids = [client.post("/api/v1/reports", json=a_report(), headers=headers).get_json()["id"] for _ in range(3)]
     for report_id in ids:
@@ -21,7 +24,7 @@ def test_intact_chain_verifies(client, make_user, token_for, runner):
     file_three(client, make_user, token_for)
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 0
-    assert "6 events" in result.output
+    assert "9 events" in result.output
 
 
 def test_an_altered_event_is_found(client, make_user, token_for, runner, db):
@@ -30,22 +33,22 @@ def test_an_altered_event_is_found(client, make_user, token_for, runner, db):
     db.commit()
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1
-    assert "at event 2" in result.output and "altered" in result.output
+    assert "event 2 (" in result.output and "altered" in result.output
 
 
 def test_a_removed_event_is_found(client, make_user, token_for, runner, db):
-    file_three(client, make_user, token_for)  # events 1-3: the reports filed; 4-6: read
-    db.execute(text("DELETE FROM audit_events WHERE id = 3"))
+    file_three(client, make_user, token_for)  # events 4-6: the reports filed; 7-9: read
+    db.execute(text("DELETE FROM audit_events WHERE id = 6"))
     db.commit()
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1
     # Found at the next event of the same report's chain: its read.
-    assert "at event 6" in result.output
+    assert "event 9 (" in result.output
 
 
 def test_a_report_s_events_are_one_chain_and_reports_spread_over_chains(client, make_user, token_for, db):
     ids = file_three(client, make_user, token_for)
-    rows = db.execute(text("SELECT report_id, chain FROM audit_events ORDER BY id")).all()
+    rows = db.execute(text("SELECT report_id, chain FROM audit_events WHERE report_id IS NOT NULL ORDER BY id")).all()
     chains = {}
     for report_id, chain in rows:
         chains.setdefault(report_id, set()).add(chain)
@@ -66,16 +69,16 @@ def test_removing_a_whole_chain_with_its_head_is_found(client, make_user, token_
 
 def test_an_event_moved_to_another_chain_is_found(client, make_user, token_for, runner, db):
     file_three(client, make_user, token_for)
-    db.execute(text("UPDATE audit_events SET chain = chain % 16 + 1 WHERE id = 5"))
+    db.execute(text("UPDATE audit_events SET chain = chain % 16 + 1 WHERE id = 8"))
     db.commit()
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1
-    assert "at event 5" in result.output
+    assert "event 8 (" in result.output
 
 
 def test_removing_the_last_events_is_found(client, make_user, token_for, runner, db):
     file_three(client, make_user, token_for)
-    db.execute(text("DELETE FROM audit_events WHERE id > 4"))
+    db.execute(text("DELETE FROM audit_events WHERE id > 7"))
     db.commit()
     result = runner.invoke(cli, ["audit", "verify"])
     assert result.exit_code == 1
@@ -113,3 +116,44 @@ def test_the_audit_module_takes_the_heads_in_order_whatever_the_caller_gives(db,
     assert sorted(r.report_id for r in rows) == sorted(reports)
     assert hashes == [{r.report_id: r.hash for r in rows}[n] for n in given]
     assert audit.verify(db).ok
+
+
+def test_a_chain_hashed_again_under_another_key_does_not_verify(client, make_user, token_for, db):
+    """The links are MACs under the audit key: the same events with another key are refused."""
+    from vigilance import audit_keys
+
+    file_three(client, make_user, token_for)
+    assert audit.verify(db).ok
+    try:
+        audit_keys.use_key("someone-else-s-key-0123456789-abcdefghijklmn")
+        result = audit.verify(db)
+    finally:
+        audit_keys.use_key(client.application.config["AUDIT_KEY"])
+    assert not result.ok and "keyed hash" in result.reason
+
+
+def test_a_keyed_chain_cannot_go_back_to_unkeyed_links(client, make_user, token_for, runner, db):
+    """Events from before the key stay verifiable, but an unkeyed event after a keyed one is
+    someone rewriting the chain without the key."""
+    file_three(client, make_user, token_for)
+    chain, last = db.execute(text("SELECT chain, max(id) FROM audit_events GROUP BY chain ORDER BY 2 DESC")).first()
+    event = db.get(AuditEvent, last)
+    forged = audit._digest(event.prev_hash, event, audit.UNKEYED)
+    db.execute(text("UPDATE audit_events SET scheme = 'sha256', hash = :h WHERE id = :id"), {"h": forged, "id": last})
+    db.execute(text("UPDATE audit_head SET last_hash = :h WHERE id = :c"), {"h": forged, "c": chain})
+    db.commit()
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"event {last} (chain {chain}): unkeyed event after keyed ones" in result.output
+
+
+def test_rows_written_before_the_seals_are_sealed_once_and_that_is_audited(client, make_user, token_for, runner, db):
+    file_three(client, make_user, token_for)
+    db.execute(text("DELETE FROM audit_seals"))  # as after migration 0012: no row has a seal yet
+    db.commit()
+    assert runner.invoke(cli, ["audit", "verify"]).exit_code == 1
+    sealed = runner.invoke(cli, ["audit", "seal-existing"])
+    assert sealed.exit_code == 0 and "reports 3" in sealed.output
+    assert runner.invoke(cli, ["audit", "verify"]).exit_code == 0
+    db.rollback()
+    assert db.execute(text("SELECT count(*) FROM audit_events WHERE action = 'seal-existing'")).scalar_one() == 1

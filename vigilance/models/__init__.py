@@ -13,7 +13,7 @@ SQLModel.metadata.naming_convention = {
 
 metadata = SQLModel.metadata
 
-from vigilance.models.audit import AuditEvent, AuditHead  # noqa: E402
+from vigilance.models.audit import AuditCheckpoint, AuditEvent, AuditHead, AuditPending, AuditSeal  # noqa: E402
 from vigilance.models.clocks import Timer  # noqa: E402
 from vigilance.models.drafts import ReportDraft  # noqa: E402
 from vigilance.models.establishments import Establishment  # noqa: E402
@@ -44,8 +44,11 @@ __all__ = [
     "OPEN_ITEM_STATUSES",
     "ApiToken",
     "Assessment",
+    "AuditCheckpoint",
     "AuditEvent",
     "AuditHead",
+    "AuditPending",
+    "AuditSeal",
     "Deadline",
     "DeadlineState",
     "Declaration",
@@ -70,4 +73,6 @@ __all__ = [
 ]
 
 # The triggers that keep the counts per status are part of the schema: created with the tables.
+# So are the triggers that note every write to the tables the audit seals.
+import vigilance.audit_seals  # noqa: E402
 import vigilance.storage.status_counts  # noqa: E402, F401

@@ -12,6 +12,11 @@ The block commits when it ends and rolls back when it raises.
 The web request's session is made on :func:`reading_by_default`: what it does outside a write
 transaction only reads (on SQLite a ``DEFERRED`` transaction, which takes no write lock).
 
+It also seals, just before committing, the rows of the audited tables its transaction wrote
+(:mod:`vigilance.audit_seals`): whatever path wrote them (the ORM, a Core statement, the
+driver's cursor), the triggers noted them, and a row edited outside the service keeps no
+matching seal.
+
 What it saves is not time but a rule to remember: "end the read before writing" was written
 out by hand in the token check, the page sign-in check and intake's door.
 """
@@ -22,6 +27,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from vigilance import audit_seals
 from vigilance.storage.engine import SQLITE_BEGIN
 
 _WRITING = "vigilance_writing"
@@ -73,7 +79,9 @@ def write_transaction(bind: Session | Engine) -> Iterator[Session]:
         if session.get_bind().dialect.name == "sqlite":
             # IMMEDIATE even where the session's transactions begin as reads (reading_by_default).
             session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
+        audit_seals.begin(session)
         yield session
+        audit_seals.seal_written(session)
         session.commit()
     except BaseException:
         session.rollback()
