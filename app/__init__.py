@@ -20,11 +20,16 @@ class VigilanceFlask(Flask):
         return func
 
 
-def create_app(test_config: dict[str, Any] | None = None) -> Flask:
-    """Create and configure an instance of the service."""
+def create_app(test_config: dict[str, Any] | None = None, *, serving: bool = True) -> Flask:
+    """Create and configure an instance of the service.
+
+    *serving*: the app answers requests (a WSGI server's ``create_app()``, ``vigilance run``), so
+    production refuses to build it while demo accounts can sign in. The other commands build it
+    with ``serving=False``: they must work on such a database, to disable those accounts.
+    """
     from flask_wtf.csrf import CSRFProtect
 
-    from app import auth, db, errors, i18n, operations, pages, request_limits, templating, text_guard
+    from app import auth, db, errors, i18n, operations, pages, request_limits, security_headers, templating, text_guard
     from app.api import API_BLUEPRINTS, TOKEN_BLUEPRINTS
     from app.api import init_app as init_api
     from app.config import load_config
@@ -47,6 +52,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     operations.init_app(app)
     db.init_app(app)
+    if serving and app.config["ENV"] == "production":
+        from app.start_checks import refuse_demo_accounts
+
+        refuse_demo_accounts(app.extensions["vigilance.db"])
     auth.init_app(app)
     i18n.init_app(app)
     request_limits.init_app(app)  # before anything reads the body
@@ -55,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     pages.init_app(app)
     templating.init_app(app)
+    security_headers.init_app(app)
     # Pages post forms with the session cookie: they need CSRF tokens. The API is called with
     # bearer tokens, which a third-party site cannot make a browser send.
     csrf = CSRFProtect(app)

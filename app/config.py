@@ -184,6 +184,10 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
         if config["ENV"] == "production":
             raise ConfigError("VIGILANCE_SECRET_KEY is required in production")
         config["SECRET_KEY"] = _development_secret(instance_path)
+    if config["ENV"] == "production":
+        from app.start_checks import refuse_weak_secret_key  # it imports this module's ConfigError
+
+        refuse_weak_secret_key(str(config["SECRET_KEY"]))
     _check_audit_key(config, instance_path)
 
 
@@ -205,11 +209,9 @@ def _check_audit_key(config: dict[str, Any], instance_path: Path) -> None:
         return
     key = str(key)
     if config["ENV"] == "production":
-        if len(key) < MIN_AUDIT_KEY_LENGTH or len(set(key)) < 10:
-            raise ConfigError(
-                f"VIGILANCE_AUDIT_KEY is too weak: at least {MIN_AUDIT_KEY_LENGTH} random characters "
-                "(python -c 'import secrets; print(secrets.token_urlsafe(48))')"
-            )
+        from app.start_checks import refuse_weak_secret_key  # it imports this module's ConfigError
+
+        refuse_weak_secret_key(key, "VIGILANCE_AUDIT_KEY")
         if key == config["SECRET_KEY"]:
             raise ConfigError("VIGILANCE_AUDIT_KEY must differ from VIGILANCE_SECRET_KEY")
     config["AUDIT_KEY"] = key

@@ -44,6 +44,7 @@ import multiprocessing
 import os
 import pstats
 import re
+import secrets
 import statistics
 import subprocess
 import sys
@@ -74,6 +75,9 @@ from vigilance.storage.engine import make_engine
 
 QUEUE = "haemovigilance"
 CLAIMERS = 8
+
+#: Production refuses a weak key (app/start_checks.py): a fresh random one for each run.
+BENCH_SECRET_KEY = secrets.token_urlsafe(48)
 
 
 # Databases ------------------------------------------------------------------------------------------
@@ -278,7 +282,7 @@ def profile_page(url: str, token: str, path: str, repeat: int = 20) -> str:
     """cProfile of the API page in process (Flask test client), top functions by own time."""
     from app import create_app
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "ENV": "production"})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": BENCH_SECRET_KEY, "ENV": "production"})
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     for _ in range(3):
@@ -322,7 +326,7 @@ def queue_bench(args, size: int) -> dict:
         env = {
             **os.environ,
             "VIGILANCE_DATABASE_URL": url,
-            "VIGILANCE_SECRET_KEY": "bench",
+            "VIGILANCE_SECRET_KEY": BENCH_SECRET_KEY,
             "VIGILANCE_ENV": "production",
         }
         server = start_gunicorn(env, workers=args.workers)
@@ -662,7 +666,7 @@ def claim_bench(args) -> dict:
         env = {
             **os.environ,
             "VIGILANCE_DATABASE_URL": url,
-            "VIGILANCE_SECRET_KEY": "bench",
+            "VIGILANCE_SECRET_KEY": BENCH_SECRET_KEY,
             "VIGILANCE_ENV": "production",
         }
         server = start_gunicorn(env, workers=args.claim_workers, threads=args.claim_threads)

@@ -37,6 +37,7 @@ import json
 import os
 import random
 import re
+import secrets
 import signal
 import statistics
 import subprocess
@@ -218,7 +219,7 @@ class Workers:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("VIGILANCE_")}
         self.env.update(
             VIGILANCE_DATABASE_URL=database_url,
-            VIGILANCE_SECRET_KEY="worker-bench",
+            VIGILANCE_SECRET_KEY=secrets.token_urlsafe(48),  # production refuses a weak key
             VIGILANCE_TICK_SECONDS=str(tick),
             VIGILANCE_SCHEDULER="off",
             VIGILANCE_ENV="production",

@@ -23,7 +23,8 @@ POSTGRES_URL = os.environ.get("VIGILANCE_TEST_DATABASE_URL")
 os.environ.setdefault("VIGILANCE_PASSWORD_HASH", passwords.CHEAP_METHOD)
 # The audit trail's key (vigilance.audit_keys), for the app and the subprocesses alike: never
 # one generated in the checkout's instance folder.
-os.environ.setdefault("VIGILANCE_AUDIT_KEY", "test-audit-key-0123456789-abcdefghijklmnopqrstuvwxyz")
+# Random-looking, as production requires (app.start_checks); the tests' own, published here.
+os.environ.setdefault("VIGILANCE_AUDIT_KEY", "Wy6fy0a71VtrkPlJscQdfnhPUGcBiYHFnb5Rrs1rruKU-1lLpDrPgDxIulGtF9xc")
 # Checkpoints of apps made without the fixture below (their worker writes one at its first tick).
 os.environ.setdefault("VIGILANCE_AUDIT_CHECKPOINT_DIR", tempfile.mkdtemp(prefix="vigilance-audit-checkpoints-"))
 #: The outside acceptance cases (``../shared/acceptance``) when the checkout sits beside them;

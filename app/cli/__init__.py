@@ -3,6 +3,8 @@
 One module per command group; this one only assembles them.
 """
 
+import sys
+
 import click
 from flask.cli import FlaskGroup
 
@@ -17,9 +19,11 @@ from app.cli.summaries import summaries_cli
 from app.cli.tokens import tokens_cli
 from app.cli.users import users_cli
 from app.cli.worker import worker_command
+from app.config import ConfigError
 
 
-@click.group(cls=FlaskGroup, create_app=lambda: create_app(), name="vigilance")
+# Built for a command, not to serve: `vigilance run` checks what serving needs itself (app/cli/run.py).
+@click.group(cls=FlaskGroup, create_app=lambda: create_app(serving=False), name="vigilance")
 def cli():
     """Vigilance incident reporting and triage."""
 
@@ -42,4 +46,8 @@ for command in (
 
 def main() -> None:
     """Entry point of the ``vigilance`` console script."""
-    cli.main(prog_name="vigilance")
+    try:
+        cli.main(prog_name="vigilance")
+    except ConfigError as refusal:
+        # A setting to correct, not a bug: its name and what is wrong, without a traceback.
+        sys.exit(f"Error: {refusal}")

@@ -6,7 +6,8 @@ import click
 from flask.cli import ScriptInfo, with_appcontext
 from flask.cli import run_command as flask_run_command
 
-from app.config import follow_served_address
+from app.config import ConfigError, follow_served_address
+from app.start_checks import refuse_demo_accounts
 
 
 @click.command(
@@ -17,6 +18,11 @@ from app.config import follow_served_address
 def run_command(ctx: click.Context, **options):
     """Flask's development server, with the clocks in the same process unless VIGILANCE_SCHEDULER=off."""
     app = ctx.ensure_object(ScriptInfo).load_app()
+    if app.config["ENV"] == "production":
+        try:
+            refuse_demo_accounts(app.extensions["vigilance.db"])
+        except ConfigError as refusal:
+            raise click.ClickException(str(refusal)) from refusal
     follow_served_address(app, options["host"], options["port"])
     reloading = options.get("reload") if options.get("reload") is not None else app.debug
     # Under the reloader, the parent process only watches files: the served child runs the clocks.

@@ -1,7 +1,6 @@
-"""Figures for the people who answer for them: the dashboard, the activity reports, their CSV."""
+"""Figures for the people who answer for them: the dashboard, the activity reports, their CSV
+(vigilance/spreadsheets.py: French or English spreadsheets, no formula that would run)."""
 
-import csv
-import io
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
@@ -14,14 +13,14 @@ from app.auth import page_user
 from app.charts import Series, bar_chart
 from app.db import get_session
 from app.errors import json_error
-from app.i18n import select_locale
+from app.i18n import LANGUAGES, select_locale
 from app.pages.forms import form_errors, payload_from_form
 from app.pages.security import login_required
 from routing.messages import QUEUE_LABELS
 from routing.vocabulary import Queue
-from vigilance import audit, statistics
+from vigilance import audit, spreadsheets, statistics
 from vigilance.clock import PARIS, utcnow
-from vigilance.i18n import say
+from vigilance.i18n import Message, say
 from vigilance.labels import UNASSESSED_LABELS, label
 from vigilance.notifications import imputability_name
 from vigilance.periods import FIRST_YEAR, LAST_YEAR, Period, period_containing
@@ -238,14 +237,19 @@ def dashboard():
     )
 
 
-def _csv(rows: list[tuple], header: tuple[str, ...], filename: str) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    # A byte-order mark: spreadsheet software then reads the accents right.
+def _export_language() -> tuple[str | None, dict[str, list[str]]]:
+    """The language of an export's columns, separator and decimal mark: ``?lang=fr|en``, else the page's."""
+    asked = request.args.get("lang", "").strip()
+    if not asked:
+        return select_locale(), {}
+    if asked not in LANGUAGES:
+        return None, {"lang": [_("Langue inconnue : fr ou en.")]}
+    return asked, {}
+
+
+def _csv(columns: tuple[Message, ...], rows: list[tuple], filename: str, language: str) -> Response:
     return Response(
-        "\ufeff" + buffer.getvalue(),
+        spreadsheets.csv_text(columns, rows, language),
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
@@ -256,13 +260,15 @@ def _csv(rows: list[tuple], header: tuple[str, ...], filename: str) -> Response:
 def dashboard_csv():
     _reader_queues()
     first, last, queue, errors = _dashboard_request()
-    if errors:
-        return _refused_csv(errors)
+    language, language_errors = _export_language()
+    if errors or language_errors:
+        return _refused_csv({**errors, **language_errors})
     figures = _figures(first, last, queue)
     return _csv(
+        spreadsheets.FIGURE_COLUMNS,
         figures.rows(),
-        ("figure", "queue", "key", "value"),
         f"vigilance-dashboard-{first.isoformat()}-{last.isoformat()}.csv",
+        language,
     )
 
 
@@ -380,13 +386,15 @@ def activity_month(year: int, month: int | None = None):
 def activity_csv(year: int, month: int | None = None):
     _reader_queues()
     period, queue, errors = _activity_request(str(year), "" if month is None else str(month))
-    if errors:
-        return _refused_csv(errors)
+    language, language_errors = _export_language()
+    if errors or language_errors:
+        return _refused_csv({**errors, **language_errors})
     report = _activity(period, queue)
     return _csv(
+        spreadsheets.ACTIVITY_COLUMNS,
         statistics.activity_rows(report),
-        ("section", "queue", "key", "value"),
         f"vigilance-activity-{period.key.replace(':', '-')}.csv",
+        language,
     )
 
 
@@ -396,36 +404,14 @@ def activity_csv(year: int, month: int | None = None):
 def activity_cases_csv(year: int, month: int | None = None):
     _reader_queues()
     period, queue, errors = _activity_request(str(year), "" if month is None else str(month))
-    if errors:
-        return _refused_csv(errors)
+    language, language_errors = _export_language()
+    if errors or language_errors:
+        return _refused_csv({**errors, **language_errors})
     report = _activity(period, queue)
     _audit_cases(report, "export", f"csv:activity:{period.key}")
-    rows = [
-        (
-            c.reference,
-            c.queue,
-            c.received_at.astimezone(PARIS).date().isoformat(),
-            c.category,
-            c.event_kind,
-            c.product,
-            c.severity,
-            c.imputability,
-            c.status,
-        )
-        for c in report.serious_cases
-    ]
     return _csv(
-        rows,
-        (
-            "reference",
-            "queue",
-            "received_on",
-            "category",
-            "event_kind",
-            "product",
-            "severity",
-            "imputability",
-            "status",
-        ),
+        spreadsheets.SERIOUS_CASE_COLUMNS,
+        spreadsheets.serious_case_rows(report.serious_cases, language),
         f"vigilance-serious-cases-{period.key.replace(':', '-')}.csv",
+        language,
     )

@@ -1,6 +1,7 @@
 """What the audit trail covers beyond reports: administration, list reads, its key, its checkpoints."""
 
 import json
+import secrets
 import stat
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -40,21 +41,23 @@ def last_id(db):
 
 def test_production_refuses_to_start_without_a_strong_audit_key(monkeypatch, tmp_path):
     monkeypatch.setenv("VIGILANCE_ENV", "production")
-    monkeypatch.setenv("VIGILANCE_SECRET_KEY", "a-long-enough-production-secret-key-0123456789")
+    secret_key = secrets.token_urlsafe(48)
+    monkeypatch.setenv("VIGILANCE_SECRET_KEY", secret_key)
     monkeypatch.setenv("VIGILANCE_PASSWORD_HASH", "scrypt")
     monkeypatch.delenv("VIGILANCE_AUDIT_KEY")
     with pytest.raises(ConfigError, match="VIGILANCE_AUDIT_KEY is required in production"):
         load_config(tmp_path)
     assert not (tmp_path / "audit_key").exists()
-    for weak in ("short-key", "a" * 64, "ab" * 40):
+    for weak in ("short-key", "a" * 64, "ab" * 40, "a-long-enough-production-audit-key-0123456789"):
         monkeypatch.setenv("VIGILANCE_AUDIT_KEY", weak)
         with pytest.raises(ConfigError, match="VIGILANCE_AUDIT_KEY is too weak"):
             load_config(tmp_path)
-    monkeypatch.setenv("VIGILANCE_AUDIT_KEY", "a-long-enough-production-secret-key-0123456789")
+    monkeypatch.setenv("VIGILANCE_AUDIT_KEY", secret_key)
     with pytest.raises(ConfigError, match="VIGILANCE_AUDIT_KEY must differ from VIGILANCE_SECRET_KEY"):
         load_config(tmp_path)
-    monkeypatch.setenv("VIGILANCE_AUDIT_KEY", "another-long-production-audit-key-9876543210-xyz")
-    assert load_config(tmp_path)["AUDIT_KEY"] == "another-long-production-audit-key-9876543210-xyz"
+    audit_key = secrets.token_urlsafe(48)
+    monkeypatch.setenv("VIGILANCE_AUDIT_KEY", audit_key)
+    assert load_config(tmp_path)["AUDIT_KEY"] == audit_key
 
 
 def test_development_generates_one_audit_key_in_the_instance_folder(monkeypatch, tmp_path):

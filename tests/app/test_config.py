@@ -1,5 +1,6 @@
 """The service reads its settings from the environment and refuses to start on an unusable one."""
 
+import secrets
 import stat
 
 import pytest
@@ -92,7 +93,7 @@ def test_passwords_are_hashed_with_argon2id_unless_configured_otherwise(tmp_path
 
 def test_production_refuses_the_cheap_test_hashing(monkeypatch, tmp_path):
     monkeypatch.setenv("VIGILANCE_ENV", "production")
-    monkeypatch.setenv("VIGILANCE_SECRET_KEY", "a-long-enough-production-secret-key-0123456789")
+    monkeypatch.setenv("VIGILANCE_SECRET_KEY", secrets.token_urlsafe(48))
     monkeypatch.setenv("VIGILANCE_PASSWORD_HASH", "pbkdf2:sha256:1")
     with pytest.raises(ConfigError, match="VIGILANCE_PASSWORD_HASH"):
         load_config(tmp_path)

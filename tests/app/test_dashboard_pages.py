@@ -22,10 +22,11 @@ def switch(client, user):
     sign_in(client, user, PASSWORD)
 
 
-def read_csv(response) -> list[dict]:
+def read_csv(response, delimiter=";") -> list[dict]:
+    """The rows of an export, by column label: French spreadsheets split on ';', English ones on ','."""
     text = response.get_data(as_text=True)
     assert text.startswith("\ufeff")
-    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter))
 
 
 def test_who_may_read_the_figures(client, staff, make_user):
@@ -49,7 +50,7 @@ def test_dashboard_figures_equal_the_weekly_summary_for_the_same_week(client, db
     summary = summaries.build_weekly(db, staff["hv"].establishment_id, period, now=paris(2026, 11, 23, 7, 0))
     switch(client, staff["coordinator"])
     rows = read_csv(client.get("/dashboard.csv?from=2026-11-16&to=2026-11-22"))
-    figures = {(r["figure"], r["queue"], r["key"]): r["value"] for r in rows}
+    figures = {(r["Indicateur"], r["Système de vigilance"], r["Clé"]): r["Valeur"] for r in rows}
     for row in summary.queues:
         assert int(figures[("received", row.queue, "total")]) == row.received
         assert int(figures[("serious", row.queue, "total")]) == row.serious
@@ -78,20 +79,20 @@ def test_activity_report_matches_the_monthly_email_and_audits_the_cases_it_shows
     email = next(c.email for c in result.emails if c.recipient.id == staff["coordinator_en"].id)
     assert "Received: 4; Serious: 3" in email.text.replace(" ;", ";")
     switch(client, staff["coordinator_en"])
-    rows = read_csv(client.get("/activity/2026/11/export.csv"))
-    figures = {(r["section"], r["queue"], r["key"]): r["value"] for r in rows}
+    rows = read_csv(client.get("/activity/2026/11/export.csv"), ",")  # an English reader: English spreadsheets
+    figures = {(r["Section"], r["Vigilance system"], r["Key"]): r["Value"] for r in rows}
     assert figures[("received", "haemovigilance", "total")] == "4"
     assert figures[("serious", "haemovigilance", "total")] == "3"
     assert figures[("severity", "haemovigilance", "3")] == "1"
     assert figures[("imputability", "haemovigilance", "not_assessed")] == "3"
     assert figures[("deadlines", "haemovigilance", "compliance_rate")] == "0.3333"
-    cases = read_csv(client.get("/activity/2026/11/cases.csv"))
-    assert [c["reference"] for c in cases] == [
+    cases = read_csv(client.get("/activity/2026/11/cases.csv"), ",")
+    assert [c["Reference"] for c in cases] == [
         week[n].report.reference for n in ("last_week", "declared", "late", "graft")
     ]
     assert "Frissons" not in str(cases)
     page = client.get("/activity/2026/11").get_data(as_text=True)
-    assert week["graft"].report.reference in page and "window.print()" in page
+    assert week["graft"].report.reference in page and "data-print" in page
     db.rollback()
     trail = db.exec(select(AuditEvent).where(AuditEvent.actor_id == staff["coordinator_en"].id)).all()
     assert {(e.action, e.report_id) for e in trail} >= {

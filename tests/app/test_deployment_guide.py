@@ -45,6 +45,7 @@ def test_every_shell_block_of_the_guide_is_run_here():
     assert set(guide_blocks()) == {
         "environment",
         "environment-sqlite",
+        "secret-key",
         "setup",
         "web",
         "worker",
@@ -208,6 +209,7 @@ def a_reporter_token(database_url: str) -> str:
 
 
 def follow_the_guide(deployment: Deployment, kind: str, lose_the_data, database_url: str) -> None:
+    deployment.run("secret-key")
     deployment.run("setup")
     web_log = deployment.start("web")
     worker_log = deployment.start("worker")
@@ -233,6 +235,9 @@ def follow_the_guide(deployment: Deployment, kind: str, lose_the_data, database_
         )
         assert status == 201, report
         assert headers["X-Request-Id"] == "guide-filing-1"
+        # The headers the guide says the service sets, HSTS included in production.
+        assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+        assert headers["Cache-Control"] == "no-store" and headers["X-Frame-Options"] == "DENY"
 
         # The worker, a process of its own, shows its ticks in the web's metrics (one folder).
         deadline = time.monotonic() + 90

@@ -254,6 +254,9 @@ def test_the_document_names_every_answer_with_its_body():
             assert "default" not in answers, (method, path)
             assert "422" in answers, (method, path)
             for status, answer in answers.items():
+                if status == "204":  # No Content: an answer without a body, as HTTP has it
+                    assert "content" not in answer, (method, path)
+                    continue
                 assert answer["content"]["application/json"]["schema"], (method, path, status)
                 if status.startswith("4"):
                     assert answer["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}

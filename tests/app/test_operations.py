@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -293,7 +294,7 @@ def test_the_worker_writes_json_lines_in_production(app, database_url):
     environment = {
         **os.environ,
         "VIGILANCE_ENV": "production",
-        "VIGILANCE_SECRET_KEY": "a-production-secret-for-the-test-0123456789",
+        "VIGILANCE_SECRET_KEY": secrets.token_urlsafe(48),
         "VIGILANCE_PASSWORD_HASH": "pbkdf2:sha256:1000",
         "VIGILANCE_DATABASE_URL": database_url,
         "VIGILANCE_TICK_SECONDS": "0.3",

@@ -51,4 +51,4 @@ def test_the_dashboard_draws_charts_and_gives_their_numbers_as_tables(page, live
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger les chiffres (CSV)").click()
     with open(download.value.path(), encoding="utf-8-sig") as figures:
-        assert "severity,biovigilance,2,1" in figures.read().replace("\r", "")
+        assert "severity;biovigilance;2;1" in figures.read().replace("\r", "")
