@@ -29,7 +29,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool = Tru
     """
     from flask_wtf.csrf import CSRFProtect
 
-    from app import auth, db, errors, i18n, operations, pages, security_headers, templating, text_guard
+    from app import auth, db, errors, i18n, operations, pages, request_limits, security_headers, templating, text_guard
     from app.api import API_BLUEPRINTS, TOKEN_BLUEPRINTS
     from app.api import init_app as init_api
     from app.config import load_config
@@ -58,6 +58,7 @@ def create_app(test_config: dict[str, Any] | None = None, *, serving: bool = Tru
         refuse_demo_accounts(app.extensions["vigilance.db"])
     auth.init_app(app)
     i18n.init_app(app)
+    request_limits.init_app(app)  # before anything reads the body
     text_guard.init_app(app, after_token_check=TOKEN_BLUEPRINTS)
     init_api(app)
     errors.init_app(app)

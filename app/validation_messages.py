@@ -42,6 +42,8 @@ EXACT_MESSAGES = (
     N_("Expected Content-Type: application/json."),
     N_("Not a cursor this API gave."),
     N_("Not a valid date."),
+    # Required text (app/api/fields.py).
+    N_("May not be blank."),
     # The queue filters' refusals (app/api/triage.py), which the queue page shows too.
     N_("Unknown status: choose one from the list."),
     N_("Unknown category: choose one from the list."),

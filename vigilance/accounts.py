@@ -32,6 +32,14 @@ def _invalid(field: str, message: Message) -> InvalidInput:
     return InvalidInput({field: [message]})
 
 
+def _longer_than_column(model, field: str, text: str) -> InvalidInput | None:
+    # The column's own length: PostgreSQL refuses a longer text midway (a bare 500), SQLite keeps it whole.
+    length = model.__table__.c[field].type.length
+    if len(text) > length:
+        return _invalid(field, translatable("%(count)s caractères au plus.", count=length))
+    return None
+
+
 def create_establishment(
     session: Session, *, finess: str, name: str, region: str = "metropole", actor: User | None = None
 ) -> Establishment:
@@ -44,6 +52,8 @@ def create_establishment(
         )
     if not name.strip():
         raise _invalid("name", translatable("Le nom est obligatoire."))
+    if too_long := _longer_than_column(Establishment, "name", name.strip()):
+        raise too_long
     if region not in REGIONS:
         raise _invalid("region", translatable("Région inconnue : %(region)s.", region=region))
     if session.exec(select(Establishment).where(Establishment.finess == finess)).first():
@@ -87,6 +97,9 @@ def create_user(
     email = email.strip().lower()
     if not EMAIL.match(email):
         raise _invalid("email", translatable("Adresse e-mail invalide."))
+    for field, text in (("email", email), ("name", name.strip())):
+        if too_long := _longer_than_column(User, field, text):
+            raise too_long
     if role not in set(Role):
         raise _invalid("role", translatable("Rôle inconnu : %(role)s.", role=role))
     if role != Role.ADMIN and establishment is None:

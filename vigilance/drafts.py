@@ -21,26 +21,32 @@ from routing.vocabulary import FEATURE_FLAGS
 from vigilance import audit
 from vigilance.errors import Forbidden, InvalidInput, NotFound
 from vigilance.i18n import translatable
-from vigilance.models import ReportDraft, User
+from vigilance.models import Report, ReportDraft, User
 from vigilance.pseudonymity import NIR_MESSAGE, contains_nir
+
+
+def _column_length(field: str) -> int:
+    # What the report stores is what its draft keeps: one bound, the column's.
+    return Report.__table__.c[field].type.length
+
 
 #: The report form's fields and the longest text each may hold (as a report's, or the form's).
 FIELD_LENGTHS: dict[str, int] = {
     "event_kind": 64,
     "occurred_at": 32,
     "detected_at": 32,
-    "product_name": 500,
+    "product_name": _column_length("product_name"),
     "origin": 32,
     **dict.fromkeys(FEATURE_FLAGS, 8),
     "intended_action": 64,
-    "lot_number": 64,
-    "donation_number": 64,
+    "lot_number": _column_length("lot_number"),
+    "donation_number": _column_length("donation_number"),
     "serious": 8,
     "severity_grade": 8,
     "patient_sex": 8,
     "patient_birth_year": 8,
-    "patient_initials": 3,
-    "description": 10_000,
+    "patient_initials": _column_length("patient_initials"),
+    "description": _column_length("description"),
 }
 TOKEN_MAX_LENGTH = 64
 #: How long a draft nobody touched is kept, unless the settings say otherwise.

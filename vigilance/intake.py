@@ -77,6 +77,8 @@ def check_draft(draft: Draft, *, now: datetime) -> None:
             "occurred_at",
             translatable("La date de l'événement est antérieure à %(year)s.", year=EARLIEST_EVENT_YEAR),
         )
+    # Only an event within bounds is placed in Paris time: year 9999 at UTC-5 is beyond the calendar there.
+    event_year = None if "occurred_at" in errors else draft.occurred_at.astimezone(PARIS).year
     if draft.detected_at is not None:
         if draft.detected_at > now + CLOCK_SKEW:
             problem("detected_at", translatable("La date de découverte est dans le futur."))
@@ -85,7 +87,7 @@ def check_draft(draft: Draft, *, now: datetime) -> None:
     if draft.patient_birth_year is not None:
         if draft.patient_birth_year > now.astimezone(PARIS).year:
             problem("patient.birth_year", translatable("L'année de naissance est dans le futur."))
-        if draft.patient_birth_year > draft.occurred_at.astimezone(PARIS).year:
+        if event_year is not None and draft.patient_birth_year > event_year:
             problem(
                 "patient.birth_year",
                 translatable("Le patient serait né après l'événement."),

@@ -52,6 +52,8 @@ from vigilance.models import (
 from vigilance.planning import plan_openings
 
 logger = logging.getLogger(__name__)
+#: No declaration predates the vigilance systems (a typed 1899 is a slip, not a record).
+EARLIEST_DECLARATION_YEAR = 1950
 
 
 #: Which action each status allows: the state machine, read from vigilance.actions.
@@ -499,6 +501,10 @@ def declare(
         errors["kind"] = [translatable("initial ou follow_up.")]
     if declared_on > now.astimezone(PARIS).date():  # the day as people in France count it
         errors["declared_on"] = [translatable("La date de déclaration est dans le futur.")]
+    elif declared_on.year < EARLIEST_DECLARATION_YEAR:
+        errors["declared_on"] = [
+            translatable("La date de déclaration est antérieure à %(year)s.", year=EARLIEST_DECLARATION_YEAR)
+        ]
     if errors:
         raise InvalidInput(errors)
     item = load_item(session, item_id, actor, for_update=True)

@@ -12,11 +12,12 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_load, valid
 
 from app.api.classify_fast import read_classify_body
 from app.api.errors import BODY_ERRORS, declares_errors
-from app.api.fields import StrictBoolean, StrictInteger, enum_string
+from app.api.fields import StrictBoolean, StrictInteger, column_length, enum_string
 from app.language import response_language
 from routing import Category, Decision, EventKind, Facts, Features, IntendedAction, Origin, ProductFacts, Queue, decide
 from routing.calendar import REGIONS
 from vigilance.i18n import say
+from vigilance.models import Report
 
 bp = Blueprint(
     "classify",
@@ -25,7 +26,8 @@ bp = Blueprint(
     description="Product qualification and routing, without personal data and without authentication.",
 )
 
-NAME_MAX_LENGTH = 500
+#: A name classify takes is one a report can store.
+NAME_MAX_LENGTH = column_length(Report.product_name)
 
 
 class FeaturesSchema(Schema):

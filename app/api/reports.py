@@ -8,7 +8,12 @@ from sqlmodel import Session
 
 from app.api.classify import ClassificationSchema, MatchedSchema, ProductSchema
 from app.api.errors import BEARER, BODY_ERRORS, TOKEN_ERRORS, declares_errors
-from app.api.fields import StrictBoolean, StrictInteger, enum_string
+from app.api.fields import (
+    StrictBoolean,
+    StrictInteger,
+    enum_string,
+    stored_text,
+)
 from app.api.pagination import decode_cursor, encode_cursor
 from app.auth import token_required
 from app.db import get_session
@@ -26,7 +31,6 @@ from vigilance.storage.transaction import write_transaction
 
 bp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Incident reports.")
 
-DESCRIPTION_MAX_LENGTH = 10_000
 PAGE_SIZE = 50
 
 
@@ -43,20 +47,36 @@ class PatientSchema(Schema):
     )
 
 
+class ReportProductSchema(ProductSchema):
+    """The product of a report: as classify takes it, but named (classify may be asked with
+    the questionnaire's answers alone), and no longer than the report's column."""
+
+    name = stored_text(
+        Report.product_name,
+        required=True,
+        metadata={"description": "As a clinician would type it, in French or English."},
+    )
+
+
 class ReportCreateSchema(Schema):
     class Meta:
         unknown = RAISE
 
     event_kind = fields.Enum(EventKind, by_value=True, required=True)
-    occurred_at = fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with offset."})
+    occurred_at = fields.AwareDateTime(
+        required=True,
+        metadata={
+            "description": "ISO 8601 with offset; from 1950, and not in the future (refused once the token is checked)."
+        },
+    )
     detected_at = fields.AwareDateTime(allow_none=True)
-    product = fields.Nested(ProductSchema, required=True)
-    description = fields.String(required=True, validate=validate.Length(min=1, max=DESCRIPTION_MAX_LENGTH))
+    product = fields.Nested(ReportProductSchema, required=True)
+    description = stored_text(Report.description, required=True)
     serious = StrictBoolean(required=True)
     severity_grade = StrictInteger(validate=validate.Range(min=1, max=4), allow_none=True)
     patient = fields.Nested(PatientSchema, allow_none=True)
-    lot_number = fields.String(validate=validate.Length(max=64), allow_none=True)
-    donation_number = fields.String(validate=validate.Length(max=64), allow_none=True)
+    lot_number = stored_text(Report.lot_number, allow_none=True)
+    donation_number = stored_text(Report.donation_number, allow_none=True)
 
     @post_load
     def make(self, data, **_kwargs) -> Draft:

@@ -2,9 +2,13 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from app.api.fields import StrictInteger
+from app.api.fields import INTEGER_MAX, StrictInteger, stored_text
 from routing import Category
 from routing.scales import AUTHORITIES, INVESTIGATION_STATUSES, OUTCOMES, SERIOUSNESS_CRITERIA
+from vigilance.models import Assessment, Declaration, InformationRequest, QueueItem, ReportLink
+
+#: A row id, or a version, as the databases' integers hold them.
+ROW_ID = validate.Range(min=1, max=INTEGER_MAX)
 
 
 class ExpectedVersionSchema(Schema):
@@ -12,13 +16,13 @@ class ExpectedVersionSchema(Schema):
         unknown = RAISE
 
     expected_version = StrictInteger(
-        validate=validate.Range(min=1),
+        validate=ROW_ID,
         metadata={"description": "The item's version the caller saw: refused with 409 if it changed since."},
     )
 
 
 class AssignSchema(ExpectedVersionSchema):
-    assignee_id = StrictInteger(required=True, validate=validate.Range(min=1))
+    assignee_id = StrictInteger(required=True, validate=ROW_ID)
 
 
 class AssessSchema(Schema):
@@ -27,29 +31,29 @@ class AssessSchema(Schema):
 
     based_on_version = StrictInteger(
         required=True,
-        validate=validate.Range(min=0),
+        validate=validate.Range(min=0, max=INTEGER_MAX),
         metadata={"description": "The assessment version the caller saw (0 for none)."},
     )
     severity_grade = StrictInteger(validate=validate.Range(min=1, max=4), allow_none=True)
-    imputability = fields.String(validate=validate.Length(max=24), allow_none=True)
+    imputability = stored_text(Assessment.imputability, allow_none=True)
     seriousness_criteria = fields.List(fields.String(validate=validate.OneOf(SERIOUSNESS_CRITERIA)))
-    reaction_type = fields.String(validate=validate.Length(max=64), allow_none=True)
+    reaction_type = stored_text(Assessment.reaction_type, allow_none=True)
     investigation_status = fields.String(validate=validate.OneOf(INVESTIGATION_STATUSES), allow_none=True)
-    comment = fields.String(validate=validate.Length(max=5000))
+    comment = stored_text(Assessment.comment)
 
 
 class QuestionSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    question = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    question = stored_text(InformationRequest.question, required=True)
 
 
 class AnswerSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    answer = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    answer = stored_text(InformationRequest.answer, required=True)
 
 
 class DeclarationSchema(Schema):
@@ -57,7 +61,7 @@ class DeclarationSchema(Schema):
         unknown = RAISE
 
     authority = fields.String(required=True, validate=validate.OneOf(AUTHORITIES))
-    authority_reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    authority_reference = stored_text(Declaration.authority_reference, required=True)
     declared_on = fields.Date(required=True)
     kind = fields.String(load_default="initial", validate=validate.OneOf(["initial", "follow_up"]))
 
@@ -67,6 +71,7 @@ class RequalifySchema(Schema):
         unknown = RAISE
 
     category = fields.Enum(Category, by_value=True, required=True)
+    # Kept as the closing note of the items it closes elsewhere.
     reason = fields.String(load_default="", validate=validate.Length(max=500))
 
 
@@ -75,15 +80,16 @@ class CloseSchema(Schema):
         unknown = RAISE
 
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
-    note = fields.String(load_default="", validate=validate.Length(max=5000))
+    note = stored_text(QueueItem.closing_note, load_default="")
 
 
 class ReasonSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    # A link's reason, a deadline's waiver or a reopening's (the audit trail): the shorter columns'.
+    reason = stored_text(ReportLink.reason, required=True)
 
 
 class LinkSchema(ReasonSchema):
-    other_report_id = StrictInteger(required=True, validate=validate.Range(min=1))
+    other_report_id = StrictInteger(required=True, validate=ROW_ID)

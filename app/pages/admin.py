@@ -11,6 +11,7 @@ from sqlmodel import col, select
 from app.auth import page_user
 from app.db import get_session
 from app.i18n import select_locale
+from app.pages.forms import row_id
 from app.pages.security import login_required
 from routing import Queue
 from vigilance import accounts, outbox
@@ -82,9 +83,8 @@ def create_account():
     password = secrets.token_urlsafe(12)
     try:
         with write_transaction(db):
-            establishment = (
-                db.get(Establishment, int(values["establishment"])) if values["establishment"].isdigit() else None
-            )
+            establishment_id = form.get("establishment", type=row_id)  # not a row id: none chosen
+            establishment = db.get(Establishment, establishment_id) if establishment_id else None
             user = accounts.create_user(
                 db,
                 email=values["email"],

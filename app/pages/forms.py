@@ -12,9 +12,12 @@ from typing import Any
 from marshmallow import Schema, fields
 from werkzeug.datastructures import MultiDict
 
+from app.api.fields import INTEGER_MAX
 from app.errors import flatten_messages
 
-_WHOLE_NUMBER = re.compile(r"-?\d{1,12}")
+#: A number written in decimal digits, of no more digits than an integer the databases hold.
+#: ``str.isdigit`` is not the test: it says yes to "²", which ``int`` refuses.
+_WHOLE_NUMBER = re.compile(r"-?\d{1,10}")
 _YES = frozenset({"true", "yes", "on", "1"})
 _NO = frozenset({"false", "no", "off", "0"})
 
@@ -41,9 +44,22 @@ def payload_from_form(schema: Schema, form: MultiDict, names: dict[str, str] | N
     return payload
 
 
+def whole_number(text: str) -> int | str:
+    """*text* as the number it writes, or as it is, for the schema to refuse by its field's name."""
+    return int(text) if _WHOLE_NUMBER.fullmatch(text.strip()) else text
+
+
+def row_id(text: str) -> int:
+    """A query argument naming a row (``?before=``); :class:`ValueError` for anything a row id cannot be."""
+    number = whole_number(text)
+    if not isinstance(number, int) or not 1 <= number <= INTEGER_MAX:
+        raise ValueError(text)
+    return number
+
+
 def _typed(field: fields.Field, text: str) -> Any:
-    if isinstance(field, fields.Integer) and _WHOLE_NUMBER.fullmatch(text.strip()):
-        return int(text)
+    if isinstance(field, fields.Integer):
+        return whole_number(text)
     if isinstance(field, fields.Boolean) and text.lower() in _YES | _NO:
         return text.lower() in _YES
     return text

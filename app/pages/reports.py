@@ -16,6 +16,7 @@ from app.errors import csrf_refused, flatten_messages
 from app.filing import file_report
 from app.i18n import select_locale
 from app.pages import kept_forms
+from app.pages.forms import row_id, whole_number
 from app.pages.security import login_required
 from app.validation_messages import translate_all
 from routing import EventKind
@@ -60,7 +61,7 @@ def form_payload(form) -> dict:
     if form.get("serious") in _YES_NO:
         payload["serious"] = _YES_NO[form["serious"]]
     grade = form.get("severity_grade", "")
-    put(payload, "severity_grade", int(grade) if grade.isdigit() else grade)
+    put(payload, "severity_grade", whole_number(grade))
     put(payload, "lot_number", form.get("lot_number", "").strip())
     put(payload, "donation_number", form.get("donation_number", "").strip())
     product: dict = {"name": form.get("product_name", "").strip()}
@@ -76,7 +77,7 @@ def form_payload(form) -> dict:
     patient: dict = {}
     put(patient, "sex", form.get("patient_sex"))
     birth_year = form.get("patient_birth_year", "").strip()
-    put(patient, "birth_year", int(birth_year) if birth_year.isdigit() else birth_year)
+    put(patient, "birth_year", whole_number(birth_year))
     put(patient, "initials", form.get("patient_initials", "").strip())
     if patient:
         payload["patient"] = patient
@@ -118,7 +119,7 @@ def _form_key(token: str) -> str:
 @bp.get("/new")
 @login_required
 def new():
-    draft_id = request.args.get("draft", type=int)
+    draft_id = request.args.get("draft", type=row_id)  # not a row id: a new form
     if draft_id is None:
         return _render_form(_form_defaults())
     with write_transaction(get_session()) as db:
@@ -248,7 +249,7 @@ def delete_draft(draft_id: int):
 @bp.get("/mine")
 @login_required
 def mine():
-    before = request.args.get("before", type=int)
+    before = request.args.get("before", type=row_id)  # anything else: the first page
     with write_transaction(get_session()) as db:
         page = reports.own_reports(
             db, actor=page_user(), now=utcnow(), via="page", before_id=before, limit=PAGE_SIZE + 1

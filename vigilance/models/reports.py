@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from vigilance.clock import utcnow
@@ -80,7 +80,8 @@ class Report(SQLModel, table=True):
     patient_sex: str | None = Field(default=None, max_length=1)
     patient_birth_year: int | None = None
     patient_initials: str | None = Field(default=None, max_length=3)
-    description: str = Field(sa_column=Column(Text, nullable=False))
+    #: A length on both databases: what the door accepts is read from here (app/api/fields.py).
+    description: str = Field(max_length=10_000)
     serious: bool
     #: The reporter's estimate (1 to 4); correspondents assess on their own scale later.
     severity_grade: int | None = None
@@ -130,7 +131,7 @@ class QueueItem(SQLModel, table=True):
     version: int = Field(default=1)
     #: How it ended (closed) or why it was closed without an outcome (requalified elsewhere).
     outcome: str | None = Field(default=None, max_length=40)
-    closing_note: str | None = Field(default=None, sa_column=Column(Text))
+    closing_note: str | None = Field(default=None, max_length=5_000)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

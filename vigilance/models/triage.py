@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from vigilance.models.types import UTCDateTime
@@ -25,7 +25,7 @@ class Assessment(SQLModel, table=True):
     seriousness_criteria: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     reaction_type: str | None = Field(default=None, max_length=64)
     investigation_status: str | None = Field(default=None, max_length=24)
-    comment: str = Field(default="", sa_column=Column(Text, nullable=False))
+    comment: str = Field(default="", max_length=5_000)
     assessed_by: int = Field(foreign_key="users.id")
     assessed_at: datetime = Field(sa_type=UTCDateTime)
 
@@ -47,10 +47,10 @@ class InformationRequest(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     queue_item_id: int = Field(foreign_key="queue_items.id", index=True)
     report_id: int = Field(foreign_key="reports.id", index=True)
-    question: str = Field(sa_column=Column(Text, nullable=False))
+    question: str = Field(max_length=5_000)
     asked_by: int = Field(foreign_key="users.id")
     asked_at: datetime = Field(sa_type=UTCDateTime)
-    answer: str | None = Field(default=None, sa_column=Column(Text))
+    answer: str | None = Field(default=None, max_length=5_000)
     answered_by: int | None = Field(default=None, foreign_key="users.id")
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
