@@ -644,11 +644,15 @@ def reopen(session: Session, *, item_id: int, actor: User, reason: str, now: dat
     return _save(session, item, actor, "reopen", before, now, extra={"reason": reason.strip()})
 
 
-def waive_deadline(session: Session, *, deadline_id: int, actor: User, reason: str, now: datetime) -> Deadline:
+def waive_deadline(
+    session: Session, *, deadline_id: int, actor: User, reason: str, now: datetime, item_id: int | None = None
+) -> Deadline:
+    """Say a deadline does not apply, and why: only before its due time (after it, a waiver
+    would take a miss out of the figures). *item_id*: the item it must belong to, if given."""
     if not reason.strip():
         raise _invalid("reason", translatable("Dites pourquoi ce délai est levé."))
     deadline = session.get(Deadline, deadline_id) if 0 < deadline_id < 2**31 else None
-    if deadline is None:
+    if deadline is None or (item_id is not None and deadline.queue_item_id != item_id):
         raise NotFound(translatable("Délai introuvable."))
     item = load_item(session, deadline.queue_item_id, actor, for_update=True)
     if deadline.settled_at is not None:

@@ -104,5 +104,11 @@ class ReasonSchema(Schema):
     reason = stored_text(ReportLink.reason, required=True)
 
 
+class DeadlineWaiverSchema(ReasonSchema):
+    """A waiver from the item's page, which names the deadline in its form."""
+
+    deadline_id = StrictInteger(required=True, validate=ROW_ID)
+
+
 class LinkSchema(ReasonSchema):
     other_report_id = StrictInteger(required=True, validate=ROW_ID)
