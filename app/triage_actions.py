@@ -24,6 +24,7 @@ from app.api.triage_inputs import (
     AssessSchema,
     AssignSchema,
     CloseSchema,
+    DeadlineWaiverSchema,
     DeclarationSchema,
     LinkSchema,
     QuestionSchema,
@@ -166,7 +167,8 @@ ACTIONS: tuple[TriageAction, ...] = (
             actor=by.actor,
             authority=args["authority"],
             authority_reference=args["authority_reference"],
-            declared_on=args["declared_on"],
+            declared_at=args.get("declared_at"),
+            declared_on=args.get("declared_on"),
             kind=args["kind"],
             now=by.now,
         ),
@@ -262,3 +264,18 @@ BY_NAME: dict[str, TriageAction] = {action.name: action for action in ACTIONS}
 ITEM_PAGE_ACTIONS: dict[str, TriageAction] = {
     action.page_path: action for action in ACTIONS if action.target == "item" and action.page_path
 }
+#: Waiving one of the item's deadlines from the item's page: the page posts to the item's URL
+#: with the deadline's id in the form; the domain refuses a deadline of another item.
+ITEM_PAGE_ACTIONS["waive"] = TriageAction(
+    name="waive_deadline",
+    target="item",
+    api_path=BY_NAME["waive_deadline"].api_path,
+    page_path="waive",
+    schema=DeadlineWaiverSchema(),
+    perform=lambda db, item_id, args, by: triage.waive_deadline(
+        db, deadline_id=args["deadline_id"], item_id=item_id, actor=by.actor, reason=args["reason"], now=by.now
+    ),
+    summary=BY_NAME["waive_deadline"].summary,
+    done=BY_NAME["waive_deadline"].done,
+    button=_("Lever ce délai"),
+)

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
@@ -209,7 +209,12 @@ def activity(
 def compliance_by_queue(
     session: Session, *, establishment_id: int, queues: list[str], start: datetime, end: datetime, now: datetime
 ) -> dict[str, Compliance]:
-    overdue = and_(col(Deadline.state) == DeadlineState.OPEN, col(Deadline.due_at) <= now)
+    # Missed whatever its state says: still open after its due time, or waived only once its due
+    # time had come (rows settled so before waivers were refused after it).
+    overdue = or_(
+        and_(col(Deadline.state) == DeadlineState.OPEN, col(Deadline.due_at) <= now),
+        and_(col(Deadline.state) == DeadlineState.WAIVED, col(Deadline.settled_at) >= col(Deadline.due_at)),
+    )
     rows = session.execute(
         select(Deadline.queue, Deadline.state, overdue, func.count())
         .join(QueueItem, col(QueueItem.id) == col(Deadline.queue_item_id))

@@ -7,7 +7,7 @@ step. Functions flush, never commit: the caller's transaction is the unit of wor
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import bindparam, update
@@ -185,7 +185,14 @@ def _settle_deadlines(
     state: DeadlineState,
     now: datetime,
     reason: str | None = None,
+    met_at: datetime | None = None,
 ) -> list[int]:
+    """Settle the item's pending deadlines (of *kinds*, or all) as *state*, except what the
+    figures must keep: one met after its due time is missed, and one already missed (its due
+    time passed, whether or not the clocks escalated it yet) stays missed when the item is
+    closed or requalified. *met_at* is when the act that meets them happened (a declaration's
+    own time), *now* when it is recorded.
+    """
     # Pending: not settled yet, whether still open or already missed (and escalated).
     query = select(Deadline).where(Deadline.queue_item_id == item.id, col(Deadline.settled_at).is_(None))
     if kinds:
@@ -197,16 +204,32 @@ def _settle_deadlines(
     for deadline in pending:
         cancel_timers(session, deadline_id=deadline.id, now=now)
     for deadline in pending:
-        # Met late is missed: what compliance figures count.
-        late = state == DeadlineState.MET and deadline.due_at is not None and deadline.due_at < now
-        deadline.state = DeadlineState.MISSED if late else state
+        if state == DeadlineState.MET:
+            # Met late is missed: what compliance figures count.
+            missed = deadline.due_at is not None and deadline.due_at < (met_at or now)
+        else:
+            missed = deadline.state == DeadlineState.MISSED or deadline_passed(deadline, now)
+        deadline.state = DeadlineState.MISSED if missed else state
         deadline.settled_at = now
-        deadline.waiver_reason = reason
+        deadline.waiver_reason = None if missed else reason
         session.add(deadline)
         settled.append(deadline.id)
     session.flush()
     refresh_next_due(session, item)
     return settled
+
+
+def deadline_passed(deadline: Deadline, now: datetime) -> bool:
+    """Its due time has come: from then on it can be met late (missed), never waived."""
+    return deadline.due_at is not None and deadline.due_at <= now
+
+
+def declaration_moment(declared_on: date, now: datetime) -> datetime:
+    """When a declaration given by its day only was made: the latest moment of that day (in
+    France) not after *now*. A bare date never makes a declaration earlier than it may have
+    been: on the due day, it is on time only when recorded before the due time."""
+    end_of_day = datetime.combine(declared_on, time.max, tzinfo=PARIS)
+    return min(end_of_day, now)
 
 
 # The actions ---------------------------------------------------------------------------------------
@@ -487,11 +510,17 @@ def declare(
     actor: User,
     authority: str,
     authority_reference: str,
-    declared_on: date,
     kind: str,
     now: datetime,
+    declared_at: datetime | None = None,
+    declared_on: date | None = None,
 ) -> Declaration:
-    """Record a declaration to the authority; an initial one meets the declaration deadlines."""
+    """Record a declaration to the authority; an initial one meets the declaration deadlines
+    if it was made (*declared_at*) by their due time, whenever it is recorded.
+
+    *declared_on*, a day without a time, is still taken (the API's first form): it stands for
+    :func:`declaration_moment`. A naive *declared_at* is the time in France.
+    """
     errors = {}
     if authority not in AUTHORITIES:
         errors["authority"] = [translatable("Autorité : %(choices)s.", choices=", ".join(AUTHORITIES))]
@@ -499,12 +528,24 @@ def declare(
         errors["authority_reference"] = [translatable("Le numéro de déclaration est obligatoire.")]
     if kind not in ("initial", "follow_up"):
         errors["kind"] = [translatable("initial ou follow_up.")]
-    if declared_on > now.astimezone(PARIS).date():  # the day as people in France count it
-        errors["declared_on"] = [translatable("La date de déclaration est dans le futur.")]
-    elif declared_on.year < EARLIEST_DECLARATION_YEAR:
-        errors["declared_on"] = [
-            translatable("La date de déclaration est antérieure à %(year)s.", year=EARLIEST_DECLARATION_YEAR)
-        ]
+    field = "declared_at" if declared_at is not None else "declared_on"
+    if declared_at is None and declared_on is None:
+        errors["declared_at"] = [translatable("Dites quand la déclaration a été faite.")]
+    elif declared_at is not None and declared_on is not None:
+        errors["declared_at"] = [translatable("Donnez la date et l'heure, ou la date seule, pas les deux.")]
+    elif declared_at is None and declared_on > now.astimezone(PARIS).date():  # the day as people in France count it
+        errors[field] = [translatable("La date de déclaration est dans le futur.")]
+    else:
+        if declared_at is None:
+            declared_at = declaration_moment(declared_on, now)
+        elif declared_at.tzinfo is None:
+            declared_at = declared_at.replace(tzinfo=PARIS)
+        if declared_at > now:
+            errors[field] = [translatable("La date de déclaration est dans le futur.")]
+        elif declared_at.astimezone(PARIS).year < EARLIEST_DECLARATION_YEAR:
+            errors[field] = [
+                translatable("La date de déclaration est antérieure à %(year)s.", year=EARLIEST_DECLARATION_YEAR)
+            ]
     if errors:
         raise InvalidInput(errors)
     item = load_item(session, item_id, actor, for_update=True)
@@ -522,7 +563,8 @@ def declare(
         queue_item_id=item.id,
         authority=authority,
         authority_reference=authority_reference.strip(),
-        declared_on=declared_on,
+        declared_at=declared_at,
+        declared_on=declared_at.astimezone(PARIS).date(),
         kind=kind,
         recorded_by=actor.id,
         recorded_at=now,
@@ -531,7 +573,9 @@ def declare(
     before = _item_state(item)
     met = []
     if kind == "initial":
-        met = _settle_deadlines(session, item, kinds=("declaration",), state=DeadlineState.MET, now=now)
+        met = _settle_deadlines(
+            session, item, kinds=("declaration",), state=DeadlineState.MET, now=now, met_at=declared_at
+        )
         if item.status != ItemStatus.AWAITING_INFORMATION:
             item.status = ItemStatus.DECLARED
     session.flush()
@@ -546,7 +590,8 @@ def declare(
             "declaration": {
                 "authority": authority,
                 "reference": declaration.authority_reference,
-                "declared_on": declared_on.isoformat(),
+                "declared_on": declaration.declared_on.isoformat(),
+                "declared_at": declared_at.isoformat(),
                 "kind": kind,
             },
             "deadlines_met": met,
@@ -599,15 +644,25 @@ def reopen(session: Session, *, item_id: int, actor: User, reason: str, now: dat
     return _save(session, item, actor, "reopen", before, now, extra={"reason": reason.strip()})
 
 
-def waive_deadline(session: Session, *, deadline_id: int, actor: User, reason: str, now: datetime) -> Deadline:
+def waive_deadline(
+    session: Session, *, deadline_id: int, actor: User, reason: str, now: datetime, item_id: int | None = None
+) -> Deadline:
+    """Say a deadline does not apply, and why: only before its due time (after it, a waiver
+    would take a miss out of the figures). *item_id*: the item it must belong to, if given."""
     if not reason.strip():
         raise _invalid("reason", translatable("Dites pourquoi ce délai est levé."))
     deadline = session.get(Deadline, deadline_id) if 0 < deadline_id < 2**31 else None
-    if deadline is None:
+    if deadline is None or (item_id is not None and deadline.queue_item_id != item_id):
         raise NotFound(translatable("Délai introuvable."))
     item = load_item(session, deadline.queue_item_id, actor, for_update=True)
     if deadline.settled_at is not None:
         raise Conflict(translatable("Ce délai n'est plus ouvert."))
+    if deadline.state == DeadlineState.MISSED or deadline_passed(deadline, now):
+        # A waiver says the deadline does not apply; said after its due time, it would erase a
+        # miss from the figures.
+        raise _invalid(
+            "reason", translatable("Ce délai est déjà dépassé : il ne peut plus être levé, il reste compté dépassé.")
+        )
     _require_holder(item, actor, now, session)
     cancel_timers(session, deadline_id=deadline.id, now=now)  # timers first, as the worker locks them
     deadline.state = DeadlineState.WAIVED

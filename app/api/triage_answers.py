@@ -85,6 +85,7 @@ class DeclarationOutSchema(Schema):
     queue_item_id = fields.Integer()
     authority = fields.String(required=True)
     authority_reference = fields.String(required=True)
+    declared_at = fields.DateTime(required=True)
     declared_on = fields.Date(required=True)
     kind = fields.String(required=True)
     recorded_by = fields.Integer()

@@ -62,8 +62,21 @@ class DeclarationSchema(Schema):
 
     authority = fields.String(required=True, validate=validate.OneOf(AUTHORITIES))
     authority_reference = stored_text(Declaration.authority_reference, required=True)
-    declared_on = fields.Date(required=True)
+    declared_at = fields.DateTime(
+        metadata={
+            "description": "When the declaration was made (ISO 8601; without an offset, the time in France). "
+            "It meets a deadline when not later than its due time."
+        }
+    )
+    declared_on = fields.Date(
+        metadata={
+            "description": "The day only, as first accepted: it stands for the end of that day in France, or now "
+            "if that is earlier (a declaration on the due day is on time only when recorded before the due time). "
+            "Give declared_at instead."
+        }
+    )
     kind = fields.String(load_default="initial", validate=validate.OneOf(["initial", "follow_up"]))
+    # Neither or both: refused by the domain (vigilance.triage.declare), with the field.
 
 
 class RequalifySchema(Schema):
@@ -89,6 +102,12 @@ class ReasonSchema(Schema):
 
     # A link's reason, a deadline's waiver or a reopening's (the audit trail): the shorter columns'.
     reason = stored_text(ReportLink.reason, required=True)
+
+
+class DeadlineWaiverSchema(ReasonSchema):
+    """A waiver from the item's page, which names the deadline in its form."""
+
+    deadline_id = StrictInteger(required=True, validate=ROW_ID)
 
 
 class LinkSchema(ReasonSchema):

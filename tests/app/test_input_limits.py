@@ -416,6 +416,7 @@ FORM_FIELDS = {
     ("triage/item.html", "requalify-reason"): ReportLink.reason,
     ("triage/item.html", "note"): QueueItem.closing_note,
     ("triage/item.html", "reason"): Deadline.waiver_reason,
+    ("triage/item.html", "waive-reason-{{ d.id }}"): Deadline.waiver_reason,
     ("admin/accounts.html", "name"): User.name,
 }
 

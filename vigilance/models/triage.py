@@ -65,6 +65,9 @@ class Declaration(SQLModel, table=True):
     authority: str = Field(max_length=40)
     #: The authority's own number (e-FIT, ABM, CRPV case number...).
     authority_reference: str = Field(max_length=64)
+    #: When the declaration was made (not recorded): what its deadline is compared with.
+    declared_at: datetime = Field(sa_type=UTCDateTime)
+    #: The day of ``declared_at`` in France, as the API first gave it.
     declared_on: date
     kind: str = Field(default="initial", max_length=12)
     recorded_by: int = Field(foreign_key="users.id")
