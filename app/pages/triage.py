@@ -1,6 +1,5 @@
 """Correspondents' pages: their queues, and an item with every action on it."""
 
-from datetime import date
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -162,7 +161,10 @@ def item(item_id: int):
         outcomes=OUTCOMES,
         authorities=AUTHORITIES,
         categories=[c.value for c in Category if c != Category.UNCLASSIFIED],
-        today=date.today().isoformat(),
+        # The declaration form opens on the present minute in the establishment's zone (the person
+        # corrects it to when the declaration was made): never a time later than now.
+        now_local=utcnow().astimezone(current_app.config["TZINFO"]).strftime("%Y-%m-%dT%H:%M"),
+        today=utcnow().astimezone(current_app.config["TZINFO"]).date().isoformat(),
         lang=select_locale(),
         actions=ITEM_PAGE_ACTIONS,
     )
