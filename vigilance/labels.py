@@ -42,6 +42,16 @@ UNASSESSED_LABELS = {
 }
 
 
+#: Imputability scales by name, as their identifiers (stored with each assessment) are not.
+SCALE_LABELS = {
+    "ansm-hv-imputability-2020": translatable("échelle de l'ANSM, 2020"),
+    "eu-tissues-cells-imputability": translatable("échelle de la directive 2006/86/CE"),
+    "who-umc-2013": translatable("échelle OMS-UMC"),
+    "mdcg-2023-3-relatedness": translatable("échelle MDCG 2023-3"),
+    "not-applicable": translatable("sans échelle"),
+}
+
+
 def status_count(status: str, count: int) -> Message:
     """A number of open items in *status*, in the form its number takes: "1 nouveau", "3 nouveaux"."""
     if status == "new":

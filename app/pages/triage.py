@@ -31,6 +31,7 @@ from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput, NotFound, VigilanceError
 from vigilance.i18n import translatable
 from vigilance.item_file import item_file, open_item
+from vigilance.labels import SCALE_LABELS, label
 from vigilance.models import InformationRequest, Report, User
 from vigilance.queues import (
     QueueFilter,
@@ -193,6 +194,7 @@ def item(item_id: int):
         duplicates=file.possible_duplicates,
         links=file.links,
         scale=IMPUTABILITY_SCALES[queue],
+        scale_name=label(SCALE_LABELS, IMPUTABILITY_SCALES[queue].id, select_locale()),
         reaction_types=REACTION_TYPES[queue],
         criteria=SERIOUSNESS_CRITERIA,
         investigation_statuses=INVESTIGATION_STATUSES,

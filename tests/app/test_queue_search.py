@@ -1,5 +1,6 @@
 """The correspondents' everyday pages: where they land, what a search finds, what a row says."""
 
+import html
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -107,3 +108,15 @@ def test_a_queue_row_says_the_event_the_date_received_and_the_exact_due_time(cli
     received = open_one.received_at.astimezone(PARIS)
     assert received.strftime("%H:%M") in row and str(received.year) in row
     assert re.search(r'<time class="due-at" datetime="[^"]+">\d{1,2} \w+\.? \d{4}, \d\d:\d\d</time>', row)
+
+
+def test_the_item_page_names_the_imputability_scale_never_its_identifier(client, cases):
+    hv, _reporter, _closed, open_one, _device = cases
+    sign_in(client, hv, PASSWORD)
+    queue = client.get("/queues/haemovigilance").get_data(as_text=True)
+    item_path = re.search(rf'href="(/queue-items/\d+)">{open_one.reference}<', queue).group(1)
+    page = html.unescape(client.get(item_path).get_data(as_text=True))
+    assert "Imputabilité (échelle de l'ANSM, 2020)" in page
+    assert "ansm-hv-imputability-2020" not in page
+    client.get("/language/en")
+    assert "Imputability (ANSM scale, 2020)" in html.unescape(client.get(item_path).get_data(as_text=True))

@@ -68,7 +68,7 @@ def test_triage_of_a_serious_report_with_a_question_to_the_reporter(browser, liv
     expect(chv.locator("#item-status")).to_have_text("en cours")
 
     chv.get_by_label("Grade (1 à 4)").select_option("3")
-    chv.get_by_label("Imputabilité (ansm-hv-imputability-2020)").select_option("2")
+    chv.get_by_label("Imputabilité (échelle de l'ANSM, 2020)").select_option("2")
     chv.get_by_label("Type", exact=True).select_option("taco")
     chv.get_by_role("button", name="Enregistrer l'évaluation").click()
     expect(chv.locator(".flash")).to_contain_text("Évaluation enregistrée")
