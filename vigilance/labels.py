@@ -62,7 +62,7 @@ def status_count(status: str, count: int) -> Message:
         return translatable_plural("%(num)s en attente d'information", "%(num)s en attente d'information", count)
     if status == "declared":
         return translatable_plural("%(num)s déclaré", "%(num)s déclarés", count)
-    return translatable("%(status)s : %(num)s", status=STATUS_LABELS.get(status, status), num=count)
+    return translatable("%(status)s : %(num)s", status=STATUS_LABELS.get(status, status), num=count)
 
 
 def label(table: dict[str, Message], key: str, language: str) -> str:

@@ -120,3 +120,13 @@ def test_the_item_page_names_the_imputability_scale_never_its_identifier(client,
     assert "ansm-hv-imputability-2020" not in page
     client.get("/language/en")
     assert "Imputability (ANSM scale, 2020)" in html.unescape(client.get(item_path).get_data(as_text=True))
+
+
+def test_the_queues_page_counts_in_the_form_each_number_takes(client, db, cases):
+    hv, reporter, _closed, _open_one, _device = cases
+    file_report(db, reporter, "PFC")
+    sign_in(client, hv, PASSWORD)
+    page = client.get("/queues").get_data(as_text=True)
+    assert "2 nouveaux, 0 en cours" in page
+    client.get("/language/en")
+    assert "2 new, 0 in progress" in client.get("/queues").get_data(as_text=True)
