@@ -11,7 +11,7 @@ from routing import EventKind, ProductFacts
 from tests.page_session import PASSWORD, sign_in
 from vigilance import intake, triage
 from vigilance.clock import PARIS
-from vigilance.models import QueueItem
+from vigilance.models import AuditEvent, QueueItem
 
 NOW = datetime.now(UTC)
 
@@ -69,7 +69,7 @@ def test_correspondents_land_on_their_queues_and_reporters_on_the_form(client, m
         assert response.headers["Location"].endswith(landing), user.role
 
 
-def test_a_search_finds_closed_items_of_every_queue_worked(client, cases):
+def test_a_search_finds_closed_items_of_every_queue_worked(client, db, make_user, cases):
     hv, _reporter, closed, open_one, device = cases
     sign_in(client, hv, PASSWORD)
     page = client.get("/queues?q=plaquettes").get_data(as_text=True)
@@ -82,6 +82,14 @@ def test_a_search_finds_closed_items_of_every_queue_worked(client, cases):
     assert open_one.reference in client.get("/queues?q=9876543210123").get_data(as_text=True)
     assert open_one.reference in client.get(f"/queues?q={open_one.reference.lower()}").get_data(as_text=True)
     assert device.reference in client.get("/queues?q=volumat").get_data(as_text=True)
+    # A coordinator searches every queue; the search is audited as one read.
+    coordinator = make_user("coordinator")
+    with client.session_transaction() as session:
+        session.clear()
+    sign_in(client, coordinator, PASSWORD)
+    assert device.reference in client.get("/queues?q=volumat").get_data(as_text=True)
+    event = db.exec(select(AuditEvent).where(AuditEvent.actor_id == coordinator.id, AuditEvent.action == "list")).one()
+    assert event.target == "page:queue:search" and event.after["filters"] == {"search": "volumat"}
     # The single queue's own search looks through its closed items too.
     assert closed[1].reference in client.get("/queues/haemovigilance?q=frissons").get_data(as_text=True)
 
