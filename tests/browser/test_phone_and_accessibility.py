@@ -95,8 +95,8 @@ def people(db, make_user):
     ]
 
 
-def walk(browser, live_server, people, check):
-    """Each person signs in on a phone and opens each of their pages; *check* looks at each."""
+def walk(browser, live_server, people, check, language):
+    """Each person signs in on a phone and opens each of their pages in *language*; *check* looks at each."""
     for user, paths in people:
         # Bypassing the CSP only lets the test inject axe-core; the pages' own CSP is tested elsewhere.
         context = browser.new_context(locale="fr-FR", viewport=PHONE, bypass_csp=True)
@@ -107,15 +107,20 @@ def walk(browser, live_server, people, check):
             page.get_by_label("Adresse e-mail").fill(user.email)
             page.get_by_label("Mot de passe").fill(PASSWORD)
             page.get_by_role("button", name="Se connecter").click()
-            expect(page.locator("h1")).to_be_visible()
+            # Signed in once the sign-in page is left (signing in starts a new session).
+            expect(page).not_to_have_url(re.compile(r"/login"))
+        page.goto(f"{live_server}/language/{language}")
+        shown = page.locator("html").get_attribute("lang")
+        assert shown == language, f"{user.email if user else 'anonymous'} at {page.url}: {page.content()[:3000]}"
         for path in paths:
             page.goto(live_server + path)
             expect(page.locator("main")).to_be_visible()
-            check(page, f"{user.role if user else 'anonymous'} {path}")
+            check(page, f"{language} {user.role if user else 'anonymous'} {path}")
         context.close()
 
 
-def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, people):
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, people, language):
     too_wide = []
 
     def check(page, where):
@@ -123,7 +128,7 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, people):
         if seen["page"] > seen["screen"]:
             too_wide.append(f"{where}: {seen['page']} px > {seen['screen']} px, {seen['widest']}")
 
-    walk(browser, live_server, people, check)
+    walk(browser, live_server, people, check, language)
     assert too_wide == []
 
 
@@ -135,6 +140,7 @@ def test_the_dashboard_charts_open_on_their_latest_weeks(browser, live_server, p
     page.get_by_label("Adresse e-mail").fill(coordinator.email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
+    expect(page).not_to_have_url(re.compile(r"/login"))
     page.goto(live_server + "/dashboard")
     box = page.locator(".chart-scroll").first
     expect(box).to_be_visible()
@@ -148,14 +154,15 @@ def test_the_dashboard_charts_open_on_their_latest_weeks(browser, live_server, p
     context.close()
 
 
-def test_no_page_has_a_serious_accessibility_violation(browser, live_server, people, axe_source):
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_no_page_has_a_serious_accessibility_violation(browser, live_server, people, axe_source, language):
     found = []
 
     def check(page, where):
         page.evaluate(axe_source)
         found.extend(f"{where}: {violation}" for violation in page.evaluate(RUN_AXE))
 
-    walk(browser, live_server, people, check)
+    walk(browser, live_server, people, check, language)
     assert found == []
 
 
