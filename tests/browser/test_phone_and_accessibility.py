@@ -48,13 +48,20 @@ def axe_source():
 
 
 @pytest.fixture
-def people(db, make_user):
-    reporter = make_user("reporter", email="dr.interne@example.org", password=PASSWORD)
+def people(db, make_user, request):
+    # Each person reads the walk's language: their account's, as they chose it in their profile.
+    spoken = getattr(request.node, "callspec", None)
+    language = spoken.params.get("language", "fr") if spoken else "fr"
+    reporter = make_user("reporter", email="dr.interne@example.org", password=PASSWORD, language=language)
     correspondent = make_user(
-        "correspondent", email="chv@example.org", vigilances=["haemovigilance", "qualification"], password=PASSWORD
+        "correspondent",
+        email="chv@example.org",
+        vigilances=["haemovigilance", "qualification"],
+        password=PASSWORD,
+        language=language,
     )
-    coordinator = make_user("coordinator", email="coordination@example.org", password=PASSWORD)
-    admin = make_user("admin", email="admin@example.org", password=PASSWORD)
+    coordinator = make_user("coordinator", email="coordination@example.org", password=PASSWORD, language=language)
+    admin = make_user("admin", email="admin@example.org", password=PASSWORD, language=language)
     now = datetime.now(UTC)
     filed = []
     for product, serious in (("MCP-IA", True), (f"CGR {LONG_WORD}", False)):
@@ -109,7 +116,8 @@ def walk(browser, live_server, people, check, language):
             page.get_by_role("button", name="Se connecter").click()
             # Signed in once the sign-in page is left (signing in starts a new session).
             expect(page).not_to_have_url(re.compile(r"/login"))
-        page.goto(f"{live_server}/language/{language}")
+        else:
+            page.goto(f"{live_server}/language/{language}")
         shown = page.locator("html").get_attribute("lang")
         assert shown == language, f"{user.email if user else 'anonymous'} at {page.url}: {page.content()[:3000]}"
         for path in paths:
