@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres test-browser install bench bench-all lock clean translations
+.PHONY: run test test-postgres test-browser install axe bench bench-all lock clean translations
 
 # Dependencies come from the lock file, every one pinned with its hashes; the project itself is
 # installed on top without resolving anything. After changing dependencies in pyproject.toml:
@@ -18,6 +18,15 @@ $(INSTALLED): pyproject.toml requirements-test.lock
 	touch $(INSTALLED)
 
 install: $(INSTALLED)
+
+# axe-core, the accessibility checker the browser tests run in each page, from the npm registry
+# with the machine's npm, as package-lock.json pins it (version and hash) into node_modules/.
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE)
+
+axe: $(AXE)
 
 # The links in emails point at the address served (unless VIGILANCE_BASE_URL says otherwise);
 # served on every interface, at the machine's name.
@@ -31,7 +40,7 @@ run: $(INSTALLED)
 # Lint and format are part of the suite: a change that breaks either fails `make test`. The tests
 # run in parallel, one process per core (pytest-xdist): each test has its own database and ports.
 PYTEST_WORKERS ?= auto
-test: $(INSTALLED)
+test: $(INSTALLED) $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
@@ -40,7 +49,7 @@ test-postgres: $(INSTALLED)
 	VIGILANCE_TEST_DATABASE_URL=$${VIGILANCE_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
 		$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser"
 
-test-browser: $(INSTALLED)
+test-browser: $(INSTALLED) $(AXE)
 	VIGILANCE_REQUIRE_BROWSER=1 $(BIN)/pytest -q -m browser
 
 # The classification benchmark (a minute or two; wrk: apt-get install wrk). Every benchmark and
@@ -69,7 +78,7 @@ lock:
 	$(PIP_COMPILE) -o requirements.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) $(LOCK_VENV) .pytest_cache .hypothesis node_modules
 
 # After changing a translatable text: extract, merge into both catalogues, then translate the new
 # entries by editing translations/en/LC_MESSAGES/messages.po (French is the source language; the

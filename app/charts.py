@@ -81,7 +81,11 @@ def bar_chart(
     # Grow the drawing to hold the legend's extra lines.
     parts[0] = parts[0].replace(f"0 0 {width} {height}", f"0 0 {width} {legend_y + 18}")
     parts.append("</svg>")
-    return Markup("".join(parts))
+    # On a phone the drawing is wider than the screen and scrolls in its box; the box reads
+    # right to left so that it opens on its latest weeks (site.css), without a script.
+    # Focusable, so that a keyboard scrolls it too.
+    box = f'<div class="chart-scroll" tabindex="0" role="region" aria-label="{escape(title)}">'
+    return Markup(box + "".join(parts) + "</div>")
 
 
 def _number(value: float) -> str:

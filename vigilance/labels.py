@@ -42,6 +42,16 @@ UNASSESSED_LABELS = {
 }
 
 
+#: Imputability scales by name, as their identifiers (stored with each assessment) are not.
+SCALE_LABELS = {
+    "ansm-hv-imputability-2020": translatable("échelle de l'ANSM, 2020"),
+    "eu-tissues-cells-imputability": translatable("échelle de la directive 2006/86/CE"),
+    "who-umc-2013": translatable("échelle OMS-UMC"),
+    "mdcg-2023-3-relatedness": translatable("échelle MDCG 2023-3"),
+    "not-applicable": translatable("sans échelle"),
+}
+
+
 def status_count(status: str, count: int) -> Message:
     """A number of open items in *status*, in the form its number takes: "1 nouveau", "3 nouveaux"."""
     if status == "new":
@@ -52,7 +62,7 @@ def status_count(status: str, count: int) -> Message:
         return translatable_plural("%(num)s en attente d'information", "%(num)s en attente d'information", count)
     if status == "declared":
         return translatable_plural("%(num)s déclaré", "%(num)s déclarés", count)
-    return translatable("%(status)s : %(num)s", status=STATUS_LABELS.get(status, status), num=count)
+    return translatable("%(status)s : %(num)s", status=STATUS_LABELS.get(status, status), num=count)
 
 
 def label(table: dict[str, Message], key: str, language: str) -> str:

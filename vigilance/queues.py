@@ -8,9 +8,10 @@ from sqlalchemy import and_, not_, or_, tuple_
 from sqlalchemy.orm import load_only
 from sqlmodel import Session, col, select
 
+from routing import Queue
 from routing.calendar import WorkingCalendar
 from routing.rulebook import shipped_rulebooks
-from vigilance.access import may_work_queue
+from vigilance.access import may_read_item, may_work_queue
 from vigilance.clock import PARIS
 from vigilance.errors import NotFound
 from vigilance.i18n import Message, translatable, translatable_plural
@@ -60,6 +61,7 @@ _LISTED_REPORT_COLUMNS = (
     Report.product_name,
     Report.received_at,
     Report.serious,
+    Report.event_kind,
 )
 
 
@@ -79,8 +81,10 @@ def list_items(
         .options(load_only(*_LISTED_REPORT_COLUMNS))
         .where(_scope(session, queue, actor))
     )
-    statuses = filters.statuses or OPEN_ITEM_STATUSES
-    query = query.where(col(QueueItem.status).in_(statuses))
+    # A search looks through closed items too: the case being looked for is often an old one.
+    statuses = filters.statuses or (() if filters.search else OPEN_ITEM_STATUSES)
+    if statuses:
+        query = query.where(col(QueueItem.status).in_(statuses))
     if filters.category:
         query = query.where(col(Report.category) == filters.category)
     if filters.serious is not None:
@@ -96,15 +100,7 @@ def list_items(
     if filters.received_to:
         query = query.where(col(Report.received_at) < _day_start(filters.received_to + timedelta(days=1)))
     if filters.search:
-        term = filters.search.strip()
-        query = query.where(
-            or_(
-                col(Report.reference) == term.upper(),
-                col(Report.lot_number) == term,
-                col(Report.donation_number) == term,
-                col(Report.product_name).ilike(f"%{_escape_like(term)}%", escape="\\"),
-            )
-        )
+        query = query.where(_matches(filters.search))
     # Serious first among equals is "NOT serious" ascending: the whole sort key then runs one
     # way, a keyset page is a single row comparison, and the index serves it from the cursor.
     sort_key = (col(QueueItem.urgency_at), not_(col(QueueItem.serious)), col(QueueItem.id))
@@ -117,6 +113,67 @@ def list_items(
         last = page[-1][0]
         next_cursor = Cursor(last.urgency_at, last.serious, last.id)
     return QueuePage(page, next_cursor, next_deadlines(session, [item.id for item, _ in page]))
+
+
+def _matches(search: str):
+    """Reports a search term finds: its reference, lot or donation number exactly, or a part of
+    its product's name or of its description, whatever the case."""
+    term = search.strip()
+    anywhere = f"%{_escape_like(term)}%"
+    return or_(
+        col(Report.reference) == term.upper(),
+        col(Report.lot_number) == term,
+        col(Report.donation_number) == term,
+        col(Report.product_name).ilike(anywhere, escape="\\"),
+        col(Report.description).ilike(anywhere, escape="\\"),
+    )
+
+
+def worked_queues(actor: User) -> list[str]:
+    """The queues *actor* works, in the order the service lists them."""
+    return [queue.value for queue in Queue if may_work_queue(actor, queue.value)]
+
+
+#: How many items a search across queues shows: the most recently received first.
+SEARCH_LIMIT = 50
+
+
+@dataclass
+class SearchResults:
+    rows: list[tuple[QueueItem, Report]]
+    #: More items matched than are shown: the reader narrows the search.
+    more: bool
+    deadlines: dict[int, Deadline] = field(default_factory=dict)
+
+
+def search_items(session: Session, *, actor: User, search: str, limit: int = SEARCH_LIMIT) -> SearchResults:
+    """The items of every queue *actor* works, open or closed, whose report *search* finds.
+
+    Each item shown is one *actor* may open (an item left behind by a requalification stays
+    in its old queue, but its report is no longer that queue's to read).
+    """
+    queues = worked_queues(actor)
+    if not queues or not search.strip():
+        return SearchResults([], False)
+    # Read with room to spare for the few items a requalification left behind.
+    read = limit * 2
+    query = (
+        select(QueueItem, Report)
+        .join(Report, col(Report.id) == col(QueueItem.report_id))
+        .options(load_only(*_LISTED_REPORT_COLUMNS, Report.queues, Report.reporter_id, Report.establishment_id))
+        .where(
+            col(QueueItem.queue).in_(queues),
+            col(QueueItem.establishment_id) == actor.establishment_id,
+            _matches(search),
+        )
+        .order_by(col(Report.received_at).desc(), col(QueueItem.id).desc())
+        .limit(read + 1)
+    )
+    found = session.exec(query).all()
+    readable = [(item, report) for item, report in found if may_read_item(actor, item, report)]
+    rows = readable[:limit]
+    more = len(readable) > limit or len(found) > read
+    return SearchResults(rows, more, next_deadlines(session, [item.id for item, _ in rows]))
 
 
 def _day_start(day: date) -> datetime:

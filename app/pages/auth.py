@@ -12,6 +12,7 @@ from app.sign_in_throttle import client_address, current_throttle
 from vigilance import accounts, passwords
 from vigilance.clock import utcnow
 from vigilance.errors import Unauthenticated
+from vigilance.queues import worked_queues
 from vigilance.storage.transaction import write_transaction
 
 bp = Blueprint("auth", __name__)
@@ -46,7 +47,9 @@ def login():
     sign_in(user)
     flash(_("Vous êtes connecté."), "info")
     return kept_forms.resume_after_sign_in(user) or redirect(
-        safe_next(request.args.get("next")) or url_for("reports_pages.new")
+        # Those who work queues start from them; reporters from the report form.
+        safe_next(request.args.get("next"))
+        or url_for("triage_pages.my_queues" if worked_queues(user) else "reports_pages.new")
     )
 
 

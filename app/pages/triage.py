@@ -25,13 +25,22 @@ from routing.scales import (
     SERIOUSNESS_CRITERIA,
 )
 from vigilance import audit, triage
-from vigilance.access import may_answer_questions, may_read_item, may_work_queue
+from vigilance.access import may_answer_questions, may_read_item
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput, NotFound, VigilanceError
 from vigilance.i18n import translatable
 from vigilance.item_file import item_file, open_item
+from vigilance.labels import SCALE_LABELS, label
 from vigilance.models import InformationRequest, Report, User
-from vigilance.queues import calendar_for, list_items, status_counts, time_left
+from vigilance.queues import (
+    QueueFilter,
+    calendar_for,
+    list_items,
+    search_items,
+    status_counts,
+    time_left,
+    worked_queues,
+)
 from vigilance.storage.transaction import write_transaction
 
 bp = Blueprint("triage_pages", __name__)
@@ -46,12 +55,53 @@ _NO_QUESTION = translatable("Question introuvable.")
 @login_required
 def my_queues():
     user = page_user()
-    queues = [q.value for q in Queue if may_work_queue(user, q.value)]
-    if len(queues) == 1:
+    queues = worked_queues(user)
+    search = request.args.get("q", "").strip()
+    if len(queues) == 1 and not search:
         return redirect(url_for("triage_pages.queue", queue=queues[0]))
     db = get_session()
     counts = {queue: status_counts(db, queue=queue, actor=user) for queue in queues}
-    return render_template("triage/queues.html", queues=queues, counts=counts)
+    found = None
+    if search:
+        now = utcnow()
+        results = search_items(db, actor=user, search=search)
+        found = _listed_rows(db, user, results.rows, results.deadlines, now)
+        # Audited like a queue's list, as a read of "search" (every queue the person works: the
+        # names of six queues would not fit an event's target).
+        with write_transaction(db):
+            audit.record_list_read(
+                db,
+                actor=user,
+                now=now,
+                queue="search",
+                filters=QueueFilter(search=search),
+                cursor=None,
+                shown=len(found[0]),
+                door="page",
+            )
+    return render_template(
+        "triage/queues.html",
+        queues=queues,
+        counts=counts,
+        search=search,
+        rows=found[0] if found else [],
+        people=found[1] if found else {},
+        more=bool(found and results.more),
+        lang=select_locale(),
+    )
+
+
+def _listed_rows(db, user: User, listed, deadlines, now):
+    """A list's rows as its table shows them (time left and exact due time), and their holders by id."""
+    calendar = calendar_for(db, user.establishment_id)
+    holders = {item.assignee_id for item, _ in listed if item.assignee_id}
+    people = {u.id: u for u in db.exec(select(User).where(col(User.id).in_(holders)))} if holders else {}
+    rows = []
+    for item, report in listed:
+        deadline = deadlines.get(item.id)
+        left = time_left(deadline, now, calendar)
+        rows.append((item, report, left, deadline.due_at if left else None))
+    return rows, people
 
 
 @bp.get("/queues/<queue>")
@@ -89,18 +139,7 @@ def queue(queue: str):
             errors=errors,
         ), 400
     page = list_items(db, queue=queue, actor=user, filters=filters, after=after, limit=PAGE_SIZE, now=now)
-    calendar = calendar_for(db, user.establishment_id)
-    people = (
-        {
-            u.id: u
-            for u in db.exec(
-                select(User).where(col(User.id).in_({item.assignee_id for item, _ in page.rows if item.assignee_id}))
-            )
-        }
-        if page.rows
-        else {}
-    )
-    rows = [(item, report, time_left(page.deadlines.get(item.id), now, calendar)) for item, report in page.rows]
+    rows, people = _listed_rows(db, user, page.rows, page.deadlines, now)
     counts = status_counts(db, queue=queue, actor=user)
     # Audited as one read of the list, with its filters and search, once everything is read.
     with write_transaction(db):
@@ -155,6 +194,7 @@ def item(item_id: int):
         duplicates=file.possible_duplicates,
         links=file.links,
         scale=IMPUTABILITY_SCALES[queue],
+        scale_name=label(SCALE_LABELS, IMPUTABILITY_SCALES[queue].id, select_locale()),
         reaction_types=REACTION_TYPES[queue],
         criteria=SERIOUSNESS_CRITERIA,
         investigation_statuses=INVESTIGATION_STATUSES,
