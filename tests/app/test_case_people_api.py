@@ -52,19 +52,20 @@ def test_a_report_without_contact_is_still_filed_and_says_so(client, people):
 
 
 @pytest.mark.parametrize(
-    ("changes", "field"),
+    ("changes", "field", "said"),
     [
-        ({"reporter_phone": "appelez-moi"}, "reporter_phone"),
-        ({"reporter_phone": "1" * 31}, "reporter_phone"),
-        ({"reporter_unit": "u" * 121}, "reporter_unit"),
+        ({"reporter_phone": "appelez-moi"}, "reporter_phone", "numéro de téléphone"),
+        ({"reporter_phone": "1" * 31}, "reporter_phone", "30 caractères au plus"),
+        ({"reporter_unit": "u" * 121}, "reporter_unit", "120 caractères au plus"),
         # The reporter's contact is theirs: a social security number there is refused as anywhere.
-        ({"reporter_unit": "patient 1 85 05 78 006 084 36"}, "reporter_unit"),
+        ({"reporter_unit": "patient 1 85 05 78 006 084 36"}, "reporter_unit", "sécurité sociale"),
     ],
 )
-def test_a_contact_that_is_not_one_is_refused_next_to_its_field(client, people, db, changes, field):
+def test_a_contact_that_is_not_one_is_refused_next_to_its_field(client, people, db, changes, field, said):
     before = stored_rows(db)
     response = client.post("/api/v1/reports", json=a_report(**changes), headers=people["reporter"][1])
-    assert response.status_code == 422 and field in response.get_json()["errors"], response.get_json()
+    assert response.status_code == 422, response.get_json()
+    assert said in " ".join(response.get_json()["errors"][field])
     assert stored_rows(db) == before
 
 
