@@ -70,6 +70,8 @@ class Draft:
 #: Grade 4 is a death: serious by definition (CSP art. R. 1221-49), whatever the box says.
 DEATH_GRADE = 4
 #: What clinicians type where no product is concerned, compared without case, accents or punctuation.
+#: Not "inconnu": a product the reporter cannot name is one a correspondent qualifies (the
+#: qualification queue), not a report without product.
 _NO_PRODUCT_WORDS = frozenset(
     {
         "aucun",
@@ -80,16 +82,10 @@ _NO_PRODUCT_WORDS = frozenset(
         "sans objet",
         "neant",
         "rien",
-        "inconnu",
-        "inconnue",
-        "produit inconnu",
-        "non connu",
-        "nc",
         "na",
         "n a",
         "none",
         "no product",
-        "unknown",
         "nil",
         "x",
         "xx",

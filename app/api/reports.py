@@ -94,7 +94,7 @@ class ReportCreateSchema(Schema):
         load_default=False,
         metadata={
             "description": "The report names no product, on purpose. Without it, a product name that names "
-            "none (blank of letters, or such as ``aucun``, ``inconnu``) is refused with 422 on ``product``."
+            "none (no letter or digit, or such as ``aucun``, ``néant``, ``N/A``; an unknown product is not refused) is refused with 422 on ``product``."
         },
     )
 

@@ -146,7 +146,7 @@ def test_grade_4_not_serious_is_refused(client, people, db):
     file(client, people, serious=False, severity_grade=3)
 
 
-@pytest.mark.parametrize("name", ["aucun", "Inconnu", "—", "?", "N/A", "néant"])
+@pytest.mark.parametrize("name", ["aucun", "Sans objet", "—", "?", "N/A", "néant"])
 def test_a_report_naming_no_product_is_refused_unless_confirmed(client, people, db, name):
     before = stored_rows(db)
     refused = client.post("/api/v1/reports", json=a_report(product={"name": name}), headers=people["reporter"][1])
@@ -159,5 +159,6 @@ def test_a_report_naming_no_product_is_refused_unless_confirmed(client, people, 
 
 
 def test_a_named_product_needs_no_confirmation(client, people):
-    for name in ("CGR", "X-Vivo", "Albumine 20 %"):
+    # An unknown product is not no product: a correspondent qualifies it (the qualification queue).
+    for name in ("CGR", "X-Vivo", "Albumine 20 %", "produit inconnu", "Inconnu"):
         file(client, people, product={"name": name})
