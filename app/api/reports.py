@@ -94,7 +94,8 @@ class ReportCreateSchema(Schema):
         load_default=False,
         metadata={
             "description": "The report names no product, on purpose. Without it, a product name that names "
-            "none (no letter or digit, or such as ``aucun``, ``néant``, ``N/A``; an unknown product is not refused) is refused with 422 on ``product``."
+            "none (no letter or digit, or a word such as ``aucun``, ``néant``, ``N/A``) is refused with 422 "
+            "on ``product``; a product the reporter cannot name (``inconnu``) is not refused."
         },
     )
 
