@@ -1,7 +1,7 @@
 """How to reach a report's author, and questions withdrawn when their item is closed
 
 Revision ID: 0016_reporter_contact
-Revises: 0011_text_lengths
+Revises: 0015_declared_at
 Create Date: 2026-12-04 21:45:00
 
 A report may name the reporter's unit (care unit, department) and a telephone number to reach
@@ -16,7 +16,7 @@ from alembic import op
 from vigilance.models.types import UTCDateTime
 
 revision = "0016_reporter_contact"
-down_revision = "0011_text_lengths"
+down_revision = "0015_declared_at"
 branch_labels = None
 depends_on = None
 
