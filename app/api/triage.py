@@ -355,7 +355,7 @@ for _item_action in ACTIONS:
     *TOKEN_ERRORS,
     404,
     409,
-    said={404: "No such question on the caller's reports.", 409: "Already answered."},
+    said={404: "No such question on the caller's reports.", 409: "Already answered, or withdrawn: its case is closed."},
 )
 @bp.doc(security=BEARER)
 @token_required
