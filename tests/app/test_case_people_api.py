@@ -4,7 +4,7 @@ closing, a stale assessment's refusal with the newer version, answers that contr
 import pytest
 
 from tests.report_payloads import a_report, stored_rows
-from vigilance.models import Report
+from vigilance.models import InformationRequest, Report
 
 
 @pytest.fixture
@@ -162,3 +162,19 @@ def test_a_named_product_needs_no_confirmation(client, people):
     # An unknown product is not no product: a correspondent qualifies it (the qualification queue).
     for name in ("CGR", "X-Vivo", "Albumine 20 %", "produit inconnu", "Inconnu"):
         file(client, people, product={"name": name})
+
+
+def test_requalifying_away_withdraws_the_question_of_the_item_it_closes(client, people, db):
+    filed = file(client, people)
+    item_id = item_id_of(client, people)
+    post(client, people, "hv", f"/queue-items/{item_id}/claim")
+    asked = post(client, people, "hv", f"/queue-items/{item_id}/information-requests", {"question": "Volume ?"})
+    request_id = asked.get_json()["information_requests"][0]["id"]
+    moved = post(client, people, "hv", f"/queue-items/{item_id}/requalify", {"category": "medical_device"})
+    assert moved.status_code in (200, 404), moved.get_json()  # the item may now be one the caller cannot open
+    answer = post(client, people, "reporter", f"/information-requests/{request_id}/answer", {"answer": "Un CGR."})
+    assert answer.status_code == 409, answer.get_json()
+    report = client.get(f"/api/v1/reports/{filed['id']}", headers=people["reporter"][1]).get_json()
+    assert "haemovigilance" not in report["queues"]
+    db.rollback()
+    assert db.get(InformationRequest, request_id).withdrawn_at is not None  # shown withdrawn, no reminder
