@@ -76,13 +76,18 @@ class ErrorSchema(Schema):
         required=True,
         metadata={"description": "The problems per field path (``request`` for the request as a whole)."},
     )
+    current = fields.Dict(
+        metadata={"description": "An edit refused as stale: the newer version it was refused against, to compare."}
+    )
 
 
 _ERROR_SCHEMA = ErrorSchema()
 
 
-def json_error(status: int, message: str | None = None, errors: Mapping | None = None, headers=None):
-    """A JSON error response in the contract's shape."""
+def json_error(
+    status: int, message: str | None = None, errors: Mapping | None = None, headers=None, current: Mapping | None = None
+):
+    """A JSON error response in the contract's shape (*current*: what a stale edit was refused against)."""
     name = _status_name(status)
     body: dict[str, Any] = {
         "code": status,
@@ -91,6 +96,8 @@ def json_error(status: int, message: str | None = None, errors: Mapping | None =
         # Clients read one shape: problems that belong to no field are the request's.
         "errors": dict(errors) if errors else {"request": [message or name]},
     }
+    if current is not None:
+        body["current"] = dict(current)
     response = jsonify(_ERROR_SCHEMA.dump(body))
     response.status_code = status
     for key, value in (headers or {}).items():

@@ -196,7 +196,13 @@ ACTIONS: tuple[TriageAction, ...] = (
         page_path="close",
         schema=CloseSchema(),
         perform=lambda db, item_id, args, by: triage.close(
-            db, item_id=item_id, actor=by.actor, outcome=args["outcome"], note=args["note"], now=by.now
+            db,
+            item_id=item_id,
+            actor=by.actor,
+            outcome=args["outcome"],
+            note=args["note"],
+            now=by.now,
+            withdraw_questions=args["withdraw_questions"],
         ),
         summary="Close the item with an outcome.",
         done=_("Élément clos."),

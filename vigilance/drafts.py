@@ -47,6 +47,9 @@ FIELD_LENGTHS: dict[str, int] = {
     "patient_birth_year": 8,
     "patient_initials": _column_length("patient_initials"),
     "description": _column_length("description"),
+    "reporter_unit": _column_length("reporter_unit"),
+    "reporter_phone": _column_length("reporter_phone"),
+    "confirm_no_product": 8,
 }
 TOKEN_MAX_LENGTH = 64
 #: How long a draft nobody touched is kept, unless the settings say otherwise.

@@ -1,6 +1,8 @@
 """Report intake: one validated draft becomes a routed, dated and audited report, in one transaction."""
 
 import logging
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import SimpleNamespace
@@ -57,11 +59,57 @@ class Draft:
     patient_initials: str | None = None
     lot_number: str | None = None
     donation_number: str | None = None
+    #: How to reach the reporter about this case: their unit, a telephone number (never the patient's).
+    reporter_unit: str | None = None
+    reporter_phone: str | None = None
+    #: The reporter confirmed that the report names no product (an error with no product involved).
+    no_product_confirmed: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+#: Grade 4 is a death: serious by definition (CSP art. R. 1221-49), whatever the box says.
+DEATH_GRADE = 4
+#: What clinicians type where no product is concerned, compared without case, accents or punctuation.
+#: Not "inconnu": a product the reporter cannot name is one a correspondent qualifies (the
+#: qualification queue), not a report without product.
+_NO_PRODUCT_WORDS = frozenset(
+    {
+        "aucun",
+        "aucune",
+        "aucun produit",
+        "pas de produit",
+        "sans produit",
+        "sans objet",
+        "neant",
+        "rien",
+        "na",
+        "n a",
+        "none",
+        "no product",
+        "nil",
+        "x",
+        "xx",
+        "xxx",
+    }
+)
+
+
+#: A telephone number or an extension as people write them: digits, spaces, dots, dashes,
+#: brackets, a leading +.
+_PHONE = re.compile(r"\+?[0-9 .()\-]{2,30}")
+
+
+def names_no_product(name: str) -> bool:
+    """Whether *name* names no product at all: only punctuation, or a word that means "none"."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    letters = "".join(c if c.isalnum() else " " for c in decomposed if not unicodedata.combining(c))
+    words = " ".join(letters.split())
+    return not words or words in _NO_PRODUCT_WORDS
+
+
 def check_draft(draft: Draft, *, now: datetime) -> None:
-    """Refuse what types cannot say is wrong: impossible dates, a NIR in any free text.
+    """Refuse what types cannot say is wrong: impossible dates, a NIR in any free text, answers
+    that contradict each other, a report that names no product unless the reporter confirms it.
 
     :raises InvalidInput: with every problem found, per field.
     """
@@ -92,11 +140,30 @@ def check_draft(draft: Draft, *, now: datetime) -> None:
                 "patient.birth_year",
                 translatable("Le patient serait né après l'événement."),
             )
+    if draft.severity_grade == DEATH_GRADE and not draft.serious:
+        problem(
+            "serious",
+            translatable("Un grade 4 (décès) est toujours grave : cochez « grave », ou corrigez le grade."),
+        )
+    if names_no_product(draft.product.name) and not draft.no_product_confirmed:
+        problem(
+            "product",
+            translatable(
+                "Aucun produit n'est nommé : nommez le produit en cause, ou confirmez qu'aucun produit n'est concerné."
+            ),
+        )
+    if draft.reporter_phone and not _PHONE.fullmatch(draft.reporter_phone):
+        problem(
+            "reporter_phone",
+            translatable("Un numéro de téléphone ou de poste : des chiffres, espaces, points, tirets, un + au début."),
+        )
     free_texts = {
         "description": draft.description,
         "product.name": draft.product.name,
         "lot_number": draft.lot_number,
         "donation_number": draft.donation_number,
+        "reporter_unit": draft.reporter_unit,
+        "reporter_phone": draft.reporter_phone,
     }
     for path, text in free_texts.items():
         if contains_nir(text):
@@ -208,6 +275,8 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime) -> Int
         serious=draft.serious,
         severity_grade=draft.severity_grade,
         reporter_id=actor.id,
+        reporter_unit=draft.reporter_unit,
+        reporter_phone=draft.reporter_phone,
         establishment_id=actor.establishment_id,
         status=ReportStatus.RECEIVED.value,
         created_at=now,

@@ -46,7 +46,7 @@ class ItemFile:
     possible_duplicates: list[dict]
     #: The report's links to reports the reader may read.
     links: list[ReportLink]
-    #: The people the file names: the holder, the assessors, the authors of the history.
+    #: The people the file names: the holder, the assessors, the authors of the history, the reporter.
     people: dict[int, User]
 
     @property
@@ -60,6 +60,32 @@ class ItemFile:
     @property
     def holder(self) -> User | None:
         return self.people.get(self.item.assignee_id) if self.item.assignee_id else None
+
+    @property
+    def reporter(self) -> "ReporterContact":
+        """Who reported, and how to reach them about the case."""
+        account = self.people.get(self.report.reporter_id)
+        return ReporterContact(
+            name=account.name if account else "",
+            email=account.email if account else "",
+            unit=self.report.reporter_unit,
+            phone=self.report.reporter_phone,
+        )
+
+    @property
+    def open_questions(self) -> list[InformationRequest]:
+        """The questions still waiting for the reporter: closing the item withdraws them."""
+        return [q for q in self.questions if q.answered_at is None and q.withdrawn_at is None]
+
+
+@dataclass(frozen=True)
+class ReporterContact:
+    """The reporter as their account and their report name them: never anything of the patient."""
+
+    name: str
+    email: str
+    unit: str | None
+    phone: str | None
 
 
 def _linked_to(event: AuditEvent) -> int | None:
@@ -113,7 +139,9 @@ def item_file(session: Session, item: QueueItem, reader: User) -> ItemFile:
         }
         links = [link for link in links if link.other(report.id) in readable]
         history = [h for h in history if _linked_to(h) in readable | {None}]
-    named = {item.assignee_id} | {a.assessed_by for a in assessments} | {h.actor_id for h in history}
+    named = (
+        {item.assignee_id, report.reporter_id} | {a.assessed_by for a in assessments} | {h.actor_id for h in history}
+    )
     named = {i for i in named if i}
     people = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(named)))} if named else {}
     return ItemFile(

@@ -24,6 +24,8 @@ _AUDITED_FIELDS = (
     "serious",
     "severity_grade",
     "reporter_id",
+    "reporter_unit",
+    "reporter_phone",
     "establishment_id",
     "status",
 )

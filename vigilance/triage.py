@@ -355,6 +355,27 @@ class AssessmentInput:
     comment: str = ""
 
 
+class StaleAssessment(Conflict):
+    """An assessment edited from a version someone has since replaced: refused, not merged.
+
+    Carries the newer version, so that the doors can show it beside what the second person
+    typed (nothing typed is lost, nothing is overwritten unseen).
+    """
+
+    def __init__(self, current: Assessment | None, *, seen: int):
+        self.current = current
+        self.current_version = current.version if current else 0
+        super().__init__(
+            translatable(
+                "L'évaluation a été modifiée (version %(current)s) depuis que vous l'avez ouverte "
+                "(version %(seen)s) : votre saisie n'a pas été enregistrée ; comparez-la à la version "
+                "actuelle et enregistrez-la de nouveau si elle doit la remplacer.",
+                current=self.current_version,
+                seen=seen,
+            )
+        )
+
+
 def latest_assessment(session: Session, item_id: int) -> Assessment | None:
     return session.exec(
         select(Assessment).where(Assessment.queue_item_id == item_id).order_by(col(Assessment.version).desc()).limit(1)
@@ -394,14 +415,7 @@ def assess(
     current = latest_assessment(session, item.id)
     current_version = current.version if current else 0
     if based_on_version != current_version:
-        raise Conflict(
-            translatable(
-                "L'évaluation a été modifiée (version %(current)s) depuis que vous l'avez ouverte "
-                "(version %(seen)s) : rechargez-la, votre saisie n'a pas été enregistrée.",
-                current=current_version,
-                seen=based_on_version,
-            )
-        )
+        raise StaleAssessment(current, seen=based_on_version)
     _require_holder(item, actor, now, session)
     assessment = Assessment(
         queue_item_id=item.id,
@@ -481,13 +495,19 @@ def answer_information(
         raise NotFound(translatable("Question introuvable."))
     if request.answered_at is not None:
         raise Conflict(translatable("Cette question a déjà reçu une réponse."))
+    item = session.exec(
+        select(QueueItem).where(QueueItem.id == request.queue_item_id).with_for_update()
+    ).one()  # locked: a close at this moment either withdraws the question first or waits for the answer
+    if request.withdrawn_at is not None or item.status == ItemStatus.CLOSED:
+        raise Conflict(
+            translatable("Ce dossier est clos et la question a été retirée : elle n'attend plus de réponse.")
+        )
     request.answer = answer.strip()
     request.answered_by = actor.id
     request.answered_at = now
     session.add(request)
     cancel_timers(session, information_request_id=request.id, now=now)
     notify_answer(session, request=request, now=now, base_url=base_url)
-    item = session.get(QueueItem, request.queue_item_id)
     before = _item_state(item)
     still_open = session.exec(
         select(InformationRequest.id).where(
@@ -600,8 +620,37 @@ def declare(
     return declaration
 
 
-def close(session: Session, *, item_id: int, actor: User, outcome: str, note: str, now: datetime) -> QueueItem:
-    """Close with an outcome; deadlines still open are met by a declaration, else waived."""
+def open_questions(session: Session, item_id: int) -> list[InformationRequest]:
+    """The item's questions still waiting for the reporter's answer."""
+    return list(
+        session.exec(
+            select(InformationRequest)
+            .where(
+                InformationRequest.queue_item_id == item_id,
+                col(InformationRequest.answered_at).is_(None),
+                col(InformationRequest.withdrawn_at).is_(None),
+            )
+            .order_by(InformationRequest.id)
+        ).all()
+    )
+
+
+def close(
+    session: Session,
+    *,
+    item_id: int,
+    actor: User,
+    outcome: str,
+    note: str,
+    now: datetime,
+    withdraw_questions: bool = False,
+) -> QueueItem:
+    """Close with an outcome; deadlines still open are met by a declaration, else waived.
+
+    :param withdraw_questions: the closer agrees to withdraw the questions still waiting for
+        the reporter; without it, an item with such a question is not closed (the reporter
+        would be left answering a closed case).
+    """
     if outcome not in OUTCOMES:
         raise _invalid("outcome", translatable("Issue : %(choices)s.", choices=", ".join(OUTCOMES)))
     item = load_item(session, item_id, actor, for_update=True)
@@ -614,6 +663,18 @@ def close(session: Session, *, item_id: int, actor: User, outcome: str, note: st
         raise Conflict(
             translatable("Aucune déclaration n'est enregistrée : enregistrez-la avant de clore « déclaré ».")
         )
+    waiting = open_questions(session, item.id)
+    if waiting and not withdraw_questions:
+        raise _invalid(
+            "withdraw_questions",
+            translatable(
+                "Une question au déclarant attend encore sa réponse : confirmez son retrait pour clore.",
+            ),
+        )
+    for question in waiting:
+        question.withdrawn_at = now
+        session.add(question)
+        cancel_timers(session, information_request_id=question.id, now=now)  # no reminder for a withdrawn one
     item.status = ItemStatus.CLOSED
     item.outcome = outcome
     item.closing_note = note.strip() or None
@@ -623,7 +684,17 @@ def close(session: Session, *, item_id: int, actor: User, outcome: str, note: st
         session, item, kinds=None, state=DeadlineState.WAIVED, now=now, reason=f"closed: {outcome}"
     )
     return _save(
-        session, item, actor, "close", before, now, extra={"note": item.closing_note, "deadlines_waived": waived}
+        session,
+        item,
+        actor,
+        "close",
+        before,
+        now,
+        extra={
+            "note": item.closing_note,
+            "deadlines_waived": waived,
+            "questions_withdrawn": [q.id for q in waiting],
+        },
     )
 
 
@@ -769,6 +840,10 @@ def requalify(
             other.closing_note = reason.strip() or f"requalified as {category.value}"
             other.closed_at = now
             other.version += 1
+            for question in open_questions(session, other.id):  # a closed case awaits no answer
+                question.withdrawn_at = now
+                session.add(question)
+                cancel_timers(session, information_request_id=question.id, now=now)
             _settle_deadlines(
                 session,
                 other,

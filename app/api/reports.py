@@ -77,6 +77,27 @@ class ReportCreateSchema(Schema):
     patient = fields.Nested(PatientSchema, allow_none=True)
     lot_number = stored_text(Report.lot_number, allow_none=True)
     donation_number = stored_text(Report.donation_number, allow_none=True)
+    reporter_unit = stored_text(
+        Report.reporter_unit,
+        allow_none=True,
+        metadata={"description": "The reporter's unit or department, to reach them about the case."},
+    )
+    reporter_phone = stored_text(
+        Report.reporter_phone,
+        allow_none=True,
+        metadata={
+            "description": "A telephone number or extension to reach the reporter (never the patient's): "
+            "digits, spaces, dots, dashes, brackets, a leading +."
+        },
+    )
+    confirm_no_product = StrictBoolean(
+        load_default=False,
+        metadata={
+            "description": "The report names no product, on purpose. Without it, a product name that names "
+            "none (no letter or digit, or a word such as ``aucun``, ``néant``, ``N/A``) is refused with 422 "
+            "on ``product``; a product the reporter cannot name (``inconnu``) is not refused."
+        },
+    )
 
     @post_load
     def make(self, data, **_kwargs) -> Draft:
@@ -94,6 +115,9 @@ class ReportCreateSchema(Schema):
             patient_initials=patient.get("initials"),
             lot_number=data.get("lot_number"),
             donation_number=data.get("donation_number"),
+            reporter_unit=(data.get("reporter_unit") or "").strip() or None,
+            reporter_phone=(data.get("reporter_phone") or "").strip() or None,
+            no_product_confirmed=data["confirm_no_product"],
         )
 
 
@@ -158,6 +182,8 @@ class ReportOutSchema(Schema):
     patient = fields.Nested(PatientOutSchema)
     lot_number = fields.String(allow_none=True)
     donation_number = fields.String(allow_none=True)
+    reporter_unit = fields.String(allow_none=True)
+    reporter_phone = fields.String(allow_none=True)
     classification = fields.Nested(DecisionSchema, required=True)
     queues = fields.List(enum_string(Queue), required=True)
     deadlines = fields.List(fields.Nested(DeadlineOutSchema), required=True)
@@ -199,6 +225,8 @@ def report_document(session: Session, report: Report, language: str, deadlines: 
         },
         "lot_number": report.lot_number,
         "donation_number": report.donation_number,
+        "reporter_unit": report.reporter_unit,
+        "reporter_phone": report.reporter_phone,
         "classification": classification(report.decision, language),
         "queues": report.queues,
         "deadlines": [

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from app.api.errors import BEARER, BODY_ERRORS, TOKEN_ERRORS, declares_errors
 from app.api.reports import report_document
 from app.api.triage_answers import (
+    AssessmentSchema,
     InformationRequestSchema,
     ItemDetailSchema,
     LinkOutSchema,
@@ -22,6 +23,7 @@ from app.api.triage_answers import (
 )
 from app.auth import token_required
 from app.db import get_session
+from app.errors import json_error
 from app.language import response_language
 from app.triage_actions import ACTIONS, BY_NAME, Act, TriageAction
 from routing import Category
@@ -221,6 +223,7 @@ def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dic
     document.update(
         {
             "report": report_document(db, report, language, file.deadlines),
+            "reporter": file.reporter,
             # The rows themselves: ItemDetailSchema dumps the fields it names, and only those.
             "assessments": file.assessments,
             "information_requests": file.questions,
@@ -248,6 +251,15 @@ def _answer(item_id: int, language: str):
     db = get_session()
     item = triage.load_item(db, item_id, g.user)
     return item_detail(db, item, g.user, language)
+
+
+def _stale_assessment(stale: triage.StaleAssessment):
+    """409 with the newer assessment beside the refusal: the client compares it with its own input
+    (which it still holds) and sends again on ``current.version`` if its input should replace it."""
+    language = response_language()
+    message = stale.say(language)
+    current = AssessmentSchema().dump(stale.current) if stale.current else {"version": 0}
+    return json_error(409, message, {"based_on_version": [message]}, current=current)
 
 
 _SAID = {
@@ -283,8 +295,11 @@ def _action(action: TriageAction):
 
     def post(item_id: int, args=None):
         open_item(get_session(), item_id, g.user)  # 404, as the item's GET, for whoever may not open it
-        with write_transaction(get_session()) as db:
-            action.perform(db, item_id, args or {}, Act(g.user, utcnow()))
+        try:
+            with write_transaction(get_session()) as db:
+                action.perform(db, item_id, args or {}, Act(g.user, utcnow()))
+        except triage.StaleAssessment as stale:
+            return _stale_assessment(stale)
         return _answer(item_id, response_language())
 
     if action.schema is not None:
@@ -340,7 +355,7 @@ for _item_action in ACTIONS:
     *TOKEN_ERRORS,
     404,
     409,
-    said={404: "No such question on the caller's reports.", 409: "Already answered."},
+    said={404: "No such question on the caller's reports.", 409: "Already answered, or withdrawn: its case is closed."},
 )
 @bp.doc(security=BEARER)
 @token_required

@@ -78,6 +78,9 @@ class InformationRequestSchema(Schema):
     asked_at = fields.DateTime()
     answered_by = fields.Integer(allow_none=True)
     answered_at = fields.DateTime(allow_none=True)
+    withdrawn_at = fields.DateTime(
+        allow_none=True, metadata={"description": "Withdrawn unanswered when its item was closed."}
+    )
 
 
 class DeclarationOutSchema(Schema):
@@ -131,8 +134,18 @@ class HistoryEntrySchema(Schema):
     after = fields.Dict(allow_none=True)
 
 
+class ReporterSchema(Schema):
+    """Who reported and how to reach them: their account's name and email, the report's unit and phone."""
+
+    name = fields.String(required=True)
+    email = fields.String(required=True)
+    unit = fields.String(allow_none=True, required=True)
+    phone = fields.String(allow_none=True, required=True)
+
+
 class ItemDetailSchema(QueueItemSchema):
     report = fields.Nested(ReportOutSchema)
+    reporter = fields.Nested(ReporterSchema)
     assessments = fields.List(fields.Nested(AssessmentSchema), metadata={"description": "The latest first."})
     information_requests = fields.List(fields.Nested(InformationRequestSchema))
     declarations = fields.List(fields.Nested(DeclarationOutSchema))

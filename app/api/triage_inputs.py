@@ -2,7 +2,7 @@
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from app.api.fields import INTEGER_MAX, StrictInteger, stored_text
+from app.api.fields import INTEGER_MAX, StrictBoolean, StrictInteger, stored_text
 from routing import Category
 from routing.scales import AUTHORITIES, INVESTIGATION_STATUSES, OUTCOMES, SERIOUSNESS_CRITERIA
 from vigilance.models import Assessment, Declaration, InformationRequest, QueueItem, ReportLink
@@ -94,6 +94,13 @@ class CloseSchema(Schema):
 
     outcome = fields.String(required=True, validate=validate.OneOf(OUTCOMES))
     note = stored_text(QueueItem.closing_note, load_default="")
+    withdraw_questions = StrictBoolean(
+        load_default=False,
+        metadata={
+            "description": "Withdraw the questions still waiting for the reporter's answer. Without it, an "
+            "item with such a question is refused with 422 on ``withdraw_questions``."
+        },
+    )
 
 
 class ReasonSchema(Schema):

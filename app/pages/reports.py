@@ -64,6 +64,10 @@ def form_payload(form) -> dict:
     put(payload, "severity_grade", whole_number(grade))
     put(payload, "lot_number", form.get("lot_number", "").strip())
     put(payload, "donation_number", form.get("donation_number", "").strip())
+    put(payload, "reporter_unit", form.get("reporter_unit", "").strip())
+    put(payload, "reporter_phone", form.get("reporter_phone", "").strip())
+    if form.get("confirm_no_product") in _YES_NO:
+        payload["confirm_no_product"] = _YES_NO[form["confirm_no_product"]]
     product: dict = {"name": form.get("product_name", "").strip()}
     put(product, "origin", form.get("origin"))
     features: dict = {}

@@ -170,6 +170,18 @@ def item(item_id: int):
         audit.record(
             db, actor=user, action="read", now=utcnow(), report_id=item.report_id, target=f"page:item:{item.id}"
         )
+    return _item_page(item, user)
+
+
+def _item_page(item, user: User, *, status: int = 200, stale: dict | None = None, closing: dict | None = None):
+    """The item's page, as its file stands now.
+
+    :param stale: what the reader typed into an assessment refused as stale, shown beside the
+        newer version and kept in the form (nothing typed is lost).
+    :param closing: a close refused for want of confirmation: the reader's outcome and note,
+        and the field errors, for the confirmation step.
+    """
+    db = get_session()
     queue = Queue(item.queue)
     file = item_file(db, item, user)
     assessment = file.latest_assessment
@@ -177,6 +189,12 @@ def item(item_id: int):
         "triage/item.html",
         item=item,
         report=file.report,
+        reporter=file.reporter,
+        open_questions=file.open_questions,
+        stale=stale,
+        # What the assessment form holds: what the reader typed if refused as stale, else the latest version.
+        assess_values=stale or _typed_assessment_of(assessment),
+        closing=closing or {},
         holder=file.holder,
         colleagues=[
             u
@@ -207,7 +225,7 @@ def item(item_id: int):
         today=utcnow().astimezone(current_app.config["TZINFO"]).date().isoformat(),
         lang=select_locale(),
         actions=ITEM_PAGE_ACTIONS,
-    )
+    ), status
 
 
 def _refusal(error: VigilanceError | ValidationError) -> str:
@@ -246,6 +264,11 @@ def act(item_id: int, action: str):
     chosen = ITEM_PAGE_ACTIONS.get(action)
     if chosen is None:
         return redirect(url_for("triage_pages.item", item_id=item_id))
+    if chosen.name in ("assess", "close"):
+        refused = _perform_or_show(chosen, item, user)
+        if refused is not None:
+            return refused
+        return redirect(url_for("triage_pages.item", item_id=item_id))
     result = _perform(chosen, item_id)
     if isinstance(result, list) and result:  # requalified: follow the report to its new queue
         target = next((new.id for new in result if triage.may_work_item(user, new)), None)
@@ -256,6 +279,65 @@ def act(item_id: int, action: str):
             # Gone to queues the reader does not work: back to their queue, not to a 404.
             return redirect(url_for("triage_pages.queue", queue=item.queue))
     return redirect(url_for("triage_pages.item", item_id=item_id))
+
+
+def _perform_or_show(action: TriageAction, item, user: User):
+    """Assess or close; a refusal that needs the reader's eyes comes back as the item's page.
+
+    A stale assessment shows the newer version beside what the reader typed, kept in the form;
+    a close that would withdraw a question asks to confirm it, next to the field. Any other
+    refusal is said as for every action. ``None`` when done (or refused and said).
+    """
+    try:
+        args = action.load(payload_from_form(action.schema, request.form))
+        with write_transaction(get_session()) as db:
+            action.perform(db, item.id, args, Act(user, utcnow(), current_app.config["BASE_URL"]))
+    except triage.StaleAssessment as refusal:
+        flash(refusal.say(select_locale()), "error")
+        get_session().expire_all()  # the page shows the item as it now stands
+        return _item_page(item, user, status=409, stale=_typed_assessment(request.form))
+    except InvalidInput as refusal:
+        if action.name != "close" or "withdraw_questions" not in refusal.errors:
+            flash(_refusal(refusal), "error")
+            return None
+        get_session().expire_all()
+        closing = {
+            "outcome": request.form.get("outcome", ""),
+            "note": request.form.get("note", ""),
+            "errors": refusal.messages(select_locale()),
+        }
+        return _item_page(item, user, status=422, closing=closing)
+    except (VigilanceError, ValidationError) as refusal:
+        flash(_refusal(refusal), "error")
+        return None
+    flash(str(action.done), "info")
+    return None
+
+
+def _typed_assessment_of(assessment) -> dict:
+    """An assessment as its form's fields would hold it."""
+    if assessment is None:
+        return {"seriousness_criteria": [], "comment": ""}
+    return {
+        "severity_grade": str(assessment.severity_grade or ""),
+        "imputability": assessment.imputability or "",
+        "reaction_type": assessment.reaction_type or "",
+        "investigation_status": assessment.investigation_status or "",
+        "seriousness_criteria": list(assessment.seriousness_criteria),
+        "comment": assessment.comment or "",
+    }
+
+
+def _typed_assessment(form) -> dict:
+    """What the reader typed in the assessment form, as the form's fields name it."""
+    return {
+        "severity_grade": form.get("severity_grade", ""),
+        "imputability": form.get("imputability", ""),
+        "reaction_type": form.get("reaction_type", ""),
+        "investigation_status": form.get("investigation_status", ""),
+        "seriousness_criteria": form.getlist("seriousness_criteria"),
+        "comment": form.get("comment", ""),
+    }
 
 
 @bp.post("/information-requests/<int:request_id>/answer")

@@ -409,6 +409,8 @@ FORM_FIELDS = {
     ("reports/new.html", "donation_number"): Report.donation_number,
     ("reports/new.html", "patient_initials"): Report.patient_initials,
     ("reports/new.html", "description"): Report.description,
+    ("reports/new.html", "reporter_unit"): Report.reporter_unit,
+    ("reports/new.html", "reporter_phone"): Report.reporter_phone,
     ("pages/classify.html", "product_name"): Report.product_name,
     ("triage/item.html", "comment"): Assessment.comment,
     ("triage/item.html", "question"): InformationRequest.question,

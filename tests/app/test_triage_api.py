@@ -269,14 +269,15 @@ def test_a_stale_assessment_is_refused_not_overwritten(client, people):
     stale = post(
         client, people, "coordinator", f"/queue-items/{item_id}/assess", {"based_on_version": 0, "imputability": "3"}
     )
-    assert stale.status_code == 409 and "rechargez" in stale.get_json()["message"]
+    assert stale.status_code == 409 and "pas été enregistrée" in stale.get_json()["message"]
     stale_in_english = client.post(
         f"/api/v1/queue-items/{item_id}/assess",
         json={"based_on_version": 0, "imputability": "3"},
         headers={**people["coordinator"][1], "Accept-Language": "en"},
     )
     assert stale_in_english.get_json()["message"] == (
-        "The assessment changed (version 1) since you opened it (version 0): reload it; your edit was not saved."
+        "The assessment changed (version 1) since you opened it (version 0): your edit was not saved; "
+        "compare it with the current version and save it again if it should replace it."
     )
     current = client.get(f"/api/v1/queue-items/{item_id}", headers=people["hv"][1]).get_json()["assessments"]
     assert [a["imputability"] for a in current] == ["1"]

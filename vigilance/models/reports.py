@@ -86,6 +86,10 @@ class Report(SQLModel, table=True):
     #: The reporter's estimate (1 to 4); correspondents assess on their own scale later.
     severity_grade: int | None = None
     reporter_id: int = Field(foreign_key="users.id", index=True)
+    #: How to reach the reporter about this case (optional): their unit and a telephone number.
+    #: The reporter's own contact, never the patient's.
+    reporter_unit: str | None = Field(default=None, max_length=120)
+    reporter_phone: str | None = Field(default=None, max_length=30)
     establishment_id: int = Field(foreign_key="establishments.id", index=True)
     #: Earlier reports that look like the same event, flagged at intake with the reason.
     possible_duplicates: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -53,6 +53,8 @@ class InformationRequest(SQLModel, table=True):
     answer: str | None = Field(default=None, max_length=5_000)
     answered_by: int | None = Field(default=None, foreign_key="users.id")
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: Withdrawn unanswered when its item was closed: no longer awaited, no longer answerable.
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Declaration(SQLModel, table=True):
