@@ -5,6 +5,8 @@ from typing import Any
 
 from sqlmodel import Session
 
+from flask import current_app
+
 from app.db import get_engine, get_session
 from vigilance import idempotency, intake
 from vigilance.clock import utcnow
@@ -38,7 +40,9 @@ def file_report(
             return claim.replay
     try:
         with write_transaction(db):
-            result = intake.submit(db, draft=draft, actor=actor, now=utcnow())
+            result = intake.submit(
+                db, draft=draft, actor=actor, now=utcnow(), base_url=current_app.config["BASE_URL"]
+            )
             body = answer(db, result)
             if claim:
                 idempotency.complete(db, record_id=claim.record_id, status=201, body=body)

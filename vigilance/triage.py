@@ -23,7 +23,7 @@ from routing.scales import (
     REACTION_TYPES,
     SERIOUSNESS_CRITERIA,
 )
-from vigilance import audit
+from vigilance import alerts, audit
 from vigilance.access import acts_as_coordinator, may_read_report, may_work_queue
 from vigilance.actions import RULES
 from vigilance.clock import PARIS
@@ -418,9 +418,12 @@ def assess(
 
 
 def request_information(
-    session: Session, *, item_id: int, actor: User, question: str, now: datetime
+    session: Session, *, item_id: int, actor: User, question: str, now: datetime, base_url: str = ""
 ) -> InformationRequest:
-    """Ask the reporter a question; they see it on their report and answer there."""
+    """Ask the reporter a question; they see it on their report and answer there, told at once.
+
+    :param base_url: where the service is reached, for the link in the reporter's email.
+    """
     if not question.strip():
         raise _invalid("question", translatable("La question est vide."))
     item = load_item(session, item_id, actor, for_update=True)
@@ -439,6 +442,7 @@ def request_information(
     schedule_information_reminder(
         session, request=request, region=establishment.region, rulebook_id=report.rulebook_id, after=now
     )
+    alerts.on_question(session, request=request, report=report, now=now, base_url=base_url)
     _save(session, item, actor, "request_information", before, now, extra={"question": request.question})
     return request
 
@@ -630,7 +634,14 @@ def waive_deadline(session: Session, *, deadline_id: int, actor: User, reason: s
 
 
 def requalify(
-    session: Session, *, item_id: int, actor: User, category: Category, now: datetime, reason: str = ""
+    session: Session,
+    *,
+    item_id: int,
+    actor: User,
+    category: Category,
+    now: datetime,
+    reason: str = "",
+    base_url: str = "",
 ) -> list[QueueItem]:
     """Set the product's category; decide the report again; open the new queues' items with
     their deadlines (counted from the original receipt) and close those no longer concerned.
@@ -747,6 +758,18 @@ def requalify(
         },
     )
     _sync_report_status(session, report.id, now)
+    if opened:  # the new queues' people learn of it as if it had just arrived
+        alerts.on_arrival(
+            session,
+            report=report,
+            items=opened,
+            deadlines=session.exec(
+                select(Deadline).where(col(Deadline.queue_item_id).in_([i.id for i in opened]))
+            ).all(),
+            urgent=alerts.urgent_queues(decision),
+            now=now,
+            base_url=base_url,
+        )
     return opened
 
 

@@ -284,7 +284,7 @@ def _action(action: TriageAction):
     def post(item_id: int, args=None):
         open_item(get_session(), item_id, g.user)  # 404, as the item's GET, for whoever may not open it
         with write_transaction(get_session()) as db:
-            action.perform(db, item_id, args or {}, Act(g.user, utcnow()))
+            action.perform(db, item_id, args or {}, Act(g.user, utcnow(), current_app.config["BASE_URL"]))
         return _answer(item_id, response_language())
 
     if action.schema is not None:
