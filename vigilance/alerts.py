@@ -72,9 +72,7 @@ def _wants_email(user: User, kind: AlertKind) -> bool:
 
 def _people(session: Session, establishment_id: int) -> list[User]:
     return list(
-        session.exec(
-            select(User).where(User.establishment_id == establishment_id, col(User.is_active).is_(True))
-        ).all()
+        session.exec(select(User).where(User.establishment_id == establishment_id, col(User.is_active).is_(True))).all()
     )
 
 
@@ -263,3 +261,9 @@ def waiting_count(session: Session, user: User) -> int:
         .join(Report, col(Report.id) == InformationRequest.report_id)
         .where(Report.reporter_id == user.id, col(InformationRequest.answered_at).is_(None))
     )
+
+
+def own_alert(session: Session, user: User, alert_id: int) -> Alert | None:
+    """One of *user*'s alerts, or None (someone else's is as good as absent)."""
+    alert = session.get(Alert, alert_id)
+    return alert if alert is not None and alert.user_id == user.id else None

@@ -1,4 +1,4 @@
-"""A person's own settings: language, which summaries they receive by email, their password."""
+"""A person's own settings: language, which summaries and alerts they receive by email, their password."""
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -21,12 +21,13 @@ bp = Blueprint("profile_pages", __name__)
 
 
 def offered_choices(user) -> list[str]:
-    """The summaries that exist for this person's role: digests for correspondents, the rest for coordinators."""
+    """The summaries and optional alert emails that exist for this person's role: digests and
+    short-deadline alerts for correspondents, the rest for coordinators."""
     choices = []
     if user.role == Role.CORRESPONDENT:
-        choices += ["daily_digest", "digest_when_empty"]
+        choices += ["daily_digest", "digest_when_empty", "email_urgent_alerts"]
     if acts_as_coordinator(user):
-        choices += ["weekly_summary", "monthly_report"]
+        choices += ["weekly_summary", "monthly_report", "email_death_alerts"]
     return choices
 
 

@@ -32,7 +32,9 @@ def upgrade() -> None:
         sa.Column("read_at", UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_alerts_user_id_users")),
         sa.ForeignKeyConstraint(["report_id"], ["reports.id"], name=op.f("fk_alerts_report_id_reports")),
-        sa.ForeignKeyConstraint(["queue_item_id"], ["queue_items.id"], name=op.f("fk_alerts_queue_item_id_queue_items")),
+        sa.ForeignKeyConstraint(
+            ["queue_item_id"], ["queue_items.id"], name=op.f("fk_alerts_queue_item_id_queue_items")
+        ),
         sa.ForeignKeyConstraint(
             ["information_request_id"],
             ["information_requests.id"],
