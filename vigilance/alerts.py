@@ -140,7 +140,7 @@ def on_arrival(
             emails[key] = compose(
                 "alert_arrival",
                 language,
-                kind=kind.value,
+                alert=kind.value,
                 reference=report.reference,
                 product=report.product_name,
                 event_kind=report.event_kind,
