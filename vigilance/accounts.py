@@ -135,19 +135,11 @@ def create_user(
 
 
 #: The summaries a person may choose to receive, by the role that receives them.
-SUMMARY_CHOICES = (
-    "daily_digest",
-    "digest_when_empty",
-    "weekly_summary",
-    "monthly_report",
-    # The alerts that are not mandatory, also by email (vigilance.alerts).
-    "email_urgent_alerts",
-    "email_death_alerts",
-)
+SUMMARY_CHOICES = ("daily_digest", "digest_when_empty", "weekly_summary", "monthly_report")
 
 
 def update_profile(session: Session, user: User, *, language: str | None = None, **choices: bool) -> User:
-    """A person's own settings: their language (pages and emails), which summaries and alert emails they receive."""
+    """A person's own settings: their language (pages and emails) and which summaries they receive."""
     before = {name: getattr(user, name) for name in ("language", *(c for c in choices if c in SUMMARY_CHOICES))}
     if language is not None:
         if language not in ("fr", "en"):

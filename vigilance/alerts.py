@@ -11,7 +11,7 @@ the worker's next tick. Who is told:
 
 A serious report's alert is mailed to its queues' correspondents whatever they chose, and so
 is a question to its reporter; the other alerts are mailed to those who chose them in their
-profile (``User.email_urgent_alerts``, ``User.email_death_alerts``). Every alert is listed in
+profile (``AlertEmailChoice``). Every alert is listed in
 the service, unread until opened.
 """
 
@@ -26,8 +26,10 @@ from sqlmodel import Session, col, select
 from routing import Decision
 from routing.deadlines import DeadlinePolicy
 from vigilance.access import acts_as_coordinator
+from vigilance.errors import InvalidInput
+from vigilance.i18n import translatable
 from vigilance.inserts import insert_unless_present
-from vigilance.models import Alert, InformationRequest, Report, Role, User
+from vigilance.models import Alert, AlertEmailChoice, InformationRequest, Report, Role, User
 from vigilance.notifications import compose
 from vigilance.outbox import Email, enqueue
 
@@ -61,13 +63,47 @@ def urgent_queues(decision: Decision) -> set[str]:
     return {deadline.queue.value for deadline in decision.deadlines if is_urgent(deadline.policy)}
 
 
-def _wants_email(user: User, kind: AlertKind) -> bool:
-    match kind:
-        case AlertKind.URGENT_DEADLINE:
-            return user.email_urgent_alerts
-        case AlertKind.DEATH:
-            return user.email_death_alerts
-    return True  # serious reports to their queues' correspondents, and questions: mandatory
+#: The alerts a person may choose not to receive by email (they still see them in the service).
+OPTIONAL_BY_EMAIL = (AlertKind.URGENT_DEADLINE, AlertKind.DEATH)
+
+
+def email_choices(session: Session, user: User) -> dict[str, bool]:
+    """Whether *user* receives each optional kind of alert by email (yes unless they said no)."""
+    chosen = {
+        choice.kind: choice.by_email
+        for choice in session.exec(select(AlertEmailChoice).where(AlertEmailChoice.user_id == user.id)).all()
+    }
+    return {kind.value: chosen.get(kind.value, True) for kind in OPTIONAL_BY_EMAIL}
+
+
+def choose_emails(session: Session, user: User, choices: dict[str, bool]) -> None:
+    """Record which optional alerts *user* also receives by email (in the profile's transaction).
+
+    :raises InvalidInput: a kind that is mandatory or unknown.
+    """
+    optional = {kind.value for kind in OPTIONAL_BY_EMAIL}
+    unknown = sorted(set(choices) - optional)
+    if unknown:
+        raise InvalidInput({unknown[0]: [translatable("Réglage inconnu.")]})
+    for kind, wanted in choices.items():
+        choice = session.get(AlertEmailChoice, (user.id, kind)) or AlertEmailChoice(user_id=user.id, kind=kind)
+        choice.by_email = bool(wanted)
+        session.add(choice)
+    session.flush()
+
+
+def _declined(session: Session, user_ids: list[int]) -> set[tuple[int, str]]:
+    """The (person, kind) pairs of optional alerts that these people chose not to receive by email."""
+    if not user_ids:
+        return set()
+    return {
+        (choice.user_id, choice.kind)
+        for choice in session.exec(
+            select(AlertEmailChoice).where(
+                col(AlertEmailChoice.user_id).in_(user_ids), col(AlertEmailChoice.by_email).is_(False)
+            )
+        ).all()
+    }
 
 
 def _people(session: Session, establishment_id: int) -> list[User]:
@@ -88,8 +124,10 @@ def _raise(
     email: Email | None,
     queue_item_id: int | None = None,
     information_request_id: int | None = None,
+    declined: set[tuple[int, str]] = frozenset(),
 ) -> None:
-    emailed = email is not None and _wants_email(user, kind)
+    # Serious reports to their queues' correspondents, and questions: mailed whatever was chosen.
+    emailed = email is not None and (user.id, kind.value) not in declined
     row = dict(
         dedupe_key=key[:200],
         user_id=user.id,
@@ -129,6 +167,7 @@ def on_arrival(
     if not items or not (report.serious or death or urgent & {item.queue for item in items}):
         return
     people = _people(session, report.establishment_id)
+    declined = _declined(session, [person.id for person in people])
     emails: dict[tuple[str, int, str], Email] = {}
 
     def email_for(kind: AlertKind, item: Any, language: str) -> Email:
@@ -173,6 +212,7 @@ def on_arrival(
                     path=f"/queue-items/{item.id}",
                     now=now,
                     email=email_for(kind, item, person.language),
+                    declined=declined,
                 )
     if death:
         first_item = items[0]
@@ -188,6 +228,7 @@ def on_arrival(
                     path=f"/queue-items/{first_item.id}",
                     now=now,
                     email=email_for(AlertKind.DEATH, first_item, person.language),
+                    declined=declined,
                 )
 
 

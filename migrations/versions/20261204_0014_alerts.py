@@ -1,4 +1,4 @@
-"""Alerts on arrival and on questions, and each person's choice of alert emails
+"""Alerts on arrival and on questions, and each person's choice of alert emails (a table of its own)
 
 Revision ID: 0014_alerts
 Revises: 0011_text_lengths
@@ -46,15 +46,18 @@ def upgrade() -> None:
     op.create_index("ix_alerts_user_id", "alerts", ["user_id"], unique=False)
     op.create_index("ix_alerts_report_id", "alerts", ["report_id"], unique=False)
     op.create_index("ix_alerts_user_read", "alerts", ["user_id", "read_at"], unique=False)
-    with op.batch_alter_table("users") as batch_op:
-        batch_op.add_column(sa.Column("email_urgent_alerts", sa.Boolean(), nullable=False, server_default=sa.true()))
-        batch_op.add_column(sa.Column("email_death_alerts", sa.Boolean(), nullable=False, server_default=sa.true()))
+    op.create_table(
+        "alert_email_choices",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=24), nullable=False),
+        sa.Column("by_email", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], name=op.f("fk_alert_email_choices_user_id_users")),
+        sa.PrimaryKeyConstraint("user_id", "kind", name=op.f("pk_alert_email_choices")),
+    )
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users") as batch_op:
-        batch_op.drop_column("email_death_alerts")
-        batch_op.drop_column("email_urgent_alerts")
+    op.drop_table("alert_email_choices")
     op.drop_index("ix_alerts_user_read", table_name="alerts")
     op.drop_index("ix_alerts_report_id", table_name="alerts")
     op.drop_index("ix_alerts_user_id", table_name="alerts")

@@ -85,12 +85,12 @@ def test_a_short_deadline_alerts_even_when_not_serious_and_the_email_follows_the
     hv = people["hv"][0]
     sign_in(client, hv)
     page = client.get("/profile").get_data(as_text=True)
-    assert 'name="email_urgent_alerts"' in page and 'name="email_death_alerts"' not in page
+    assert 'name="alert_email_urgent_deadline" checked' in page and 'name="alert_email_death"' not in page
     saved = client.post("/profile", data={"csrf_token": csrf_from(page), "language": "fr", "daily_digest": "on"})
     assert saved.status_code == 302, saved.get_data(as_text=True)
     assert "Vos préférences sont enregistrées" in client.get("/profile").get_data(as_text=True)
     db.rollback()
-    assert db.get(type(hv), hv.id, populate_existing=True).email_urgent_alerts is False
+    assert 'name="alert_email_urgent_deadline" >' in client.get("/profile").get_data(as_text=True)
     # A transfusion reaction, not serious: declared within 48 working hours, an urgent deadline.
     file(client, people, serious=False, severity_grade=2)
     assert [a.kind for a in alerts_of(db, hv)] == ["urgent_deadline"]

@@ -13,7 +13,7 @@ SQLModel.metadata.naming_convention = {
 
 metadata = SQLModel.metadata
 
-from vigilance.models.alerts import Alert  # noqa: E402
+from vigilance.models.alerts import Alert, AlertEmailChoice  # noqa: E402
 from vigilance.models.audit import AuditCheckpoint, AuditEvent, AuditHead, AuditPending, AuditSeal  # noqa: E402
 from vigilance.models.clocks import Timer  # noqa: E402
 from vigilance.models.drafts import ReportDraft  # noqa: E402
@@ -44,6 +44,7 @@ __all__ = [
     "NOTHING_DUE",
     "OPEN_ITEM_STATUSES",
     "Alert",
+    "AlertEmailChoice",
     "ApiToken",
     "Assessment",
     "AuditCheckpoint",

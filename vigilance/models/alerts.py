@@ -30,3 +30,17 @@ class Alert(SQLModel, table=True):
     emailed: bool = False
     created_at: datetime = Field(sa_type=UTCDateTime)
     read_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AlertEmailChoice(SQLModel, table=True):
+    """Whether a person also receives one kind of optional alert by email (no row: yes).
+
+    A table of its own rather than columns of ``users``: choices are few and the accounts table
+    stays as every earlier release wrote it.
+    """
+
+    __tablename__ = "alert_email_choices"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    kind: str = Field(max_length=24, primary_key=True)
+    by_email: bool = True

@@ -39,10 +39,6 @@ class User(SQLModel, table=True):
     digest_when_empty: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     weekly_summary: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     monthly_report: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
-    #: Which alerts that are not mandatory also come by email (vigilance.alerts): a short deadline
-    #: on a report that is not serious, and a death in the establishment (for coordinators).
-    email_urgent_alerts: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
-    email_death_alerts: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     #: No longer used (sign-in attempts are throttled outside the database: app/sign_in_throttle.py);
     #: kept until a migration drops them, as code of the previous release still writes them.
     failed_logins: int = Field(default=0)
