@@ -258,6 +258,15 @@ def on_question(session: Session, *, request: InformationRequest, report: Report
     )
 
 
+def on_answer(session: Session, *, request: InformationRequest, now: datetime) -> None:
+    """The reporter answered: their alert about that question has nothing more to ask of them."""
+    session.execute(
+        update(Alert)
+        .where(col(Alert.information_request_id) == request.id, col(Alert.read_at).is_(None))
+        .values(read_at=now)
+    )
+
+
 def unread_count(session: Session, user: User) -> int:
     return session.scalar(
         select(func.count()).select_from(Alert).where(Alert.user_id == user.id, col(Alert.read_at).is_(None))

@@ -468,6 +468,7 @@ def answer_information(
     session.add(request)
     cancel_timers(session, information_request_id=request.id, now=now)
     notify_answer(session, request=request, now=now, base_url=base_url)
+    alerts.on_answer(session, request=request, now=now)
     item = session.get(QueueItem, request.queue_item_id)
     before = _item_state(item)
     still_open = session.exec(

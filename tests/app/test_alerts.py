@@ -156,10 +156,12 @@ def test_the_reporter_is_told_of_a_question_and_sees_it_waiting(client, people, 
     sign_in(client, reporter)
     mine = client.get("/reports/mine").get_data(as_text=True)
     assert "1 question à vous" in mine and 'id="waiting"' in mine and "Une question vous attend" in mine
+    assert '<span class="count">1 non lue</span>' in mine
     answered = client.post(question["answer_url"], json={"answer": "Négatives."}, headers=people["reporter"][1])
     assert answered.status_code == 200, answered.get_json()
     mine = client.get("/reports/mine").get_data(as_text=True)
     assert "question à vous" not in mine and 'id="waiting"' not in mine
+    assert 'class="count"' not in mine  # the question's alert is settled by the answer
     seen = client.get(f"/api/v1/reports/{report['id']}", headers=people["reporter"][1]).get_json()
     assert seen["questions"][0]["status"] == "answered" and seen["progress"]["state"] == "investigating"
 
