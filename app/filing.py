@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from flask import current_app
 from sqlmodel import Session
 
 from app.db import get_engine, get_session
@@ -38,7 +39,7 @@ def file_report(
             return claim.replay
     try:
         with write_transaction(db):
-            result = intake.submit(db, draft=draft, actor=actor, now=utcnow())
+            result = intake.submit(db, draft=draft, actor=actor, now=utcnow(), base_url=current_app.config["BASE_URL"])
             body = answer(db, result)
             if claim:
                 idempotency.complete(db, record_id=claim.record_id, status=201, body=body)

@@ -40,6 +40,8 @@ def _language() -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["day"] = lambda day: format_date(day, "d MMM y") if day else ""
     app.jinja_env.filters["term_label"] = lambda term: say(term_label(term), _language())
+    # A domain message (vigilance.i18n.translatable) in the page's language.
+    app.jinja_env.filters["say"] = lambda text: say(text, _language())
     app.jinja_env.filters["imputability_label"] = lambda level, queue: say(
         imputability_label(queue, level), _language()
     )

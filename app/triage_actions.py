@@ -149,7 +149,7 @@ ACTIONS: tuple[TriageAction, ...] = (
         page_path="ask",
         schema=QuestionSchema(),
         perform=lambda db, item_id, args, by: triage.request_information(
-            db, item_id=item_id, actor=by.actor, question=args["question"], now=by.now
+            db, item_id=item_id, actor=by.actor, question=args["question"], now=by.now, base_url=by.base_url
         ),
         summary="Ask the reporter a question.",
         done=_("Question envoyée au déclarant."),
@@ -183,7 +183,13 @@ ACTIONS: tuple[TriageAction, ...] = (
         page_path="requalify",
         schema=RequalifySchema(),
         perform=lambda db, item_id, args, by: triage.requalify(
-            db, item_id=item_id, actor=by.actor, category=args["category"], reason=args["reason"], now=by.now
+            db,
+            item_id=item_id,
+            actor=by.actor,
+            category=args["category"],
+            reason=args["reason"],
+            now=by.now,
+            base_url=by.base_url,
         ),
         summary="Set the product's category; the report is routed again.",
         done=_("Produit requalifié : le signalement a été réorienté."),

@@ -223,8 +223,11 @@ SCENARIOS = (
 )
 
 
-def load(session: Session, *, now: datetime, reports: int = 50, seed: int = 2026) -> list[User]:
-    """Create the demo establishment, accounts and reports once; later calls change nothing."""
+def load(session: Session, *, now: datetime, reports: int = 50, seed: int = 2026, base_url: str = "") -> list[User]:
+    """Create the demo establishment, accounts and reports once; later calls change nothing.
+
+    :param base_url: where the service is reached, for the links in the alerts' emails.
+    """
     existing = session.exec(select(Establishment).where(Establishment.finess == DEMO_FINESS)).first()
     if existing is not None:
         emails = [a.email for a in ACCOUNTS]
@@ -265,7 +268,7 @@ def load(session: Session, *, now: datetime, reports: int = 50, seed: int = 2026
             patient_initials="".join(rng.choice("ABCDEFGHJLMNPRST") for _ in range(2)),
             lot_number=f"L{rng.randint(10000, 99999)}" if kind != EventKind.DONOR_ADVERSE_REACTION else None,
         )
-        filed = intake.submit(session, draft=draft, actor=reporter, now=received)
+        filed = intake.submit(session, draft=draft, actor=reporter, now=received, base_url=base_url)
         for item in filed.items:
             _work(session, rng, item, filed.report, reaction_type, users, now)
     return users

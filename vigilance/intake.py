@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from routing import EventKind, Facts, ProductFacts, decide
-from vigilance import audit
+from vigilance import alerts, audit
 from vigilance.clock import PARIS
 from vigilance.clocks import schedule_deadline
 from vigilance.decisions import freeze
@@ -227,13 +227,14 @@ class Intake:
     deadlines: list[StoredRow]
 
 
-def submit(session: Session, *, draft: Draft, actor: User, now: datetime) -> Intake:
+def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_url: str = "") -> Intake:
     """Decide, store and audit a report with its queue items and deadlines (flush, no commit).
 
     Everything that needs no database (checks, the decision, the rows to write) is done before
     the first write, so that the transaction, and on SQLite the write lock, lasts only as long
     as the writes themselves.
 
+    :param base_url: where the service is reached, for the links in the alerts' emails.
     :raises InvalidInput: the draft is refused; nothing is stored.
     :raises Forbidden: the actor belongs to no establishment.
     """
@@ -307,6 +308,15 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime) -> Int
         report_id=report.id,
         target=report.reference,
         after=report_snapshot(report),
+    )
+    alerts.on_arrival(
+        session,
+        report=report,
+        items=items,
+        deadlines=deadlines,
+        urgent=alerts.urgent_queues(decision),
+        now=now,
+        base_url=base_url,
     )
     logger.info("Report %s received from %s: %s -> %s", report.reference, actor.email, report.category, report.queues)
     return Intake(report, items, deadlines)

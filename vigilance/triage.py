@@ -23,7 +23,7 @@ from routing.scales import (
     REACTION_TYPES,
     SERIOUSNESS_CRITERIA,
 )
-from vigilance import audit
+from vigilance import alerts, audit
 from vigilance.access import acts_as_coordinator, may_read_report, may_work_queue
 from vigilance.actions import RULES
 from vigilance.clock import PARIS
@@ -455,9 +455,12 @@ def assess(
 
 
 def request_information(
-    session: Session, *, item_id: int, actor: User, question: str, now: datetime
+    session: Session, *, item_id: int, actor: User, question: str, now: datetime, base_url: str = ""
 ) -> InformationRequest:
-    """Ask the reporter a question; they see it on their report and answer there."""
+    """Ask the reporter a question; they see it on their report and answer there, told at once.
+
+    :param base_url: where the service is reached, for the link in the reporter's email.
+    """
     if not question.strip():
         raise _invalid("question", translatable("La question est vide."))
     item = load_item(session, item_id, actor, for_update=True)
@@ -476,6 +479,7 @@ def request_information(
     schedule_information_reminder(
         session, request=request, region=establishment.region, rulebook_id=report.rulebook_id, after=now
     )
+    alerts.on_question(session, request=request, report=report, now=now, base_url=base_url)
     _save(session, item, actor, "request_information", before, now, extra={"question": request.question})
     return request
 
@@ -508,6 +512,7 @@ def answer_information(
     session.add(request)
     cancel_timers(session, information_request_id=request.id, now=now)
     notify_answer(session, request=request, now=now, base_url=base_url)
+    alerts.on_answer(session, request=request, now=now)
     before = _item_state(item)
     still_open = session.exec(
         select(InformationRequest.id).where(
@@ -756,7 +761,14 @@ def waive_deadline(
 
 
 def requalify(
-    session: Session, *, item_id: int, actor: User, category: Category, now: datetime, reason: str = ""
+    session: Session,
+    *,
+    item_id: int,
+    actor: User,
+    category: Category,
+    now: datetime,
+    reason: str = "",
+    base_url: str = "",
 ) -> list[QueueItem]:
     """Set the product's category; decide the report again; open the new queues' items with
     their deadlines (counted from the original receipt) and close those no longer concerned.
@@ -877,6 +889,18 @@ def requalify(
         },
     )
     _sync_report_status(session, report.id, now)
+    if opened:  # the new queues' people learn of it as if it had just arrived
+        alerts.on_arrival(
+            session,
+            report=report,
+            items=opened,
+            deadlines=session.exec(
+                select(Deadline).where(col(Deadline.queue_item_id).in_([i.id for i in opened]))
+            ).all(),
+            urgent=alerts.urgent_queues(decision),
+            now=now,
+            base_url=base_url,
+        )
     return opened
 
 

@@ -1,10 +1,10 @@
 """``/api/v1/reports``: file a report, read it, list one's own."""
 
-from flask import g, jsonify, request
+from flask import g, jsonify, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, post_load, validate
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.api.classify import ClassificationSchema, MatchedSchema, ProductSchema
 from app.api.errors import BEARER, BODY_ERRORS, TOKEN_ERRORS, declares_errors
@@ -20,13 +20,13 @@ from app.db import get_session
 from app.filing import file_report
 from app.language import response_language
 from routing import EventKind, IntendedAction, Origin, Queue
-from vigilance import intake, reports
+from vigilance import intake, reporter_view, reports
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
 from vigilance.errors import InvalidInput
-from vigilance.i18n import translatable
+from vigilance.i18n import say, translatable
 from vigilance.intake import Draft
-from vigilance.models import DeadlineState, Report, ReportStatus
+from vigilance.models import DeadlineState, InformationRequest, Report, ReportStatus
 from vigilance.storage.transaction import write_transaction
 
 bp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Incident reports.")
@@ -167,6 +167,42 @@ class DecisionSchema(ClassificationSchema):
     matched = fields.Nested(DecidedMatchSchema, required=True)
 
 
+class QuestionOutSchema(Schema):
+    """A correspondent's question about the report, and how its reporter answers it."""
+
+    id = fields.Integer(required=True)
+    question = fields.String(required=True)
+    asked_at = fields.DateTime(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["waiting", "answered"]))
+    answer = fields.String(allow_none=True, required=True)
+    answered_at = fields.DateTime(allow_none=True, required=True)
+    answer_url = fields.String(
+        required=True,
+        metadata={"description": 'POST {"answer": "..."} here (the reporter\'s bearer token) to answer.'},
+    )
+    answer_method = fields.String(required=True)
+
+
+class DeclarationSeenSchema(Schema):
+    authority = fields.String(required=True)
+    authority_name = fields.String(required=True)
+    declared_on = fields.Date(required=True)
+    reference = fields.String(required=True)
+
+
+class ProgressSchema(Schema):
+    """The report's progress in its reporter's words."""
+
+    state = fields.String(
+        required=True, validate=validate.OneOf(["received", "investigating", "question", "declared", "closed"])
+    )
+    label = fields.String(required=True)
+    waiting_questions = fields.Integer(required=True)
+    declarations = fields.List(fields.Nested(DeclarationSeenSchema), required=True)
+    outcomes = fields.List(fields.String(), required=True)
+    closed_at = fields.DateTime(allow_none=True, required=True)
+
+
 class ReportOutSchema(Schema):
     id = fields.Integer(required=True)
     reference = fields.String(required=True)
@@ -187,6 +223,8 @@ class ReportOutSchema(Schema):
     classification = fields.Nested(DecisionSchema, required=True)
     queues = fields.List(enum_string(Queue), required=True)
     deadlines = fields.List(fields.Nested(DeadlineOutSchema), required=True)
+    questions = fields.List(fields.Nested(QuestionOutSchema), required=True)
+    progress = fields.Nested(ProgressSchema, required=True)
 
 
 class ReportListSchema(Schema):
@@ -201,11 +239,67 @@ class ReportListArgsSchema(Schema):
     cursor = fields.String(validate=validate.Length(max=200))
 
 
-def report_document(session: Session, report: Report, language: str, deadlines: list | None = None) -> dict:
-    """The report as the API shows it, for :class:`ReportOutSchema` to dump (*deadlines*: when
-    already at hand, not read again)."""
+def _question(request: InformationRequest) -> dict:
+    return {
+        "id": request.id,
+        "question": request.question,
+        "asked_at": request.asked_at,
+        "status": "waiting" if request.answered_at is None else "answered",
+        "answer": request.answer,
+        "answered_at": request.answered_at,
+        "answer_url": url_for("triage.answer_request", request_id=request.id),
+        "answer_method": "POST",
+    }
+
+
+def _progress(progress: reporter_view.Progress, language: str) -> dict:
+    return {
+        "state": progress.state,
+        "label": say(progress.words, language),
+        "waiting_questions": progress.waiting_questions,
+        "declarations": [
+            {
+                "authority": d.authority,
+                "authority_name": say(d.authority_name, language),
+                "declared_on": d.declared_on,
+                "reference": d.reference,
+            }
+            for d in progress.declarations
+        ],
+        "outcomes": [say(outcome, language) for outcome in progress.outcomes],
+        "closed_at": progress.closed_at,
+    }
+
+
+def questions_by_report(session: Session, report_ids: list[int]) -> dict[int, list[InformationRequest]]:
+    found: dict[int, list[InformationRequest]] = {report_id: [] for report_id in report_ids}
+    if report_ids:
+        for request in session.exec(
+            select(InformationRequest)
+            .where(col(InformationRequest.report_id).in_(report_ids))
+            .order_by(col(InformationRequest.id))
+        ).all():
+            found[request.report_id].append(request)
+    return found
+
+
+def report_document(
+    session: Session,
+    report: Report,
+    language: str,
+    deadlines: list | None = None,
+    *,
+    questions: list[InformationRequest] | None = None,
+    progress: reporter_view.Progress | None = None,
+) -> dict:
+    """The report as the API shows it, for :class:`ReportOutSchema` to dump (*deadlines*,
+    *questions*, *progress*: when already at hand, not read again)."""
     if deadlines is None:
         deadlines = intake.report_deadlines(session, report)
+    if questions is None:
+        questions = questions_by_report(session, [report.id])[report.id]
+    if progress is None:
+        progress = reporter_view.progress_of(session, [report.id])[report.id]
     return {
         "id": report.id,
         "reference": report.reference,
@@ -240,6 +334,8 @@ def report_document(session: Session, report: Report, language: str, deadlines: 
             }
             for d in deadlines
         ],
+        "questions": [_question(q) for q in questions],
+        "progress": _progress(progress, language),
     }
 
 
@@ -285,7 +381,11 @@ class Reports(MethodView):
             key=key or None,
             fingerprint_of=request.get_json(),
             # Dumped once, when filed: a retry replays the very same answer.
-            answer=lambda db, result: _REPORT.dump(report_document(db, result.report, language, result.deadlines)),
+            answer=lambda db, result: _REPORT.dump(
+                report_document(
+                    db, result.report, language, result.deadlines, questions=[], progress=reporter_view.JUST_RECEIVED
+                )
+            ),
         )
         return jsonify(body), status
 
@@ -300,7 +400,11 @@ class Reports(MethodView):
         with write_transaction(get_session()) as db:
             page = reports.own_reports(db, actor=g.user, now=utcnow(), via="api", before_id=before, limit=PAGE_SIZE + 1)
         language = response_language()
-        items = [report_document(db, r, language) for r in page[:PAGE_SIZE]]
+        shown = page[:PAGE_SIZE]
+        ids = [r.id for r in shown]
+        questions = questions_by_report(db, ids)
+        progress = reporter_view.progress_of(db, ids)
+        items = [report_document(db, r, language, questions=questions[r.id], progress=progress[r.id]) for r in shown]
         next_cursor = encode_cursor(page[PAGE_SIZE - 1].id) if len(page) > PAGE_SIZE else None
         return {"items": items, "next": next_cursor}
 

@@ -297,7 +297,7 @@ def _action(action: TriageAction):
         open_item(get_session(), item_id, g.user)  # 404, as the item's GET, for whoever may not open it
         try:
             with write_transaction(get_session()) as db:
-                action.perform(db, item_id, args or {}, Act(g.user, utcnow()))
+                action.perform(db, item_id, args or {}, Act(g.user, utcnow(), current_app.config["BASE_URL"]))
         except triage.StaleAssessment as stale:
             return _stale_assessment(stale)
         return _answer(item_id, response_language())

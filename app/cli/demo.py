@@ -19,7 +19,7 @@ def demo_load_command(reports):
     if current_app.config["ENV"] == "production":
         raise click.ClickException("No demo data in production.")
     with write_transaction(get_engine()) as db:
-        users = demo.load(db, now=utcnow(), reports=reports)
+        users = demo.load(db, now=utcnow(), reports=reports, base_url=current_app.config["BASE_URL"])
         total = demo.report_count(db)
     click.echo(f"Demo data: {total} reports. Accounts (password: {demo.DEMO_PASSWORD}):")
     for user in users:

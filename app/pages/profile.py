@@ -1,4 +1,4 @@
-"""A person's own settings: language, which summaries they receive by email, their password."""
+"""A person's own settings: language, which summaries and alerts they receive by email, their password."""
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -9,7 +9,7 @@ from app.db import get_session
 from app.i18n import select_locale
 from app.pages.security import login_required
 from app.sign_in_throttle import client_address, current_throttle
-from vigilance import accounts
+from vigilance import accounts, alerts
 from vigilance.access import acts_as_coordinator
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput
@@ -30,6 +30,27 @@ def offered_choices(user) -> list[str]:
     return choices
 
 
+def offered_alerts(user) -> list[str]:
+    """The optional alerts this person may receive: short deadlines in their queues, deaths for coordinators."""
+    offered = []
+    if user.role == Role.CORRESPONDENT:
+        offered.append(alerts.AlertKind.URGENT_DEADLINE.value)
+    if acts_as_coordinator(user):
+        offered.append(alerts.AlertKind.DEATH.value)
+    return offered
+
+
+def _render(user, errors: dict, status: int = 200):
+    return render_template(
+        "profile.html",
+        user=user,
+        offered=offered_choices(user),
+        offered_alerts=offered_alerts(user),
+        alert_emails=alerts.email_choices(get_session(), user),
+        errors=errors,
+    ), status
+
+
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
 def profile():
@@ -44,6 +65,9 @@ def profile():
                     language=request.form.get("language", user.language),
                     **{name: request.form.get(name) == "on" for name in offered},
                 )
+                alerts.choose_emails(
+                    db, user, {kind: request.form.get(f"alert_email_{kind}") == "on" for kind in offered_alerts(user)}
+                )
         except InvalidInput as error:
             language = select_locale()
             details = " ".join(" ".join(m) for m in error.messages(language).values())
@@ -54,7 +78,7 @@ def profile():
         refresh()
         flash(_("Vos préférences sont enregistrées."), "info")
         return redirect(url_for("profile_pages.profile"))
-    return render_template("profile.html", user=user, offered=offered, errors={})
+    return _render(user, {})
 
 
 @bp.post("/profile/password")
@@ -80,9 +104,7 @@ def change_password():
             except InvalidInput as error:
                 refused = error
     if refused is not None:
-        return render_template(
-            "profile.html", user=user, offered=offered_choices(user), errors=refused.messages(select_locale())
-        ), 400
+        return _render(user, refused.messages(select_locale()), 400)
     throttle.succeeded(user.email, client_address())
     # This browser stays signed in; every other session of the account ends.
     sign_in(user)

@@ -21,7 +21,7 @@ from app.pages.security import login_required
 from app.validation_messages import translate_all
 from routing import EventKind
 from routing.vocabulary import FEATURE_FLAGS
-from vigilance import drafts, idempotency, intake, reports
+from vigilance import alerts, drafts, idempotency, intake, reporter_view, reports
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
 from vigilance.errors import Forbidden, InvalidInput
@@ -260,7 +260,15 @@ def mine():
         )
     more = page[PAGE_SIZE - 1].id if len(page) > PAGE_SIZE else None
     draft_count = drafts.count_own(get_session(), actor=page_user())
-    return render_template("reports/mine.html", reports=page[:PAGE_SIZE], more=more, draft_count=draft_count)
+    shown = page[:PAGE_SIZE]
+    return render_template(
+        "reports/mine.html",
+        reports=shown,
+        more=more,
+        draft_count=draft_count,
+        progress=reporter_view.progress_of(get_session(), [r.id for r in shown]),
+        waiting=alerts.waiting_questions(get_session(), page_user()),
+    )
 
 
 @bp.get("/<int:report_id>")
@@ -278,5 +286,6 @@ def detail(report_id: int):
         questions=questions,
         decision=classification(report.decision, select_locale()),
         deadlines=deadlines,
+        progress=reporter_view.progress_of(db, [report.id])[report.id],
         created=request.args.get("created") == "1",
     )

@@ -206,6 +206,9 @@ ROUTES: tuple[Route, ...] = (
     ),
     # The metrics token or the allowed networks only: no person.
     Route("GET", "/metrics", NOBODY, lambda c: Call("/metrics"), public=True),
+    # One's own alerts: the case's correspondent is alerted of the serious case, its reporter of a question.
+    Route("GET", "/alerts", SIGNED_IN, lambda c: Call("/alerts"), sees_case=frozenset({REPORTER, CORRESPONDENT})),
+    Route("POST", "/alerts/read", SIGNED_IN, lambda c: Call("/alerts/read", form={}), writes=True, stores=False),
     # One's own account ------------------------------------------------------------------------
     Route("GET", "/profile", SIGNED_IN, lambda c: Call("/profile")),
     Route(

@@ -40,7 +40,7 @@ def test_a_clinician_files_a_report_and_finds_it_in_my_reports(page, live_server
     page.get_by_role("link", name="Mes signalements").first.click()
     row = page.get_by_role("row").filter(has_text=reference)
     expect(row).to_contain_text("Concentré de plaquettes d'aphérèse")
-    expect(row).to_contain_text("reçu")
+    expect(row).to_contain_text("Reçu")
 
 
 def test_an_unknown_product_is_qualified_through_the_questionnaire(page, live_server, clinician):

@@ -59,8 +59,11 @@ def tick(db, now):
 
 
 def mail(db):
+    """What the clocks and summaries queued (the alerts on arrival have their own tests: tests/app/test_alerts.py)."""
     db.rollback()
-    return db.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    return db.exec(
+        select(OutboxMessage).where(~OutboxMessage.dedupe_key.startswith("alert:")).order_by(OutboxMessage.id)
+    ).all()
 
 
 def test_stages_count_working_hours_across_christmas_and_sunday(db, staff):

@@ -33,9 +33,6 @@ VIGILANCE = str(Path(sys.executable).parent / "vigilance")
 def overdue(engine, make_user, db):
     """Reports filed three weeks ago and never worked: each has a missed deadline to escalate."""
     reporter = make_user("reporter")
-    # These two read only their escalations here: the summaries have their own test below.
-    make_user("correspondent", vigilances=["haemovigilance"], daily_digest=False)
-    make_user("coordinator", weekly_summary=False, monthly_report=False)
     # Half a day off the clock's time: the daily repeat of each escalation falls due at the
     # deadline's time of day, which must not come round while the test runs.
     received = datetime.now(UTC) - timedelta(days=21, hours=12)
@@ -54,6 +51,10 @@ def overdue(engine, make_user, db):
             ),
         )
     db.commit()
+    # These two read only their escalations here: the summaries have their own test below. They
+    # join after the filings, so that no alert on arrival (tests/app/test_alerts.py) is owed them.
+    make_user("correspondent", vigilances=["haemovigilance"], daily_digest=False)
+    make_user("coordinator", weekly_summary=False, monthly_report=False)
     # Each missed deadline is escalated to the correspondent of the queue and the coordinator.
     return 2 * DEADLINES
 
@@ -143,10 +144,6 @@ def test_two_workers_send_each_summary_once_including_the_periods_missed_while_d
 ):
     """No worker ran when the last digest, weekly and monthly summaries fell due: two start together."""
     reporter = make_user("reporter")
-    correspondents = [
-        make_user("correspondent", vigilances=["haemovigilance"], digest_when_empty=True) for _ in range(20)
-    ]
-    coordinators = [make_user("coordinator", language=language) for language in ("fr", "en")]
     received = datetime.now(UTC) - timedelta(days=10)
     for number in range(30):
         intake.submit(
@@ -163,6 +160,11 @@ def test_two_workers_send_each_summary_once_including_the_periods_missed_while_d
             ),
         )
     db.commit()
+    # They join after the filings: no alert on arrival is owed them, only their summaries.
+    correspondents = [
+        make_user("correspondent", vigilances=["haemovigilance"], digest_when_empty=True) for _ in range(20)
+    ]
+    coordinators = [make_user("coordinator", language=language) for language in ("fr", "en")]
     expected = len(correspondents) + 2 * len(coordinators)
 
     def summaries_sent():
@@ -205,9 +207,6 @@ REMINDED_REPORTS = 100
 def two_batches(engine, make_user, db):
     """More due timers than one clock batch holds, and the emails they owe: {outbox key: timer id}."""
     reporter = make_user("reporter")
-    haemovigilance = make_user("correspondent", vigilances=["haemovigilance"], daily_digest=False)
-    pharmacovigilance = make_user("correspondent", vigilances=["pharmacovigilance"], daily_digest=False)
-    coordinator = make_user("coordinator", weekly_summary=False, monthly_report=False)
     now = datetime.now(UTC)
     # Half a day off for the missed deadlines, whose daily repeats must not fall due in the test.
     batches = (
@@ -230,6 +229,10 @@ def two_batches(engine, make_user, db):
                 ),
             )
     db.commit()
+    # They join after the filings, so that no alert on arrival (tests/app/test_alerts.py) is owed them.
+    haemovigilance = make_user("correspondent", vigilances=["haemovigilance"], daily_digest=False)
+    pharmacovigilance = make_user("correspondent", vigilances=["pharmacovigilance"], daily_digest=False)
+    coordinator = make_user("coordinator", weekly_summary=False, monthly_report=False)
     due = db.exec(
         select(Timer, Deadline).join(Deadline, Deadline.id == Timer.deadline_id).where(Timer.due_at <= now)
     ).all()

@@ -13,6 +13,7 @@ SQLModel.metadata.naming_convention = {
 
 metadata = SQLModel.metadata
 
+from vigilance.models.alerts import Alert, AlertEmailChoice  # noqa: E402
 from vigilance.models.audit import AuditCheckpoint, AuditEvent, AuditHead, AuditPending, AuditSeal  # noqa: E402
 from vigilance.models.clocks import Timer  # noqa: E402
 from vigilance.models.drafts import ReportDraft  # noqa: E402
@@ -42,6 +43,8 @@ __all__ = [
     "COUNT_SLOTS",
     "NOTHING_DUE",
     "OPEN_ITEM_STATUSES",
+    "Alert",
+    "AlertEmailChoice",
     "ApiToken",
     "Assessment",
     "AuditCheckpoint",

@@ -1,0 +1,131 @@
+"""A report's progress as its reporter reads it: received, being investigated, a question for
+them, declared to an authority (when, under which reference), closed (with its outcome).
+
+The reporter does not see queue items, assessments or deadlines' states: only what happened to
+their report, in their words. Used by "Mes signalements", the report's page and the API.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from vigilance.i18n import Message, translatable
+from vigilance.models import Declaration, InformationRequest, ItemStatus, QueueItem
+
+#: Each state's words, for the reporter.
+STATES = {
+    "received": translatable("Reçu : il sera examiné par un correspondant de vigilance"),
+    "investigating": translatable("En cours d'instruction par les correspondants de vigilance"),
+    "question": translatable("Une question vous attend"),
+    "declared": translatable("Déclaré"),
+    "closed": translatable("Clos"),
+}
+
+#: Who a declaration went to, as the reporter reads it.
+AUTHORITY_NAMES = {
+    "ANSM": translatable("l'ANSM"),
+    "ABM": translatable("l'Agence de la biomédecine"),
+    "CRPV": translatable("le centre régional de pharmacovigilance"),
+    "EFS": translatable("l'Établissement français du sang"),
+    "manufacturer": translatable("le fabricant"),
+}
+
+#: How a case ended, as the reporter reads it.
+OUTCOME_NAMES = {
+    "declared": translatable("déclaré aux autorités"),
+    "not_reportable": translatable("ne relève pas d'une déclaration"),
+    "duplicate": translatable("doublon d'un autre signalement"),
+    "transferred": translatable("transmis à un autre service"),
+    "information_only": translatable("enregistré pour information"),
+}
+
+
+@dataclass(frozen=True)
+class DeclarationSeen:
+    authority: str
+    authority_name: Message | str
+    declared_on: date
+    reference: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One report's progress for its reporter."""
+
+    #: received, investigating, question, declared or closed (the first that holds, in that order:
+    #: a waiting question first, as it asks the reporter to act).
+    state: str
+    words: Message
+    waiting_questions: int = 0
+    declarations: list[DeclarationSeen] = field(default_factory=list)
+    outcomes: list[Message | str] = field(default_factory=list)
+    closed_at: datetime | None = None
+
+
+def progress_of(session: Session, report_ids: Iterable[int]) -> dict[int, Progress]:
+    """The progress of each of *report_ids*, read in three queries whatever their number."""
+    ids = list(report_ids)
+    if not ids:
+        return {}
+    items = session.exec(select(QueueItem).where(col(QueueItem.report_id).in_(ids))).all()
+    waiting: dict[int, int] = {}
+    for report_id in session.exec(
+        select(InformationRequest.report_id).where(
+            col(InformationRequest.report_id).in_(ids), col(InformationRequest.answered_at).is_(None)
+        )
+    ).all():
+        waiting[report_id] = waiting.get(report_id, 0) + 1
+    item_reports = {item.id: item.report_id for item in items}
+    declared: dict[int, list[DeclarationSeen]] = {}
+    if item_reports:
+        for declaration in session.exec(
+            select(Declaration)
+            .where(col(Declaration.queue_item_id).in_(list(item_reports)))
+            .order_by(col(Declaration.declared_on), col(Declaration.id))
+        ).all():
+            declared.setdefault(item_reports[declaration.queue_item_id], []).append(
+                DeclarationSeen(
+                    authority=declaration.authority,
+                    authority_name=AUTHORITY_NAMES.get(declaration.authority, declaration.authority),
+                    declared_on=declaration.declared_on,
+                    reference=declaration.authority_reference,
+                )
+            )
+    by_report: dict[int, list[QueueItem]] = {}
+    for item in items:
+        by_report.setdefault(item.report_id, []).append(item)
+    return {
+        report_id: _progress(by_report.get(report_id, []), waiting.get(report_id, 0), declared.get(report_id, []))
+        for report_id in ids
+    }
+
+
+def _progress(items: list[QueueItem], waiting: int, declarations: list[DeclarationSeen]) -> Progress:
+    # Items closed because the report went to another queue say nothing of how the case ended.
+    worked = [item for item in items if item.outcome != "requalified"] or items
+    closed = bool(worked) and all(item.status == ItemStatus.CLOSED for item in worked)
+    outcomes = [OUTCOME_NAMES.get(item.outcome, item.outcome) for item in worked if item.outcome] if closed else []
+    if waiting:
+        state = "question"
+    elif closed:
+        state = "closed"
+    elif declarations:
+        state = "declared"
+    elif any(item.status != ItemStatus.NEW or item.assignee_id is not None for item in worked):
+        state = "investigating"
+    else:
+        state = "received"
+    return Progress(
+        state=state,
+        words=STATES[state],
+        waiting_questions=waiting,
+        declarations=declarations,
+        outcomes=outcomes,
+        closed_at=max((item.closed_at for item in worked if item.closed_at), default=None) if closed else None,
+    )
+
+
+#: A report just filed: nothing has happened to it yet.
+JUST_RECEIVED = Progress(state="received", words=STATES["received"])
