@@ -259,7 +259,7 @@ def on_question(session: Session, *, request: InformationRequest, report: Report
 
 
 def on_answer(session: Session, *, request: InformationRequest, now: datetime) -> None:
-    """The reporter answered: their alert about that question has nothing more to ask of them."""
+    """The reporter answered, or the question was withdrawn: its alert has nothing more to ask of them."""
     session.execute(
         update(Alert)
         .where(col(Alert.information_request_id) == request.id, col(Alert.read_at).is_(None))
@@ -298,7 +298,11 @@ def waiting_questions(session: Session, user: User) -> list[tuple[InformationReq
     rows = session.exec(
         select(InformationRequest, Report)
         .join(Report, col(Report.id) == InformationRequest.report_id)
-        .where(Report.reporter_id == user.id, col(InformationRequest.answered_at).is_(None))
+        .where(
+            Report.reporter_id == user.id,
+            col(InformationRequest.answered_at).is_(None),
+            col(InformationRequest.withdrawn_at).is_(None),
+        )
         .order_by(col(InformationRequest.asked_at))
     ).all()
     return [(request, report) for request, report in rows]
@@ -309,7 +313,11 @@ def waiting_count(session: Session, user: User) -> int:
         select(func.count())
         .select_from(InformationRequest)
         .join(Report, col(Report.id) == InformationRequest.report_id)
-        .where(Report.reporter_id == user.id, col(InformationRequest.answered_at).is_(None))
+        .where(
+            Report.reporter_id == user.id,
+            col(InformationRequest.answered_at).is_(None),
+            col(InformationRequest.withdrawn_at).is_(None),
+        )
     )
 
 

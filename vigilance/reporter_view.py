@@ -73,7 +73,9 @@ def progress_of(session: Session, report_ids: Iterable[int]) -> dict[int, Progre
     waiting: dict[int, int] = {}
     for report_id in session.exec(
         select(InformationRequest.report_id).where(
-            col(InformationRequest.report_id).in_(ids), col(InformationRequest.answered_at).is_(None)
+            col(InformationRequest.report_id).in_(ids),
+            col(InformationRequest.answered_at).is_(None),
+            col(InformationRequest.withdrawn_at).is_(None),
         )
     ).all():
         waiting[report_id] = waiting.get(report_id, 0) + 1

@@ -198,6 +198,7 @@ def build_daily(
     unanswered_open = (
         col(InformationRequest.asked_by) == user.id,
         col(InformationRequest.answered_at).is_(None),
+        col(InformationRequest.withdrawn_at).is_(None),
         col(QueueItem.status).in_(OPEN_ITEM_STATUSES),
     )
     # The oldest questions first, chosen before their reports are read.

@@ -680,6 +680,7 @@ def close(
         question.withdrawn_at = now
         session.add(question)
         cancel_timers(session, information_request_id=question.id, now=now)  # no reminder for a withdrawn one
+        alerts.on_answer(session, request=question, now=now)  # nor an alert that still asks for it
     item.status = ItemStatus.CLOSED
     item.outcome = outcome
     item.closing_note = note.strip() or None
@@ -856,6 +857,7 @@ def requalify(
                 question.withdrawn_at = now
                 session.add(question)
                 cancel_timers(session, information_request_id=question.id, now=now)
+                alerts.on_answer(session, request=question, now=now)
             _settle_deadlines(
                 session,
                 other,

@@ -173,7 +173,8 @@ class QuestionOutSchema(Schema):
     id = fields.Integer(required=True)
     question = fields.String(required=True)
     asked_at = fields.DateTime(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(["waiting", "answered"]))
+    status = fields.String(required=True, validate=validate.OneOf(["waiting", "answered", "withdrawn"]))
+    withdrawn_at = fields.DateTime(allow_none=True, required=True)
     answer = fields.String(allow_none=True, required=True)
     answered_at = fields.DateTime(allow_none=True, required=True)
     answer_url = fields.String(
@@ -244,9 +245,14 @@ def _question(request: InformationRequest) -> dict:
         "id": request.id,
         "question": request.question,
         "asked_at": request.asked_at,
-        "status": "waiting" if request.answered_at is None else "answered",
+        "status": "answered"
+        if request.answered_at is not None
+        else "withdrawn"
+        if request.withdrawn_at is not None
+        else "waiting",
         "answer": request.answer,
         "answered_at": request.answered_at,
+        "withdrawn_at": request.withdrawn_at,
         "answer_url": url_for("triage.answer_request", request_id=request.id),
         "answer_method": "POST",
     }

@@ -166,6 +166,29 @@ def test_the_reporter_is_told_of_a_question_and_sees_it_waiting(client, people, 
     assert seen["questions"][0]["status"] == "answered" and seen["progress"]["state"] == "investigating"
 
 
+def test_a_question_withdrawn_by_closing_waits_no_more(client, people, db):
+    report = file(client, people, serious=True, severity_grade=2)
+    item_id = item_id_of(client, people, report["id"])
+    hv = people["hv"][1]
+    asked = client.post(
+        f"/api/v1/queue-items/{item_id}/information-requests", json={"question": "Hémocultures ?"}, headers=hv
+    )
+    assert asked.status_code == 200, asked.get_json()
+    closed = client.post(
+        f"/api/v1/queue-items/{item_id}/close",
+        json={"outcome": "not_reportable", "note": "", "withdraw_questions": True},
+        headers=hv,
+    )
+    assert closed.status_code == 200, closed.get_json()
+    seen = client.get(f"/api/v1/reports/{report['id']}", headers=people["reporter"][1]).get_json()
+    assert seen["questions"][0]["status"] == "withdrawn" and seen["questions"][0]["withdrawn_at"]
+    assert seen["progress"]["state"] == "closed"
+    sign_in(client, people["reporter"][0])
+    mine = client.get("/reports/mine").get_data(as_text=True)
+    assert "question à vous" not in mine and 'id="waiting"' not in mine
+    assert 'class="count"' not in mine  # the question's alert is settled with it
+
+
 def test_the_reporter_sees_the_declaration_and_the_outcome_in_their_words(client, people, db):
     report = file(client, people, serious=True, severity_grade=2)
     item_id = item_id_of(client, people, report["id"])
