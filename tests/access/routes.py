@@ -442,7 +442,9 @@ ROUTES: tuple[Route, ...] = (
         writes=True,
         stores=False,
     ),
-    Route("GET", "/admin/outbox", frozenset({ADMIN}), lambda c: Call("/admin/outbox")),
+    # The outgoing mail's subjects name the case's reference (its alerts): the administrator sends
+    # failed mail again, and sees no more of the case than the subject.
+    Route("GET", "/admin/outbox", frozenset({ADMIN}), lambda c: Call("/admin/outbox"), sees_case=frozenset({ADMIN})),
     Route("GET", "/admin/outbox/<int:message_id>", frozenset({ADMIN}), lambda c: Call(f"/admin/outbox/{c.message_id}")),
     Route(
         "POST",

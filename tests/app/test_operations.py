@@ -423,7 +423,6 @@ def test_vigilance_run_on_another_port_links_its_emails_to_that_port(
 ):
     """The bug this fixes: `make run PORT=5701` served on 5701 and every email linked to 5000."""
     reporter = make_user("reporter")
-    make_user("correspondent", vigilances=["haemovigilance"], daily_digest=False)
     weeks_ago = utcnow() - timedelta(days=21)
     intake.submit(
         db,
@@ -439,6 +438,9 @@ def test_vigilance_run_on_another_port_links_its_emails_to_that_port(
         ),
     )
     db.commit()
+    # Made after the filing, so that the first email is the run's own (a reminder or an escalation),
+    # not an alert the filing owed them.
+    make_user("correspondent", vigilances=["haemovigilance"], daily_digest=False)
     port = free_port()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("VIGILANCE_")}
     environment.update(
