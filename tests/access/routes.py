@@ -99,6 +99,9 @@ class Route:
     #: Of the allowed roles, those whose answer shows the case (its reference); the others'
     #: answers must not.
     sees_case: frozenset[str] = NOBODY
+    #: Of the allowed roles, those whose answer may or may not show the case, depending on what
+    #: else the world holds (the newest outgoing mail first): neither is asserted.
+    may_show_case: frozenset[str] = NOBODY
     #: Anyone may use it, signed in or not: no probe of credentials.
     public: bool = False
     #: It changes something: each allowed role succeeds on a case of its own, prepared so.
@@ -442,9 +445,12 @@ ROUTES: tuple[Route, ...] = (
         writes=True,
         stores=False,
     ),
-    # The outgoing mail's subjects name the case's reference (its alerts): the administrator sends
-    # failed mail again, and sees no more of the case than the subject.
-    Route("GET", "/admin/outbox", frozenset({ADMIN}), lambda c: Call("/admin/outbox"), sees_case=frozenset({ADMIN})),
+    # The outgoing mail's subjects name the reference of the cases they are about (alerts,
+    # questions): the administrator, who sends failed mail again, sees them when the case's mail is
+    # among the newest listed.
+    Route(
+        "GET", "/admin/outbox", frozenset({ADMIN}), lambda c: Call("/admin/outbox"), may_show_case=frozenset({ADMIN})
+    ),
     Route("GET", "/admin/outbox/<int:message_id>", frozenset({ADMIN}), lambda c: Call(f"/admin/outbox/{c.message_id}")),
     Route(
         "POST",
