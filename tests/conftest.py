@@ -4,6 +4,8 @@ import os
 import shutil
 import tempfile
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -45,14 +47,15 @@ def postgres_admin_url():
     return make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    """A fresh, empty database for one test: a SQLite file, or a new PostgreSQL database."""
+@contextmanager
+def fresh_database(folder, prefix: str = "vigilance_test") -> Iterator[str]:
+    """The URL of a fresh, empty database: a SQLite file in *folder*, or a new PostgreSQL database
+    named *prefix* and a random suffix, dropped afterwards."""
     if not POSTGRES_URL:
-        yield f"sqlite:///{tmp_path / 'vigilance.db'}"
+        yield f"sqlite:///{folder / 'vigilance.db'}"
         return
     base = postgres_admin_url()
-    name = f"vigilance_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -62,6 +65,13 @@ def database_url(tmp_path):
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    """A fresh, empty database for one test: a SQLite file, or a new PostgreSQL database."""
+    with fresh_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

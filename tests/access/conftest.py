@@ -1,35 +1,21 @@
 """One world per module: a database, an app and every role's credentials, seeded once (the
 probes only read it, or act on cases of their own)."""
 
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 from sqlmodel import Session
 
 from app import create_app
 from tests.access.world import World
-from tests.conftest import POSTGRES_URL, postgres_admin_url
+from tests.conftest import POSTGRES_URL, fresh_database
 from vigilance.models import metadata
 
 
 @pytest.fixture(scope="module")
 def module_database_url(tmp_path_factory):
     """A fresh database for the module: a SQLite file, or a new PostgreSQL database."""
-    if not POSTGRES_URL:
-        yield f"sqlite:///{tmp_path_factory.mktemp('access') / 'vigilance.db'}"
-        return
-    base = postgres_admin_url()
-    name = f"vigilance_access_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_database(tmp_path_factory.mktemp("access"), "vigilance_access") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

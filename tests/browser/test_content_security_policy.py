@@ -3,14 +3,13 @@ while a person uses the report form, the classifier, a queue, an item, the dashb
 charts, an activity report (its print button) and the admin pages."""
 
 import http.server
-import re
 import threading
 from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import expect
 
 from routing import EventKind, ProductFacts
-from tests.browser.test_triage import PASSWORD
+from tests.browser.test_triage import PASSWORD, sign_in
 from vigilance import intake
 
 #: Records each violation the page reports, and each print asked for (headless Chromium would
@@ -33,18 +32,6 @@ def watched_page(browser):
     console = []
     page.on("console", lambda message: console.append(message.text))
     return page, console
-
-
-def sign_in(page, live_server, user):
-    page.goto(live_server + "/login")
-    page.get_by_label("Adresse e-mail").fill(user.email)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
-    # Reporters land on the report form, those who work queues on their queues.
-    if user.role == "reporter":
-        expect(page.get_by_role("heading", name="Déclarer un incident")).to_be_visible()
-    else:
-        expect(page).to_have_url(re.compile(r"/queues"))
 
 
 def assert_no_violation(page, console, where):
