@@ -164,7 +164,11 @@ def test_concurrent_guesses_never_get_more_passwords_checked_than_the_limit(app,
     window = MovingWindowRateLimiter(throttle.storage).get_window_stats(
         CLIENT_FAILURES[0], throttle.namespace, "client", address
     )
-    assert CLIENT_FAILURES[0].amount - window.remaining == 5
+    checked = CLIENT_FAILURES[0].amount - window.remaining
+    # Never more than the limit. Fewer may be checked in such a burst: each bucket counts on its own
+    # (a minute's, an hour's ...), and the five a minute's bucket lets through are not always among
+    # the fifteen the hour's bucket lets through first (seen on Redis under load: 4).
+    assert 1 <= checked <= 5, checked
 
 
 def _admit_many(url: str, namespace: str, tries: int, admitted) -> None:
