@@ -243,7 +243,7 @@ def on_question(session: Session, *, request: InformationRequest, report: Report
         reference=report.reference,
         product=report.product_name,
         asked_at=request.asked_at,
-        link=f"{base_url}/reports/{report.id}#questions",
+        link=f"{base_url}/reports/{report.id}/questions",
     )
     _raise(
         session,

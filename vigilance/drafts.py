@@ -174,6 +174,17 @@ def remove_filed(db: Session, *, owner: User, form_token: str, report_id: int, n
         db.flush()
 
 
+def remove_filed_draft(db: Session, *, owner: User, draft_id: int, report_id: int, now: datetime) -> None:
+    """The draft *draft_id* was filed as *report_id* (same transaction); :class:`InvalidInput` on
+    ``draft_id`` when it is not *owner*'s or was filed already, so the filing is undone."""
+    draft = db.get(ReportDraft, draft_id)
+    if draft is None or draft.owner_id != owner.id:
+        raise InvalidInput({"draft_id": [translatable("Ce brouillon n'existe pas ou a déjà été envoyé.")]})
+    audit.record(db, actor=owner, action="draft.filed", now=now, report_id=report_id, target=f"draft:{draft.id}")
+    db.delete(draft)
+    db.flush()
+
+
 def purge(db: Session, *, now: datetime, retention: timedelta = DEFAULT_RETENTION) -> int:
     """Delete the drafts untouched for longer than *retention*; return how many."""
     cutoff = now - retention

@@ -20,7 +20,7 @@ from app.db import get_session
 from app.filing import file_report
 from app.language import response_language
 from routing import EventKind, IntendedAction, Origin, Queue
-from vigilance import intake, reporter_view, reports
+from vigilance import drafts, intake, reporter_view, reports
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
 from vigilance.errors import InvalidInput
@@ -88,6 +88,15 @@ class ReportCreateSchema(Schema):
         metadata={
             "description": "A telephone number or extension to reach the reporter (never the patient's): "
             "digits, spaces, dots, dashes, brackets, a leading +."
+        },
+    )
+    draft_id = StrictInteger(
+        validate=validate.Range(min=1),
+        allow_none=True,
+        metadata={
+            "description": "The caller's draft (``/api/v1/drafts``) this report is filed from: it is removed in "
+            "the same transaction, so it can be filed only once; a draft that is not the caller's, or was "
+            "filed already, is refused with 422 on ``draft_id`` and nothing is stored."
         },
     )
     confirm_no_product = StrictBoolean(
@@ -381,17 +390,25 @@ class Reports(MethodView):
         key = request.headers.get("Idempotency-Key", "").strip()
         if len(key) > 200:
             raise InvalidInput({"Idempotency-Key": [translatable("Clé trop longue (200 caractères au plus).")]})
+        # Checked by the schema, which leaves it out of the report itself.
+        draft_id = request.get_json().get("draft_id")
+
+        def answer(db, result):
+            if draft_id is not None:
+                drafts.remove_filed_draft(db, owner=g.user, draft_id=draft_id, report_id=result.report.id, now=utcnow())
+            # Dumped once, when filed: a retry replays the very same answer.
+            return _REPORT.dump(
+                report_document(
+                    db, result.report, language, result.deadlines, questions=[], progress=reporter_view.JUST_RECEIVED
+                )
+            )
+
         status, body = file_report(
             draft=draft,
             actor=g.user,
             key=key or None,
             fingerprint_of=request.get_json(),
-            # Dumped once, when filed: a retry replays the very same answer.
-            answer=lambda db, result: _REPORT.dump(
-                report_document(
-                    db, result.report, language, result.deadlines, questions=[], progress=reporter_view.JUST_RECEIVED
-                )
-            ),
+            answer=answer,
         )
         return jsonify(body), status
 

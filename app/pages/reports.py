@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
 from marshmallow import ValidationError
@@ -22,10 +22,11 @@ from app.validation_messages import translate_all
 from routing import EventKind
 from routing.vocabulary import FEATURE_FLAGS
 from vigilance import alerts, drafts, idempotency, intake, reporter_view, reports
+from vigilance.access import may_read_report
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
 from vigilance.errors import Forbidden, InvalidInput
-from vigilance.models import InformationRequest
+from vigilance.models import InformationRequest, Report
 from vigilance.storage.transaction import write_transaction
 
 bp = Blueprint("reports_pages", __name__, url_prefix="/reports")
@@ -269,6 +270,17 @@ def mine():
         progress=reporter_view.progress_of(get_session(), [r.id for r in shown]),
         waiting=alerts.waiting_questions(get_session(), page_user()),
     )
+
+
+@bp.get("/<int:report_id>/questions")
+@login_required
+def questions(report_id: int):
+    """The address emails give for a question: unlike ``#questions``, it survives signing in first
+    (a fragment never reaches the server, so the sign-in's ``next`` cannot keep it)."""
+    report = get_session().get(Report, report_id)
+    if report is None or not may_read_report(page_user(), report):
+        abort(404)
+    return redirect(url_for("reports_pages.detail", report_id=report_id, _anchor="questions"))
 
 
 @bp.get("/<int:report_id>")

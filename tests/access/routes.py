@@ -244,6 +244,12 @@ ROUTES: tuple[Route, ...] = (
         sees_case=READS_THE_CASE,
     ),
     Route(
+        "GET",
+        "/reports/<int:report_id>/questions",
+        READS_THE_CASE,
+        lambda c: Call(f"/reports/{c.report_id}/questions"),
+    ),
+    Route(
         "POST",
         "/information-requests/<int:request_id>/answer",
         frozenset({REPORTER}),

@@ -144,7 +144,7 @@ def test_the_reporter_is_told_of_a_question_and_sees_it_waiting(client, people, 
     reporter = people["reporter"][0]
     mail = outbox(db)[reporter.email]
     assert mail.subject == f"[{report['reference']}] Une question vous est posée sur votre signalement"
-    assert f"{BASE_URL}/reports/{report['id']}#questions" in mail.text_body
+    assert f"{BASE_URL}/reports/{report['id']}/questions" in mail.text_body
     # The API answer lists the question with how to answer it.
     seen = client.get(f"/api/v1/reports/{report['id']}", headers=people["reporter"][1]).get_json()
     (question,) = seen["questions"]
@@ -268,6 +268,6 @@ def test_a_serious_report_reaches_the_correspondent_by_smtp_within_the_workers_t
         reporter = people["reporter"][0]
         assert wait_until(lambda: arrived(reporter.email), timeout=60)
         question_text = arrived(reporter.email)[0].get_body(preferencelist=("plain",)).get_content()
-        assert f"{BASE_URL}/reports/{report['id']}#questions" in question_text
+        assert f"{BASE_URL}/reports/{report['id']}/questions" in question_text
     finally:
         stop(worker)

@@ -3,7 +3,8 @@
 import pytest
 from sqlalchemy import func, select
 
-from vigilance.models import AuditEvent, ReportDraft
+from tests.report_payloads import a_report
+from vigilance.models import AuditEvent, Report, ReportDraft
 
 TYPED = {"product_name": "Concentré de plaquettes", "description": "Urticaire géante.", "serious": "no"}
 
@@ -77,6 +78,37 @@ def test_reads_are_audited_as_reports_are(client, headers, db):
     db.rollback()
     actions = db.scalars(select(AuditEvent.action).where(AuditEvent.target == f"draft:{draft['id']}")).all()
     assert actions == ["draft.create", "draft.read"]
+
+
+def reports_stored(db):
+    db.rollback()
+    return db.scalar(select(func.count()).select_from(Report))
+
+
+def test_a_report_filed_from_its_draft_removes_the_draft_and_cannot_be_filed_twice(client, headers, db):
+    draft = client.post("/api/v1/drafts", json={"fields": TYPED}, headers=headers).get_json()
+    filed = client.post("/api/v1/reports", json=a_report(draft_id=draft["id"]), headers=headers)
+    assert filed.status_code == 201, filed.get_json()
+    assert client.get(f"/api/v1/drafts/{draft['id']}", headers=headers).status_code == 404
+    assert client.get("/api/v1/drafts", headers=headers).get_json()["items"] == []
+    db.rollback()
+    assert db.scalar(select(AuditEvent.target).where(AuditEvent.action == "draft.filed")) == f"draft:{draft['id']}"
+
+    again = client.post("/api/v1/reports", json=a_report(draft_id=draft["id"]), headers=headers)
+    assert again.status_code == 422
+    assert list(again.get_json()["errors"]) == ["draft_id"]
+    assert reports_stored(db) == 1
+
+
+def test_a_report_filed_from_another_persons_draft_is_refused_and_nothing_is_stored(
+    client, headers, make_user, token_for, db
+):
+    draft = client.post("/api/v1/drafts", json={"fields": TYPED}, headers=headers).get_json()
+    other = token_for(make_user("reporter"))
+    refused = client.post("/api/v1/reports", json=a_report(draft_id=draft["id"]), headers=other)
+    assert refused.status_code == 422 and list(refused.get_json()["errors"]) == ["draft_id"]
+    assert reports_stored(db) == 0
+    assert client.get(f"/api/v1/drafts/{draft['id']}", headers=headers).get_json()["fields"] == TYPED
 
 
 def test_the_openapi_document_describes_the_drafts(client):

@@ -100,6 +100,13 @@ def test_a_serious_report_filed_in_the_browser_reaches_the_correspondent_whose_l
     expect(chv.locator("main")).to_contain_text("Concentré de plaquettes d'aphérèse")
     expect(chv.get_by_role("button", name="Prendre en charge")).to_be_visible()
 
+    # Signed in now: the same link, opened in a new tab as a mail client does, goes straight to the item.
+    second_tab = chv.context.new_page()
+    second_tab.goto(link)
+    expect(second_tab).to_have_url(link)
+    expect(second_tab.get_by_label("Adresse e-mail")).to_have_count(0)
+    expect(second_tab.locator("main")).to_contain_text(reference)
+
 
 @pytest.fixture
 def serious_report(engine, db, clinician):
@@ -138,14 +145,15 @@ def test_a_question_reaches_the_reporter_who_answers_from_the_emails_link(
     expect(chv.locator("#item-status")).to_have_text("en attente d'information")
 
     question = wait_for_mail(smtp_server, clinician.email, asked_at)
-    link = link_in(question, live_server, r"/reports/\d+#questions")
+    link = link_in(question, live_server, r"/reports/\d+/questions")
 
     # The reporter opens the link in a browser without a session: sign in, and back to the report.
     clinician_page = new_page(browser, viewport={"width": 390, "height": 844})
     clinician_page.goto(link)
     expect(clinician_page.get_by_label("Adresse e-mail")).to_be_visible()
     fill_sign_in(clinician_page, clinician)
-    expect(clinician_page).to_have_url(re.compile(re.escape(link.split("#", 1)[0])))
+    # The email's address keeps its aim through the sign-in: the report, at its questions.
+    expect(clinician_page).to_have_url(re.compile(re.escape(link.removesuffix("/questions")) + "#questions$"))
     questions = clinician_page.locator("#questions")
     expect(questions).to_contain_text("Quel volume a été transfusé")
     clinician_page.get_by_label("Votre réponse").fill("Deux MCP en 40 minutes.")
