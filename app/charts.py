@@ -19,9 +19,17 @@ class Series:
 
 
 def bar_chart(
-    labels: list[str], series: list[Series], *, title: str, width: int = 720, height: int = 260, stacked: bool = True
+    labels: list[str],
+    series: list[Series],
+    *,
+    title: str,
+    colon: str = ":",
+    width: int = 720,
+    height: int = 260,
+    stacked: bool = True,
 ) -> Markup:
-    """Vertical bars, one group per label, the series stacked (or side by side), with a legend."""
+    """Vertical bars, one group per label, the series stacked (or side by side), with a legend;
+    *colon* as the page's language writes it, between a bar's name and its value."""
     left, right, top, bottom = 40, 10, 24, 56
     plot_width, plot_height = width - left - right, height - top - bottom
     totals = [
@@ -57,7 +65,7 @@ def bar_chart(
                 bar_x = x if stacked else x + bar_width * number
                 parts.append(
                     f'<rect x="{bar_x:.1f}" y="{base - bar:.1f}" width="{bar_width:.1f}" '
-                    f'height="{bar:.1f}" fill="{colour}"><title>{escape(one.name)} — {escape(label)} : '
+                    f'height="{bar:.1f}" fill="{colour}"><title>{escape(one.name)} — {escape(label)}{colon} '
                     f"{_number(value)}</title></rect>"
                 )
             if stacked:

@@ -119,7 +119,7 @@ def wants_json() -> bool:
     )
 
 
-_SOME_FIELDS_INVALID = translatable("Certains champs sont invalides : voir errors.")
+_SOME_FIELDS_INVALID = translatable("Certains champs sont invalides : voir errors.")
 #: What an API client reads for HTTP's own refusals (werkzeug says them in English only).
 _STATUS_MESSAGES = {
     400: translatable("Requête incorrecte."),
@@ -130,9 +130,9 @@ _STATUS_MESSAGES = {
     406: translatable("Aucune des réponses possibles n'est acceptée par le client."),
     413: translatable("Requête trop volumineuse."),
     415: translatable("Type de contenu non pris en charge."),
-    429: translatable("Trop de requêtes : réessayez plus tard."),
-    500: translatable("Erreur interne du service : réessayez plus tard."),
-    503: translatable("Service momentanément indisponible : réessayez plus tard."),
+    429: translatable("Trop de requêtes : réessayez plus tard."),
+    500: translatable("Erreur interne du service : réessayez plus tard."),
+    503: translatable("Service momentanément indisponible : réessayez plus tard."),
 }
 
 
@@ -186,7 +186,7 @@ class _PageError:
 
 _FORM_EXPIRED = translatable("Formulaire expiré")
 _FORM_EXPIRED_HOW = translatable(
-    "Le formulaire est resté ouvert trop longtemps, ou votre session a pris fin : "
+    "Le formulaire est resté ouvert trop longtemps, ou votre session a pris fin : "
     "revenez à la page, rechargez-la et recommencez."
 )
 

@@ -91,7 +91,7 @@ def refuse_costly_json() -> None:
 
 
 def _too_large(_error: RequestEntityTooLarge):
-    said = translatable("Requête trop volumineuse : %(max)s octets au plus.", max=str(request.max_content_length))
+    said = translatable("Requête trop volumineuse : %(max)s octets au plus.", max=str(request.max_content_length))
     if wants_json():
         message = said.render(response_language())
         return json_error(413, message, {"body": [message]})

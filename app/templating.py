@@ -10,6 +10,7 @@ from app.auth import page_user
 from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS
 from routing.scales import imputability_label, term_label
 from routing.vocabulary import Category, EventKind, Queue
+from vigilance import i18n
 from vigilance.i18n import say
 from vigilance.labels import ROLE_LABELS, STATUS_LABELS, history_step, label, status_count
 
@@ -63,8 +64,7 @@ def init_app(app: Flask) -> None:
             "works_queues": bool(user and (user.vigilances or user.is_coordinator)),
             "current_user": page_user(),
             "lang": str(get_locale() or "fr"),
-            # French sets a colon off with a (non-breaking) space; English does not.
-            "colon": "\u00a0:" if str(get_locale() or "fr") == "fr" else ":",
+            "colon": i18n.colon(str(get_locale() or "fr")),
             "csrf_token": generate_csrf,
             "event_kinds": [k.value for k in EventKind],
         }

@@ -24,7 +24,7 @@ UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 _MAY_HOLD_UNSTORABLE = re.compile(rb"\x00|\\u0000|\\u[dD][89a-fA-F]")
 _MESSAGE = translatable(
     "Ce texte contient un caractère qui ne peut être enregistré (caractère nul U+0000 ou moitié "
-    "de paire UTF-16 isolée) : retirez-le."
+    "de paire UTF-16 isolée) : retirez-le."
 )
 #: Headers whose value the service stores, with their key in the WSGI environ.
 _STORED_HEADERS = tuple((name, "HTTP_" + name.upper().replace("-", "_")) for name in ("Idempotency-Key",))

@@ -192,7 +192,7 @@ ACTIONS: tuple[TriageAction, ...] = (
             base_url=by.base_url,
         ),
         summary="Set the product's category; the report is routed again.",
-        done=_("Produit requalifié : le signalement a été réorienté."),
+        done=_("Produit requalifié : le signalement a été réorienté."),
         button=_("Requalifier"),
     ),
     TriageAction(

@@ -55,12 +55,12 @@ class DeadlinePolicy:
         amount, anchor = _amount(self.amount, self.unit), ANCHOR_LABELS[self.anchor]
         if self.without_delay:
             return words(
-                "%(action)s sans délai (objectif du service : %(amount)s à compter %(anchor)s)",
+                "%(action)s sans délai (objectif du service : %(amount)s à compter %(anchor)s)",
                 action=self.action,
                 amount=amount,
                 anchor=anchor,
             )
-        return words("%(action)s : %(amount)s à compter %(anchor)s", action=self.action, amount=amount, anchor=anchor)
+        return words("%(action)s : %(amount)s à compter %(anchor)s", action=self.action, amount=amount, anchor=anchor)
 
 
 def _amount(amount: float, unit: str) -> Wording:

@@ -53,28 +53,28 @@ _TEMPLATES: dict[str, Wording] = {
     "catalogue_match": words(
         "Le nom « %(name)s » correspond à l'entrée « %(label)s » du catalogue (par « %(alias)s »)."
     ),
-    "catalogue_category": words("Cette entrée est qualifiée %(category)s (source : %(source)s)."),
-    "qualified_by_person": words("Un correspondant a qualifié le produit : %(category)s."),
-    "status_unsettled": words("Le statut réglementaire de ce produit n'est pas tranché : %(note)s"),
+    "catalogue_category": words("Cette entrée est qualifiée %(category)s (source : %(source)s)."),
+    "qualified_by_person": words("Un correspondant a qualifié le produit : %(category)s."),
+    "status_unsettled": words("Le statut réglementaire de ce produit n'est pas tranché : %(note)s"),
     "requalified": words("Le référentiel %(rulebook)s requalifie cette entrée en %(category)s."),
     "ambiguous": words(
-        "Le nom « %(name)s » peut désigner des produits de catégories différentes (%(candidates)s) : "
+        "Le nom « %(name)s » peut désigner des produits de catégories différentes (%(candidates)s) : "
         "le service ne choisit pas à votre place."
     ),
     "no_match": words("Le nom « %(name)s » ne correspond à aucune entrée du catalogue."),
     "no_name": words("Aucun nom de produit n'a été donné."),
     "questionnaire_inconclusive": words("Les réponses au questionnaire ne suffisent pas à qualifier le produit."),
-    "needs_person": words("Une personne doit qualifier le produit : le signalement va dans la file de qualification."),
+    "needs_person": words("Une personne doit qualifier le produit : le signalement va dans la file de qualification."),
     "answers_override_name": words(
         "Les réponses au questionnaire priment sur le nom, qui évoquait « %(label)s » (%(category)s)."
     ),
     "no_route": words(
-        "Aucune règle ne route un(e) %(event_kind)s portant sur un(e) %(category)s : "
+        "Aucune règle ne route un(e) %(event_kind)s portant sur un(e) %(category)s : "
         "une personne doit orienter le signalement."
     ),
-    "routed": words("Files : %(queues)s."),
+    "routed": words("Files : %(queues)s."),
     "no_rulebook": words(
-        "Aucun référentiel n'était en vigueur le %(on)s ; le plus ancien (%(rulebook)s) est appliqué."
+        "Aucun référentiel n'était en vigueur le %(on)s ; le plus ancien (%(rulebook)s) est appliqué."
     ),
 }
 

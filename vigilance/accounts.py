@@ -55,7 +55,7 @@ def create_establishment(
     if too_long := _longer_than_column(Establishment, "name", name.strip()):
         raise too_long
     if region not in REGIONS:
-        raise _invalid("region", translatable("Région inconnue : %(region)s.", region=region))
+        raise _invalid("region", translatable("Région inconnue : %(region)s.", region=region))
     if session.exec(select(Establishment).where(Establishment.finess == finess)).first():
         raise Conflict(translatable("L'établissement %(finess)s existe déjà.", finess=finess))
     establishment = Establishment(finess=finess, name=name.strip(), region=region)
@@ -101,19 +101,19 @@ def create_user(
         if too_long := _longer_than_column(User, field, text):
             raise too_long
     if role not in set(Role):
-        raise _invalid("role", translatable("Rôle inconnu : %(role)s.", role=role))
+        raise _invalid("role", translatable("Rôle inconnu : %(role)s.", role=role))
     if role != Role.ADMIN and establishment is None:
         raise _invalid("establishment", translatable("Ce rôle exige un établissement."))
     unknown = set(vigilances) - {q.value for q in Queue}
     if unknown:
         raise _invalid(
             "vigilance",
-            translatable("Vigilance inconnue : %(vigilances)s.", vigilances=", ".join(sorted(unknown))),
+            translatable("Vigilance inconnue : %(vigilances)s.", vigilances=", ".join(sorted(unknown))),
         )
     if role == Role.CORRESPONDENT and not vigilances:
         raise _invalid("vigilance", translatable("Un correspondant travaille au moins une file."))
     if language not in ("fr", "en"):
-        raise _invalid("language", translatable("Langue : fr ou en."))
+        raise _invalid("language", translatable("Langue : fr ou en."))
     if session.exec(select(User).where(User.email == email)).first():
         raise Conflict(translatable("Le compte %(email)s existe déjà.", email=email))
     user = User(
@@ -143,7 +143,7 @@ def update_profile(session: Session, user: User, *, language: str | None = None,
     before = {name: getattr(user, name) for name in ("language", *(c for c in choices if c in SUMMARY_CHOICES))}
     if language is not None:
         if language not in ("fr", "en"):
-            raise _invalid("language", translatable("Langue : fr ou en."))
+            raise _invalid("language", translatable("Langue : fr ou en."))
         user.language = language
     unknown = set(choices) - set(SUMMARY_CHOICES)
     if unknown:

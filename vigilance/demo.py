@@ -58,7 +58,7 @@ SCENARIOS = (
     (
         RAR,
         "Concentré de plaquettes d'aphérèse",
-        "Urticaire généralisée et prurit pendant la transfusion ; arrêt, antihistaminique.",
+        "Urticaire généralisée et prurit pendant la transfusion ; arrêt, antihistaminique.",
         False,
         1,
         "anaphylaxis_allergy",
@@ -66,7 +66,7 @@ SCENARIOS = (
     (
         RAR,
         "MCP-IA",
-        "Dyspnée, désaturation à 85 %, OAP radiologique 2 h après transfusion : TACO suspecté.",
+        "Dyspnée, désaturation à 85 %, OAP radiologique 2 h après transfusion : TACO suspecté.",
         True,
         3,
         "taco",
@@ -74,7 +74,7 @@ SCENARIOS = (
     (
         RAR,
         "PFC-IA",
-        "Hypotension brutale et bronchospasme dès les premiers millilitres : choc anaphylactique.",
+        "Hypotension brutale et bronchospasme dès les premiers millilitres : choc anaphylactique.",
         True,
         3,
         "anaphylaxis_allergy",
@@ -82,7 +82,7 @@ SCENARIOS = (
     (
         RAR,
         "CGR",
-        "Incompatibilité ABO : patient A transfusé avec un CGR B, hémolyse aiguë.",
+        "Incompatibilité ABO : patient A transfusé avec un CGR B, hémolyse aiguë.",
         True,
         3,
         "abo_incompatibility",
@@ -98,7 +98,7 @@ SCENARIOS = (
     (
         EventKind.INCIDENT,
         "Plasma frais congelé",
-        "Poche décongelée restée 8 h en salle avant pose : destruction.",
+        "Poche décongelée restée 8 h en salle avant pose : destruction.",
         False,
         None,
         "storage_transport",
@@ -175,7 +175,7 @@ SCENARIOS = (
     (
         RAR,
         "Cellules souches hématopoïétiques allogéniques (CSH)",
-        "Réaction à la réinjection : hypertension, nausées (DMSO).",
+        "Réaction à la réinjection : hypertension, nausées (DMSO).",
         False,
         1,
         "other",
@@ -333,7 +333,7 @@ def _work(
             item_id=item.id,
             actor=worker,
             now=at,
-            question="Pouvez-vous préciser l'heure de début des signes et le volume transfusé ?",
+            question="Pouvez-vous préciser l'heure de début des signes et le volume transfusé ?",
         )
         answered = at + timedelta(hours=rng.uniform(2, 48))
         if answered < now and rng.random() < 0.5:
@@ -342,7 +342,7 @@ def _work(
                 request_id=request.id,
                 actor=reporter,
                 now=answered,
-                answer="Début des signes 30 min après la pose ; 150 mL passés.",
+                answer="Début des signes 30 min après la pose ; 150 mL passés.",
             )
         return
     # Every recipient reaction goes to ANSM in haemovigilance; elsewhere the serious ones.

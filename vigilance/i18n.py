@@ -34,6 +34,16 @@ DEFAULT_LANGUAGE = "fr"
 CATALOGUES = Path(__file__).resolve().parent.parent / "translations"
 
 
+def colon(language: str | None) -> str:
+    """A colon as *language* writes it: French sets it off with a non-breaking space, English does not."""
+    return "\u00a0:" if supported(language) == "fr" else ":"
+
+
+def semicolon(language: str | None) -> str:
+    """A semicolon as *language* writes it (see :func:`colon`)."""
+    return "\u00a0;" if supported(language) == "fr" else ";"
+
+
 def supported(language: str | None) -> str:
     """*language* if the service speaks it, else French."""
     return language if language in LANGUAGES else DEFAULT_LANGUAGE

@@ -64,7 +64,7 @@ def claim(session: Session, *, user_id: int, key: str, fingerprint: str, now: da
         session.commit()
         return Claim(existing.id)
     raise Conflict(
-        translatable("Une requête avec cette clé d'idempotence est encore en cours : réessayez dans un instant.")
+        translatable("Une requête avec cette clé d'idempotence est encore en cours : réessayez dans un instant.")
     )
 
 

@@ -143,19 +143,19 @@ def check_draft(draft: Draft, *, now: datetime) -> None:
     if draft.severity_grade == DEATH_GRADE and not draft.serious:
         problem(
             "serious",
-            translatable("Un grade 4 (décès) est toujours grave : cochez « grave », ou corrigez le grade."),
+            translatable("Un grade 4 (décès) est toujours grave : cochez « grave », ou corrigez le grade."),
         )
     if names_no_product(draft.product.name) and not draft.no_product_confirmed:
         problem(
             "product",
             translatable(
-                "Aucun produit n'est nommé : nommez le produit en cause, ou confirmez qu'aucun produit n'est concerné."
+                "Aucun produit n'est nommé : nommez le produit en cause, ou confirmez qu'aucun produit n'est concerné."
             ),
         )
     if draft.reporter_phone and not _PHONE.fullmatch(draft.reporter_phone):
         problem(
             "reporter_phone",
-            translatable("Un numéro de téléphone ou de poste : des chiffres, espaces, points, tirets, un + au début."),
+            translatable("Un numéro de téléphone ou de poste : des chiffres, espaces, points, tirets, un + au début."),
         )
     free_texts = {
         "description": draft.description,

@@ -10,6 +10,7 @@ use (so one environment serves every recipient, whatever thread composes); dates
 are Babel's formats for that language, in Europe/Paris.
 """
 
+import re
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -93,11 +94,12 @@ def compose(kind: str, language: str, **context) -> Email:
     """Render ``emails/<kind>.txt`` and ``.html`` in *language*."""
     language = i18n.supported(language)
     env = environment()
-    context = {"lang": language, **context}
+    context = {"lang": language, "colon": i18n.colon(language), "semicolon": i18n.semicolon(language), **context}
     text_template = env.get_template(f"emails/{kind}.txt")
     subject = "".join(text_template.blocks["subject"](text_template.new_context(context))).strip()
     return Email(
-        subject=" ".join(subject.split()),
+        # One line; not str.split(), which would also eat the non-breaking spaces of French typography.
+        subject=re.sub(r"[ \t\r\n]+", " ", subject),
         text=text_template.render(context),
         html=env.get_template(f"emails/{kind}.html").render(context),
     )

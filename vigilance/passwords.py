@@ -101,7 +101,7 @@ def problem_with(password: str, *, email: str = "", name: str = "") -> Message |
         return translatable("Le mot de passe ne doit pas reprendre votre nom ou votre adresse e-mail.")
     if zxcvbn.zxcvbn(password, user_inputs=sorted(own_words))["score"] < MIN_SCORE:
         return translatable(
-            "Ce mot de passe est trop courant ou trop facile à deviner : "
+            "Ce mot de passe est trop courant ou trop facile à deviner : "
             "choisissez par exemple plusieurs mots sans rapport entre eux."
         )
     return None

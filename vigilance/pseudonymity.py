@@ -17,7 +17,7 @@ _NIR = re.compile(
 )
 
 NIR_MESSAGE = translatable(
-    "Ce texte semble contenir un numéro de sécurité sociale (NIR) : retirez-le. Le patient "
+    "Ce texte semble contenir un numéro de sécurité sociale (NIR) : retirez-le. Le patient "
     "n'est identifié que par son sexe, son année de naissance et ses initiales."
 )
 

@@ -16,7 +16,7 @@ from vigilance.models import Declaration, InformationRequest, ItemStatus, QueueI
 
 #: Each state's words, for the reporter.
 STATES = {
-    "received": translatable("Reçu : il sera examiné par un correspondant de vigilance"),
+    "received": translatable("Reçu : il sera examiné par un correspondant de vigilance"),
     "investigating": translatable("En cours d'instruction par les correspondants de vigilance"),
     "question": translatable("Une question vous attend"),
     "declared": translatable("Déclaré"),

@@ -118,7 +118,7 @@ def _holder_label(holder: User | None) -> str | Message:
 def _check_version(item: QueueItem, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != item.version:
         raise Conflict(
-            translatable("Cet élément a été modifié depuis que vous l'avez ouvert : rechargez-le avant de continuer.")
+            translatable("Cet élément a été modifié depuis que vous l'avez ouvert : rechargez-le avant de continuer.")
         )
 
 
@@ -368,7 +368,7 @@ class StaleAssessment(Conflict):
         super().__init__(
             translatable(
                 "L'évaluation a été modifiée (version %(current)s) depuis que vous l'avez ouverte "
-                "(version %(seen)s) : votre saisie n'a pas été enregistrée ; comparez-la à la version "
+                "(version %(seen)s) : votre saisie n'a pas été enregistrée ; comparez-la à la version "
                 "actuelle et enregistrez-la de nouveau si elle doit la remplacer.",
                 current=self.current_version,
                 seen=seen,
@@ -399,14 +399,14 @@ def assess(
     if data.imputability is not None and data.imputability not in scale.levels:
         choices = ", ".join(scale.levels) or "—"
         errors["imputability"] = [
-            translatable("Niveau inconnu sur l'échelle %(scale)s : %(choices)s.", scale=scale.id, choices=choices)
+            translatable("Niveau inconnu sur l'échelle %(scale)s : %(choices)s.", scale=scale.id, choices=choices)
         ]
     if data.reaction_type is not None and data.reaction_type not in REACTION_TYPES[queue]:
         errors["reaction_type"] = [translatable("Type inconnu pour cette file.")]
     unknown = set(data.seriousness_criteria) - set(SERIOUSNESS_CRITERIA)
     if unknown:
         errors["seriousness_criteria"] = [
-            translatable("Critères inconnus : %(criteria)s.", criteria=", ".join(sorted(unknown)))
+            translatable("Critères inconnus : %(criteria)s.", criteria=", ".join(sorted(unknown)))
         ]
     if data.investigation_status is not None and data.investigation_status not in INVESTIGATION_STATUSES:
         errors["investigation_status"] = [translatable("État d'enquête inconnu.")]
@@ -504,7 +504,7 @@ def answer_information(
     ).one()  # locked: a close at this moment either withdraws the question first or waits for the answer
     if request.withdrawn_at is not None or item.status == ItemStatus.CLOSED:
         raise Conflict(
-            translatable("Ce dossier est clos et la question a été retirée : elle n'attend plus de réponse.")
+            translatable("Ce dossier est clos et la question a été retirée : elle n'attend plus de réponse.")
         )
     request.answer = answer.strip()
     request.answered_by = actor.id
@@ -548,7 +548,7 @@ def declare(
     """
     errors = {}
     if authority not in AUTHORITIES:
-        errors["authority"] = [translatable("Autorité : %(choices)s.", choices=", ".join(AUTHORITIES))]
+        errors["authority"] = [translatable("Autorité : %(choices)s.", choices=", ".join(AUTHORITIES))]
     if not authority_reference.strip():
         errors["authority_reference"] = [translatable("Le numéro de déclaration est obligatoire.")]
     if kind not in ("initial", "follow_up"):
@@ -582,7 +582,7 @@ def declare(
     if kind == "follow_up" and has_initial is None:
         raise Conflict(translatable("Une déclaration de suivi suppose une déclaration initiale."))
     if kind == "initial" and has_initial is not None:
-        raise Conflict(translatable("La déclaration initiale est déjà enregistrée : enregistrez un suivi."))
+        raise Conflict(translatable("La déclaration initiale est déjà enregistrée : enregistrez un suivi."))
     _require_holder(item, actor, now, session)
     declaration = Declaration(
         queue_item_id=item.id,
@@ -657,7 +657,7 @@ def close(
         would be left answering a closed case).
     """
     if outcome not in OUTCOMES:
-        raise _invalid("outcome", translatable("Issue : %(choices)s.", choices=", ".join(OUTCOMES)))
+        raise _invalid("outcome", translatable("Issue : %(choices)s.", choices=", ".join(OUTCOMES)))
     item = load_item(session, item_id, actor, for_update=True)
     if item.status not in ALLOWED["close"]:
         raise _refuse_transition("close", item)
@@ -666,14 +666,14 @@ def close(
     declared = session.exec(select(Declaration.id).where(Declaration.queue_item_id == item.id)).first() is not None
     if outcome == "declared" and not declared:
         raise Conflict(
-            translatable("Aucune déclaration n'est enregistrée : enregistrez-la avant de clore « déclaré ».")
+            translatable("Aucune déclaration n'est enregistrée : enregistrez-la avant de clore « déclaré ».")
         )
     waiting = open_questions(session, item.id)
     if waiting and not withdraw_questions:
         raise _invalid(
             "withdraw_questions",
             translatable(
-                "Une question au déclarant attend encore sa réponse : confirmez son retrait pour clore.",
+                "Une question au déclarant attend encore sa réponse : confirmez son retrait pour clore.",
             ),
         )
     for question in waiting:
@@ -711,7 +711,7 @@ def reopen(session: Session, *, item_id: int, actor: User, reason: str, now: dat
     if item.status not in ALLOWED["reopen"]:
         raise _refuse_transition("reopen", item)
     if item.outcome == "requalified":
-        raise Conflict(translatable("Cet élément a été requalifié ailleurs : travaillez le nouvel élément."))
+        raise Conflict(translatable("Cet élément a été requalifié ailleurs : travaillez le nouvel élément."))
     before = _item_state(item)
     item.status = ItemStatus.IN_PROGRESS
     item.assignee_id = actor.id
@@ -738,7 +738,7 @@ def waive_deadline(
         # A waiver says the deadline does not apply; said after its due time, it would erase a
         # miss from the figures.
         raise _invalid(
-            "reason", translatable("Ce délai est déjà dépassé : il ne peut plus être levé, il reste compté dépassé.")
+            "reason", translatable("Ce délai est déjà dépassé : il ne peut plus être levé, il reste compté dépassé.")
         )
     _require_holder(item, actor, now, session)
     cancel_timers(session, deadline_id=deadline.id, now=now)  # timers first, as the worker locks them

@@ -118,7 +118,7 @@ def set_account_active(user_id: int):
     flash(
         _("Compte %(email)s réactivé.", email=user.email)
         if active
-        else _("Compte %(email)s désactivé : ses sessions et ses jetons ne servent plus.", email=user.email),
+        else _("Compte %(email)s désactivé : ses sessions et ses jetons ne servent plus.", email=user.email),
         "info",
     )
     return redirect(url_for("admin_pages.accounts_page"))

@@ -18,7 +18,7 @@ from app.pages.forms import form_errors, payload_from_form
 from app.pages.security import login_required
 from routing.messages import QUEUE_LABELS
 from routing.vocabulary import Queue
-from vigilance import audit, spreadsheets, statistics
+from vigilance import audit, i18n, spreadsheets, statistics
 from vigilance.clock import PARIS, utcnow
 from vigilance.i18n import Message, say
 from vigilance.labels import UNASSESSED_LABELS, label
@@ -54,7 +54,7 @@ _MONTH_OUT_OF_RANGE = lazy_gettext("Le mois doit être compris entre 1 et 12.")
 def _known_queue() -> fields.String:
     return fields.String(
         validate=validate.OneOf(
-            sorted(KNOWN_QUEUES), error=lazy_gettext("Système de vigilance inconnu : choisissez-en un dans la liste.")
+            sorted(KNOWN_QUEUES), error=lazy_gettext("Système de vigilance inconnu : choisissez-en un dans la liste.")
         )
     )
 
@@ -190,12 +190,14 @@ def dashboard():
         week_labels,
         [Series(_queue_name(q), tuple(activity.queues[q].by_week[m] for m in weeks)) for q in queues],
         title=_("Signalements reçus par semaine"),
+        colon=i18n.colon(select_locale()),
     )
     severity_keys = statistics.SEVERITY_KEYS
     severity_chart = bar_chart(
         [_level_name(k) for k in severity_keys],
         [Series(_queue_name(q), tuple(activity.queues[q].by_severity[k] for k in severity_keys)) for q in queues],
         title=_("Par grade de sévérité"),
+        colon=i18n.colon(select_locale()),
     )
     compliance_chart = bar_chart(
         [_queue_name(q) for q in queues],
@@ -204,6 +206,7 @@ def dashboard():
             Series(_("dépassés"), tuple(activity.queues[q].compliance.missed for q in queues)),
         ],
         title=_("Respect des délais"),
+        colon=i18n.colon(select_locale()),
         stacked=False,
     )
     ages = [key for key, _low, _high in statistics.AGE_BUCKETS]
@@ -211,6 +214,7 @@ def dashboard():
         [_("%(span)s j", span=key) for key in ages],
         [Series(_queue_name(q), tuple(figures.open_by_age[q][k] for k in ages)) for q in queues],
         title=_("Éléments ouverts par ancienneté"),
+        colon=i18n.colon(select_locale()),
     )
     return render_template(
         "dashboard/index.html",
@@ -243,7 +247,7 @@ def _export_language() -> tuple[str | None, dict[str, list[str]]]:
     if not asked:
         return select_locale(), {}
     if asked not in LANGUAGES:
-        return None, {"lang": [_("Langue inconnue : fr ou en.")]}
+        return None, {"lang": [_("Langue inconnue : fr ou en.")]}
     return asked, {}
 
 

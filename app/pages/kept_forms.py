@@ -104,7 +104,7 @@ def resume_after_sign_in(user: User):
         return form_again({**kept, "form_token": form_token})
     flash(
         _(
-            "Votre session avait expiré : voici le formulaire tel que vous l'aviez laissé. "
+            "Votre session avait expiré : voici le formulaire tel que vous l'aviez laissé. "
             "Vérifiez-le, puis envoyez-le."
         ),
         "info",

@@ -89,7 +89,7 @@ def change_password():
     throttle = current_throttle()
     if not throttle.admit(user.email, client_address()):
         # Someone at a session left open must not try passwords until one takes the account over.
-        refused = InvalidInput({"current_password": [translatable("Trop d'essais : réessayez dans quelques minutes.")]})
+        refused = InvalidInput({"current_password": [translatable("Trop d'essais : réessayez dans quelques minutes.")]})
     else:
         with write_transaction(get_session()) as db:
             try:
@@ -108,5 +108,5 @@ def change_password():
     throttle.succeeded(user.email, client_address())
     # This browser stays signed in; every other session of the account ends.
     sign_in(user)
-    flash(_("Votre mot de passe est changé ; vos autres sessions sont fermées."), "info")
+    flash(_("Votre mot de passe est changé ; vos autres sessions sont fermées."), "info")
     return redirect(url_for("profile_pages.profile"))

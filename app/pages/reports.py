@@ -167,7 +167,7 @@ def form_expired(error):
         values["form_token"] = uuid.uuid4().hex
     notice = _(
         "Le formulaire est resté ouvert longtemps et n'a pas été envoyé. "
-        "Rien de ce que vous avez saisi n'est perdu : vérifiez-le, puis envoyez-le à nouveau."
+        "Rien de ce que vous avez saisi n'est perdu : vérifiez-le, puis envoyez-le à nouveau."
     )
     return _render_form(values, status=400, notice=notice)
 
@@ -181,11 +181,11 @@ def create():
     token = values.get("form_token", "")
     if not token or len(token) > drafts.TOKEN_MAX_LENGTH:
         values["form_token"] = uuid.uuid4().hex
-        return _render_form(values, {"form": [_("Le formulaire a expiré : vérifiez et envoyez-le à nouveau.")]}, 400)
+        return _render_form(values, {"form": [_("Le formulaire a expiré : vérifiez et envoyez-le à nouveau.")]}, 400)
     filed = _filed_already(token)
     if filed is not None:
         # The key is one-time: whatever the fields now say, this form was filed once.
-        flash(_("Ce signalement avait déjà été envoyé : le voici. Aucun second signalement n'a été créé."), "info")
+        flash(_("Ce signalement avait déjà été envoyé : le voici. Aucun second signalement n'a été créé."), "info")
         return redirect(url_for("reports_pages.detail", report_id=filed, created=1))
     payload = form_payload(request.form)
     try:

@@ -194,7 +194,7 @@ def test_the_reporter_sees_the_declaration_and_the_outcome_in_their_words(client
     item_id = item_id_of(client, people, report["id"])
     hv = people["hv"][1]
     sign_in(client, people["reporter"][0])
-    assert "Reçu : il sera examiné" in client.get("/reports/mine").get_data(as_text=True)
+    assert "Reçu : il sera examiné" in client.get("/reports/mine").get_data(as_text=True)
     assert client.post(f"/api/v1/queue-items/{item_id}/claim", json={}, headers=hv).status_code == 200
     page = client.get(f"/reports/{report['id']}").get_data(as_text=True)
     assert "En cours d&#39;instruction" in page

@@ -59,7 +59,7 @@ def test_validation_errors_are_in_french_by_default_and_in_english_on_request(cl
     body = {"event_kind": "incident", "product": {"name": "x" * 501, "autologous": "yes"}, "extra": 1}
     french = client.post("/api/v1/classify", json=body)
     assert french.status_code == 422
-    assert french.get_json()["message"] == "Certains champs sont invalides : voir errors."
+    assert french.get_json()["message"] == "Certains champs sont invalides : voir errors."
     errors = french.get_json()["errors"]
     assert errors["product.autologous"] == ["Répondez oui ou non."]
     assert errors["extra"] == ["Champ inconnu."]
@@ -76,7 +76,7 @@ def test_a_bound_marshmallow_formats_is_translated_whatever_its_value(client):
     body = {"event_kind": "nothing-of-the-sort", "product": {"name": "CGR"}}
     french = client.post("/api/v1/classify", json=body).get_json()["errors"]["event_kind"][0]
     english = client.post("/api/v1/classify", json=body, headers={"Accept-Language": "en"}).get_json()
-    assert french.startswith("Valeurs possibles : ") and "incident" in french
+    assert french.startswith("Valeurs possibles : ") and "incident" in french
     assert english["errors"]["event_kind"][0].startswith("Must be one of: ")
 
 

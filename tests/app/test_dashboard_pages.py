@@ -77,7 +77,8 @@ def test_activity_report_matches_the_monthly_email_and_audits_the_cases_it_shows
     )
     db.commit()
     email = next(c.email for c in result.emails if c.recipient.id == staff["coordinator_en"].id)
-    assert "Received: 4; Serious: 3" in email.text.replace(" ;", ";")
+    # English punctuation in English: no space before the semicolon (it once leaked from French).
+    assert "Received: 4; Serious: 3" in email.text
     switch(client, staff["coordinator_en"])
     rows = read_csv(client.get("/activity/2026/11/export.csv"), ",")  # an English reader: English spreadsheets
     figures = {(r["Section"], r["Vigilance system"], r["Key"]): r["Value"] for r in rows}
@@ -111,7 +112,8 @@ def field_error(page: str, field: str) -> str:
         return ""
     pointing = rf'id="{field}"[^>]*aria-describedby="{field}-error"'
     assert re.search(pointing, page), f"{field} does not point at its error"
-    return html.unescape(" ".join(match.group(1).split()))
+    # Only the markup's own line breaks and indents: a non-breaking space is the message's typography.
+    return html.unescape(re.sub(r"[ \t\r\n]+", " ", match.group(1)).strip())
 
 
 BAD_DASHBOARD_PERIODS = [
@@ -161,7 +163,7 @@ BAD_DASHBOARD_PERIODS = [
     (
         "queue=virology",
         "queue",
-        "Système de vigilance inconnu : choisissez-en un dans la liste.",
+        "Système de vigilance inconnu : choisissez-en un dans la liste.",
         "Unknown vigilance system: choose one from the list.",
     ),
 ]
@@ -178,7 +180,7 @@ def test_a_bad_dashboard_period_is_refused_next_to_its_field_never_replaced(
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert field_error(page, field) == french
-    assert "Ces chiffres ne peuvent pas être établis : corrigez les champs signalés." in page
+    assert "Ces chiffres ne peuvent pas être établis : corrigez les champs signalés." in page
     # No figures for another period in its place, and no export of them.
     assert "<svg" not in page and 'id="received-table"' not in page and "/dashboard.csv" not in page
     # What was typed is still in the form.
@@ -244,7 +246,7 @@ BAD_ACTIVITY_PERIODS = [
     (
         "/activity/2026/11?queue=virology",
         "queue",
-        "Système de vigilance inconnu : choisissez-en un dans la liste.",
+        "Système de vigilance inconnu : choisissez-en un dans la liste.",
         "Unknown vigilance system: choose one from the list.",
     ),
 ]
@@ -267,7 +269,7 @@ def test_a_bad_activity_period_is_refused_next_to_its_field_and_nothing_is_read_
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert field_error(page, field) == french
-    assert "Ce rapport ne peut pas être établi : corrigez les champs signalés." in page
+    assert "Ce rapport ne peut pas être établi : corrigez les champs signalés." in page
     # No serious case is shown, so none is read.
     assert week["graft"].report.reference not in page and "cases.csv" not in page
     route, _sep, query = path.partition("?")
@@ -300,7 +302,7 @@ def test_the_activity_form_goes_to_the_period_chosen_or_says_what_is_wrong(clien
         ("year=deux-mille&month=11", "year", "L'année doit être comprise entre 2000 et 2100."),
         ("year=&month=11", "year", "Indiquez l'année."),
         ("year=2026&month=novembre", "month", "Le mois doit être compris entre 1 et 12."),
-        ("queue=virology", "queue", "Système de vigilance inconnu : choisissez-en un dans la liste."),
+        ("queue=virology", "queue", "Système de vigilance inconnu : choisissez-en un dans la liste."),
     ):
         response = client.get(f"/activity?{query}")
         assert response.status_code == 400, query

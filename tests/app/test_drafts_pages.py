@@ -99,7 +99,7 @@ def test_after_the_session_expired_signing_in_again_gives_the_form_back_as_it_wa
     signed_in = client.post("/login", data={**sign_in_form, "email": reporter.email, "password": PASSWORD})
     assert signed_in.status_code == 302 and "/reports/new?draft=" in signed_in.headers["Location"]
     form = _text(client.get(signed_in.headers["Location"]))
-    assert "Votre session avait expiré : voici le formulaire tel que vous l'aviez laissé." in form
+    assert "Votre session avait expiré : voici le formulaire tel que vous l'aviez laissé." in form
     assert 'value="Kymriah"' in form and "Syndrome de relargage cytokinique à J3." in form
     assert 'value="1950"' in form and 'value="AB"' in form
     filed = client.post("/reports/new", data={**fields, "csrf_token": csrf_from(form)})

@@ -106,7 +106,7 @@ def test_a_body_over_the_limit_is_a_json_413_on_the_api_and_a_french_page_elsewh
 
     api = client.post("/api/v1/classify", data=big, content_type="application/json")
     assert api.status_code == 413
-    assert api.get_json()["errors"] == {"body": [f"Requête trop volumineuse : {limit} octets au plus."]}
+    assert api.get_json()["errors"] == {"body": [f"Requête trop volumineuse : {limit} octets au plus."]}
     english = client.post(
         "/api/v1/classify", data=big, content_type="application/json", headers={"Accept-Language": "en"}
     )
@@ -115,7 +115,7 @@ def test_a_body_over_the_limit_is_a_json_413_on_the_api_and_a_french_page_elsewh
     sign_in(client, make_user("reporter"))
     page = client.post("/reports/new", data=form_fields(client, description="x" * (limit + 1)))
     assert page.status_code == 413 and page.mimetype == "text/html"
-    assert f"Requête trop volumineuse : {limit} octets au plus." in page.get_data(as_text=True)
+    assert f"Requête trop volumineuse : {limit} octets au plus." in page.get_data(as_text=True)
     assert count_reports(db) == 0
 
 

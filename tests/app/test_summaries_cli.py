@@ -18,7 +18,7 @@ def test_dry_run_prints_the_summaries_and_queues_nothing(runner, db, staff, week
     assert "weekly:2026-11-16: 2 would be queued" in result.output
     assert f"--- To: {staff['coordinator_en'].email} (en)" in result.output
     assert "Subject: Vigilance — Weekly summary, week 47, 16/11 to 22/11/2026 — CHU de Test" in result.output
-    assert "Reçus : 3 (semaine précédente 1, +2)" in result.output
+    assert "Reçus : 3 (semaine précédente 1, +2)" in result.output
     assert outbox(db) == [] and db.exec(select(SummaryRun)).all() == []
 
 

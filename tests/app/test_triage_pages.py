@@ -77,7 +77,7 @@ def test_a_filter_that_cannot_be_applied_is_refused_next_to_its_field(client, ma
     correspondent = make_user("correspondent", vigilances=["haemovigilance"])
     switch(client, correspondent)
     for query, field, message in (
-        ("from=nonsense", "from", "Date invalide : attendue sous la forme AAAA-MM-JJ."),
+        ("from=nonsense", "from", "Date invalide : attendue sous la forme AAAA-MM-JJ."),
         ("to=9999-12-31", "to", "La date doit tomber entre 2000 et 2100."),
         ("from=0001-01-01", "from", "La date doit tomber entre 2000 et 2100."),
         ("from=2026-12-01&to=2026-11-01", "from", "La date de début doit précéder la date de fin."),

@@ -239,7 +239,7 @@ def test_a_deadline_says_its_amount_in_the_form_its_number_takes(amount, french,
     policy = replace(qualification.policy, amount=amount)
     assert french in say(policy.describe(), "fr")
     assert english in say(policy.describe(), "en")
-    assert say(policy.describe(), "fr").startswith("Qualifier le produit et orienter le signalement : ")
+    assert say(policy.describe(), "fr").startswith("Qualifier le produit et orienter le signalement : ")
 
 
 @pytest.mark.parametrize(

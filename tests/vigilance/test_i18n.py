@@ -103,7 +103,7 @@ def test_the_rulebook_engines_words_are_said_like_the_domains():
     ambiguous = message("ambiguous", name="FVIII", candidates=candidates)
     assert say(ambiguous, "fr") == (
         "Le nom « FVIII » peut désigner des produits de catégories différentes (Facteur VIII (médicament), "
-        "Facteur VIII (médicament dérivé du sang (MDS))) : le service ne choisit pas à votre place."
+        "Facteur VIII (médicament dérivé du sang (MDS))) : le service ne choisit pas à votre place."
     )
     assert say(ambiguous, "en") == (
         "The name “FVIII” may designate products of different categories (Factor VIII (medicine), "

@@ -58,7 +58,7 @@ def test_daily_digest_lists_new_due_soon_and_unanswered_items(db, staff, week):
     # The materiovigilance correspondent has nothing to read and did not ask for empty digests.
     assert staff["device"].id not in by_person and result.skipped_empty == 1
     digest = by_person[staff["hv"].id]
-    assert digest.subject == "Vigilance — Votre point du 18 nov. 2026 : 1 en retard, 1 à échéance, 1 nouveau"
+    assert digest.subject == "Vigilance — Votre point du 18 nov. 2026 : 1 en retard, 1 à échéance, 1 nouveau"
     # Overdue since Saturday 14: last week's serious reaction, never declared.
     assert week["last_week"].report.reference in digest.text_body.split("En retard (1)")[1].split("À échéance")[0]
     text = digest.text_body
@@ -136,10 +136,10 @@ def test_weekly_summary_counts_the_week_beside_the_week_before(db, staff, week):
     assert set(mail) == {staff["coordinator"].id, staff["coordinator_en"].id} and result.queued == 2
     french = mail[staff["coordinator"].id]
     assert french.subject == ("Vigilance — Synthèse hebdomadaire, semaine 47, du 16/11 au 22/11/2026 — CHU de Test")
-    assert "Reçus : 3 (semaine précédente 1, +2)" in french.text_body
+    assert "Reçus : 3 (semaine précédente 1, +2)" in french.text_body
     # Open items counted per status, each count in the form its number takes.
-    assert "Ouverts : 4 (1 en attente d'information, 3 nouveaux)" in french.text_body
-    assert "Ouverts : 1 (1 nouveau)" in french.text_body
+    assert "Ouverts : 4 (1 en attente d'information, 3 nouveaux)" in french.text_body
+    assert "Ouverts : 1 (1 nouveau)" in french.text_body
     english = mail[staff["coordinator_en"].id]
     assert "Received: 3 (previous week 1, +2)" in english.text_body
     assert "Open: 4 (1 awaiting information, 3 new)" in english.text_body
@@ -201,7 +201,7 @@ def test_monthly_report_writes_months_dates_and_counts_in_each_language(db, staf
     assert "(1 respecté, 2 dépassés, 0 levé)" in french.text_body
     assert "(1 met, 2 missed, 0 waived)" in english.text_body
     # One deadline met in three: French sets the sign off with a no-break space, English does not.
-    assert "Respect des délais : 33\u00a0% (1 respecté" in french.text_body
+    assert "Respect des délais : 33\u00a0% (1 respecté" in french.text_body
     assert "Deadline compliance: 33% (1 met" in english.text_body
 
 
