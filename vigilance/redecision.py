@@ -92,7 +92,7 @@ def rulebook_named(rulebook_id: str, rulebooks: Rulebooks | None = None) -> Rule
         raise InvalidInput(
             {
                 "rulebook": [
-                    translatable("Référentiel inconnu : %(id)s (connus : %(known)s).", id=rulebook_id, known=known)
+                    translatable("Référentiel inconnu : %(id)s (connus : %(known)s).", id=rulebook_id, known=known)
                 ]
             }
         ) from None
@@ -153,7 +153,7 @@ def apply(
     """
     redecisions = preview(session, rulebook_id=rulebook_id, establishment_id=establishment_id, rulebooks=rulebooks)
     if expected is not None and expected != fingerprint(redecisions):
-        raise Conflict(translatable("La liste a changé depuis l'aperçu : relisez-la avant d'approuver."))
+        raise Conflict(translatable("La liste a changé depuis l'aperçu : relisez-la avant d'approuver."))
     if not redecisions:
         return Batch(None, rulebook_id, (), ())
     batch_id = now.strftime("%Y%m%dT%H%M%S.%f")
