@@ -176,3 +176,24 @@ def test_a_cycle_of_extensions_is_refused(tmp_path):
 def test_one_extending_file_loads_alone_with_its_base_beside_it(tmp_path):
     path = write(tmp_path, "")
     assert load_rulebook(path, DATA_DIR).extends == "fr-2024-01-02"
+
+
+def test_the_diff_names_a_requalified_entry_its_new_queues_and_the_texts_behind_them(tmp_path):
+    from routing.diff import diff_rulebooks
+
+    rulebooks = later_rulebooks(
+        tmp_path,
+        '[requalify."magistral-autologous-serum-eye-drops"]\ncategory = "cell_therapy_preparation"\n'
+        'legal_basis = ["Avis du SCB (fictif, pour les tests)"]\n',
+    )
+    changes = diff_rulebooks(rulebooks.get("fr-2024-01-02"), rulebooks.get("later"))
+    assert [e.entry_id for e in changes.entries] == ["magistral-autologous-serum-eye-drops"]
+    entry = changes.entries[0]
+    assert (entry.category_before, entry.category_after) == (
+        Category.MAGISTRAL_PREPARATION,
+        Category.CELL_THERAPY_PREPARATION,
+    )
+    assert (EventKind.RECIPIENT_ADVERSE_REACTION, (Queue.PHARMACOVIGILANCE,), (Queue.BIOVIGILANCE,)) in entry.queues
+    assert entry.legal_basis == ("Avis du SCB (fictif, pour les tests)",)
+    assert changes.rules == ()
+    assert diff_rulebooks(rulebooks.get("later"), rulebooks.get("later")).is_empty
