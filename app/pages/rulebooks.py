@@ -10,7 +10,9 @@ from app.db import get_session
 from app.i18n import select_locale
 from app.pages.security import login_required
 from routing.diff import diff_rulebooks
+from routing.messages import CATEGORY_LABELS, QUEUE_LABELS
 from routing.rulebook import shipped_rulebooks
+from routing.vocabulary import Category, Queue
 from routing.wording import in_language
 from vigilance import audit, redecision
 from vigilance.access import acts_as_coordinator
@@ -94,8 +96,23 @@ def _preview_page(user, rulebook, *, status: int = 200, errors: dict | None = No
         found=found,
         fingerprint=redecision.fingerprint(found),
         errors=errors or {},
+        outcome=lambda o: _outcome(o, lang),
+        differences={
+            "category": _("catégorie"),
+            "queues": _("files"),
+            "rulebook": _("référentiel"),
+            "rules": _("règles appliquées"),
+            "deadlines": _("délais ajoutés"),
+        },
         lang=lang,
     ), status
+
+
+def _outcome(outcome: redecision.Outcome, lang: str) -> str:
+    """A decision in the reader's words: category, queues, and the rulebook that decided."""
+    category = say(CATEGORY_LABELS[Category(outcome.category)], lang)
+    queues = ", ".join(say(QUEUE_LABELS[Queue(q)], lang) for q in outcome.queues)
+    return f"{category} — {queues} ({outcome.rulebook_id})"
 
 
 @bp.post("/rulebooks/<rulebook_id>/redecide")

@@ -50,7 +50,8 @@ def test_the_preview_lists_what_would_change_and_changes_nothing(client, db, sta
     sign_in(client, staff["coordinator"])
     html = client.get(PREVIEW).get_data(as_text=True)
     assert report.reference in html
-    assert "tissue [biovigilance] (fr-2024-01-02)" in html and f"tissue [biovigilance] ({SOHO})" in html
+    assert "tissu — biovigilance (fr-2024-01-02)" in html and f"tissu — biovigilance ({SOHO})" in html
+    assert "référentiel, délais ajoutés (d-soho-bv-investigation)" in html
     db.expire_all()
     assert db.get(Report, report.id).rulebook_id == "fr-2024-01-02"
     read = db.exec(select(AuditEvent).where(AuditEvent.target == f"page:rulebook:{SOHO}")).one()
