@@ -190,6 +190,10 @@ class _Decider:
                         (entry.source,),
                     )
                 )
+            for watch in self.rulebook.status_watches_for(entry.id):
+                # A status that may move is said, with its basis, but decides nothing yet.
+                self.steps.append(Step(watch.explanation, watch.legal_basis))
+                self.rule_ids.append(watch.id)
             return entry.category, "catalogue", entry, lookup.match.alias, ()
         candidates = tuple(m.entry for m in lookup.conflicting)
         if candidates:

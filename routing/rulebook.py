@@ -8,7 +8,7 @@ with its legal basis. A change of law is a new file with a later ``effective_fro
 import tomllib
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +17,7 @@ from routing.calendar import CONVENTIONS, WorkingCalendar
 from routing.catalogue import Catalogue, load_catalogue
 from routing.conditions import Condition
 from routing.deadlines import ANCHORS, UNITS, DeadlinePolicy
+from routing.inheritance import resolve
 from routing.vocabulary import Category, EventKind, Queue
 from routing.wording import Text
 
@@ -53,6 +54,21 @@ class RoutingRule:
 
 
 @dataclass(frozen=True)
+class StatusWatch:
+    """Catalogue entries whose regulatory status may move: every decision about them says so.
+
+    Where a text announces that a product's qualification may change (the SoHO coordination
+    board may advise on it) but nothing has decided yet, the product keeps today's category and
+    route, and the decision says why that may change and on what basis.
+    """
+
+    id: str
+    entries: frozenset[str]
+    explanation: Text
+    legal_basis: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Predicate:
     """A named fact derived from answers, such as "engineered", so rules stay short."""
 
@@ -75,6 +91,11 @@ class Rulebook:
     source: Path
     #: When reminders go out, as fractions of the time a deadline allows.
     reminder_stages: tuple[float, ...] = (0.5, 0.9)
+    status_watches: tuple[StatusWatch, ...] = ()
+    #: The rulebook this one extends (its rules replaced, added or removed by id), if any.
+    extends: str | None = None
+    #: Why each re-qualified catalogue entry is re-qualified (its legal basis).
+    requalification_basis: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self):
         # Deciding is hot: index the rules once by what selects them.
@@ -88,6 +109,15 @@ class Rulebook:
         for policy in self.deadlines:
             by_queue.setdefault(policy.queue, []).append(policy)
         object.__setattr__(self, "_deadlines", {queue: tuple(p) for queue, p in by_queue.items()})
+        watches: dict[str, list[StatusWatch]] = {}
+        for watch in self.status_watches:
+            for entry_id in watch.entries:
+                watches.setdefault(entry_id, []).append(watch)
+        object.__setattr__(self, "_watches", {entry: tuple(w) for entry, w in watches.items()})
+
+    def status_watches_for(self, entry_id: str) -> tuple[StatusWatch, ...]:
+        """What this rulebook says of a catalogue entry whose status may move."""
+        return self._watches.get(entry_id, ())
 
     def deadlines_for(self, queue: Queue) -> tuple[DeadlinePolicy, ...]:
         """The deadline policies of one queue, in file order."""
@@ -142,13 +172,43 @@ class Rulebooks:
 
 
 def load_rulebook(path: Path, catalogue_dir: Path | None = None) -> Rulebook:
-    """Read and check one rulebook file; its catalogue globs are relative to *catalogue_dir*."""
-    with open(path, "rb") as handle:
-        raw = tomllib.load(handle)
-    base = catalogue_dir or path.parent.parent
+    """Read and check one rulebook file; its catalogue globs are relative to *catalogue_dir*.
+
+    A rulebook that extends another finds its base among the files of its own directory.
+    """
+    raw = _read(path)
+    raw_by_id = {raw["id"]: raw} if "extends" not in raw else _read_directory(path.parent)
+    return _load(raw["id"], raw_by_id, path, catalogue_dir or path.parent.parent)
+
+
+def _read(path: Path) -> dict:
     try:
+        with open(path, "rb") as handle:
+            raw = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise RulebookError(f"{path.name}: {exc}") from exc
+    if not isinstance(raw.get("id"), str):
+        raise RulebookError(f"{path.name}: a rulebook needs an id")
+    return raw
+
+
+def _read_directory(directory: Path) -> dict[str, dict]:
+    raw_by_id: dict[str, dict] = {}
+    for path in sorted(directory.glob("*.toml")):
+        raw = _read(path)
+        if raw["id"] in raw_by_id:
+            raise RulebookError(f"{path.name}: duplicate rulebook id {raw['id']!r}")
+        raw_by_id[raw["id"]] = raw | {"__path__": path}
+    return raw_by_id
+
+
+def _load(rulebook_id: str, raw_by_id: Mapping[str, Mapping], path: Path, base: Path) -> Rulebook:
+    try:
+        raw = resolve(raw_by_id, rulebook_id)
+        raw.pop("__path__", None)
+        raw["extends"] = raw_by_id[rulebook_id].get("extends")
         return _build(raw, path, base)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError) as exc:  # InheritanceError and RulebookError included
         raise RulebookError(f"{path.name}: {exc}") from exc
 
 
@@ -175,8 +235,9 @@ def _build(raw: Mapping, path: Path, base: Path) -> Rulebook:
         raise RulebookError(f"no catalogue file matches {raw['catalogue']}")
     catalogue = load_catalogue(catalogue_files)
     requalified = {entry_id: Category(spec["category"]) for entry_id, spec in raw.get("requalify", {}).items()}
-    for entry_id, spec in raw.get("requalify", {}).items():
-        _legal_basis(spec, f"requalify.{entry_id}")
+    requalification_basis = {
+        entry_id: _legal_basis(spec, f"requalify.{entry_id}") for entry_id, spec in raw.get("requalify", {}).items()
+    }
     if requalified:
         catalogue = catalogue.with_categories(requalified)
     authorities = {Queue(q): name for q, name in raw.get("authorities", {}).items()}
@@ -197,7 +258,8 @@ def _build(raw: Mapping, path: Path, base: Path) -> Rulebook:
     )
     routing = tuple(_routing_rule(rule, authorities) for rule in raw.get("routing", []))
     deadlines = tuple(_deadline_policy(rule) for rule in raw.get("deadline", []))
-    ids = [r.id for r in (*qualification, *routing, *deadlines)]
+    status_watches = tuple(_status_watch(rule, catalogue) for rule in raw.get("status_watch", []))
+    ids = [r.id for r in (*qualification, *routing, *deadlines, *status_watches)]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
         raise RulebookError(f"duplicate rule ids {sorted(duplicates)}")
@@ -214,6 +276,22 @@ def _build(raw: Mapping, path: Path, base: Path) -> Rulebook:
         requalified=requalified,
         source=path,
         reminder_stages=_stages(raw.get("reminders", {}).get("stages", [0.5, 0.9])),
+        status_watches=status_watches,
+        extends=raw.get("extends"),
+        requalification_basis=requalification_basis,
+    )
+
+
+def _status_watch(rule: Mapping, catalogue: Catalogue) -> StatusWatch:
+    entries = frozenset(rule["entries"])
+    unknown = entries - set(catalogue.entries)
+    if not entries or unknown:
+        raise RulebookError(f"{rule['id']}: watches unknown catalogue entries {sorted(unknown)}")
+    return StatusWatch(
+        id=rule["id"],
+        entries=entries,
+        explanation=_text(rule["explanation"], rule["id"]),
+        legal_basis=_legal_basis(rule, rule["id"]),
     )
 
 
@@ -261,8 +339,10 @@ def _deadline_policy(rule: Mapping) -> DeadlinePolicy:
 
 
 def load_rulebooks(directory: Path, catalogue_dir: Path | None = None) -> Rulebooks:
-    """Load every ``*.toml`` rulebook of *directory*."""
-    return Rulebooks(load_rulebook(p, catalogue_dir) for p in sorted(directory.glob("*.toml")))
+    """Load every ``*.toml`` rulebook of *directory*, each extended one over its base."""
+    raw_by_id = _read_directory(directory)
+    base = catalogue_dir or directory.parent
+    return Rulebooks(_load(i, raw_by_id, raw["__path__"], base) for i, raw in raw_by_id.items())
 
 
 @lru_cache(maxsize=1)

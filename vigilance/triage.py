@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from routing import Category, EventKind, Facts, Features, Origin, ProductFacts, Queue, decide
+from routing import Category, Decision, EventKind, Facts, Features, Origin, ProductFacts, Queue, decide
 from routing.scales import (
     AUTHORITIES,
     IMPUTABILITY_SCALES,
@@ -603,6 +603,10 @@ def declare(
         )
         if item.status != ItemStatus.AWAITING_INFORMATION:
             item.status = ItemStatus.DECLARED
+    else:  # a follow-up carries the investigation's conclusions: the investigation report
+        met = _settle_deadlines(
+            session, item, kinds=("investigation_report",), state=DeadlineState.MET, now=now, met_at=declared_at
+        )
     session.flush()
     _save(
         session,
@@ -781,6 +785,23 @@ def requalify(
         raise _refuse_transition("requalify", item)
     report = session.get(Report, item.report_id)
     establishment = session.get(Establishment, report.establishment_id)
+    facts = report_facts(report, region=establishment.region, qualified_as=category)
+    decision = decide(facts, on=decision_day(report))
+    return apply_decision(
+        session,
+        report=report,
+        decision=decision,
+        actor=actor,
+        now=now,
+        reason=f"requalified as {category.value}",
+        target=f"item:{item.id}:requalify",
+        note=reason.strip(),
+        base_url=base_url,
+    )
+
+
+def report_facts(report: Report, *, region: str, qualified_as: Category | None = None) -> Facts:
+    """What a stored report says of its event, as intake gave it to the rules (its receipt included)."""
     answers = dict(report.product_answers)
     product = ProductFacts(
         name=report.product_name,
@@ -788,7 +809,7 @@ def requalify(
         origin=Origin(answers.pop("origin")) if answers.get("origin") else None,
         features=Features(**answers),
     )
-    facts = Facts(
+    return Facts(
         event_kind=EventKind(report.event_kind),
         product=product,
         serious=report.serious,
@@ -796,61 +817,99 @@ def requalify(
         occurred_at=report.occurred_at,
         detected_at=report.detected_at,
         received_at=report.received_at,
-        region=establishment.region,
-        qualified_as=category,
+        region=region,
+        qualified_as=qualified_as,
     )
-    decision = decide(facts, on=report.occurred_at.astimezone(PARIS).date())
+
+
+def decision_day(report: Report) -> date:
+    """The day whose rulebook decides the report: the day of its event, in France."""
+    return report.occurred_at.astimezone(PARIS).date()
+
+
+def apply_decision(
+    session: Session,
+    *,
+    report: Report,
+    decision: Decision,
+    actor: User | None,
+    now: datetime,
+    reason: str,
+    target: str,
+    note: str = "",
+    extra: dict | None = None,
+    base_url: str = "",
+) -> list[QueueItem]:
+    """Make *report* follow a new decision: open the items of its new queues with their deadlines
+    (counted from the original receipt), add to the items kept the deadlines the new decision
+    adds, close the items of the queues it leaves, and record the change in the audit trail.
+
+    Requalification and re-decision under a rulebook both come through here.
+
+    :param reason: why an item left behind is closed (its deadlines' waiver reason, and its
+        closing note when the person gave no *note*).
+    :param target: the audit event's target (what caused the change).
+    :param note: the person's own words, recorded in the audit event.
+    :param extra: more to record in the audit event (a batch's id).
+    :return: the items opened.
+    """
+    establishment = session.get(Establishment, report.establishment_id)
     # Dated from the original receipt (the facts' own), as intake dated the first ones.
     plan = {planned.queue: planned for planned in plan_openings(decision)}
     before = {"category": report.category, "queues": report.queues, "rulebook_id": report.rulebook_id}
     existing = {i.queue: i for i in session.exec(select(QueueItem).where(QueueItem.report_id == report.id)).all()}
     new_queues = [q.value for q in decision.queues]
     opened: list[QueueItem] = []
+    added_deadlines: list[int] = []
     for queue in decision.queues:
         current = existing.get(queue.value)
         if current is not None and current.status != ItemStatus.CLOSED:
+            # Kept: the deadlines a new rule adds are opened too; those it already has stay as they are.
+            known = set(session.exec(select(Deadline.rule_id).where(Deadline.queue_item_id == current.id)).all())
+            missing = [d for d in plan[queue.value].deadlines if d.rule_id not in known]
+            if missing:
+                rows = [Deadline(report_id=report.id, queue_item_id=current.id, **d.columns()) for d in missing]
+                session.add_all(rows)
+                session.flush()
+                _schedule(session, rows, decision, establishment, now)
+                added_deadlines.extend(row.id for row in rows)
+                refresh_next_due(session, current)
+                session.add(current)
             continue
-        if current is not None:  # closed earlier: reopened for the new qualification
+        if current is not None and queue.value in before["queues"]:
+            continue  # closed after its work in a queue the report stays in: nothing to reopen
+        if current is not None:  # closed when the report left its queue: reopened as it returns
             current.status = ItemStatus.NEW
             current.outcome = None
             current.closed_at = None
             current.assignee_id = None
             current.version += 1
-            target = current
+            target_item = current
         else:
-            target = QueueItem(
+            target_item = QueueItem(
                 report_id=report.id,
                 queue=queue.value,
                 establishment_id=report.establishment_id,
                 serious=report.serious,
                 created_at=now,
             )
-        session.add(target)
+        session.add(target_item)
         session.flush()
         for deadline in plan[queue.value].deadlines:
-            session.add(Deadline(report_id=report.id, queue_item_id=target.id, **deadline.columns()))
+            session.add(Deadline(report_id=report.id, queue_item_id=target_item.id, **deadline.columns()))
         session.flush()
-        for row in session.exec(
-            select(Deadline).where(Deadline.queue_item_id == target.id, col(Deadline.settled_at).is_(None))
-        ).all():
-            schedule_deadline(
-                session,
-                deadline_id=row.id,
-                due_at=row.due_at,
-                unit=row.unit,
-                start=now,
-                rulebook_id=decision.rulebook.id,
-                region=establishment.region,
-                now=now,
-            )
-        refresh_next_due(session, target)
-        session.add(target)
-        opened.append(target)
+        rows = session.exec(
+            select(Deadline).where(Deadline.queue_item_id == target_item.id, col(Deadline.settled_at).is_(None))
+        ).all()
+        _schedule(session, rows, decision, establishment, now)
+        refresh_next_due(session, target_item)
+        session.add(target_item)
+        opened.append(target_item)
     for queue, other in existing.items():
         if queue not in new_queues and other.status != ItemStatus.CLOSED:
             other.status = ItemStatus.CLOSED
             other.outcome = "requalified"
-            other.closing_note = reason.strip() or f"requalified as {category.value}"
+            other.closing_note = note or reason
             other.closed_at = now
             other.version += 1
             for question in open_questions(session, other.id):  # a closed case awaits no answer
@@ -858,37 +917,27 @@ def requalify(
                 session.add(question)
                 cancel_timers(session, information_request_id=question.id, now=now)
                 alerts.on_answer(session, request=question, now=now)
-            _settle_deadlines(
-                session,
-                other,
-                kinds=None,
-                state=DeadlineState.WAIVED,
-                now=now,
-                reason=f"requalified as {category.value}",
-            )
+            _settle_deadlines(session, other, kinds=None, state=DeadlineState.WAIVED, now=now, reason=reason)
             session.add(other)
-    report.category = category.value
+    report.category = decision.category.value
     report.queues = new_queues
     report.rulebook_id = decision.rulebook.id
     report.decision = freeze(decision)
     report.updated_at = now
     session.add(report)
     session.flush()
+    after = {
+        "category": report.category,
+        "queues": report.queues,
+        "rulebook_id": report.rulebook_id,
+        "reason": note,
+        "opened_items": [i.id for i in opened],
+    }
+    if added_deadlines:
+        after["added_deadlines"] = added_deadlines
+    after.update(extra or {})
     audit.record(
-        session,
-        actor=actor,
-        action="update",
-        now=now,
-        report_id=report.id,
-        target=f"item:{item.id}:requalify",
-        before=before,
-        after={
-            "category": report.category,
-            "queues": report.queues,
-            "rulebook_id": report.rulebook_id,
-            "reason": reason.strip(),
-            "opened_items": [i.id for i in opened],
-        },
+        session, actor=actor, action="update", now=now, report_id=report.id, target=target, before=before, after=after
     )
     _sync_report_status(session, report.id, now)
     if opened:  # the new queues' people learn of it as if it had just arrived
@@ -904,6 +953,21 @@ def requalify(
             base_url=base_url,
         )
     return opened
+
+
+def _schedule(session: Session, rows, decision: Decision, establishment: Establishment, now: datetime) -> None:
+    """Start the clocks of new deadline rows, under the decision's rulebook."""
+    for row in rows:
+        schedule_deadline(
+            session,
+            deadline_id=row.id,
+            due_at=row.due_at,
+            unit=row.unit,
+            start=now,
+            rulebook_id=decision.rulebook.id,
+            region=establishment.region,
+            now=now,
+        )
 
 
 def link_reports(

@@ -14,6 +14,7 @@ from app.cli.classify import classify_command
 from app.cli.db import db_cli
 from app.cli.demo import demo_cli
 from app.cli.establishments import establishments_cli
+from app.cli.rulebooks import rulebook_cli
 from app.cli.run import run_command
 from app.cli.summaries import summaries_cli
 from app.cli.tokens import tokens_cli
@@ -33,6 +34,7 @@ for command in (
     run_command,
     db_cli,
     classify_command,
+    rulebook_cli,
     establishments_cli,
     users_cli,
     tokens_cli,

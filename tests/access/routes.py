@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from vigilance.redecision import fingerprint
+
 ANONYMOUS = "anonymous"
 #: The reporter who filed the case.
 REPORTER = "reporter"
@@ -56,6 +58,10 @@ READS_THE_CASE = frozenset({REPORTER, CORRESPONDENT, COORDINATOR})
 #: Whoever owns the draft: the case's reporter (anyone else is told it does not exist).
 OWNS_THE_DRAFT = frozenset({REPORTER})
 NOBODY: frozenset[str] = frozenset()
+#: Whoever coordinates an establishment (the case's or another).
+COORDINATES = frozenset({COORDINATOR, OTHER_COORDINATOR})
+#: The rulebook the re-decision lines name.
+SOHO = "eu-soho-2027-08-07"
 
 
 @dataclass(frozen=True)
@@ -422,6 +428,18 @@ ROUTES: tuple[Route, ...] = (
         WORKS_QUEUES,
         lambda c: Call(f"/activity/{c.year}/{c.month}/cases.csv"),
         sees_case=WORKS_THE_CASE,
+    ),
+    # Rulebooks: the coordinators compare them and re-decide their establishment's open reports ---
+    Route("GET", "/rulebooks", COORDINATES, lambda c: Call("/rulebooks")),
+    Route("GET", "/rulebooks/<rulebook_id>/redecide", COORDINATES, lambda c: Call(f"/rulebooks/{SOHO}/redecide")),
+    # The case's event falls before the SoHO rulebook: the approved (empty) list stores nothing.
+    Route(
+        "POST",
+        "/rulebooks/<rulebook_id>/redecide",
+        COORDINATES,
+        lambda c: Call(f"/rulebooks/{SOHO}/redecide", form={"approve": "1", "expected": fingerprint([])}),
+        writes=True,
+        stores=False,
     ),
     # Administration ----------------------------------------------------------------------------
     Route("GET", "/admin/accounts", frozenset({ADMIN}), lambda c: Call("/admin/accounts")),

@@ -154,6 +154,7 @@ SAMPLE_VALUES = {
     "queue": "haemovigilance",
     "action": "claim",
     "lang": "fr",
+    "rulebook_id": "eu-soho-2027-08-07",
 }
 
 
