@@ -66,7 +66,7 @@ class DeadlinePolicy:
             )
         if self.service_target:
             return words(
-                "%(action)s (aucun délai dans le texte ; objectif du service : %(amount)s à compter %(anchor)s)",
+                "%(action)s (aucun délai dans le texte ; objectif du service : %(amount)s à compter %(anchor)s)",
                 action=self.action,
                 amount=amount,
                 anchor=anchor,

@@ -268,7 +268,7 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
         category=decision.category.value,
         queues=[q.value for q in decision.queues],
         rulebook_id=decision.rulebook.id,
-        decision=freeze(decision),
+        decision=freeze(decision, establishment.finess),
         patient_sex=draft.patient_sex,
         patient_birth_year=draft.patient_birth_year,
         patient_initials=draft.patient_initials.upper() if draft.patient_initials else None,

@@ -870,7 +870,7 @@ def requalify(
     report.category = category.value
     report.queues = new_queues
     report.rulebook_id = decision.rulebook.id
-    report.decision = freeze(decision)
+    report.decision = freeze(decision, establishment.finess)
     report.updated_at = now
     session.add(report)
     session.flush()

@@ -190,6 +190,13 @@ class ClassificationSchema(Schema):
     queues = fields.List(enum_string(Queue), required=True)
     queue_labels = fields.List(fields.String(), metadata={"description": "The queues, named for people."})
     authorities = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    recipients = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "For a stored report: who receives each queue's declaration, e.g. the establishment's CRPV."
+        },
+    )
     matched = fields.Nested(MatchedSchema, required=True)
     candidates = fields.List(fields.Nested(CandidateSchema))
     explanation = fields.List(fields.String(), required=True)
