@@ -793,6 +793,7 @@ def requalify(
         product=product,
         serious=report.serious,
         severity_grade=report.severity_grade,
+        unexpected=report.unexpected,
         occurred_at=report.occurred_at,
         detected_at=report.detected_at,
         received_at=report.received_at,

@@ -83,3 +83,36 @@ def test_where_the_centre_is_not_in_the_data_the_report_says_so_rather_than_gues
     ).get_json()
     assert filed["classification"]["authorities"] == {"pharmacovigilance": "CRPV"}
     assert filed["classification"]["recipients"] == {"pharmacovigilance": "CRPV de la région de l'établissement"}
+
+
+def test_an_unexpected_non_serious_graft_reaction_is_due_for_declaration_to_the_abm(client, make_user, token_for):
+    reporter = make_user("reporter")
+    unexpected = client.post(
+        "/api/v1/reports",
+        json=a_report(product={"name": "Greffe de cornée"}, serious=False, unexpected=True, severity_grade=1),
+        headers=token_for(reporter),
+    ).get_json()
+    expected = client.post(
+        "/api/v1/reports",
+        json=a_report(product={"name": "Greffe de cornée"}, serious=False, severity_grade=1),
+        headers=token_for(reporter),
+    ).get_json()
+    assert [d["kind"] for d in unexpected["deadlines"]] == ["declaration"]
+    assert unexpected["unexpected"] is True
+    assert [d["kind"] for d in expected["deadlines"]] == ["assessment"]
+    assert expected["unexpected"] is None
+
+
+def test_the_report_form_asks_whether_the_reaction_was_unexpected(client, make_user, db):
+    from sqlalchemy import select
+
+    from tests.page_session import form_fields
+    from vigilance.models import Report
+
+    reporter = make_user("reporter")
+    sign_in(client, reporter)
+    fields = form_fields(client, serious="no", severity_grade="1", unexpected="yes")
+    response = client.post("/reports/new", data=fields)
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    db.rollback()
+    assert db.scalars(select(Report.unexpected)).all() == [True]
