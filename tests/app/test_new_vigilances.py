@@ -116,3 +116,22 @@ def test_the_report_form_asks_whether_the_reaction_was_unexpected(client, make_u
     assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
     db.rollback()
     assert db.scalars(select(Report.unexpected)).all() == [True]
+
+
+def test_the_coordinators_dashboard_and_activity_count_the_new_queues(client, runner, db):
+    from sqlalchemy import select
+
+    from app.cli import cli
+    from vigilance import demo
+    from vigilance.models import Report, User
+
+    assert runner.invoke(cli, ["demo", "load"]).exit_code == 0
+    db.rollback()
+    coordinator = db.scalars(select(User).where(User.email == "coordination@demo.vigilance.fr")).one()
+    sign_in(client, coordinator, demo.DEMO_PASSWORD)
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert "AMP vigilance" in dashboard and "réactovigilance" in dashboard
+    # The demo files its reports over the last thirty days: the year of the AMP one is the page's.
+    amp = db.scalars(select(Report.received_at).where(Report.category == "gametes_embryos")).first()
+    activity = client.get(f"/activity/{amp.year}").get_data(as_text=True)
+    assert "AMP vigilance" in activity and "réactovigilance" in activity
