@@ -28,6 +28,10 @@ class DeadlinePolicy:
     condition: Condition
     #: "Sans délai" in the text: ``amount``/``unit`` are then this service's target, not the law's.
     without_delay: bool = False
+    #: "Sans délai et au plus tard" in the text: ``amount``/``unit`` are the law's own limit.
+    at_the_latest: bool = False
+    #: The text sets no delay at all: ``amount``/``unit`` are only this service's target.
+    service_target: bool = False
     #: Policies of one group are alternatives: the first whose condition holds applies.
     group: str | None = None
     note: str | None = None
@@ -53,6 +57,20 @@ class DeadlinePolicy:
     def describe(self) -> Wording:
         """Say the rule plainly, e.g. "within 48 working hours from receipt of the report"."""
         amount, anchor = _amount(self.amount, self.unit), ANCHOR_LABELS[self.anchor]
+        if self.at_the_latest:
+            return words(
+                "%(action)s sans délai et au plus tard dans les %(amount)s à compter %(anchor)s",
+                action=self.action,
+                amount=amount,
+                anchor=anchor,
+            )
+        if self.service_target:
+            return words(
+                "%(action)s (aucun délai dans le texte ; objectif du service : %(amount)s à compter %(anchor)s)",
+                action=self.action,
+                amount=amount,
+                anchor=anchor,
+            )
         if self.without_delay:
             return words(
                 "%(action)s sans délai (objectif du service : %(amount)s à compter %(anchor)s)",

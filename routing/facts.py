@@ -62,6 +62,9 @@ class Facts:
     reaction_type: str | None = None
     #: For a quality defect: whether a patient was harmed (then it is also an adverse reaction).
     patient_harm: bool | None = None
+    #: Whether the reaction was unexpected (biovigilance and AMP vigilance declare those even
+    #: when not serious: CSP R.1211-30, R.2142-47 3°).
+    unexpected: bool | None = None
     occurred_at: datetime | None = None
     detected_at: datetime | None = None
     received_at: datetime | None = None
@@ -86,6 +89,7 @@ class Facts:
             "severity_grade": self.severity_grade,
             "reaction_type": self.reaction_type,
             "patient_harm": self.patient_harm,
+            "unexpected": self.unexpected,
             "autologous": self.product.autologous,
         }
 

@@ -22,6 +22,8 @@ CATEGORY_LABELS: dict[Category, Wording] = {
     Category.MAGISTRAL_PREPARATION: words("préparation magistrale"),
     Category.MEDICINE: words("médicament"),
     Category.MEDICAL_DEVICE: words("dispositif médical"),
+    Category.GAMETES_EMBRYOS: words("gamètes, tissus germinaux et embryons (AMP)"),
+    Category.IN_VITRO_DIAGNOSTIC: words("dispositif médical de diagnostic in vitro (DMDIV)"),
     Category.UNCLASSIFIED: words("non qualifié"),
 }
 
@@ -31,6 +33,8 @@ QUEUE_LABELS: dict[Queue, Wording] = {
     Queue.PHARMACOVIGILANCE: words("pharmacovigilance"),
     Queue.MATERIOVIGILANCE: words("matériovigilance"),
     Queue.QUALITY_DEFECT: words("défaut qualité"),
+    Queue.AMP_VIGILANCE: words("AMP vigilance"),
+    Queue.REACTOVIGILANCE: words("réactovigilance"),
     Queue.QUALIFICATION: words("qualification"),
 }
 

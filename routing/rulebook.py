@@ -333,6 +333,8 @@ def _deadline_policy(rule: Mapping) -> DeadlinePolicy:
         legal_basis=_legal_basis(rule, rule["id"]),
         condition=Condition.from_toml(rule),
         without_delay=rule.get("without_delay", False),
+        at_the_latest=rule.get("at_the_latest", False),
+        service_target=rule.get("service_target", False),
         group=rule.get("group"),
         note=rule.get("note"),
     )

@@ -46,6 +46,11 @@ IMPUTABILITY_SCALES: dict[Queue, Scale] = {
     Queue.PHARMACOVIGILANCE: WHO_UMC,
     Queue.MATERIOVIGILANCE: DEVICE_RELATEDNESS,
     Queue.QUALITY_DEFECT: NOT_APPLICABLE,
+    # Reproductive cells fall under the tissues and cells directives (2004/23/EC, 2006/86/EC),
+    # whose imputability scale AMP vigilance shares with biovigilance.
+    Queue.AMP_VIGILANCE: EU_SOHO_IMPUTABILITY,
+    # An in vitro diagnostic device is assessed, like any device, on its relation to the incident.
+    Queue.REACTOVIGILANCE: DEVICE_RELATEDNESS,
     Queue.QUALIFICATION: NOT_APPLICABLE,
 }
 
@@ -97,6 +102,19 @@ REACTION_TYPES: dict[Queue, tuple[str, ...]] = {
     ),
     Queue.MATERIOVIGILANCE: ("device_malfunction", "use_error", "labelling", "other"),
     Queue.QUALITY_DEFECT: ("contamination", "particles", "labelling", "packaging", "stability", "other"),
+    # CSP R.2142-41: losses, attribution errors, quality or safety defects; the reactions seen most.
+    Queue.AMP_VIGILANCE: (
+        "ovarian_hyperstimulation",
+        "retrieval_complication",
+        "attribution_error",
+        "product_loss",
+        "quality_safety_defect",
+        "infection_transmission",
+        "donor_reaction",
+        "other",
+    ),
+    # CSP R.5222-2 1°: failure or alteration of characteristics or performance, labelling.
+    Queue.REACTOVIGILANCE: ("false_result", "device_malfunction", "labelling", "use_error", "other"),
     Queue.QUALIFICATION: (),
 }
 
@@ -196,6 +214,12 @@ TERM_LABELS: dict[str, Wording] = dict(
     hepatotoxicity=words("hépatotoxicité"),
     inhibitor_development=words("apparition d'un inhibiteur"),
     medication_error=words("erreur médicamenteuse"),
+    # AMP vigilance (CSP R.2142-41).
+    ovarian_hyperstimulation=words("syndrome d'hyperstimulation ovarienne"),
+    retrieval_complication=words("complication du prélèvement ovocytaire"),
+    attribution_error=words("erreur d'attribution"),
+    # Réactovigilance (CSP R.5222-2).
+    false_result=words("résultat faussement positif ou négatif"),
     # Materiovigilance and quality defects.
     device_malfunction=words("dysfonctionnement du dispositif"),
     use_error=words("erreur d'utilisation"),

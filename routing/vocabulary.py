@@ -19,6 +19,8 @@ class Category(StrEnum):
     MAGISTRAL_PREPARATION = "magistral_preparation"
     MEDICINE = "medicine"
     MEDICAL_DEVICE = "medical_device"
+    GAMETES_EMBRYOS = "gametes_embryos"
+    IN_VITRO_DIAGNOSTIC = "in_vitro_diagnostic"
     UNCLASSIFIED = "unclassified"
 
 
@@ -30,6 +32,10 @@ class Queue(StrEnum):
     PHARMACOVIGILANCE = "pharmacovigilance"
     MATERIOVIGILANCE = "materiovigilance"
     QUALITY_DEFECT = "quality_defect"
+    #: Gametes, germinal tissues and embryos (assisted reproduction), Agence de la biomédecine.
+    AMP_VIGILANCE = "amp_vigilance"
+    #: In vitro diagnostic medical devices, ANSM.
+    REACTOVIGILANCE = "reactovigilance"
     QUALIFICATION = "qualification"
 
 

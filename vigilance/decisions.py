@@ -2,14 +2,25 @@
 
 from typing import Any
 
-from routing import Decision
+from routing import Decision, Queue
+from routing.pharmacovigilance_centres import UNNAMED, centre_for
 from vigilance.i18n import say
 
 
-def freeze(decision: Decision) -> dict[str, Any]:
-    """A JSON-ready record of *decision* that later rulebooks cannot change."""
+def freeze(decision: Decision, finess: str | None = None) -> dict[str, Any]:
+    """A JSON-ready record of *decision* that later rulebooks cannot change.
+
+    :param finess: the establishment's, to name the regional pharmacovigilance centre its
+        pharmacovigilance reports go to (CSP R.5121-161).
+    """
     french, english = decision.as_dict("fr", say), decision.as_dict("en", say)
     frozen = {key: french[key] for key in ("category", "queues", "authorities", "legal_basis", "candidates")}
+    if Queue.PHARMACOVIGILANCE in decision.queues:
+        centre = centre_for(finess)
+        name = centre.name if centre else UNNAMED
+        frozen["recipients"] = {Queue.PHARMACOVIGILANCE.value: dict(name, source=centre.source if centre else None)}
+        if centre:
+            frozen["authorities"] = {**frozen["authorities"], Queue.PHARMACOVIGILANCE.value: f"CRPV de {centre.city}"}
     frozen["matched"] = french["matched"]
     if decision.entry is not None:
         frozen["matched"]["label_en"] = english["matched"]["label"]
@@ -33,6 +44,9 @@ def classification(frozen: dict[str, Any], language: str) -> dict[str, Any]:
         "queues": frozen["queues"],
         "queue_labels": frozen.get("queue_labels", {}).get(language, frozen["queues"]),
         "authorities": frozen["authorities"],
+        "recipients": {
+            queue: recipient.get(language, recipient["fr"]) for queue, recipient in frozen.get("recipients", {}).items()
+        },
         "matched": matched,
         "candidates": frozen.get("candidates", []),
         "explanation": frozen["explanation"].get(language, frozen["explanation"]["fr"]),

@@ -39,6 +39,8 @@ ACCOUNTS = (
         ("pharmacovigilance", "quality_defect", "materiovigilance"),
         "Dr Paul Pharma",
     ),
+    DemoAccount("ampvigilance@demo.vigilance.fr", "correspondent", ("amp_vigilance",), "Dr Aurore Procréa"),
+    DemoAccount("reactovigilance@demo.vigilance.fr", "correspondent", ("reactovigilance",), "Dr Rémi Réactif"),
     DemoAccount("coordination@demo.vigilance.fr", "coordinator", name="Dr Camille Coordination"),
     DemoAccount("admin@demo.vigilance.fr", "admin", name="Administrateur"),
 )
@@ -214,6 +216,38 @@ SCENARIOS = (
     ),
     (
         RAR,
+        "Ponction ovocytaire",
+        "Hémopéritoine 6 h après la ponction ovocytaire, reprise au bloc opératoire.",
+        True,
+        3,
+        "retrieval_complication",
+    ),
+    (
+        EventKind.INCIDENT,
+        "Paillettes de sperme",
+        "Paillettes d'un autre couple sorties de la cuve ; erreur détectée au contrôle avant l'insémination.",
+        True,
+        None,
+        "attribution_error",
+    ),
+    (
+        EventKind.INCIDENT,
+        "Lecteur de glycémie",
+        "Glycémies capillaires à 1,1 g/L sur un lot de bandelettes, 0,4 g/L au laboratoire chez un patient confus.",
+        True,
+        None,
+        "false_result",
+    ),
+    (
+        EventKind.INCIDENT,
+        "Carte de contrôle ultime",
+        "Pas d'agglutination anti-A sur la carte avec un CGR de groupe A ; carte du même lot conforme ensuite.",
+        False,
+        None,
+        "false_result",
+    ),
+    (
+        RAR,
         "Produit inconnu Z-17",
         "Réaction locale après application d'un produit apporté par le patient.",
         False,
@@ -282,6 +316,8 @@ _WORKED_BY = {
     "pharmacovigilance": 3,
     "quality_defect": 3,
     "materiovigilance": 3,
+    "amp_vigilance": 4,
+    "reactovigilance": 5,
 }
 #: Where each queue declares, and how its reference numbers look.
 _DECLARED_TO = {
@@ -290,6 +326,8 @@ _DECLARED_TO = {
     "pharmacovigilance": ("CRPV", "PV-{}"),
     "quality_defect": ("ANSM", "DQ-{}"),
     "materiovigilance": ("ANSM", "MRV-{}"),
+    "amp_vigilance": ("ABM", "AMPV-{}"),
+    "reactovigilance": ("ANSM", "RV-{}"),
 }
 
 

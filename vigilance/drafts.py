@@ -42,6 +42,7 @@ FIELD_LENGTHS: dict[str, int] = {
     "lot_number": _column_length("lot_number"),
     "donation_number": _column_length("donation_number"),
     "serious": 8,
+    "unexpected": 8,
     "severity_grade": 8,
     "patient_sex": 8,
     "patient_birth_year": 8,

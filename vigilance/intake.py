@@ -53,6 +53,8 @@ class Draft:
     description: str
     serious: bool
     detected_at: datetime | None = None
+    #: The reaction was unexpected (None: the reporter did not say).
+    unexpected: bool | None = None
     severity_grade: int | None = None
     patient_sex: str | None = None
     patient_birth_year: int | None = None
@@ -247,6 +249,7 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
         product=draft.product,
         serious=draft.serious,
         severity_grade=draft.severity_grade,
+        unexpected=draft.unexpected,
         occurred_at=draft.occurred_at,
         detected_at=draft.detected_at,
         received_at=now,
@@ -268,12 +271,13 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
         category=decision.category.value,
         queues=[q.value for q in decision.queues],
         rulebook_id=decision.rulebook.id,
-        decision=freeze(decision),
+        decision=freeze(decision, establishment.finess),
         patient_sex=draft.patient_sex,
         patient_birth_year=draft.patient_birth_year,
         patient_initials=draft.patient_initials.upper() if draft.patient_initials else None,
         description=draft.description,
         serious=draft.serious,
+        unexpected=draft.unexpected,
         severity_grade=draft.severity_grade,
         reporter_id=actor.id,
         reporter_unit=draft.reporter_unit,

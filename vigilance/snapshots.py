@@ -22,6 +22,7 @@ _AUDITED_FIELDS = (
     "patient_initials",
     "description",
     "serious",
+    "unexpected",
     "severity_grade",
     "reporter_id",
     "reporter_unit",

@@ -814,6 +814,7 @@ def report_facts(report: Report, *, region: str, qualified_as: Category | None =
         product=product,
         serious=report.serious,
         severity_grade=report.severity_grade,
+        unexpected=report.unexpected,
         occurred_at=report.occurred_at,
         detected_at=report.detected_at,
         received_at=report.received_at,
@@ -922,7 +923,7 @@ def apply_decision(
     report.category = decision.category.value
     report.queues = new_queues
     report.rulebook_id = decision.rulebook.id
-    report.decision = freeze(decision)
+    report.decision = freeze(decision, establishment.finess)
     report.updated_at = now
     session.add(report)
     session.flush()

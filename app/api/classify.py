@@ -88,6 +88,12 @@ class ClassifyRequestSchema(Schema):
     patient_harm = StrictBoolean(
         allow_none=True, metadata={"description": "For a quality defect: a patient was harmed."}
     )
+    unexpected = StrictBoolean(
+        allow_none=True,
+        metadata={
+            "description": "The reaction was unexpected (biovigilance and AMP vigilance declare it even if not serious)."
+        },
+    )
     region = fields.String(validate=validate.OneOf(sorted(REGIONS)))
 
     def load(self, data, *, many=None, partial=None, unknown=None):
@@ -124,6 +130,7 @@ class ClassifyRequestSchema(Schema):
                 serious=data.get("serious"),
                 severity_grade=data.get("severity_grade"),
                 patient_harm=data.get("patient_harm"),
+                unexpected=data.get("unexpected"),
                 region=data.get("region") or current_app.config["DEFAULT_REGION"],
             ),
         )
@@ -183,6 +190,13 @@ class ClassificationSchema(Schema):
     queues = fields.List(enum_string(Queue), required=True)
     queue_labels = fields.List(fields.String(), metadata={"description": "The queues, named for people."})
     authorities = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+    recipients = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={
+            "description": "For a stored report: who receives each queue's declaration, e.g. the establishment's CRPV."
+        },
+    )
     matched = fields.Nested(MatchedSchema, required=True)
     candidates = fields.List(fields.Nested(CandidateSchema))
     explanation = fields.List(fields.String(), required=True)

@@ -21,7 +21,9 @@ from routing import EventKind, Facts, Features, IntendedAction, Origin, ProductF
 _EVENT_KINDS = {kind.value: kind for kind in EventKind}
 _ORIGINS = {origin.value: origin for origin in Origin}
 _INTENDED_ACTIONS = {action.value: action for action in IntendedAction}
-_TOP = frozenset(("event_kind", "product", "occurred_at", "serious", "severity_grade", "patient_harm", "region"))
+_TOP = frozenset(
+    ("event_kind", "product", "occurred_at", "serious", "severity_grade", "patient_harm", "unexpected", "region")
+)
 _PRODUCT = frozenset(("name", "autologous", "origin", "features"))
 _FEATURE_FLAGS = frozenset(
     (
@@ -72,7 +74,8 @@ def read_classify_body(
             return None
     serious = body.get("serious")
     patient_harm = body.get("patient_harm")
-    if not (_optional_flag(serious) and _optional_flag(patient_harm)):
+    unexpected = body.get("unexpected")
+    if not (_optional_flag(serious) and _optional_flag(patient_harm) and _optional_flag(unexpected)):
         return None
     severity_grade = body.get("severity_grade")
     # An integer from 1 to 4 (never a boolean: ``type``, not ``isinstance``); 2.0 is left to
@@ -90,6 +93,7 @@ def read_classify_body(
         serious=serious,
         severity_grade=severity_grade,
         patient_harm=patient_harm,
+        unexpected=unexpected,
         region=region,
     )
 

@@ -73,6 +73,13 @@ class ReportCreateSchema(Schema):
     product = fields.Nested(ReportProductSchema, required=True)
     description = stored_text(Report.description, required=True)
     serious = StrictBoolean(required=True)
+    unexpected = StrictBoolean(
+        allow_none=True,
+        metadata={
+            "description": "The reaction was unexpected: biovigilance and AMP vigilance declare it even "
+            "when not serious (CSP R.1211-30, R.2142-47)."
+        },
+    )
     severity_grade = StrictInteger(validate=validate.Range(min=1, max=4), allow_none=True)
     patient = fields.Nested(PatientSchema, allow_none=True)
     lot_number = stored_text(Report.lot_number, allow_none=True)
@@ -118,6 +125,7 @@ class ReportCreateSchema(Schema):
             product=data["product"],
             description=data["description"],
             serious=data["serious"],
+            unexpected=data.get("unexpected"),
             severity_grade=data.get("severity_grade"),
             patient_sex=patient.get("sex"),
             patient_birth_year=patient.get("birth_year"),
@@ -224,6 +232,7 @@ class ReportOutSchema(Schema):
     product = fields.Nested(StoredProductSchema)
     description = fields.String()
     serious = fields.Boolean()
+    unexpected = fields.Boolean(allow_none=True)
     severity_grade = fields.Integer(allow_none=True)
     patient = fields.Nested(PatientOutSchema)
     lot_number = fields.String(allow_none=True)
@@ -326,6 +335,7 @@ def report_document(
         "product": {"name": report.product_name, **report.product_answers},
         "description": report.description,
         "serious": report.serious,
+        "unexpected": report.unexpected,
         "severity_grade": report.severity_grade,
         "patient": {
             "sex": report.patient_sex,

@@ -61,6 +61,8 @@ def form_payload(form) -> dict:
     put(payload, "description", form.get("description", "").strip())
     if form.get("serious") in _YES_NO:
         payload["serious"] = _YES_NO[form["serious"]]
+    if form.get("unexpected") in _YES_NO:
+        payload["unexpected"] = _YES_NO[form["unexpected"]]
     grade = form.get("severity_grade", "")
     put(payload, "severity_grade", whole_number(grade))
     put(payload, "lot_number", form.get("lot_number", "").strip())

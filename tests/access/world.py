@@ -36,7 +36,8 @@ _SCOPES = {
     REPORTER: ("reporter", "main", ()),
     OTHER_REPORTER: ("reporter", "main", ()),
     CORRESPONDENT: ("correspondent", "main", ("haemovigilance",)),
-    OTHER_VIGILANCE: ("correspondent", "main", ("biovigilance",)),
+    # Every other vigilance, the newest queues too: none of them opens a haemovigilance case.
+    OTHER_VIGILANCE: ("correspondent", "main", ("biovigilance", "amp_vigilance", "reactovigilance")),
     OTHER_ESTABLISHMENT: ("correspondent", "other", ("haemovigilance",)),
     COORDINATOR: ("coordinator", "main", ()),
     OTHER_COORDINATOR: ("coordinator", "other", ()),

@@ -38,6 +38,7 @@ FULL = {
     "serious": True,
     "severity_grade": 3,
     "patient_harm": None,
+    "unexpected": True,
     "region": "alsace",
 }
 #: Bodies the fast path reads itself.
@@ -193,6 +194,7 @@ bodies = st.one_of(
             "serious": st.one_of(flags, junk),
             "severity_grade": st.one_of(st.sampled_from([None, 1, 2, 3, 4, 2.0]), junk),
             "patient_harm": flags,
+            "unexpected": st.one_of(flags, junk),
             "region": st.one_of(st.sampled_from(sorted(REGIONS)), junk),
             "extra": flags,
         },
@@ -252,6 +254,7 @@ def test_the_schemas_are_the_ones_the_fast_path_was_written_for():
             "serious": flag,
             "severity_grade": ("StrictInteger", False, True, ["Range"]),
             "patient_harm": flag,
+            "unexpected": flag,
             "region": ("String", False, False, ["OneOf"]),
         },
     }

@@ -25,12 +25,15 @@ def test_demo_load_files_fifty_reports_worked_to_every_stage_once(runner, db):
         "blood_derived_medicine",
         "magistral_preparation",
         "unclassified",
+        "gametes_embryos",
+        "in_vitro_diagnostic",
     } <= categories
     stages = {status for (status,) in db.exec(select(QueueItem.status).distinct()).all()}
     assert {s.value for s in ItemStatus} <= stages  # new, in progress, awaiting, declared, closed
     states = dict(db.exec(select(Deadline.state, func.count()).group_by(Deadline.state)).all())
     assert states.get("met") and states.get("missed") and states.get("open")
-    assert "qualification" in set(db.exec(select(QueueItem.queue)).scalars())
+    queues = set(db.exec(select(QueueItem.queue)).scalars())
+    assert {"qualification", "amp_vigilance", "reactovigilance"} <= queues
     assert audit.verify(db).ok
     # References follow the order of receipt, as for real reports.
     received = [r for (r,) in db.exec(select(Report.received_at).order_by(Report.sequence)).all()]

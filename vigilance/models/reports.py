@@ -83,6 +83,9 @@ class Report(SQLModel, table=True):
     #: A length on both databases: what the door accepts is read from here (app/api/fields.py).
     description: str = Field(max_length=10_000)
     serious: bool
+    #: The reaction was unexpected (None: not said). Biovigilance and AMP vigilance declare an
+    #: unexpected reaction even when it is not serious (CSP R.1211-30, R.2142-47 3°).
+    unexpected: bool | None = None
     #: The reporter's estimate (1 to 4); correspondents assess on their own scale later.
     severity_grade: int | None = None
     reporter_id: int = Field(foreign_key="users.id", index=True)
