@@ -15,6 +15,7 @@ from app.api.fields import (
     stored_text,
 )
 from app.api.pagination import decode_cursor, encode_cursor
+from app.api.triage_inputs import ROW_ID
 from app.auth import token_required
 from app.db import get_session
 from app.filing import file_report
@@ -98,7 +99,7 @@ class ReportCreateSchema(Schema):
         },
     )
     draft_id = StrictInteger(
-        validate=validate.Range(min=1),
+        validate=ROW_ID,
         allow_none=True,
         metadata={
             "description": "The caller's draft (``/api/v1/drafts``) this report is filed from: it is removed in "
