@@ -18,6 +18,13 @@ def freeze(decision: Decision) -> dict[str, Any]:
     frozen["explanation"] = {"fr": french["explanation"], "en": english["explanation"]}
     frozen["rulebook"] = {"id": french["rulebook"]["id"], "effective_from": french["rulebook"]["effective_from"]}
     frozen["rule_ids"] = list(decision.rule_ids)
+    # Who gets an information copy is part of what was decided: its queue's correspondents read
+    # the report (vigilance.access.copy_queues).
+    frozen["copies"] = [
+        {"queue": c.target.value, "from": c.source.value, "rule": c.id, "legal_basis": list(c.legal_basis)}
+        for c in decision.copies
+    ]
+    frozen["follow_up_plans"] = [p.id for p in decision.followups]
     return frozen
 
 
