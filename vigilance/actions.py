@@ -80,6 +80,11 @@ RULES: dict[str, ActionRule] = {
         verb=translatable("répondre à"),
         history=translatable("réponse du déclarant"),
     ),
+    "followup_step": ActionRule(
+        (),
+        verb=translatable("marquer une étape de suivi de"),
+        history=translatable("étape de suivi faite"),
+    ),
     "link": ActionRule(
         (),
         verb=translatable("lier"),

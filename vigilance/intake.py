@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from routing import EventKind, Facts, ProductFacts, decide
-from vigilance import alerts, audit
+from vigilance import alerts, audit, copies, followups
 from vigilance.clock import PARIS
 from vigilance.clocks import schedule_deadline
 from vigilance.decisions import freeze
@@ -300,6 +300,20 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
     row["id"] = _INSERT_REPORT.first_value(connection, row)
     report = StoredReport(**row)
     items, deadlines = _open_queue_items(session, report, plan, decision.rulebook.id, now, establishment.region)
+    if decision.copies or decision.followups:
+        by_queue = {item.queue: item.id for item in items}
+        copies.open_copies(
+            session,
+            decision=decision,
+            report_id=report.id,
+            establishment_id=report.establishment_id,
+            serious=report.serious,
+            items=by_queue,
+            now=now,
+        )
+        followups.open_plans(
+            session, decision=decision, report_id=report.id, items=by_queue, anchors=facts.anchors(), now=now
+        )
     audit.record(
         session,
         actor=actor,
