@@ -433,7 +433,8 @@ def _handle(session: Session, timers: list[Row], *, now: datetime, base_url: str
                     due_at=step.due_at,
                     link=f"{base_url}/queue-items/{item.id}",
                 )
-            messages.append((f"timer:{timer.id}:to:{person.id}", person, emails[language]))
+            # One reminder per step and person, whatever timer carries it.
+            messages.append((f"followup:{timer.followup_step_id}:to:{person.id}", person, emails[language]))
         outcomes[timer.id] = "done" if recipients else "nobody"
 
     regions: dict[int, str] | None = None
