@@ -112,7 +112,7 @@ class Decision:
             "copies": [
                 {
                     "queue": c.target.value,
-                    "from": c.source.value,
+                    "source": c.source.value,
                     "rule": c.id,
                     "explanation": in_language(c.explanation, language, say),
                     "legal_basis": list(c.legal_basis),

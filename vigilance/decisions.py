@@ -21,7 +21,7 @@ def freeze(decision: Decision) -> dict[str, Any]:
     # Who gets an information copy is part of what was decided: its queue's correspondents read
     # the report (vigilance.access.copy_queues).
     frozen["copies"] = [
-        {"queue": c.target.value, "from": c.source.value, "rule": c.id, "legal_basis": list(c.legal_basis)}
+        {"queue": c.target.value, "source": c.source.value, "rule": c.id, "legal_basis": list(c.legal_basis)}
         for c in decision.copies
     ]
     frozen["follow_up_plans"] = [p.id for p in decision.followups]
@@ -45,4 +45,5 @@ def classification(frozen: dict[str, Any], language: str) -> dict[str, Any]:
         "explanation": frozen["explanation"].get(language, frozen["explanation"]["fr"]),
         "legal_basis": frozen["legal_basis"],
         "rulebook": frozen["rulebook"],
+        "copies": frozen.get("copies", []),
     }
