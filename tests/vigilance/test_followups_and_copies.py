@@ -221,3 +221,34 @@ def test_a_reporter_or_another_establishment_still_cannot_link(db, people, make_
                 reason="x",
                 now=RECEIVED + timedelta(hours=1),
             )
+
+
+def test_the_daily_digest_lists_the_follow_up_steps_falling_due(db, people):
+    from datetime import date
+
+    from tests.scenarios import HOUR
+    from vigilance import summaries
+    from vigilance.models import Establishment
+    from vigilance.periods import period_containing
+
+    result = file_report(db, people["reporter"], RECEIVED)
+    place = db.get(Establishment, people["hv"].establishment_id)
+    # Monday 23 November at 07:00: the D+7 check (due 23 November, 09:00) is due today.
+    summaries.run(
+        db,
+        "daily",
+        period_containing("daily", date(2026, 11, 23)),
+        place,
+        now=paris(2026, 11, 23, 7, 0),
+        hour=HOUR,
+        base_url=BASE,
+    )
+    db.commit()
+    digests = {m.recipient_id: m for m in db.exec(select(OutboxMessage)).all() if m.dedupe_key.startswith("summary:daily")}
+    text = digests[people["hv"].id].text_body
+    section = text.split("Étapes de suivi à faire (1)")[1]
+    assert result.report.reference in section and "J+7" in section
+    assert "Faire le point sur l'enquête" in section
+    assert "J+7" in digests[people["hv"].id].html_body
+    # Not the biovigilance correspondent's.
+    assert people["bio"].id not in digests or "Étapes de suivi" not in digests[people["bio"].id].text_body
