@@ -24,7 +24,7 @@ def test_the_timers_keep_their_pending_index_and_a_filed_report_schedules_its_pl
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
     engine = app.extensions["vigilance.db"]
     before = _pending_index(engine)
-    assert before and "done_at IS NULL" in before.replace('"', "") or before == "n/a"
+    assert (before and "done_at IS NULL" in before.replace('"', "")) or before == "n/a"
     assert runner.invoke(cli, ["db", "downgrade", "0014_alerts"]).exit_code == 0
     tables = inspect(engine).get_table_names()
     assert "followup_steps" not in tables and "information_copies" not in tables

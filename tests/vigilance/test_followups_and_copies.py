@@ -244,7 +244,9 @@ def test_the_daily_digest_lists_the_follow_up_steps_falling_due(db, people):
         base_url=BASE,
     )
     db.commit()
-    digests = {m.recipient_id: m for m in db.exec(select(OutboxMessage)).all() if m.dedupe_key.startswith("summary:daily")}
+    digests = {
+        m.recipient_id: m for m in db.exec(select(OutboxMessage)).all() if m.dedupe_key.startswith("summary:daily")
+    }
     text = digests[people["hv"].id].text_body
     section = text.split("Étapes de suivi à faire (1)")[1]
     assert result.report.reference in section and "J+7" in section
