@@ -966,7 +966,7 @@ def complete_followup_step(
     if step.done_at is not None:
         raise Conflict(translatable("Cette étape de suivi est déjà faite."))
     if step.cancelled_at is not None:
-        raise Conflict(translatable("Cette étape de suivi n'est plus demandée : son élément est clos."))
+        raise Conflict(translatable("Cette étape de suivi n'est plus demandée : son élément est clos."))
     before = {"status": item.status, "assignee_id": item.assignee_id, "version": item.version, "outcome": item.outcome}
     if item.status != ItemStatus.CLOSED:
         _require_holder(item, actor, now, session)
