@@ -27,6 +27,7 @@ from app.api.triage_inputs import (
     DeadlineWaiverSchema,
     DeclarationSchema,
     FollowupStepDoneSchema,
+    InformationCopySchema,
     LinkSchema,
     QuestionSchema,
     ReasonSchema,
@@ -239,6 +240,19 @@ ACTIONS: tuple[TriageAction, ...] = (
         ),
         summary="Waive a deadline that does not apply, saying why.",
         done=_("Délai levé."),
+    ),
+    TriageAction(
+        name="information_copy",
+        target="item",
+        api_path="information-copies",
+        page_path="information-copy",
+        schema=InformationCopySchema(),
+        perform=lambda db, item_id, args, by: triage.send_information_copy(
+            db, item_id=item_id, queue=args["queue"], actor=by.actor, now=by.now
+        ),
+        summary="Send the report to another vigilance for information, where a text leaves it to the correspondent.",
+        done=_("Copie pour information envoyée."),
+        button=_("Envoyer la copie"),
     ),
     TriageAction(
         name="followup_step",

@@ -103,12 +103,23 @@ class CopyRule:
     condition: Condition
     explanation: Text
     legal_basis: tuple[str, ...]
+    #: The text leaves the judgement to the correspondent ("if the reaction may be due to a
+    #: product under another vigilance"): the copy is offered on the item, sent when they decide.
+    on_request: bool = False
 
     def applies(self, category: Category, event_kind: EventKind, queues, facts) -> bool:
+        """Whether the decision itself sends this copy (a rule on request never does)."""
         return (
-            category in self.categories
+            not self.on_request
+            and category in self.categories
             and event_kind in self.event_kinds
             and self.source in queues
             and self.target not in queues
             and self.condition.holds(facts)
+        )
+
+    def offered(self, category: Category, event_kind: EventKind, queue: Queue) -> bool:
+        """Whether a correspondent working *queue* may send this copy for such a case."""
+        return (
+            self.on_request and self.source == queue and category in self.categories and event_kind in self.event_kinds
         )

@@ -345,6 +345,7 @@ def _copy_rule(rule: Mapping) -> CopyRule:
         condition=Condition.from_toml(rule),
         explanation=_text(rule["explanation"], rule["id"]),
         legal_basis=_legal_basis(rule, rule["id"]),
+        on_request=bool(rule.get("on_request", False)),
     )
 
 

@@ -8,12 +8,12 @@ absent: the declaration is the informing vigilance's to make.
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from routing import Decision
+from routing.followups import CopyRule
 from vigilance.i18n import translatable
 from vigilance.models import InformationCopy, ItemStatus, QueueItem
 
@@ -26,20 +26,22 @@ COPY_LABEL = translatable("Copie pour information")
 def open_copies(
     session: Session,
     *,
-    decision: Decision,
+    rules: Iterable[CopyRule],
     report_id: int,
     establishment_id: int,
     serious: bool,
     items: Mapping[str, int],
     now: datetime,
 ) -> list[QueueItem]:
-    """Open an information copy in each queue *decision* names, linked to the informing item
-    (by queue in *items*); a queue that already holds the report gets none (flush, no commit)."""
-    if not decision.copies:
+    """Open an information copy in each queue *rules* name (a decision's, or one a correspondent
+    sends), linked to the informing item (by queue in *items*); a queue that already holds the
+    report gets none (flush, no commit)."""
+    rules = tuple(rules)
+    if not rules:
         return []
     held = set(session.exec(select(QueueItem.queue).where(QueueItem.report_id == report_id)).all())
     opened: list[QueueItem] = []
-    for rule in decision.copies:
+    for rule in rules:
         original = items.get(rule.source.value)
         if original is None or rule.target.value in held:
             continue
@@ -85,3 +87,18 @@ def copies_of_report(session: Session, report_id: int) -> list[InformationCopy]:
     return list(
         session.exec(select(InformationCopy).where(InformationCopy.report_id == report_id).order_by(InformationCopy.id))
     )
+
+
+def offered_copies(rules: Iterable[CopyRule], *, category: str, event_kind: str, queue: str) -> list[CopyRule]:
+    """The copies a correspondent working *queue* may send for such a case, by the rulebook."""
+    return [rule for rule in rules if rule.offered(category, event_kind, queue)]
+
+
+def as_decided(rule: CopyRule) -> dict:
+    """A copy as the report's frozen decision names it (see vigilance.decisions.freeze)."""
+    return {
+        "queue": rule.target.value,
+        "source": rule.source.value,
+        "rule": rule.id,
+        "legal_basis": list(rule.legal_basis),
+    }

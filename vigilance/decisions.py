@@ -3,6 +3,7 @@
 from typing import Any
 
 from routing import Decision
+from vigilance.copies import as_decided
 from vigilance.i18n import say
 
 
@@ -20,10 +21,7 @@ def freeze(decision: Decision) -> dict[str, Any]:
     frozen["rule_ids"] = list(decision.rule_ids)
     # Who gets an information copy is part of what was decided: its queue's correspondents read
     # the report (vigilance.access.copy_queues).
-    frozen["copies"] = [
-        {"queue": c.target.value, "source": c.source.value, "rule": c.id, "legal_basis": list(c.legal_basis)}
-        for c in decision.copies
-    ]
+    frozen["copies"] = [as_decided(c) for c in decision.copies]
     frozen["follow_up_plans"] = [p.id for p in decision.followups]
     return frozen
 

@@ -304,7 +304,7 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
         by_queue = {item.queue: item.id for item in items}
         copies.open_copies(
             session,
-            decision=decision,
+            rules=decision.copies,
             report_id=report.id,
             establishment_id=report.establishment_id,
             serious=report.serious,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from vigilance.access import may_read_item, may_see_link_to
-from vigilance.copies import copies_of_report
+from vigilance.copies import copies_of_report, offered_copies
 from vigilance.duplicates import shown_to
 from vigilance.errors import NotFound
 from vigilance.followups import steps_of_items
@@ -28,7 +28,7 @@ from vigilance.models import (
     ReportLink,
     User,
 )
-from vigilance.triage import links_of, load_item
+from vigilance.triage import links_of, load_item, rulebook_of
 
 #: The same words as for an item that does not exist: a refusal reveals nothing.
 _NO_ITEM = translatable("Élément introuvable.")
@@ -60,6 +60,8 @@ class ItemFile:
     copy_of: "CopyLink | None"
     #: The information copies this item sent to other queues.
     copies_sent: list["CopyLink"]
+    #: The copies a text lets the item's correspondent send, to queues that do not have the report yet.
+    copies_offered: list
 
     @property
     def item_deadlines(self) -> list[Deadline]:
@@ -206,4 +208,16 @@ def item_file(session: Session, item: QueueItem, reader: User) -> ItemFile:
         followup_steps=steps,
         copy_of=copy_of,
         copies_sent=copies_sent,
+        copies_offered=_offered(session, item, report),
     )
+
+
+def _offered(session: Session, item: QueueItem, report: Report) -> list:
+    held = set(session.exec(select(QueueItem.queue).where(QueueItem.report_id == report.id)).all())
+    return [
+        rule
+        for rule in offered_copies(
+            rulebook_of(report).copies, category=report.category, event_kind=report.event_kind, queue=item.queue
+        )
+        if rule.target.value not in held
+    ]

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from routing import Category, EventKind, Facts, Features, Origin, ProductFacts, Queue, decide
+from routing import Category, EventKind, Facts, Features, Origin, ProductFacts, Queue, decide, shipped_rulebooks
 from routing.scales import (
     AUTHORITIES,
     IMPUTABILITY_SCALES,
@@ -886,7 +886,7 @@ def requalify(
     }
     copied = copies.open_copies(
         session,
-        decision=decision,
+        rules=decision.copies,
         report_id=report.id,
         establishment_id=report.establishment_id,
         serious=report.serious,
@@ -985,6 +985,66 @@ def complete_followup_step(
         extra={"plan": step.plan_id, "step": step.number, "label": step.label["fr"], "note": step.note},
     )
     return step
+
+
+def send_information_copy(session: Session, *, item_id: int, queue: str, actor: User, now: datetime) -> QueueItem:
+    """Send the report to another vigilance for information, where a text leaves it to the
+    correspondent (CSP R.1221-49-3, R.1211-37 I 5°, R.5121-197): the rulebook must offer that
+    copy from the item's queue for this case. The copy is an item of its own, without deadline.
+
+    :return: the copy's item.
+    :raises InvalidInput: no text makes this queue inform that one for such a case.
+    :raises Conflict: that queue already has the report; the item is closed.
+    """
+    item = load_item(session, item_id, actor, for_update=True)
+    if item.status not in ALLOWED["information_copy"]:
+        raise _refuse_transition("information_copy", item)
+    report = session.get(Report, item.report_id)
+    rulebook = rulebook_of(report)
+    offered = {
+        rule.target.value: rule
+        for rule in copies.offered_copies(
+            rulebook.copies, category=report.category, event_kind=report.event_kind, queue=item.queue
+        )
+    }
+    rule = offered.get(queue)
+    if rule is None:
+        raise _invalid("queue", translatable("Aucun texte ne fait informer cette vigilance par celle-ci pour ce cas."))
+    _require_holder(item, actor, now, session)
+    before = _item_state(item)
+    opened = copies.open_copies(
+        session,
+        rules=[rule],
+        report_id=report.id,
+        establishment_id=report.establishment_id,
+        serious=report.serious,
+        items={item.queue: item.id},
+        now=now,
+    )
+    if not opened:
+        raise Conflict(translatable("Cette vigilance a déjà ce signalement."))
+    # Its correspondents read the report from now on (vigilance.access.copy_queues).
+    report.decision = {**report.decision, "copies": [*report.decision.get("copies", []), copies.as_decided(rule)]}
+    report.updated_at = now
+    session.add(report)
+    _save(
+        session,
+        item,
+        actor,
+        "information_copy",
+        before,
+        now,
+        extra={"copy_item": opened[0].id, "queue": queue, "rule": rule.id, "legal_basis": list(rule.legal_basis)},
+    )
+    return opened[0]
+
+
+def rulebook_of(report: Report):
+    """The rulebook that decided *report* (or, were it no longer shipped, the one in force on its day)."""
+    try:
+        return shipped_rulebooks().get(report.rulebook_id)
+    except KeyError:
+        return shipped_rulebooks().in_force(report.occurred_at.astimezone(PARIS).date()) or shipped_rulebooks().earliest
 
 
 def link_reports(

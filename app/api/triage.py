@@ -274,6 +274,15 @@ def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dic
             ],
             "copy_of": _copy_link(file.copy_of, language),
             "copies_sent": [_copy_link(c, language) for c in file.copies_sent],
+            "copies_offered": [
+                {
+                    "queue": rule.target.value,
+                    "rule": rule.id,
+                    "explanation": rule.explanation.get(language) or rule.explanation["fr"],
+                    "legal_basis": list(rule.legal_basis),
+                }
+                for rule in file.copies_offered
+            ],
             "history": [
                 {
                     "at": h.occurred_at,

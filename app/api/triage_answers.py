@@ -147,6 +147,13 @@ class FollowupStepSchema(Schema):
     legal_basis = fields.List(fields.String())
 
 
+class CopyOfferSchema(Schema):
+    queue = enum_string(Queue, required=True)
+    rule = fields.String(required=True)
+    explanation = fields.String()
+    legal_basis = fields.List(fields.String(), required=True)
+
+
 class CopyLinkSchema(Schema):
     """The other end of an information copy: the item, its queue, the rule and its legal basis."""
 
@@ -191,6 +198,10 @@ class ItemDetailSchema(QueueItemSchema):
     )
     copies_sent = fields.List(
         fields.Nested(CopyLinkSchema), metadata={"description": "The information copies this item sent."}
+    )
+    copies_offered = fields.List(
+        fields.Nested(CopyOfferSchema),
+        metadata={"description": "Copies a text lets the correspondent send (POST .../information-copies)."},
     )
 
 

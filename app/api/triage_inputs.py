@@ -3,7 +3,7 @@
 from marshmallow import RAISE, Schema, fields, validate
 
 from app.api.fields import INTEGER_MAX, StrictBoolean, StrictInteger, stored_text
-from routing import Category
+from routing import Category, Queue
 from routing.scales import AUTHORITIES, INVESTIGATION_STATUSES, OUTCOMES, SERIOUSNESS_CRITERIA
 from vigilance.models import Assessment, Declaration, FollowupStep, InformationRequest, QueueItem, ReportLink
 
@@ -120,6 +120,15 @@ class FollowupStepDoneSchema(Schema):
     plan = stored_text(FollowupStep.plan_id, required=True, metadata={"description": "The plan's rulebook id."})
     step = StrictInteger(required=True, validate=validate.Range(min=1, max=1_000))
     note = stored_text(FollowupStep.note, required=True)
+
+
+class InformationCopySchema(Schema):
+    """Send the report to another vigilance for information, where a text leaves it to the correspondent."""
+
+    class Meta:
+        unknown = RAISE
+
+    queue = fields.String(required=True, validate=validate.OneOf([q.value for q in Queue]))
 
 
 class DeadlineWaiverSchema(ReasonSchema):

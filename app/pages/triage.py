@@ -216,6 +216,7 @@ def _item_page(item, user: User, *, status: int = 200, stale: dict | None = None
         followup_steps=file.followup_steps,
         copy_of=file.copy_of,
         copies_sent=file.copies_sent,
+        copies_offered=file.copies_offered,
         scale=IMPUTABILITY_SCALES[queue],
         scale_name=label(SCALE_LABELS, IMPUTABILITY_SCALES[queue].id, select_locale()),
         reaction_types=REACTION_TYPES[queue],

@@ -161,3 +161,45 @@ def test_the_reporter_sees_the_follow_up_of_their_report(client, people):
     sign_in(client, people["reporter"][0])
     page = client.get("/reports/mine").get_data(as_text=True)
     assert "Suivi à long terme après thérapie génique" in page and "A+1" in page
+
+
+def test_a_haemovigilance_correspondent_sends_a_copy_where_the_text_leaves_it_to_them(client, people):
+    filed = file(client, people)
+    (hv_item,) = items(client, people, "hv", "haemovigilance")
+    answer = item(client, people, "hv", hv_item["id"]).get_json()
+    offered = {c["queue"]: c for c in answer["copies_offered"]}
+    assert set(offered) == {"pharmacovigilance", "materiovigilance", "biovigilance"}
+    assert "R.1221-49-3" in offered["pharmacovigilance"]["legal_basis"][0]
+    # Not before it is sent: the pharmacovigilance correspondent does not read the report.
+    assert client.get(f"/api/v1/reports/{filed['id']}", headers=people["pv"][1]).status_code in (403, 404)
+    path = f"/api/v1/queue-items/{hv_item['id']}/information-copies"
+    refused = client.post(path, json={"queue": "quality_defect"}, headers=people["hv"][1])
+    assert refused.status_code == 422 and "queue" in refused.get_json()["errors"]
+    sent = client.post(path, json={"queue": "pharmacovigilance"}, headers=people["hv"][1])
+    assert sent.status_code == 200, sent.get_json()
+    (copy_link,) = sent.get_json()["copies_sent"]
+    assert copy_link["queue"] == "pharmacovigilance"
+    assert "pharmacovigilance" not in {c["queue"] for c in sent.get_json()["copies_offered"]}
+    (copy,) = items(client, people, "pv", "pharmacovigilance")
+    assert copy["id"] == copy_link["item_id"] and copy["information_copy"] is True
+    assert item(client, people, "pv", copy["id"]).get_json()["copy_of"]["item_id"] == hv_item["id"]
+    assert client.get(f"/api/v1/reports/{filed['id']}", headers=people["pv"][1]).status_code == 200
+    assert client.post(path, json={"queue": "pharmacovigilance"}, headers=people["hv"][1]).status_code == 409
+    # Nobody else sends one: 404 as for an item they may not see.
+    for who in ("bv", "reporter", "pv_elsewhere"):
+        assert client.post(path, json={"queue": "materiovigilance"}, headers=people[who][1]).status_code == 404, who
+
+
+def test_the_copy_is_offered_and_sent_from_the_item_page(client, people):
+    file(client, people)
+    (hv_item,) = items(client, people, "hv", "haemovigilance")
+    sign_in(client, people["hv"][0])
+    page = client.get(f"/queue-items/{hv_item['id']}").get_data(as_text=True)
+    assert "Informer une autre vigilance" in page and "R.1221-49-3" in page
+    response = client.post(
+        f"/queue-items/{hv_item['id']}/information-copy",
+        data={"csrf_token": csrf_from(page), "queue": "materiovigilance"},
+    )
+    assert response.status_code == 302
+    page = client.get(f"/queue-items/{hv_item['id']}").get_data(as_text=True)
+    assert "Copies pour information envoyées" in page
