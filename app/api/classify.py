@@ -280,6 +280,8 @@ def _decision_key(decision: Decision) -> tuple:
         tuple(candidate.id for candidate in decision.candidates),
         decision.legal_basis,
         tuple((deadline.policy.id, deadline.due_at) for deadline in decision.deadlines),
+        tuple(plan.id for plan in decision.followups),
+        tuple(copy.id for copy in decision.copies),
     )
 
 
