@@ -14,13 +14,9 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from routing.followups import CopyRule
-from vigilance.i18n import translatable
 from vigilance.models import InformationCopy, ItemStatus, QueueItem
 
 logger = logging.getLogger(__name__)
-
-#: How lists and pages name a copy.
-COPY_LABEL = translatable("Copie pour information")
 
 
 def open_copies(

@@ -16,8 +16,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from routing import Decision
-from vigilance.access import may_work_queue
-from vigilance.models import FollowupStep, QueueItem, Report, Timer, User
+from vigilance.models import FollowupStep, QueueItem, Timer
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +107,7 @@ def end_with_item(session: Session, *, item: QueueItem, now: datetime, every_pla
 
 
 def cancel_timers_of(session: Session, *, step_id: int, now: datetime) -> None:
+    """The step is done or no longer asked for: its reminder stops, in the same transaction."""
     session.execute(
         update(Timer)
         .where(col(Timer.followup_step_id) == step_id, col(Timer.done_at).is_(None))
@@ -127,43 +127,3 @@ def steps_of_items(session: Session, item_ids: list[int]) -> list[FollowupStep]:
             .order_by(FollowupStep.queue_item_id, FollowupStep.plan_id, FollowupStep.number)
         )
     )
-
-
-def steps_of_report(session: Session, report_id: int) -> list[FollowupStep]:
-    return list(
-        session.exec(
-            select(FollowupStep)
-            .where(FollowupStep.report_id == report_id)
-            .order_by(FollowupStep.due_at, FollowupStep.id)
-        )
-    )
-
-
-def is_pending(step: FollowupStep) -> bool:
-    return step.done_at is None and step.cancelled_at is None
-
-
-def pending_for_reader(
-    session: Session, reader: User, *, until: datetime
-) -> list[tuple[FollowupStep, QueueItem, Report]]:
-    """The steps due by *until*, not done, on items *reader* works (the digest's list)."""
-    if reader.establishment_id is None:
-        return []
-    rows = session.exec(
-        select(FollowupStep, QueueItem, Report)
-        .join(QueueItem, QueueItem.id == FollowupStep.queue_item_id)
-        .join(Report, Report.id == FollowupStep.report_id)
-        .where(
-            QueueItem.establishment_id == reader.establishment_id,
-            col(FollowupStep.done_at).is_(None),
-            col(FollowupStep.cancelled_at).is_(None),
-            FollowupStep.due_at <= until,
-        )
-        .order_by(FollowupStep.due_at, FollowupStep.id)
-    ).all()
-    return [
-        (step, item, report)
-        for step, item, report in rows
-        if may_work_queue(reader, item.queue)
-        and (item.assignee_id in (None, reader.id) or reader.role != "correspondent")
-    ]
