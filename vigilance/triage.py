@@ -24,7 +24,7 @@ from routing.scales import (
     SERIOUSNESS_CRITERIA,
 )
 from vigilance import alerts, audit, copies, followups
-from vigilance.access import acts_as_coordinator, may_link_reports, may_work_queue
+from vigilance.access import acts_as_coordinator, may_link_reports, may_read_item, may_work_queue
 from vigilance.actions import RULES
 from vigilance.clock import PARIS
 from vigilance.clocks import cancel_timers, notify_answer, schedule_deadline, schedule_information_reminder
@@ -956,6 +956,8 @@ def complete_followup_step(
     if len(note.strip()) > FOLLOWUP_NOTE_LENGTH:
         raise InvalidInput({"note": [translatable("%(max)s caractères au plus.", max=FOLLOWUP_NOTE_LENGTH)]})
     item = load_item(session, item_id, actor, for_update=True)
+    if not may_read_item(actor, item, session.get(Report, item.report_id)):
+        raise NotFound(_NO_ITEM)  # its report left the queue (requalified): as its file, 404
     step = session.exec(
         select(FollowupStep).where(
             FollowupStep.queue_item_id == item.id, FollowupStep.plan_id == plan_id, FollowupStep.number == number
@@ -997,9 +999,11 @@ def send_information_copy(session: Session, *, item_id: int, queue: str, actor: 
     :raises Conflict: that queue already has the report; the item is closed.
     """
     item = load_item(session, item_id, actor, for_update=True)
+    report = session.get(Report, item.report_id)
+    if not may_read_item(actor, item, report):
+        raise NotFound(_NO_ITEM)
     if item.status not in ALLOWED["information_copy"]:
         raise _refuse_transition("information_copy", item)
-    report = session.get(Report, item.report_id)
     rulebook = rulebook_of(report)
     offered = {
         rule.target.value: rule

@@ -254,3 +254,25 @@ def test_the_daily_digest_lists_the_follow_up_steps_falling_due(db, people):
     assert "J+7" in digests[people["hv"].id].html_body
     # Not the biovigilance correspondent's.
     assert people["bio"].id not in digests or "Étapes de suivi" not in digests[people["bio"].id].text_body
+
+
+def test_requalifying_away_ends_the_old_queues_plan_and_its_reminders(db, people):
+    from routing import Category
+
+    item = file_report(db, people["reporter"], RECEIVED).items[0]
+    now = RECEIVED + timedelta(days=1)
+    (opened,) = triage.requalify(
+        db, item_id=item.id, actor=people["coordinator"], category=Category.MEDICINE, now=now, reason="Un médicament."
+    )
+    db.commit()
+    assert opened.queue == "pharmacovigilance"
+    assert all(s.cancelled_at == now for s in steps_of(db, item.id))
+    assert steps_of(db, opened.id) == []
+    # The ended steps remind nobody, and cannot be marked done any more.
+    assert clocks.process_due(db, now=RECEIVED + timedelta(days=40), base_url=BASE) >= 0
+    db.commit()
+    assert not [m for m in db.exec(select(OutboxMessage)).all() if m.dedupe_key.startswith("followup:")]
+    with pytest.raises(NotFound):  # the haemovigilance item is closed and its report left the queue
+        triage.complete_followup_step(
+            db, item_id=item.id, plan_id="f-hv-recipient-investigation", number=1, actor=people["hv"], note="x", now=now
+        )
