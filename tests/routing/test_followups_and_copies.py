@@ -140,3 +140,21 @@ def test_a_copy_without_legal_basis_is_refused_at_load_time(tmp_path):
     )
     with pytest.raises(RulebookError, match="legal basis"):
         _rulebook_with(tmp_path, copy)
+
+
+def test_copies_the_text_leaves_to_the_correspondent_are_offered_never_sent_by_the_decision():
+    decision = decided("CGR", EventKind.RECIPIENT_ADVERSE_REACTION)
+    assert decision.copies == ()
+    offered = {
+        rule.target
+        for rule in shipped_rulebooks().earliest.copies
+        if rule.offered(decision.category, EventKind.RECIPIENT_ADVERSE_REACTION, Queue.HAEMOVIGILANCE)
+    }
+    assert offered == {Queue.PHARMACOVIGILANCE, Queue.MATERIOVIGILANCE, Queue.BIOVIGILANCE}
+    mds = decided("albumine", EventKind.RECIPIENT_ADVERSE_REACTION)
+    (to_hv,) = [
+        rule
+        for rule in shipped_rulebooks().earliest.copies
+        if rule.offered(mds.category, EventKind.RECIPIENT_ADVERSE_REACTION, Queue.PHARMACOVIGILANCE)
+    ]
+    assert to_hv.target == Queue.HAEMOVIGILANCE and "R.5121-197" in to_hv.legal_basis[0]
