@@ -248,7 +248,7 @@ ACTIONS: tuple[TriageAction, ...] = (
         page_path="information-copy",
         schema=InformationCopySchema(),
         perform=lambda db, item_id, args, by: triage.send_information_copy(
-            db, item_id=item_id, queue=args["queue"], actor=by.actor, now=by.now
+            db, item_id=item_id, queue=args["queue"], actor=by.actor, now=by.now, base_url=by.base_url
         ),
         summary="Send the report to another vigilance for information, where a text leaves it to the correspondent.",
         done=_("Copie pour information envoyée."),

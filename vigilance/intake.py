@@ -300,9 +300,10 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
     row["id"] = _INSERT_REPORT.first_value(connection, row)
     report = StoredReport(**row)
     items, deadlines = _open_queue_items(session, report, plan, decision.rulebook.id, now, establishment.region)
+    copied = []
     if decision.copies or decision.followups:
         by_queue = {item.queue: item.id for item in items}
-        copies.open_copies(
+        copied = copies.open_copies(
             session,
             rules=decision.copies,
             report_id=report.id,
@@ -326,7 +327,7 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
     alerts.on_arrival(
         session,
         report=report,
-        items=items,
+        items=[*items, *copied],  # a copy's queue learns of a serious case as the routed ones do
         deadlines=deadlines,
         urgent=alerts.urgent_queues(decision),
         now=now,

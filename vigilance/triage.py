@@ -989,7 +989,9 @@ def complete_followup_step(
     return step
 
 
-def send_information_copy(session: Session, *, item_id: int, queue: str, actor: User, now: datetime) -> QueueItem:
+def send_information_copy(
+    session: Session, *, item_id: int, queue: str, actor: User, now: datetime, base_url: str = ""
+) -> QueueItem:
     """Send the report to another vigilance for information, where a text leaves it to the
     correspondent (CSP R.1221-49-3, R.1211-37 I 5°, R.5121-197): the rulebook must offer that
     copy from the item's queue for this case. The copy is an item of its own, without deadline.
@@ -1040,6 +1042,7 @@ def send_information_copy(session: Session, *, item_id: int, queue: str, actor: 
         now,
         extra={"copy_item": opened[0].id, "queue": queue, "rule": rule.id, "legal_basis": list(rule.legal_basis)},
     )
+    alerts.on_arrival(session, report=report, items=opened, deadlines=[], urgent=set(), now=now, base_url=base_url)
     return opened[0]
 
 

@@ -203,3 +203,15 @@ def test_the_copy_is_offered_and_sent_from_the_item_page(client, people):
     assert response.status_code == 302
     page = client.get(f"/queue-items/{hv_item['id']}").get_data(as_text=True)
     assert "Copies pour information envoyées" in page
+
+
+def test_a_serious_case_alerts_the_copys_correspondents_too(client, people, db):
+    from sqlmodel import select
+
+    from vigilance.models import Alert
+
+    file(client, people, event_kind="donor_adverse_reaction", product={"name": "Kymriah"}, serious=True)
+    (copy,) = items(client, people, "pv", "pharmacovigilance")
+    db.rollback()
+    alerted = {a.user_id for a in db.exec(select(Alert).where(Alert.queue_item_id == copy["id"])).all()}
+    assert people["pv"][0].id in alerted and people["hv"][0].id not in alerted
