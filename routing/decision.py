@@ -12,6 +12,7 @@ from typing import Any
 from routing.catalogue import CatalogueEntry
 from routing.deadlines import Deadline
 from routing.facts import Facts
+from routing.followups import CopyRule, FollowupPlan
 from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS, message
 from routing.rulebook import Rulebook, Rulebooks, shipped_rulebooks
 from routing.vocabulary import Category, Queue
@@ -41,6 +42,10 @@ class Decision:
     deadlines: tuple[Deadline, ...]
     candidates: tuple[CatalogueEntry, ...] = ()
     rule_ids: tuple[str, ...] = field(default=())
+    #: The follow-up plans the case opens, each on the item of its queue.
+    followups: tuple[FollowupPlan, ...] = ()
+    #: The queues that get an information copy, by the rule that says so.
+    copies: tuple[CopyRule, ...] = ()
 
     @property
     def legal_basis(self) -> tuple[str, ...]:
@@ -104,6 +109,31 @@ class Decision:
                 }
                 for d in self.deadlines
             ],
+            "copies": [
+                {
+                    "queue": c.target.value,
+                    "source": c.source.value,
+                    "rule": c.id,
+                    "explanation": in_language(c.explanation, language, say),
+                    "legal_basis": list(c.legal_basis),
+                }
+                for c in self.copies
+            ],
+            "follow_up_plans": [
+                {
+                    "plan": p.id,
+                    "kind": p.kind,
+                    "queue": p.queue.value,
+                    "title": in_language(p.title, language, say),
+                    "until": in_language(p.until, language, say),
+                    "steps": [
+                        {"label": in_language(s.label, language, say), "check": in_language(s.check, language, say)}
+                        for s in p.steps
+                    ],
+                    "legal_basis": list(p.legal_basis),
+                }
+                for p in self.followups
+            ],
         }
 
 
@@ -130,6 +160,7 @@ class _Decider:
         category, matched_by, entry, alias, candidates = self._qualify()
         queues, authorities = self._route(category)
         deadlines = self._deadlines(category, queues)
+        followups, copies = self._after_routing(category, queues)
         return Decision(
             category=category,
             queues=queues,
@@ -142,6 +173,8 @@ class _Decider:
             deadlines=deadlines,
             candidates=candidates,
             rule_ids=tuple(self.rule_ids),
+            followups=followups,
+            copies=copies,
         )
 
     def _qualify(self):
@@ -246,6 +279,21 @@ class _Decider:
             queues[Queue.QUALIFICATION] = None
         self.steps.append(Step(message("routed", queues=tuple(QUEUE_LABELS[q] for q in queues))))
         return tuple(queues), authorities
+
+    def _after_routing(self, category: Category, queues: tuple[Queue, ...]):
+        """The follow-up plans and information copies the routed case calls for."""
+        facts = {**self.event_facts, "category": category}
+        kind = self.facts.event_kind
+        followups = tuple(p for p in self.rulebook.followups if p.applies(category, kind, queues, facts))
+        copies: dict[Queue, CopyRule] = {}
+        for rule in self.rulebook.copies:
+            if rule.target not in copies and rule.applies(category, kind, queues, facts):
+                copies[rule.target] = rule
+                self.rule_ids.append(rule.id)
+                self.steps.append(Step(rule.explanation, rule.legal_basis))
+        for plan in followups:
+            self.rule_ids.append(plan.id)
+        return followups, tuple(copies.values())
 
     def _deadlines(self, category: Category, queues: tuple[Queue, ...]) -> tuple[Deadline, ...]:
         facts = {**self.event_facts, "category": category}

@@ -4,7 +4,8 @@ A new law rarely rewrites every rule: the SoHO rulebook keeps most French rules 
 changes a few. Copying the whole file would let the copies drift apart when the base is
 corrected; ``extends = "<rulebook id>"`` takes the base as it is and states only the changes:
 
-- a rule (``[[qualification]]``, ``[[routing]]``, ``[[deadline]]``, ``[[status_watch]]``) whose
+- a rule (``[[qualification]]``, ``[[routing]]``, ``[[deadline]]``, ``[[status_watch]]``,
+  ``[[followup]]``, ``[[copy]]``) whose
   id the base has replaces the base's rule in its place (the whole rule: each keeps its own
   legal basis); a new id is added at the end, or before the rule named by its ``before`` key
   (order matters where the first rule that holds decides);
@@ -24,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 #: The lists of rules, each merged by id.
-RULE_LISTS = ("qualification", "routing", "deadline", "status_watch")
+RULE_LISTS = ("qualification", "routing", "deadline", "status_watch", "followup", "copy")
 #: The tables merged key by key.
 MERGED_TABLES = ("authorities", "calendar", "reminders", "predicates", "requalify")
 #: What a rulebook never inherits: what it is, and when it applies.

@@ -9,7 +9,7 @@ import tomllib
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from routing.calendar import CONVENTIONS, WorkingCalendar
 from routing.catalogue import Catalogue, load_catalogue
 from routing.conditions import Condition
 from routing.deadlines import ANCHORS, UNITS, DeadlinePolicy
+from routing.followups import PLAN_ANCHORS, STEP_UNITS, CopyRule, FollowupPlan, FollowupStep
 from routing.inheritance import resolve
 from routing.vocabulary import Category, EventKind, Queue
 from routing.wording import Text
@@ -96,6 +97,10 @@ class Rulebook:
     extends: str | None = None
     #: Why each re-qualified catalogue entry is re-qualified (its legal basis).
     requalification_basis: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Which cases open which follow-up plan, with its schedule and what to check.
+    followups: tuple[FollowupPlan, ...] = ()
+    #: Where a text makes one vigilance inform another: the other queue's information copy.
+    copies: tuple[CopyRule, ...] = ()
 
     def __post_init__(self):
         # Deciding is hot: index the rules once by what selects them.
@@ -259,10 +264,17 @@ def _build(raw: Mapping, path: Path, base: Path) -> Rulebook:
     routing = tuple(_routing_rule(rule, authorities) for rule in raw.get("routing", []))
     deadlines = tuple(_deadline_policy(rule) for rule in raw.get("deadline", []))
     status_watches = tuple(_status_watch(rule, catalogue) for rule in raw.get("status_watch", []))
-    ids = [r.id for r in (*qualification, *routing, *deadlines, *status_watches)]
+    followups = tuple(_followup_plan(rule) for rule in raw.get("followup", []))
+    copies = tuple(_copy_rule(rule) for rule in raw.get("copy", []))
+    ids = [r.id for r in (*qualification, *routing, *deadlines, *status_watches, *followups, *copies)]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
         raise RulebookError(f"duplicate rule ids {sorted(duplicates)}")
+    for rule in (*followups, *copies):
+        queue = rule.queue if isinstance(rule, FollowupPlan) else rule.source
+        if not _routed(routing, queue, rule.categories, rule.event_kinds):
+            # A plan or copy hanging on a queue its cases never reach would silently never apply.
+            raise RulebookError(f"{rule.id}: no routing rule sends these cases to {queue.value}")
     return Rulebook(
         id=rulebook_id,
         effective_from=effective_from,
@@ -279,6 +291,8 @@ def _build(raw: Mapping, path: Path, base: Path) -> Rulebook:
         status_watches=status_watches,
         extends=raw.get("extends"),
         requalification_basis=requalification_basis,
+        followups=followups,
+        copies=copies,
     )
 
 
@@ -337,6 +351,81 @@ def _deadline_policy(rule: Mapping) -> DeadlinePolicy:
         service_target=rule.get("service_target", False),
         group=rule.get("group"),
         note=rule.get("note"),
+    )
+
+
+def _routed(routing, queue: Queue, categories, event_kinds) -> bool:
+    return any(
+        queue in rule.queues and rule.categories & categories and rule.event_kinds & event_kinds for rule in routing
+    )
+
+
+def _followup_plan(rule: Mapping) -> FollowupPlan:
+    """A follow-up plan, checked: a queue, a schedule that moves forward, a text per step."""
+    plan_id = rule["id"]
+    anchor = rule.get("from", "received")
+    if anchor not in PLAN_ANCHORS:
+        raise RulebookError(f"{plan_id}: a plan counts from one of {sorted(PLAN_ANCHORS)}, not {anchor!r}")
+    steps: list[FollowupStep] = []
+    for raw_step in rule.get("step", []):
+        unit = raw_step["unit"]
+        if unit not in STEP_UNITS:
+            raise RulebookError(f"{plan_id}: unknown step unit {unit!r}")
+        # "every" and "times": a check repeated at a fixed interval (yearly for 15 years).
+        every, times = raw_step.get("every"), raw_step.get("times", 1)
+        offsets = [every * n for n in range(1, times + 1)] if every else [raw_step["after"]]
+        for after in offsets:
+            if not isinstance(after, int) or after <= 0:
+                raise RulebookError(f"{plan_id}: a step falls a whole, positive number of {unit} after the start")
+            steps.append(
+                FollowupStep(
+                    number=len(steps) + 1,
+                    after=after,
+                    unit=unit,
+                    check=_text(raw_step["check"], f"{plan_id} step {len(steps) + 1}"),
+                )
+            )
+    if not steps:
+        raise RulebookError(f"{plan_id}: a follow-up plan needs at least one step")
+    start = datetime(2000, 1, 31, tzinfo=UTC)
+    moments = [step.due_at(start) for step in steps]
+    if moments != sorted(moments) or len(set(moments)) != len(moments):
+        raise RulebookError(f"{plan_id}: steps must fall in order, each after the one before")
+    return FollowupPlan(
+        id=plan_id,
+        kind=rule["kind"],
+        queue=Queue(rule["queue"]),
+        categories=frozenset(Category(c) for c in rule["categories"]),
+        event_kinds=frozenset(EventKind(k) for k in rule.get("event_kinds", list(EventKind))),
+        condition=Condition.from_toml(rule),
+        anchor=anchor,
+        title=_text(rule["title"], plan_id),
+        until=_text(rule["until"], f"{plan_id}.until"),
+        steps=tuple(steps),
+        explanation=_text(rule["explanation"], plan_id),
+        legal_basis=_legal_basis(rule, plan_id),
+        ends_with_item=bool(rule.get("ends_with_item", False)),
+    )
+
+
+def _copy_rule(rule: Mapping) -> CopyRule:
+    """An information copy from one queue to another, checked: two different queues, neither
+    the qualification queue (an unqualified report informs nobody yet)."""
+    source, target = Queue(rule["from"]), Queue(rule["to"])
+    if source == target:
+        raise RulebookError(f"{rule['id']}: a copy goes to another queue than its own")
+    if Queue.QUALIFICATION in (source, target):
+        raise RulebookError(f"{rule['id']}: the qualification queue neither sends nor receives copies")
+    return CopyRule(
+        id=rule["id"],
+        source=source,
+        target=target,
+        categories=frozenset(Category(c) for c in rule["categories"]),
+        event_kinds=frozenset(EventKind(k) for k in rule.get("event_kinds", list(EventKind))),
+        condition=Condition.from_toml(rule),
+        explanation=_text(rule["explanation"], rule["id"]),
+        legal_basis=_legal_basis(rule, rule["id"]),
+        on_request=bool(rule.get("on_request", False)),
     )
 
 

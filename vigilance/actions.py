@@ -80,6 +80,16 @@ RULES: dict[str, ActionRule] = {
         verb=translatable("répondre à"),
         history=translatable("réponse du déclarant"),
     ),
+    "information_copy": ActionRule(
+        OPEN_ITEM_STATUSES,
+        verb=translatable("envoyer une copie pour information de"),
+        history=translatable("copie pour information envoyée"),
+    ),
+    "followup_step": ActionRule(
+        (),
+        verb=translatable("marquer une étape de suivi de"),
+        history=translatable("étape de suivi faite"),
+    ),
     "link": ActionRule(
         (),
         verb=translatable("lier"),

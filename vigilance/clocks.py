@@ -22,6 +22,7 @@ from vigilance.models import (
     Deadline,
     DeadlineState,
     Establishment,
+    FollowupStep,
     InformationRequest,
     QueueItem,
     Report,
@@ -136,7 +137,10 @@ _REPORTS = Report.__table__
 _REQUESTS = InformationRequest.__table__
 _USERS = User.__table__
 _ESTABLISHMENTS = Establishment.__table__
+_STEPS = FollowupStep.__table__
 _DEADLINE_KINDS = frozenset(("reminder", "escalation", "overdue_repeat"))
+#: A step of a follow-up plan falls due (vigilance.followups): whoever holds its item is reminded.
+FOLLOWUP_DUE = "followup_due"
 
 
 def claim_due(session: Session, *, now: datetime, batch: int) -> list[Row]:
@@ -150,6 +154,7 @@ def claim_due(session: Session, *, now: datetime, batch: int) -> list[Row]:
                 _TIMERS.c.due_at,
                 _TIMERS.c.deadline_id,
                 _TIMERS.c.information_request_id,
+                _TIMERS.c.followup_step_id,
                 _TIMERS.c.stage,
             )
             .where(_TIMERS.c.done_at.is_(None), _TIMERS.c.due_at <= now)
@@ -278,7 +283,7 @@ def _stage_label(kind: str, stage: str) -> Message:
 def _handle(session: Session, timers: list[Row], *, now: datetime, base_url: str) -> dict[int, str]:
     """Do what *timers* are for, with a few statements for all of them; return each one's outcome."""
     for timer in timers:
-        if timer.kind not in _DEADLINE_KINDS and timer.kind != "information_reminder":
+        if timer.kind not in _DEADLINE_KINDS and timer.kind not in ("information_reminder", FOLLOWUP_DUE):
             raise ValueError(f"timer {timer.id}: no handler for the kind {timer.kind!r}")
     connection = session.connection()
     outcomes: dict[int, str] = {}
@@ -306,9 +311,30 @@ def _handle(session: Session, timers: list[Row], *, now: datetime, base_url: str
         _REQUESTS.c.asked_at,
         _REQUESTS.c.answered_at,
     )
+    steps = _by_id(
+        connection,
+        _STEPS,
+        {t.followup_step_id for t in timers if t.kind == FOLLOWUP_DUE},
+        _STEPS.c.report_id,
+        _STEPS.c.queue_item_id,
+        _STEPS.c.label,
+        _STEPS.c.check,
+        _STEPS.c.plan_title,
+        _STEPS.c.due_at,
+        _STEPS.c.done_at,
+        _STEPS.c.cancelled_at,
+    )
     live: list[tuple[Row, Row]] = []
     asking: list[tuple[Row, Row]] = []
+    following: list[tuple[Row, Row]] = []
     for timer in timers:
+        if timer.kind == FOLLOWUP_DUE:
+            step = steps.get(timer.followup_step_id)
+            if step is None or step.done_at is not None or step.cancelled_at is not None:
+                outcomes[timer.id] = "skipped"
+            else:
+                following.append((timer, step))
+            continue
         if timer.kind == "information_reminder":
             request = requests.get(timer.information_request_id)
             if request is None or request.answered_at is not None:
@@ -326,7 +352,7 @@ def _handle(session: Session, timers: list[Row], *, now: datetime, base_url: str
     items = _by_id(
         connection,
         _ITEMS,
-        {d.queue_item_id for _t, d in live},
+        {d.queue_item_id for _t, d in live} | {s.queue_item_id for _t, s in following},
         _ITEMS.c.queue,
         _ITEMS.c.establishment_id,
         _ITEMS.c.assignee_id,
@@ -334,7 +360,7 @@ def _handle(session: Session, timers: list[Row], *, now: datetime, base_url: str
     reports = _by_id(
         connection,
         _REPORTS,
-        {d.report_id for _t, d in live} | {r.report_id for _t, r in asking},
+        {d.report_id for _t, d in live} | {r.report_id for _t, r in asking} | {s.report_id for _t, s in following},
         _REPORTS.c.reference,
         _REPORTS.c.product_name,
         _REPORTS.c.reporter_id,
@@ -384,6 +410,31 @@ def _handle(session: Session, timers: list[Row], *, now: datetime, base_url: str
                     overdue=timer.kind != "reminder",
                 )
             messages.append((f"timer:{timer.id}:to:{person.id}", person, emails[language]))
+        outcomes[timer.id] = "done" if recipients else "nobody"
+
+    for timer, step in following:
+        item = items[step.queue_item_id]
+        report = reports[step.report_id]
+        recipients = people.workers_of(item)
+        emails = {}
+        for person in recipients:
+            language = person.language
+            if language not in emails:
+                title = step.plan_title.get(language) or step.plan_title.get("fr", "")
+                emails[language] = compose(
+                    "followup_due",
+                    language,
+                    reference=report.reference,
+                    product=report.product_name,
+                    queue=item.queue,
+                    plan=title,
+                    step=step.label.get(language) or step.label.get("fr", ""),
+                    check=step.check.get(language) or step.check.get("fr", ""),
+                    due_at=step.due_at,
+                    link=f"{base_url}/queue-items/{item.id}",
+                )
+            # One reminder per step and person, whatever timer carries it.
+            messages.append((f"followup:{timer.followup_step_id}:to:{person.id}", person, emails[language]))
         outcomes[timer.id] = "done" if recipients else "nobody"
 
     regions: dict[int, str] | None = None
@@ -448,6 +499,7 @@ def _timer_row(
     stage: str,
     deadline_id: int | None = None,
     information_request_id: int | None = None,
+    followup_step_id: int | None = None,
 ) -> dict:
     return dict(
         kind=kind,
@@ -455,6 +507,7 @@ def _timer_row(
         stage=stage,
         deadline_id=deadline_id,
         information_request_id=information_request_id,
+        followup_step_id=followup_step_id,
         done_at=None,
         outcome=None,
     )

@@ -4,6 +4,7 @@ from typing import Any
 
 from routing import Decision, Queue
 from routing.pharmacovigilance_centres import UNNAMED, centre_for
+from vigilance.copies import as_decided
 from vigilance.i18n import say
 
 
@@ -29,6 +30,10 @@ def freeze(decision: Decision, finess: str | None = None) -> dict[str, Any]:
     frozen["explanation"] = {"fr": french["explanation"], "en": english["explanation"]}
     frozen["rulebook"] = {"id": french["rulebook"]["id"], "effective_from": french["rulebook"]["effective_from"]}
     frozen["rule_ids"] = list(decision.rule_ids)
+    # Who gets an information copy is part of what was decided: its queue's correspondents read
+    # the report (vigilance.access.copy_queues).
+    frozen["copies"] = [as_decided(c) for c in decision.copies]
+    frozen["follow_up_plans"] = [p.id for p in decision.followups]
     return frozen
 
 
@@ -52,4 +57,5 @@ def classification(frozen: dict[str, Any], language: str) -> dict[str, Any]:
         "explanation": frozen["explanation"].get(language, frozen["explanation"]["fr"]),
         "legal_basis": frozen["legal_basis"],
         "rulebook": frozen["rulebook"],
+        "copies": frozen.get("copies", []),
     }

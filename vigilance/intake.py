@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from routing import EventKind, Facts, ProductFacts, decide
-from vigilance import alerts, audit
+from vigilance import alerts, audit, copies, followups
 from vigilance.clock import PARIS
 from vigilance.clocks import schedule_deadline
 from vigilance.decisions import freeze
@@ -304,6 +304,21 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
     row["id"] = _INSERT_REPORT.first_value(connection, row)
     report = StoredReport(**row)
     items, deadlines = _open_queue_items(session, report, plan, decision.rulebook.id, now, establishment.region)
+    copied = []
+    if decision.copies or decision.followups:
+        by_queue = {item.queue: item.id for item in items}
+        copied = copies.open_copies(
+            session,
+            rules=decision.copies,
+            report_id=report.id,
+            establishment_id=report.establishment_id,
+            serious=report.serious,
+            items=by_queue,
+            now=now,
+        )
+        followups.open_plans(
+            session, decision=decision, report_id=report.id, items=by_queue, anchors=facts.anchors(), now=now
+        )
     audit.record(
         session,
         actor=actor,
@@ -316,7 +331,7 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
     alerts.on_arrival(
         session,
         report=report,
-        items=items,
+        items=[*items, *copied],  # a copy's queue learns of a serious case as the routed ones do
         deadlines=deadlines,
         urgent=alerts.urgent_queues(decision),
         now=now,

@@ -9,22 +9,26 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from vigilance.access import may_read_item, may_read_report
+from vigilance.access import may_read_item, may_see_link_to
+from vigilance.copies import copies_of_report, offered_copies
 from vigilance.duplicates import shown_to
 from vigilance.errors import NotFound
+from vigilance.followups import steps_of_items
 from vigilance.i18n import translatable
 from vigilance.models import (
     Assessment,
     AuditEvent,
     Deadline,
     Declaration,
+    FollowupStep,
+    InformationCopy,
     InformationRequest,
     QueueItem,
     Report,
     ReportLink,
     User,
 )
-from vigilance.triage import links_of, load_item
+from vigilance.triage import links_of, load_item, rulebook_of
 
 #: The same words as for an item that does not exist: a refusal reveals nothing.
 _NO_ITEM = translatable("Élément introuvable.")
@@ -48,6 +52,16 @@ class ItemFile:
     links: list[ReportLink]
     #: The people the file names: the holder, the assessors, the authors of the history, the reporter.
     people: dict[int, User]
+    #: The linked reports shown, by id (their reference and queues, never their content).
+    linked: dict[int, Report]
+    #: The steps of the item's follow-up plans, by plan and date.
+    followup_steps: list[FollowupStep]
+    #: When the item is an information copy: what it copies, from which queue, on which basis.
+    copy_of: "CopyLink | None"
+    #: The information copies this item sent to other queues.
+    copies_sent: list["CopyLink"]
+    #: The copies a text lets the item's correspondent send, to queues that do not have the report yet.
+    copies_offered: list
 
     @property
     def item_deadlines(self) -> list[Deadline]:
@@ -76,6 +90,15 @@ class ItemFile:
     def open_questions(self) -> list[InformationRequest]:
         """The questions still waiting for the reporter: closing the item withdraws them."""
         return [q for q in self.questions if q.answered_at is None and q.withdrawn_at is None]
+
+
+@dataclass(frozen=True)
+class CopyLink:
+    """One end of an information copy seen from the other: the item, its queue, the basis."""
+
+    copy: InformationCopy
+    item_id: int
+    queue: str
 
 
 @dataclass(frozen=True)
@@ -130,17 +153,43 @@ def item_file(session: Session, item: QueueItem, reader: User) -> ItemFile:
         )
     )
     links = links_of(session, report.id)
+    linked: dict[int, Report] = {}
     if links:
         # A link names another report, and its reason may quote that report's lot or patient:
-        # shown only to whoever may read that report, in the list and in the history alike.
+        # shown only to whoever may read that report, or works a queue of the same establishment
+        # (a link between two vigilances' reports is seen by the correspondents of both), in
+        # the list and in the history alike.
         others = {link.other(report.id) for link in links}
-        readable = {
-            r.id for r in session.exec(select(Report).where(col(Report.id).in_(others))) if may_read_report(reader, r)
+        linked = {
+            r.id: r
+            for r in session.exec(select(Report).where(col(Report.id).in_(others)))
+            if may_see_link_to(reader, r)
         }
-        links = [link for link in links if link.other(report.id) in readable]
-        history = [h for h in history if _linked_to(h) in readable | {None}]
+        links = [link for link in links if link.other(report.id) in linked]
+        history = [h for h in history if _linked_to(h) in set(linked) | {None}]
+    steps = steps_of_items(session, [item.id])
+    copy_of, copies_sent = None, []
+    report_copies = copies_of_report(session, report.id)
+    if report_copies:
+        queues = dict(
+            session.exec(
+                select(QueueItem.id, QueueItem.queue).where(
+                    col(QueueItem.id).in_(
+                        {c.original_item_id for c in report_copies} | {c.queue_item_id for c in report_copies}
+                    )
+                )
+            ).all()
+        )
+        for copy in report_copies:
+            if copy.queue_item_id == item.id:
+                copy_of = CopyLink(copy, copy.original_item_id, queues[copy.original_item_id])
+            elif copy.original_item_id == item.id:
+                copies_sent.append(CopyLink(copy, copy.queue_item_id, queues[copy.queue_item_id]))
     named = (
-        {item.assignee_id, report.reporter_id} | {a.assessed_by for a in assessments} | {h.actor_id for h in history}
+        {item.assignee_id, report.reporter_id}
+        | {a.assessed_by for a in assessments}
+        | {h.actor_id for h in history}
+        | {s.done_by for s in steps}
     )
     named = {i for i in named if i}
     people = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(named)))} if named else {}
@@ -155,4 +204,20 @@ def item_file(session: Session, item: QueueItem, reader: User) -> ItemFile:
         possible_duplicates=shown_to(session, reader, report.possible_duplicates),
         links=links,
         people=people,
+        linked=linked,
+        followup_steps=steps,
+        copy_of=copy_of,
+        copies_sent=copies_sent,
+        copies_offered=_offered(session, item, report),
     )
+
+
+def _offered(session: Session, item: QueueItem, report: Report) -> list:
+    held = set(session.exec(select(QueueItem.queue).where(QueueItem.report_id == report.id)).all())
+    return [
+        rule
+        for rule in offered_copies(
+            rulebook_of(report).copies, category=report.category, event_kind=report.event_kind, queue=item.queue
+        )
+        if rule.target.value not in held
+    ]

@@ -13,6 +13,7 @@ from routing.calendar import WorkingCalendar
 from routing.rulebook import shipped_rulebooks
 from vigilance.access import may_read_item, may_work_queue
 from vigilance.clock import PARIS
+from vigilance.copies import copies_among
 from vigilance.errors import NotFound
 from vigilance.i18n import Message, translatable, translatable_plural
 from vigilance.models import NOTHING_DUE, OPEN_ITEM_STATUSES, Deadline, Establishment, QueueItem, Report, User
@@ -45,6 +46,8 @@ class QueuePage:
     rows: list[tuple[QueueItem, Report]]
     next: Cursor | None
     deadlines: dict[int, Deadline] = field(default_factory=dict)
+    #: The ids of the page's items that are information copies (marked as such in the list).
+    copies: set[int] = field(default_factory=set)
 
 
 def _scope(session: Session, queue: str, actor: User):
@@ -112,7 +115,8 @@ def list_items(
     if len(rows) > limit:
         last = page[-1][0]
         next_cursor = Cursor(last.urgency_at, last.serious, last.id)
-    return QueuePage(page, next_cursor, next_deadlines(session, [item.id for item, _ in page]))
+    ids = [item.id for item, _ in page]
+    return QueuePage(page, next_cursor, next_deadlines(session, ids), set(copies_among(session, ids)))
 
 
 def _matches(search: str):

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from vigilance.i18n import Message, translatable
-from vigilance.models import Declaration, InformationRequest, ItemStatus, QueueItem
+from vigilance.models import Declaration, FollowupStep, InformationRequest, ItemStatus, QueueItem
 
 #: Each state's words, for the reporter.
 STATES = {
@@ -51,6 +51,18 @@ class DeclarationSeen:
 
 
 @dataclass(frozen=True)
+class FollowupSeen:
+    """A follow-up plan of the report, as its reporter reads it: the next check, how far along."""
+
+    title: dict[str, str]
+    done: int
+    total: int
+    #: The next check still to do (its label, e.g. "A+3", and when), ``None`` once none is left.
+    next_label: dict[str, str] | None
+    next_due_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Progress:
     """One report's progress for its reporter."""
 
@@ -62,6 +74,8 @@ class Progress:
     declarations: list[DeclarationSeen] = field(default_factory=list)
     outcomes: list[Message | str] = field(default_factory=list)
     closed_at: datetime | None = None
+    #: The follow-up plans the case is under (a patient followed after gene therapy...).
+    followups: list[FollowupSeen] = field(default_factory=list)
 
 
 def progress_of(session: Session, report_ids: Iterable[int]) -> dict[int, Progress]:
@@ -98,13 +112,48 @@ def progress_of(session: Session, report_ids: Iterable[int]) -> dict[int, Progre
     by_report: dict[int, list[QueueItem]] = {}
     for item in items:
         by_report.setdefault(item.report_id, []).append(item)
+    plans = _followups_of(session, ids)
     return {
-        report_id: _progress(by_report.get(report_id, []), waiting.get(report_id, 0), declared.get(report_id, []))
+        report_id: _progress(
+            by_report.get(report_id, []),
+            waiting.get(report_id, 0),
+            declared.get(report_id, []),
+            plans.get(report_id, []),
+        )
         for report_id in ids
     }
 
 
-def _progress(items: list[QueueItem], waiting: int, declarations: list[DeclarationSeen]) -> Progress:
+def _followups_of(session: Session, report_ids: list[int]) -> dict[int, list[FollowupSeen]]:
+    """Each report's follow-up plans, ended ones left out (the reporter need not track them)."""
+    steps = session.exec(
+        select(FollowupStep)
+        .where(col(FollowupStep.report_id).in_(report_ids))
+        .order_by(FollowupStep.report_id, FollowupStep.plan_id, FollowupStep.number)
+    ).all()
+    grouped: dict[tuple[int, str], list[FollowupStep]] = {}
+    for step in steps:
+        grouped.setdefault((step.report_id, step.plan_id), []).append(step)
+    seen: dict[int, list[FollowupSeen]] = {}
+    for (report_id, _plan), plan_steps in grouped.items():
+        if any(s.cancelled_at for s in plan_steps):
+            continue
+        pending = [s for s in plan_steps if s.done_at is None]
+        seen.setdefault(report_id, []).append(
+            FollowupSeen(
+                title=plan_steps[0].plan_title,
+                done=len(plan_steps) - len(pending),
+                total=len(plan_steps),
+                next_label=pending[0].label if pending else None,
+                next_due_at=pending[0].due_at if pending else None,
+            )
+        )
+    return seen
+
+
+def _progress(
+    items: list[QueueItem], waiting: int, declarations: list[DeclarationSeen], followups: list[FollowupSeen]
+) -> Progress:
     # Items closed because the report went to another queue say nothing of how the case ended.
     worked = [item for item in items if item.outcome != "requalified"] or items
     closed = bool(worked) and all(item.status == ItemStatus.CLOSED for item in worked)
@@ -126,6 +175,7 @@ def _progress(items: list[QueueItem], waiting: int, declarations: list[Declarati
         declarations=declarations,
         outcomes=outcomes,
         closed_at=max((item.closed_at for item in worked if item.closed_at), default=None) if closed else None,
+        followups=followups,
     )
 
 

@@ -25,6 +25,7 @@ from vigilance.inserts import insert_unless_present
 from vigilance.models import (
     OPEN_ITEM_STATUSES,
     Establishment,
+    FollowupStep,
     InformationRequest,
     QueueItem,
     Report,
@@ -84,6 +85,8 @@ class Line:
     status: str
     serious: bool
     moment: datetime | None
+    #: For a follow-up step: its label and what to check, in French and English.
+    step: dict | None = None
 
 
 @dataclass
@@ -102,10 +105,15 @@ class DailyDigest:
     due_soon: Section
     overdue: Section
     unanswered: Section
+    #: Follow-up steps (vigilance.followups) due by ``soon_until`` and not done, on items the
+    #: reader holds or nobody does, open or closed (a long-term follow-up outlives the declaration).
+    followups: Section = field(default_factory=Section)
 
     @property
     def empty(self) -> bool:
-        return not (self.new.total or self.due_soon.total or self.overdue.total or self.unanswered.total)
+        return not (
+            self.new.total or self.due_soon.total or self.overdue.total or self.unanswered.total or self.followups.total
+        )
 
 
 @dataclass
@@ -241,7 +249,47 @@ def build_daily(
         due_soon=Section(_lines(soon_rows), due_total("soon")),
         overdue=Section(_lines(overdue_rows), due_total("overdue")),
         unanswered=Section(_lines(unanswered_rows), unanswered_total),
+        followups=_followup_section(session, mine, held_by_me_or_nobody, soon_until),
     )
+
+
+def _followup_section(session: Session, mine, held_by_me_or_nobody, until: datetime) -> Section:
+    """The follow-up steps due by *until*, not done nor ended, on the reader's items."""
+    pending = (
+        *mine,
+        held_by_me_or_nobody,
+        col(FollowupStep.done_at).is_(None),
+        col(FollowupStep.cancelled_at).is_(None),
+        col(FollowupStep.due_at) <= until,
+    )
+    rows = session.execute(
+        select(
+            QueueItem.id,
+            Report.reference,
+            Report.product_name,
+            QueueItem.queue,
+            QueueItem.status,
+            QueueItem.serious,
+            FollowupStep.due_at,
+            FollowupStep.label,
+            FollowupStep.check,
+        )
+        .join(QueueItem, col(QueueItem.id) == col(FollowupStep.queue_item_id))
+        .join(Report, col(Report.id) == col(FollowupStep.report_id))
+        .where(*pending)
+        .order_by(col(FollowupStep.due_at), col(FollowupStep.id))
+        .limit(DIGEST_LINES)
+    ).all()
+    total = len(rows)
+    if total == DIGEST_LINES:
+        total = session.execute(
+            select(func.count())
+            .select_from(FollowupStep)
+            .join(QueueItem, col(QueueItem.id) == col(FollowupStep.queue_item_id))
+            .where(*pending)
+        ).scalar_one()
+    lines = [Line(*row[:7], step={"label": row.label, "check": row.check}) for row in rows]
+    return Section(lines, total)
 
 
 # The weekly summary ---------------------------------------------------------------------------

@@ -14,7 +14,18 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from routing import Category, Decision, EventKind, Facts, Features, Origin, ProductFacts, Queue, decide
+from routing import (
+    Category,
+    Decision,
+    EventKind,
+    Facts,
+    Features,
+    Origin,
+    ProductFacts,
+    Queue,
+    decide,
+    shipped_rulebooks,
+)
 from routing.scales import (
     AUTHORITIES,
     IMPUTABILITY_SCALES,
@@ -23,8 +34,8 @@ from routing.scales import (
     REACTION_TYPES,
     SERIOUSNESS_CRITERIA,
 )
-from vigilance import alerts, audit
-from vigilance.access import acts_as_coordinator, may_read_report, may_work_queue
+from vigilance import alerts, audit, copies, followups
+from vigilance.access import acts_as_coordinator, may_link_reports, may_read_item, may_work_queue
 from vigilance.actions import RULES
 from vigilance.clock import PARIS
 from vigilance.clocks import cancel_timers, notify_answer, schedule_deadline, schedule_information_reminder
@@ -40,13 +51,13 @@ from vigilance.models import (
     DeadlineState,
     Declaration,
     Establishment,
+    FollowupStep,
     InformationRequest,
     ItemStatus,
     QueueItem,
     Report,
     ReportLink,
     ReportStatus,
-    Role,
     User,
 )
 from vigilance.planning import plan_openings
@@ -693,6 +704,8 @@ def close(
     waived = _settle_deadlines(
         session, item, kinds=None, state=DeadlineState.WAIVED, now=now, reason=f"closed: {outcome}"
     )
+    # An investigation's follow-up ends with it; a long-term follow-up runs on.
+    ended_steps = followups.end_with_item(session, item=item, now=now)
     return _save(
         session,
         item,
@@ -704,6 +717,7 @@ def close(
             "note": item.closing_note,
             "deadlines_waived": waived,
             "questions_withdrawn": [q.id for q in waiting],
+            "followup_steps_ended": ended_steps,
         },
     )
 
@@ -919,6 +933,7 @@ def apply_decision(
                 cancel_timers(session, information_request_id=question.id, now=now)
                 alerts.on_answer(session, request=question, now=now)
             _settle_deadlines(session, other, kinds=None, state=DeadlineState.WAIVED, now=now, reason=reason)
+            followups.end_with_item(session, item=other, now=now, every_plan=True)
             session.add(other)
     report.category = decision.category.value
     report.queues = new_queues
@@ -927,12 +942,36 @@ def apply_decision(
     report.updated_at = now
     session.add(report)
     session.flush()
+    # The new decision's copies and follow-up plans, as intake opens them, on the items now open.
+    open_items = {
+        i.queue: i.id
+        for i in session.exec(select(QueueItem).where(QueueItem.report_id == report.id)).all()
+        if i.status != ItemStatus.CLOSED
+    }
+    copied = copies.open_copies(
+        session,
+        rules=decision.copies,
+        report_id=report.id,
+        establishment_id=report.establishment_id,
+        serious=report.serious,
+        items=open_items,
+        now=now,
+    )
+    followups.open_plans(
+        session,
+        decision=decision,
+        report_id=report.id,
+        items={q: i for q, i in open_items.items() if q in new_queues},
+        anchors=report_facts(report, region=establishment.region).anchors(),
+        now=now,
+    )
     after = {
         "category": report.category,
         "queues": report.queues,
         "rulebook_id": report.rulebook_id,
         "reason": note,
         "opened_items": [i.id for i in opened],
+        "information_copies": [i.id for i in copied],
     }
     if added_deadlines:
         after["added_deadlines"] = added_deadlines
@@ -971,6 +1010,126 @@ def _schedule(session: Session, rows, decision: Decision, establishment: Establi
         )
 
 
+#: The longest note a follow-up step takes (the column's length).
+FOLLOWUP_NOTE_LENGTH = 2_000
+_NO_STEP = translatable("Étape de suivi introuvable.")
+
+
+def complete_followup_step(
+    session: Session, *, item_id: int, plan_id: str, number: int, actor: User, note: str, now: datetime
+) -> FollowupStep:
+    """Mark a step of the item's follow-up done, with what was found (audited).
+
+    Open or closed, the item's workers may do it: a long-term follow-up outlives the declaration.
+    On an open item it is the holder's to do (an unheld item is taken on the way).
+
+    :raises NotFound: no such step on an item the actor works.
+    :raises Conflict: already done, or no longer asked for; someone else holds the item.
+    :raises InvalidInput: no note.
+    """
+    if not note.strip():
+        raise InvalidInput({"note": [translatable("Notez ce qui a été vérifié.")]})
+    if len(note.strip()) > FOLLOWUP_NOTE_LENGTH:
+        raise InvalidInput({"note": [translatable("%(max)s caractères au plus.", max=FOLLOWUP_NOTE_LENGTH)]})
+    item = load_item(session, item_id, actor, for_update=True)
+    if not may_read_item(actor, item, session.get(Report, item.report_id)):
+        raise NotFound(_NO_ITEM)  # its report left the queue (requalified): as its file, 404
+    step = session.exec(
+        select(FollowupStep).where(
+            FollowupStep.queue_item_id == item.id, FollowupStep.plan_id == plan_id, FollowupStep.number == number
+        )
+    ).first()
+    if step is None:
+        raise NotFound(_NO_STEP)
+    if step.done_at is not None:
+        raise Conflict(translatable("Cette étape de suivi est déjà faite."))
+    if step.cancelled_at is not None:
+        raise Conflict(translatable("Cette étape de suivi n'est plus demandée : son élément est clos."))
+    before = {"status": item.status, "assignee_id": item.assignee_id, "version": item.version, "outcome": item.outcome}
+    if item.status != ItemStatus.CLOSED:
+        _require_holder(item, actor, now, session)
+    step.done_at = now
+    step.done_by = actor.id
+    step.note = note.strip()
+    session.add(step)
+    followups.cancel_timers_of(session, step_id=step.id, now=now)
+    _save(
+        session,
+        item,
+        actor,
+        "followup_step",
+        before,
+        now,
+        extra={"plan": step.plan_id, "step": step.number, "label": step.label["fr"], "note": step.note},
+    )
+    return step
+
+
+def send_information_copy(
+    session: Session, *, item_id: int, queue: str, actor: User, now: datetime, base_url: str = ""
+) -> QueueItem:
+    """Send the report to another vigilance for information, where a text leaves it to the
+    correspondent (CSP R.1221-49-3, R.1211-37 I 5°, R.5121-197): the rulebook must offer that
+    copy from the item's queue for this case. The copy is an item of its own, without deadline.
+
+    :return: the copy's item.
+    :raises InvalidInput: no text makes this queue inform that one for such a case.
+    :raises Conflict: that queue already has the report; the item is closed.
+    """
+    item = load_item(session, item_id, actor, for_update=True)
+    report = session.get(Report, item.report_id)
+    if not may_read_item(actor, item, report):
+        raise NotFound(_NO_ITEM)
+    if item.status not in ALLOWED["information_copy"]:
+        raise _refuse_transition("information_copy", item)
+    rulebook = rulebook_of(report)
+    offered = {
+        rule.target.value: rule
+        for rule in copies.offered_copies(
+            rulebook.copies, category=report.category, event_kind=report.event_kind, queue=item.queue
+        )
+    }
+    rule = offered.get(queue)
+    if rule is None:
+        raise _invalid("queue", translatable("Aucun texte ne fait informer cette vigilance par celle-ci pour ce cas."))
+    _require_holder(item, actor, now, session)
+    before = _item_state(item)
+    opened = copies.open_copies(
+        session,
+        rules=[rule],
+        report_id=report.id,
+        establishment_id=report.establishment_id,
+        serious=report.serious,
+        items={item.queue: item.id},
+        now=now,
+    )
+    if not opened:
+        raise Conflict(translatable("Cette vigilance a déjà ce signalement."))
+    # Its correspondents read the report from now on (vigilance.access.copy_queues).
+    report.decision = {**report.decision, "copies": [*report.decision.get("copies", []), copies.as_decided(rule)]}
+    report.updated_at = now
+    session.add(report)
+    _save(
+        session,
+        item,
+        actor,
+        "information_copy",
+        before,
+        now,
+        extra={"copy_item": opened[0].id, "queue": queue, "rule": rule.id, "legal_basis": list(rule.legal_basis)},
+    )
+    alerts.on_arrival(session, report=report, items=opened, deadlines=[], urgent=set(), now=now, base_url=base_url)
+    return opened[0]
+
+
+def rulebook_of(report: Report):
+    """The rulebook that decided *report* (or, were it no longer shipped, the one in force on its day)."""
+    try:
+        return shipped_rulebooks().get(report.rulebook_id)
+    except KeyError:
+        return shipped_rulebooks().in_force(report.occurred_at.astimezone(PARIS).date()) or shipped_rulebooks().earliest
+
+
 def link_reports(
     session: Session, *, report_id: int, other_report_id: int, actor: User, reason: str, now: datetime
 ) -> ReportLink:
@@ -979,12 +1138,11 @@ def link_reports(
         raise _invalid("other_report_id", translatable("Un signalement ne se lie pas à lui-même."))
     if not reason.strip():
         raise _invalid("reason", translatable("Dites pourquoi ces signalements vont ensemble."))
-    reports = []
-    for rid in (report_id, other_report_id):
-        report = session.get(Report, rid) if 0 < rid < 2**31 else None
-        if report is None or not may_read_report(actor, report) or actor.role == Role.REPORTER:
-            raise NotFound(translatable("Signalement introuvable."))
-        reports.append(report)
+    reports = [session.get(Report, rid) if 0 < rid < 2**31 else None for rid in (report_id, other_report_id)]
+    # Within the establishment, a correspondent who reads one of the two may link it to another
+    # vigilance's report (CSP R.1221-49-3, R.1211-37): 404 otherwise, as for no report at all.
+    if None in reports or not may_link_reports(actor, reports[0], reports[1]):
+        raise NotFound(translatable("Signalement introuvable."))
     low, high = sorted((report_id, other_report_id))
     if session.exec(select(ReportLink).where(ReportLink.report_id == low, ReportLink.other_report_id == high)).first():
         raise Conflict(translatable("Ces signalements sont déjà liés."))

@@ -184,6 +184,33 @@ class DeadlinePolicySchema(Schema):
     legal_basis = fields.List(fields.String())
 
 
+class CopyOrderSchema(Schema):
+    """A queue that gets an information copy, because a text makes the routed vigilance inform it."""
+
+    queue = enum_string(Queue, required=True)
+    source = enum_string(Queue, data_key="from", required=True)
+    rule = fields.String(required=True)
+    explanation = fields.String()
+    legal_basis = fields.List(fields.String(), required=True)
+
+
+class FollowupStepPlanSchema(Schema):
+    label = fields.String(required=True)
+    check = fields.String(required=True)
+
+
+class FollowupPlanSchema(Schema):
+    """A follow-up plan the case opens: its schedule and what to check at each step."""
+
+    plan = fields.String(required=True)
+    kind = fields.String(required=True)
+    queue = enum_string(Queue, required=True)
+    title = fields.String(required=True)
+    until = fields.String(required=True)
+    steps = fields.List(fields.Nested(FollowupStepPlanSchema), required=True)
+    legal_basis = fields.List(fields.String(), required=True)
+
+
 class ClassificationSchema(Schema):
     category = enum_string(Category, required=True)
     category_label = fields.String()
@@ -203,6 +230,10 @@ class ClassificationSchema(Schema):
     legal_basis = fields.List(fields.String(), required=True)
     rulebook = fields.Nested(RulebookRefSchema, required=True)
     deadlines = fields.List(fields.Nested(DeadlinePolicySchema))
+    copies = fields.List(
+        fields.Nested(CopyOrderSchema), metadata={"description": "Information copies to other vigilances."}
+    )
+    follow_up_plans = fields.List(fields.Nested(FollowupPlanSchema))
 
 
 @bp.route("/classify")
@@ -263,6 +294,8 @@ def _decision_key(decision: Decision) -> tuple:
         tuple(candidate.id for candidate in decision.candidates),
         decision.legal_basis,
         tuple((deadline.policy.id, deadline.due_at) for deadline in decision.deadlines),
+        tuple(plan.id for plan in decision.followups),
+        tuple(copy.id for copy in decision.copies),
     )
 
 

@@ -209,6 +209,14 @@ class DeclarationSeenSchema(Schema):
     reference = fields.String(required=True)
 
 
+class FollowupSeenSchema(Schema):
+    title = fields.String(required=True)
+    done = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    next_step = fields.String(allow_none=True, required=True)
+    next_due_at = fields.DateTime(allow_none=True, required=True)
+
+
 class ProgressSchema(Schema):
     """The report's progress in its reporter's words."""
 
@@ -220,6 +228,10 @@ class ProgressSchema(Schema):
     declarations = fields.List(fields.Nested(DeclarationSeenSchema), required=True)
     outcomes = fields.List(fields.String(), required=True)
     closed_at = fields.DateTime(allow_none=True, required=True)
+    followups = fields.List(
+        fields.Nested(FollowupSeenSchema),
+        metadata={"description": "The follow-up plans the case is under: how far along, the next check."},
+    )
 
 
 class ReportOutSchema(Schema):
@@ -293,6 +305,16 @@ def _progress(progress: reporter_view.Progress, language: str) -> dict:
         ],
         "outcomes": [say(outcome, language) for outcome in progress.outcomes],
         "closed_at": progress.closed_at,
+        "followups": [
+            {
+                "title": f.title.get(language) or f.title["fr"],
+                "done": f.done,
+                "total": f.total,
+                "next_step": (f.next_label.get(language) or f.next_label["fr"]) if f.next_label else None,
+                "next_due_at": f.next_due_at,
+            }
+            for f in progress.followups
+        ],
     }
 
 

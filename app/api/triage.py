@@ -154,6 +154,8 @@ def item_document(
     calendar,
     now: datetime,
     language: str,
+    *,
+    information_copy: bool = False,
 ) -> dict:
     assignee = people.get(item.assignee_id) if item.assignee_id else None
     left = time_left(deadline, now, calendar)
@@ -172,6 +174,7 @@ def item_document(
         "received_at": report.received_at,
         "version": item.version,
         "outcome": item.outcome,
+        "information_copy": information_copy,
     }
 
 
@@ -194,7 +197,16 @@ class QueueItems(MethodView):
         calendar = calendar_for(db, g.user.establishment_id)
         language = response_language()
         items = [
-            item_document(item, report, people, page.deadlines.get(item.id), calendar, now, language)
+            item_document(
+                item,
+                report,
+                people,
+                page.deadlines.get(item.id),
+                calendar,
+                now,
+                language,
+                information_copy=item.id in page.copies,
+            )
             for item, report in page.rows
         ]
         counts = status_counts(db, queue=queue, actor=g.user)
@@ -219,6 +231,7 @@ def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dic
         calendar_for(db, item.establishment_id),
         now,
         language,
+        information_copy=file.copy_of is not None,
     )
     document.update(
         {
@@ -230,7 +243,46 @@ def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dic
             "declarations": file.declarations,
             "deadlines": file.item_deadlines,
             "possible_duplicates": [{**c, "reason": c["reason"].get(language)} for c in file.possible_duplicates],
-            "links": [{"report_id": link.other(report.id), "reason": link.reason} for link in file.links],
+            "links": [
+                {
+                    "report_id": link.other(report.id),
+                    "reason": link.reason,
+                    **(
+                        {"reference": o.reference, "queues": o.queues}
+                        if (o := file.linked.get(link.other(report.id)))
+                        else {}
+                    ),
+                }
+                for link in file.links
+            ],
+            "followup_steps": [
+                {
+                    "plan": s.plan_id,
+                    "kind": s.plan_kind,
+                    "title": s.plan_title.get(language) or s.plan_title["fr"],
+                    "step": s.number,
+                    "label": s.label.get(language) or s.label["fr"],
+                    "check": s.check.get(language) or s.check["fr"],
+                    "due_at": s.due_at,
+                    "done_at": s.done_at,
+                    "done_by": s.done_by,
+                    "note": s.note,
+                    "cancelled_at": s.cancelled_at,
+                    "legal_basis": s.legal_basis,
+                }
+                for s in file.followup_steps
+            ],
+            "copy_of": _copy_link(file.copy_of, language),
+            "copies_sent": [_copy_link(c, language) for c in file.copies_sent],
+            "copies_offered": [
+                {
+                    "queue": rule.target.value,
+                    "rule": rule.id,
+                    "explanation": rule.explanation.get(language) or rule.explanation["fr"],
+                    "legal_basis": list(rule.legal_basis),
+                }
+                for rule in file.copies_offered
+            ],
             "history": [
                 {
                     "at": h.occurred_at,
@@ -245,6 +297,18 @@ def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dic
         }
     )
     return document
+
+
+def _copy_link(link, language: str) -> dict | None:
+    if link is None:
+        return None
+    return {
+        "item_id": link.item_id,
+        "queue": link.queue,
+        "rule": link.copy.rule_id,
+        "explanation": link.copy.explanation.get(language) or link.copy.explanation["fr"],
+        "legal_basis": link.copy.legal_basis,
+    }
 
 
 def _answer(item_id: int, language: str):

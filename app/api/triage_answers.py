@@ -45,6 +45,9 @@ class QueueItemSchema(Schema):
         allow_none=True,
         metadata={"description": "How a closed item ended, or why it was closed (requalified elsewhere)."},
     )
+    information_copy = fields.Boolean(
+        metadata={"description": "An information copy from another vigilance: no declaration deadline of its own."}
+    )
 
 
 class QueueListSchema(Schema):
@@ -123,6 +126,42 @@ class PossibleDuplicateSchema(Schema):
 class LinkedReportSchema(Schema):
     report_id = fields.Integer(required=True)
     reason = fields.String(required=True)
+    reference = fields.String(metadata={"description": "The other report's reference."})
+    queues = fields.List(fields.String(), metadata={"description": "The other report's queues."})
+
+
+class FollowupStepSchema(Schema):
+    """One dated check of the item's follow-up plan."""
+
+    plan = fields.String(required=True, metadata={"description": "The plan's rulebook id."})
+    kind = fields.String(required=True)
+    title = fields.String(required=True)
+    step = fields.Integer(required=True)
+    label = fields.String(required=True, metadata={"description": "J+7, A+3... (D+7, Y+3 in English)"})
+    check = fields.String(required=True, metadata={"description": "What to check at this step."})
+    due_at = fields.DateTime(required=True)
+    done_at = fields.DateTime(allow_none=True, required=True)
+    done_by = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
+    cancelled_at = fields.DateTime(allow_none=True)
+    legal_basis = fields.List(fields.String())
+
+
+class CopyOfferSchema(Schema):
+    queue = enum_string(Queue, required=True)
+    rule = fields.String(required=True)
+    explanation = fields.String()
+    legal_basis = fields.List(fields.String(), required=True)
+
+
+class CopyLinkSchema(Schema):
+    """The other end of an information copy: the item, its queue, the rule and its legal basis."""
+
+    item_id = fields.Integer(required=True)
+    queue = enum_string(Queue, required=True)
+    rule = fields.String(required=True)
+    explanation = fields.String()
+    legal_basis = fields.List(fields.String(), required=True)
 
 
 class HistoryEntrySchema(Schema):
@@ -153,6 +192,17 @@ class ItemDetailSchema(QueueItemSchema):
     possible_duplicates = fields.List(fields.Nested(PossibleDuplicateSchema))
     links = fields.List(fields.Nested(LinkedReportSchema))
     history = fields.List(fields.Nested(HistoryEntrySchema))
+    followup_steps = fields.List(fields.Nested(FollowupStepSchema))
+    copy_of = fields.Nested(
+        CopyLinkSchema, allow_none=True, metadata={"description": "The item this information copy copies."}
+    )
+    copies_sent = fields.List(
+        fields.Nested(CopyLinkSchema), metadata={"description": "The information copies this item sent."}
+    )
+    copies_offered = fields.List(
+        fields.Nested(CopyOfferSchema),
+        metadata={"description": "Copies a text lets the correspondent send (POST .../information-copies)."},
+    )
 
 
 class LinkOutSchema(Schema):

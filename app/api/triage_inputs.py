@@ -3,9 +3,9 @@
 from marshmallow import RAISE, Schema, fields, validate
 
 from app.api.fields import INTEGER_MAX, StrictBoolean, StrictInteger, stored_text
-from routing import Category
+from routing import Category, Queue
 from routing.scales import AUTHORITIES, INVESTIGATION_STATUSES, OUTCOMES, SERIOUSNESS_CRITERIA
-from vigilance.models import Assessment, Declaration, InformationRequest, QueueItem, ReportLink
+from vigilance.models import Assessment, Declaration, FollowupStep, InformationRequest, QueueItem, ReportLink
 
 #: A row id, or a version, as the databases' integers hold them.
 ROW_ID = validate.Range(min=1, max=INTEGER_MAX)
@@ -109,6 +109,26 @@ class ReasonSchema(Schema):
 
     # A link's reason, a deadline's waiver or a reopening's (the audit trail): the shorter columns'.
     reason = stored_text(ReportLink.reason, required=True)
+
+
+class FollowupStepDoneSchema(Schema):
+    """A step of the item's follow-up plan done: which one (its plan and number), and what was found."""
+
+    class Meta:
+        unknown = RAISE
+
+    plan = stored_text(FollowupStep.plan_id, required=True, metadata={"description": "The plan's rulebook id."})
+    step = StrictInteger(required=True, validate=validate.Range(min=1, max=1_000))
+    note = stored_text(FollowupStep.note, required=True)
+
+
+class InformationCopySchema(Schema):
+    """Send the report to another vigilance for information, where a text leaves it to the correspondent."""
+
+    class Meta:
+        unknown = RAISE
+
+    queue = fields.String(required=True, validate=validate.OneOf([q.value for q in Queue]))
 
 
 class DeadlineWaiverSchema(ReasonSchema):

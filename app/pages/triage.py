@@ -157,6 +157,7 @@ def queue(queue: str):
         lang=select_locale(),
         categories=[c.value for c in Category],
         errors={},
+        copies=page.copies,
     )
 
 
@@ -211,6 +212,11 @@ def _item_page(item, user: User, *, status: int = 200, stale: dict | None = None
         history=file.history,
         duplicates=file.possible_duplicates,
         links=file.links,
+        linked=file.linked,
+        followup_steps=file.followup_steps,
+        copy_of=file.copy_of,
+        copies_sent=file.copies_sent,
+        copies_offered=file.copies_offered,
         scale=IMPUTABILITY_SCALES[queue],
         scale_name=label(SCALE_LABELS, IMPUTABILITY_SCALES[queue].id, select_locale()),
         reaction_types=REACTION_TYPES[queue],

@@ -364,6 +364,10 @@ ROUTES: tuple[Route, ...] = (
     _item_page_action("requalify", {"category": "labile_blood_product", "reason": "Confirmé."}),
     _item_page_action("close", {"outcome": "not_reportable", "note": "Sans lien."}),
     _item_page_action("reopen", {"reason": "Nouvel élément."}, prepared="closed"),
+    # A transfusion reaction may be due to a product of another vigilance (CSP R.1221-49-3).
+    _item_page_action("information-copy", {"queue": "pharmacovigilance"}),
+    # The case (a transfusion reaction) opens the investigation's follow-up plan: its first step done.
+    _item_page_action("followup-step", {"plan": "f-hv-recipient-investigation", "step": "1", "note": "RAI négative."}),
     _item_api_action("claim", {}),
     _item_api_action("release", {}, prepared="claimed"),
     _item_api_action("assign", {"assignee_id": "{colleague_id}"}, prepared="claimed"),
@@ -373,6 +377,8 @@ ROUTES: tuple[Route, ...] = (
     _item_api_action("requalify", {"category": "labile_blood_product", "reason": "Confirmé."}),
     _item_api_action("close", {"outcome": "not_reportable", "note": "Sans lien."}),
     _item_api_action("reopen", {"reason": "Nouvel élément."}, prepared="closed"),
+    _item_api_action("information-copies", {"queue": "pharmacovigilance"}),
+    _item_api_action("followup-steps", {"plan": "f-hv-recipient-investigation", "step": 1, "note": "RAI négative."}),
     Route(
         "POST",
         "/api/v1/deadlines/<int:deadline_id>/waive",

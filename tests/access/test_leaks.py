@@ -62,15 +62,21 @@ def test_possible_duplicates_and_links_show_only_reports_the_reader_may_read(cli
     assert [link["report_id"] for link in seen["links"]] == [transfusion["id"]]
     assert [h["after"]["linked_to"] for h in seen["history"] if h["target"] == "link"] == [transfusion["id"]]
 
-    # The pharmacovigilance correspondent works the albumin item, not the transfusion.
+    # The pharmacovigilance correspondent works the albumin item, not the transfusion: the
+    # duplicate stays hidden; the link between the two vigilances' reports is shown to the
+    # correspondents of both (issue 15), by its reference and reason, never the other report itself.
     hidden = client.get(f"/api/v1/queue-items/{item_id}", headers=world["pv"][1]).get_json()
-    assert hidden["possible_duplicates"] == [] and hidden["links"] == []
-    assert [h for h in hidden["history"] if h["target"] == "link"] == []
-    assert "Même lot" not in str(hidden["history"])
+    assert hidden["possible_duplicates"] == []
+    assert [(link["report_id"], link["reference"]) for link in hidden["links"]] == [
+        (transfusion["id"], transfusion["reference"])
+    ]
+    assert client.get(f"/api/v1/reports/{transfusion['id']}", headers=world["pv"][1]).status_code in (403, 404)
     sign_in(client, world["pv"][0])
     page = client.get(f"/queue-items/{item_id}").get_data(as_text=True)
     assert albumin["reference"] in page
-    assert transfusion["reference"] not in page and 'id="duplicates"' not in page
+    assert 'id="duplicates"' not in page
+    # A reporter, or an establishment's outsider, sees no link at all.
+    assert client.get(f"/api/v1/queue-items/{item_id}", headers=world["reporter_elsewhere"][1]).status_code == 404
 
 
 def test_answering_someone_elses_question_on_a_page_says_404_and_names_no_report(app, client, world, db):

@@ -59,10 +59,14 @@ def tick(db, now):
 
 
 def mail(db):
-    """What the clocks and summaries queued (the alerts on arrival have their own tests: tests/app/test_alerts.py)."""
+    """What the clocks and summaries queued for deadlines (the alerts on arrival have their own
+    tests, tests/app/test_alerts.py; so do the follow-up plans' reminders,
+    tests/vigilance/test_followups_and_copies.py)."""
     db.rollback()
     return db.exec(
-        select(OutboxMessage).where(~OutboxMessage.dedupe_key.startswith("alert:")).order_by(OutboxMessage.id)
+        select(OutboxMessage)
+        .where(~OutboxMessage.dedupe_key.startswith("alert:"), ~OutboxMessage.dedupe_key.startswith("followup:"))
+        .order_by(OutboxMessage.id)
     ).all()
 
 
@@ -208,7 +212,7 @@ def test_a_poisoned_batch_is_handled_timer_by_timer(db, staff):
     )
     db.commit()
     db.execute(update(Timer).where(Timer.information_request_id == question.id).values(stage="#x"))
-    db.add(Timer(kind="followup_due", due_at=paris(2026, 12, 25, 9, 0), stage="?"))  # a kind nothing handles
+    db.add(Timer(kind="no_such_kind", due_at=paris(2026, 12, 25, 9, 0), stage="?"))  # a kind nothing handles
     db.commit()
     pending = len(db.exec(select(Timer).where(Timer.due_at <= paris(2026, 12, 29, 12, 0))).all())
 
@@ -223,7 +227,7 @@ def test_a_poisoned_batch_is_handled_timer_by_timer(db, staff):
         "reminder": {"superseded"},
         "escalation": {"done"},
         "information_reminder": {"error"},
-        "followup_due": {"error"},
+        "no_such_kind": {"error"},
     }
     escalations = {t.id for t in done if t.kind == "escalation"}
     keys = [m.dedupe_key for m in mail(db)]

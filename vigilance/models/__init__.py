@@ -18,6 +18,7 @@ from vigilance.models.audit import AuditCheckpoint, AuditEvent, AuditHead, Audit
 from vigilance.models.clocks import Timer  # noqa: E402
 from vigilance.models.drafts import ReportDraft  # noqa: E402
 from vigilance.models.establishments import Establishment  # noqa: E402
+from vigilance.models.followups import FollowupStep, InformationCopy  # noqa: E402
 from vigilance.models.idempotency import IdempotencyRecord  # noqa: E402
 from vigilance.models.outbox import OutboxMessage  # noqa: E402
 from vigilance.models.reports import (  # noqa: E402
@@ -56,7 +57,9 @@ __all__ = [
     "DeadlineState",
     "Declaration",
     "Establishment",
+    "FollowupStep",
     "IdempotencyRecord",
+    "InformationCopy",
     "InformationRequest",
     "ItemStatus",
     "OutboxMessage",

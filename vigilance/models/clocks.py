@@ -33,6 +33,7 @@ class Timer(SQLModel, table=True):
     due_at: datetime = Field(sa_type=UTCDateTime)
     deadline_id: int | None = Field(default=None, foreign_key="deadlines.id", index=True)
     information_request_id: int | None = Field(default=None, foreign_key="information_requests.id", index=True)
+    followup_step_id: int | None = Field(default=None, foreign_key="followup_steps.id", index=True)
     #: Which stage of its clock: "50%", "90%", "due", "day 3"...
     stage: str = Field(default="", max_length=16)
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
