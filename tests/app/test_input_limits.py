@@ -27,6 +27,7 @@ from vigilance.models import (
     Assessment,
     Deadline,
     Declaration,
+    FollowupStep,
     InformationRequest,
     QueueItem,
     Report,
@@ -419,6 +420,7 @@ FORM_FIELDS = {
     ("triage/item.html", "note"): QueueItem.closing_note,
     ("triage/item.html", "reason"): Deadline.waiver_reason,
     ("triage/item.html", "waive-reason-{{ d.id }}"): Deadline.waiver_reason,
+    ("triage/item.html", "followup-note-{{ s.id }}"): FollowupStep.note,
     ("admin/accounts.html", "name"): User.name,
 }
 

@@ -111,6 +111,9 @@ rule = "r-bv"
 without_categories = ["organ"]
 explanation = { fr = "Phrase ajoutée.", en = "Added sentence." }
 legal_basis = ["Texte de 2030"]
+
+[remove]
+followup = ["f-living-organ-donor"]  # its cases no longer reach biovigilance: refused if left
 """,
     )
     base, later = (

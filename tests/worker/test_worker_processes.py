@@ -55,8 +55,13 @@ def overdue(engine, make_user, db):
     # join after the filings, so that no alert on arrival (tests/app/test_alerts.py) is owed them.
     make_user("correspondent", vigilances=["haemovigilance"], daily_digest=False)
     make_user("coordinator", weekly_summary=False, monthly_report=False)
-    # Each missed deadline is escalated to the correspondent of the queue and the coordinator.
-    return 2 * DEADLINES
+    # Each missed deadline is escalated to the correspondent of the queue and the coordinator;
+    # each follow-up step due (the transfusion investigation's D+7) reminds the queue's correspondent.
+    steps_due = db.scalar(
+        select(func.count()).select_from(Timer).where(Timer.kind == "followup_due", Timer.due_at <= datetime.now(UTC))
+    )
+    assert steps_due == DEADLINES
+    return 2 * DEADLINES + steps_due
 
 
 def start_worker(database_url, smtp_url, **variables):
@@ -234,18 +239,21 @@ def two_batches(engine, make_user, db):
     pharmacovigilance = make_user("correspondent", vigilances=["pharmacovigilance"], daily_digest=False)
     coordinator = make_user("coordinator", weekly_summary=False, monthly_report=False)
     due = db.exec(
-        select(Timer, Deadline).join(Deadline, Deadline.id == Timer.deadline_id).where(Timer.due_at <= now)
+        select(Timer, Deadline).outerjoin(Deadline, Deadline.id == Timer.deadline_id).where(Timer.due_at <= now)
     ).all()
-    assert len(due) == 3 * OVERDUE_REPORTS + REMINDED_REPORTS and len(due) > CLOCK_BATCH
+    # Per overdue report: two reminders, the escalation and the follow-up plan's D+7 step.
+    assert len(due) == 4 * OVERDUE_REPORTS + REMINDED_REPORTS and len(due) > CLOCK_BATCH
     owed = {}
     for timer, deadline in due:
-        if timer.kind == "escalation":
+        if timer.kind == "followup_due":
+            owed[f"followup:{timer.followup_step_id}:to:{haemovigilance.id}"] = timer.id
+        elif timer.kind == "escalation":
             assert deadline.queue == "haemovigilance"
             owed.update({f"timer:{timer.id}:to:{person.id}": timer.id for person in (haemovigilance, coordinator)})
         elif deadline.queue == "pharmacovigilance":
             assert (timer.kind, timer.stage) == ("reminder", "50%")
             owed[f"timer:{timer.id}:to:{pharmacovigilance.id}"] = timer.id
-    assert len(owed) == 2 * OVERDUE_REPORTS + REMINDED_REPORTS
+    assert len(owed) == 3 * OVERDUE_REPORTS + REMINDED_REPORTS
     return {"owed": owed, "due": {timer.id: timer for timer, _deadline in due}, "as_of": now}
 
 
