@@ -5,7 +5,7 @@ never raises for any facts: what the rules cannot decide goes to a person, with 
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from routing.deadlines import Deadline
 from routing.facts import Facts
 from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS, message
 from routing.rulebook import Rulebook, Rulebooks, shipped_rulebooks
+from routing.several import principal_position, read_products
 from routing.vocabulary import Category, Queue
 from routing.wording import Said, Say, in_language, words
 
@@ -24,6 +25,35 @@ class Step:
 
     text: Said
     legal_basis: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProductDecision:
+    """One product of the event as the rules read it: its own category and queues."""
+
+    name: str
+    category: Category
+    queues: tuple[Queue, ...]
+    matched_by: str
+    entry: CatalogueEntry | None
+    alias: str | None
+    candidates: tuple[CatalogueEntry, ...] = ()
+
+    def as_dict(self, language: str, say: Say) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "category": self.category.value,
+            "category_label": say(CATEGORY_LABELS[self.category], language),
+            "matched": _matched(self.matched_by, self.entry, self.alias, language, say),
+            "queues": [q.value for q in self.queues],
+        }
+
+
+def _matched(matched_by: str, entry: CatalogueEntry | None, alias: str | None, language: str, say: Say) -> dict:
+    matched: dict[str, Any] = {"by": matched_by, "entry": None}
+    if entry is not None:
+        matched.update(entry=entry.id, label=in_language(entry.label, language, say), alias=alias, source=entry.source)
+    return matched
 
 
 @dataclass(frozen=True)
@@ -41,6 +71,9 @@ class Decision:
     deadlines: tuple[Deadline, ...]
     candidates: tuple[CatalogueEntry, ...] = ()
     rule_ids: tuple[str, ...] = field(default=())
+    #: Every product of the event, as given (a name holding several read as several); the
+    #: decision's own category, match and candidates are those of the principal product.
+    products: tuple[ProductDecision, ...] = ()
 
     @property
     def legal_basis(self) -> tuple[str, ...]:
@@ -59,14 +92,7 @@ class Decision:
 
         *say* writes the engine's words (``vigilance.i18n.say``: the engine knows no catalogue).
         """
-        matched: dict[str, Any] = {"by": self.matched_by, "entry": None}
-        if self.entry is not None:
-            matched.update(
-                entry=self.entry.id,
-                label=in_language(self.entry.label, language, say),
-                alias=self.alias,
-                source=self.entry.source,
-            )
+        matched = _matched(self.matched_by, self.entry, self.alias, language, say)
         return {
             "category": self.category.value,
             "category_label": say(CATEGORY_LABELS[self.category], language),
@@ -104,6 +130,7 @@ class Decision:
                 }
                 for d in self.deadlines
             ],
+            "products": [product.as_dict(language, say) for product in self.products],
         }
 
 
@@ -115,7 +142,61 @@ def decide(facts: Facts, on: date, rulebooks: Rulebooks | None = None) -> Decisi
     if rulebook is None:
         rulebook = rulebooks.earliest
         steps.append(Step(message("no_rulebook", on=on.isoformat(), rulebook=rulebook.id)))
-    return _Decider(rulebook, facts, steps).decide()
+    products = read_products(rulebook.catalogue, facts.products)
+    if len(products) == 1:
+        return _Decider(rulebook, replace(facts, products=products), steps).decide()
+    return _decide_several(rulebook, facts, products, steps)
+
+
+def _decide_several(rulebook: Rulebook, facts: Facts, products: tuple, steps: list[Step]) -> Decision:
+    """Decide each product on its own, then send the report wherever any of them goes.
+
+    The principal product (the first of human origin, else the first) gives the decision its
+    category and comes first; each queue's deadlines are those of the first product, principal
+    first, that goes there. A person's qualification (``qualified_as``) applies to the products
+    the rules could not qualify, or, when they qualified them all, to the principal product.
+    """
+    own = [_Decider(rulebook, replace(facts, products=(p,), qualified_as=None), []).decide() for p in products]
+    if facts.qualified_as is not None:
+        targets = [i for i, d in enumerate(own) if d.category == Category.UNCLASSIFIED] or [
+            principal_position([d.category for d in own], products)
+        ]
+        for i in targets:
+            own[i] = _Decider(rulebook, replace(facts, products=(products[i],)), []).decide()
+    principal = principal_position([d.category for d in own], products)
+    order = [principal, *(i for i in range(len(own)) if i != principal)]
+    queues: dict[Queue, int] = {}
+    authorities: dict[Queue, str] = {}
+    for i in order:
+        for queue in own[i].queues:
+            queues.setdefault(queue, i)
+        for queue, authority in own[i].authorities.items():
+            authorities.setdefault(queue, authority)
+    steps.append(Step(message("several_products", count=len(products))))
+    for position, decision in enumerate(own, start=1):
+        steps.append(Step(message("product_heading", position=position, name=decision.products[0].name)))
+        steps.extend(decision.steps)
+    categories = {d.category for d in own}
+    for rule in rulebook.combinations:
+        if rule.applies(categories):
+            steps.append(Step(rule.explanation, rule.legal_basis))
+            break
+    steps.append(Step(message("routed", queues=tuple(QUEUE_LABELS[q] for q in queues))))
+    head = own[principal]
+    return Decision(
+        category=head.category,
+        queues=tuple(queues),
+        authorities=authorities,
+        matched_by=head.matched_by,
+        entry=head.entry,
+        alias=head.alias,
+        steps=tuple(steps),
+        rulebook=rulebook,
+        deadlines=tuple(d for i in order for d in own[i].deadlines if queues[d.queue] == i),
+        candidates=head.candidates,
+        rule_ids=tuple(dict.fromkeys(rule for i in order for rule in own[i].rule_ids)),
+        products=tuple(d.products[0] for d in own),
+    )
 
 
 class _Decider:
@@ -130,6 +211,15 @@ class _Decider:
         category, matched_by, entry, alias, candidates = self._qualify()
         queues, authorities = self._route(category)
         deadlines = self._deadlines(category, queues)
+        product = ProductDecision(
+            name=self.facts.product.name,
+            category=category,
+            queues=queues,
+            matched_by=matched_by,
+            entry=entry,
+            alias=alias,
+            candidates=candidates,
+        )
         return Decision(
             category=category,
             queues=queues,
@@ -142,6 +232,7 @@ class _Decider:
             deadlines=deadlines,
             candidates=candidates,
             rule_ids=tuple(self.rule_ids),
+            products=(product,),
         )
 
     def _qualify(self):

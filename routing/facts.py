@@ -52,10 +52,14 @@ _NO_ANSWERS = Features()
 
 @dataclass(frozen=True)
 class Facts:
-    """Everything a decision may depend on. Times are timezone-aware; unknown ones are ``None``."""
+    """Everything a decision may depend on. Times are timezone-aware; unknown ones are ``None``.
+
+    An event concerns one product (*product*) or several (*products*, in the order given); give
+    either. Once made, ``products`` always holds every product and ``product`` the first.
+    """
 
     event_kind: EventKind
-    product: ProductFacts = field(default_factory=ProductFacts)
+    product: ProductFacts | None = None
     serious: bool | None = None
     severity_grade: int | None = None
     #: Reaction or incident type when the reporter knows it, e.g. "abo_incompatibility".
@@ -69,6 +73,14 @@ class Facts:
     region: str = "metropole"
     #: A category set by a person (requalification): it replaces the rules' qualification.
     qualified_as: Category | None = None
+    products: tuple[ProductFacts, ...] = ()
+
+    def __post_init__(self):
+        # Two ways in, one state: the same product given either way makes equal (and equally
+        # hashed) facts, so a cached answer serves both.
+        products = tuple(self.products) or (self.product or ProductFacts(),)
+        object.__setattr__(self, "products", products)
+        object.__setattr__(self, "product", products[0])
 
     def questionnaire_facts(self) -> dict[str, Any]:
         """The facts the qualification rules read: the answers, never the name."""

@@ -53,6 +53,25 @@ class RoutingRule:
 
 
 @dataclass(frozen=True)
+class CombinationRule:
+    """What the law says of an event that concerns several products, beyond each one's own routes.
+
+    Each product keeps its own routes; this rule only explains why their vigilances all receive
+    the report, with the texts it rests on.
+    """
+
+    id: str
+    #: Each group must hold the category of at least one of the products (no group: any several).
+    involving: tuple[frozenset[Category], ...]
+    explanation: Text
+    legal_basis: tuple[str, ...]
+
+    def applies(self, categories: Iterable[Category]) -> bool:
+        present = set(categories)
+        return all(present & group for group in self.involving)
+
+
+@dataclass(frozen=True)
 class Predicate:
     """A named fact derived from answers, such as "engineered", so rules stay short."""
 
@@ -75,6 +94,8 @@ class Rulebook:
     source: Path
     #: When reminders go out, as fractions of the time a deadline allows.
     reminder_stages: tuple[float, ...] = (0.5, 0.9)
+    #: Explanations of events that concern several products (``[[combination]]``), in file order.
+    combinations: tuple[CombinationRule, ...] = ()
 
     def __post_init__(self):
         # Deciding is hot: index the rules once by what selects them.
@@ -197,7 +218,16 @@ def _build(raw: Mapping, path: Path, base: Path) -> Rulebook:
     )
     routing = tuple(_routing_rule(rule, authorities) for rule in raw.get("routing", []))
     deadlines = tuple(_deadline_policy(rule) for rule in raw.get("deadline", []))
-    ids = [r.id for r in (*qualification, *routing, *deadlines)]
+    combinations = tuple(
+        CombinationRule(
+            id=rule["id"],
+            involving=tuple(frozenset(Category(c) for c in group) for group in rule.get("involving", [])),
+            explanation=_text(rule["explanation"], rule["id"]),
+            legal_basis=_legal_basis(rule, rule["id"]),
+        )
+        for rule in raw.get("combination", [])
+    )
+    ids = [r.id for r in (*qualification, *routing, *deadlines, *combinations)]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
         raise RulebookError(f"duplicate rule ids {sorted(duplicates)}")
@@ -214,6 +244,7 @@ def _build(raw: Mapping, path: Path, base: Path) -> Rulebook:
         requalified=requalified,
         source=path,
         reminder_stages=_stages(raw.get("reminders", {}).get("stages", [0.5, 0.9])),
+        combinations=combinations,
     )
 
 
