@@ -11,7 +11,7 @@ from typing import Any
 
 from routing.catalogue import CatalogueEntry
 from routing.deadlines import Deadline
-from routing.facts import Facts
+from routing.facts import Facts, ProductFacts
 from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS, message
 from routing.rulebook import Rulebook, Rulebooks, shipped_rulebooks
 from routing.several import principal_position, read_products
@@ -38,6 +38,8 @@ class ProductDecision:
     entry: CatalogueEntry | None
     alias: str | None
     candidates: tuple[CatalogueEntry, ...] = ()
+    #: The product as described (its answers, whether autologous), to store and decide again.
+    given: ProductFacts = field(default_factory=ProductFacts)
 
     def as_dict(self, language: str, say: Say) -> dict[str, Any]:
         return {
@@ -219,6 +221,7 @@ class _Decider:
             entry=entry,
             alias=alias,
             candidates=candidates,
+            given=self.facts.product,
         )
         return Decision(
             category=category,

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from routing import Category, EventKind, Facts, Features, Origin, ProductFacts, Queue, decide
+from routing import Category, EventKind, Facts, Queue, decide
 from routing.scales import (
     AUTHORITIES,
     IMPUTABILITY_SCALES,
@@ -23,7 +23,7 @@ from routing.scales import (
     REACTION_TYPES,
     SERIOUSNESS_CRITERIA,
 )
-from vigilance import alerts, audit
+from vigilance import alerts, audit, report_products
 from vigilance.access import acts_as_coordinator, may_read_report, may_work_queue
 from vigilance.actions import RULES
 from vigilance.clock import PARIS
@@ -781,16 +781,9 @@ def requalify(
         raise _refuse_transition("requalify", item)
     report = session.get(Report, item.report_id)
     establishment = session.get(Establishment, report.establishment_id)
-    answers = dict(report.product_answers)
-    product = ProductFacts(
-        name=report.product_name,
-        autologous=answers.pop("autologous", None),
-        origin=Origin(answers.pop("origin")) if answers.get("origin") else None,
-        features=Features(**answers),
-    )
     facts = Facts(
         event_kind=EventKind(report.event_kind),
-        product=product,
+        products=report_products.facts_of(session, report),
         serious=report.serious,
         severity_grade=report.severity_grade,
         occurred_at=report.occurred_at,
@@ -867,13 +860,15 @@ def requalify(
                 reason=f"requalified as {category.value}",
             )
             session.add(other)
-    report.category = category.value
+    # The principal product's category: the one qualified, unless another product leads.
+    report.category = decision.category.value
     report.queues = new_queues
     report.rulebook_id = decision.rulebook.id
     report.decision = freeze(decision)
     report.updated_at = now
     session.add(report)
     session.flush()
+    report_products.restore(session, report_id=report.id, decision=decision)
     audit.record(
         session,
         actor=actor,

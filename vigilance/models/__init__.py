@@ -32,6 +32,7 @@ from vigilance.models.reports import (  # noqa: E402
     QueueStatusCount,
     ReferenceCounter,
     Report,
+    ReportProduct,
     ReportStatus,
 )
 from vigilance.models.summaries import SummaryRun  # noqa: E402
@@ -66,6 +67,7 @@ __all__ = [
     "Report",
     "ReportDraft",
     "ReportLink",
+    "ReportProduct",
     "ReportStatus",
     "Role",
     "SummaryRun",
