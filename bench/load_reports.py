@@ -57,7 +57,7 @@ from vigilance import accounts
 from vigilance.decisions import freeze
 from vigilance.demo import SCENARIOS as DEMO_SCENARIOS
 from vigilance.i18n import by_language
-from vigilance.intake import PARIS, _answers
+from vigilance.intake import PARIS
 from vigilance.models import (
     CLOSED_URGENCY,
     Deadline,
@@ -67,11 +67,13 @@ from vigilance.models import (
     QueueItem,
     ReferenceCounter,
     Report,
+    ReportProduct,
     ReportStatus,
     User,
     metadata,
 )
 from vigilance.planning import PlannedItem, plan_openings
+from vigilance.report_products import answers_of
 from vigilance.storage.engine import make_engine
 
 BENCH_PASSWORD = "bench-vigilance-2026"
@@ -183,8 +185,12 @@ DEADLINE_COLUMNS = (
     "waiver_reason",
     "legal_basis",
 )
+#: A report's products (vigilance.report_products): the scenarios name one product each, so
+#: each report has one row, its principal product; the ids are the database's own.
+PRODUCT_COLUMNS = ("report_id", "position", "name", "answers", "category", "is_principal")
 #: Columns given as JSON text to COPY.
 JSON_COLUMNS = {
+    "report_products": {"answers"},
     "reports": {"product_answers", "queues", "decision", "possible_duplicates"},
     "queue_items": set(),
     "deadlines": {"description", "legal_basis"},
@@ -344,7 +350,7 @@ class Decider:
         self.rulebooks = shipped_rulebooks()
         self.cache: dict[tuple, Decided] = {}
         self.products = {product: ProductFacts(name=product) for _k, product, *_ in SCENARIOS}
-        self.answers = {product: _answers(facts) for product, facts in self.products.items()}
+        self.answers = {product: answers_of(facts) for product, facts in self.products.items()}
         self.answers_json = {product: json.dumps(answers) for product, answers in self.answers.items()}
         self.check_every = check_every
         self.count = 0
@@ -651,17 +657,34 @@ def write_batch(engine: Engine, batch: list[dict], postgres: bool) -> None:
         if postgres:
             connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
         reports, items, deadlines = number_rows(connection, batch, postgres)
+        products = [
+            {
+                "report_id": r["id"],
+                "position": 0,
+                "name": r["product_name"],
+                "answers": r["product_answers"],
+                "answers_json": r["product_answers_json"],
+                "category": r["category"],
+                "is_principal": True,
+            }
+            for r in reports
+        ]
         if postgres:
             cursor = connection.connection.driver_connection.cursor()
             copy_rows(cursor, "reports", REPORT_COLUMNS, reports)
             copy_rows(cursor, "queue_items", ITEM_COLUMNS, items)
             copy_rows(cursor, "deadlines", DEADLINE_COLUMNS, deadlines)
+            copy_rows(cursor, "report_products", PRODUCT_COLUMNS, products)
             cursor.close()
         else:
             for table, columns in TABLES:
                 rows = {"reports": reports, "queue_items": items, "deadlines": deadlines}[table.name]
                 if rows:
                     connection.execute(table.insert(), [{c: r[c] for c in columns} for r in rows])
+            if products:
+                connection.execute(
+                    ReportProduct.__table__.insert(), [{c: p[c] for c in PRODUCT_COLUMNS} for p in products]
+                )
         # The queues' counts per status move by trigger (vigilance.storage.status_counts).
         connection.commit()
 
