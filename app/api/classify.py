@@ -90,6 +90,20 @@ def one_or_several_products(original_data) -> None:
         raise ValidationError("Missing data for required field.", "product")
 
 
+#: What JSON Schema says of ``one_or_several_products``: exactly one of the two is given.
+ONE_PRODUCT_OR_SEVERAL = [{"required": ["product"]}, {"required": ["products"]}]
+#: The request bodies that take ``product`` or ``products`` (their OpenAPI components).
+BODIES_WITH_PRODUCTS = ("ClassifyRequest", "ReportCreate")
+
+
+def document_one_product_or_several(spec) -> None:
+    """Say in the OpenAPI document what the schemas check in code: ``product`` or ``products``."""
+    for name in BODIES_WITH_PRODUCTS:
+        component = spec.components.schemas.get(name)
+        if component is not None:
+            component["oneOf"] = ONE_PRODUCT_OR_SEVERAL
+
+
 class ClassifyRequestSchema(Schema):
     """The product (or the products) and the event; the optional facts refine the deadlines."""
 
