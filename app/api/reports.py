@@ -10,6 +10,7 @@ from app.api.classify import (
     MAX_PRODUCTS,
     ClassificationSchema,
     MatchedSchema,
+    ProductDecidedSchema,
     ProductSchema,
     one_or_several_products,
 )
@@ -188,10 +189,19 @@ class DecidedMatchSchema(MatchedSchema):
     )
 
 
+class DecidedProductSchema(ProductDecidedSchema):
+    """One product of a report's decision, which a correspondent may have qualified."""
+
+    matched = fields.Nested(DecidedMatchSchema, required=True)
+
+
 class DecisionSchema(ClassificationSchema):
     """The decision a report carries: as classify answers, or as a correspondent requalified it."""
 
     matched = fields.Nested(DecidedMatchSchema, required=True)
+    products = fields.List(
+        fields.Nested(DecidedProductSchema), metadata=ClassificationSchema().fields["products"].metadata
+    )
 
 
 class QuestionOutSchema(Schema):
