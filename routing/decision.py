@@ -76,6 +76,8 @@ class Decision:
     #: Every product of the event, as given (a name holding several read as several); the
     #: decision's own category, match and candidates are those of the principal product.
     products: tuple[ProductDecision, ...] = ()
+    #: Where the principal product is in ``products``.
+    principal: int = 0
 
     @property
     def legal_basis(self) -> tuple[str, ...]:
@@ -146,7 +148,9 @@ def decide(facts: Facts, on: date, rulebooks: Rulebooks | None = None) -> Decisi
         steps.append(Step(message("no_rulebook", on=on.isoformat(), rulebook=rulebook.id)))
     products = read_products(rulebook.catalogue, facts.products)
     if len(products) == 1:
-        return _Decider(rulebook, replace(facts, products=products), steps).decide()
+        # One product, as given (the common case, and hot): the facts as they are.
+        one = facts if products == facts.products else replace(facts, products=products)
+        return _Decider(rulebook, one, steps).decide()
     return _decide_several(rulebook, facts, products, steps)
 
 
@@ -198,6 +202,7 @@ def _decide_several(rulebook: Rulebook, facts: Facts, products: tuple, steps: li
         candidates=head.candidates,
         rule_ids=tuple(dict.fromkeys(rule for i in order for rule in own[i].rule_ids)),
         products=tuple(d.products[0] for d in own),
+        principal=principal,
     )
 
 

@@ -8,6 +8,7 @@ product is a product of its own.
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from routing.catalogue import Catalogue
 from routing.facts import ProductFacts
@@ -32,8 +33,15 @@ def names_within(catalogue: Catalogue, name: str) -> tuple[str, ...]:
     """
     if not _JOINS.search(name):
         return (name,)
+    return _names_within(catalogue, name)
+
+
+@lru_cache(maxsize=4096)
+def _names_within(catalogue: Catalogue, name: str) -> tuple[str, ...]:
+    # Catalogues never change in a running process: a name is cut once. A part none of whose
+    # words begins an alias cannot name a product: no lookup for it (a dosage such as "50 g/l").
     parts = [part for part in _JOINS.split(name) if part and not part.isspace()]
-    if len(parts) < 2:
+    if sum(1 for part in parts if catalogue.knows_a_word_of(part)) < 2:
         return (name,)
     whole = catalogue.lookup(name)
     part_words = [frozenset(normalise(part)) for part in parts]
@@ -67,8 +75,8 @@ def read_products(catalogue: Catalogue, products: Sequence[ProductFacts]) -> tup
     """
     read: list[ProductFacts] = []
     for product in products:
-        names = (product.name,) if product.has_answers else names_within(catalogue, product.name)
-        if len(names) == 1:
+        names = names_within(catalogue, product.name)
+        if len(names) == 1 or product.has_answers:
             read.append(product)
         else:
             read.extend(ProductFacts(name=part, autologous=product.autologous) for part in names)

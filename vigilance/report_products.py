@@ -48,7 +48,6 @@ def product_from(name: str, stored_answers: dict[str, Any]) -> ProductFacts:
 
 def rows_for(report_id: int, decision: Decision) -> list[dict[str, Any]]:
     """The rows of the decided products (a name holding several is several rows)."""
-    principal = _principal_position(decision)
     return [
         dict(
             report_id=report_id,
@@ -58,17 +57,10 @@ def rows_for(report_id: int, decision: Decision) -> list[dict[str, Any]]:
             category=product.category.value,
             matched_by=product.matched_by,
             entry_id=product.entry.id if product.entry is not None else None,
-            is_principal=position == principal,
+            is_principal=position == decision.principal,
         )
         for position, product in enumerate(decision.products)
     ]
-
-
-def _principal_position(decision: Decision) -> int:
-    for position, product in enumerate(decision.products):
-        if product.category == decision.category and product.entry == decision.entry:
-            return position
-    return 0
 
 
 def store(session: Session, *, report_id: int, decision: Decision) -> None:

@@ -252,7 +252,10 @@ class ReportOutSchema(Schema):
     product = fields.Nested(StoredProductSchema)
     products = fields.List(
         fields.Nested(StoredReportProductSchema),
-        metadata={"description": "Every product of the report, in the order given (``product``: the first)."},
+        metadata={
+            "description": "Every product of the report, in the order given (``product``: every name on one "
+            "line, with the first product's answers)."
+        },
     )
     description = fields.String()
     serious = fields.Boolean()

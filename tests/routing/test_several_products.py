@@ -66,7 +66,7 @@ def test_cgr_and_albumin_in_one_name_go_to_both_vigilances_not_to_qualification(
 def test_red_cells_through_a_failing_blood_warmer_concern_both_vigilances_with_the_texts():
     decision = decide_products("réchauffeur de sang", "CGR", event_kind=INCIDENT, serious=True)
     # The principal product is the one of human origin, though given second.
-    assert decision.category == Category.LABILE_BLOOD_PRODUCT
+    assert decision.category == Category.LABILE_BLOOD_PRODUCT and decision.principal == 1
     assert decision.queues == (Queue.HAEMOVIGILANCE, Queue.MATERIOVIGILANCE)
     assert decision.authorities == {Queue.HAEMOVIGILANCE: "ANSM", Queue.MATERIOVIGILANCE: "ANSM"}
     assert "CSP L.5212-2 (incident mettant en cause un dispositif médical)" in decision.legal_basis
