@@ -129,3 +129,17 @@ def test_each_queue_has_its_deadlines_once():
     policies = [d.policy.id for d in decision.deadlines]
     assert len(policies) == len(set(policies))
     assert decision.queues == (Queue.HAEMOVIGILANCE, Queue.PHARMACOVIGILANCE)
+
+
+def test_no_name_of_the_catalogue_is_cut_into_several():
+    """Every label, brand, INN and alias of every shipped rulebook names one product, even those
+    with "et", "+" or "/" in them."""
+    for rulebook in shipped_rulebooks():
+        catalogue = rulebook.catalogue
+        cut = [
+            (entry.id, name)
+            for entry in catalogue.entries.values()
+            for name in entry.names()
+            if names_within(catalogue, name) != (name,)
+        ]
+        assert cut == []
