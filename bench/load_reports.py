@@ -73,7 +73,7 @@ from vigilance.models import (
     metadata,
 )
 from vigilance.planning import PlannedItem, plan_openings
-from vigilance.report_products import answers_of
+from vigilance.report_products import NAME_JOIN, answers_of, rows_for
 from vigilance.storage.engine import make_engine
 
 BENCH_PASSWORD = "bench-vigilance-2026"
@@ -106,7 +106,15 @@ DEVICE_SCENARIOS = (
     ),
 )
 #: (event kind, product, description, serious, grade); the demo's assessed type is not loaded.
-SCENARIOS = tuple(scenario[:5] for scenario in DEMO_SCENARIOS) + DEVICE_SCENARIOS
+#: A demo scenario of several products is one name joined by " + ", which the rulebook reads
+#: back as several (as ``reports.product_name`` holds them).
+SCENARIOS = (
+    tuple(
+        (kind, NAME_JOIN.join(product) if isinstance(product, tuple) else product, *rest)
+        for kind, product, *rest in (scenario[:5] for scenario in DEMO_SCENARIOS)
+    )
+    + DEVICE_SCENARIOS
+)
 
 #: Share of reports by (first) queue.
 QUEUE_WEIGHTS = {
@@ -185,9 +193,9 @@ DEADLINE_COLUMNS = (
     "waiver_reason",
     "legal_basis",
 )
-#: A report's products (vigilance.report_products): the scenarios name one product each, so
-#: each report has one row, its principal product; the ids are the database's own.
-PRODUCT_COLUMNS = ("report_id", "position", "name", "answers", "category", "is_principal")
+#: A report's products (vigilance.report_products), as its decision read them (a name joined
+#: by " + " is several rows); the ids are the database's own.
+PRODUCT_COLUMNS = ("report_id", "position", "name", "answers", "category", "matched_by", "entry_id", "is_principal")
 #: Columns given as JSON text to COPY.
 JSON_COLUMNS = {
     "report_products": {"answers"},
@@ -305,6 +313,8 @@ class Decided:
     decision: Decision
     #: Per policy id: the constant columns of its deadline rows, JSON ready for COPY.
     constant: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The report's product rows (without the report's id), JSON ready for COPY.
+    product_rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _facts(
@@ -332,6 +342,7 @@ def _decided(decision) -> Decided:
         frozen_json=json.dumps(frozen),
         queues_json=json.dumps([q.value for q in decision.queues]),
         decision=decision,
+        product_rows=[{**row, "answers_json": json.dumps(row["answers"])} for row in rows_for(0, decision)],
     )
     for deadline in decision.deadlines:
         policy = deadline.policy
@@ -480,6 +491,7 @@ class Generator:
                     else None
                 ),
                 category=decided.category,
+                product_rows=decided.product_rows,
                 queues=decided.queues,
                 queues_json=decided.queues_json,
                 rulebook_id=decided.rulebook_id,
@@ -657,18 +669,7 @@ def write_batch(engine: Engine, batch: list[dict], postgres: bool) -> None:
         if postgres:
             connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
         reports, items, deadlines = number_rows(connection, batch, postgres)
-        products = [
-            {
-                "report_id": r["id"],
-                "position": 0,
-                "name": r["product_name"],
-                "answers": r["product_answers"],
-                "answers_json": r["product_answers_json"],
-                "category": r["category"],
-                "is_principal": True,
-            }
-            for r in reports
-        ]
+        products = [{**row, "report_id": r["id"]} for r in reports for row in r["product_rows"]]
         if postgres:
             cursor = connection.connection.driver_connection.cursor()
             copy_rows(cursor, "reports", REPORT_COLUMNS, reports)

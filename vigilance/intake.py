@@ -72,7 +72,10 @@ class Draft:
     listed: bool = False
 
     def __post_init__(self):
-        object.__setattr__(self, "products", tuple(self.products) or (self.product,))
+        products = tuple(self.products) or (self.product,)
+        if products[0] != self.product:  # one of the two changed alone: refused, never ignored
+            raise ValueError("a draft's product is its first product")
+        object.__setattr__(self, "products", products)
 
 
 #: Grade 4 is a death: serious by definition (CSP art. R. 1221-49), whatever the box says.

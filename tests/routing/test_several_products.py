@@ -61,6 +61,7 @@ def test_cgr_and_albumin_in_one_name_go_to_both_vigilances_not_to_qualification(
     assert decision.queues == (Queue.HAEMOVIGILANCE, Queue.PHARMACOVIGILANCE)
     assert Queue.QUALIFICATION not in decision.queues
     assert {d.queue for d in decision.deadlines} == {Queue.HAEMOVIGILANCE, Queue.PHARMACOVIGILANCE}
+    assert "CSP R.5121-197 (MDS et PSL chez un même patient)" in decision.legal_basis
 
 
 def test_red_cells_through_a_failing_blood_warmer_concern_both_vigilances_with_the_texts():
