@@ -15,6 +15,10 @@ from routing.facts import ProductFacts
 from routing.text import normalise
 from routing.vocabulary import HUMAN_ORIGIN_CATEGORIES, HUMAN_ORIGINS, Category
 
+#: At most this many products in one event, as contract.md allows a report: a name that would
+#: make more is read as one name (the catalogue then says what it can of it).
+MAX_PRODUCTS = 10
+
 #: Where a name joins two products: symbols, and the words people join them with, in French or
 #: English ("CGR via réchauffeur", "platelets with IVIG").
 _JOINS = re.compile(
@@ -62,7 +66,7 @@ def _names_within(catalogue: Catalogue, name: str) -> tuple[str, ...]:
         if key not in seen:  # "CGR + CGR": one product
             seen.add(key)
             kept.append(part.strip())
-    if len(entries) < 2:
+    if len(entries) < 2 or len(kept) > MAX_PRODUCTS:
         return (name,)
     return tuple(kept)
 
@@ -74,9 +78,11 @@ def read_products(catalogue: Catalogue, products: Sequence[ProductFacts]) -> tup
     answers describe it, and they outrank its name.
     """
     read: list[ProductFacts] = []
-    for product in products:
+    for position, product in enumerate(products):
         names = names_within(catalogue, product.name)
-        if len(names) == 1 or product.has_answers:
+        # Room for the products still to come: never more than MAX_PRODUCTS in all.
+        room = MAX_PRODUCTS - len(read) - (len(products) - position - 1)
+        if len(names) == 1 or len(names) > room or product.has_answers:
             read.append(product)
         else:
             read.extend(ProductFacts(name=part, autologous=product.autologous) for part in names)

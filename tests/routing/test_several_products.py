@@ -144,3 +144,11 @@ def test_no_name_of_the_catalogue_is_cut_into_several():
             if names_within(catalogue, name) != (name,)
         ]
         assert cut == []
+
+
+def test_never_more_than_ten_products_in_one_event():
+    names = ["CGR", "plaquettes", "albumine", "IgIV", "réchauffeur de sang", "Kymriah", "greffe de cornée"]
+    one_name = decide(Facts(event_kind=RAR, product=ProductFacts(name=" + ".join(names * 2))), on=TODAY)
+    assert len(one_name.products) == 7  # each product once
+    many = decide_products(*(f"{name} + {other}" for name, other in zip(names, names[1:], strict=False)))
+    assert len(many.products) <= 10
