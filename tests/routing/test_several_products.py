@@ -1,6 +1,7 @@
 """Several products in one event: each qualified, the report sent wherever any of them goes."""
 
 from datetime import date
+from itertools import pairwise
 
 import pytest
 
@@ -150,5 +151,5 @@ def test_never_more_than_ten_products_in_one_event():
     names = ["CGR", "plaquettes", "albumine", "IgIV", "réchauffeur de sang", "Kymriah", "greffe de cornée"]
     one_name = decide(Facts(event_kind=RAR, product=ProductFacts(name=" + ".join(names * 2))), on=TODAY)
     assert len(one_name.products) == 7  # each product once
-    many = decide_products(*(f"{name} + {other}" for name, other in zip(names, names[1:], strict=False)))
+    many = decide_products(*(f"{name} + {other}" for name, other in pairwise(names)))
     assert len(many.products) <= 10
