@@ -42,6 +42,9 @@ EXACT_MESSAGES = (
     N_("Expected Content-Type: application/json."),
     N_("Not a cursor this API gave."),
     N_("Not a valid date."),
+    # Several products in one report (app/api/classify.py).
+    N_("Give product or products, not both."),
+    N_("Between 1 and 10 products."),
     # Required text (app/api/fields.py).
     N_("May not be blank."),
     # The queue filters' refusals (app/api/triage.py), which the queue page shows too.

@@ -57,7 +57,7 @@ from vigilance import accounts
 from vigilance.decisions import freeze
 from vigilance.demo import SCENARIOS as DEMO_SCENARIOS
 from vigilance.i18n import by_language
-from vigilance.intake import PARIS, _answers
+from vigilance.intake import PARIS
 from vigilance.models import (
     CLOSED_URGENCY,
     Deadline,
@@ -67,11 +67,13 @@ from vigilance.models import (
     QueueItem,
     ReferenceCounter,
     Report,
+    ReportProduct,
     ReportStatus,
     User,
     metadata,
 )
 from vigilance.planning import PlannedItem, plan_openings
+from vigilance.report_products import NAME_JOIN, answers_of, rows_for
 from vigilance.storage.engine import make_engine
 
 BENCH_PASSWORD = "bench-vigilance-2026"
@@ -104,7 +106,15 @@ DEVICE_SCENARIOS = (
     ),
 )
 #: (event kind, product, description, serious, grade); the demo's assessed type is not loaded.
-SCENARIOS = tuple(scenario[:5] for scenario in DEMO_SCENARIOS) + DEVICE_SCENARIOS
+#: A demo scenario of several products is one name joined by " + ", which the rulebook reads
+#: back as several (as ``reports.product_name`` holds them).
+SCENARIOS = (
+    tuple(
+        (kind, NAME_JOIN.join(product) if isinstance(product, tuple) else product, *rest)
+        for kind, product, *rest in (scenario[:5] for scenario in DEMO_SCENARIOS)
+    )
+    + DEVICE_SCENARIOS
+)
 
 #: Share of reports by (first) queue.
 QUEUE_WEIGHTS = {
@@ -184,8 +194,12 @@ DEADLINE_COLUMNS = (
     "waiver_reason",
     "legal_basis",
 )
+#: A report's products (vigilance.report_products), as its decision read them (a name joined
+#: by " + " is several rows); the ids are the database's own.
+PRODUCT_COLUMNS = ("report_id", "position", "name", "answers", "category", "matched_by", "entry_id", "is_principal")
 #: Columns given as JSON text to COPY.
 JSON_COLUMNS = {
+    "report_products": {"answers"},
     "reports": {"product_answers", "queues", "decision", "possible_duplicates"},
     "queue_items": set(),
     "deadlines": {"description", "legal_basis"},
@@ -300,6 +314,8 @@ class Decided:
     decision: Decision
     #: Per policy id: the constant columns of its deadline rows, JSON ready for COPY.
     constant: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The report's product rows (without the report's id), JSON ready for COPY.
+    product_rows: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _facts(
@@ -327,6 +343,7 @@ def _decided(decision) -> Decided:
         frozen_json=json.dumps(frozen),
         queues_json=json.dumps([q.value for q in decision.queues]),
         decision=decision,
+        product_rows=[{**row, "answers_json": json.dumps(row["answers"])} for row in rows_for(0, decision)],
     )
     for deadline in decision.deadlines:
         policy = deadline.policy
@@ -345,7 +362,7 @@ class Decider:
         self.rulebooks = shipped_rulebooks()
         self.cache: dict[tuple, Decided] = {}
         self.products = {product: ProductFacts(name=product) for _k, product, *_ in SCENARIOS}
-        self.answers = {product: _answers(facts) for product, facts in self.products.items()}
+        self.answers = {product: answers_of(facts) for product, facts in self.products.items()}
         self.answers_json = {product: json.dumps(answers) for product, answers in self.answers.items()}
         self.check_every = check_every
         self.count = 0
@@ -475,6 +492,7 @@ class Generator:
                     else None
                 ),
                 category=decided.category,
+                product_rows=decided.product_rows,
                 queues=decided.queues,
                 queues_json=decided.queues_json,
                 rulebook_id=decided.rulebook_id,
@@ -653,17 +671,23 @@ def write_batch(engine: Engine, batch: list[dict], postgres: bool) -> None:
         if postgres:
             connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
         reports, items, deadlines = number_rows(connection, batch, postgres)
+        products = [{**row, "report_id": r["id"]} for r in reports for row in r["product_rows"]]
         if postgres:
             cursor = connection.connection.driver_connection.cursor()
             copy_rows(cursor, "reports", REPORT_COLUMNS, reports)
             copy_rows(cursor, "queue_items", ITEM_COLUMNS, items)
             copy_rows(cursor, "deadlines", DEADLINE_COLUMNS, deadlines)
+            copy_rows(cursor, "report_products", PRODUCT_COLUMNS, products)
             cursor.close()
         else:
             for table, columns in TABLES:
                 rows = {"reports": reports, "queue_items": items, "deadlines": deadlines}[table.name]
                 if rows:
                     connection.execute(table.insert(), [{c: r[c] for c in columns} for r in rows])
+            if products:
+                connection.execute(
+                    ReportProduct.__table__.insert(), [{c: p[c] for c in PRODUCT_COLUMNS} for p in products]
+                )
         # The queues' counts per status move by trigger (vigilance.storage.status_counts).
         connection.commit()
 

@@ -121,6 +121,11 @@ class Catalogue:
             return Lookup(conflicting=tuple(matches))
         return Lookup(match=matches[0])
 
+    def knows_a_word_of(self, name: str) -> bool:
+        """Whether some word of *name* begins an alias (a cheap test before a lookup)."""
+        index = self._index
+        return any(word in index for word in normalise(name or ""))
+
     def with_categories(self, overrides: Mapping[str, Category]) -> "Catalogue":
         """Return a copy in which some entries are re-qualified (a later rulebook's decision)."""
         unknown = set(overrides) - set(self.entries)

@@ -5,16 +5,17 @@ never raises for any facts: what the rules cannot decide goes to a person, with 
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 from routing.catalogue import CatalogueEntry
 from routing.deadlines import Deadline
-from routing.facts import Facts
+from routing.facts import Facts, ProductFacts
 from routing.followups import CopyRule, FollowupPlan
 from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS, message
 from routing.rulebook import Rulebook, Rulebooks, shipped_rulebooks
+from routing.several import principal_position, read_products
 from routing.vocabulary import Category, Queue
 from routing.wording import Said, Say, in_language, words
 
@@ -25,6 +26,37 @@ class Step:
 
     text: Said
     legal_basis: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProductDecision:
+    """One product of the event as the rules read it: its own category and queues."""
+
+    name: str
+    category: Category
+    queues: tuple[Queue, ...]
+    matched_by: str
+    entry: CatalogueEntry | None
+    alias: str | None
+    candidates: tuple[CatalogueEntry, ...] = ()
+    #: The product as described (its answers, whether autologous), to store and decide again.
+    given: ProductFacts = field(default_factory=ProductFacts)
+
+    def as_dict(self, language: str, say: Say) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "category": self.category.value,
+            "category_label": say(CATEGORY_LABELS[self.category], language),
+            "matched": _matched(self.matched_by, self.entry, self.alias, language, say),
+            "queues": [q.value for q in self.queues],
+        }
+
+
+def _matched(matched_by: str, entry: CatalogueEntry | None, alias: str | None, language: str, say: Say) -> dict:
+    matched: dict[str, Any] = {"by": matched_by, "entry": None}
+    if entry is not None:
+        matched.update(entry=entry.id, label=in_language(entry.label, language, say), alias=alias, source=entry.source)
+    return matched
 
 
 @dataclass(frozen=True)
@@ -46,6 +78,11 @@ class Decision:
     followups: tuple[FollowupPlan, ...] = ()
     #: The queues that get an information copy, by the rule that says so.
     copies: tuple[CopyRule, ...] = ()
+    #: Every product of the event, as given (a name holding several read as several); the
+    #: decision's own category, match and candidates are those of the principal product.
+    products: tuple[ProductDecision, ...] = ()
+    #: Where the principal product is in ``products``.
+    principal: int = 0
 
     @property
     def legal_basis(self) -> tuple[str, ...]:
@@ -64,14 +101,7 @@ class Decision:
 
         *say* writes the engine's words (``vigilance.i18n.say``: the engine knows no catalogue).
         """
-        matched: dict[str, Any] = {"by": self.matched_by, "entry": None}
-        if self.entry is not None:
-            matched.update(
-                entry=self.entry.id,
-                label=in_language(self.entry.label, language, say),
-                alias=self.alias,
-                source=self.entry.source,
-            )
+        matched = _matched(self.matched_by, self.entry, self.alias, language, say)
         return {
             "category": self.category.value,
             "category_label": say(CATEGORY_LABELS[self.category], language),
@@ -134,6 +164,7 @@ class Decision:
                 }
                 for p in self.followups
             ],
+            "products": [product.as_dict(language, say) for product in self.products],
         }
 
 
@@ -145,7 +176,67 @@ def decide(facts: Facts, on: date, rulebooks: Rulebooks | None = None) -> Decisi
     if rulebook is None:
         rulebook = rulebooks.earliest
         steps.append(Step(message("no_rulebook", on=on.isoformat(), rulebook=rulebook.id)))
-    return _Decider(rulebook, facts, steps).decide()
+    products = read_products(rulebook.catalogue, facts.products)
+    if len(products) == 1:
+        # One product, as given (the common case, and hot): the facts as they are.
+        one = facts if products == facts.products else replace(facts, products=products)
+        return _Decider(rulebook, one, steps).decide()
+    return _decide_several(rulebook, facts, products, steps)
+
+
+def _decide_several(rulebook: Rulebook, facts: Facts, products: tuple, steps: list[Step]) -> Decision:
+    """Decide each product on its own, then send the report wherever any of them goes.
+
+    The principal product (the first of human origin, else the first) gives the decision its
+    category and comes first; each queue's deadlines are those of the first product, principal
+    first, that goes there. A person's qualification (``qualified_as``) applies to the products
+    the rules could not qualify, or, when they qualified them all, to the principal product.
+    """
+    own = [_Decider(rulebook, replace(facts, products=(p,), qualified_as=None), []).decide() for p in products]
+    if facts.qualified_as is not None:
+        targets = [i for i, d in enumerate(own) if d.category == Category.UNCLASSIFIED] or [
+            principal_position([d.category for d in own], products)
+        ]
+        for i in targets:
+            own[i] = _Decider(rulebook, replace(facts, products=(products[i],)), []).decide()
+    principal = principal_position([d.category for d in own], products)
+    order = [principal, *(i for i in range(len(own)) if i != principal)]
+    queues: dict[Queue, int] = {}
+    authorities: dict[Queue, str] = {}
+    for i in order:
+        for queue in own[i].queues:
+            queues.setdefault(queue, i)
+        for queue, authority in own[i].authorities.items():
+            authorities.setdefault(queue, authority)
+    steps.append(Step(message("several_products", count=len(products))))
+    for position, decision in enumerate(own, start=1):
+        steps.append(Step(message("product_heading", position=position, name=decision.products[0].name)))
+        steps.extend(decision.steps)
+    categories = {d.category for d in own}
+    for rule in rulebook.combinations:
+        if rule.applies(categories):
+            steps.append(Step(rule.explanation, rule.legal_basis))
+            break
+    steps.append(Step(message("routed", queues=tuple(QUEUE_LABELS[q] for q in queues))))
+    head = own[principal]
+    return Decision(
+        category=head.category,
+        queues=tuple(queues),
+        authorities=authorities,
+        matched_by=head.matched_by,
+        entry=head.entry,
+        alias=head.alias,
+        steps=tuple(steps),
+        rulebook=rulebook,
+        deadlines=tuple(d for i in order for d in own[i].deadlines if queues[d.queue] == i),
+        candidates=head.candidates,
+        rule_ids=tuple(dict.fromkeys(rule for i in order for rule in own[i].rule_ids)),
+        products=tuple(d.products[0] for d in own),
+        principal=principal,
+        # Each product's plans, once; a copy only to a vigilance that does not get the report itself.
+        followups=tuple({plan.id: plan for i in order for plan in own[i].followups}.values()),
+        copies=tuple({c.target: c for i in reversed(order) for c in own[i].copies if c.target not in queues}.values()),
+    )
 
 
 class _Decider:
@@ -161,6 +252,16 @@ class _Decider:
         queues, authorities = self._route(category)
         deadlines = self._deadlines(category, queues)
         followups, copies = self._after_routing(category, queues)
+        product = ProductDecision(
+            name=self.facts.product.name,
+            category=category,
+            queues=queues,
+            matched_by=matched_by,
+            entry=entry,
+            alias=alias,
+            candidates=candidates,
+            given=self.facts.product,
+        )
         return Decision(
             category=category,
             queues=queues,
@@ -175,6 +276,7 @@ class _Decider:
             rule_ids=tuple(self.rule_ids),
             followups=followups,
             copies=copies,
+            products=(product,),
         )
 
     def _qualify(self):

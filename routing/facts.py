@@ -48,14 +48,20 @@ class ProductFacts:
 
 
 _NO_ANSWERS = Features()
+_NO_PRODUCT = ProductFacts()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Facts:
-    """Everything a decision may depend on. Times are timezone-aware; unknown ones are ``None``."""
+    """Everything a decision may depend on. Times are timezone-aware; unknown ones are ``None``.
+
+    An event concerns one product (*product*) or several (*products*, in the order given); give
+    either. ``products`` holds every product, and ``product`` is the first: to change the
+    products of facts, ``dataclasses.replace(facts, products=...)`` (``product`` follows; giving
+    it to ``replace`` is refused, rather than ignored).
+    """
 
     event_kind: EventKind
-    product: ProductFacts = field(default_factory=ProductFacts)
     serious: bool | None = None
     severity_grade: int | None = None
     #: Reaction or incident type when the reporter knows it, e.g. "abo_incompatibility".
@@ -72,6 +78,42 @@ class Facts:
     region: str = "metropole"
     #: A category set by a person (requalification): it replaces the rules' qualification.
     qualified_as: Category | None = None
+    products: tuple[ProductFacts, ...] = ()
+    #: The first product (derived from ``products``; not compared: the same product given
+    #: either way makes equal, and equally hashed, facts, so a cached answer serves both).
+    product: ProductFacts = field(init=False, compare=False, repr=False, default=_NO_PRODUCT)
+
+    def __init__(
+        self,
+        event_kind: EventKind,
+        product: ProductFacts | None = None,
+        serious: bool | None = None,
+        severity_grade: int | None = None,
+        reaction_type: str | None = None,
+        patient_harm: bool | None = None,
+        occurred_at: datetime | None = None,
+        detected_at: datetime | None = None,
+        received_at: datetime | None = None,
+        region: str = "metropole",
+        qualified_as: Category | None = None,
+        products: tuple[ProductFacts, ...] = (),
+    ):
+        products = tuple(products) or (product or ProductFacts(),)
+        if product is not None and product != products[0]:
+            raise ValueError("give product or products, not two different first products")
+        put = object.__setattr__
+        put(self, "event_kind", event_kind)
+        put(self, "serious", serious)
+        put(self, "severity_grade", severity_grade)
+        put(self, "reaction_type", reaction_type)
+        put(self, "patient_harm", patient_harm)
+        put(self, "occurred_at", occurred_at)
+        put(self, "detected_at", detected_at)
+        put(self, "received_at", received_at)
+        put(self, "region", region)
+        put(self, "qualified_as", qualified_as)
+        put(self, "products", products)
+        put(self, "product", products[0])
 
     def questionnaire_facts(self) -> dict[str, Any]:
         """The facts the qualification rules read: the answers, never the name."""

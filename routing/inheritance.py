@@ -5,7 +5,7 @@ changes a few. Copying the whole file would let the copies drift apart when the 
 corrected; ``extends = "<rulebook id>"`` takes the base as it is and states only the changes:
 
 - a rule (``[[qualification]]``, ``[[routing]]``, ``[[deadline]]``, ``[[status_watch]]``,
-  ``[[followup]]``, ``[[copy]]``) whose
+  ``[[followup]]``, ``[[copy]]``, ``[[combination]]``) whose
   id the base has replaces the base's rule in its place (the whole rule: each keeps its own
   legal basis); a new id is added at the end, or before the rule named by its ``before`` key
   (order matters where the first rule that holds decides);
@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 #: The lists of rules, each merged by id.
-RULE_LISTS = ("qualification", "routing", "deadline", "status_watch", "followup", "copy")
+RULE_LISTS = ("qualification", "routing", "deadline", "status_watch", "followup", "copy", "combination")
 #: The tables merged key by key.
 MERGED_TABLES = ("authorities", "calendar", "reminders", "predicates", "requalify")
 #: What a rulebook never inherits: what it is, and when it applies.

@@ -77,6 +77,8 @@ _TEMPLATES: dict[str, Wording] = {
         "une personne doit orienter le signalement."
     ),
     "routed": words("Files : %(queues)s."),
+    "several_products": words("%(count)s produits sont en cause : chacun est qualifié et orienté."),
+    "product_heading": words("Produit %(position)s : « %(name)s »."),
     "no_rulebook": words(
         "Aucun référentiel n'était en vigueur le %(on)s ; le plus ancien (%(rulebook)s) est appliqué."
     ),

@@ -69,6 +69,24 @@ class StatusWatch:
     legal_basis: tuple[str, ...]
 
 
+class CombinationRule:
+    """What the law says of an event that concerns several products, beyond each one's own routes.
+
+    Each product keeps its own routes; this rule only explains why their vigilances all receive
+    the report, with the texts it rests on.
+    """
+
+    id: str
+    #: Each group must hold the category of at least one of the products (no group: any several).
+    involving: tuple[frozenset[Category], ...]
+    explanation: Text
+    legal_basis: tuple[str, ...]
+
+    def applies(self, categories: Iterable[Category]) -> bool:
+        present = set(categories)
+        return all(present & group for group in self.involving)
+
+
 @dataclass(frozen=True)
 class Predicate:
     """A named fact derived from answers, such as "engineered", so rules stay short."""
@@ -101,6 +119,8 @@ class Rulebook:
     followups: tuple[FollowupPlan, ...] = ()
     #: Where a text makes one vigilance inform another: the other queue's information copy.
     copies: tuple[CopyRule, ...] = ()
+    #: Explanations of events that concern several products (``[[combination]]``), in file order.
+    combinations: tuple[CombinationRule, ...] = ()
 
     def __post_init__(self):
         # Deciding is hot: index the rules once by what selects them.
@@ -266,7 +286,16 @@ def _build(raw: Mapping, path: Path, base: Path) -> Rulebook:
     status_watches = tuple(_status_watch(rule, catalogue) for rule in raw.get("status_watch", []))
     followups = tuple(_followup_plan(rule) for rule in raw.get("followup", []))
     copies = tuple(_copy_rule(rule) for rule in raw.get("copy", []))
-    ids = [r.id for r in (*qualification, *routing, *deadlines, *status_watches, *followups, *copies)]
+    combinations = tuple(
+        CombinationRule(
+            id=rule["id"],
+            involving=tuple(frozenset(Category(c) for c in group) for group in rule.get("involving", [])),
+            explanation=_text(rule["explanation"], rule["id"]),
+            legal_basis=_legal_basis(rule, rule["id"]),
+        )
+        for rule in raw.get("combination", [])
+    )
+    ids = [r.id for r in (*qualification, *routing, *deadlines, *status_watches, *followups, *copies, *combinations)]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
         raise RulebookError(f"duplicate rule ids {sorted(duplicates)}")
@@ -293,6 +322,7 @@ def _build(raw: Mapping, path: Path, base: Path) -> Rulebook:
         requalification_basis=requalification_basis,
         followups=followups,
         copies=copies,
+        combinations=combinations,
     )
 
 

@@ -24,6 +24,24 @@ class Category(StrEnum):
     UNCLASSIFIED = "unclassified"
 
 
+#: Products made of (or from) a substance of human origin, by contract.md's definitions of the
+#: categories: when a report concerns several products, the first of these is the principal one.
+HUMAN_ORIGIN_CATEGORIES = frozenset(
+    (
+        Category.LABILE_BLOOD_PRODUCT,
+        Category.BLOOD_DERIVED_MEDICINE,
+        Category.TISSUE,
+        Category.CELL_THERAPY_PREPARATION,
+        Category.ORGAN,
+        Category.BREAST_MILK,
+        Category.ATMP_SOMATIC_CELL_THERAPY,
+        Category.ATMP_TISSUE_ENGINEERED,
+        Category.ATMP_COMBINED,
+        Category.GAMETES_EMBRYOS,
+    )
+)
+
+
 class Queue(StrEnum):
     """A vigilance system's work queue; a report may go to several."""
 
@@ -72,6 +90,9 @@ class IntendedAction(StrEnum):
     NUTRITION = "nutrition"
     OTHER = "other"
 
+
+#: Origins of human substances: an unqualified product said to be of one is of human origin.
+HUMAN_ORIGINS = frozenset((Origin.BLOOD, Origin.PLASMA, Origin.CELLS, Origin.TISSUE, Origin.ORGAN, Origin.MILK))
 
 #: The questionnaire's yes/no questions, in the order a person is asked them.
 FEATURE_FLAGS = (

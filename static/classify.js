@@ -1,5 +1,7 @@
 // As the clinician types a product, ask /api/v1/classify and show what it is, where the report
-// goes and why; when the product is not recognised, show the qualification questions.
+// goes and why; when the product is not recognised, show the qualification questions. With
+// several product rows (the report form), every product is asked about at once, and each one
+// is shown with its own category.
 (function () {
   "use strict";
   const form = document.querySelector("form[data-classify-url]");
@@ -34,16 +36,28 @@
     return product;
   }
 
+  // The further product rows of the report form (product_name_2 ...), by name only.
+  function others() {
+    const names = [];
+    form.querySelectorAll("input[name^=product_name_]").forEach(function (input) {
+      if (input.value.trim()) names.push({name: input.value.trim()});
+    });
+    return names;
+  }
+
   async function classify() {
     const product = answers();
-    if (!product.name && !product.origin) { output.hidden = true; return; }
+    const more = others();
+    if (!product.name && !product.origin && !more.length) { output.hidden = true; return; }
+    const question = {event_kind: value("event_kind")};
+    if (more.length) question.products = [product].concat(more); else question.product = product;
     const mine = ++sequence;
     let response;
     try {
       response = await fetch(form.dataset.classifyUrl, {
         method: "POST",
         headers: {"Content-Type": "application/json", "Accept-Language": document.documentElement.lang},
-        body: JSON.stringify({event_kind: value("event_kind"), product: product}),
+        body: JSON.stringify(question),
       });
     } catch (error) {
       return;  // offline: the server decides at submission anyway
@@ -57,6 +71,14 @@
       output.dataset.category = body.category;
       output.append(element("p", body.category_label, "category"));
       output.append(element("p", (body.queue_labels || body.queues).join(", "), "queues"));
+      if (body.products && body.products.length > 1) {
+        // Each product, qualified on its own: what it is and where it alone would go.
+        const list = element("ul", null, "products");
+        body.products.forEach(function (each) {
+          list.append(element("li", each.name + " — " + each.category_label + " (" + each.queues.join(", ") + ")"));
+        });
+        output.append(list);
+      }
       const steps = element("ol", null, "explanation");
       body.explanation.forEach(function (step) { steps.append(element("li", step)); });
       output.append(steps);
@@ -76,8 +98,8 @@
   form.addEventListener("submit", function (event) {
     if (!form.method || form.method.toLowerCase() !== "post") { event.preventDefault(); classify(); return; }
     // One report per click: the server also refuses a second one with the same form token.
-    const button = form.querySelector("button[type=submit]");
+    const button = form.querySelector("#submit-report") || form.querySelector("button[type=submit]");
     if (button) { setTimeout(function () { button.disabled = true; }, 0); }
   });
-  if (value("product_name")) classify();
+  if (value("product_name") || others().length) classify();
 })();

@@ -81,7 +81,7 @@
   window.addEventListener("pageshow", function (event) {
     if (!event.persisted) return;
     filing = false;
-    const button = form.querySelector("button[type=submit]");
+    const button = form.querySelector("#submit-report") || form.querySelector("button[type=submit]");
     if (button) button.disabled = false;
   });
 })();

@@ -1,5 +1,6 @@
 """Decisions frozen on reports: what was decided, in both languages, as it was decided."""
 
+from collections.abc import Sequence
 from typing import Any
 
 from routing import Decision, Queue
@@ -34,11 +35,36 @@ def freeze(decision: Decision, finess: str | None = None) -> dict[str, Any]:
     # the report (vigilance.access.copy_queues).
     frozen["copies"] = [as_decided(c) for c in decision.copies]
     frozen["follow_up_plans"] = [p.id for p in decision.followups]
+    frozen["products"] = [
+        {
+            **product,
+            "category_label": {"fr": product["category_label"], "en": in_english["category_label"]},
+            "matched": {**product["matched"], **_label_en(in_english["matched"])},
+        }
+        for product, in_english in zip(french["products"], english["products"], strict=True)
+    ]
     return frozen
 
 
-def classification(frozen: dict[str, Any], language: str) -> dict[str, Any]:
-    """The frozen decision in the shape of the classify response, in *language*."""
+def _label_en(matched: dict[str, Any]) -> dict[str, Any]:
+    return {"label_en": matched["label"]} if "label" in matched else {}
+
+
+def _in_language(product: dict[str, Any], language: str) -> dict[str, Any]:
+    matched = dict(product["matched"])
+    label_en = matched.pop("label_en", None)
+    if language == "en" and label_en:
+        matched["label"] = label_en
+    labels = product["category_label"]
+    return {**product, "category_label": labels.get(language, labels["fr"]), "matched": matched}
+
+
+def classification(frozen: dict[str, Any], language: str, products: Sequence[Any] = ()) -> dict[str, Any]:
+    """The frozen decision in the shape of the classify response, in *language*.
+
+    A decision frozen before reports had several products lists none: its report's *products*
+    (rows of ``report_products``: the one product a migration gave it) stand in for them.
+    """
     matched = dict(frozen["matched"])
     label_en = matched.pop("label_en", None)
     if language == "en" and label_en:
@@ -58,4 +84,10 @@ def classification(frozen: dict[str, Any], language: str) -> dict[str, Any]:
         "legal_basis": frozen["legal_basis"],
         "rulebook": frozen["rulebook"],
         "copies": frozen.get("copies", []),
+        "products": [_in_language(p, language) for p in frozen["products"]]
+        if "products" in frozen
+        else [
+            {"name": p.name, "category": p.category, "matched": {**matched, "by": p.matched_by or matched["by"]}}
+            for p in products
+        ],
     }

@@ -46,7 +46,8 @@ ACCOUNTS = (
 )
 
 RAR = EventKind.RECIPIENT_ADVERSE_REACTION
-#: (event kind, product, description, serious, grade, the type a correspondent would assess):
+#: (event kind, product (or a tuple of products), description, serious, grade, the type a
+#: correspondent would assess):
 #: what reporters really write, pseudonymous.
 SCENARIOS = (
     (
@@ -254,6 +255,23 @@ SCENARIOS = (
         1,
         "other",
     ),
+    # Several products in one report (contract.md): given as a list, and in one name.
+    (
+        EventKind.INCIDENT,
+        ("CGR", "Réchauffeur de sang"),
+        "Alarme de surchauffe du réchauffeur pendant la transfusion du CGR : poche hémolysée, transfusion arrêtée.",
+        True,
+        2,
+        "other",
+    ),
+    (
+        RAR,
+        "Plaquettes + IgIV",
+        "Frissons et urticaire pendant la perfusion des IgIV, un concentré de plaquettes transfusé en même temps.",
+        False,
+        1,
+        "other",
+    ),
 )
 
 
@@ -293,7 +311,10 @@ def load(session: Session, *, now: datetime, reports: int = 50, seed: int = 2026
         draft = intake.Draft(
             event_kind=kind,
             occurred_at=occurred,
-            product=ProductFacts(name=product, origin=origin, features=answers),
+            product=ProductFacts(
+                name=product[0] if isinstance(product, tuple) else product, origin=origin, features=answers
+            ),
+            products=tuple(ProductFacts(name=name) for name in product) if isinstance(product, tuple) else (),
             description=description,
             serious=serious,
             severity_grade=grade,

@@ -51,6 +51,9 @@ FIELD_LENGTHS: dict[str, int] = {
     "reporter_unit": _column_length("reporter_unit"),
     "reporter_phone": _column_length("reporter_phone"),
     "confirm_no_product": 8,
+    # Several products (contract.md): the form's further product rows, and how many it shows.
+    **{f"product_name_{n}": _column_length("product_name") for n in range(2, 11)},
+    "product_rows": 8,
 }
 TOKEN_MAX_LENGTH = 64
 #: How long a draft nobody touched is kept, unless the settings say otherwise.

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from routing import EventKind, Facts, ProductFacts, decide
-from vigilance import alerts, audit, copies, followups
+from vigilance import alerts, audit, copies, followups, report_products
 from vigilance.clock import PARIS
 from vigilance.clocks import schedule_deadline
 from vigilance.decisions import freeze
@@ -33,6 +33,7 @@ from vigilance.models import (
 )
 from vigilance.planning import PlannedItem, plan_openings
 from vigilance.pseudonymity import NIR_MESSAGE, contains_nir
+from vigilance.report_products import answers_of, joined_name
 from vigilance.snapshots import report_snapshot
 from vigilance.storage.driver_cursor import DirectStatement
 
@@ -67,6 +68,16 @@ class Draft:
     #: The reporter confirmed that the report names no product (an error with no product involved).
     no_product_confirmed: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Every product, when several were given (``product`` is then the first); else ``(product,)``.
+    products: tuple[ProductFacts, ...] = ()
+    #: Whether the products came as a list (``products``): their field errors are named by position.
+    listed: bool = False
+
+    def __post_init__(self):
+        products = tuple(self.products) or (self.product,)
+        if products[0] != self.product:  # one of the two changed alone: refused, never ignored
+            raise ValueError("a draft's product is its first product")
+        object.__setattr__(self, "products", products)
 
 
 #: Grade 4 is a death: serious by definition (CSP art. R. 1221-49), whatever the box says.
@@ -147,13 +158,14 @@ def check_draft(draft: Draft, *, now: datetime) -> None:
             "serious",
             translatable("Un grade 4 (décès) est toujours grave : cochez « grave », ou corrigez le grade."),
         )
-    if names_no_product(draft.product.name) and not draft.no_product_confirmed:
-        problem(
-            "product",
-            translatable(
-                "Aucun produit n'est nommé : nommez le produit en cause, ou confirmez qu'aucun produit n'est concerné."
-            ),
-        )
+    for path, product in _product_paths(draft):
+        if names_no_product(product.name) and not draft.no_product_confirmed:
+            problem(
+                path,
+                translatable(
+                    "Aucun produit n'est nommé : nommez le produit en cause, ou confirmez qu'aucun produit n'est concerné."
+                ),
+            )
     if draft.reporter_phone and not _PHONE.fullmatch(draft.reporter_phone):
         problem(
             "reporter_phone",
@@ -161,7 +173,7 @@ def check_draft(draft: Draft, *, now: datetime) -> None:
         )
     free_texts = {
         "description": draft.description,
-        "product.name": draft.product.name,
+        **{f"{path}.name": product.name for path, product in _product_paths(draft)},
         "lot_number": draft.lot_number,
         "donation_number": draft.donation_number,
         "reporter_unit": draft.reporter_unit,
@@ -172,6 +184,13 @@ def check_draft(draft: Draft, *, now: datetime) -> None:
             errors.setdefault(path, []).append(NIR_MESSAGE)
     if errors:
         raise InvalidInput(errors)
+
+
+def _product_paths(draft: Draft) -> list[tuple[str, ProductFacts]]:
+    """Each product with the field path its errors go to: ``product``, or ``products.<n>``."""
+    if not draft.listed:
+        return [("product", draft.product)]
+    return [(f"products.{n}", product) for n, product in enumerate(draft.products)]
 
 
 def next_reference(session: Session, year: int) -> tuple[int, str]:
@@ -246,7 +265,7 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
     establishment = session.get(Establishment, actor.establishment_id)
     facts = Facts(
         event_kind=draft.event_kind,
-        product=draft.product,
+        products=draft.products,
         serious=draft.serious,
         severity_grade=draft.severity_grade,
         unexpected=draft.unexpected,
@@ -264,8 +283,8 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
         occurred_at=draft.occurred_at,
         detected_at=draft.detected_at,
         received_at=now,
-        product_name=draft.product.name,
-        product_answers=_answers(draft.product),
+        product_name=_product_line(draft),
+        product_answers=answers_of(draft.product),
         lot_number=draft.lot_number,
         donation_number=draft.donation_number,
         category=decision.category.value,
@@ -303,6 +322,7 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
     connection = session.connection()
     row["id"] = _INSERT_REPORT.first_value(connection, row)
     report = StoredReport(**row)
+    report_products.store(session, report_id=report.id, decision=decision)
     items, deadlines = _open_queue_items(session, report, plan, decision.rulebook.id, now, establishment.region)
     copied = []
     if decision.copies or decision.followups:
@@ -341,15 +361,12 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
     return Intake(report, items, deadlines)
 
 
-def _answers(product: ProductFacts) -> dict[str, Any]:
-    answers: dict[str, Any] = {
-        k: (v.value if hasattr(v, "value") else v) for k, v in product.features.answered().items()
-    }
-    if product.origin is not None:
-        answers["origin"] = product.origin.value
-    if product.autologous is not None:
-        answers["autologous"] = product.autologous
-    return answers
+def _product_line(draft: Draft) -> str:
+    """The report's one-line product: the name as typed when one was given (even one that holds
+    several), every name joined when several were given."""
+    if len(draft.products) == 1:
+        return draft.product.name
+    return joined_name(draft.products)
 
 
 def _open_queue_items(

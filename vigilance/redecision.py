@@ -194,7 +194,7 @@ def _redecision(session: Session, report: Report, region: str, rulebooks: Rulebo
     stored = report.decision or {}
     # A person's qualification stands: the rules decide again only what follows from it.
     by_person = stored.get("matched", {}).get("by") == "person"
-    facts = report_facts(report, region=region, qualified_as=Category(report.category) if by_person else None)
+    facts = report_facts(session, report, region=region, qualified_as=Category(report.category) if by_person else None)
     decision = decide(facts, on=decision_day(report), rulebooks=rulebooks)
     rule_ids = stored.get("rule_ids")
     before = Outcome(

@@ -14,18 +14,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
-from routing import (
-    Category,
-    Decision,
-    EventKind,
-    Facts,
-    Features,
-    Origin,
-    ProductFacts,
-    Queue,
-    decide,
-    shipped_rulebooks,
-)
+from routing import Category, Decision, EventKind, Facts, Queue, decide, shipped_rulebooks
 from routing.scales import (
     AUTHORITIES,
     IMPUTABILITY_SCALES,
@@ -34,7 +23,7 @@ from routing.scales import (
     REACTION_TYPES,
     SERIOUSNESS_CRITERIA,
 )
-from vigilance import alerts, audit, copies, followups
+from vigilance import alerts, audit, copies, followups, report_products
 from vigilance.access import acts_as_coordinator, may_link_reports, may_read_item, may_work_queue
 from vigilance.actions import RULES
 from vigilance.clock import PARIS
@@ -799,7 +788,7 @@ def requalify(
         raise _refuse_transition("requalify", item)
     report = session.get(Report, item.report_id)
     establishment = session.get(Establishment, report.establishment_id)
-    facts = report_facts(report, region=establishment.region, qualified_as=category)
+    facts = report_facts(session, report, region=establishment.region, qualified_as=category)
     decision = decide(facts, on=decision_day(report))
     return apply_decision(
         session,
@@ -814,18 +803,12 @@ def requalify(
     )
 
 
-def report_facts(report: Report, *, region: str, qualified_as: Category | None = None) -> Facts:
-    """What a stored report says of its event, as intake gave it to the rules (its receipt included)."""
-    answers = dict(report.product_answers)
-    product = ProductFacts(
-        name=report.product_name,
-        autologous=answers.pop("autologous", None),
-        origin=Origin(answers.pop("origin")) if answers.get("origin") else None,
-        features=Features(**answers),
-    )
+def report_facts(session: Session, report: Report, *, region: str, qualified_as: Category | None = None) -> Facts:
+    """What a stored report says of its event, as intake gave it to the rules (its receipt and
+    every product included)."""
     return Facts(
         event_kind=EventKind(report.event_kind),
-        product=product,
+        products=report_products.facts_of(session, report),
         serious=report.serious,
         severity_grade=report.severity_grade,
         unexpected=report.unexpected,
@@ -935,6 +918,7 @@ def apply_decision(
             _settle_deadlines(session, other, kinds=None, state=DeadlineState.WAIVED, now=now, reason=reason)
             followups.end_with_item(session, item=other, now=now, every_plan=True)
             session.add(other)
+    # The principal product's category: the one qualified, unless another product leads.
     report.category = decision.category.value
     report.queues = new_queues
     report.rulebook_id = decision.rulebook.id
@@ -942,6 +926,7 @@ def apply_decision(
     report.updated_at = now
     session.add(report)
     session.flush()
+    report_products.restore(session, report_id=report.id, decision=decision)
     # The new decision's copies and follow-up plans, as intake opens them, on the items now open.
     open_items = {
         i.queue: i.id
@@ -962,7 +947,7 @@ def apply_decision(
         decision=decision,
         report_id=report.id,
         items={q: i for q, i in open_items.items() if q in new_queues},
-        anchors=report_facts(report, region=establishment.region).anchors(),
+        anchors=report_facts(session, report, region=establishment.region).anchors(),
         now=now,
     )
     after = {

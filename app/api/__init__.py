@@ -65,6 +65,9 @@ class DocumentedApi(Api):
             )
             for blueprint in blueprints:
                 self.register_blueprint(blueprint)
+            from app.api.classify import document_one_product_or_several
+
+            document_one_product_or_several(self.spec)
             DocumentedApi._written_document = self.spec
             return
         self.spec = written

@@ -8,7 +8,7 @@ from functools import lru_cache
 from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from app.api.classify_fast import read_classify_body
 from app.api.errors import BODY_ERRORS, declares_errors
@@ -72,14 +72,51 @@ class ProductSchema(Schema):
         )
 
 
+#: How many products one report may name (contract.md, "Several products in one report").
+MAX_PRODUCTS = 10
+
+
+def one_or_several_products(original_data) -> None:
+    """Refuse a body that gives both ``product`` and ``products``, or neither.
+
+    Read from the body as sent: a product given but refused is given all the same.
+    """
+    if not isinstance(original_data, dict):
+        return
+    given = [key for key in ("product", "products") if key in original_data]
+    if len(given) == 2:
+        raise ValidationError("Give product or products, not both.", "products")
+    if not given:
+        raise ValidationError("Missing data for required field.", "product")
+
+
+#: What JSON Schema says of ``one_or_several_products``: exactly one of the two is given.
+ONE_PRODUCT_OR_SEVERAL = [{"required": ["product"]}, {"required": ["products"]}]
+#: The request bodies that take ``product`` or ``products`` (their OpenAPI components).
+BODIES_WITH_PRODUCTS = ("ClassifyRequest", "ReportCreate")
+
+
+def document_one_product_or_several(spec) -> None:
+    """Say in the OpenAPI document what the schemas check in code: ``product`` or ``products``."""
+    for name in BODIES_WITH_PRODUCTS:
+        component = spec.components.schemas.get(name)
+        if component is not None:
+            component["oneOf"] = ONE_PRODUCT_OR_SEVERAL
+
+
 class ClassifyRequestSchema(Schema):
-    """The product and the event; the optional facts refine the deadlines."""
+    """The product (or the products) and the event; the optional facts refine the deadlines."""
 
     class Meta:
         unknown = RAISE
 
     event_kind = fields.Enum(EventKind, by_value=True, required=True)
-    product = fields.Nested(ProductSchema, required=True)
+    product = fields.Nested(ProductSchema, metadata={"description": "The product; or give ``products``."})
+    products = fields.List(
+        fields.Nested(ProductSchema),
+        validate=validate.Length(min=1, max=MAX_PRODUCTS, error="Between 1 and 10 products."),
+        metadata={"description": "1 to 10 products, each as ``product``, instead of ``product``."},
+    )
     occurred_at = fields.AwareDateTime(
         metadata={"description": "Decide under the rulebook in force on that day (default: today)."}
     )
@@ -112,6 +149,10 @@ class ClassifyRequestSchema(Schema):
                 return ClassifyRequest(*read)
         return super().load(data, many=many, partial=partial, unknown=unknown)
 
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _one_or_several_products(self, _data, original_data, **_kwargs):
+        one_or_several_products(original_data)
+
     def _occurred_at(self, value) -> datetime | None:
         try:
             return self.fields["occurred_at"].deserialize(value)
@@ -126,7 +167,8 @@ class ClassifyRequestSchema(Schema):
             data.get("occurred_at"),
             Facts(
                 event_kind=data["event_kind"],
-                product=data["product"],
+                product=data.get("product"),
+                products=tuple(data.get("products") or ()),
                 serious=data.get("serious"),
                 severity_grade=data.get("severity_grade"),
                 patient_harm=data.get("patient_harm"),
@@ -211,6 +253,16 @@ class FollowupPlanSchema(Schema):
     legal_basis = fields.List(fields.String(), required=True)
 
 
+class ProductDecidedSchema(Schema):
+    """One product of the event, as given or as found in a name that holds several."""
+
+    name = fields.String(required=True)
+    category = enum_string(Category, required=True)
+    category_label = fields.String()
+    matched = fields.Nested(MatchedSchema, required=True)
+    queues = fields.List(enum_string(Queue), metadata={"description": "The queues this product alone requires."})
+
+
 class ClassificationSchema(Schema):
     category = enum_string(Category, required=True)
     category_label = fields.String()
@@ -226,7 +278,6 @@ class ClassificationSchema(Schema):
     )
     matched = fields.Nested(MatchedSchema, required=True)
     candidates = fields.List(fields.Nested(CandidateSchema))
-    explanation = fields.List(fields.String(), required=True)
     legal_basis = fields.List(fields.String(), required=True)
     rulebook = fields.Nested(RulebookRefSchema, required=True)
     deadlines = fields.List(fields.Nested(DeadlinePolicySchema))
@@ -234,6 +285,16 @@ class ClassificationSchema(Schema):
         fields.Nested(CopyOrderSchema), metadata={"description": "Information copies to other vigilances."}
     )
     follow_up_plans = fields.List(fields.Nested(FollowupPlanSchema))
+    # The parts that name the products as typed come last (``classification_json`` writes them
+    # after the rest, dumped once per decision).
+    explanation = fields.List(fields.String(), required=True)
+    products = fields.List(
+        fields.Nested(ProductDecidedSchema),
+        metadata={
+            "description": "Every product, as given or found in one name that holds several; ``category`` "
+            "is the principal product's (the first of human origin, else the first)."
+        },
+    )
 
 
 @bp.route("/classify")
@@ -270,14 +331,22 @@ def classification_json(facts: Facts, on: date, language: str) -> bytes:
     if parts is None:
         if len(_ANSWERS_BY_DECISION) >= _DECISIONS_KEPT:
             _ANSWERS_BY_DECISION.clear()  # never reached with the shipped rulebooks: a bound all the same
-        parts = _ANSWERS_BY_DECISION[key] = _dumped_around_explanation(decision, language)
-    before, after = parts
-    # The explanation names the product as typed (a schema's list of strings dumps as is).
-    return before + json.dumps(decision.explanation(language, say), ensure_ascii=False).encode() + after
+        parts = _ANSWERS_BY_DECISION[key] = _dumped_around_named_parts(decision, language)
+    before, products = parts
+    # The explanation and the products name the products as typed (dumped as they are: lists
+    # of strings, and each product's name beside its dumped qualification).
+    named = [{"name": product.name, **dumped} for product, dumped in zip(decision.products, products, strict=True)]
+    return (
+        before
+        + json.dumps(decision.explanation(language, say), ensure_ascii=False).encode()
+        + b', "products": '
+        + json.dumps(named, ensure_ascii=False).encode()
+        + b"}"
+    )
 
 
 def _decision_key(decision: Decision) -> tuple:
-    """What the answer depends on besides its explanation, for ``_dumped_around_explanation``.
+    """What the answer depends on besides the names typed, for ``_dumped_around_named_parts``.
 
     Within one rulebook (its id and date), an entry's id names the entry and a policy's id the
     policy: rulebooks never change in a running process.
@@ -296,25 +365,30 @@ def _decision_key(decision: Decision) -> tuple:
         tuple((deadline.policy.id, deadline.due_at) for deadline in decision.deadlines),
         tuple(plan.id for plan in decision.followups),
         tuple(copy.id for copy in decision.copies),
+        tuple(
+            (p.category, p.queues, p.matched_by, p.entry.id if p.entry is not None else None, p.alias)
+            for p in decision.products
+        ),
     )
 
 
-#: The dumped answers by decision (``_decision_key``) and language, split around the explanation.
-_ANSWERS_BY_DECISION: dict[tuple, tuple[bytes, bytes]] = {}
+#: The dumped answers by decision (``_decision_key``) and language, without the names typed.
+_ANSWERS_BY_DECISION: dict[tuple, tuple[bytes, list[dict]]] = {}
 _DECISIONS_KEPT = 4096
 
 
-def _dumped_around_explanation(decision: Decision, language: str) -> tuple[bytes, bytes]:
-    """The answer, dumped through its schema and serialised, split where the explanation goes.
+def _dumped_around_named_parts(decision: Decision, language: str) -> tuple[bytes, list[dict]]:
+    """The answer, dumped through its schema, without the parts that carry the names typed.
 
     Names never seen before (every one new) all reach a few hundred distinct decisions: the
-    dump (60 to 125 µs) is done once per decision and language, not once per question.
+    dump (60 to 125 µs) is done once per decision and language, not once per question. Returns
+    the serialised answer up to where the explanation goes (it and the products come last), and
+    each product's dumped qualification without its name.
     """
     dumped = _CLASSIFICATION.dump(decision.as_dict(language, say))
-    keys = list(dumped)
-    at = keys.index("explanation")
-    before = json.dumps({key: dumped[key] for key in keys[:at]}, ensure_ascii=False)[:-1]
-    after = json.dumps({key: dumped[key] for key in keys[at + 1 :]}, ensure_ascii=False)[1:]
-    before += ', "explanation": ' if at else '"explanation": '
-    after = (", " + after) if after != "}" else after
-    return before.encode(), after.encode()
+    dumped.pop("explanation")
+    products = dumped.pop("products")
+    for product in products:
+        product.pop("name")
+    before = json.dumps(dumped, ensure_ascii=False)[:-1] + ', "explanation": '
+    return before.encode(), products

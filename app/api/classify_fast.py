@@ -9,7 +9,8 @@ every body the schema would refuse, returns ``None``: the schema then runs as be
 the field errors, in the client's language. The schema stays the truth (and the OpenAPI
 document); ``tests/app/test_classify_fast.py`` checks that both agree on a table of valid and
 invalid bodies and on generated ones, and holds a picture of the schemas' fields, validators and
-hooks: whoever adds one there is told to teach it here too.
+hooks: whoever adds one there is told to teach it here too. A body with ``products`` (several
+products, contract.md) is always the schema's: it is not in ``_TOP``.
 """
 
 from collections.abc import Callable, Mapping

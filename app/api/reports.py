@@ -3,10 +3,17 @@
 from flask import g, jsonify, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, post_load, validate
+from marshmallow import RAISE, Schema, fields, post_load, validate, validates_schema
 from sqlmodel import Session, col, select
 
-from app.api.classify import ClassificationSchema, MatchedSchema, ProductSchema
+from app.api.classify import (
+    MAX_PRODUCTS,
+    ClassificationSchema,
+    MatchedSchema,
+    ProductDecidedSchema,
+    ProductSchema,
+    one_or_several_products,
+)
 from app.api.errors import BEARER, BODY_ERRORS, TOKEN_ERRORS, declares_errors
 from app.api.fields import (
     StrictBoolean,
@@ -21,13 +28,13 @@ from app.db import get_session
 from app.filing import file_report
 from app.language import response_language
 from routing import EventKind, IntendedAction, Origin, Queue
-from vigilance import drafts, intake, reporter_view, reports
+from vigilance import drafts, intake, report_products, reporter_view, reports
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
 from vigilance.errors import InvalidInput
 from vigilance.i18n import say, translatable
 from vigilance.intake import Draft
-from vigilance.models import DeadlineState, InformationRequest, Report, ReportStatus
+from vigilance.models import DeadlineState, InformationRequest, Report, ReportProduct, ReportStatus
 from vigilance.storage.transaction import write_transaction
 
 bp = Blueprint("reports", __name__, url_prefix="/api/v1", description="Incident reports.")
@@ -71,7 +78,12 @@ class ReportCreateSchema(Schema):
         },
     )
     detected_at = fields.AwareDateTime(allow_none=True)
-    product = fields.Nested(ReportProductSchema, required=True)
+    product = fields.Nested(ReportProductSchema, metadata={"description": "The product; or give ``products``."})
+    products = fields.List(
+        fields.Nested(ReportProductSchema),
+        validate=validate.Length(min=1, max=MAX_PRODUCTS, error="Between 1 and 10 products."),
+        metadata={"description": "1 to 10 products, each as ``product``, instead of ``product``."},
+    )
     description = stored_text(Report.description, required=True)
     serious = StrictBoolean(required=True)
     unexpected = StrictBoolean(
@@ -116,14 +128,21 @@ class ReportCreateSchema(Schema):
         },
     )
 
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _one_or_several_products(self, _data, original_data, **_kwargs):
+        one_or_several_products(original_data)
+
     @post_load
     def make(self, data, **_kwargs) -> Draft:
         patient = data.get("patient") or {}
+        products = tuple(data.get("products") or (data["product"],))
         return Draft(
             event_kind=data["event_kind"],
             occurred_at=data["occurred_at"],
             detected_at=data.get("detected_at"),
-            product=data["product"],
+            product=products[0],
+            products=products,
+            listed="products" in data,
             description=data["description"],
             serious=data["serious"],
             unexpected=data.get("unexpected"),
@@ -165,6 +184,15 @@ class StoredProductSchema(Schema):
     ce_marked_device = fields.Boolean()
 
 
+class StoredReportProductSchema(StoredProductSchema):
+    """One product of the report as filed, and how it was qualified."""
+
+    category = fields.String(required=True)
+    matched_by = fields.String(allow_none=True)
+    entry = fields.String(allow_none=True)
+    principal = fields.Boolean(metadata={"description": "The report's category is this product's."})
+
+
 class PatientOutSchema(Schema):
     sex = fields.String(allow_none=True, validate=validate.OneOf(["F", "M", "U"]))
     birth_year = fields.Integer(allow_none=True)
@@ -179,10 +207,19 @@ class DecidedMatchSchema(MatchedSchema):
     )
 
 
+class DecidedProductSchema(ProductDecidedSchema):
+    """One product of a report's decision, which a correspondent may have qualified."""
+
+    matched = fields.Nested(DecidedMatchSchema, required=True)
+
+
 class DecisionSchema(ClassificationSchema):
     """The decision a report carries: as classify answers, or as a correspondent requalified it."""
 
     matched = fields.Nested(DecidedMatchSchema, required=True)
+    products = fields.List(
+        fields.Nested(DecidedProductSchema), metadata=ClassificationSchema().fields["products"].metadata
+    )
 
 
 class QuestionOutSchema(Schema):
@@ -243,6 +280,13 @@ class ReportOutSchema(Schema):
     detected_at = fields.DateTime(allow_none=True)
     received_at = fields.DateTime()
     product = fields.Nested(StoredProductSchema)
+    products = fields.List(
+        fields.Nested(StoredReportProductSchema),
+        metadata={
+            "description": "Every product of the report, in the order given (``product``: every name on one "
+            "line, with the first product's answers)."
+        },
+    )
     description = fields.String()
     serious = fields.Boolean()
     unexpected = fields.Boolean(allow_none=True)
@@ -338,15 +382,18 @@ def report_document(
     *,
     questions: list[InformationRequest] | None = None,
     progress: reporter_view.Progress | None = None,
+    products: list[ReportProduct] | None = None,
 ) -> dict:
     """The report as the API shows it, for :class:`ReportOutSchema` to dump (*deadlines*,
-    *questions*, *progress*: when already at hand, not read again)."""
+    *questions*, *progress*, *products*: when already at hand, not read again)."""
     if deadlines is None:
         deadlines = intake.report_deadlines(session, report)
     if questions is None:
         questions = questions_by_report(session, [report.id])[report.id]
     if progress is None:
         progress = reporter_view.progress_of(session, [report.id])[report.id]
+    if products is None:
+        products = report_products.products_of(session, [report.id])[report.id]
     return {
         "id": report.id,
         "reference": report.reference,
@@ -356,6 +403,17 @@ def report_document(
         "detected_at": report.detected_at,
         "received_at": report.received_at,
         "product": {"name": report.product_name, **report.product_answers},
+        "products": [
+            {
+                "name": p.name,
+                **p.answers,
+                "category": p.category,
+                "matched_by": p.matched_by,
+                "entry": p.entry_id,
+                "principal": p.is_principal,
+            }
+            for p in products
+        ],
         "description": report.description,
         "serious": report.serious,
         "unexpected": report.unexpected,
@@ -369,7 +427,7 @@ def report_document(
         "donation_number": report.donation_number,
         "reporter_unit": report.reporter_unit,
         "reporter_phone": report.reporter_phone,
-        "classification": classification(report.decision, language),
+        "classification": classification(report.decision, language, products),
         "queues": report.queues,
         "deadlines": [
             {
@@ -460,7 +518,13 @@ class Reports(MethodView):
         ids = [r.id for r in shown]
         questions = questions_by_report(db, ids)
         progress = reporter_view.progress_of(db, ids)
-        items = [report_document(db, r, language, questions=questions[r.id], progress=progress[r.id]) for r in shown]
+        products = report_products.products_of(db, ids)
+        items = [
+            report_document(
+                db, r, language, questions=questions[r.id], progress=progress[r.id], products=products[r.id]
+            )
+            for r in shown
+        ]
         next_cursor = encode_cursor(page[PAGE_SIZE - 1].id) if len(page) > PAGE_SIZE else None
         return {"items": items, "next": next_cursor}
 

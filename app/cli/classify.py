@@ -57,6 +57,10 @@ def classify_command(name, event_kind, serious, severity_grade, on_date, lang, a
         f"{q} → {decision['authorities'][q]}" if q in decision["authorities"] else q for q in decision["queues"]
     )
     click.echo(f"{headings[1]}: {queues}")
+    if len(decision["products"]) > 1:  # a name holding several products is read as several
+        click.echo(f"{translatable('Produits').render(lang)}:")
+        for product in decision["products"]:
+            click.echo(f"  - {product['name']}: {product['category']} ({', '.join(product['queues'])})")
     click.echo(f"{headings[2]}:")
     for number, step in enumerate(decision["explanation"], 1):
         click.echo(f"  {number}. {step}")

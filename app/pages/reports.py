@@ -9,6 +9,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from marshmallow import ValidationError
 from sqlmodel import select
 
+from app.api.classify import MAX_PRODUCTS
 from app.api.reports import ReportCreateSchema
 from app.auth import page_user
 from app.db import get_session
@@ -21,7 +22,7 @@ from app.pages.security import login_required
 from app.validation_messages import translate_all
 from routing import EventKind
 from routing.vocabulary import FEATURE_FLAGS
-from vigilance import alerts, drafts, idempotency, intake, reporter_view, reports
+from vigilance import alerts, drafts, idempotency, intake, report_products, reporter_view, reports
 from vigilance.access import may_read_report
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
@@ -34,6 +35,54 @@ bp = Blueprint("reports_pages", __name__, url_prefix="/reports")
 PAGE_SIZE = 25
 _SCHEMA = ReportCreateSchema()
 _YES_NO = {"yes": True, "no": False}
+#: The form's product rows: the first (with the qualification questions), then the others' names.
+PRODUCT_FIELDS = ("product_name", *(f"product_name_{n}" for n in range(2, MAX_PRODUCTS + 1)))
+
+
+def product_rows(values) -> int:
+    """How many product rows the form shows: as many as asked, and at least every filled one."""
+    asked = whole_number(values.get("product_rows") or "1")
+    filled = max((n for n, field in enumerate(PRODUCT_FIELDS, start=1) if values.get(field, "").strip()), default=1)
+    return min(max(asked if isinstance(asked, int) else 1, filled, 1), MAX_PRODUCTS)
+
+
+def _compact_products(values: dict) -> dict:
+    """The filled further rows moved up over the empty ones: the n-th product given is row n,
+    so that an error on ``products.<n-1>`` is shown on row n."""
+    names = [values.get(field, "").strip() for field in PRODUCT_FIELDS[1:]]
+    kept = [name for name in names if name]
+    compacted = {k: v for k, v in values.items() if k not in PRODUCT_FIELDS[1:]}
+    for field, name in zip(PRODUCT_FIELDS[1:], kept, strict=False):
+        compacted[field] = name
+    compacted["product_rows"] = str(1 + len(kept))
+    return compacted
+
+
+def _change_product_rows(values: dict, action: str) -> dict:
+    """Add a product row, or remove row *n* (``remove-<n>``): the form sent to itself, so that it
+    works without a script."""
+    rows = product_rows(values)
+    changed = dict(values)
+    if action == "add":
+        changed["product_rows"] = str(min(rows + 1, MAX_PRODUCTS))
+        return changed
+    number = whole_number(action.removeprefix("remove-"))
+    if isinstance(number, int) and 2 <= number <= rows:
+        fields = PRODUCT_FIELDS[number - 1 : rows]
+        for field, following in zip(fields, (*fields[1:], None), strict=True):
+            changed[field] = values.get(following, "") if following else ""
+        changed["product_rows"] = str(rows - 1)
+    return changed
+
+
+def _on_form(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The first product's errors where the form shows them (``product.*``), as when one is given."""
+    shown: dict[str, list[str]] = {}
+    for path, texts in errors.items():
+        if path == "products.0" or path.startswith("products.0."):
+            path = "product" + path.removeprefix("products.0")
+        shown.setdefault(path, []).extend(texts)
+    return shown
 
 
 def _local_datetime(text: str) -> str:
@@ -72,6 +121,11 @@ def form_payload(form) -> dict:
     if form.get("confirm_no_product") in _YES_NO:
         payload["confirm_no_product"] = _YES_NO[form["confirm_no_product"]]
     product: dict = {"name": form.get("product_name", "").strip()}
+    others = [
+        {"name": name}
+        for name in (form.get(field, "").strip() for field in PRODUCT_FIELDS[1 : product_rows(form)])
+        if name
+    ]
     put(product, "origin", form.get("origin"))
     features: dict = {}
     for question in FEATURE_FLAGS:
@@ -80,7 +134,10 @@ def form_payload(form) -> dict:
     put(features, "intended_action", form.get("intended_action"))
     if features:
         product["features"] = features
-    payload["product"] = product
+    if others:
+        payload["products"] = [product, *others]
+    else:
+        payload["product"] = product
     patient: dict = {}
     put(patient, "sex", form.get("patient_sex"))
     birth_year = form.get("patient_birth_year", "").strip()
@@ -102,11 +159,17 @@ def _form_defaults() -> dict:
 
 def _render_form(values: dict, errors: dict[str, list[str]] | None = None, status: int = 200, notice: str = ""):
     now = utcnow().astimezone(current_app.config["TZINFO"])
+    errors = _on_form(errors or {})
     return (
         render_template(
             "reports/new.html",
             values=values,
-            errors=errors or {},
+            errors=errors,
+            product_rows=product_rows(values),
+            max_products=MAX_PRODUCTS,
+            no_product_error=any(
+                path == "product" or (path.startswith("products.") and path.count(".") == 1) for path in errors
+            ),
             notice=notice,
             max_datetime=now.strftime("%Y-%m-%dT%H:%M"),
             questions=FEATURE_FLAGS,
@@ -180,6 +243,11 @@ def create():
         return kept_forms.sign_in_again(request.form)
     values = request.form.to_dict()
     values.pop("csrf_token", None)
+    action = values.pop("product_action", "")
+    if action:
+        # "Add a product" or "remove": the form again, as typed, with its rows changed; nothing filed.
+        return _render_form(_change_product_rows(values, action))
+    values = _compact_products(values)
     token = values.get("form_token", "")
     if not token or len(token) > drafts.TOKEN_MAX_LENGTH:
         values["form_token"] = uuid.uuid4().hex
@@ -189,7 +257,7 @@ def create():
         # The key is one-time: whatever the fields now say, this form was filed once.
         flash(_("Ce signalement avait déjà été envoyé : le voici. Aucun second signalement n'a été créé."), "info")
         return redirect(url_for("reports_pages.detail", report_id=filed, created=1))
-    payload = form_payload(request.form)
+    payload = form_payload(values)
     try:
         draft = _SCHEMA.load(payload)
     except ValidationError as error:
@@ -299,6 +367,7 @@ def detail(report_id: int):
         report=report,
         questions=questions,
         decision=classification(report.decision, select_locale()),
+        products=report_products.products_of(db, [report.id])[report.id],
         deadlines=deadlines,
         progress=reporter_view.progress_of(db, [report.id])[report.id],
         created=request.args.get("created") == "1",

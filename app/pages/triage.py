@@ -24,7 +24,7 @@ from routing.scales import (
     REACTION_TYPES,
     SERIOUSNESS_CRITERIA,
 )
-from vigilance import audit, triage
+from vigilance import audit, report_products, triage
 from vigilance.access import may_answer_questions, may_read_item
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput, NotFound, VigilanceError
@@ -190,6 +190,7 @@ def _item_page(item, user: User, *, status: int = 200, stale: dict | None = None
         "triage/item.html",
         item=item,
         report=file.report,
+        products=report_products.products_of(db, [file.report.id])[file.report.id],
         reporter=file.reporter,
         open_questions=file.open_questions,
         stale=stale,

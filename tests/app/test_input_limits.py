@@ -32,6 +32,7 @@ from vigilance.models import (
     QueueItem,
     Report,
     ReportLink,
+    ReportProduct,
     User,
     metadata,
 )
@@ -406,6 +407,8 @@ def test_a_body_sent_in_chunks_over_the_limit_is_a_413_too(app, client):
 #: Each form field with a ``maxlength`` in its page, and the column that stores what it holds.
 FORM_FIELDS = {
     ("reports/new.html", "product_name"): Report.product_name,
+    # The further product rows (product_name_2 ...): each product is a row of its own.
+    ("reports/new.html", "{{ field }}"): ReportProduct.name,
     ("reports/new.html", "lot_number"): Report.lot_number,
     ("reports/new.html", "donation_number"): Report.donation_number,
     ("reports/new.html", "patient_initials"): Report.patient_initials,

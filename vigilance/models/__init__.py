@@ -33,6 +33,7 @@ from vigilance.models.reports import (  # noqa: E402
     QueueStatusCount,
     ReferenceCounter,
     Report,
+    ReportProduct,
     ReportStatus,
 )
 from vigilance.models.summaries import SummaryRun  # noqa: E402
@@ -69,6 +70,7 @@ __all__ = [
     "Report",
     "ReportDraft",
     "ReportLink",
+    "ReportProduct",
     "ReportStatus",
     "Role",
     "SummaryRun",

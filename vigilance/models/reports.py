@@ -104,6 +104,34 @@ class Report(SQLModel, table=True):
         return f"<Report {self.id} {self.reference} {self.category}>"
 
 
+class ReportProduct(SQLModel, table=True):
+    """One product of a report, in the order given (a name holding several stored as several).
+
+    The report's own ``product_name`` keeps every name joined, for the lists, emails and search
+    that show one line; this table keeps each product with its answers and how it was qualified.
+    """
+
+    __tablename__ = "report_products"
+    __table_args__ = (UniqueConstraint("report_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    report_id: int = Field(foreign_key="reports.id", index=True)
+    #: 0 for the first product given.
+    position: int
+    name: str = Field(max_length=500)
+    #: The questionnaire's answers given for this product (as ``Report.product_answers``).
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    #: How the rules (or a person) qualified it: its category, and by what (catalogue entry).
+    category: str = Field(max_length=40)
+    matched_by: str | None = Field(default=None, max_length=20)
+    entry_id: str | None = Field(default=None, max_length=80)
+    #: The principal product: the report's category is its category.
+    is_principal: bool = False
+
+    def __repr__(self) -> str:
+        return f"<ReportProduct {self.report_id}#{self.position} {self.category}>"
+
+
 class QueueItem(SQLModel, table=True):
     """A report's place in one vigilance system's queue."""
 
