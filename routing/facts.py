@@ -89,6 +89,7 @@ class Facts:
         product: ProductFacts | None = None,
         serious: bool | None = None,
         severity_grade: int | None = None,
+        unexpected: bool | None = None,
         reaction_type: str | None = None,
         patient_harm: bool | None = None,
         occurred_at: datetime | None = None,
@@ -105,6 +106,7 @@ class Facts:
         put(self, "event_kind", event_kind)
         put(self, "serious", serious)
         put(self, "severity_grade", severity_grade)
+        put(self, "unexpected", unexpected)
         put(self, "reaction_type", reaction_type)
         put(self, "patient_harm", patient_harm)
         put(self, "occurred_at", occurred_at)

@@ -69,6 +69,7 @@ class StatusWatch:
     legal_basis: tuple[str, ...]
 
 
+@dataclass(frozen=True)
 class CombinationRule:
     """What the law says of an event that concerns several products, beyond each one's own routes.
 
