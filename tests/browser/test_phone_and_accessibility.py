@@ -81,12 +81,40 @@ def people(db, make_user, request):
                 ),
             )
         )
+    # Two products through a device: an item per vigilance, each with the other product's name.
+    both = (ProductFacts(name="CGR"), ProductFacts(name="réchauffeur de sang"))
+    several = intake.submit(
+        db,
+        actor=reporter,
+        now=now - timedelta(hours=3),
+        draft=intake.Draft(
+            event_kind=EventKind.INCIDENT,
+            occurred_at=now - timedelta(hours=4),
+            product=both[0],
+            products=both,
+            description="Poche chauffée à 45 °C par un réchauffeur défaillant.",
+            serious=True,
+            severity_grade=1,
+        ),
+    )
     db.commit()
     report, item = filed[0].report.id, filed[0].items[0].id
+    several_item = several.items[0].id
     month = f"/activity/{now.year}/{now.month}"
     return [
         (None, ["/", "/login", "/no-such-page"]),
-        (reporter, ["/reports/new", "/reports/mine", "/reports/drafts", f"/reports/{report}", "/profile"]),
+        (
+            reporter,
+            [
+                "/reports/new",
+                "/reports/mine",
+                "/reports/drafts",
+                f"/reports/{report}",
+                f"/reports/{several.report.id}",
+                "/alerts",
+                "/profile",
+            ],
+        ),
         (
             correspondent,
             [
@@ -95,9 +123,23 @@ def people(db, make_user, request):
                 "/queues/haemovigilance",
                 "/queues/qualification",
                 f"/queue-items/{item}",
+                f"/queue-items/{several_item}",
+                "/alerts",
             ],
         ),
-        (coordinator, ["/queues", "/queues/haemovigilance", "/dashboard", "/activity", month, f"/queue-items/{item}"]),
+        (
+            coordinator,
+            [
+                "/queues",
+                "/queues/haemovigilance",
+                "/dashboard",
+                "/activity",
+                month,
+                f"/queue-items/{item}",
+                "/rulebooks",
+                "/rulebooks/eu-soho-2027-08-07/redecide",
+            ],
+        ),
         (admin, ["/admin/accounts", "/admin/outbox", "/profile"]),
     ]
 
