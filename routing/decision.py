@@ -180,6 +180,8 @@ def decide(facts: Facts, on: date, rulebooks: Rulebooks | None = None) -> Decisi
     if len(products) == 1:
         # One product, as given (the common case, and hot): the facts as they are.
         one = facts if products == facts.products else replace(facts, products=products)
+        if one.qualified_as is None and one.product.qualified_as is not None:
+            one = replace(one, qualified_as=one.product.qualified_as)
         return _Decider(rulebook, one, steps).decide()
     return _decide_several(rulebook, facts, products, steps)
 
@@ -190,9 +192,12 @@ def _decide_several(rulebook: Rulebook, facts: Facts, products: tuple, steps: li
     The principal product (the first of human origin, else the first) gives the decision its
     category and comes first; each queue's deadlines are those of the first product, principal
     first, that goes there. A person's qualification (``qualified_as``) applies to the products
-    the rules could not qualify, or, when they qualified them all, to the principal product.
+    the rules could not qualify, or, when they qualified them all, to the principal product;
+    a product a person qualified (``ProductFacts.qualified_as``) keeps its category.
     """
-    own = [_Decider(rulebook, replace(facts, products=(p,), qualified_as=None), []).decide() for p in products]
+    own = [
+        _Decider(rulebook, replace(facts, products=(p,), qualified_as=p.qualified_as), []).decide() for p in products
+    ]
     if facts.qualified_as is not None:
         targets = [i for i, d in enumerate(own) if d.category == Category.UNCLASSIFIED] or [
             principal_position([d.category for d in own], products)

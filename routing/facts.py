@@ -41,6 +41,9 @@ class ProductFacts:
     autologous: bool | None = None
     origin: Origin | None = None
     features: Features = field(default_factory=Features)
+    #: A person's qualification of this very product (a correspondent requalified it): it stands
+    #: whatever the rules would say, when the event is decided again.
+    qualified_as: Category | None = None
 
     @property
     def has_answers(self) -> bool:

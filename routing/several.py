@@ -82,7 +82,7 @@ def read_products(catalogue: Catalogue, products: Sequence[ProductFacts]) -> tup
         names = names_within(catalogue, product.name)
         # Room for the products still to come: never more than MAX_PRODUCTS in all.
         room = MAX_PRODUCTS - len(read) - (len(products) - position - 1)
-        if len(names) == 1 or len(names) > room or product.has_answers:
+        if len(names) == 1 or len(names) > room or product.has_answers or product.qualified_as is not None:
             read.append(product)
         else:
             read.extend(ProductFacts(name=part, autologous=product.autologous) for part in names)

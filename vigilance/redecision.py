@@ -16,7 +16,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from routing import Category, Decision, decide
+from routing import Decision, decide
 from routing.rulebook import Rulebook, Rulebooks, shipped_rulebooks
 from vigilance import audit
 from vigilance.errors import Conflict, InvalidInput
@@ -104,10 +104,13 @@ def preview(
     rulebook_id: str,
     establishment_id: int | None = None,
     rulebooks: Rulebooks | None = None,
+    lock: bool = False,
 ) -> list[Redecision]:
     """Every open report the rulebook governs whose decision would differ; nothing is written.
 
     :param establishment_id: only that establishment's reports (a coordinator's); all when None.
+    :param lock: lock the open reports until the transaction ends (before re-deciding them), so
+        that two approvals at once run one after the other and the second finds nothing to do.
     :raises InvalidInput: no rulebook has that id.
     """
     rulebooks = rulebooks or shipped_rulebooks()
@@ -115,6 +118,8 @@ def preview(
     query = select(Report).where(col(Report.status) != ReportStatus.CLOSED.value).order_by(col(Report.id))
     if establishment_id is not None:
         query = query.where(Report.establishment_id == establishment_id)
+    if lock:
+        query = query.with_for_update()
     regions = {e.id: e.region for e in session.exec(select(Establishment)).all()}
     found = []
     for report in session.exec(query).all():
@@ -151,7 +156,9 @@ def apply(
         preview has changed since, nothing is done.
     :raises Conflict: the preview changed since it was approved.
     """
-    redecisions = preview(session, rulebook_id=rulebook_id, establishment_id=establishment_id, rulebooks=rulebooks)
+    redecisions = preview(
+        session, rulebook_id=rulebook_id, establishment_id=establishment_id, rulebooks=rulebooks, lock=True
+    )
     if expected is not None and expected != fingerprint(redecisions):
         raise Conflict(translatable("La liste a changé depuis l'aperçu : relisez-la avant d'approuver."))
     if not redecisions:
@@ -192,9 +199,9 @@ def apply(
 
 def _redecision(session: Session, report: Report, region: str, rulebooks: Rulebooks) -> Redecision | None:
     stored = report.decision or {}
-    # A person's qualification stands: the rules decide again only what follows from it.
-    by_person = stored.get("matched", {}).get("by") == "person"
-    facts = report_facts(session, report, region=region, qualified_as=Category(report.category) if by_person else None)
+    # A person's qualification of a product stands (report_products.facts_of carries it, product
+    # by product): the rules decide again only what follows from it.
+    facts = report_facts(session, report, region=region)
     decision = decide(facts, on=decision_day(report), rulebooks=rulebooks)
     rule_ids = stored.get("rule_ids")
     before = Outcome(

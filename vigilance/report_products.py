@@ -1,12 +1,13 @@
 """The products of a report: stored one row each, read back to show them and to decide again."""
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
-from routing import Decision, Features, Origin, ProductFacts
+from routing import Category, Decision, Features, Origin, ProductFacts
 from vigilance.models import Report, ReportProduct
 
 #: How the report's one-line ``product_name`` joins several names: a join the rulebook reads
@@ -90,8 +91,25 @@ def products_of(session: Session, report_ids: Iterable[int]) -> dict[int, list[R
 
 
 def facts_of(session: Session, report: Report) -> tuple[ProductFacts, ...]:
-    """The products to decide *report* again with: its stored rows, else its one product."""
+    """The products to decide *report* again with: its stored rows, else its one product; each
+    product a person qualified keeps that qualification (the rules decide the rest again)."""
     rows = products_of(session, [report.id])[report.id]
     if not rows:
-        return (product_from(report.product_name, report.product_answers),)
-    return tuple(product_from(row.name, row.answers) for row in rows)
+        by_person = (report.decision or {}).get("matched", {}).get("by") == "person"
+        product = product_from(report.product_name, report.product_answers)
+        return (replace(product, qualified_as=Category(report.category)) if by_person else product,)
+    return tuple(
+        replace(product_from(row.name, row.answers), qualified_as=Category(row.category))
+        if row.matched_by == "person"
+        else product_from(row.name, row.answers)
+        for row in rows
+    )
+
+
+def position_in_queue(report: Report, queue: str) -> int:
+    """Which product an item of *queue* is about: the first whose own decision sends it there
+    (the first product when the stored decision does not say: a report of one product)."""
+    for position, product in enumerate((report.decision or {}).get("products", [])):
+        if queue in product.get("queues", ()):
+            return position
+    return 0

@@ -6,7 +6,7 @@ step. Functions flush, never commit: the caller's transaction is the unit of wor
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any
 
@@ -786,10 +786,22 @@ def requalify(
     item = load_item(session, item_id, actor, for_update=True)
     if item.status not in ALLOWED["requalify"]:
         raise _refuse_transition("requalify", item)
+    if copies.copies_among(session, [item.id]):
+        # The informing vigilance decides where the report goes; its copy only reads it.
+        raise Conflict(
+            translatable(
+                "Une copie pour information ne requalifie pas le signalement : "
+                "la vigilance qui l'a transmise peut le faire."
+            )
+        )
     report = session.get(Report, item.report_id)
     establishment = session.get(Establishment, report.establishment_id)
-    facts = report_facts(session, report, region=establishment.region, qualified_as=category)
-    decision = decide(facts, on=decision_day(report))
+    facts = report_facts(session, report, region=establishment.region)
+    # The person qualifies the product this item is about, not the others of the report.
+    products = list(facts.products)
+    position = min(report_products.position_in_queue(report, item.queue), len(products) - 1)
+    products[position] = replace(products[position], qualified_as=category)
+    decision = decide(replace(facts, products=tuple(products)), on=decision_day(report))
     return apply_decision(
         session,
         report=report,
@@ -855,7 +867,22 @@ def apply_decision(
     # Dated from the original receipt (the facts' own), as intake dated the first ones.
     plan = {planned.queue: planned for planned in plan_openings(decision)}
     before = {"category": report.category, "queues": report.queues, "rulebook_id": report.rulebook_id}
-    existing = {i.queue: i for i in session.exec(select(QueueItem).where(QueueItem.report_id == report.id)).all()}
+    items = session.exec(select(QueueItem).where(QueueItem.report_id == report.id)).all()
+    copy_rows = copies.copies_among(session, [i.id for i in items])
+    # Copies for information are not the report's route: the decision neither keeps nor closes them.
+    existing = {i.queue: i for i in items if i.id not in copy_rows}
+    copy_items = {i.queue: i for i in items if i.id in copy_rows}
+    previous_copies = list((report.decision or {}).get("copies", []))
+    promoted: list[int] = []
+    for queue in decision.queues:
+        copy_item = copy_items.pop(queue.value, None)
+        if copy_item is not None:
+            # The report now goes to this vigilance in full: its copy becomes its item, kept with
+            # its work, and gets the deadlines a full item has.
+            session.delete(copy_rows[copy_item.id])
+            existing[queue.value] = copy_item
+            promoted.append(copy_item.id)
+    session.flush()
     new_queues = [q.value for q in decision.queues]
     opened: list[QueueItem] = []
     added_deadlines: list[int] = []
@@ -903,6 +930,29 @@ def apply_decision(
         refresh_next_due(session, target_item)
         session.add(target_item)
         opened.append(target_item)
+    closing = {
+        queue for queue, other in existing.items() if queue not in new_queues and other.status != ItemStatus.CLOSED
+    }
+    sources = {rule.target.value: rule for rule in decision.copies}
+    for queue, copy_item in copy_items.items():
+        row = copy_rows[copy_item.id]
+        original = session.get(QueueItem, row.original_item_id)
+        if original is None or original.queue not in closing:
+            continue  # its informing item stays: so does the copy
+        rule = sources.get(queue)
+        informing = existing.get(rule.source.value) if rule is not None else None
+        if informing is not None and rule.source.value in new_queues:
+            # Another vigilance of the new decision informs this one: the copy stays, now its.
+            row.original_item_id, row.rule_id = informing.id, rule.id
+            row.explanation, row.legal_basis = dict(rule.explanation), list(rule.legal_basis)
+            session.add(row)
+        elif copy_item.status != ItemStatus.CLOSED:
+            copy_item.status = ItemStatus.CLOSED
+            copy_item.outcome = "requalified"
+            copy_item.closing_note = note or reason
+            copy_item.closed_at = now
+            copy_item.version += 1
+            session.add(copy_item)
     for queue, other in existing.items():
         if queue not in new_queues and other.status != ItemStatus.CLOSED:
             other.status = ItemStatus.CLOSED
@@ -923,6 +973,12 @@ def apply_decision(
     report.queues = new_queues
     report.rulebook_id = decision.rulebook.id
     report.decision = freeze(decision, establishment.finess)
+    # The copies already sent stay readable by their queues, sent by a rule or on request.
+    decided = {entry["queue"] for entry in report.decision.get("copies", [])}
+    report.decision["copies"] = [
+        *report.decision.get("copies", []),
+        *(e for e in previous_copies if e["queue"] in copy_items and e["queue"] not in decided),
+    ]
     report.updated_at = now
     session.add(report)
     session.flush()
@@ -960,16 +1016,18 @@ def apply_decision(
     }
     if added_deadlines:
         after["added_deadlines"] = added_deadlines
+    if promoted:
+        after["copies_now_items"] = promoted
     after.update(extra or {})
     audit.record(
         session, actor=actor, action="update", now=now, report_id=report.id, target=target, before=before, after=after
     )
     _sync_report_status(session, report.id, now)
-    if opened:  # the new queues' people learn of it as if it had just arrived
+    if opened or copied:  # the new queues' people learn of it as if it had just arrived
         alerts.on_arrival(
             session,
             report=report,
-            items=opened,
+            items=[*opened, *copied],
             deadlines=session.exec(
                 select(Deadline).where(col(Deadline.queue_item_id).in_([i.id for i in opened]))
             ).all(),
