@@ -40,7 +40,6 @@ if Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK):
 #: The outside acceptance cases (``../shared/acceptance``) when the checkout sits beside them;
 #: elsewhere (a clone on its own), the copy committed in ``tests/acceptance``.
 SHARED_ACCEPTANCE_DIR = Path(__file__).resolve().parents[2] / "shared" / "acceptance"
-ACCEPTANCE_DIR = SHARED_ACCEPTANCE_DIR if SHARED_ACCEPTANCE_DIR.is_dir() else Path(__file__).parent / "acceptance"
 
 
 def postgres_admin_url():
