@@ -1,7 +1,8 @@
 // As the clinician types a product, ask /api/v1/classify and show what it is, where the report
 // goes and why; when the product is not recognised, show the qualification questions. With
-// several product rows (the report form), every product is asked about at once, and each one
-// is shown with its own category.
+// several product rows (the report form), every product is asked about at once, each with its
+// own answers, and each one is shown with its own category (a row not recognised opens its
+// questions).
 (function () {
   "use strict";
   const form = document.querySelector("form[data-classify-url]");
@@ -36,13 +37,29 @@
     return product;
   }
 
-  // The further product rows of the report form (product_name_2 ...), by name only.
+  // The further product rows of the report form (product_name_2 ...), each with the answers to
+  // its own questions (origin_2, intended_action_2 ...); the rows given, in the products' order.
+  let givenRows = [];
   function others() {
-    const names = [];
-    form.querySelectorAll("input[name^=product_name_]").forEach(function (input) {
-      if (input.value.trim()) names.push({name: input.value.trim()});
+    const products = [];
+    givenRows = [];
+    form.querySelectorAll("[data-product-row]").forEach(function (row) {
+      const suffix = "_" + row.dataset.productRow;
+      const input = row.querySelector("input[name=product_name" + suffix + "]");
+      if (!input || !input.value.trim()) return;
+      const product = {name: input.value.trim()};
+      const features = {};
+      row.querySelectorAll("select").forEach(function (select) {
+        if (!select.value || !select.name.endsWith(suffix)) return;
+        const question = select.name.slice(0, -suffix.length);
+        if (question === "origin") product.origin = select.value;
+        else features[question] = question === "intended_action" ? select.value : select.value === "yes";
+      });
+      if (Object.keys(features).length) product.features = features;
+      products.push(product);
+      givenRows.push(row);
     });
-    return names;
+    return products;
   }
 
   async function classify() {
@@ -76,6 +93,14 @@
         const list = element("ul", null, "products");
         body.products.forEach(function (each) {
           list.append(element("li", each.name + " — " + each.category_label + " (" + each.queues.join(", ") + ")"));
+          // A further row not recognised: its own questions open (the first row's are below). By
+          // name: a name holding several products is several entries here.
+          if (each.category !== "unclassified") return;
+          givenRows.forEach(function (row) {
+            const input = row.querySelector("input[name^=product_name_]");
+            const details = row.querySelector("details.questions");
+            if (details && input.value.trim() === each.name) details.open = true;
+          });
         });
         output.append(list);
       }

@@ -30,15 +30,15 @@ def _column_length(field: str) -> int:
     return Report.__table__.c[field].type.length
 
 
+#: The qualification questions a product row carries, and the longest answer each may hold.
+_QUESTION_LENGTHS: dict[str, int] = {"origin": 32, **dict.fromkeys(FEATURE_FLAGS, 8), "intended_action": 64}
 #: The report form's fields and the longest text each may hold (as a report's, or the form's).
 FIELD_LENGTHS: dict[str, int] = {
     "event_kind": 64,
     "occurred_at": 32,
     "detected_at": 32,
     "product_name": _column_length("product_name"),
-    "origin": 32,
-    **dict.fromkeys(FEATURE_FLAGS, 8),
-    "intended_action": 64,
+    **_QUESTION_LENGTHS,
     "lot_number": _column_length("lot_number"),
     "donation_number": _column_length("donation_number"),
     "serious": 8,
@@ -53,6 +53,8 @@ FIELD_LENGTHS: dict[str, int] = {
     "confirm_no_product": 8,
     # Several products (contract.md): the form's further product rows, and how many it shows.
     **{f"product_name_{n}": _column_length("product_name") for n in range(2, 11)},
+    # ... each with its own qualification questions (``origin_2`` ...), for a name not recognised.
+    **{f"{name}_{n}": length for n in range(2, 11) for name, length in _QUESTION_LENGTHS.items()},
     "product_rows": 8,
 }
 TOKEN_MAX_LENGTH = 64

@@ -115,21 +115,46 @@ def preview(
     """
     rulebooks = rulebooks or shipped_rulebooks()
     rulebook = rulebook_named(rulebook_id, rulebooks)
+    regions = {e.id: e.region for e in session.exec(select(Establishment)).all()}
+    found = []
+    for report in _governed(session, rulebook, rulebooks, establishment_id, lock=lock):
+        change = _redecision(session, report, regions[report.establishment_id], rulebooks)
+        if change is not None:
+            found.append(change)
+    return found
+
+
+def open_reports_governed(
+    session: Session,
+    *,
+    rulebook_id: str,
+    establishment_id: int | None = None,
+    rulebooks: Rulebooks | None = None,
+) -> int:
+    """How many open reports the rulebook decides (the day of their event is in its span),
+    whether or not their decision would change: so that an empty preview can say why it is
+    empty (a rulebook not yet in force governs none).
+
+    :raises InvalidInput: no rulebook has that id.
+    """
+    rulebooks = rulebooks or shipped_rulebooks()
+    rulebook = rulebook_named(rulebook_id, rulebooks)
+    return sum(1 for _report in _governed(session, rulebook, rulebooks, establishment_id))
+
+
+def _governed(
+    session: Session, rulebook: Rulebook, rulebooks: Rulebooks, establishment_id: int | None, lock: bool = False
+):
+    """The open reports whose event falls on a day *rulebook* governs, in id order (locked for
+    the transaction with *lock*)."""
     query = select(Report).where(col(Report.status) != ReportStatus.CLOSED.value).order_by(col(Report.id))
     if establishment_id is not None:
         query = query.where(Report.establishment_id == establishment_id)
     if lock:
         query = query.with_for_update()
-    regions = {e.id: e.region for e in session.exec(select(Establishment)).all()}
-    found = []
     for report in session.exec(query).all():
-        day = decision_day(report)
-        if (rulebooks.in_force(day) or rulebooks.earliest).id != rulebook.id:
-            continue  # another rulebook governs the day of this event
-        change = _redecision(session, report, regions[report.establishment_id], rulebooks)
-        if change is not None:
-            found.append(change)
-    return found
+        if (rulebooks.in_force(decision_day(report)) or rulebooks.earliest).id == rulebook.id:
+            yield report
 
 
 def fingerprint(redecisions: list[Redecision]) -> str:

@@ -100,8 +100,18 @@ def redecide_command(rulebook_id, apply_):
                 found = list(batch.redecisions)
             else:
                 found = redecision.preview(db, rulebook_id=rulebook_id)
+            governed = redecision.open_reports_governed(db, rulebook_id=rulebook_id)
+            rulebook = redecision.rulebook_named(rulebook_id)
     except InvalidInput as refused:
         raise click.BadParameter(refused.messages("en")["rulebook"][0], param_hint="--rulebook") from None
+    if not governed:
+        # Not a silent empty list: a rulebook not yet in force governs no open report.
+        click.echo(
+            f"No open report is decided by {rulebook_id} yet: it governs events from "
+            f"{rulebook.effective_from.isoformat()}, and no open report's event falls in its span. "
+            "Nothing to re-decide; nothing changed."
+        )
+        return
     for change in found:
         click.echo(f"{change.reference}\t{change.before}\t->\t{change.after}\t({', '.join(change.differences)})")
     if apply_:
@@ -110,4 +120,10 @@ def redecide_command(rulebook_id, apply_):
             + (f" (batch {batch.batch_id}, {len(batch.opened_items)} item(s) opened)." if found else ".")
         )
     else:
-        click.echo(f"{len(found)} open report(s) would be re-decided under {rulebook_id}; nothing changed.")
+        click.echo(
+            f"{len(found)} open report(s) would be re-decided under {rulebook_id}; nothing changed. "
+            + (
+                f"{governed} open report(s) are decided by it"
+                + (": re-deciding any of them would give the same decision." if not found else ".")
+            )
+        )

@@ -35,8 +35,30 @@ bp = Blueprint("reports_pages", __name__, url_prefix="/reports")
 PAGE_SIZE = 25
 _SCHEMA = ReportCreateSchema()
 _YES_NO = {"yes": True, "no": False}
-#: The form's product rows: the first (with the qualification questions), then the others' names.
+#: The form's product rows: each one's name, then its qualification questions (for a name not
+#: recognised). The first row's fields have bare names, row n's end in ``_<n>``.
 PRODUCT_FIELDS = ("product_name", *(f"product_name_{n}" for n in range(2, MAX_PRODUCTS + 1)))
+QUESTION_FIELDS = ("origin", *FEATURE_FLAGS, "intended_action")
+
+
+def row_field(name: str, number: int) -> str:
+    """The form's field *name* (``product_name`` or a question) of product row *number*."""
+    return name if number == 1 else f"{name}_{number}"
+
+
+_FURTHER_ROWS_FIELDS = frozenset(
+    row_field(name, number) for number in range(2, MAX_PRODUCTS + 1) for name in ("product_name", *QUESTION_FIELDS)
+)
+
+
+def _row(values, number: int) -> dict[str, str]:
+    """Product row *number*'s fields, by their first-row names."""
+    return {name: values.get(row_field(name, number), "") for name in ("product_name", *QUESTION_FIELDS)}
+
+
+def _put_row(values: dict, number: int, row: dict[str, str]) -> None:
+    for name in ("product_name", *QUESTION_FIELDS):
+        values[row_field(name, number)] = row.get(name, "")
 
 
 def product_rows(values) -> int:
@@ -47,20 +69,20 @@ def product_rows(values) -> int:
 
 
 def _compact_products(values: dict) -> dict:
-    """The filled further rows moved up over the empty ones: the n-th product given is row n,
-    so that an error on ``products.<n-1>`` is shown on row n."""
-    names = [values.get(field, "").strip() for field in PRODUCT_FIELDS[1:]]
-    kept = [name for name in names if name]
-    compacted = {k: v for k, v in values.items() if k not in PRODUCT_FIELDS[1:]}
-    for field, name in zip(PRODUCT_FIELDS[1:], kept, strict=False):
-        compacted[field] = name
+    """The filled further rows moved up over the empty ones, with their answers: the n-th
+    product given is row n, so that an error on ``products.<n-1>`` is shown on row n."""
+    rows = [_row(values, number) for number in range(2, MAX_PRODUCTS + 1)]
+    kept = [row for row in rows if row["product_name"].strip()]
+    compacted = {k: v for k, v in values.items() if k not in _FURTHER_ROWS_FIELDS}
+    for number, row in enumerate(kept, start=2):
+        compacted.update({row_field(name, number): value for name, value in row.items() if value})
     compacted["product_rows"] = str(1 + len(kept))
     return compacted
 
 
 def _change_product_rows(values: dict, action: str) -> dict:
-    """Add a product row, or remove row *n* (``remove-<n>``): the form sent to itself, so that it
-    works without a script."""
+    """Add a product row, or remove row *n* (``remove-<n>``) with its answers: the form sent to
+    itself, so that it works without a script."""
     rows = product_rows(values)
     changed = dict(values)
     if action == "add":
@@ -68,9 +90,9 @@ def _change_product_rows(values: dict, action: str) -> dict:
         return changed
     number = whole_number(action.removeprefix("remove-"))
     if isinstance(number, int) and 2 <= number <= rows:
-        fields = PRODUCT_FIELDS[number - 1 : rows]
-        for field, following in zip(fields, (*fields[1:], None), strict=True):
-            changed[field] = values.get(following, "") if following else ""
+        for row in range(number, rows):
+            _put_row(changed, row, _row(values, row + 1))
+        _put_row(changed, rows, {})
         changed["product_rows"] = str(rows - 1)
     return changed
 
@@ -120,20 +142,12 @@ def form_payload(form) -> dict:
     put(payload, "reporter_phone", form.get("reporter_phone", "").strip())
     if form.get("confirm_no_product") in _YES_NO:
         payload["confirm_no_product"] = _YES_NO[form["confirm_no_product"]]
-    product: dict = {"name": form.get("product_name", "").strip()}
+    product = _product(form, 1)
     others = [
-        {"name": name}
-        for name in (form.get(field, "").strip() for field in PRODUCT_FIELDS[1 : product_rows(form)])
-        if name
+        _product(form, number)
+        for number in range(2, product_rows(form) + 1)
+        if form.get(row_field("product_name", number), "").strip()
     ]
-    put(product, "origin", form.get("origin"))
-    features: dict = {}
-    for question in FEATURE_FLAGS:
-        if form.get(question) in _YES_NO:
-            features[question] = _YES_NO[form[question]]
-    put(features, "intended_action", form.get("intended_action"))
-    if features:
-        product["features"] = features
     if others:
         payload["products"] = [product, *others]
     else:
@@ -148,12 +162,38 @@ def form_payload(form) -> dict:
     return payload
 
 
+def _product(form, number: int) -> dict:
+    """Product row *number* as the API's product: its name and whatever questions it answered."""
+    product: dict = {"name": form.get(row_field("product_name", number), "").strip()}
+    if form.get(row_field("origin", number)):
+        product["origin"] = form[row_field("origin", number)]
+    features: dict = {}
+    for question in FEATURE_FLAGS:
+        if form.get(row_field(question, number)) in _YES_NO:
+            features[question] = _YES_NO[form[row_field(question, number)]]
+    if form.get(row_field("intended_action", number)):
+        features["intended_action"] = form[row_field("intended_action", number)]
+    if features:
+        product["features"] = features
+    return product
+
+
 def _form_defaults() -> dict:
     now = utcnow().astimezone(current_app.config["TZINFO"])
     return {
         "event_kind": EventKind.RECIPIENT_ADVERSE_REACTION.value,
         "occurred_at": now.strftime("%Y-%m-%dT%H:%M"),
         "form_token": uuid.uuid4().hex,
+    }
+
+
+def _rows_with_answers_or_errors(values: dict, errors: dict[str, list[str]]) -> set[int]:
+    """The further rows whose questions are shown open: answered, or refused."""
+    return {
+        number
+        for number in range(2, product_rows(values) + 1)
+        if any(values.get(row_field(name, number)) for name in QUESTION_FIELDS)
+        or any(path.startswith(f"products.{number - 1}.") and not path.endswith(".name") for path in errors)
     }
 
 
@@ -166,6 +206,7 @@ def _render_form(values: dict, errors: dict[str, list[str]] | None = None, statu
             values=values,
             errors=errors,
             product_rows=product_rows(values),
+            open_rows=_rows_with_answers_or_errors(values, errors),
             max_products=MAX_PRODUCTS,
             no_product_error=any(
                 path == "product" or (path.startswith("products.") and path.count(".") == 1) for path in errors

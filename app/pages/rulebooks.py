@@ -94,6 +94,8 @@ def _preview_page(user, rulebook, *, status: int = 200, errors: dict | None = No
         rulebook=rulebook,
         title=in_language(rulebook.title, lang, say),
         found=found,
+        # An empty preview says why: a rulebook not yet in force decides no open report.
+        governed=redecision.open_reports_governed(db, rulebook_id=rulebook.id, establishment_id=user.establishment_id),
         fingerprint=redecision.fingerprint(found),
         errors=errors or {},
         outcome=lambda o: _outcome(o, lang),

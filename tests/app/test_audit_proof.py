@@ -151,6 +151,7 @@ def test_every_edit_behind_the_service_s_back_is_named(app, database_url, worked
             "assessments": ("severity_grade", "1"),
             "declarations": ("authority_reference", "'EFIT-FORGED'"),
             "deadlines": ("waiver_reason", "'forged'"),
+            "report_products": ("category", "'medicine'"),
         }
         forged_unique = {
             "reports": {"reference": "VIG-1999-999999", "year": 1999, "sequence": 999999},
@@ -158,6 +159,7 @@ def test_every_edit_behind_the_service_s_back_is_named(app, database_url, worked
             "assessments": {"version": 99},
             "declarations": {},
             "deadlines": {},
+            "report_products": {"position": 99},
         }
         for table, (field, value) in edits.items():
             ids = connection.execute(text(f"SELECT id FROM {table} ORDER BY id")).scalars().all()

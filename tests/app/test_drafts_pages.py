@@ -227,3 +227,15 @@ def test_a_person_of_no_establishment_is_told_at_once_and_keeps_no_draft(client,
     again = client.post("/login", data={**hidden_fields(page), "email": administrator.email, "password": PASSWORD})
     assert again.status_code == 200 and "Texte saisi par l'administrateur." in _text(again)
     assert drafts_of(db, administrator) == [] and count_reports(db) == 0
+
+
+def test_a_kept_form_gives_back_each_product_row_s_answers(client, reporter, db):
+    sign_in(client, reporter)
+    fields = typed_form(client, product_rows="2", product_name_2="Produit inconnu", origin_2="cells")
+    end_session(client)
+    sign_in_form = hidden_fields(_text(client.post("/reports/new", data=fields)))
+    assert sign_in_form["kept.origin_2"] == "cells"
+    signed_in = client.post("/login", data={**sign_in_form, "email": reporter.email, "password": PASSWORD})
+    form = _text(client.get(signed_in.headers["Location"]))
+    row = re.search(r'<details class="questions" id="questions-2"[^>]*>.*?</details>', form, re.S).group(0)
+    assert '<option value="cells" selected>' in row

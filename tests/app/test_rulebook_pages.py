@@ -111,3 +111,15 @@ def test_a_coordinator_redecides_only_their_establishments_reports(client, db, s
     other_coordinator = make_user("coordinator", place=other)
     sign_in(client, other_coordinator)
     assert mine.reference not in client.get(PREVIEW).get_data(as_text=True)
+
+
+def test_a_rulebook_that_decides_no_open_report_yet_says_so(client, db, staff):
+    """As on the demo data: every event is before 7 August 2027, so the SoHO rulebook decides
+    none of them yet; the 2024 rules decide them, and re-deciding would change nothing."""
+    file_report(db, staff["reporter"], paris(2026, 11, 16, 9, 0))
+    sign_in(client, staff["coordinator"])
+    soho = client.get(PREVIEW).get_data(as_text=True)
+    assert "est encore décidé par ce référentiel" in soho and "à partir du 2027-08-07" in soho
+    current = client.get("/rulebooks/fr-2024-01-02/redecide").get_data(as_text=True)
+    assert "Aucun signalement ouvert ne serait décidé autrement." in current
+    assert "est encore décidé" not in current

@@ -3,8 +3,8 @@
 import json
 from datetime import timedelta
 
-from sqlalchemy import update
-from sqlmodel import select
+from sqlalchemy import func, update
+from sqlmodel import Session, select
 
 from app.cli import cli
 from tests.scenarios import file_report, paris
@@ -126,10 +126,30 @@ def test_redecide_refuses_an_unknown_rulebook(runner, db):
     assert result.exit_code != 0 and "nowhere" in result.output and SOHO in result.output
 
 
-def test_redecide_works_on_the_demo_data(runner, db):
+def test_diff_and_redecide_on_freshly_loaded_demo_data_say_what_a_coordinator_needs(runner, app):
+    """As ``make run`` sets it up: the demo's events are all before 7 August 2027 (no event is in
+    the future), so the SoHO rulebook decides none of them yet, and says so rather than nothing;
+    the 2024 rules decide them all, and re-deciding changes none."""
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0  # make run's setup: migrations, then the demo
     assert runner.invoke(cli, ["demo", "load"]).exit_code == 0
-    result = runner.invoke(cli, ["rulebook", "redecide", "--rulebook", "fr-2024-01-02"])
-    assert result.exit_code == 0, result.output
-    assert (
-        result.output.splitlines()[-1] == "0 open report(s) would be re-decided under fr-2024-01-02; nothing changed."
+
+    diff = runner.invoke(cli, ["rulebook", "diff", "fr-2024-01-02", SOHO])
+    assert diff.exit_code == 0, diff.output
+    assert "Catalogue entries whose category or queues change:" in diff.output and REGULATION in diff.output
+
+    soho = runner.invoke(cli, ["rulebook", "redecide", "--rulebook", SOHO])
+    assert soho.exit_code == 0, soho.output
+    assert soho.output.strip() == (
+        f"No open report is decided by {SOHO} yet: it governs events from 2027-08-07, and no open "
+        "report's event falls in its span. Nothing to re-decide; nothing changed."
     )
+
+    current = runner.invoke(cli, ["rulebook", "redecide", "--rulebook", "fr-2024-01-02"])
+    assert current.exit_code == 0, current.output
+    (line,) = current.output.splitlines()
+    assert line.startswith("0 open report(s) would be re-decided under fr-2024-01-02; nothing changed. ")
+    governed = int(line.split(". ")[1].split()[0])
+    with Session(app.extensions["vigilance.db"]) as db:
+        open_reports = db.exec(select(func.count()).select_from(Report).where(Report.status != "closed")).one()
+    assert governed == open_reports > 0
+    assert line.endswith("are decided by it: re-deciding any of them would give the same decision.")

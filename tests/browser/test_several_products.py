@@ -33,3 +33,20 @@ def test_red_cells_through_a_failing_blood_warmer_go_to_both_vigilances(page, li
     expect(page.locator("#report-products li")).to_have_count(2)
     expect(page.locator("main")).to_contain_text("matériovigilance")
     expect(page.locator("main")).to_contain_text("hémovigilance")
+
+
+def test_a_second_product_not_recognised_opens_its_own_questions_and_is_qualified_from_them(
+    page, live_server, clinician
+):
+    sign_in(page, live_server, clinician)
+    page.get_by_label("Produit", exact=True).fill("CGR")
+    page.get_by_role("button", name="Ajouter un produit").click()
+    page.get_by_label("Produit 2").fill("Produit du laboratoire X")
+    row = page.locator("#questions-2")
+    hint = page.locator("#classification")
+    expect(hint.locator(".products li")).to_have_count(2)
+    expect(row).to_have_attribute("open", "")  # not recognised: its questions shown
+    row.locator("select[name=origin_2]").select_option("cells")
+    row.locator("select[name=substantially_manipulated_2]").select_option("yes")
+    row.locator("select[name=intended_action_2]").select_option("regenerate_repair_replace")
+    expect(hint.locator(".products li").nth(1)).to_contain_text("ingénierie tissulaire")

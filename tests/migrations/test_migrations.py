@@ -488,3 +488,57 @@ def test_0012_the_seals_follow_every_write_once_migrated(app, runner, monkeypatc
         db.execute(sa.text("UPDATE reports SET serious = :t WHERE id = :id"), {"t": True, "id": report_id})
         db.commit()
         assert f"reports {report_id}: field serious changed outside the service" in map(str, audit_seals.verify(db))
+
+
+def test_0021_products_are_sealed_once_migrated_and_older_ones_once_sealed_existing(app, runner, monkeypatch):
+    """After ``db upgrade``, a product row edited directly is named; the rows 0019 gave reports
+    filed before have no seal until ``audit seal-existing``, as after 0012."""
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from routing import EventKind, ProductFacts
+    from tests.scenarios import paris
+    from vigilance import accounts, audit_seals, intake
+    from vigilance.storage.transaction import write_transaction
+
+    def file_report(db, reporter, received):  # in the caller's write transaction, which seals
+        draft = intake.Draft(
+            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+            occurred_at=received,
+            product=ProductFacts(name="CGR"),
+            description="Frissons.",
+            serious=False,
+            severity_grade=1,
+        )
+        return intake.submit(db, draft=draft, actor=reporter, now=received)
+
+    monkeypatch.undo()
+    assert runner.invoke(cli, ["db", "upgrade", "0019_report_products"]).exit_code == 0
+    engine = app.extensions["vigilance.db"]
+    with write_transaction(engine) as db:  # before 0021, the service's products were not sealed
+        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        reporter = accounts.create_user(db, email="r@example.org", role="reporter", establishment=place)
+        reporter_id = reporter.id
+        before = file_report(db, reporter, paris(2026, 11, 16, 9, 0)).report.id
+
+    result = runner.invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    with Session(engine) as db:
+        (old,) = db.execute(sa.text("SELECT id FROM report_products WHERE report_id = :r"), {"r": before}).scalars()
+        assert f"report_products {old}: row without a seal (inserted outside the service)" in map(
+            str, audit_seals.verify(db)
+        )
+    sealed = runner.invoke(cli, ["audit", "seal-existing"])
+    assert sealed.exit_code == 0 and "report_products 1" in sealed.output
+
+    with write_transaction(engine) as db:
+        after = file_report(db, db.get(accounts.User, reporter_id), paris(2026, 11, 17, 9, 0)).report.id
+    with Session(engine) as db:
+        assert list(audit_seals.verify(db)) == []
+        (new,) = db.execute(sa.text("SELECT id FROM report_products WHERE report_id = :r"), {"r": after}).scalars()
+        db.execute(sa.text("UPDATE report_products SET name = 'Albumine' WHERE id = :id"), {"id": new})
+        db.commit()
+        assert f"report_products {new}: field name changed outside the service" in map(str, audit_seals.verify(db))
+
+    assert runner.invoke(cli, ["db", "downgrade", "0019_report_products"]).exit_code == 0
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0

@@ -9,6 +9,7 @@ import pytest
 
 from routing import Category, EventKind, Facts, Features, IntendedAction, Origin, ProductFacts, Queue, decide
 from routing.pharmacovigilance_centres import centre_for, department_of
+from routing.rulebook import shipped_rulebooks
 from vigilance.i18n import say
 
 TODAY = date(2026, 11, 21)
@@ -272,3 +273,26 @@ def test_in_vitro_diagnostic_devices_go_to_reactovigilance_at_ansm(name):
     [deadline] = deadlines(decision, Queue.REACTOVIGILANCE)
     assert deadline.policy.without_delay and "R.5222-15" in " ".join(deadline.policy.legal_basis)
     assert "2017/746, art. 82" in basis(decision)
+
+
+# --- Reached by name only: the questionnaire cannot express them ---------------------------------
+
+
+@pytest.mark.parametrize("rulebook", list(shipped_rulebooks()), ids=lambda r: r.id)
+def test_no_questionnaire_answer_decides_gametes_or_in_vitro_diagnostics(rulebook):
+    """The questionnaire's vocabulary (contract.md) has no answer for assisted reproduction nor
+    for an in vitro diagnostic device: a route from the existing answers would be a guess."""
+    categories = {rule.category for rule in rulebook.qualification}
+    assert Category.GAMETES_EMBRYOS not in categories and Category.IN_VITRO_DIAGNOSTIC not in categories
+    # Cells or tissue answered with "another" intended action are not taken for gametes or
+    # embryos: a person qualifies them (the qualification queue), as for any product not known.
+    for origin in (Origin.CELLS, Origin.TISSUE):
+        other = decide_answers(origin=origin, intended_action=IntendedAction.OTHER)
+        assert (other.category, other.queues) == (Category.UNCLASSIFIED, (Queue.QUALIFICATION,))
+    # ... and by name they are reached, under every rulebook.
+    on = rulebook.effective_from
+    ovocytes = decide(Facts(event_kind=RAR, product=ProductFacts(name="ovocytes")), on=on)
+    reagent = decide(
+        Facts(event_kind=EventKind.INCIDENT, product=ProductFacts(name="réactif de groupage sanguin")), on=on
+    )
+    assert ovocytes.queues == (Queue.AMP_VIGILANCE,) and reagent.queues == (Queue.REACTOVIGILANCE,)

@@ -157,3 +157,39 @@ def test_rows_written_before_the_seals_are_sealed_once_and_that_is_audited(clien
     assert runner.invoke(cli, ["audit", "verify"]).exit_code == 0
     db.rollback()
     assert db.execute(text("SELECT count(*) FROM audit_events WHERE action = 'seal-existing'")).scalar_one() == 1
+
+
+def test_a_product_edited_deleted_or_added_behind_the_service_s_back_is_named(client, make_user, token_for, runner, db):
+    """A report's products decide its queues: each row is sealed as the report is."""
+    first, second, _third = file_three(client, make_user, token_for)
+    assert runner.invoke(cli, ["audit", "verify"]).exit_code == 0
+    edited, deleted = (
+        db.execute(text("SELECT id FROM report_products WHERE report_id = :r"), {"r": report}).scalar_one()
+        for report in (first, second)
+    )
+    db.execute(text("UPDATE report_products SET category = 'medicine' WHERE id = :id"), {"id": edited})
+    db.execute(text("DELETE FROM report_products WHERE id = :id"), {"id": deleted})
+    db.execute(
+        text(
+            "INSERT INTO report_products (id, report_id, position, name, answers, category, is_principal) "
+            "VALUES (9999, :r, 1, 'Albumine', '{}', 'blood_derived_medicine', false)"
+        ),
+        {"r": first},
+    )
+    db.commit()
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code == 1
+    assert f"report_products {edited}: field category changed outside the service" in result.output
+    assert f"report_products {deleted}: row deleted (its seal remains)" in result.output
+    assert "report_products 9999: row without a seal" in result.output
+
+
+def test_products_written_by_the_service_verify(client, make_user, token_for, runner, db):
+    """Two products in one report, each sealed when filed: nothing to report."""
+    headers = token_for(make_user("reporter"))
+    filed = client.post("/api/v1/reports", json=a_report(product={"name": "CGR et albumine"}), headers=headers)
+    assert filed.status_code == 201, filed.get_json()
+    products = db.execute(text("SELECT count(*) FROM report_products")).scalar_one()
+    sealed = db.execute(text("SELECT count(*) FROM audit_seals WHERE table_name = 'report_products'")).scalar_one()
+    assert products == sealed == 2
+    assert runner.invoke(cli, ["audit", "verify"]).exit_code == 0
