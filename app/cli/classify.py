@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from routing import EventKind, Facts, ProductFacts, decide
+from vigilance import i18n
 from vigilance.i18n import say, translatable
 
 
@@ -52,23 +53,24 @@ def classify_command(name, event_kind, serious, severity_grade, on_date, lang, a
             translatable("Référentiel"),
         )
     ]
-    click.secho(f"{headings[0]}: {decision['category']} ({decision['category_label']})", bold=True)
+    colon = i18n.colon(lang)
+    click.secho(f"{headings[0]}{colon} {decision['category']} ({decision['category_label']})", bold=True)
     queues = ", ".join(
         f"{q} → {decision['authorities'][q]}" if q in decision["authorities"] else q for q in decision["queues"]
     )
-    click.echo(f"{headings[1]}: {queues}")
+    click.echo(f"{headings[1]}{colon} {queues}")
     if len(decision["products"]) > 1:  # a name holding several products is read as several
-        click.echo(f"{translatable('Produits').render(lang)}:")
+        click.echo(f"{translatable('Produits').render(lang)}{colon}")
         for product in decision["products"]:
-            click.echo(f"  - {product['name']}: {product['category']} ({', '.join(product['queues'])})")
-    click.echo(f"{headings[2]}:")
+            click.echo(f"  - {product['name']}{colon} {product['category']} ({', '.join(product['queues'])})")
+    click.echo(f"{headings[2]}{colon}")
     for number, step in enumerate(decision["explanation"], 1):
         click.echo(f"  {number}. {step}")
-    click.echo(f"{headings[3]}:")
+    click.echo(f"{headings[3]}{colon}")
     for deadline in decision["deadlines"] or []:
         click.echo(f"  - [{deadline['queue']}] {deadline['description']}")
-    click.echo(f"{headings[4]}:")
+    click.echo(f"{headings[4]}{colon}")
     for basis in decision["legal_basis"]:
         click.echo(f"  - {basis}")
     rulebook = decision["rulebook"]
-    click.echo(f"{headings[5]}: {rulebook['id']} ({rulebook['effective_from']})")
+    click.echo(f"{headings[5]}{colon} {rulebook['id']} ({rulebook['effective_from']})")
