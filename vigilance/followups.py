@@ -16,9 +16,37 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from routing import Decision
-from vigilance.models import FollowupStep, QueueItem, Timer
+from vigilance import copies
+from vigilance.models import FollowupStep, QueueItem, Report, Timer
 
 logger = logging.getLogger(__name__)
+
+
+def open_copies_and_plans(
+    session: Session,
+    *,
+    decision: Decision,
+    report: Report,
+    items: Mapping[str, int],
+    anchors: Mapping[str, datetime | None],
+    now: datetime,
+) -> list[QueueItem]:
+    """What a decision opens besides its own items, on the items (by queue) now open: the
+    information copies it calls for and its follow-up plans. Intake and every new decision
+    (requalification, re-decision) come through here. Return the copies opened."""
+    if not (decision.copies or decision.followups):
+        return []
+    copied = copies.open_copies(
+        session,
+        rules=decision.copies,
+        report_id=report.id,
+        establishment_id=report.establishment_id,
+        serious=report.serious,
+        items=items,
+        now=now,
+    )
+    open_plans(session, decision=decision, report_id=report.id, items=items, anchors=anchors, now=now)
+    return copied
 
 
 def open_plans(

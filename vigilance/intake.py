@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from routing import EventKind, Facts, ProductFacts, decide
-from vigilance import alerts, audit, copies, followups, report_products
+from vigilance import alerts, audit, followups, report_products
 from vigilance.clock import PARIS
 from vigilance.clocks import schedule_deadline
 from vigilance.decisions import freeze
@@ -324,21 +324,14 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
     report = StoredReport(**row)
     report_products.store(session, report_id=report.id, decision=decision)
     items, deadlines = _open_queue_items(session, report, plan, decision.rulebook.id, now, establishment.region)
-    copied = []
-    if decision.copies or decision.followups:
-        by_queue = {item.queue: item.id for item in items}
-        copied = copies.open_copies(
-            session,
-            rules=decision.copies,
-            report_id=report.id,
-            establishment_id=report.establishment_id,
-            serious=report.serious,
-            items=by_queue,
-            now=now,
-        )
-        followups.open_plans(
-            session, decision=decision, report_id=report.id, items=by_queue, anchors=facts.anchors(), now=now
-        )
+    copied = followups.open_copies_and_plans(
+        session,
+        decision=decision,
+        report=report,
+        items={item.queue: item.id for item in items},
+        anchors=facts.anchors(),
+        now=now,
+    )
     audit.record(
         session,
         actor=actor,

@@ -989,19 +989,10 @@ def apply_decision(
         for i in session.exec(select(QueueItem).where(QueueItem.report_id == report.id)).all()
         if i.status != ItemStatus.CLOSED
     }
-    copied = copies.open_copies(
-        session,
-        rules=decision.copies,
-        report_id=report.id,
-        establishment_id=report.establishment_id,
-        serious=report.serious,
-        items=open_items,
-        now=now,
-    )
-    followups.open_plans(
+    copied = followups.open_copies_and_plans(
         session,
         decision=decision,
-        report_id=report.id,
+        report=report,
         items={q: i for q, i in open_items.items() if q in new_queues},
         anchors=report_facts(session, report, region=establishment.region).anchors(),
         now=now,
