@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from routing import Category, EventKind, ProductFacts
 from vigilance import intake, triage
-from vigilance.models import Alert, Deadline, ItemStatus, QueueItem, Timer
+from vigilance.models import Alert, Deadline, FollowupStep, ItemStatus, QueueItem, Timer
 from vigilance.storage import status_counts as counts
 from vigilance.storage.engine import make_engine
 from vigilance.storage.settings import StorageSettings
@@ -185,6 +185,9 @@ def test_plain_statements_move_the_counts_too(db, people):
     db.execute(delete(Timer).where(Timer.deadline_id.in_(its_deadlines)))
     db.execute(delete(Deadline).where(Deadline.queue_item_id == ids[4]))
     db.execute(delete(Alert).where(Alert.queue_item_id == ids[4]))  # a serious report's alerts
+    its_steps = select(FollowupStep.id).where(FollowupStep.queue_item_id == ids[4])  # its follow-up plan
+    db.execute(delete(Timer).where(Timer.followup_step_id.in_(its_steps)))
+    db.execute(delete(FollowupStep).where(FollowupStep.queue_item_id == ids[4]))
     db.execute(delete(QueueItem).where(QueueItem.id == ids[4]))
     assert_counts_hold(db)
 
