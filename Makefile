@@ -8,6 +8,11 @@ PORT ?= 5000
 
 .PHONY: run test test-postgres test-browser install axe bench bench-all lock clean translations
 
+# Some machines set PYTHONDONTWRITEBYTECODE: then every pytest worker, and every server or worker
+# the tests start as a subprocess, compiles the project's modules again and pytest rewrites
+# every test module's assertions again (about 5 s of each worker's collection here).
+unexport PYTHONDONTWRITEBYTECODE
+
 # Dependencies come from the lock file, every one pinned with its hashes; the project itself is
 # installed on top without resolving anything. After changing dependencies in pyproject.toml:
 # `make lock`.
@@ -42,18 +47,21 @@ run: $(INSTALLED)
 
 # Lint and format are part of the suite: a change that breaks either fails `make test`. The tests
 # run in parallel, one process per core (pytest-xdist): each test has its own database and ports.
+# The browser tests (a real Chromium, a minute and a half of their own) are the browser suite:
+# `make test-browser`, which .ci/run runs on SQLite and on PostgreSQL after this one.
 PYTEST_WORKERS ?= auto
-test: $(INSTALLED) $(AXE)
+test: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -q -n $(PYTEST_WORKERS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser"
 
 test-postgres: $(INSTALLED)
 	VIGILANCE_TEST_DATABASE_URL=$${VIGILANCE_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
 		$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser"
 
+# On SQLite, or on PostgreSQL when VIGILANCE_TEST_DATABASE_URL names one.
 test-browser: $(INSTALLED) $(AXE)
-	VIGILANCE_REQUIRE_BROWSER=1 $(BIN)/pytest -q -m browser
+	VIGILANCE_REQUIRE_BROWSER=1 $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m browser
 
 # The classification benchmark (a minute or two; wrk: apt-get install wrk). Every benchmark and
 # its options: bench/README.md.
