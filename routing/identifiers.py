@@ -90,7 +90,7 @@ class DonationSpelling(StrEnum):
     WITH_CHECK = "with_check"
     #: Thirteen characters, two flag characters, then the check character.
     WITH_FLAGS_AND_CHECK = "with_flags_and_check"
-    #: The bar code's data structure: ``=``, the thirteen characters and two flags.
+    #: The bar code's data structure: ``=``, the thirteen characters and (usually) two flags.
     BAR_CODE = "bar_code"
     #: The thirteen characters, possibly with flags, without any check.
     WITHOUT_CHECK = "without_check"
@@ -129,10 +129,11 @@ def read_donation_number(text: str) -> DonationNumber:
     """Recognise *text* as an ISBT 128 donation number, or say it is in no known format."""
     squeezed = compact(text)
     if squeezed.startswith("="):
-        # The bar code's data structure 001: "=" then the DIN and its two flags.
-        found = _DIN_FLAGS.fullmatch(squeezed[1:])
+        # The bar code's data structure 001: "=" then the DIN and its two flags (which a
+        # person copying it may leave out).
+        found = _DIN_FLAGS.fullmatch(squeezed[1:]) or _DIN_ALONE.fullmatch(squeezed[1:])
         if found:
-            return _isbt(text, found["din"], DonationSpelling.BAR_CODE, flags=found["flags"])
+            return _isbt(text, found["din"], DonationSpelling.BAR_CODE, flags=found.groupdict().get("flags"))
         return DonationNumber(text, DonationFormat.UNKNOWN, squeezed, None)
     for pattern, spelling in (
         (_DIN_FLAGS_CHECK, DonationSpelling.WITH_FLAGS_AND_CHECK),
