@@ -87,7 +87,8 @@ def create_establishment(
 
 
 def establishment_by_finess(session: Session, finess: str) -> Establishment:
-    establishment = session.exec(select(Establishment).where(Establishment.finess == finess.strip().upper())).first()
+    finess = re.sub(r"\s+", "", finess).upper()
+    establishment = session.exec(select(Establishment).where(Establishment.finess == finess)).first()
     if establishment is None:
         raise NotFound(translatable("Aucun établissement %(finess)s.", finess=finess))
     return establishment
