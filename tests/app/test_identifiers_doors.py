@@ -14,7 +14,7 @@ from tests.page_session import PASSWORD, count_reports, csrf_from, form_fields, 
 from tests.report_payloads import a_report, stored_rows
 from vigilance import accounts, intake
 from vigilance.errors import InvalidInput
-from vigilance.models import Establishment, Report, User, UserRpps
+from vigilance.models import Establishment, QueueItem, Report, User, UserRpps
 
 #: JPAC Red Book, annex 2: G123 498 654 321 has the check character H.
 RIGHT = "G123 498 654 321 H"
@@ -237,3 +237,17 @@ def test_the_admin_account_form_checks_the_rpps_number(app, make_user, db):
     db.rollback()
     user = db.scalars(select(User).where(User.email == "new@example.org")).one()
     assert db.get(UserRpps, user.id).rpps == "10000000009"
+
+
+def test_the_correspondent_sees_that_the_number_was_not_checked(client, db, reporter, make_user):
+    hv = make_user("correspondent", vigilances=["haemovigilance"])
+    unknown = _file(db, reporter, donation_number="4711")
+    known = _file(db, reporter, donation_number=RIGHT)
+    sign_in(client, hv, PASSWORD)
+    pages = {}
+    for report in (unknown, known):
+        db.rollback()
+        item = db.scalars(select(QueueItem).where(QueueItem.report_id == report.id)).first()
+        pages[report.id] = client.get(f"/queue-items/{item.id}").get_data(as_text=True)
+    assert "format non reconnu, non vérifié" in pages[unknown.id]
+    assert "format non reconnu" not in pages[known.id]
