@@ -13,7 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from routing import EventKind, Facts, ProductFacts, decide
-from routing.identifiers import normalise_donation_number, normalise_lot_number, read_donation_number
+from routing.identifiers import (
+    DonationNumber,
+    normalise_donation_number,
+    normalise_lot_number,
+    read_donation_number,
+)
 from vigilance import alerts, audit, followups, report_products
 from vigilance.clock import PARIS
 from vigilance.clocks import schedule_deadline
@@ -191,7 +196,7 @@ def check_draft(draft: Draft, *, now: datetime) -> None:
         raise InvalidInput(errors)
 
 
-def donation_number_refusal(donation) -> Message:
+def donation_number_refusal(donation: DonationNumber) -> Message:
     """Why an ISBT 128 donation number whose check does not match is refused."""
     return translatable(
         "Ce numéro de don ISBT 128 (%(number)s) ne correspond pas à son caractère de contrôle : "
