@@ -7,6 +7,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_wtf.csrf import generate_csrf
 
 from app.auth import page_user
+from routing.identifiers import read_donation_number
 from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS
 from routing.scales import imputability_label, term_label
 from routing.vocabulary import Category, EventKind, Queue
@@ -49,6 +50,10 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["role_label"] = lambda role: label(ROLE_LABELS, role, _language())
     app.jinja_env.filters["history_step"] = lambda event: history_step(event.action, event.target, _language())
     app.jinja_env.filters["status_label"] = status_label
+    # A donation number in no format known here: kept as typed, unchecked (routing.identifiers).
+    app.jinja_env.filters["unknown_donation_format"] = lambda number: bool(
+        number and number.strip() and read_donation_number(number).unknown_format
+    )
     # "3 nouveaux": a count of items in a status, in the form its number takes.
     app.jinja_env.filters["status_count"] = lambda count, status: status_count(status, count).render(_language())
     app.jinja_env.filters["reject_keys"] = lambda mapping, *keys: {k: v for k, v in mapping.items() if k not in keys}

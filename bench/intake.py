@@ -33,7 +33,7 @@ def prepare(url: str) -> str:
     engine = make_engine(url)
     metadata.create_all(engine)
     with Session(engine) as db:
-        place = accounts.create_establishment(db, finess="750000001", name="CHU Bench")
+        place = accounts.create_establishment(db, finess="750000010", name="CHU Bench")
         user = accounts.create_user(db, email="bench@example.org", role="reporter", establishment=place)
         _record, token = accounts.issue_token(db, user=user)
         db.commit()

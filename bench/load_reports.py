@@ -52,6 +52,7 @@ from sqlmodel import Session
 from werkzeug.security import generate_password_hash
 
 from routing import Decision, EventKind, Facts, ProductFacts, Queue, decide
+from routing.identifiers import finess_with_key, normalise_donation_number, normalise_lot_number
 from routing.rulebook import shipped_rulebooks
 from vigilance import accounts
 from vigilance.decisions import freeze
@@ -142,6 +143,8 @@ REPORT_COLUMNS = (
     "product_answers",
     "lot_number",
     "donation_number",
+    "lot_number_normalised",
+    "donation_number_normalised",
     "category",
     "queues",
     "rulebook_id",
@@ -236,11 +239,12 @@ class Place:
 
 
 def finess_of(number: int) -> str:
-    return str(FINESS_BASE + number)
+    """Establishment *number*'s FINESS: its eight first digits, then their Luhn key (checked at registration)."""
+    return finess_with_key(str(FINESS_BASE // 10 + number))
 
 
 def email_of(finess: str, who: str) -> str:
-    """``bench-750100001-haemovigilance1@example.org``, ``bench-750100001-reporter3@example.org``."""
+    """``bench-750100018-haemovigilance1@example.org``, ``bench-750100018-reporter3@example.org``."""
     return f"bench-{finess}-{who}@example.org"
 
 
@@ -516,6 +520,8 @@ class Generator:
                 updated_at=received,
                 year=year,
             )
+            report["lot_number_normalised"] = normalise_lot_number(report["lot_number"])
+            report["donation_number_normalised"] = normalise_donation_number(report["donation_number"])
             items = []
             deadlines = []
             changed = received

@@ -84,7 +84,7 @@ def seed(engine, *, received_days_ago: float = 21) -> dict:
     now = utcnow()
     received = now - timedelta(days=received_days_ago)
     with Session(engine, expire_on_commit=False) as session:
-        establishment = accounts.create_establishment(session, finess="750000001", name="CHU du banc d'essai")
+        establishment = accounts.create_establishment(session, finess="750000010", name="CHU du banc d'essai")
         reporter = accounts.create_user(
             session, email="reporter@bench.example.org", role="reporter", establishment=establishment
         )

@@ -143,7 +143,7 @@ def now():
 
 @pytest.fixture
 def establishment(db):
-    establishment = accounts.create_establishment(db, finess="750000001", name="CHU de Test")
+    establishment = accounts.create_establishment(db, finess="750000010", name="CHU de Test")
     db.commit()
     return establishment
 

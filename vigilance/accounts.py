@@ -6,21 +6,22 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from routing import Queue
 from routing.calendar import REGIONS
+from routing.identifiers import FinessProblem, compact_rpps, finess_problem, rpps_ok
 from vigilance import audit, passwords, web_sessions
 from vigilance.clock import utcnow
 from vigilance.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from vigilance.i18n import Message, translatable
-from vigilance.models import ApiToken, Establishment, Role, User
+from vigilance.models import ApiToken, Establishment, Role, User, UserRpps
 
 logger = logging.getLogger(__name__)
 
-FINESS = re.compile(r"^[0-9]{2}[0-9AB][0-9]{6}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 #: A token's last use is written at most this often: an API call should not always write.
@@ -43,12 +44,25 @@ def _longer_than_column(model, field: str, text: str) -> InvalidInput | None:
 def create_establishment(
     session: Session, *, finess: str, name: str, region: str = "metropole", actor: User | None = None
 ) -> Establishment:
-    """Register a health establishment by its FINESS number."""
-    finess = finess.strip().upper()
-    if not FINESS.match(finess):
+    """Register a health establishment by its FINESS number, whose key must match
+    (routing.identifiers.finess_problem): every door refuses a mistyped one.
+
+    :raises InvalidInput: on ``finess``, ``name`` or ``region``.
+    """
+    finess = re.sub(r"\s+", "", finess).upper()
+    problem = finess_problem(finess)
+    if problem is FinessProblem.SHAPE:
         raise _invalid(
             "finess",
             translatable("Un numéro FINESS a 9 caractères (chiffres, 2A/2B pour la Corse)."),
+        )
+    if problem is FinessProblem.KEY:
+        raise _invalid(
+            "finess",
+            translatable(
+                "Le numéro FINESS %(finess)s est erroné : son dernier chiffre n'est pas la clé des huit premiers.",
+                finess=finess,
+            ),
         )
     if not name.strip():
         raise _invalid("name", translatable("Le nom est obligatoire."))
@@ -73,7 +87,8 @@ def create_establishment(
 
 
 def establishment_by_finess(session: Session, finess: str) -> Establishment:
-    establishment = session.exec(select(Establishment).where(Establishment.finess == finess.strip().upper())).first()
+    finess = re.sub(r"\s+", "", finess).upper()
+    establishment = session.exec(select(Establishment).where(Establishment.finess == finess)).first()
     if establishment is None:
         raise NotFound(translatable("Aucun établissement %(finess)s.", finess=finess))
     return establishment
@@ -90,6 +105,7 @@ def create_user(
     name: str = "",
     language: str = "fr",
     is_coordinator: bool = False,
+    rpps: str | None = None,
     actor: User | None = None,
 ) -> User:
     """Create an account; a correspondent names the queues they work (audited: *actor*, the
@@ -114,6 +130,7 @@ def create_user(
         raise _invalid("vigilance", translatable("Un correspondant travaille au moins une file."))
     if language not in ("fr", "en"):
         raise _invalid("language", translatable("Langue : fr ou en."))
+    rpps = checked_rpps(rpps)
     if session.exec(select(User).where(User.email == email)).first():
         raise Conflict(translatable("Le compte %(email)s existe déjà.", email=email))
     user = User(
@@ -129,7 +146,16 @@ def create_user(
         set_password(user, password)
     session.add(user)
     session.flush()
-    _audit(session, actor, "account.create", _target(user), after=_account_state(user))
+    if rpps is not None:
+        session.add(UserRpps(user_id=user.id, rpps=rpps))
+        session.flush()
+    _audit(
+        session,
+        actor,
+        "account.create",
+        _target(user),
+        after={**_account_state(user), **({"rpps": rpps} if rpps else {})},
+    )
     logger.info("User %s created with role %s", email, role)
     return user
 
@@ -138,9 +164,56 @@ def create_user(
 SUMMARY_CHOICES = ("daily_digest", "digest_when_empty", "weekly_summary", "monthly_report")
 
 
-def update_profile(session: Session, user: User, *, language: str | None = None, **choices: bool) -> User:
-    """A person's own settings: their language (pages and emails) and which summaries they receive."""
+def checked_rpps(rpps: str | None) -> str | None:
+    """An RPPS number without its spaces, or None for none given.
+
+    :raises InvalidInput: on ``rpps``: not eleven digits, or a wrong Luhn key.
+    """
+    if rpps is None or not rpps.strip():
+        return None
+    rpps = compact_rpps(rpps)
+    if not rpps_ok(rpps):
+        raise _invalid(
+            "rpps",
+            translatable("Un numéro RPPS a 11 chiffres, le dernier étant la clé des autres : vérifiez-le."),
+        )
+    return rpps
+
+
+def rpps_of(session: Session, user: User) -> str | None:
+    """*user*'s RPPS number, if they gave one."""
+    found = session.get(UserRpps, user.id)
+    return found.rpps if found is not None else None
+
+
+def _set_rpps(session: Session, user: User, rpps: str | None) -> None:
+    found = session.get(UserRpps, user.id)
+    if rpps is None:
+        if found is not None:
+            session.delete(found)
+    elif found is None:
+        session.add(UserRpps(user_id=user.id, rpps=rpps))
+    else:
+        found.rpps = rpps
+        session.add(found)
+
+
+#: Not given: update_profile leaves the RPPS number as it is.
+_UNCHANGED: Any = object()
+
+
+def update_profile(
+    session: Session, user: User, *, language: str | None = None, rpps: str | None = _UNCHANGED, **choices: bool
+) -> User:
+    """A person's own settings: their language (pages and emails), their RPPS number (an empty
+    one removes it; not given, it stays) and which summaries they receive.
+
+    :raises InvalidInput: on ``language``, ``rpps`` or an unknown setting; nothing is changed.
+    """
     before = {name: getattr(user, name) for name in ("language", *(c for c in choices if c in SUMMARY_CHOICES))}
+    if rpps is not _UNCHANGED:
+        rpps = checked_rpps(rpps)  # checked first: a refusal changes nothing
+        before["rpps"] = rpps_of(session, user)
     if language is not None:
         if language not in ("fr", "en"):
             raise _invalid("language", translatable("Langue : fr ou en."))
@@ -150,9 +223,13 @@ def update_profile(session: Session, user: User, *, language: str | None = None,
         raise _invalid(sorted(unknown)[0], translatable("Réglage inconnu."))
     for name, wanted in choices.items():
         setattr(user, name, bool(wanted))
+    if rpps is not _UNCHANGED:
+        _set_rpps(session, user, rpps)
     session.add(user)
     session.flush()
-    after = {name: getattr(user, name) for name in before}
+    after = {name: getattr(user, name) for name in before if name != "rpps"}
+    if "rpps" in before:
+        after["rpps"] = rpps
     if after != before:
         _audit(session, user, "settings.update", _target(user), before=before, after=after)
     return user

@@ -15,7 +15,7 @@ from routing.scales import IMPUTABILITY_SCALES, REACTION_TYPES
 from vigilance import accounts, intake, triage
 from vigilance.models import Establishment, Report, User
 
-DEMO_FINESS = "750000019"
+DEMO_FINESS = "750000119"
 DEMO_PASSWORD = "demo-vigilance-2026"
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, or_
 from sqlmodel import Session, col, select
 
+from routing.identifiers import normalise_donation_number, normalise_lot_number
 from vigilance.access import may_read_report
 from vigilance.i18n import by_language, translatable, translatable_plural
 from vigilance.models import Report, User
@@ -29,8 +30,16 @@ def find_candidates(
     patient: tuple[str | None, int | None, str | None],
 ) -> list[dict[str, Any]]:
     """Earlier reports of the establishment sharing a donation or lot number, or the same
-    pseudonymous patient within a few days; each with the reason, in both languages."""
+    pseudonymous patient within a few days; each with the reason, in both languages.
+
+    Numbers are compared as routing.identifiers normalises them: "G123 498 654 321 H" and the
+    bar code's "=G12349865432100" are one donation, "l 123" and "L123" one lot.
+    """
     sex, birth_year, initials = patient
+    donation_key = normalise_donation_number(donation_number)
+    lot_key = normalise_lot_number(lot_number)
+    donation_number = donation_number if donation_key else None
+    lot_number = lot_number if lot_key else None
     same_patient = bool(sex and birth_year and initials)
     if not (donation_number or lot_number or same_patient):
         return []
@@ -38,8 +47,8 @@ def find_candidates(
         session.connection(),
         {
             "establishment_id": establishment_id,
-            "donation_number": donation_number,
-            "lot_number": lot_number,
+            "donation_number": donation_key,
+            "lot_number": lot_key,
             "sex": sex,
             "birth_year": birth_year,
             "initials": initials.upper() if initials else None,
@@ -50,9 +59,9 @@ def find_candidates(
     )
     candidates = []
     for report_id, reference, their_donation, their_lot, their_time in rows:
-        if donation_number and their_donation == donation_number:
+        if donation_key and their_donation == donation_key:
             reason = translatable("même numéro de don (%(number)s)", number=donation_number)
-        elif lot_number and their_lot == lot_number:
+        elif lot_key and their_lot == lot_key:
             reason = translatable("même numéro de lot (%(number)s)", number=lot_number)
         else:
             days = Decimal(f"{abs((their_time - occurred_at).total_seconds()) / 86400:.1f}")
@@ -87,9 +96,9 @@ def _candidates_query(by_donation: bool, by_lot: bool, by_patient: bool) -> Dire
     vigilance.storage.driver_cursor), inside intake's write transaction."""
     clauses = []
     if by_donation:
-        clauses.append(col(Report.donation_number) == bindparam("donation_number"))
+        clauses.append(col(Report.donation_number_normalised) == bindparam("donation_number"))
     if by_lot:
-        clauses.append(col(Report.lot_number) == bindparam("lot_number"))
+        clauses.append(col(Report.lot_number_normalised) == bindparam("lot_number"))
     if by_patient:
         clauses.append(
             and_(
@@ -101,7 +110,13 @@ def _candidates_query(by_donation: bool, by_lot: bool, by_patient: bool) -> Dire
             )
         )
     return DirectStatement(
-        select(Report.id, Report.reference, Report.donation_number, Report.lot_number, Report.occurred_at)
+        select(
+            Report.id,
+            Report.reference,
+            Report.donation_number_normalised,
+            Report.lot_number_normalised,
+            Report.occurred_at,
+        )
         .where(col(Report.establishment_id) == bindparam("establishment_id"), or_(*clauses))
         .order_by(col(Report.id).desc())
         .limit(MAX_CANDIDATES)

@@ -13,6 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from routing import EventKind, Facts, ProductFacts, decide
+from routing.identifiers import (
+    DonationNumber,
+    normalise_donation_number,
+    normalise_lot_number,
+    read_donation_number,
+)
 from vigilance import alerts, audit, followups, report_products
 from vigilance.clock import PARIS
 from vigilance.clocks import schedule_deadline
@@ -166,6 +172,10 @@ def check_draft(draft: Draft, *, now: datetime) -> None:
                     "Aucun produit n'est nommé : nommez le produit en cause, ou confirmez qu'aucun produit n'est concerné."
                 ),
             )
+    if draft.donation_number and draft.donation_number.strip():
+        donation = read_donation_number(draft.donation_number)
+        if donation.refused:
+            problem("donation_number", donation_number_refusal(donation))
     if draft.reporter_phone and not _PHONE.fullmatch(draft.reporter_phone):
         problem(
             "reporter_phone",
@@ -184,6 +194,34 @@ def check_draft(draft: Draft, *, now: datetime) -> None:
             errors.setdefault(path, []).append(NIR_MESSAGE)
     if errors:
         raise InvalidInput(errors)
+
+
+def donation_number_refusal(donation: DonationNumber) -> Message:
+    """Why an ISBT 128 donation number whose check does not match is refused."""
+    return translatable(
+        "Ce numéro de don ISBT 128 (%(number)s) ne correspond pas à son caractère de contrôle : "
+        "vérifiez-le sur l'étiquette.",
+        number=donation.normalised,
+    )
+
+
+def donation_number_warnings(donation_number: str | None) -> list[dict[str, Any]]:
+    """What the reporter is told, without refusing, about the donation number: one in no
+    format known here is kept as typed, and said so."""
+    if not donation_number or not donation_number.strip():
+        return []
+    if not read_donation_number(donation_number).unknown_format:
+        return []
+    return [
+        {
+            "field": "donation_number",
+            "code": "donation_number_format_unknown",
+            "message": translatable(
+                "Numéro de don dans un format non reconnu (ni ISBT 128) : enregistré tel quel, "
+                "sans vérification. Vérifiez-le sur l'étiquette."
+            ),
+        }
+    ]
 
 
 def _product_paths(draft: Draft) -> list[tuple[str, ProductFacts]]:
@@ -287,6 +325,8 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
         product_answers=answers_of(draft.product),
         lot_number=draft.lot_number,
         donation_number=draft.donation_number,
+        lot_number_normalised=normalise_lot_number(draft.lot_number),
+        donation_number_normalised=normalise_donation_number(draft.donation_number),
         category=decision.category.value,
         queues=[q.value for q in decision.queues],
         rulebook_id=decision.rulebook.id,

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from routing import Queue
 from routing.calendar import WorkingCalendar
+from routing.identifiers import normalise_donation_number, normalise_lot_number
 from routing.rulebook import shipped_rulebooks
 from vigilance.access import may_read_item, may_work_queue
 from vigilance.clock import PARIS
@@ -124,13 +125,18 @@ def _matches(search: str):
     its product's name or of its description, whatever the case."""
     term = search.strip()
     anywhere = f"%{_escape_like(term)}%"
-    return or_(
+    found = [
         col(Report.reference) == term.upper(),
-        col(Report.lot_number) == term,
-        col(Report.donation_number) == term,
         col(Report.product_name).ilike(anywhere, escape="\\"),
         col(Report.description).ilike(anywhere, escape="\\"),
-    )
+    ]
+    # As intake stores them (routing.identifiers): any spelling of the number finds it. A term
+    # of separators alone is no number (compared with NULL, it would find every report).
+    if lot := normalise_lot_number(term):
+        found.append(col(Report.lot_number_normalised) == lot)
+    if donation := normalise_donation_number(term):
+        found.append(col(Report.donation_number_normalised) == donation)
+    return or_(*found)
 
 
 def worked_queues(actor: User) -> list[str]:

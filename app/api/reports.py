@@ -95,8 +95,22 @@ class ReportCreateSchema(Schema):
     )
     severity_grade = StrictInteger(validate=validate.Range(min=1, max=4), allow_none=True)
     patient = fields.Nested(PatientSchema, allow_none=True)
-    lot_number = stored_text(Report.lot_number, allow_none=True)
-    donation_number = stored_text(Report.donation_number, allow_none=True)
+    lot_number = stored_text(
+        Report.lot_number,
+        allow_none=True,
+        metadata={"description": "As on the label; searched and compared without regard to spaces or case."},
+    )
+    donation_number = stored_text(
+        Report.donation_number,
+        allow_none=True,
+        metadata={
+            "description": "The donation number as on the label. Written as an ISBT 128 donation identification "
+            "number (13 characters, optional flag characters, then the ISO 7064 MOD 37-2 check character; or "
+            "the bar code's ``=`` + 13 characters + 2 flags), whatever the spaces and case, its check is "
+            "verified: a wrong one is refused with 422 on ``donation_number``. A number in no known format is "
+            "accepted as typed, with a warning in ``warnings``."
+        },
+    )
     reporter_unit = stored_text(
         Report.reporter_unit,
         allow_none=True,
@@ -271,6 +285,21 @@ class ProgressSchema(Schema):
     )
 
 
+class WarningSchema(Schema):
+    """Something accepted but worth a second look, said beside the field it is about."""
+
+    field = fields.String(required=True, metadata={"description": "The field it is about."})
+    code = fields.String(
+        required=True,
+        validate=validate.OneOf(["donation_number_format_unknown"]),
+        metadata={
+            "description": "``donation_number_format_unknown``: the donation number is in no format known here "
+            "(not ISBT 128); it is kept as typed, unchecked."
+        },
+    )
+    message = fields.String(required=True, metadata={"description": "In the language of the answer."})
+
+
 class ReportOutSchema(Schema):
     id = fields.Integer(required=True)
     reference = fields.String(required=True)
@@ -301,6 +330,11 @@ class ReportOutSchema(Schema):
     deadlines = fields.List(fields.Nested(DeadlineOutSchema), required=True)
     questions = fields.List(fields.Nested(QuestionOutSchema), required=True)
     progress = fields.Nested(ProgressSchema, required=True)
+    warnings = fields.List(
+        fields.Nested(WarningSchema),
+        required=True,
+        metadata={"description": "What was accepted but is worth checking (empty when nothing is)."},
+    )
 
 
 class ReportListSchema(Schema):
@@ -442,6 +476,10 @@ def report_document(
         ],
         "questions": [_question(q) for q in questions],
         "progress": _progress(progress, language),
+        "warnings": [
+            {**warning, "message": say(warning["message"], language)}
+            for warning in intake.donation_number_warnings(report.donation_number)
+        ],
     }
 
 

@@ -121,7 +121,14 @@ class QueueArgsSchema(Schema):
     overdue = fields.Boolean(error_messages={"invalid": UNKNOWN_CHOICE})
     received_from = fields.Date(error_messages={"invalid": INVALID_DATE})
     received_to = fields.Date(error_messages={"invalid": INVALID_DATE})
-    q = fields.String(validate=validate.Length(min=1, max=100))
+    q = fields.String(
+        validate=validate.Length(min=1, max=100),
+        metadata={
+            "description": "Finds a report by its reference, its lot or donation number whatever their "
+            "spelling (spaces, case; an ISBT 128 number as labelled or as its bar code reads), or words of "
+            "its product or description."
+        },
+    )
     cursor = fields.String(validate=validate.Length(max=300))
 
 

@@ -32,7 +32,8 @@ users_cli = AppGroup("users", help="Accounts.")
 @click.option("--name", default="")
 @click.option("--language", default="fr", type=click.Choice(["fr", "en"]), show_default=True)
 @click.option("--coordinator", is_flag=True, help="An admin who also sees reports as a coordinator.")
-def users_create_command(email, role, finess, vigilances, password, name, language, coordinator):
+@click.option("--rpps", help="The person's RPPS number (11 digits; its key is checked).")
+def users_create_command(email, role, finess, vigilances, password, name, language, coordinator, rpps):
     """Create an account."""
     generated = password is None
     password = password or secrets.token_urlsafe(12)
@@ -49,6 +50,7 @@ def users_create_command(email, role, finess, vigilances, password, name, langua
                 name=name,
                 language=language,
                 is_coordinator=coordinator,
+                rpps=rpps,
             )
             click.echo(f"{user.email}\t{user.role}\t{finess or '-'}\t{','.join(user.vigilances) or '-'}")
     except VigilanceError as error:

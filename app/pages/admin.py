@@ -76,7 +76,9 @@ def accounts_page():
 @admin_required
 def create_account():
     form = request.form
-    values = {name: form.get(name, "").strip() for name in ("email", "name", "role", "establishment", "language")}
+    values = {
+        name: form.get(name, "").strip() for name in ("email", "name", "role", "establishment", "language", "rpps")
+    }
     values["vigilances"] = form.getlist("vigilances")
     values["coordinator"] = form.get("coordinator") == "on"
     db = get_session()
@@ -95,6 +97,7 @@ def create_account():
                 name=values["name"],
                 language=values["language"] or "fr",
                 is_coordinator=values["coordinator"],
+                rpps=values["rpps"] or None,
                 actor=page_user(),
             )
     except VigilanceError as error:

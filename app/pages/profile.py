@@ -40,10 +40,11 @@ def offered_alerts(user) -> list[str]:
     return offered
 
 
-def _render(user, errors: dict, status: int = 200):
+def _render(user, errors: dict, status: int = 200, rpps_typed: str | None = None):
     return render_template(
         "profile.html",
         user=user,
+        rpps=rpps_typed if rpps_typed is not None else accounts.rpps_of(get_session(), user) or "",
         offered=offered_choices(user),
         offered_alerts=offered_alerts(user),
         alert_emails=alerts.email_choices(get_session(), user),
@@ -63,12 +64,18 @@ def profile():
                     db,
                     user,
                     language=request.form.get("language", user.language),
+                    # An older form without the field leaves the number as it is.
+                    **({"rpps": request.form["rpps"]} if "rpps" in request.form else {}),
                     **{name: request.form.get(name) == "on" for name in offered},
                 )
                 alerts.choose_emails(
                     db, user, {kind: request.form.get(f"alert_email_{kind}") == "on" for kind in offered_alerts(user)}
                 )
         except InvalidInput as error:
+            messages = error.messages(select_locale())
+            if "rpps" in messages:
+                # Beside the field, with what was typed, so that it can be corrected.
+                return _render(user, messages, 400, rpps_typed=request.form.get("rpps", ""))
             language = select_locale()
             details = " ".join(" ".join(m) for m in error.messages(language).values())
             flash(f"{error.say(language)} {details}", "error")

@@ -27,6 +27,7 @@ from vigilance.access import may_read_report
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
 from vigilance.errors import Forbidden, InvalidInput
+from vigilance.i18n import say
 from vigilance.models import InformationRequest, Report
 from vigilance.storage.transaction import write_transaction
 
@@ -412,4 +413,8 @@ def detail(report_id: int):
         deadlines=deadlines,
         progress=reporter_view.progress_of(db, [report.id])[report.id],
         created=request.args.get("created") == "1",
+        warnings=[
+            {**warning, "message": say(warning["message"], select_locale())}
+            for warning in intake.donation_number_warnings(report.donation_number)
+        ],
     )

@@ -14,7 +14,7 @@ from vigilance.models import AuditEvent, InformationRequest, QueueItem
 
 @pytest.fixture
 def world(client, make_user, token_for, db):
-    elsewhere = accounts.create_establishment(db, finess="690000002", name="CH Ailleurs")
+    elsewhere = accounts.create_establishment(db, finess="690000005", name="CH Ailleurs")
     db.commit()
     users = {
         "reporter": make_user("reporter"),

@@ -71,8 +71,8 @@ class World:
         now = utcnow()
         with write_transaction(db):
             self.places = {
-                "main": accounts.create_establishment(db, finess="750000001", name="CHU de Test"),
-                "other": accounts.create_establishment(db, finess="690000002", name="CH Ailleurs"),
+                "main": accounts.create_establishment(db, finess="750000010", name="CHU de Test"),
+                "other": accounts.create_establishment(db, finess="690000005", name="CH Ailleurs"),
             }
             self.colleague = self._user("colleague", "correspondent", "main", ("haemovigilance",))
             self.account = self._user("account", "reporter", "main", ())

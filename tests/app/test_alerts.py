@@ -20,7 +20,7 @@ BASE_URL = "https://vigilance.chu.example"
 @pytest.fixture
 def people(app, make_user, token_for, db):
     app.config["BASE_URL"] = BASE_URL
-    elsewhere = accounts.create_establishment(db, finess="690000002", name="CH Ailleurs")
+    elsewhere = accounts.create_establishment(db, finess="690000005", name="CH Ailleurs")
     db.commit()
     users = {
         "reporter": make_user("reporter"),

@@ -74,7 +74,7 @@ def test_development_generates_one_audit_key_in_the_instance_folder(monkeypatch,
 def test_account_and_token_administration_from_the_command_line_is_audited(app, runner, db, establishment):
     since = last_id(db)
     commands = [
-        ["users", "create", "nurse@example.org", "--role", "reporter", "--establishment", "750000001"],
+        ["users", "create", "nurse@example.org", "--role", "reporter", "--establishment", "750000010"],
         ["users", "disable", "nurse@example.org"],
         ["users", "enable", "nurse@example.org"],
         ["users", "set-password", "nurse@example.org", "--password", "another long password"],

@@ -11,7 +11,7 @@ from vigilance import accounts
 
 @pytest.fixture
 def people(make_user, token_for, db):
-    other_place = accounts.create_establishment(db, finess="690000002", name="CH Ailleurs")
+    other_place = accounts.create_establishment(db, finess="690000005", name="CH Ailleurs")
     db.commit()
     users = {
         "reporter": make_user("reporter"),

@@ -83,7 +83,7 @@ def test_every_json_route_refuses_a_costly_body_by_field_and_stores_nothing(app,
 def _user_with_token(db, client):
     from vigilance import accounts
 
-    place = accounts.create_establishment(db, finess="750000001", name="CHU de Test")
+    place = accounts.create_establishment(db, finess="750000010", name="CHU de Test")
     user = accounts.create_user(db, email="clinicien@example.org", role="reporter", establishment=place)
     _record, token = accounts.issue_token(db, user=user)
     db.commit()

@@ -83,7 +83,7 @@ def _seed() -> tuple[dict[str, dict[str, str]], int]:
     """Reports filed and worked through the API itself; the bearer headers of each role, and the
     id of the correspondent's colleague (to whom an item can be assigned)."""
     with Session(app.extensions["vigilance.db"]) as db:
-        place = accounts.create_establishment(db, finess="750000001", name="CHU Fuzz")
+        place = accounts.create_establishment(db, finess="750000010", name="CHU Fuzz")
         people = {
             "reporter": accounts.create_user(db, email="reporter@example.org", role="reporter", establishment=place),
             "correspondent": accounts.create_user(

@@ -260,7 +260,7 @@ def test_a_database_error_logs_no_value_of_the_failed_statement(engine, log_line
     patient = "Mme Jeanne Dupont, née le 3 mars 1956"
     try:
         with engine.begin() as connection:
-            connection.execute(insert, {"finess": "750000001", "name": patient})
+            connection.execute(insert, {"finess": "750000010", "name": patient})
     except IntegrityError:
         logging.getLogger("vigilance.test").exception("Insert failed")
     (line,) = log_lines()

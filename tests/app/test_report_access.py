@@ -8,7 +8,7 @@ from vigilance import accounts
 
 @pytest.fixture
 def other_place(db):
-    place = accounts.create_establishment(db, finess="690000002", name="CH Ailleurs")
+    place = accounts.create_establishment(db, finess="690000005", name="CH Ailleurs")
     db.commit()
     return place
 

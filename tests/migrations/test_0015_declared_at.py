@@ -18,7 +18,7 @@ def test_existing_declarations_get_the_latest_moment_of_their_day_not_after_thei
     sqlite = engine.dialect.name == "sqlite"
     # Two declarations as the code of today records them, then the schema as it was before 0015.
     with Session(engine, expire_on_commit=False) as db:
-        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        place = accounts.create_establishment(db, finess="750000010", name="CHU")
         reporter = accounts.create_user(db, email="r@example.org", role="reporter", establishment=place)
         hv = accounts.create_user(
             db, email="hv@example.org", role="correspondent", establishment=place, vigilances=["haemovigilance"]

@@ -22,7 +22,7 @@ def test_questions_left_open_on_closed_items_are_withdrawn_and_their_reminders_s
     engine = app.extensions["vigilance.db"]
     sqlite = engine.dialect.name == "sqlite"
     with Session(engine, expire_on_commit=False) as db:
-        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        place = accounts.create_establishment(db, finess="750000010", name="CHU")
         reporter = accounts.create_user(db, email="r@example.org", role="reporter", establishment=place)
         hv = accounts.create_user(
             db, email="hv@example.org", role="correspondent", establishment=place, vigilances=["haemovigilance"]

@@ -14,7 +14,7 @@ def test_reports_filed_before_keep_an_unknown_unexpectedness(app, runner):
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
     engine = app.extensions["vigilance.db"]
     with Session(engine, expire_on_commit=False) as db:
-        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        place = accounts.create_establishment(db, finess="750000010", name="CHU")
         reporter = accounts.create_user(db, email="r@example.org", role="reporter", establishment=place)
         db.commit()
         file_report(db, reporter, paris(2026, 11, 16, 9, 0))

@@ -14,7 +14,7 @@ def test_existing_reports_get_their_one_product_and_the_api_lists_it(app, runner
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
     engine = app.extensions["vigilance.db"]
     with Session(engine, expire_on_commit=False) as db:
-        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        place = accounts.create_establishment(db, finess="750000010", name="CHU")
         reporter = accounts.create_user(db, email="r@example.org", role="reporter", establishment=place)
         db.commit()
         report_id = file_report(db, reporter, paris(2026, 11, 16, 9, 0)).report.id

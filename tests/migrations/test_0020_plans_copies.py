@@ -34,7 +34,7 @@ def test_the_timers_keep_their_pending_index_and_a_filed_report_schedules_its_pl
     assert result.exit_code == 0, result.output
     assert _pending_index(engine) == before
     with Session(engine, expire_on_commit=False) as db:
-        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        place = accounts.create_establishment(db, finess="750000010", name="CHU")
         reporter = accounts.create_user(db, email="r@example.org", role="reporter", establishment=place)
         db.commit()
         item = file_report(db, reporter, paris(2026, 11, 16, 9, 0)).items[0]

@@ -55,7 +55,7 @@ def test_0006_counts_the_items_already_there_and_the_audit_chain_goes_on(app, ru
     engine = app.extensions["vigilance.db"]
     now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     with Session(engine, expire_on_commit=False) as db:
-        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        place = accounts.create_establishment(db, finess="750000010", name="CHU")
         reporter = accounts.create_user(db, email="r@example.org", role="reporter", establishment=place)
         db.commit()
         connection = db.connection()
@@ -163,7 +163,7 @@ def test_after_every_migration_the_counts_follow_plain_statements(app, runner):
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
     engine = app.extensions["vigilance.db"]
     with Session(engine, expire_on_commit=False) as db:
-        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        place = accounts.create_establishment(db, finess="750000010", name="CHU")
         reporter = accounts.create_user(db, email="r@example.org", role="reporter", establishment=place)
         db.commit()
         now = datetime.now(UTC)
@@ -214,7 +214,7 @@ def test_0007_puts_closed_items_after_open_ones_and_downgrades_to_what_was_there
         ("new", False, NOTHING_DUE),
     ]
     with Session(engine, expire_on_commit=False) as db:
-        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        place = accounts.create_establishment(db, finess="750000010", name="CHU")
         reporter = accounts.create_user(db, email="r@example.org", role="reporter", establishment=place)
         correspondent = accounts.create_user(
             db, email="c@example.org", role="correspondent", establishment=place, vigilances=["haemovigilance"]
@@ -406,7 +406,7 @@ def test_0006_goes_back_to_one_audit_chain_only_while_the_others_are_empty(app, 
     engine = app.extensions["vigilance.db"]
     now = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
     with Session(engine, expire_on_commit=False) as db:
-        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        place = accounts.create_establishment(db, finess="750000010", name="CHU")
         admin = accounts.create_user(db, email="a@example.org", role="admin", establishment=place)
         for _ in range(3):  # events about no report: chain 1
             _event_as_0006_wrote_it(db, admin, now)
@@ -439,7 +439,7 @@ def test_0005_downgrade_keeps_the_accounts_and_drops_only_the_summary_settings(a
     assert runner.invoke(cli, ["db", "upgrade", "0005_summaries"]).exit_code == 0
     engine = app.extensions["vigilance.db"]
     with Session(engine) as db:
-        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        place = accounts.create_establishment(db, finess="750000010", name="CHU")
         accounts.create_user(
             db, email="c@example.org", role="correspondent", establishment=place, vigilances=["haemovigilance"]
         )
@@ -472,7 +472,7 @@ def test_0012_the_seals_follow_every_write_once_migrated(app, runner, monkeypatc
     engine = app.extensions["vigilance.db"]
     now = datetime.now(UTC)
     with write_transaction(engine) as db:
-        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+        place = accounts.create_establishment(db, finess="750000010", name="CHU")
         reporter = accounts.create_user(db, email="r@example.org", role="reporter", establishment=place)
         draft = intake.Draft(
             event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
@@ -513,13 +513,18 @@ def test_0021_products_are_sealed_once_migrated_and_older_ones_once_sealed_exist
         return intake.submit(db, draft=draft, actor=reporter, now=received)
 
     monkeypatch.undo()
-    assert runner.invoke(cli, ["db", "upgrade", "0019_report_products"]).exit_code == 0
+    # Filed by today's code on today's schema (whose reports have columns 0019 did not know),
+    # then taken back to 0019 with its product's seal gone: before 0021 the service sealed none.
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
     engine = app.extensions["vigilance.db"]
-    with write_transaction(engine) as db:  # before 0021, the service's products were not sealed
-        place = accounts.create_establishment(db, finess="750000001", name="CHU")
+    with write_transaction(engine) as db:
+        place = accounts.create_establishment(db, finess="750000010", name="CHU")
         reporter = accounts.create_user(db, email="r@example.org", role="reporter", establishment=place)
         reporter_id = reporter.id
         before = file_report(db, reporter, paris(2026, 11, 16, 9, 0)).report.id
+    assert runner.invoke(cli, ["db", "downgrade", "0019_report_products"]).exit_code == 0
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM audit_seals WHERE table_name = 'report_products'"))
 
     result = runner.invoke(cli, ["db", "upgrade"])
     assert result.exit_code == 0, result.output

@@ -216,7 +216,7 @@ def test_the_regional_centre_is_found_from_the_establishments_finess(finess, cit
 def test_a_territory_the_data_do_not_cover_names_no_centre():
     assert department_of("970421038") == "97"
     assert centre_for("970421038") is None
-    assert centre_for("750000019") is None  # Île-de-France: centres share the region by hospital
+    assert centre_for("750000119") is None  # Île-de-France: centres share the region by hospital
 
 
 # --- Biovigilance: unexpected reactions, even non-serious; gametes and embryos excluded -----------

@@ -245,7 +245,7 @@ def test_a_poisoned_batch_is_handled_timer_by_timer(db, staff):
 def test_each_timer_of_a_mixed_batch_goes_to_its_own_people(db, make_user, establishment, batch):
     """Several places and queues in the batches: people are loaded once per batch, but each
     item's email still goes to the people of its own place and queue (or its holder)."""
-    other = accounts.create_establishment(db, finess="690000001", name="CH de Lyon")
+    other = accounts.create_establishment(db, finess="690000013", name="CH de Lyon")
     db.commit()
     here = {
         "reporter": make_user("reporter"),

@@ -47,7 +47,7 @@ def test_each_shared_fact_is_a_reason_and_the_newest_match_comes_first(db, make_
 
 def test_no_match_outside_the_window_another_kind_another_establishment_or_without_facts(db, make_user):
     reporter = make_user("reporter")
-    elsewhere = accounts.create_establishment(db, finess="690000001", name="HCL")
+    elsewhere = accounts.create_establishment(db, finess="690000013", name="HCL")
     db.commit()
     colleague_elsewhere = make_user("reporter", place=elsewhere)
     patient = dict(patient_sex="F", patient_birth_year=1956, patient_initials="MD")
@@ -69,3 +69,20 @@ def test_no_match_outside_the_window_another_kind_another_establishment_or_witho
         )
         == []
     )
+
+
+def test_two_spellings_of_one_donation_or_lot_are_found_as_duplicates(db, make_user):
+    reporter = make_user("reporter")
+    # The label's eye-readable number (JPAC Red Book, annex 2: check character H) ...
+    by_label = submit(db, reporter, donation_number="G123 498 654 321 H")
+    by_lot = submit(db, reporter, lot_number="l 2291")
+    # ... and the bar code's reading of the same donation; the lot typed without its space.
+    newest = submit(db, reporter, donation_number="=g12349865432100", lot_number="L2291")
+    assert [c["reference"] for c in newest.possible_duplicates] == [by_lot.reference, by_label.reference]
+    reasons = [c["reason"]["fr"] for c in newest.possible_duplicates]
+    assert reasons == ["même numéro de lot (L2291)", "même numéro de don (=g12349865432100)"]
+    # A number in no known format is compared without spaces or case, as typed otherwise.
+    unknown = submit(db, reporter, donation_number="don 4711")
+    assert [c["reference"] for c in submit(db, reporter, donation_number="DON4711").possible_duplicates] == [
+        unknown.reference
+    ]

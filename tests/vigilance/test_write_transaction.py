@@ -16,7 +16,7 @@ def test_a_write_after_a_read_goes_through_though_another_writer_came_in_between
     with Session(engine) as session, Session(engine) as other:
         read_only(session).exec(text("SELECT count(*) FROM establishments")).all()
         with write_transaction(other):
-            other.add(Establishment(finess="750000001", name="CHU A"))
+            other.add(Establishment(finess="750000010", name="CHU A"))
         with write_transaction(session):
             session.add(Establishment(finess="750000002", name="CHU B"))
     with Session(engine) as session:
@@ -26,7 +26,7 @@ def test_a_write_after_a_read_goes_through_though_another_writer_came_in_between
 def test_a_failing_block_writes_nothing_and_a_nested_one_is_refused(engine):
     with Session(engine) as session:
         with pytest.raises(ZeroDivisionError), write_transaction(session):
-            session.add(Establishment(finess="750000001", name="CHU A"))
+            session.add(Establishment(finess="750000010", name="CHU A"))
             session.flush()
             raise ZeroDivisionError
         with write_transaction(session):

@@ -38,7 +38,7 @@ from vigilance.models.reports import (  # noqa: E402
 )
 from vigilance.models.summaries import SummaryRun  # noqa: E402
 from vigilance.models.triage import Assessment, Declaration, InformationRequest, ReportLink  # noqa: E402
-from vigilance.models.users import ApiToken, Role, User, WebSession  # noqa: E402
+from vigilance.models.users import ApiToken, Role, User, UserRpps, WebSession  # noqa: E402
 
 __all__ = [
     "CLOSED_URGENCY",
@@ -76,6 +76,7 @@ __all__ = [
     "SummaryRun",
     "Timer",
     "User",
+    "UserRpps",
     "WebSession",
     "metadata",
 ]

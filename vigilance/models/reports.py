@@ -71,6 +71,10 @@ class Report(SQLModel, table=True):
     product_answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     lot_number: str | None = Field(default=None, max_length=64, index=True)
     donation_number: str | None = Field(default=None, max_length=64, index=True)
+    #: The numbers as search and duplicate detection compare them (routing.identifiers): two
+    #: spellings of one donation (spaces, case, bar-code reading or label) give the same value.
+    lot_number_normalised: str | None = Field(default=None, max_length=64, index=True)
+    donation_number_normalised: str | None = Field(default=None, max_length=64, index=True)
     #: The decision taken at intake, frozen: a later rulebook does not rewrite it silently.
     category: str = Field(max_length=40, index=True)
     queues: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

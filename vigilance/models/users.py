@@ -53,6 +53,24 @@ class User(SQLModel, table=True):
         return self.name or self.email
 
 
+class UserRpps(SQLModel, table=True):
+    """A person's RPPS number (répertoire partagé des professionnels de santé), when they give it.
+
+    A table of its own rather than a column of ``users``: a column added to ``users`` is read by
+    every query of an account, so today's code could no longer make accounts on the schemas
+    that the migration tests rebuild from older revisions.
+    """
+
+    __tablename__ = "user_rpps"
+
+    user_id: int = Field(foreign_key="users.id", primary_key=True)
+    #: Eleven digits, the last the Luhn key of the number (routing.identifiers.rpps_ok).
+    rpps: str = Field(max_length=11)
+
+    def __repr__(self) -> str:
+        return f"<UserRpps user={self.user_id}>"
+
+
 class ApiToken(SQLModel, table=True):
     __tablename__ = "api_tokens"
 
