@@ -206,11 +206,10 @@ def luhn_key(digits: str) -> str:
 
 #: A FINESS number: the department (two digits, or 2A/2B for Corsica), six digits, the key.
 FINESS_SHAPE = re.compile(r"(?:[0-9]{2}|2[AB])[0-9]{7}")
-#: Corsica's departments read as digits for the key. No published text describing it was
-#: found; the establishments of the public FINESS extract (data.gouv.fr) such as 2A0000014 and
-#: 2B0000020 satisfy the Luhn key only when A and B count as 1 and 2 (neither as 0 nor as
-#: NIR's 19 and 18).
-_CORSICA = {"2A": "21", "2B": "22"}
+#: Corsica's departments (2A, 2B): no published text says how their letters count in the key,
+#: so their key is not checked. Refusing a real establishment would be worse than accepting a
+#: mistyped Corsican number: the shape is still checked.
+_CORSICA = ("2A", "2B")
 
 
 class FinessProblem(StrEnum):
@@ -222,17 +221,19 @@ def finess_problem(finess: str) -> FinessProblem | None:
     """What is wrong with a FINESS number (already upper-case, without spaces), or None.
 
     Nine characters: the department (two digits, or 2A/2B), seven digits, the last of which is
-    the Luhn key of the first eight.
+    the Luhn key of the first eight (not checked for Corsica: see ``_CORSICA``).
     """
     if not FINESS_SHAPE.fullmatch(finess):
         return FinessProblem.SHAPE
-    digits = _CORSICA.get(finess[:2], finess[:2]) + finess[2:]
-    return None if luhn_ok(digits) else FinessProblem.KEY
+    if finess.startswith(_CORSICA):
+        return None
+    return None if luhn_ok(finess) else FinessProblem.KEY
 
 
 def finess_with_key(first_eight: str) -> str:
-    """The FINESS number made of *first_eight* and its key (for demonstration data and tests)."""
-    return first_eight + luhn_key(_CORSICA.get(first_eight[:2], first_eight[:2]) + first_eight[2:])
+    """The FINESS number made of *first_eight* and its key (for demonstration data and tests),
+    outside Corsica."""
+    return first_eight + luhn_key(first_eight)
 
 
 #: An RPPS number: eleven digits, the last being the Luhn key of the whole number.

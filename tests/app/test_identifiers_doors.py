@@ -157,7 +157,7 @@ def test_the_cli_refuses_a_finess_number_whose_key_is_wrong(runner, db):
 
 def test_the_domain_refuses_a_wrong_finess_whatever_the_door(db):
     with pytest.raises(InvalidInput) as refused:
-        accounts.create_establishment(db, finess="2A0000015", name="CH Ajaccio")
+        accounts.create_establishment(db, finess="750712185", name="AP-HP")
     assert list(refused.value.messages("en")) == ["finess"]
     assert accounts.create_establishment(db, finess="2a0000014", name="CH Ajaccio").finess == "2A0000014"
 

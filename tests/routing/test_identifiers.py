@@ -152,9 +152,8 @@ def test_the_bar_code_and_the_label_give_one_normalised_number(din):
 @pytest.mark.parametrize(
     "finess",
     # Establishments of the FINESS directory (data.gouv.fr extract): CHU de Rennes, Hôpitaux
-    # universitaires de Strasbourg, CHU de Toulouse, CHU de La Réunion, AP-HP, and in Corsica
-    # (2A, 2B) the key counting A and B as 1 and 2.
-    ["350000139", "670780055", "310781406", "970421038", "750712184", "2A0000014", "2B0000020"],
+    # universitaires de Strasbourg, CHU de Toulouse, CHU de La Réunion, AP-HP.
+    ["350000139", "670780055", "310781406", "970421038", "750712184"],
 )
 def test_real_finess_numbers_have_a_right_key(finess):
     assert finess_problem(finess) is None
@@ -165,7 +164,6 @@ def test_real_finess_numbers_have_a_right_key(finess):
     [
         ("750712185", FinessProblem.KEY),
         ("350000193", FinessProblem.KEY),  # two digits swapped
-        ("2A0000015", FinessProblem.KEY),
         ("75071218", FinessProblem.SHAPE),
         ("2C0000014", FinessProblem.SHAPE),
         ("7507121840", FinessProblem.SHAPE),
@@ -177,7 +175,13 @@ def test_a_wrong_finess_number_says_what_is_wrong(finess, problem):
 
 def test_the_key_of_a_new_finess_number():
     assert finess_with_key("75000001") == "750000010"
-    assert finess_with_key("2A000001") == "2A0000014"
+
+
+@pytest.mark.parametrize("finess", ["2A0000014", "2A0000015", "2B0000020"])
+def test_a_corsican_finess_number_is_never_refused_for_its_key(finess):
+    """No published text says how 2A and 2B count in the key: better a mistyped number kept
+    than a real establishment refused."""
+    assert finess_problem(finess) is None
 
 
 def test_luhn():
