@@ -351,7 +351,7 @@ def sweep_orphans(
     """
     known = set(session.exec(select(Attachment.storage_key)).all())
     removed = 0
-    for stored in list(store.keys()):
+    for stored in list(store.stored_keys()):
         if stored.key not in known and stored.written_at <= now - older_than:
             store.delete(stored.key)
             removed += 1

@@ -12,7 +12,7 @@ from app.pages import reports as report_pages
 from app.pages import triage as triage_pages
 from app.pages.security import login_required
 from vigilance import attachments
-from vigilance.errors import Forbidden, InvalidInput
+from vigilance.errors import InvalidInput
 from vigilance.item_file import open_item
 
 bp = Blueprint("attachment_pages", __name__)
@@ -28,7 +28,8 @@ def _refused(error: InvalidInput) -> tuple[dict[str, list[str]], int]:
 @bp.post("/reports/<int:report_id>/attachments", endpoint="report_upload")
 @login_required
 def report_upload(report_id: int):
-    """The reporter attaches a file to their report; a refusal shows the page again with its reason."""
+    """The reporter attaches a file to their report; a refused file shows the page again with its
+    reason. Anyone else is refused as the API refuses them (404, or 403 for another reader)."""
     try:
         attachment_doors.upload(
             request.files.get("file"), request.form.get("description"), actor=page_user(), report_id=report_id
@@ -36,9 +37,6 @@ def report_upload(report_id: int):
     except InvalidInput as error:
         errors, status = _refused(error)
         return report_pages.detail_page(report_id, status=status, attachment_errors=errors)
-    except Forbidden as error:
-        # A reader of the report who is not its reporter: said on the page, nothing stored.
-        return report_pages.detail_page(report_id, status=403, attachment_errors={"file": [error.say(select_locale())]})
     flash(_("Fichier joint au signalement."), "info")
     return redirect(url_for("reports_pages.detail", report_id=report_id, _anchor="attachments"))
 

@@ -57,9 +57,9 @@ class AttachmentStore(Protocol):
         """The stored bytes, to read; :class:`FileNotFoundError` when there are none."""
 
     def delete(self, key: str) -> None:
-        """Remove the file under *key* (or a leftover ``keys`` named); nothing when there is none."""
+        """Remove the file under *key* (or a leftover ``stored_keys`` named); nothing when there is none."""
 
-    def keys(self) -> Iterator[StoredKey]:
+    def stored_keys(self) -> Iterator[StoredKey]:
         """Every key stored, with when it was written."""
 
 
@@ -73,7 +73,7 @@ class FolderStore:
         return f"<FolderStore {self.root}>"
 
     def _path(self, key: str) -> Path:
-        # A leftover of a write that died midway is named by its temporary name (see ``keys``).
+        # A leftover of a write that died midway is named by its temporary name (see ``stored_keys``).
         name = check_key(key.removeprefix(_TEMPORARY_PREFIX))
         return self.root / name[:2] / key
 
@@ -100,7 +100,7 @@ class FolderStore:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
-    def keys(self) -> Iterator[StoredKey]:
+    def stored_keys(self) -> Iterator[StoredKey]:
         if not self.root.is_dir():
             return
         for folder in sorted(self.root.iterdir()):
