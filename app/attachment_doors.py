@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 from flask import Flask, Response, current_app, request
 from werkzeug.datastructures import FileStorage
-from werkzeug.wsgi import wrap_file
 
 from app.db import get_session
 from vigilance import attachments
@@ -87,15 +86,15 @@ def download(attachment_id: int, *, actor: User, via: str) -> Response:
     browser runs or shows them as a page of the site."""
     with write_transaction(get_session()) as db:
         attachment = attachments.open_for_download(db, attachment_id=attachment_id, actor=actor, now=utcnow(), via=via)
-    stream = store_of(current_app).open(attachment.storage_key)
-    response = Response(
-        wrap_file(request.environ, stream),
-        mimetype=attachment.media_type if attachment.media_type in attachments.ALLOWED_TYPES else None,
-        direct_passthrough=True,
+    # Read whole (at most ATTACHMENTS_MAX_BYTES): nothing is left open when a client goes away
+    # before reading the answer, or a WSGI client never closes it.
+    with store_of(current_app).open(attachment.storage_key) as stored:
+        content = stored.read()
+    # A type no longer on the allow-list (a row older than a change of the list) is sent as bytes.
+    media_type = (
+        attachment.media_type if attachment.media_type in attachments.ALLOWED_TYPES else "application/octet-stream"
     )
-    if response.mimetype is None:
-        response.mimetype = "application/octet-stream"
-    response.content_length = attachment.size
+    response = Response(content, mimetype=media_type)
     response.headers["Content-Disposition"] = content_disposition(attachment.file_name)
     response.headers["Content-Security-Policy"] = DOWNLOAD_POLICY
     # X-Content-Type-Options: nosniff is on every answer (app.security_headers).

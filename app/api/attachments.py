@@ -2,6 +2,7 @@
 its correspondents; listed and downloaded by whoever may read them (``vigilance.attachments``)."""
 
 from flask import g, request, url_for
+from flask.views import MethodView
 from flask_smorest import Blueprint
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
@@ -92,28 +93,30 @@ def _upload(**target) -> dict:
     return attachment_document(attachment)
 
 
-@bp.route("/reports/<int:report_id>/attachments", methods=["POST"], endpoint="report_attachments")
-@bp.doc(security=BEARER)
-@bp.arguments(AttachmentUploadSchema, location="files", content_type="multipart/form-data")
-@bp.response(201, AttachmentSchema)
-@declares_errors(bp, *_UPLOAD_ERRORS, said=_SAID)
-@token_required
-def attach_to_report(_args, report_id: int):
-    """Attach a file to one's report (its reporter only): a document or a photo."""
-    return _upload(report_id=report_id)
+@bp.route("/reports/<int:report_id>/attachments", endpoint="report_attachments")
+class ReportAttachments(MethodView):
+    # One rule for both methods: with a rule per method, a number too large for a row id was
+    # answered 405 by the other method's rule rather than 404.
 
+    @bp.doc(security=BEARER)
+    @bp.arguments(AttachmentUploadSchema, location="files", content_type="multipart/form-data")
+    @bp.response(201, AttachmentSchema)
+    @declares_errors(bp, *_UPLOAD_ERRORS, said=_SAID)
+    @token_required
+    def post(self, _args, report_id: int):
+        """Attach a file to one's report (its reporter only): a document or a photo."""
+        return _upload(report_id=report_id)
 
-@bp.route("/reports/<int:report_id>/attachments", methods=["GET"], endpoint="report_attachment_list")
-@bp.doc(security=BEARER)
-@bp.response(200, AttachmentListSchema)
-@declares_errors(bp, *TOKEN_ERRORS, 404, said={404: "No such report, or not one the caller may see."})
-@token_required
-def list_report_attachments(report_id: int):
-    """The files attached to a report that the caller may read: the reporter's, and those of the
-    items the caller may open."""
-    with write_transaction(get_session()) as db:
-        found = attachments.list_for_report(db, report_id=report_id, actor=g.user, now=utcnow(), via="api")
-    return {"items": [attachment_document(a) for a in found]}
+    @bp.doc(security=BEARER)
+    @bp.response(200, AttachmentListSchema)
+    @declares_errors(bp, *TOKEN_ERRORS, 404, said={404: "No such report, or not one the caller may see."})
+    @token_required
+    def get(self, report_id: int):
+        """The files attached to a report that the caller may read: the reporter's, and those of
+        the items the caller may open."""
+        with write_transaction(get_session()) as db:
+            found = attachments.list_for_report(db, report_id=report_id, actor=g.user, now=utcnow(), via="api")
+        return {"items": [attachment_document(a) for a in found]}
 
 
 @bp.route("/queue-items/<int:item_id>/attachments", methods=["POST"], endpoint="item_attachments")

@@ -53,7 +53,7 @@ def upload(client, path, content: bytes, name: str, headers=None, content_type="
 
 @pytest.fixture
 def store_dir(app):
-    return Path(app.instance_path) / "attachments"
+    return Path(app.config["ATTACHMENTS_DIR"])
 
 
 def stored_files(folder: Path) -> list[Path]:
@@ -409,3 +409,50 @@ def test_the_files_may_not_be_kept_under_the_web_root(database_url):
         )
     with pytest.raises(ConfigError, match="ATTACHMENTS_MAX_BYTES"):
         create_app({"ENV": "testing", "DATABASE_URL": database_url, "SECRET_KEY": "k", "ATTACHMENTS_MAX_BYTES": "ten"})
+
+
+def test_a_type_no_longer_accepted_is_downloaded_as_bytes(client, case, db):
+    body = upload(client, f"/api/v1/reports/{case['report_id']}/attachments", A_PDF, "a.pdf", case["as_reporter"])
+    attachment = db.get(Attachment, body.get_json()["id"])
+    attachment.media_type = "image/gif"
+    db.commit()
+    response = client.get(body.get_json()["download_url"], headers=case["as_reporter"], buffered=True)
+    assert response.mimetype == "application/octet-stream"
+
+
+def test_the_sweep_command_removes_files_no_row_names(app, runner, case, client, store_dir):
+    import os
+    import time
+
+    from app.cli import cli
+    from vigilance.storage.attachment_store import new_key
+
+    upload(client, f"/api/v1/reports/{case['report_id']}/attachments", A_PDF, "a.pdf", case["as_reporter"])
+    orphan = new_key()
+    (store_dir / orphan[:2]).mkdir(parents=True, exist_ok=True)
+    (store_dir / orphan[:2] / orphan).write_bytes(A_PDF)
+    two_hours_ago = time.time() - 7200
+    for path in stored_files(store_dir):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    result = runner.invoke(cli, ["attachments", "sweep"])
+    assert result.exit_code == 0, result.output
+    assert "removed 1 orphan files" in result.output
+    assert len(stored_files(store_dir)) == 1
+
+
+def test_the_pages_refuse_a_file_too_large_in_the_readers_language(case, db, small_app, tmp_path):
+    small = small_app.test_client()
+    before = counts(db)
+    sign_in(small, case["correspondent"])
+    page = small.get(f"/queue-items/{case['item_id']}").get_data(as_text=True)
+    assert "2000 octets au plus" in page
+    for size in (2500, 300_000):  # read and counted; refused from its Content-Length
+        data = {"csrf_token": csrf_from(page), "file": (io.BytesIO(A_PDF + b"%" * size), "scan.pdf")}
+        response = small.post(
+            f"/queue-items/{case['item_id']}/attachments", data=data, content_type="multipart/form-data"
+        )
+        assert response.status_code == 413
+        assert "Fichier trop volumineux" in response.get_data(as_text=True)
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Attachment)) == before[0]
+    assert stored_files(tmp_path / "files") == []
