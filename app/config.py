@@ -90,6 +90,11 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         # Where the signed checkpoints of the audit chains' heads are written (daily, and by
         # `vigilance audit checkpoint`): outside the database, ideally on other storage.
         "AUDIT_CHECKPOINT_DIR": str(instance_path / "audit-checkpoints"),
+        # Where attached files are kept (app.attachment_doors): a folder outside the web root;
+        # unset, ``attachments`` in the app's instance folder.
+        "ATTACHMENTS_DIR": None,
+        # The largest attached file, in bytes (10 MiB): larger ones are refused with 413.
+        "ATTACHMENTS_MAX_BYTES": 10 * 1024 * 1024,
     }
     environment = _from_environment(instance_path)
     config.update(environment)
@@ -189,6 +194,25 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
 
         refuse_weak_secret_key(str(config["SECRET_KEY"]))
     _check_audit_key(config, instance_path)
+    _check_attachments(config)
+
+
+def _check_attachments(config: dict[str, Any]) -> None:
+    try:
+        config["ATTACHMENTS_MAX_BYTES"] = int(config["ATTACHMENTS_MAX_BYTES"])
+        if config["ATTACHMENTS_MAX_BYTES"] < 1:
+            raise ValueError
+    except (TypeError, ValueError) as exc:
+        raise ConfigError("VIGILANCE_ATTACHMENTS_MAX_BYTES must be a number of bytes (1 or more)") from exc
+    folder = config["ATTACHMENTS_DIR"]
+    if folder:
+        from app import PROJECT_ROOT
+
+        resolved = Path(folder).resolve()
+        if resolved.is_relative_to((PROJECT_ROOT / "static").resolve()):
+            # Whatever is under static/ is served to anyone, without a check or an audit.
+            raise ConfigError("VIGILANCE_ATTACHMENTS_DIR must be outside the web root (static/)")
+        config["ATTACHMENTS_DIR"] = str(resolved)
 
 
 #: The shortest audit key production accepts (``secrets.token_urlsafe(48)`` gives 64 characters).

@@ -55,7 +55,7 @@ def field_errors(messages: Any) -> dict[str, list[str]]:
     for location, content in messages.items():
         if isinstance(content, list | tuple) and all(isinstance(m, str) for m in content):
             errors.setdefault(_WHOLE_LOCATION.get(location, location), []).extend(content)
-        elif location in ("json", "query", "form"):
+        elif location in ("json", "query", "form", "files"):
             for k, v in flatten_messages(content).items():
                 errors.setdefault(k, []).extend(v)
         else:
@@ -158,7 +158,14 @@ def _handle_http_exception(exc: HTTPException):
     return render_template("errors/error.html", error=exc), exc.code
 
 
-_DOMAIN_STATUS = {"not_found": 404, "forbidden": 403, "conflict": 409, "unauthenticated": 401, "invalid": 422}
+_DOMAIN_STATUS = {
+    "not_found": 404,
+    "forbidden": 403,
+    "conflict": 409,
+    "unauthenticated": 401,
+    "invalid": 422,
+    "too_large": 413,
+}
 
 
 def _handle_domain_error(exc: VigilanceError):

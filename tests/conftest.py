@@ -30,6 +30,8 @@ os.environ.setdefault("VIGILANCE_PASSWORD_HASH", passwords.CHEAP_METHOD)
 os.environ.setdefault("VIGILANCE_AUDIT_KEY", "Wy6fy0a71VtrkPlJscQdfnhPUGcBiYHFnb5Rrs1rruKU-1lLpDrPgDxIulGtF9xc")
 # Checkpoints of apps made without the fixture below (their worker writes one at its first tick).
 os.environ.setdefault("VIGILANCE_AUDIT_CHECKPOINT_DIR", tempfile.mkdtemp(prefix="vigilance-audit-checkpoints-"))
+# Attached files of apps made without the fixture below: never in the checkout's instance folder.
+os.environ.setdefault("VIGILANCE_ATTACHMENTS_DIR", tempfile.mkdtemp(prefix="vigilance-attachments-"))
 # Most of building an app is werkzeug compiling its URL builders: once per rule will do.
 compile_each_rule_once()
 # Each test's SQLite files on tmpfs: every commit fsyncs the WAL (``synchronous=FULL``), and on
@@ -82,6 +84,7 @@ def app(database_url, tmp_path):
             "SECRET_KEY": "test-secret-key",
             "SCHEDULER": "off",
             "AUDIT_CHECKPOINT_DIR": str(tmp_path / "audit-checkpoints"),
+            "ATTACHMENTS_DIR": str(tmp_path / "attachments"),
         }
     )
     app.instance_path = str(tmp_path / "instance")

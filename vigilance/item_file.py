@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from vigilance import attachments as attachments_of
 from vigilance.access import may_read_item, may_see_link_to
 from vigilance.copies import copies_of_report, offered_copies
 from vigilance.duplicates import shown_to
@@ -17,6 +18,7 @@ from vigilance.followups import steps_of_items
 from vigilance.i18n import translatable
 from vigilance.models import (
     Assessment,
+    Attachment,
     AuditEvent,
     Deadline,
     Declaration,
@@ -62,6 +64,9 @@ class ItemFile:
     copies_sent: list["CopyLink"]
     #: The copies a text lets the item's correspondent send, to queues that do not have the report yet.
     copies_offered: list
+    #: The files attached to the report by its reporter, and to its items the reader may open
+    #: (this one's included), oldest first; their uploaders are in ``people``.
+    attachments: list[Attachment]
 
     @property
     def item_deadlines(self) -> list[Deadline]:
@@ -185,11 +190,13 @@ def item_file(session: Session, item: QueueItem, reader: User) -> ItemFile:
                 copy_of = CopyLink(copy, copy.original_item_id, queues[copy.original_item_id])
             elif copy.original_item_id == item.id:
                 copies_sent.append(CopyLink(copy, copy.queue_item_id, queues[copy.queue_item_id]))
+    attachments = attachments_of.shown_to(session, reader, report)
     named = (
         {item.assignee_id, report.reporter_id}
         | {a.assessed_by for a in assessments}
         | {h.actor_id for h in history}
         | {s.done_by for s in steps}
+        | {a.uploaded_by for a in attachments}
     )
     named = {i for i in named if i}
     people = {u.id: u for u in session.exec(select(User).where(col(User.id).in_(named)))} if named else {}
@@ -209,6 +216,7 @@ def item_file(session: Session, item: QueueItem, reader: User) -> ItemFile:
         copy_of=copy_of,
         copies_sent=copies_sent,
         copies_offered=_offered(session, item, report),
+        attachments=attachments,
     )
 
 

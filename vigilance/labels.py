@@ -78,6 +78,7 @@ HISTORY_LABELS = {
     "create": translatable("signalement reçu"),
     "read": translatable("consultation"),
     "export": translatable("export"),
+    "attachment": translatable("pièce jointe ajoutée"),
 }
 
 

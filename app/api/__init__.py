@@ -5,13 +5,14 @@ from flask import Flask, request
 from flask_smorest import Api
 from werkzeug.routing import IntegerConverter
 
+from app.attachment_doors import UPLOAD_ENDPOINTS
 from app.errors import API_PREFIX, ErrorSchema
 
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 #: Blueprints of the JSON API, called with bearer tokens (no cookies, so no CSRF).
-API_BLUEPRINTS = ("classify", "reports", "drafts", "triage", "api-docs")
+API_BLUEPRINTS = ("classify", "reports", "drafts", "triage", "attachments", "api-docs")
 #: Those whose every route needs a bearer token (``app.auth.token_required``).
-TOKEN_BLUEPRINTS = ("reports", "drafts", "triage")
+TOKEN_BLUEPRINTS = ("reports", "drafts", "triage", "attachments")
 
 
 def _require_json_body():
@@ -24,6 +25,8 @@ def _require_json_body():
         if not request.content_length and not request.data:
             return  # no body: the view says whether it needed one
         mimetype = request.mimetype
+        if mimetype == "multipart/form-data" and request.endpoint in UPLOAD_ENDPOINTS:
+            return  # a file, with its form
         if mimetype != "application/json" and not mimetype.endswith("+json"):
             flask_smorest.abort(
                 400,
@@ -87,8 +90,10 @@ def init_app(app: Flask) -> Api:
         OPENAPI_JSON_PATH="openapi.json",
     )
     api = DocumentedApi(app)
-    from app.api import classify, drafts, reports, triage
+    from app import attachment_doors
+    from app.api import attachments, classify, drafts, reports, triage
 
-    api.register_blueprints((classify.bp, reports.bp, drafts.bp, triage.bp))
+    api.register_blueprints((classify.bp, reports.bp, drafts.bp, triage.bp, attachments.bp))
     app.before_request(_require_json_body)
+    attachment_doors.init_app(app)
     return api

@@ -11,6 +11,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import RAISE, Schema, fields, validate
 from sqlmodel import Session, col, select
 
+from app.api.attachments import attachment_document
 from app.api.errors import BEARER, BODY_ERRORS, TOKEN_ERRORS, declares_errors
 from app.api.reports import report_document
 from app.api.triage_answers import (
@@ -290,6 +291,7 @@ def item_detail(db: Session, item: QueueItem, actor: User, language: str) -> dic
                 }
                 for rule in file.copies_offered
             ],
+            "attachments": [attachment_document(a) for a in file.attachments],
             "history": [
                 {
                     "at": h.occurred_at,

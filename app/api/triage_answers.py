@@ -6,6 +6,7 @@ the database are dumped through these schemas, never sent whole.
 
 from marshmallow import Schema, fields
 
+from app.api.attachments import AttachmentSchema
 from app.api.fields import enum_string
 from app.api.reports import ReportOutSchema
 from routing import Category, Queue
@@ -202,6 +203,10 @@ class ItemDetailSchema(QueueItemSchema):
     copies_offered = fields.List(
         fields.Nested(CopyOfferSchema),
         metadata={"description": "Copies a text lets the correspondent send (POST .../information-copies)."},
+    )
+    attachments = fields.List(
+        fields.Nested(AttachmentSchema),
+        metadata={"description": "Files attached by the reporter, and to the report's items the caller opens."},
     )
 
 

@@ -9,6 +9,7 @@ import click
 from flask.cli import FlaskGroup
 
 from app import create_app
+from app.cli.attachments import attachments_cli
 from app.cli.audit import audit_cli
 from app.cli.classify import classify_command
 from app.cli.db import db_cli
@@ -39,6 +40,7 @@ for command in (
     users_cli,
     tokens_cli,
     audit_cli,
+    attachments_cli,
     demo_cli,
     summaries_cli,
     worker_command,

@@ -22,7 +22,7 @@ from app.pages.security import login_required
 from app.validation_messages import translate_all
 from routing import EventKind
 from routing.vocabulary import FEATURE_FLAGS
-from vigilance import alerts, drafts, idempotency, intake, report_products, reporter_view, reports
+from vigilance import alerts, attachments, drafts, idempotency, intake, report_products, reporter_view, reports
 from vigilance.access import may_read_report
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
@@ -398,12 +398,18 @@ def questions(report_id: int):
 @bp.get("/<int:report_id>")
 @login_required
 def detail(report_id: int):
+    return detail_page(report_id)
+
+
+def detail_page(report_id: int, *, status: int = 200, attachment_errors: dict[str, list[str]] | None = None):
+    """The report's page (its read audited); *attachment_errors*: a refused upload's, by field."""
     with write_transaction(get_session()) as db:
         report = reports.read_report(db, report_id=report_id, actor=page_user(), now=utcnow(), via="page")
     deadlines = intake.report_deadlines(db, report)
     questions = db.exec(
         select(InformationRequest).where(InformationRequest.report_id == report.id).order_by(InformationRequest.id)
     ).all()
+    shown_attachments = attachments.shown_to(db, page_user(), report)
     return render_template(
         "reports/detail.html",
         report=report,
@@ -417,4 +423,9 @@ def detail(report_id: int):
             {**warning, "message": say(warning["message"], select_locale())}
             for warning in intake.donation_number_warnings(report.donation_number)
         ],
-    )
+        attachments=shown_attachments,
+        uploaders=attachments.uploaders(db, shown_attachments),
+        may_attach=report.reporter_id == page_user().id,
+        attachment_errors=attachment_errors or {},
+        attachment_max_bytes=current_app.config["ATTACHMENTS_MAX_BYTES"],
+    ), status

@@ -171,16 +171,25 @@ def item(item_id: int):
         audit.record(
             db, actor=user, action="read", now=utcnow(), report_id=item.report_id, target=f"page:item:{item.id}"
         )
-    return _item_page(item, user)
+    return item_page(item, user)
 
 
-def _item_page(item, user: User, *, status: int = 200, stale: dict | None = None, closing: dict | None = None):
+def item_page(
+    item,
+    user: User,
+    *,
+    status: int = 200,
+    stale: dict | None = None,
+    closing: dict | None = None,
+    attachment_errors: dict[str, list[str]] | None = None,
+):
     """The item's page, as its file stands now.
 
     :param stale: what the reader typed into an assessment refused as stale, shown beside the
         newer version and kept in the form (nothing typed is lost).
     :param closing: a close refused for want of confirmation: the reader's outcome and note,
         and the field errors, for the confirmation step.
+    :param attachment_errors: a refused upload's problems, by field, beside the upload form.
     """
     db = get_session()
     queue = Queue(item.queue)
@@ -232,6 +241,10 @@ def _item_page(item, user: User, *, status: int = 200, stale: dict | None = None
         today=utcnow().astimezone(current_app.config["TZINFO"]).date().isoformat(),
         lang=select_locale(),
         actions=ITEM_PAGE_ACTIONS,
+        attachments=file.attachments,
+        attachment_uploaders=file.people,
+        attachment_errors=attachment_errors or {},
+        attachment_max_bytes=current_app.config["ATTACHMENTS_MAX_BYTES"],
     ), status
 
 
@@ -302,7 +315,7 @@ def _perform_or_show(action: TriageAction, item, user: User):
     except triage.StaleAssessment as refusal:
         flash(refusal.say(select_locale()), "error")
         get_session().expire_all()  # the page shows the item as it now stands
-        return _item_page(item, user, status=409, stale=_typed_assessment(request.form))
+        return item_page(item, user, status=409, stale=_typed_assessment(request.form))
     except InvalidInput as refusal:
         if action.name != "close" or "withdraw_questions" not in refusal.errors:
             flash(_refusal(refusal), "error")
@@ -313,7 +326,7 @@ def _perform_or_show(action: TriageAction, item, user: User):
             "note": request.form.get("note", ""),
             "errors": refusal.messages(select_locale()),
         }
-        return _item_page(item, user, status=422, closing=closing)
+        return item_page(item, user, status=422, closing=closing)
     except (VigilanceError, ValidationError) as refusal:
         flash(_refusal(refusal), "error")
         return None

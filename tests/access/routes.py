@@ -83,6 +83,8 @@ class Case:
     message_id: int
     #: A draft of the case's reporter, a follow-up whose text names the case (its reference).
     draft_id: int
+    #: A file the case's reporter attached to the report.
+    attachment_id: int
     year: int
     month: int
     establishment_id: int
@@ -93,6 +95,8 @@ class Call:
     path: str
     json: Any = None
     form: dict[str, str] | None = None
+    #: Files sent with the form (multipart): field name -> (file name, bytes).
+    files: dict[str, tuple[str, bytes]] | None = None
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,8 @@ _DRAFT_FORM = {
 }
 _DRAFT = {"fields": {"product_name": "CGR phénotypé", "description": "Frissons, puis hyperthermie."}}
 _DECLARATION = {"authority": "ANSM", "authority_reference": "EFIT-77", "declared_on": "2026-11-21"}
+#: A file to attach: a PDF, as its first bytes say.
+A_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 ROUTES: tuple[Route, ...] = (
     # Open to anyone ---------------------------------------------------------------------------
@@ -395,6 +401,50 @@ ROUTES: tuple[Route, ...] = (
             f"/api/v1/reports/{c.report_id}/links", json={"other_report_id": c.other_report_id, "reason": "Même poche."}
         ),
         writes=True,
+    ),
+    # Attachments: the reporter's to the report, the queue's people's to the item ------------------
+    Route(
+        "POST",
+        "/reports/<int:report_id>/attachments",
+        frozenset({REPORTER}),
+        lambda c: Call(f"/reports/{c.report_id}/attachments", form={}, files={"file": ("bilan.pdf", A_PDF)}),
+        writes=True,
+    ),
+    Route(
+        "POST",
+        "/queue-items/<int:item_id>/attachments",
+        WORKS_THE_CASE,
+        lambda c: Call(f"/queue-items/{c.item_id}/attachments", form={}, files={"file": ("enquete.pdf", A_PDF)}),
+        writes=True,
+    ),
+    Route("GET", "/attachments/<int:attachment_id>", READS_THE_CASE, lambda c: Call(f"/attachments/{c.attachment_id}")),
+    Route(
+        "POST",
+        "/api/v1/reports/<int:report_id>/attachments",
+        frozenset({REPORTER}),
+        lambda c: Call(f"/api/v1/reports/{c.report_id}/attachments", files={"file": ("bilan.pdf", A_PDF)}),
+        writes=True,
+    ),
+    Route(
+        "GET",
+        "/api/v1/reports/<int:report_id>/attachments",
+        READS_THE_CASE,
+        lambda c: Call(f"/api/v1/reports/{c.report_id}/attachments"),
+        # The reporter's file is named after the case (see world.py).
+        sees_case=READS_THE_CASE,
+    ),
+    Route(
+        "POST",
+        "/api/v1/queue-items/<int:item_id>/attachments",
+        WORKS_THE_CASE,
+        lambda c: Call(f"/api/v1/queue-items/{c.item_id}/attachments", files={"file": ("enquete.pdf", A_PDF)}),
+        writes=True,
+    ),
+    Route(
+        "GET",
+        "/api/v1/attachments/<int:attachment_id>",
+        READS_THE_CASE,
+        lambda c: Call(f"/api/v1/attachments/{c.attachment_id}"),
     ),
     # Figures: each reader's own queues ------------------------------------------------------------
     Route("GET", "/dashboard", WORKS_QUEUES, lambda c: Call("/dashboard")),

@@ -1,6 +1,7 @@
 """The world the access probes run in, seeded once per module: two establishments, every role in
 three casts (live, disabled, signed out), a case per cast, and each person's credentials."""
 
+import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -9,8 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlmodel import Session, select
 
+from app.attachment_doors import store_of
 from routing import EventKind, ProductFacts
 from tests.access.routes import (
+    A_PDF,
     ADMIN,
     ANONYMOUS,
     COORDINATOR,
@@ -25,7 +28,7 @@ from tests.access.routes import (
     Route,
 )
 from tests.page_session import PASSWORD, csrf_from
-from vigilance import accounts, drafts, intake, outbox, triage
+from vigilance import accounts, attachments, drafts, intake, outbox, triage
 from vigilance.clock import utcnow
 from vigilance.models import OutboxMessage, User, metadata
 from vigilance.storage.transaction import write_transaction
@@ -176,6 +179,16 @@ class World:
                 },
                 now=now,
             )
+        # A file the reporter attached to the report (its name names the case, as the draft does).
+        attached = attachments.attach(
+            self.db,
+            store_of(self.app),
+            upload=attachments.Upload(io.BytesIO(A_PDF), f"{filed.report.reference}.pdf"),
+            actor=reporter,
+            now=now,
+            max_bytes=attachments.DEFAULT_MAX_BYTES,
+            report_id=filed.report.id,
+        )
         message_id = self.db.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id).limit(1))
         self.db.rollback()
         received = filed.report.received_at.astimezone(PARIS)
@@ -190,6 +203,7 @@ class World:
             account_id=self.account.id,
             message_id=message_id or 0,
             draft_id=draft.id,
+            attachment_id=attached.id,
             year=received.year,
             month=received.month,
             establishment_id=filed.report.establishment_id,
@@ -249,6 +263,11 @@ class World:
             json = {
                 key: int(value.format(**values)) if isinstance(value, str) and value.startswith("{") else value
                 for key, value in json.items()
+            }
+        if call.files is not None:
+            form = {
+                **(form or {}),
+                **{name: (io.BytesIO(content), file_name) for name, (file_name, content) in call.files.items()},
             }
         response = client.open(call.path, method=route.method, json=json, data=form, headers=headers)
         response.get_data()

@@ -146,6 +146,7 @@ SAMPLE_VALUES = {
     "report_id": 1,
     "draft_id": 1,
     "item_id": 1,
+    "attachment_id": 1,
     "request_id": 1,
     "message_id": 1,
     "user_id": 1,

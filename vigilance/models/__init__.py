@@ -14,6 +14,7 @@ SQLModel.metadata.naming_convention = {
 metadata = SQLModel.metadata
 
 from vigilance.models.alerts import Alert, AlertEmailChoice  # noqa: E402
+from vigilance.models.attachments import Attachment  # noqa: E402
 from vigilance.models.audit import AuditCheckpoint, AuditEvent, AuditHead, AuditPending, AuditSeal  # noqa: E402
 from vigilance.models.clocks import Timer  # noqa: E402
 from vigilance.models.drafts import ReportDraft  # noqa: E402
@@ -49,6 +50,7 @@ __all__ = [
     "AlertEmailChoice",
     "ApiToken",
     "Assessment",
+    "Attachment",
     "AuditCheckpoint",
     "AuditEvent",
     "AuditHead",
