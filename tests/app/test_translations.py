@@ -5,6 +5,7 @@ catalogue is edited by hand after ``make translations`` extracts and merges.
 """
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -75,3 +76,22 @@ def test_french_readers_get_every_validation_message_in_french():
 
     french = {m.id: m.string for m in _catalogue("fr") if m.id}
     assert [m for m in (*EXACT_MESSAGES, *TEMPLATES) if not french.get(m)] == []
+
+
+def _ids(message) -> tuple[str, ...]:
+    return message.id if isinstance(message.id, tuple) else (message.id,)
+
+
+def test_french_texts_put_a_non_breaking_space_before_double_punctuation():
+    """French typography: "Gravité : grave", "Déclaré ?", never a plain or missing space before
+    ``: ; ? !`` (a line could break before the sign). The French text is the message id, or the
+    French catalogue's translation of marshmallow's English ids."""
+    plain_before_sign = re.compile(r"(?<!\u00a0)[:;?!](\s|$)")
+    header_names = re.compile(r"\b(Authorization|Content-Type): ")  # HTTP's own spelling
+    wrong = []
+    for message in _catalogue("fr"):
+        if not message.id:
+            continue
+        french = [text for text in _forms(message) if text] or list(_ids(message))
+        wrong += [text for text in french if plain_before_sign.search(header_names.sub("", text))]
+    assert wrong == []
