@@ -301,6 +301,8 @@ _LONG_FIRST = (
     "tests/worker/test_worker_processes.py",
     "tests/app/test_deployment_guide.py",
     "tests/app/test_intake_crash.py",
+    "tests/app/test_audit_proof.py",
+    "tests/app/test_production_start.py",
 )
 
 
