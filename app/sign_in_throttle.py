@@ -29,16 +29,26 @@ that the password was right. Attempts at an email address without an account are
 
 Storage: in memory by default (one process: the embedded ``vigilance run``), or Redis when
 ``VIGILANCE_RATELIMIT_STORAGE_URL`` names one (``redis://127.0.0.1:6379/0``), which several
-workers or servers must share for the limits to hold across them.
+workers or servers must share for the limits to hold across them. While that Redis does not
+answer, each process counts in its own memory (and says so in its log at each attempt): the
+clinicians still sign in, and the limits still hold per process, so an attacker gains at most
+the number of processes times the guesses. A sign-in page answering 500 during a Redis outage
+would hold every clinician out, which the throttle exists to prevent.
 """
 
 import hashlib
-from dataclasses import dataclass
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from flask import Flask, current_app, request
 from limits import parse_many
-from limits.storage import Storage, storage_from_string
+from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
+
+logger = logging.getLogger(__name__)
+Answer = TypeVar("Answer")
 
 ACCOUNT_AND_CLIENT = parse_many("5 per minute; 15 per hour; 40 per day")
 ACCOUNT = parse_many("50 per 15 minutes")
@@ -51,32 +61,59 @@ class SignInThrottle:
 
     storage: Storage
     namespace: str
+    #: Where this process counts while *storage* does not answer.
+    fallback: Storage = field(default_factory=MemoryStorage)
 
     def __post_init__(self) -> None:
         self._limiter = MovingWindowRateLimiter(self.storage)
+        self._fallback_limiter = MovingWindowRateLimiter(self.fallback)
 
     def admit(self, email: str, client: str) -> bool:
         """Count an attempt at *email*'s password from *client*: False when it must not be checked."""
-        account = self._account(email)
-        if not all(self._limiter.test(limit, self.namespace, "client", client) for limit in CLIENT_FAILURES):
-            return False
-        # Each hit counts and compares atomically; every limit is hit (no short-cut), so that the
-        # attempts of each bucket are all counted, whichever bucket refuses.
-        admitted = [self._limiter.hit(limit, self.namespace, "account", account) for limit in ACCOUNT]
-        admitted += [
-            self._limiter.hit(limit, self.namespace, "account-client", account, client) for limit in ACCOUNT_AND_CLIENT
-        ]
-        return all(admitted)
+        return self._counted(lambda limiter: self._admit(limiter, email, client))
 
     def failed(self, client: str) -> None:
         """A checked password was wrong: it counts against the client's address."""
-        for limit in CLIENT_FAILURES:
-            self._limiter.hit(limit, self.namespace, "client", client)
+
+        def count(limiter: MovingWindowRateLimiter) -> None:
+            for limit in CLIENT_FAILURES:
+                limiter.hit(limit, self.namespace, "client", client)
+
+        self._counted(count)
 
     def succeeded(self, email: str, client: str) -> None:
         """The person is in: their own typos from this address are forgotten."""
-        for limit in ACCOUNT_AND_CLIENT:
-            self._limiter.clear(limit, self.namespace, "account-client", self._account(email), client)
+
+        def forget(limiter: MovingWindowRateLimiter) -> None:
+            for limit in ACCOUNT_AND_CLIENT:
+                limiter.clear(limit, self.namespace, "account-client", self._account(email), client)
+
+        self._counted(forget)
+
+    def _admit(self, limiter: MovingWindowRateLimiter, email: str, client: str) -> bool:
+        account = self._account(email)
+        if not all(limiter.test(limit, self.namespace, "client", client) for limit in CLIENT_FAILURES):
+            return False
+        # Each hit counts and compares atomically; every limit is hit (no short-cut), so that the
+        # attempts of each bucket are all counted, whichever bucket refuses.
+        admitted = [limiter.hit(limit, self.namespace, "account", account) for limit in ACCOUNT]
+        admitted += [
+            limiter.hit(limit, self.namespace, "account-client", account, client) for limit in ACCOUNT_AND_CLIENT
+        ]
+        return all(admitted)
+
+    def _counted(self, work: Callable[[MovingWindowRateLimiter], Answer]) -> Answer:
+        """*work* on the shared counters, or on this process's own while they do not answer."""
+        if isinstance(self.storage, MemoryStorage):
+            return work(self._limiter)  # always answers: its errors are bugs, not outages
+        try:
+            return work(self._limiter)
+        except self.storage.base_exceptions as error:
+            logger.error(
+                "Sign-in throttle: its storage does not answer (%s); counting in this process's memory",
+                type(error).__name__,
+            )
+            return work(self._fallback_limiter)
 
     @staticmethod
     def _account(email: str) -> str:

@@ -10,7 +10,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,6 +25,7 @@ from sqlmodel import Session
 
 from app import PROJECT_ROOT
 from tests.conftest import POSTGRES_URL, postgres_admin_url
+from tests.ports import free_port
 from vigilance import accounts, audit_keys
 
 GUIDE = PROJECT_ROOT / "docs" / "deployment.md"
@@ -55,12 +55,6 @@ def test_every_shell_block_of_the_guide_is_run_here():
         "backup-postgres",
         "restore-postgres",
     }
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Deployment:

@@ -17,17 +17,12 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from tests.ports import free_port
 from tests.report_payloads import a_report
 from vigilance import audit
 from vigilance.models import AuditEvent, Deadline, QueueItem, Report
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def serve(database_url: str, port: int) -> subprocess.Popen:

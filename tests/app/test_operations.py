@@ -9,7 +9,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from app import PROJECT_ROOT, create_app, migrate, scheduler
 from app.config import ConfigError, follow_served_address, load_config, mail_sender
 from app.operations import logs
 from routing import EventKind, ProductFacts
+from tests.ports import free_port
 from vigilance import intake, outbox
 from vigilance.clock import utcnow
 from vigilance.outbox import Email
@@ -470,9 +470,3 @@ def test_vigilance_run_on_another_port_links_its_emails_to_that_port(
     body = message.get_body(preferencelist=("plain",)).get_content()
     assert f"http://127.0.0.1:{port}/" in body and ":5000/" not in body
     assert message["From"] == "vigilance@127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

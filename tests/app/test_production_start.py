@@ -3,7 +3,6 @@ saying which setting or what is wrong: real ``vigilance run`` and gunicorn proce
 
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ from sqlmodel import select
 from app import PROJECT_ROOT, create_app
 from app.config import ConfigError, load_config
 from app.start_checks import secret_key_weakness
+from tests.ports import free_port
 from vigilance import demo
 from vigilance.clock import utcnow
 from vigilance.models import User
@@ -47,12 +47,6 @@ def production_environment(database_url: str, secret_key: str) -> dict[str, str]
         VIGILANCE_SCHEDULER="off",
     )
     return environment
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def refused(command: list[str], environment: dict[str, str]) -> str:

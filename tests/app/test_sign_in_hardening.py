@@ -21,6 +21,7 @@ from app.cli import cli
 from app.config import ConfigError, load_config
 from app.sign_in_throttle import CLIENT_FAILURES, SignInThrottle
 from tests.page_session import PASSWORD, csrf_from, sign_in
+from tests.ports import free_port
 from vigilance import accounts, passwords
 from vigilance.errors import InvalidInput
 from vigilance.models import User
@@ -358,3 +359,16 @@ def test_a_hash_made_with_the_configured_werkzeug_method_is_kept():
         assert passwords.needs_rehash(generate_password_hash("correct horse battery", method="pbkdf2:sha256:1"))
     finally:
         passwords.use_method(passwords.CHEAP_METHOD)
+
+
+@pytest.mark.parametrize(
+    "app", [f"redis://127.0.0.1:{free_port()}/0?socket_connect_timeout=1"], indirect=True, ids=["redis-down"]
+)
+def test_with_redis_down_clinicians_still_sign_in_and_each_process_still_throttles(app, reporter, caplog):
+    """Nothing listens where the shared counters should be: no 500 at the sign-in page."""
+    assert sign_in(app.test_client(), reporter, PASSWORD, address="10.1.2.3").status_code == 302
+    assert "Sign-in throttle: its storage does not answer" in caplog.text
+    for _ in range(5):
+        assert sign_in(app.test_client(), reporter, "wrong password!", address="203.0.113.9").status_code == 401
+    assert sign_in(app.test_client(), reporter, PASSWORD, address="203.0.113.9").status_code == 401
+    assert sign_in(app.test_client(), reporter, PASSWORD, address="10.1.2.3").status_code == 302
