@@ -550,7 +550,6 @@ class FhirBundleSchema(Schema):
     resourceType = fields.String(required=True, validate=validate.Equal("Bundle"))
     type = fields.String(required=True, validate=validate.Equal("collection"))
     language = fields.String()
-    identifier = fields.Dict()
     entry = fields.List(
         fields.Dict(),
         required=True,

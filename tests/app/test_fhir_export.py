@@ -204,7 +204,9 @@ def test_an_assessment_is_the_suspect_entitys_causality(client, people, token_fo
     item_id = client.get("/api/v1/queues/haemovigilance/items", headers=hv).get_json()["items"][0]["id"]
     assert client.post(f"/api/v1/queue-items/{item_id}/claim", headers=hv).status_code == 200
     assessed = client.post(
-        f"/api/v1/queue-items/{item_id}/assess", headers=hv, json={"based_on_version": 0, "imputability": "2"}
+        f"/api/v1/queue-items/{item_id}/assess",
+        headers=hv,
+        json={"based_on_version": 0, "imputability": "2", "severity_grade": 4},
     )
     assert assessed.status_code == 200, assessed.get_json()
 
@@ -226,7 +228,16 @@ def test_an_assessment_is_the_suspect_entitys_causality(client, people, token_fo
     assert "causality" in event_of(fhir_of(client, report["id"], token_for(people["coordinator"])))["suspectEntity"][0]
     own = fhir_of(client, report["id"], token_for(people["reporter"]))
     assert "causality" not in event_of(own)["suspectEntity"][0]
+    # The correspondent's grade 4 (a death) is the outcome for whoever sees the assessment.
+    assert event_of(bundle)["outcome"]["coding"][0]["code"] == "fatal"
+    assert "outcome" not in event_of(own)
     assert len(resources(own, "Practitioner")) == 1
+
+
+def test_a_death_reported_is_a_fatal_outcome(client, people, token_for):
+    headers = token_for(people["reporter"])
+    report = file(client, headers, severity_grade=4)
+    assert event_of(fhir_of(client, report["id"], headers))["outcome"]["coding"][0]["code"] == "fatal"
 
 
 def test_the_same_report_gives_the_same_bundle(client, people, token_for):

@@ -122,3 +122,23 @@ def test_each_assessment_goes_to_the_product_its_queue_is_about():
     # Two assessors, each a pseudonymous practitioner of their own.
     practitioners = [e["resource"] for e in bundle["entry"] if e["resource"]["resourceType"] == "Practitioner"]
     assert sorted(p["identifier"][0]["value"] for p in practitioners) == ["10", "3", "9"]
+
+
+@pytest.mark.parametrize(
+    ("reported", "assessed", "fatal"),
+    [(4, None, True), (2, None, False), (None, None, False), (2, 4, True), (4, 3, False)],
+)
+def test_a_death_is_a_fatal_outcome_and_the_correspondents_grade_prevails(reported, assessed, fatal):
+    one = facts(Product(0, "CGR", Category.LABILE_BLOOD_PRODUCT, True), severity_grade=reported)
+    one = CaseFacts(one.report, one.establishment, one.products, one.causalities, assessed_grade=assessed)
+    event = valid(bundle_of(one, base_url="https://v.example"))["entry"][0]["resource"]
+    if fatal:
+        assert event["outcome"]["coding"] == [
+            {
+                "system": "http://terminology.hl7.org/CodeSystem/adverse-event-outcome",
+                "code": "fatal",
+                "display": "Fatal",
+            }
+        ]
+    else:
+        assert "outcome" not in event

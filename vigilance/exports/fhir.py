@@ -7,7 +7,9 @@ UUID (RFC 4122 version 5) of the service's address and the row it stands for.
 
 What the bundle holds, and why (pages read through the project's stored copies):
 
-- ``AdverseEvent`` (https://hl7.org/fhir/R4/adverseevent.html): ``identifier`` the report's
+- ``AdverseEvent`` (https://hl7.org/fhir/R4/adverseevent.html; its elements and the types each
+  reference may name: https://hl7.org/fhir/R4/adverseevent-dependencies.html, and
+  https://hl7.org/fhir/R4B/adverseevent-definitions.html): ``identifier`` the report's
   reference, in a system under ``VIGILANCE_BASE_URL``; ``actuality`` ``actual``; ``category``
   the event kind (and ``product-quality`` of
   http://terminology.hl7.org/CodeSystem/adverse-event-category for a quality defect); ``event``
@@ -16,13 +18,15 @@ What the bundle holds, and why (pages read through the project's stored copies):
   (http://terminology.hl7.org/CodeSystem/adverse-event-seriousness); ``recorder`` the reporter;
   ``suspectEntity`` one per product, in the order given, ``causality`` the imputability the
   reader may see (the latest assessment of each item the reader may open).
-  Left out: ``outcome`` (the report records no clinical outcome: an item's outcome, declared or
-  duplicate, says how the case was handled, not how the patient fared) and ``severity`` (its
-  binding is required, mild/moderate/severe, and the reporter's grade 1 to 4 does not map onto
-  it without loss: grade 4 is a death).
+  ``outcome`` ``fatal`` (http://terminology.hl7.org/CodeSystem/adverse-event-outcome) when the
+  grade in force is 4, a death (CSP R.1221-49): the latest grade a correspondent gave that the
+  reader may see, else the reporter's. Any other grade says nothing of the outcome, and the
+  report records none (an item's outcome, declared or duplicate, says how the case was handled,
+  not how the patient fared): no ``outcome`` then. Left out: ``severity`` (its binding is
+  required, mild/moderate/severe, and grades 1 to 4 do not map onto it without loss).
 - The suspect products, by category. R4 lets ``suspectEntity.instance`` refer to a Medication,
-  Substance, Device, Procedure... but not to a BiologicallyDerivedProduct (see the element
-  list and https://hl7.org/fhir/R4B/adverseevent-dependencies.html). A product of human origin
+  Substance, Device, Procedure... but not to a BiologicallyDerivedProduct (R5 added it). A
+  product of human origin
   (labile blood product, tissue, cells, organ, milk, gametes) is therefore a
   ``BiologicallyDerivedProduct`` (https://hl7.org/fhir/R4/biologicallyderivedproduct.html)
   used by a ``Procedure`` (the transfusion, graft or donation) that is the suspect entity: the
@@ -76,6 +80,9 @@ FHIR_JSON = "application/fhir+json"
 LANGUAGE = "fr"
 
 SERIOUSNESS = "http://terminology.hl7.org/CodeSystem/adverse-event-seriousness"
+OUTCOME = "http://terminology.hl7.org/CodeSystem/adverse-event-outcome"
+#: The grade of a death, on the reporter's and the correspondents' scale.
+DEATH_GRADE = 4
 ADVERSE_EVENT_CATEGORY = "http://terminology.hl7.org/CodeSystem/adverse-event-category"
 SECURITY_OBSERVATION = "http://terminology.hl7.org/CodeSystem/v3-ObservationValue"
 #: FR Core's identifier types (HL7 v2 table 0203 as France extends it).
@@ -153,6 +160,13 @@ class CaseFacts:
     establishment: Establishment
     products: tuple[Product, ...]
     causalities: tuple[Causality, ...]
+    #: The latest grade a correspondent gave that the reader may see (None: none given).
+    assessed_grade: int | None = None
+
+    @property
+    def grade(self) -> int | None:
+        """The grade in force: the correspondents' latest, else the reporter's."""
+        return self.assessed_grade if self.assessed_grade is not None else self.report.severity_grade
 
 
 def report_bundle(session: Session, *, report: Report, reader: User, base_url: str) -> dict[str, Any]:
@@ -180,11 +194,14 @@ def case_facts(session: Session, *, report: Report, reader: User) -> CaseFacts:
         # An item closed because the report left its queue assessed a qualification since undone.
         if item.outcome != "requalified" and may_read_item(reader, item, report)
     ]
+    latest = _latest_assessments(session, items)
+    graded = sorted((a for a in latest.values() if a.severity_grade is not None), key=lambda a: (a.assessed_at, a.id))
     return CaseFacts(
         report=report,
         establishment=session.get(Establishment, report.establishment_id),
         products=products,
-        causalities=tuple(_causalities(session, report, items, len(products))),
+        causalities=tuple(_causalities(report, items, latest, len(products))),
+        assessed_grade=graded[-1].severity_grade if graded else None,
     )
 
 
@@ -195,17 +212,23 @@ def _category(value: str) -> Category:
         return Category.UNCLASSIFIED
 
 
-def _causalities(session: Session, report: Report, items: list[QueueItem], count: int) -> Iterable[Causality]:
-    """The latest assessment of each of *items* that rates imputability, item by item."""
-    if not items:
-        return
+def _latest_assessments(session: Session, items: list[QueueItem]) -> dict[int, Assessment]:
+    """The assessment in force of each of *items* that has one, by item id."""
     latest: dict[int, Assessment] = {}
-    for assessment in session.exec(
-        select(Assessment)
-        .where(col(Assessment.queue_item_id).in_([item.id for item in items]))
-        .order_by(col(Assessment.queue_item_id), col(Assessment.version))
-    ):
-        latest[assessment.queue_item_id] = assessment
+    if items:
+        for assessment in session.exec(
+            select(Assessment)
+            .where(col(Assessment.queue_item_id).in_([item.id for item in items]))
+            .order_by(col(Assessment.queue_item_id), col(Assessment.version))
+        ):
+            latest[assessment.queue_item_id] = assessment
+    return latest
+
+
+def _causalities(
+    report: Report, items: list[QueueItem], latest: dict[int, Assessment], count: int
+) -> Iterable[Causality]:
+    """The assessment in force of each of *items* that rates imputability, item by item."""
     for item in items:
         assessment = latest.get(item.id)
         if assessment is None or not assessment.imputability:
@@ -280,6 +303,7 @@ class _Writer:
             **({"detected": _datetime(report.detected_at)} if report.detected_at else {}),
             "recordedDate": _datetime(report.received_at),
             "seriousness": _seriousness(report.serious),
+            **({"outcome": _FATAL} if self.facts.grade == DEATH_GRADE else {}),
             "recorder": role,
             "suspectEntity": suspects,
         }
@@ -287,7 +311,6 @@ class _Writer:
         return {
             "resourceType": "Bundle",
             "language": LANGUAGE,
-            "identifier": {"system": self.system("sid/report-bundle"), "value": report.reference},
             "type": "collection",
             "entry": self.entries,
         }
@@ -489,6 +512,9 @@ class _Writer:
             "author": {"reference": assessors[causality.assessed_by]},
             "method": method,
         }
+
+
+_FATAL = {"coding": [{"system": OUTCOME, "code": "fatal", "display": "Fatal"}], "text": "Décès"}
 
 
 def _seriousness(serious: bool) -> dict[str, Any]:
