@@ -1,6 +1,6 @@
 """``/api/v1/reports``: file a report, read it, list one's own."""
 
-from flask import g, jsonify, request, url_for
+from flask import current_app, g, jsonify, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, post_load, validate, validates_schema
@@ -25,6 +25,7 @@ from app.api.pagination import decode_cursor, encode_cursor
 from app.api.triage_inputs import ROW_ID
 from app.auth import token_required
 from app.db import get_session
+from app.fhir import fhir_response
 from app.filing import file_report
 from app.language import response_language
 from routing import EventKind, IntendedAction, Origin, Queue
@@ -32,6 +33,7 @@ from vigilance import drafts, intake, report_products, reporter_view, reports
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
 from vigilance.errors import InvalidInput
+from vigilance.exports import fhir
 from vigilance.i18n import say, translatable
 from vigilance.intake import Draft
 from vigilance.models import DeadlineState, InformationRequest, Report, ReportProduct, ReportStatus
@@ -578,3 +580,38 @@ class ReportById(MethodView):
         with write_transaction(get_session()) as db:
             report = reports.read_report(db, report_id=report_id, actor=g.user, now=utcnow())
         return report_document(db, report, response_language())
+
+
+class FhirBundleSchema(Schema):
+    """A FHIR R4 ``Bundle`` (https://hl7.org/fhir/R4/bundle.html): its resources as FHIR writes them."""
+
+    resourceType = fields.String(required=True, validate=validate.Equal("Bundle"))
+    type = fields.String(required=True, validate=validate.Equal("collection"))
+    language = fields.String()
+    entry = fields.List(
+        fields.Dict(),
+        required=True,
+        metadata={
+            "description": "The ``AdverseEvent`` first, then the pseudonymous ``Patient``, the establishment's "
+            "``Organization``, the reporter (``Practitioner``, ``PractitionerRole``), each product "
+            "(``Medication``, ``Device``, ``Substance``, or a ``BiologicallyDerivedProduct`` and the "
+            "``Procedure`` that used it) and the assessors."
+        },
+    )
+
+
+@bp.route("/reports/<int:report_id>/fhir")
+class ReportFhir(MethodView):
+    @bp.doc(security=BEARER)
+    @bp.response(200, FhirBundleSchema, content_type=fhir.FHIR_JSON)
+    @declares_errors(bp, *TOKEN_ERRORS, 404, said={404: "No such report, or not one the caller may see."})
+    @token_required
+    def get(self, report_id: int):
+        """The report as a FHIR R4 ``Bundle``: its ``AdverseEvent`` and the resources it refers to.
+
+        To whoever may read the report; the imputability of an item only to whoever may open it.
+        """
+        with write_transaction(get_session()) as db:
+            report = reports.read_report(db, report_id=report_id, actor=g.user, now=utcnow(), via="api:fhir")
+        bundle = fhir.report_bundle(db, report=report, reader=g.user, base_url=current_app.config["BASE_URL"])
+        return fhir_response(bundle)

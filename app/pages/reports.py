@@ -14,6 +14,7 @@ from app.api.reports import ReportCreateSchema
 from app.auth import page_user
 from app.db import get_session
 from app.errors import csrf_refused, flatten_messages
+from app.fhir import fhir_response
 from app.filing import file_report
 from app.i18n import select_locale
 from app.pages import kept_forms
@@ -27,6 +28,7 @@ from vigilance.access import may_read_report
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
 from vigilance.errors import Forbidden, InvalidInput
+from vigilance.exports import fhir
 from vigilance.i18n import say
 from vigilance.models import InformationRequest, Report
 from vigilance.storage.transaction import write_transaction
@@ -393,6 +395,16 @@ def questions(report_id: int):
     if report is None or not may_read_report(page_user(), report):
         abort(404)
     return redirect(url_for("reports_pages.detail", report_id=report_id, _anchor="questions"))
+
+
+@bp.get("/<int:report_id>/fhir.json")
+@login_required
+def fhir_bundle(report_id: int):
+    """The report as a FHIR Bundle, downloaded (as the API's ``/api/v1/reports/<id>/fhir`` gives it)."""
+    with write_transaction(get_session()) as db:
+        report = reports.read_report(db, report_id=report_id, actor=page_user(), now=utcnow(), via="page:fhir")
+    bundle = fhir.report_bundle(db, report=report, reader=page_user(), base_url=current_app.config["BASE_URL"])
+    return fhir_response(bundle, download_as=f"{report.reference}.fhir.json")
 
 
 @bp.get("/<int:report_id>")

@@ -257,6 +257,13 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "GET",
+        "/reports/<int:report_id>/fhir.json",
+        READS_THE_CASE,
+        lambda c: Call(f"/reports/{c.report_id}/fhir.json"),
+        sees_case=READS_THE_CASE,
+    ),
+    Route(
+        "GET",
         "/reports/<int:report_id>/questions",
         READS_THE_CASE,
         lambda c: Call(f"/reports/{c.report_id}/questions"),
@@ -278,6 +285,13 @@ ROUTES: tuple[Route, ...] = (
         "/api/v1/reports/<int:report_id>",
         READS_THE_CASE,
         lambda c: Call(f"/api/v1/reports/{c.report_id}"),
+        sees_case=READS_THE_CASE,
+    ),
+    Route(
+        "GET",
+        "/api/v1/reports/<int:report_id>/fhir",
+        READS_THE_CASE,
+        lambda c: Call(f"/api/v1/reports/{c.report_id}/fhir"),
         sees_case=READS_THE_CASE,
     ),
     Route(

@@ -1,0 +1,1 @@
+"""Exports of a case in the formats other systems read (FHIR, E2B...): plain data, no Flask."""
