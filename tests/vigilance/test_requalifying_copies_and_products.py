@@ -132,3 +132,48 @@ def test_requalifying_the_blood_products_item_qualifies_that_product_only(db, pe
         ("produit inconnu xyz", "unclassified", False),
     ]
     assert sorted(db.get(Report, blood_and_unknown).queues) == ["pharmacovigilance", "qualification"]
+
+
+def test_two_unknown_products_are_qualified_one_after_the_other_on_their_one_item(db, people):
+    """One qualification item for both: each qualification takes the next unknown product, and
+    the item closes once none is left to qualify."""
+    products = (ProductFacts(name="produit inconnu abc"), ProductFacts(name="produit inconnu xyz"))
+    filed = intake.submit(
+        db,
+        actor=people["reporter"],
+        now=RECEIVED,
+        draft=intake.Draft(
+            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
+            occurred_at=RECEIVED - timedelta(hours=1),
+            product=products[0],
+            products=products,
+            description="Frissons.",
+            serious=True,
+            severity_grade=2,
+        ),
+    )
+    db.commit()
+    report_id = filed.report.id
+    assert sorted(items_of(db, report_id)) == ["qualification"]
+    qualification = items_of(db, report_id)["qualification"]
+    triage.requalify(
+        db, item_id=qualification.id, actor=people["coordinator"], category=Category.LABILE_BLOOD_PRODUCT, now=LATER
+    )
+    db.commit()
+    assert categories_of(db, report_id) == [
+        ("produit inconnu abc", "labile_blood_product", True),
+        ("produit inconnu xyz", "unclassified", False),
+    ]
+    items = items_of(db, report_id)
+    assert items["qualification"].status != ItemStatus.CLOSED
+    assert items["haemovigilance"].status == ItemStatus.NEW
+    triage.requalify(db, item_id=qualification.id, actor=people["coordinator"], category=Category.MEDICINE, now=LATER)
+    db.commit()
+    assert categories_of(db, report_id) == [
+        ("produit inconnu abc", "labile_blood_product", True),
+        ("produit inconnu xyz", "medicine", True),
+    ]
+    items = items_of(db, report_id)
+    assert items["qualification"].status == ItemStatus.CLOSED
+    assert items["pharmacovigilance"].status == ItemStatus.NEW
+    assert items["haemovigilance"].status == ItemStatus.NEW
