@@ -18,14 +18,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from routing.vocabulary import Queue
 from vigilance.access import may_work_queue
 from vigilance.clock import PARIS
-from vigilance.models import OPEN_ITEM_STATUSES, Assessment, Deadline, DeadlineState, QueueItem, Report, User
+from vigilance.models import (
+    OPEN_ITEM_STATUSES,
+    Assessment,
+    Deadline,
+    DeadlineState,
+    InformationCopy,
+    QueueItem,
+    Report,
+    User,
+)
 
 NOT_ASSESSED = "not_assessed"
 UNKNOWN = "unknown"
@@ -120,7 +129,8 @@ def _monday(day: date) -> date:
 def activity(
     session: Session, *, establishment_id: int, queues: Iterable[str], start: datetime, end: datetime, now: datetime
 ) -> Activity:
-    """Counts by queue, category, event kind, severity, imputability and week, compliance, cases."""
+    """Counts by queue, category, event kind, severity, imputability and week, compliance, cases
+    (information copies left out: they are the informing vigilance's cases)."""
     queues = list(queues)
     result = Activity(start, end, {queue: QueueActivity(queue) for queue in queues})
     if not queues:
@@ -153,6 +163,8 @@ def activity(
             col(QueueItem.queue).in_(queues),
             col(QueueItem.created_at) >= start,
             col(QueueItem.created_at) < end,
+            # Another vigilance's case sent for information is not a case of this one.
+            ~exists().where(col(InformationCopy.queue_item_id) == col(QueueItem.id)),
         )
         .order_by(col(QueueItem.created_at), col(QueueItem.id))
     ).all()

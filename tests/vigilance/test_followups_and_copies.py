@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from routing import EventKind
 from tests.scenarios import BASE, file_report, paris
-from vigilance import clocks, triage
+from vigilance import clocks, statistics, triage
 from vigilance.access import may_read_report
 from vigilance.errors import Conflict, InvalidInput, NotFound
 from vigilance.models import (
@@ -276,3 +276,17 @@ def test_requalifying_away_ends_the_old_queues_plan_and_its_reminders(db, people
         triage.complete_followup_step(
             db, item_id=item.id, plan_id="f-hv-recipient-investigation", number=1, actor=people["hv"], note="x", now=now
         )
+
+
+def test_the_activity_figures_count_a_copy_in_the_informing_vigilance_only(db, people):
+    file_report(db, people["reporter"], RECEIVED, product="Kymriah", kind=EventKind.DONOR_ADVERSE_REACTION)
+    figures = statistics.activity(
+        db,
+        establishment_id=people["reporter"].establishment_id,
+        queues=["biovigilance", "pharmacovigilance"],
+        start=RECEIVED - timedelta(days=1),
+        end=RECEIVED + timedelta(days=1),
+        now=RECEIVED + timedelta(hours=1),
+    )
+    assert figures.queues["biovigilance"].received == 1
+    assert figures.queues["pharmacovigilance"].received == 0
