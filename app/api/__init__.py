@@ -9,9 +9,9 @@ from app.errors import API_PREFIX, ErrorSchema
 
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 #: Blueprints of the JSON API, called with bearer tokens (no cookies, so no CSRF).
-API_BLUEPRINTS = ("classify", "reports", "drafts", "triage", "api-docs")
+API_BLUEPRINTS = ("classify", "reports", "drafts", "triage", "documents", "api-docs")
 #: Those whose every route needs a bearer token (``app.auth.token_required``).
-TOKEN_BLUEPRINTS = ("reports", "drafts", "triage")
+TOKEN_BLUEPRINTS = ("reports", "drafts", "triage", "documents")
 
 
 def _require_json_body():
@@ -87,8 +87,8 @@ def init_app(app: Flask) -> Api:
         OPENAPI_JSON_PATH="openapi.json",
     )
     api = DocumentedApi(app)
-    from app.api import classify, drafts, reports, triage
+    from app.api import classify, documents, drafts, reports, triage
 
-    api.register_blueprints((classify.bp, reports.bp, drafts.bp, triage.bp))
+    api.register_blueprints((classify.bp, reports.bp, drafts.bp, triage.bp, documents.bp))
     app.before_request(_require_json_body)
     return api

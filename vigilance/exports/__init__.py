@@ -1,0 +1,1 @@
+"""Documents and messages built from a case for outside systems."""
