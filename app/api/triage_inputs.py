@@ -79,7 +79,9 @@ class DeclarationSchema(Schema):
     document_id = fields.Integer(
         allow_none=True,
         validate=validate.Range(min=1, max=2**31 - 1),
-        metadata={"description": "The generated document sent (GET /queue-items/<id>/declaration.xml...): one of the item's."},
+        metadata={
+            "description": "The generated document sent (GET /queue-items/<id>/declaration.xml...): one of the item's."
+        },
     )
     # Neither or both: refused by the domain (vigilance.triage.declare), with the field.
 
