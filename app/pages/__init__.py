@@ -4,7 +4,7 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.pages import admin, alerts, auth, dashboard, home, profile, reports, rulebooks, triage
+    from app.pages import admin, alerts, auth, dashboard, documents, home, profile, reports, rulebooks, triage
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
@@ -15,3 +15,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(profile.bp)
     app.register_blueprint(alerts.bp)
     app.register_blueprint(rulebooks.bp)
+    app.register_blueprint(documents.bp)
