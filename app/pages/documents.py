@@ -9,7 +9,7 @@ from app.i18n import select_locale
 from app.pages.security import login_required
 from vigilance import documents
 from vigilance.clock import utcnow
-from vigilance.errors import InvalidInput, VigilanceError
+from vigilance.errors import Conflict, InvalidInput
 from vigilance.exports import e2b
 from vigilance.item_file import open_item
 from vigilance.models import GeneratedDocument, Report
@@ -64,7 +64,7 @@ def nullify(item_id: int):
     try:
         with write_transaction(get_session()) as db:
             e2b.nullify(db, item_id=item_id, actor=user, reason=request.form.get("reason", ""), now=utcnow())
-    except VigilanceError as error:
+    except (InvalidInput, Conflict) as error:  # not found: 404, as the item's page
         language = select_locale()
         problems = error.messages(language) if isinstance(error, InvalidInput) else {}
         flash(" ".join([error.say(language), *(" ".join(m) for m in problems.values())]), "error")
