@@ -62,7 +62,7 @@ class NullifySchema(Schema):
 
     reason = fields.String(
         required=True,
-        validate=validate.Length(min=1, max=2000),
+        validate=validate.Length(min=1, max=e2b.REASON_MAX),
         metadata={"description": "Why the declaration is nullified (E2B C.1.11.2)."},
     )
 

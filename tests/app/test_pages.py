@@ -147,6 +147,7 @@ SAMPLE_VALUES = {
     "draft_id": 1,
     "item_id": 1,
     "request_id": 1,
+    "document_id": 1,
     "message_id": 1,
     "user_id": 1,
     "year": 2026,

@@ -119,8 +119,9 @@ SERIOUSNESS_CODES = (
 SEX_CODES = {"M": "1", "F": "2"}
 #: C.2.r.4.
 PHYSICIAN, PHARMACIST, OTHER_HEALTH_PROFESSIONAL = 1, 2, 3
-#: E.i.1.1a is at most 250 characters.
+#: E.i.1.1a is at most 250 characters, C.1.11.2 at most 2,000.
 REACTION_MAX = 250
+REASON_MAX = 2000
 
 INITIAL, FOLLOW_UP, NULLIFICATION = "initial", "follow_up", "nullification"
 
@@ -616,6 +617,8 @@ def nullify(session: Session, *, item_id: int, actor: User, reason: str, now: da
     reason = reason.strip()
     if not reason:
         raise InvalidInput({"reason": [translatable("Dites pourquoi la déclaration est annulée.")]})
+    if len(reason) > REASON_MAX:
+        raise InvalidInput({"reason": [translatable("%(count)s caractères au plus.", count=REASON_MAX)]})
     item = _pharmacovigilance_item(session, item_id, actor)
     previous = documents.latest(session, report_id=item.report_id, queue_item_id=item.id, kind=documents.E2B_ICSR)
     if previous is None:
