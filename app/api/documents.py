@@ -26,9 +26,21 @@ _SAID = {
     404: "No such item or document, not one the caller may open, or (declaration.xml) not a pharmacovigilance item.",
     409: "No E2B message was generated for the item yet, or it is nullified already.",
 }
-_XML = {
-    "description": "The ICH E2B(R3) ICSR (HL7 v3 MCCI_IN200100UV01), as stored.",
-    "content": {"application/xml": {"schema": {"type": "string"}}},
+#: The answers that carry a document rather than JSON: their media type, the document as a string.
+_XML_ANSWER = {
+    "200": {
+        "description": "The ICH E2B(R3) ICSR (HL7 v3 MCCI_IN200100UV01), as stored; an attachment.",
+        "content": {"application/xml": {"schema": {"type": "string"}}},
+    }
+}
+_DOCUMENT_ANSWER = {
+    "200": {
+        "description": "The document as it was generated, in its media type; an attachment.",
+        "content": {
+            media: {"schema": {"type": "string", "format": "binary"}}
+            for media in ("application/xml", "application/pdf", "application/fhir+json")
+        },
+    }
 }
 
 
@@ -87,7 +99,7 @@ def _download(document: GeneratedDocument, reference: str) -> Response:
 
 
 @bp.route("/queue-items/<int:item_id>/declaration.xml", methods=["GET"])
-@bp.response(200, description=_XML["description"], content_type="application/xml")
+@bp.doc(responses=_XML_ANSWER)
 @declares_errors(bp, *TOKEN_ERRORS, 404, said=_SAID)
 @bp.doc(security=BEARER)
 @token_required
@@ -137,9 +149,7 @@ def item_documents(item_id: int):
 
 
 @bp.route("/documents/<int:document_id>", methods=["GET"])
-@bp.response(
-    200, description="The document as it was generated, with its media type.", content_type="application/octet-stream"
-)
+@bp.doc(responses=_DOCUMENT_ANSWER)
 @declares_errors(bp, *TOKEN_ERRORS, 404, said=_SAID)
 @bp.doc(security=BEARER)
 @token_required
