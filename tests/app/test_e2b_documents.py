@@ -300,3 +300,24 @@ def test_a_declaration_names_the_document_sent(client, people):
     root = xml_of(client.get(f"/api/v1/queue-items/{item_id}/declaration.xml", headers=headers(people, "pv")))
     other_ids = text(root, f"{EVENT}/h:subjectOf1/h:controlActEvent/h:id")
     assert (other_ids.get("assigningAuthorityName"), other_ids.get("extension")) == ("CRPV", "PV-2026-1")
+
+
+def test_simultaneous_generations_make_one_version(app, client, people, db):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    file(client, people)
+    item_id = first_item(client, people)
+    barrier = threading.Barrier(4)
+
+    def generate(_n):
+        local = app.test_client()
+        barrier.wait()
+        url = f"/api/v1/queue-items/{item_id}/declaration.xml"
+        return local.get(url, headers=headers(people, "pv")).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(generate, range(4))) == [200] * 4
+    db.expire_all()
+    versions = db.scalars(select(GeneratedDocument.version).where(GeneratedDocument.queue_item_id == item_id)).all()
+    assert versions == [1]

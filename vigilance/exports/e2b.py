@@ -72,6 +72,7 @@ from vigilance.models import (
     ReportProduct,
     User,
 )
+from vigilance.triage import load_item
 
 logger = logging.getLogger(__name__)
 
@@ -568,7 +569,8 @@ def _pharmacovigilance_item(session: Session, item_id: int, reader: User) -> Que
     item = open_item(session, item_id, reader)
     if item.queue != QUEUE:
         raise NotFound(_NOT_PHARMACOVIGILANCE)
-    return item
+    # Locked until commit: two simultaneous generations of one item make one version, not two.
+    return load_item(session, item_id, reader, for_update=True)
 
 
 def _store(session: Session, item: QueueItem, case: Case, stamp: Stamp, actor: User, now: datetime):
