@@ -173,6 +173,7 @@ ACTIONS: tuple[TriageAction, ...] = (
             declared_on=args.get("declared_on"),
             kind=args["kind"],
             now=by.now,
+            document_id=args.get("document_id"),
         ),
         summary="Record a declaration to the authority (meets the declaration deadline).",
         done=_("Déclaration enregistrée."),

@@ -32,6 +32,15 @@ AUTHORITY_NAMES = {
     "manufacturer": translatable("le fabricant"),
 }
 
+#: "Declared to ...": French contracts "à le" into "au", so the preposition goes with the name.
+DECLARED_TO = {
+    "ANSM": translatable("à l'ANSM"),
+    "ABM": translatable("à l'Agence de la biomédecine"),
+    "CRPV": translatable("au centre régional de pharmacovigilance"),
+    "EFS": translatable("à l'Établissement français du sang"),
+    "manufacturer": translatable("au fabricant"),
+}
+
 #: How a case ended, as the reporter reads it.
 OUTCOME_NAMES = {
     "declared": translatable("déclaré aux autorités"),
@@ -48,6 +57,8 @@ class DeclarationSeen:
     authority_name: Message | str
     declared_on: date
     reference: str
+    #: The authority with its preposition: "au centre régional de pharmacovigilance".
+    declared_to: Message | str = ""
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,8 @@ def progress_of(session: Session, report_ids: Iterable[int]) -> dict[int, Progre
                     authority_name=AUTHORITY_NAMES.get(declaration.authority, declaration.authority),
                     declared_on=declaration.declared_on,
                     reference=declaration.authority_reference,
+                    declared_to=DECLARED_TO.get(declaration.authority)
+                    or translatable("à %(authority)s", authority=declaration.authority),
                 )
             )
     by_report: dict[int, list[QueueItem]] = {}

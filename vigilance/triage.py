@@ -41,6 +41,7 @@ from vigilance.models import (
     Declaration,
     Establishment,
     FollowupStep,
+    GeneratedDocument,
     InformationRequest,
     ItemStatus,
     QueueItem,
@@ -539,12 +540,14 @@ def declare(
     now: datetime,
     declared_at: datetime | None = None,
     declared_on: date | None = None,
+    document_id: int | None = None,
 ) -> Declaration:
     """Record a declaration to the authority; an initial one meets the declaration deadlines
     if it was made (*declared_at*) by their due time, whenever it is recorded.
 
     *declared_on*, a day without a time, is still taken (the API's first form): it stands for
-    :func:`declaration_moment`. A naive *declared_at* is the time in France.
+    :func:`declaration_moment`. A naive *declared_at* is the time in France. *document_id* names
+    the generated document sent (an E2B message...): one of the item's own.
     """
     errors = {}
     if authority not in AUTHORITIES:
@@ -584,6 +587,10 @@ def declare(
     if kind == "initial" and has_initial is not None:
         raise Conflict(translatable("La déclaration initiale est déjà enregistrée : enregistrez un suivi."))
     _require_holder(item, actor, now, session)
+    if document_id is not None:
+        document = session.get(GeneratedDocument, document_id)
+        if document is None or document.queue_item_id != item.id:
+            raise InvalidInput({"document_id": [translatable("Ce document n'est pas un document de cet élément.")]})
     declaration = Declaration(
         queue_item_id=item.id,
         authority=authority,
@@ -593,6 +600,7 @@ def declare(
         kind=kind,
         recorded_by=actor.id,
         recorded_at=now,
+        document_id=document_id,
     )
     session.add(declaration)
     before = _item_state(item)
@@ -622,6 +630,7 @@ def declare(
                 "declared_on": declaration.declared_on.isoformat(),
                 "declared_at": declared_at.isoformat(),
                 "kind": kind,
+                **({"document_id": document_id} if document_id is not None else {}),
             },
             "deadlines_met": met,
         },

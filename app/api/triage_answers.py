@@ -97,6 +97,7 @@ class DeclarationOutSchema(Schema):
     kind = fields.String(required=True)
     recorded_by = fields.Integer()
     recorded_at = fields.DateTime()
+    document_id = fields.Integer(allow_none=True, metadata={"description": "The generated document sent, if named."})
 
 
 class ItemDeadlineSchema(Schema):

@@ -76,6 +76,13 @@ class DeclarationSchema(Schema):
         }
     )
     kind = fields.String(load_default="initial", validate=validate.OneOf(["initial", "follow_up"]))
+    document_id = fields.Integer(
+        allow_none=True,
+        validate=validate.Range(min=1, max=2**31 - 1),
+        metadata={
+            "description": "The generated document sent (GET /queue-items/<id>/declaration.xml...): one of the item's."
+        },
+    )
     # Neither or both: refused by the domain (vigilance.triage.declare), with the field.
 
 

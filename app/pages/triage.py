@@ -24,7 +24,7 @@ from routing.scales import (
     REACTION_TYPES,
     SERIOUSNESS_CRITERIA,
 )
-from vigilance import audit, report_products, triage
+from vigilance import audit, documents, report_products, triage
 from vigilance.access import may_answer_questions, may_read_item
 from vigilance.clock import utcnow
 from vigilance.errors import InvalidInput, NotFound, VigilanceError
@@ -195,6 +195,7 @@ def item_page(
     queue = Queue(item.queue)
     file = item_file(db, item, user)
     assessment = file.latest_assessment
+    generated = documents.list_for_item(db, item.id)
     return render_template(
         "triage/item.html",
         item=item,
@@ -219,6 +220,9 @@ def item_page(
         else None,
         questions=file.questions,
         declarations=file.declarations,
+        generated=generated,
+        generated_by_id={g.id: g for g in generated},
+        generated_by=documents.authors_of(db, generated),
         history=file.history,
         duplicates=file.possible_duplicates,
         links=file.links,

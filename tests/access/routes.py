@@ -88,6 +88,8 @@ class Case:
     year: int
     month: int
     establishment_id: int
+    #: A document generated for the case's item (a case sheet naming the case).
+    document_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -388,6 +390,54 @@ ROUTES: tuple[Route, ...] = (
     _item_page_action("information-copy", {"queue": "pharmacovigilance"}),
     # The case (a transfusion reaction) opens the investigation's follow-up plan: its first step done.
     _item_page_action("followup-step", {"plan": "f-hv-recipient-investigation", "step": "1", "note": "RAI négative."}),
+    # Generated documents: downloaded by whoever opens the item. The E2B message is for
+    # pharmacovigilance items only: the case (a transfusion reaction) has none, for anyone.
+    Route(
+        "GET",
+        "/documents/<int:document_id>",
+        WORKS_THE_CASE,
+        lambda c: Call(f"/documents/{c.document_id}"),
+        sees_case=WORKS_THE_CASE,
+    ),
+    Route(
+        "GET",
+        "/api/v1/documents/<int:document_id>",
+        WORKS_THE_CASE,
+        lambda c: Call(f"/api/v1/documents/{c.document_id}"),
+        sees_case=WORKS_THE_CASE,
+    ),
+    Route(
+        "GET",
+        "/api/v1/queue-items/<int:item_id>/documents",
+        WORKS_THE_CASE,
+        lambda c: Call(f"/api/v1/queue-items/{c.item_id}/documents"),
+    ),
+    Route(
+        "GET",
+        "/queue-items/<int:item_id>/declaration.xml",
+        NOBODY,
+        lambda c: Call(f"/queue-items/{c.item_id}/declaration.xml"),
+    ),
+    Route(
+        "GET",
+        "/api/v1/queue-items/<int:item_id>/declaration.xml",
+        NOBODY,
+        lambda c: Call(f"/api/v1/queue-items/{c.item_id}/declaration.xml"),
+    ),
+    Route(
+        "POST",
+        "/queue-items/<int:item_id>/declaration.xml/nullify",
+        NOBODY,
+        lambda c: Call(f"/queue-items/{c.item_id}/declaration.xml/nullify", form={"reason": "Doublon."}),
+        writes=True,
+    ),
+    Route(
+        "POST",
+        "/api/v1/queue-items/<int:item_id>/declaration.xml/nullify",
+        NOBODY,
+        lambda c: Call(f"/api/v1/queue-items/{c.item_id}/declaration.xml/nullify", json={"reason": "Doublon."}),
+        writes=True,
+    ),
     _item_api_action("claim", {}),
     _item_api_action("release", {}, prepared="claimed"),
     _item_api_action("assign", {"assignee_id": "{colleague_id}"}, prepared="claimed"),

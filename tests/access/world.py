@@ -28,7 +28,7 @@ from tests.access.routes import (
     Route,
 )
 from tests.page_session import PASSWORD, csrf_from
-from vigilance import accounts, attachments, drafts, intake, outbox, triage
+from vigilance import accounts, attachments, documents, drafts, intake, outbox, triage
 from vigilance.clock import utcnow
 from vigilance.models import OutboxMessage, User, metadata
 from vigilance.storage.transaction import write_transaction
@@ -179,6 +179,17 @@ class World:
                 },
                 now=now,
             )
+            # A document generated for the item (a case sheet naming the case), to download.
+            document, _new = documents.store(
+                db,
+                report_id=filed.report.id,
+                queue_item_id=item.id,
+                kind=documents.CASE_SHEET_PDF,
+                media_type="application/pdf",
+                content=f"%PDF-1.7 Fiche du cas {filed.report.reference}".encode(),
+                actor=correspondent,
+                now=now,
+            )
         # A file the reporter attached to the report (its name names the case, as the draft does).
         attached = attachments.attach(
             self.db,
@@ -207,6 +218,7 @@ class World:
             year=received.year,
             month=received.month,
             establishment_id=filed.report.establishment_id,
+            document_id=document.id,
         )
 
     def _client(self, credentials: Credentials | None = None):

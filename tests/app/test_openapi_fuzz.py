@@ -33,7 +33,15 @@ from app import create_app
 from tests.conftest import POSTGRES_URL, postgres_admin_url
 from tests.report_payloads import a_report
 from vigilance import accounts
-from vigilance.models import Assessment, Deadline, InformationRequest, QueueItem, Report, metadata
+from vigilance.models import (
+    Assessment,
+    Deadline,
+    GeneratedDocument,
+    InformationRequest,
+    QueueItem,
+    Report,
+    metadata,
+)
 
 RESPONSE_CHECKS = [
     not_a_server_error,
@@ -91,7 +99,7 @@ def _seed() -> tuple[dict[str, dict[str, str]], int]:
                 email="correspondent@example.org",
                 role="correspondent",
                 establishment=place,
-                vigilances=["haemovigilance", "biovigilance", "qualification"],
+                vigilances=["haemovigilance", "biovigilance", "qualification", "pharmacovigilance"],
             ),
             "colleague": accounts.create_user(
                 db,
@@ -133,6 +141,11 @@ def _seed() -> tuple[dict[str, dict[str, str]], int]:
         {"authority": "ANSM", "authority_reference": "EFIT-1", "declared_on": "2026-11-21"},
     )
     call("correspondent", f"/reports/{first['id']}/links", {"other_report_id": second["id"], "reason": "Même lot."})
+    # A pharmacovigilance item with its E2B message generated: documents to list and download.
+    call("reporter", "/reports", a_report(product={"name": "Kymriah"}, description="Syndrome de relargage."))
+    items = client.get("/api/v1/queues/pharmacovigilance/items", headers=headers["correspondent"]).get_json()["items"]
+    xml = client.get(f"/api/v1/queue-items/{items[0]['id']}/declaration.xml", headers=headers["correspondent"])
+    assert xml.status_code == 200, xml.get_data(as_text=True)
     return headers, colleague
 
 
@@ -156,6 +169,7 @@ def seeded() -> Seeded:
             "item_id": list(db.exec(select(QueueItem.id)).all()),
             "deadline_id": list(db.exec(select(Deadline.id)).all()),
             "request_id": list(db.exec(select(InformationRequest.id)).all()),
+            "document_id": list(db.exec(select(GeneratedDocument.id)).all()),
             "queue": ["haemovigilance", "biovigilance", "qualification", "pharmacovigilance"],
         }
     return Seeded(headers, colleague, known)

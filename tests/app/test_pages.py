@@ -148,6 +148,7 @@ SAMPLE_VALUES = {
     "item_id": 1,
     "attachment_id": 1,
     "request_id": 1,
+    "document_id": 1,
     "message_id": 1,
     "user_id": 1,
     "year": 2026,

@@ -17,6 +17,7 @@ from vigilance.models.alerts import Alert, AlertEmailChoice  # noqa: E402
 from vigilance.models.attachments import Attachment  # noqa: E402
 from vigilance.models.audit import AuditCheckpoint, AuditEvent, AuditHead, AuditPending, AuditSeal  # noqa: E402
 from vigilance.models.clocks import Timer  # noqa: E402
+from vigilance.models.documents import GeneratedDocument  # noqa: E402
 from vigilance.models.drafts import ReportDraft  # noqa: E402
 from vigilance.models.establishments import Establishment  # noqa: E402
 from vigilance.models.followups import FollowupStep, InformationCopy  # noqa: E402
@@ -61,6 +62,7 @@ __all__ = [
     "Declaration",
     "Establishment",
     "FollowupStep",
+    "GeneratedDocument",
     "IdempotencyRecord",
     "InformationCopy",
     "InformationRequest",

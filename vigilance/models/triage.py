@@ -74,6 +74,8 @@ class Declaration(SQLModel, table=True):
     kind: str = Field(default="initial", max_length=12)
     recorded_by: int = Field(foreign_key="users.id")
     recorded_at: datetime = Field(sa_type=UTCDateTime)
+    #: The generated document sent (an E2B message, a form), one of the item's own.
+    document_id: int | None = Field(default=None, foreign_key="generated_documents.id")
 
 
 class ReportLink(SQLModel, table=True):
