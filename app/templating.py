@@ -5,6 +5,8 @@ from datetime import datetime
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_locale
 from flask_wtf.csrf import generate_csrf
+from jinja2 import BytecodeCache
+from jinja2.bccache import Bucket
 
 from app.auth import page_user
 from routing.identifiers import read_donation_number
@@ -14,6 +16,30 @@ from routing.vocabulary import Category, EventKind, Queue
 from vigilance import i18n
 from vigilance.i18n import say
 from vigilance.labels import ROLE_LABELS, STATUS_LABELS, history_step, label, status_count
+
+
+class _CompiledOncePerProcess(BytecodeCache):
+    """Each template compiled once per process, however many apps the process builds.
+
+    The test suite builds an app per test, and each app's environment compiled every template it
+    rendered again: 26 s of a 160 s profile of 1,234 page and API tests (2026-12-05). A bucket is
+    named by the template and checked against its source, so an edited template compiles again;
+    every app's environment is configured alike by ``create_app``.
+    """
+
+    def __init__(self) -> None:
+        self._compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._compiled.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED_TEMPLATES = _CompiledOncePerProcess()
 
 
 def local_time(moment: datetime | None, style: str = "medium") -> str:
@@ -40,6 +66,7 @@ def _language() -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.bytecode_cache = _COMPILED_TEMPLATES
     app.jinja_env.filters["day"] = lambda day: format_date(day, "d MMM y") if day else ""
     app.jinja_env.filters["term_label"] = lambda term: say(term_label(term), _language())
     # A domain message (vigilance.i18n.translatable) in the page's language.
