@@ -3,6 +3,7 @@
 import flask_smorest
 from flask import Flask, request
 from flask_smorest import Api
+from flask_smorest.spec import openapi_cli
 from werkzeug.routing import IntegerConverter
 
 from app.attachment_doors import UPLOAD_ENDPOINTS
@@ -51,7 +52,8 @@ class DocumentedApi(Api):
     The OpenAPI document is a function of the code alone (the blueprints and their schemas are
     module-level), so it is written once per process and later apps reuse it: documenting every
     operation costs about 60 ms per app (deep copies and schema resolution in apispec), which the
-    test suite, building one app per test, paid about six hundred times.
+    test suite, building one app per test, paid about six hundred times; and so is the part of
+    the document flask-smorest writes before any operation (``_init_spec``: as much again).
     """
 
     ERROR_SCHEMA = ErrorSchema
@@ -59,6 +61,17 @@ class DocumentedApi(Api):
     # (``app.api.errors.declares_errors``), which a client can then rely on.
     DEFAULT_ERROR_RESPONSE_NAME = None
     _written_document = None
+
+    def _init_spec(self, **options) -> None:
+        written = DocumentedApi._written_document
+        if written is None:
+            super()._init_spec(**options)
+            return
+        # The document is written: its plugins, fields and default responses are in it already
+        # (registering them again cost about as much as documenting the operations).
+        self.spec = written
+        self.flask_plugin, self.ma_plugin = written.plugins[:2]
+        self._app.cli.add_command(openapi_cli)
 
     def register_blueprints(self, blueprints) -> None:
         written = DocumentedApi._written_document
