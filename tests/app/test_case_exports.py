@@ -205,7 +205,7 @@ def test_the_case_sheet_of_a_short_case_says_what_the_case_holds(client, people,
 
 
 def test_the_case_sheet_of_a_long_case_lists_everything_on_pages_that_hold_it(client, people, long_case, db, tmp_path):
-    report, item_id = long_case
+    _report, item_id = long_case
     response = case_sheet(client, people, item_id)
     assert response.status_code == 200
     pdf = response.data
@@ -289,7 +289,7 @@ def read_csv(response) -> list[list[str]]:
 
 
 def test_the_line_list_as_french_spreadsheets_read_it(client, people, long_case, short_case, db):
-    long_report, long_item = long_case
+    long_report, _long_item = long_case
     short_report, _short_item = short_case
     evil = file(client, people, product={"name": '=HYPERLINK("http://evil","CGR")'}, serious=False, severity_grade=1)
     rows = read_csv(client.get("/api/v1/queues/haemovigilance/line-list.csv", headers=people["hv"][1]))
