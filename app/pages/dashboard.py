@@ -431,7 +431,7 @@ def activity_pdf(year: int, month: int | None = None):
     period, queue, errors = _activity_request(str(year), "" if month is None else str(month))
     asked = request.args.get("lang", "").strip()
     if asked and asked not in LANGUAGES:
-        errors = {**errors, "lang": [_("Langue inconnue : fr ou en.")]}
+        errors = {**errors, "lang": [_("Langue inconnue : fr ou en.")]}
     if errors:
         return _refused_csv(errors)
     report = _activity(period, queue)
