@@ -10,6 +10,7 @@ import pytest
 
 from tests.access.routes import ANONYMOUS, ROLES, ROUTES, Route
 from tests.access.world import Credentials, World
+from tests.pdf_text import pdf_text
 
 #: What an answer is allowed to be when it refuses.
 REFUSALS = (401, 403, 404)
@@ -24,7 +25,9 @@ def _sent_to_sign_in(response) -> bool:
 
 
 def _shows(response, reference: str) -> bool:
-    return re.search(re.escape(reference) + r"(?!\d)", response.get_data(as_text=True)) is not None
+    # A PDF's text is compressed: read as poppler reads it.
+    text = pdf_text(response.data) if response.mimetype == "application/pdf" else response.get_data(as_text=True)
+    return re.search(re.escape(reference) + r"(?!\d)", text) is not None
 
 
 def assert_refused(world: World, route: Route, credentials: Credentials, case, what: str) -> None:

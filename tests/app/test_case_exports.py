@@ -6,7 +6,6 @@ import io
 import json
 import re
 import shutil
-import subprocess
 from datetime import date
 
 import pytest
@@ -14,6 +13,7 @@ from sqlmodel import col, select
 
 from tests.app.test_attachments import A_PDF, a_png, upload
 from tests.page_session import PASSWORD, sign_in
+from tests.pdf_text import page_count, pages_as_png, pdf_text
 from tests.report_payloads import a_report
 from vigilance import accounts
 from vigilance.clock import PARIS
@@ -29,26 +29,6 @@ LONG_DESCRIPTION = "\n\n".join(
     "frissons puis hyperthermie à 39,5 °C, arrêt de la transfusion et prélèvements pour hémocultures. " * 4
     for n in range(1, 7)
 )
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The PDF's text as poppler reads it, its whitespace (line breaks of the layout) made single spaces."""
-    assert pdf.startswith(b"%PDF-")
-    done = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True)
-    return re.sub(r"\s+", " ", done.stdout.decode())
-
-
-def pages_as_png(pdf: bytes, folder) -> list:
-    """Every page drawn by poppler (what a person looks at to check the layout)."""
-    source = folder / "document.pdf"
-    source.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "50", "-png", str(source), str(folder / "page")], check=True)
-    return sorted(folder.glob("page-*.png"))
-
-
-def page_count(pdf: bytes) -> int:
-    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
-    return int(re.search(r"^Pages:\s+(\d+)", info, re.M).group(1))
 
 
 def paris(moment_iso: str) -> str:
