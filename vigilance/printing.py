@@ -94,13 +94,20 @@ def _weasyprint():
     app's start, the CLI, every test's app)."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher
+
+    class FetchNothing(URLFetcher):
+        # A document is made of its data and the stylesheet: text typed by a reporter can never
+        # make the renderer read a file or call a host (markup in it is escaped anyway).
+        def fetch(self, url, headers=None):
+            raise ValueError(f"documents fetch nothing: {url}")
 
     # Its progress is logged at INFO, step by step, for every document: not the service's news.
     logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
     fonts = FontConfiguration()
     # Parsed once per process: every document shares it.
     stylesheet = weasyprint.CSS(filename=str(STYLESHEET), font_config=fonts)
-    return weasyprint.HTML, stylesheet, fonts
+    return weasyprint.HTML, stylesheet, fonts, FetchNothing()
 
 
 def render_html(template: str, language: str, letterhead: Letterhead, context: Mapping[str, Any]) -> str:
@@ -123,17 +130,12 @@ def render_html(template: str, language: str, letterhead: Letterhead, context: M
 
 def pdf_of_html(html: str) -> bytes:
     """*html* (a document of ``templates/documents/``) laid out on A4 pages by the print stylesheet."""
-    html_document, stylesheet, fonts = _weasyprint()
-    # No base URL: a document fetches nothing, neither images nor fonts from anywhere.
-    return html_document(string=html, url_fetcher=_refuse_fetch).write_pdf(stylesheets=[stylesheet], font_config=fonts)
+    html_document, stylesheet, fonts, fetcher = _weasyprint()
+    # No base URL, and a fetcher that refuses: a document loads nothing, from anywhere.
+    return html_document(string=html, url_fetcher=fetcher).write_pdf(stylesheets=[stylesheet], font_config=fonts)
 
 
 def render_pdf(template: str, language: str, letterhead: Letterhead, context: Mapping[str, Any]) -> bytes:
     """The PDF of ``documents/<template>`` in *language*, for the plain data in *context*."""
     return pdf_of_html(render_html(template, language, letterhead, context))
 
-
-def _refuse_fetch(url: str, *args, **kwargs):
-    # A document is made of its data and the stylesheet: text typed by a reporter can never make
-    # the renderer read a file or call a host (an <img src> would be escaped anyway).
-    raise ValueError(f"documents fetch nothing: {url}")
