@@ -100,14 +100,12 @@ _LINE_LIST_SCHEMA = LineListArgsSchema(exclude=("cursor",))
 @bp.arguments(_LINE_LIST_SCHEMA, location="query", unknown=RAISE)
 @bp.doc(
     security=BEARER,
-    responses={
-        200: {
-            "description": "One line per item the filters find (every page): for French spreadsheets unless "
-            "`lang=en` (`;`, UTF-8 with a byte-order mark, dates as dd/mm/yyyy hh:mm in Europe/Paris); a cell "
-            "a spreadsheet would run as a formula starts with `'`.",
-            "content": {"text/csv": {"schema": {"type": "string"}}},
-        }
-    },
+    responses=_binary(
+        "text/csv",
+        "One line per item the filters find (every page), a file to save: for French spreadsheets unless "
+        "`lang=en` (`;`, UTF-8 with a byte-order mark, dates as dd/mm/yyyy hh:mm in Europe/Paris); a cell "
+        "a spreadsheet would run as a formula starts with `'`.",
+    ),
 )
 @declares_errors(bp, *TOKEN_ERRORS, 404, said=_LIST_ERRORS)
 @token_required

@@ -400,3 +400,14 @@ def test_the_activity_report_as_pdf_holds_the_page_figures(client, people, long_
     english = pdf_text(client.get(f"/activity/{year}/report.pdf?lang=en").data)
     assert f"Activity report — {year}" in english
     assert client.get(f"/activity/{year}/report.pdf?lang=de").status_code == 400
+
+
+def test_the_openapi_document_names_the_documents_and_their_types(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    sheet = paths["/api/v1/queue-items/{item_id}/case-sheet.pdf"]["get"]
+    assert list(sheet["responses"]["200"]["content"]) == ["application/pdf"]
+    assert {"404", "401"} <= set(sheet["responses"])
+    assert list(paths["/api/v1/queues/{queue}/line-list.csv"]["get"]["responses"]["200"]["content"]) == ["text/csv"]
+    listed = paths["/api/v1/queues/{queue}/line-list.json"]["get"]
+    assert {p["name"] for p in listed["parameters"] if p["in"] == "query"} >= {"status", "serious", "received_from", "q"}
+    assert "cursor" not in {p["name"] for p in listed["parameters"]}
