@@ -3,17 +3,23 @@ attachments (target: under 2 s), and a one-page declaration form's stand-in (tar
 
     python -m bench.documents [--rounds 15] [--out FOLDER]
 
-Each document is laid out from its plain data object (``vigilance.case_sheet.CaseSheet``), as the
-API's route does once it has read the file: the database's part (one item file, a few
-milliseconds) is the item page's and is measured there. The first round of each process is
-reported apart: it parses the stylesheet and loads the fonts once (about 0.7 s for WeasyPrint's
-import and fontconfig on this machine); every later document reuses them. ``--out`` keeps one
-PDF of each, to look at. Figures: bench/README.md.
+Two parts. ``documents``: each document laid out from its plain data object
+(``vigilance.case_sheet.CaseSheet``), the renderer alone. ``route``: ``GET
+/api/v1/queue-items/<id>/case-sheet.pdf`` called in process (Flask's test client, a SQLite
+database in a temporary folder) for a case just filed and for one with 20 attachments and
+twelve questions: the token check, the item's file read, the audited read and the rendering,
+as a client waits for them. The first round of each process is reported apart: it imports
+WeasyPrint, parses the stylesheet and loads the fonts once (about 0.7 s here); every later
+document reuses them. ``--out`` keeps one PDF of each, to look at. Figures: bench/README.md.
 """
 
 import argparse
+import io
+import re
 import statistics
+import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -201,28 +207,123 @@ def measure(name: str, make, rounds: int) -> tuple[float, list[float], bytes]:
     return first, times, pdf
 
 
+@contextmanager
+def served_cases():
+    """An app on a fresh SQLite database with a short case and a long one (20 attachments, 12
+    questions), filed and worked through the API; yields the test client, the correspondent's
+    headers and the two items' ids."""
+    from app import create_app
+    from app.migrate import upgrade
+    from vigilance import accounts
+
+    with tempfile.TemporaryDirectory(prefix="bench-documents-") as folder:
+        app = create_app(
+            {
+                "ENV": "testing",
+                "DATABASE_URL": f"sqlite:///{folder}/bench.db",
+                "SECRET_KEY": "bench-documents",
+                "SCHEDULER": "off",
+                "AUDIT_CHECKPOINT_DIR": f"{folder}/checkpoints",
+                "ATTACHMENTS_DIR": f"{folder}/attachments",
+            }
+        )
+        upgrade(app)
+        client = app.test_client()
+        with app.app_context():
+            from app.db import get_session
+
+            db = get_session()
+            place = accounts.create_establishment(db, finess="750000010", name="CHU de Démonstration")
+            reporter = accounts.create_user(db, email="dr@example.org", role="reporter", establishment=place)
+            worker = accounts.create_user(
+                db, email="hv@example.org", role="correspondent", establishment=place, vigilances=["haemovigilance"]
+            )
+            db.commit()
+            as_reporter = {"Authorization": f"Bearer {accounts.issue_token(db, user=reporter)[1]}"}
+            as_worker = {"Authorization": f"Bearer {accounts.issue_token(db, user=worker)[1]}"}
+            db.commit()
+
+        def file(description: str) -> int:
+            body = {
+                "event_kind": "recipient_adverse_reaction",
+                "occurred_at": "2026-11-20T14:30:00+01:00",
+                "product": {"name": "CGR phénotypé"},
+                "description": description,
+                "serious": True,
+                "severity_grade": 2,
+                "lot_number": "LOT-A17",
+                "patient": {"sex": "F", "birth_year": 1956, "initials": "MD"},
+            }
+            report = client.post("/api/v1/reports", json=body, headers=as_reporter).get_json()
+            listed = client.get("/api/v1/queues/haemovigilance/items", headers=as_worker).get_json()["items"]
+            return next(i["id"] for i in listed if i["report_id"] == report["id"])
+
+        short = file("Frissons et hyperthermie à 39,5 °C trente minutes après le début de la transfusion.")
+        long = file(short_case().description * 20)
+        client.post(f"/api/v1/queue-items/{long}/claim", headers=as_worker)
+        for n in range(12):
+            client.post(
+                f"/api/v1/queue-items/{long}/information-requests",
+                json={"question": f"Question {n + 1} : heure de pose et débit de la transfusion ?"},
+                headers=as_worker,
+            )
+        pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n"
+        for n in range(20):
+            answer = client.post(
+                f"/api/v1/queue-items/{long}/attachments",
+                data={"file": (io.BytesIO(pdf), f"bilan-immuno-hematologique-{n + 1:02d}.pdf")},
+                headers=as_worker,
+                content_type="multipart/form-data",
+            )
+            assert answer.status_code == 201, answer.get_json()
+        yield client, as_worker, short, long
+        app.extensions["vigilance.db"].dispose()
+
+
+def _through(client, headers, item_id: int):
+    def get() -> bytes:
+        answer = client.get(f"/api/v1/queue-items/{item_id}/case-sheet.pdf", headers=headers)
+        assert answer.status_code == 200, answer.status_code
+        return answer.data
+
+    return get
+
+
+def _report(documents, rounds: int, out: Path | None) -> None:
+    harness.say(f"{'document':44} {'first':>8} {'median':>8} {'p90':>8} {'max':>8}  target")
+    for name, make, target in documents:
+        first, times, pdf = measure(name, make, rounds)
+        median = statistics.median(times)
+        harness.say(
+            f"{name:44} {first:8.3f} {median:8.3f} {harness.percentile(times, 0.9):8.3f} {max(times):8.3f}"
+            f"  < {target:.0f} s {'ok' if max(times) < target else 'MISSED'}"
+        )
+        if out:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / (re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".pdf")).write_bytes(pdf)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--part", choices=("all", "documents", "route"), default="all")
     parser.add_argument("--out", type=Path, help="a folder to keep one PDF of each document in")
     args = parser.parse_args(argv)
     harness.say(harness.machine_load())
-    documents = [
-        ("case sheet, short case", lambda: case_sheet.render(short_case()), 2.0),
-        ("case sheet, 20 attachments", lambda: case_sheet.render(long_case(20)), 2.0),
-        ("declaration stand-in, 1 page", lambda: declaration_standin(short_case()), 1.0),
-    ]
-    harness.say(f"{'document':32} {'first':>8} {'median':>8} {'p90':>8} {'max':>8}  target")
-    for name, make, target in documents:
-        first, times, pdf = measure(name, make, args.rounds)
-        median = statistics.median(times)
-        harness.say(
-            f"{name:32} {first:8.3f} {median:8.3f} {harness.percentile(times, 0.9):8.3f} {max(times):8.3f}"
-            f"  < {target:.0f} s {'ok' if max(times) < target else 'MISSED'}"
-        )
-        if args.out:
-            args.out.mkdir(parents=True, exist_ok=True)
-            (args.out / (name.replace(",", "").replace(" ", "-") + ".pdf")).write_bytes(pdf)
+    if args.part in ("all", "documents"):
+        documents = [
+            ("case sheet, short case", lambda: case_sheet.render(short_case()), 2.0),
+            ("case sheet, 20 attachments", lambda: case_sheet.render(long_case(20)), 2.0),
+            ("declaration stand-in, 1 page", lambda: declaration_standin(short_case()), 1.0),
+        ]
+        _report(documents, args.rounds, args.out)
+    if args.part in ("all", "route"):
+        with served_cases() as (client, headers, short, long):
+            documents = [
+                ("GET case-sheet.pdf, short case", _through(client, headers, short), 2.0),
+                ("GET case-sheet.pdf, 20 attachments", _through(client, headers, long), 2.0),
+            ]
+            _report(documents, args.rounds, args.out)
     harness.say(harness.machine_load())
 
 
