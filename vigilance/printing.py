@@ -138,4 +138,3 @@ def pdf_of_html(html: str) -> bytes:
 def render_pdf(template: str, language: str, letterhead: Letterhead, context: Mapping[str, Any]) -> bytes:
     """The PDF of ``documents/<template>`` in *language*, for the plain data in *context*."""
     return pdf_of_html(render_html(template, language, letterhead, context))
-

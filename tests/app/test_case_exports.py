@@ -409,5 +409,10 @@ def test_the_openapi_document_names_the_documents_and_their_types(client):
     assert {"404", "401"} <= set(sheet["responses"])
     assert list(paths["/api/v1/queues/{queue}/line-list.csv"]["get"]["responses"]["200"]["content"]) == ["text/csv"]
     listed = paths["/api/v1/queues/{queue}/line-list.json"]["get"]
-    assert {p["name"] for p in listed["parameters"] if p["in"] == "query"} >= {"status", "serious", "received_from", "q"}
+    assert {p["name"] for p in listed["parameters"] if p["in"] == "query"} >= {
+        "status",
+        "serious",
+        "received_from",
+        "q",
+    }
     assert "cursor" not in {p["name"] for p in listed["parameters"]}
