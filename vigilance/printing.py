@@ -23,12 +23,10 @@ from jinja2 import Environment
 
 from routing.scales import term_label
 from vigilance import i18n, notifications
-from vigilance.clock import PARIS
 from vigilance.labels import history_step
 
 DOCUMENTS = notifications.TEMPLATES / "documents"
 STYLESHEET = DOCUMENTS / "print.css"
-MEDIA_TYPE = "application/pdf"
 
 
 @dataclass(frozen=True)
@@ -46,15 +44,6 @@ class Letterhead:
 def numeric_moment(moment: datetime | None, language: str | None = None) -> str:
     """A stored UTC moment as forms and spreadsheets write it, in Paris time: 05/12/2026 14:05."""
     return i18n.format_moment(moment, "fr", "dd/MM/yyyy HH:mm")
-
-
-def numeric_day(moment: Any, language: str | None = None) -> str:
-    """A day (or the Paris day of a moment): 05/12/2026."""
-    if moment is None:
-        return ""
-    if isinstance(moment, datetime):
-        moment = moment.astimezone(PARIS).date()
-    return moment.strftime("%d/%m/%Y")
 
 
 def file_size(size: int, language: str) -> str:
@@ -75,7 +64,6 @@ def environment() -> Environment:
     # An overlay shares its parent's filter table: the documents' filters go into a copy.
     env.filters = dict(env.filters)
     env.filters["numeric_moment"] = numeric_moment
-    env.filters["numeric_day"] = numeric_day
     env.filters["file_size"] = file_size
     env.filters["say"] = i18n.say
     env.filters["term_label"] = lambda term, language: i18n.say(term_label(term), language)

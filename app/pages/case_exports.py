@@ -36,6 +36,7 @@ def _language() -> str:
 @bp.get("/queue-items/<int:item_id>/case-sheet.pdf")
 @login_required
 def case_sheet_pdf(item_id: int):
+    language = _language()
     user = page_user()
     db = get_session()
     item = open_item(db, item_id, user)
@@ -45,7 +46,7 @@ def case_sheet_pdf(item_id: int):
         audit.record(
             db, actor=user, action="read", now=now, report_id=item.report_id, target=f"page:case-sheet:{item.id}"
         )
-    return download(case_sheet.render(sheet, _language()), "application/pdf", case_sheet.file_name(sheet))
+    return download(case_sheet.render(sheet, language), "application/pdf", case_sheet.file_name(sheet))
 
 
 def _refused(messages) -> Response:
