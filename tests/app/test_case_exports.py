@@ -397,6 +397,11 @@ def test_the_activity_report_as_pdf_holds_the_page_figures(client, people, long_
     assert "Synthèse par système de vigilance" in text
     assert long_report["reference"] in text and "Cas graves (" in text
     assert len(pages_as_png(response.data, tmp_path)) == page_count(response.data)
+    # One vigilance's report: the page's choice of system, kept by its link.
+    one = client.get(f"/activity/{year}?queue=pharmacovigilance").get_data(as_text=True)
+    assert f'href="/activity/{year}/report.pdf?queue=pharmacovigilance"' in one
+    alone = pdf_text(client.get(f"/activity/{year}/report.pdf?queue=pharmacovigilance").data)
+    assert "pharmacovigilance" in alone and "hémovigilance" not in alone
     english = pdf_text(client.get(f"/activity/{year}/report.pdf?lang=en").data)
     assert f"Activity report — {year}" in english
     assert client.get(f"/activity/{year}/report.pdf?lang=de").status_code == 400
