@@ -76,6 +76,7 @@ bench-all: $(INSTALLED)
 	$(BIN)/python -m bench.summaries --reports 100000 --establishments 20
 	$(BIN)/python -m bench.worker --part throughput --reports 10000 --workers 1,2 --smtp-seconds 10
 	$(BIN)/python -m bench.worker --part idle --idle-small 10000 --idle-timers 100000
+	$(BIN)/python -m bench.documents
 
 # Refresh the lock files from pyproject.toml: new dependencies are added, the others keep their
 # pins (`make lock UPGRADE=1` moves every pin to the newest allowed release). pip-tools runs in

@@ -14,17 +14,22 @@ the carriage return that OWASP also lists, which get the same quote here.
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from defusedcsv import csv as defused_csv
 
 from routing.messages import CATEGORY_LABELS, EVENT_KIND_LABELS, QUEUE_LABELS
+from routing.scales import term_label
 from routing.vocabulary import Category, EventKind, Queue
 from vigilance.clock import PARIS
-from vigilance.i18n import Message, say, supported, translatable
+from vigilance.i18n import Message, format_moment, say, supported, translatable
 from vigilance.labels import STATUS_LABELS, UNASSESSED_LABELS, label
 from vigilance.notifications import imputability_name
 from vigilance.statistics import Case
+
+if TYPE_CHECKING:
+    from vigilance.line_list import CaseLine
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,24 @@ SERIOUS_CASE_COLUMNS = (
     translatable("Grade"),
     translatable("Imputabilité"),
     translatable("Statut"),
+)
+
+#: A queue's line list (vigilance.line_list), one row per item.
+LINE_LIST_COLUMNS = (
+    translatable("Référence"),
+    translatable("Reçu le"),
+    translatable("Survenu le"),
+    translatable("Système de vigilance"),
+    translatable("Catégorie"),
+    translatable("Produit(s)"),
+    translatable("Gravité"),
+    translatable("Grade de sévérité"),
+    translatable("Statut"),
+    translatable("Attribué à"),
+    translatable("Échéance"),
+    translatable("État du délai"),
+    translatable("Déclaré à"),
+    translatable("Déclaré le"),
 )
 
 
@@ -97,6 +120,46 @@ def serious_case_rows(cases: Iterable[Case], language: str) -> list[tuple[str, .
         )
         for case in cases
     ]
+
+
+#: A line list's deadline that is still open but past due.
+_OVERDUE = translatable("en retard")
+_SERIOUS = {True: translatable("grave"), False: translatable("non grave")}
+
+
+def moment_cell(moment: datetime | None) -> str:
+    """A moment as French spreadsheets read a date and time: 05/12/2026 14:05, in Paris time."""
+    return format_moment(moment, "fr", "dd/MM/yyyy HH:mm") if moment else ""
+
+
+def line_list_rows(lines: "Iterable[CaseLine]", language: str) -> list[tuple]:
+    """A queue's line list (``vigilance.line_list``) in *language*'s words, one row per item."""
+    language = supported(language)
+    rows = []
+    for line in lines:
+        if line.deadline_state == "overdue":
+            state = say(_OVERDUE, language)
+        else:
+            state = label(STATUS_LABELS, line.deadline_state, language) if line.deadline_state else ""
+        rows.append(
+            (
+                line.reference,
+                moment_cell(line.received_at),
+                moment_cell(line.occurred_at),
+                _enum_label(QUEUE_LABELS, Queue, line.queue, language),
+                _enum_label(CATEGORY_LABELS, Category, line.category, language),
+                " + ".join(line.products),
+                say(_SERIOUS[line.serious], language),
+                line.severity_grade if line.severity_grade is not None else "",
+                label(STATUS_LABELS, line.status, language),
+                line.assignee or "",
+                moment_cell(line.deadline_due_at),
+                state,
+                " ; ".join(say(term_label(d.authority), language) for d in line.declarations),
+                " ; ".join(moment_cell(d.declared_at) for d in line.declarations),
+            )
+        )
+    return rows
 
 
 def _enum_label(table, enum, value: str, language: str) -> str:

@@ -11,9 +11,9 @@ from app.errors import API_PREFIX, ErrorSchema
 
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 #: Blueprints of the JSON API, called with bearer tokens (no cookies, so no CSRF).
-API_BLUEPRINTS = ("classify", "reports", "drafts", "triage", "attachments", "documents", "api-docs")
+API_BLUEPRINTS = ("classify", "reports", "drafts", "triage", "attachments", "documents", "case_exports", "api-docs")
 #: Those whose every route needs a bearer token (``app.auth.token_required``).
-TOKEN_BLUEPRINTS = ("reports", "drafts", "triage", "attachments", "documents")
+TOKEN_BLUEPRINTS = ("reports", "drafts", "triage", "attachments", "documents", "case_exports")
 
 
 def _require_json_body():
@@ -104,9 +104,11 @@ def init_app(app: Flask) -> Api:
     )
     api = DocumentedApi(app)
     from app import attachment_doors
-    from app.api import attachments, classify, documents, drafts, reports, triage
+    from app.api import attachments, case_exports, classify, documents, drafts, reports, triage
 
-    api.register_blueprints((classify.bp, reports.bp, drafts.bp, triage.bp, attachments.bp, documents.bp))
+    api.register_blueprints(
+        (classify.bp, reports.bp, drafts.bp, triage.bp, attachments.bp, documents.bp, case_exports.bp)
+    )
     app.before_request(_require_json_body)
     attachment_doors.init_app(app)
     return api

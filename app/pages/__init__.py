@@ -9,6 +9,7 @@ def init_app(app: Flask) -> None:
         alerts,
         attachments,
         auth,
+        case_exports,
         dashboard,
         documents,
         home,
@@ -29,3 +30,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(rulebooks.bp)
     app.register_blueprint(attachments.bp)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(case_exports.bp)

@@ -18,10 +18,11 @@ from app.pages.forms import form_errors, payload_from_form
 from app.pages.security import login_required
 from routing.messages import QUEUE_LABELS
 from routing.vocabulary import Queue
-from vigilance import audit, i18n, spreadsheets, statistics
+from vigilance import activity_sheet, audit, i18n, spreadsheets, statistics
 from vigilance.clock import PARIS, utcnow
 from vigilance.i18n import Message, say
 from vigilance.labels import UNASSESSED_LABELS, label
+from vigilance.models import Establishment
 from vigilance.notifications import imputability_name
 from vigilance.periods import FIRST_YEAR, LAST_YEAR, Period, period_containing
 from vigilance.storage.transaction import write_transaction
@@ -418,4 +419,34 @@ def activity_cases_csv(year: int, month: int | None = None):
         spreadsheets.serious_case_rows(report.serious_cases, language),
         f"vigilance-serious-cases-{period.key.replace(':', '-')}.csv",
         language,
+    )
+
+
+@bp.get("/activity/<int:year>/report.pdf")
+@bp.get("/activity/<int:year>/<int:month>/report.pdf")
+@login_required
+def activity_pdf(year: int, month: int | None = None):
+    """The activity report as a PDF: the page's figures, for the records (French unless ``?lang=en``)."""
+    _reader_queues()
+    period, queue, errors = _activity_request(str(year), "" if month is None else str(month))
+    asked = request.args.get("lang", "").strip()
+    if asked and asked not in LANGUAGES:
+        errors = {**errors, "lang": [_("Langue inconnue : fr ou en.")]}
+    if errors:
+        return _refused_csv(errors)
+    report = _activity(period, queue)
+    _audit_cases(report, "read", f"pdf:activity:{period.key}")
+    establishment = get_session().get(Establishment, page_user().establishment_id)
+    pdf = activity_sheet.render(
+        report,
+        period=period,
+        establishment=establishment.name if establishment else "",
+        finess=establishment.finess if establishment else None,
+        now=utcnow(),
+        language=asked or i18n.DEFAULT_LANGUAGE,
+    )
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{activity_sheet.file_name(period)}"'},
     )

@@ -377,6 +377,36 @@ ROUTES: tuple[Route, ...] = (
         lambda c: Call(f"/api/v1/queue-items/{c.item_id}"),
         sees_case=WORKS_THE_CASE,
     ),
+    # The case sheet (a PDF, read back as text) and the queue's line list.
+    Route(
+        "GET",
+        "/queue-items/<int:item_id>/case-sheet.pdf",
+        WORKS_THE_CASE,
+        lambda c: Call(f"/queue-items/{c.item_id}/case-sheet.pdf"),
+        sees_case=WORKS_THE_CASE,
+    ),
+    Route(
+        "GET",
+        "/api/v1/queue-items/<int:item_id>/case-sheet.pdf",
+        WORKS_THE_CASE,
+        lambda c: Call(f"/api/v1/queue-items/{c.item_id}/case-sheet.pdf"),
+        sees_case=WORKS_THE_CASE,
+    ),
+    *(
+        Route(
+            "GET",
+            rule,
+            WORKS_THE_CASE | {OTHER_ESTABLISHMENT, OTHER_COORDINATOR},
+            lambda c, path=path: Call(path),
+            sees_case=WORKS_THE_CASE,
+        )
+        for rule, path in (
+            ("/queues/<queue>/line-list.csv", "/queues/haemovigilance/line-list.csv"),
+            ("/queues/<queue>/line-list.json", "/queues/haemovigilance/line-list.json"),
+            ("/api/v1/queues/<string:queue>/line-list.csv", "/api/v1/queues/haemovigilance/line-list.csv"),
+            ("/api/v1/queues/<string:queue>/line-list.json", "/api/v1/queues/haemovigilance/line-list.json"),
+        )
+    ),
     _item_page_action("claim", {}),
     _item_page_action("release", {}, prepared="claimed"),
     _item_page_action("assign", {"assignee_id": "{colleague_id}"}, prepared="claimed"),
@@ -547,6 +577,20 @@ ROUTES: tuple[Route, ...] = (
         "/activity/<int:year>/<int:month>/cases.csv",
         WORKS_QUEUES,
         lambda c: Call(f"/activity/{c.year}/{c.month}/cases.csv"),
+        sees_case=WORKS_THE_CASE,
+    ),
+    Route(
+        "GET",
+        "/activity/<int:year>/report.pdf",
+        WORKS_QUEUES,
+        lambda c: Call(f"/activity/{c.year}/report.pdf"),
+        sees_case=WORKS_THE_CASE,
+    ),
+    Route(
+        "GET",
+        "/activity/<int:year>/<int:month>/report.pdf",
+        WORKS_QUEUES,
+        lambda c: Call(f"/activity/{c.year}/{c.month}/report.pdf"),
         sees_case=WORKS_THE_CASE,
     ),
     # Rulebooks: the coordinators compare them and re-decide their establishment's open reports ---
