@@ -10,9 +10,9 @@ from app.errors import API_PREFIX, ErrorSchema
 
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 #: Blueprints of the JSON API, called with bearer tokens (no cookies, so no CSRF).
-API_BLUEPRINTS = ("classify", "reports", "drafts", "triage", "attachments", "api-docs")
+API_BLUEPRINTS = ("classify", "reports", "drafts", "triage", "attachments", "case_files", "api-docs")
 #: Those whose every route needs a bearer token (``app.auth.token_required``).
-TOKEN_BLUEPRINTS = ("reports", "drafts", "triage", "attachments")
+TOKEN_BLUEPRINTS = ("reports", "drafts", "triage", "attachments", "case_files")
 
 
 def _require_json_body():
@@ -91,9 +91,9 @@ def init_app(app: Flask) -> Api:
     )
     api = DocumentedApi(app)
     from app import attachment_doors
-    from app.api import attachments, classify, drafts, reports, triage
+    from app.api import attachments, case_files, classify, drafts, reports, triage
 
-    api.register_blueprints((classify.bp, reports.bp, drafts.bp, triage.bp, attachments.bp))
+    api.register_blueprints((classify.bp, reports.bp, drafts.bp, triage.bp, attachments.bp, case_files.bp))
     app.before_request(_require_json_body)
     attachment_doors.init_app(app)
     return api

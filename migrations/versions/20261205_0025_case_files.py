@@ -1,0 +1,107 @@
+"""Case files: the data of each item's declaration form; existing items get one from their report
+
+Revision ID: 0025_case_files
+Revises: 0021_products_sealed (chained after 0023_attachments on this branch, so that it has one head)
+Create Date: 2026-12-05 04:30:00
+
+Each existing item whose vigilance has a form described (vigilance.case_file) gets its case file,
+version 1, filled with what its report already holds: dates, severity grade, seriousness, products
+with the lot or donation number, the patient's sex, birth year and initials, the description.
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+from vigilance.models.types import UTCDateTime
+
+revision = "0025_case_files"
+down_revision = "0023_attachments"
+branch_labels = None
+depends_on = None
+
+_REPORTS = sa.table(
+    "reports",
+    sa.column("id", sa.Integer),
+    sa.column("event_kind", sa.String),
+    sa.column("occurred_at", UTCDateTime),
+    sa.column("detected_at", UTCDateTime),
+    sa.column("product_name", sa.String),
+    sa.column("lot_number", sa.String),
+    sa.column("donation_number", sa.String),
+    sa.column("patient_sex", sa.String),
+    sa.column("patient_birth_year", sa.Integer),
+    sa.column("patient_initials", sa.String),
+    sa.column("description", sa.String),
+    sa.column("serious", sa.Boolean),
+    sa.column("severity_grade", sa.Integer),
+    sa.column("reporter_unit", sa.String),
+    sa.column("received_at", UTCDateTime),
+)
+_ITEMS = sa.table(
+    "queue_items", sa.column("id", sa.Integer), sa.column("report_id", sa.Integer), sa.column("queue", sa.String)
+)
+_PRODUCTS = sa.table(
+    "report_products",
+    sa.column("report_id", sa.Integer),
+    sa.column("position", sa.Integer),
+    sa.column("name", sa.String),
+)
+
+
+def upgrade() -> None:
+    case_files = op.create_table(
+        "case_files",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("queue_item_id", sa.Integer(), nullable=False),
+        sa.Column("form_id", sa.String(length=40), nullable=False),
+        sa.Column("data", sa.JSON(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("updated_by", sa.Integer(), nullable=True),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["queue_item_id"], ["queue_items.id"], name=op.f("fk_case_files_queue_item_id_queue_items")
+        ),
+        sa.ForeignKeyConstraint(["updated_by"], ["users.id"], name=op.f("fk_case_files_updated_by_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_files")),
+        sa.UniqueConstraint("queue_item_id", name=op.f("uq_case_files_queue_item_id")),
+    )
+    _fill(op.get_bind(), case_files)
+
+
+def _fill(connection, case_files) -> None:
+    """A case file for every existing item that has a form, from its report (as filing opens one)."""
+    from vigilance.case_file.store import form_for, prefill
+    from vigilance.case_file.validation import check
+
+    rows = connection.execute(
+        sa.select(_ITEMS.c.id.label("item_id"), _ITEMS.c.queue, *_REPORTS.c)
+        .join(_REPORTS, _REPORTS.c.id == _ITEMS.c.report_id)
+        .order_by(_ITEMS.c.id)
+    ).all()
+    batch = []
+    for row in rows:
+        form = form_for(row.queue, row.event_kind)
+        if form is None:
+            continue
+        names = connection.execute(
+            sa.select(_PRODUCTS.c.name).where(_PRODUCTS.c.report_id == row.id).order_by(_PRODUCTS.c.position)
+        ).scalars()
+        batch.append(
+            dict(
+                queue_item_id=row.item_id,
+                form_id=form.id,
+                data=check(form, prefill(form, row, list(names))).data,
+                version=1,
+                updated_by=None,
+                updated_at=row.received_at,
+            )
+        )
+        if len(batch) >= 500:
+            connection.execute(case_files.insert(), batch)
+            batch = []
+    if batch:
+        connection.execute(case_files.insert(), batch)
+
+
+def downgrade() -> None:
+    op.drop_table("case_files")

@@ -1,0 +1,242 @@
+"""The case file's doors: ``/api/v1/queue-items/<id>/case-file`` and the clinician's details at filing."""
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.report_payloads import a_report
+from vigilance import accounts
+from vigilance.models import AuditEvent, CaseFileRecord, QueueItem
+
+VALID_DIN = "G123498654321 00 H"
+WRONG_DIN = "G123498654321 00 X"
+
+
+@pytest.fixture
+def people(make_user, db):
+    other = accounts.create_establishment(db, finess="690000005", name="CH Ailleurs")
+    db.commit()
+    return {
+        "reporter": make_user("reporter"),
+        "hv": make_user("correspondent", vigilances=["haemovigilance"]),
+        "hv2": make_user("correspondent", vigilances=["haemovigilance"]),
+        "pv": make_user("correspondent", vigilances=["pharmacovigilance"]),
+        "hv_elsewhere": make_user("correspondent", vigilances=["haemovigilance"], place=other),
+    }
+
+
+def _file(client, token_for, people, **overrides):
+    answer = client.post("/api/v1/reports", json=a_report(**overrides), headers=token_for(people["reporter"]))
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()
+
+
+def _item_id(db, report_id, queue):
+    db.rollback()
+    return db.scalar(select(QueueItem.id).where(QueueItem.report_id == report_id, QueueItem.queue == queue))
+
+
+def _stored(db, item_id):
+    db.rollback()
+    return db.scalar(select(CaseFileRecord).where(CaseFileRecord.queue_item_id == item_id))
+
+
+def test_the_clinicians_details_flow_from_filing_into_the_feir(client, db, token_for, people):
+    report = _file(
+        client,
+        token_for,
+        people,
+        donation_number=VALID_DIN,
+        case_details={
+            "units": [{"donation_number": VALID_DIN, "product_code": "E4578V00"}],
+            "transfusion_started_at": "2026-11-20T14:00:00+01:00",
+            "reaction_onset_at": "2026-11-20T14:30:00+01:00",
+            "signs": ["chills", "fever"],
+        },
+    )
+    item_id = _item_id(db, report["id"], "haemovigilance")
+    answer = client.get(f"/api/v1/queue-items/{item_id}/case-file", headers=token_for(people["hv"]))
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["form"]["id"] == "feir" and body["version"] == 1
+    data = body["data"]
+    assert data["units"] == [{"donation_number": VALID_DIN, "product_code": "E4578V00"}]
+    assert data["transfusion_started_at"] == "2026-11-20T14:00:00+01:00"
+    assert data["signs"] == ["chills", "fever"]
+    # What the report held: the patient, the grade, the description.
+    assert (data["recipient_sex"], data["recipient_birth_year"], data["severity_grade"]) == ("F", 1956, "2")
+    assert data["description"].startswith("Frissons")
+    missing = {gap["section"]: [f["path"] for f in gap["fields"]] for gap in body["missing"]}
+    assert "units" not in missing and "transfusion" not in missing
+    assert missing["diagnosis"] == ["diagnosis"] and missing["imputability"] == ["imputability"]
+    assert not body["ready"]
+    # Labels in the reader's language, the form's French beside.
+    section = next(s for s in body["form"]["sections"] if s["name"] == "units")
+    unit = section["fields"][0]["fields"][0]
+    assert unit["label_fr"] == "N° d'identification de l'unité (n° de don)" and unit["source"].startswith("READ")
+    english = client.get(
+        f"/api/v1/queue-items/{item_id}/case-file", headers={**token_for(people["hv"]), "Accept-Language": "en"}
+    ).get_json()
+    assert english["form"]["sections"][0]["title"] == "Declaration identification"
+
+
+def test_a_wrong_donation_number_in_the_details_refuses_the_report_and_stores_nothing(client, db, token_for, people):
+    answer = client.post(
+        "/api/v1/reports",
+        json=a_report(case_details={"units": [{"donation_number": WRONG_DIN}]}),
+        headers=token_for(people["reporter"]),
+    )
+    assert answer.status_code == 422
+    assert "case_details.units.0.donation_number" in answer.get_json()["errors"]
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(CaseFileRecord)) == 0
+
+
+def test_the_feir_filled_through_the_api(client, db, token_for, people):
+    report = _file(client, token_for, people)
+    item_id = _item_id(db, report["id"], "haemovigilance")
+    headers = token_for(people["hv"])
+    url = f"/api/v1/queue-items/{item_id}/case-file"
+    data = {
+        "declaration_kind": "initial",
+        "care_unit": "Hématologie",
+        "ets_site": "EFS Île-de-France, site Saint-Louis",
+        "recipient_sex": "F",
+        "recipient_birth_year": 1956,
+        "transfusion_started_at": "2026-11-20T14:00:00+01:00",
+        "reaction_onset_at": "2026-11-20T14:30:00+01:00",
+        "units": [{"donation_number": VALID_DIN, "product_code": "E4578V00", "product_type": "CGR"}],
+        "signs": ["fever", "chills"],
+        "diagnosis": "fnhtr",
+        "severity_grade": "1",
+        "imputability": "2",
+        "outcome": "recovered",
+        "investigation_status": "completed",
+    }
+    answer = client.put(url, json={"based_on_version": 1, "data": data}, headers=headers)
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    assert body["version"] == 2 and body["ready"] and body["missing"] == []
+    stored = _stored(db, item_id)
+    assert stored.version == 2 and stored.data["diagnosis"] == "fnhtr" and stored.updated_by == people["hv"].id
+    # Audited: the fields changed, never their values.
+    event = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "case_file").order_by(AuditEvent.id.desc())
+    ).first()
+    assert event.target == f"item:{item_id}:case_file"
+    assert "units.0.donation_number" in event.after["fields"] and "diagnosis" in event.after["fields"]
+    assert VALID_DIN not in str(event.after) and "Hématologie" not in str(event.after)
+    # A field not given is kept; null clears one.
+    cleared = client.put(url, json={"based_on_version": 2, "data": {"outcome": None}}, headers=headers).get_json()
+    assert "outcome" not in cleared["data"] and cleared["data"]["diagnosis"] == "fnhtr"
+    assert [gap["section"] for gap in cleared["missing"]] == ["outcome"]
+
+
+def test_refusals_name_the_field_path_and_store_nothing(client, db, token_for, people):
+    report = _file(client, token_for, people)
+    item_id = _item_id(db, report["id"], "haemovigilance")
+    headers = token_for(people["hv"])
+    url = f"/api/v1/queue-items/{item_id}/case-file"
+    before = _stored(db, item_id).data
+    for data, path in (
+        ({"units": [{"donation_number": VALID_DIN}, {"donation_number": WRONG_DIN}]}, "data.units.1.donation_number"),
+        ({"diagnosis": "not-on-the-list"}, "data.diagnosis"),
+        ({"recipient_birth_year": "1956"}, "data.recipient_birth_year"),
+        ({"comments": "NIR 2 56 04 75 112 233 45"}, "data.comments"),
+        ({"units": [{"product_code": "NIR 1 84 12 75 123 456 78"}]}, "data.units.0.product_code"),
+        ({"no_such_field": 1}, "data.no_such_field"),
+    ):
+        answer = client.put(url, json={"based_on_version": 1, "data": data}, headers=headers)
+        assert answer.status_code == 422, (data, answer.get_json())
+        assert path in answer.get_json()["errors"], answer.get_json()
+        stored = _stored(db, item_id)
+        assert stored.version == 1 and stored.data == before
+    # A donation number in no known format is accepted, with a warning.
+    answer = client.put(
+        url, json={"based_on_version": 1, "data": {"units": [{"donation_number": "ABC-77"}]}}, headers=headers
+    )
+    assert answer.status_code == 200
+    assert answer.get_json()["warnings"][0]["field"] == "units.0.donation_number"
+
+
+def test_a_stale_version_is_refused_with_the_current_file(client, db, token_for, people):
+    report = _file(client, token_for, people)
+    item_id = _item_id(db, report["id"], "haemovigilance")
+    url = f"/api/v1/queue-items/{item_id}/case-file"
+    headers = token_for(people["hv"])
+    assert (
+        client.put(url, json={"based_on_version": 1, "data": {"diagnosis": "allergy"}}, headers=headers).status_code
+        == 200
+    )
+    stale = client.put(url, json={"based_on_version": 1, "data": {"diagnosis": "trali"}}, headers=headers)
+    assert stale.status_code == 409
+    body = stale.get_json()
+    assert "based_on_version" in body["errors"] and body["current"]["version"] == 2
+    assert body["current"]["data"]["diagnosis"] == "allergy"
+    assert _stored(db, item_id).data["diagnosis"] == "allergy"
+
+
+def test_access(client, db, token_for, people):
+    report = _file(client, token_for, people)
+    item_id = _item_id(db, report["id"], "haemovigilance")
+    url = f"/api/v1/queue-items/{item_id}/case-file"
+    body = {"based_on_version": 1, "data": {"diagnosis": "allergy"}}
+    for who in ("hv_elsewhere", "reporter", "pv"):
+        assert client.get(url, headers=token_for(people[who])).status_code == 404, who
+        assert client.put(url, json=body, headers=token_for(people[who])).status_code == 404, who
+    assert client.get(url).status_code == 401
+    # The item held by a colleague: they read it, but may not change it.
+    claimed = client.post(f"/api/v1/queue-items/{item_id}/claim", headers=token_for(people["hv"]))
+    assert claimed.status_code == 200
+    assert client.get(url, headers=token_for(people["hv2"])).status_code == 200
+    assert client.put(url, json=body, headers=token_for(people["hv2"])).status_code == 409
+    assert _stored(db, item_id).version == 1
+
+
+def test_the_pharmacovigilance_form_through_the_api(client, db, token_for, people):
+    report = _file(
+        client,
+        token_for,
+        people,
+        product={"name": "Clottafact"},
+        lot_number="L2026-77",
+        case_details={"medicines": [{"dose": "3 g", "route": "IV", "started_on": "2026-11-20"}]},
+    )
+    item_id = _item_id(db, report["id"], "pharmacovigilance")
+    headers = token_for(people["pv"])
+    url = f"/api/v1/queue-items/{item_id}/case-file"
+    body = client.get(url, headers=headers).get_json()
+    assert body["form"]["id"] == "cerfa_10011"
+    assert body["data"]["medicines"] == [
+        {
+            "name": "Clottafact",
+            "role": "suspect",
+            "lot_number": "L2026-77",
+            "dose": "3 g",
+            "route": "IV",
+            "started_on": "2026-11-20",
+        }
+    ]
+    assert body["data"]["patient_initials"] == "MD" and body["data"]["serious"] is True
+    assert body["data"]["reactions"][0]["started_on"] == "2026-11-20"
+    data = {
+        "crpv_department": "75",
+        "reporter_identification": "Pharmacie, 75010",
+        "patient_weight_kg": 64.5,
+        "patient_height_m": 1.62,
+        "medicines": [
+            {"name": "Clottafact", "role": "suspect", "indication": "Hémorragie du post-partum"},
+            {"name": "Paracétamol", "role": "concomitant", "dose": "1 g x 3/j", "route": "orale"},
+        ],
+        "medical_history": "Aucun antécédent allergique connu.",
+        "seriousness_criteria": ["hospitalisation"],
+        "outcome": "recovered",
+    }
+    answer = client.put(url, json={"based_on_version": 1, "data": data}, headers=headers)
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    medicines = body["data"]["medicines"]
+    # Merged by position: the dose typed by the clinician is kept on the first medicine.
+    assert medicines[0]["dose"] == "3 g" and medicines[0]["indication"] == "Hémorragie du post-partum"
+    assert medicines[1] == {"name": "Paracétamol", "role": "concomitant", "dose": "1 g x 3/j", "route": "orale"}
+    assert body["ready"], body["missing"]
+    assert body["data"]["patient_weight_kg"] == 64.5
