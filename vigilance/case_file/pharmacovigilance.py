@@ -98,8 +98,8 @@ CERFA_10011 = Form(
     id="cerfa_10011",
     title=_("Déclaration d'effet indésirable susceptible d'être dû à un médicament (cerfa n° 10011)"),
     authority="CRPV (ANSM)",
-    reference="Cerfa n° 10011*07 [READ S17 page 1 ; page 2 INFERRED S21]",
-    order_source="READ S17 (page 1) ; INFERRED (page 2)",
+    reference="Cerfa n° 10011*07 [READ S17 page 1 ; page 2 INFERRED S21]",
+    order_source="READ S17 (page 1) ; INFERRED (page 2)",
     sections=(
         Section(
             "declarant",
@@ -280,7 +280,7 @@ CERFA_10011 = Form(
                     "seriousness_criteria",
                     _("Critères de gravité"),
                     Kind.MULTI_CHOICE,
-                    "READ S21 (4 premiers) ; INFERRED (autres)",
+                    "READ S21 (4 premiers) ; INFERRED (autres)",
                     choices=SERIOUSNESS,
                 ),
             ),

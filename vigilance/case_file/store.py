@@ -88,7 +88,7 @@ class StaleCaseFile(Conflict):
         super().__init__(
             translatable(
                 "Le dossier de déclaration a été modifié (version %(current)s) depuis que vous l'avez "
-                "ouvert (version %(seen)s) : votre saisie n'a pas été enregistrée ; comparez-la à la "
+                "ouvert (version %(seen)s) : votre saisie n'a pas été enregistrée ; comparez-la à la "
                 "version actuelle et enregistrez-la de nouveau si elle doit la remplacer.",
                 current=current.version,
                 seen=seen,

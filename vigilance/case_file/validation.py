@@ -168,13 +168,13 @@ def check(form: Form, data: Mapping[str, Any], *, schema: Schema | None = None) 
                         "field": path,
                         "code": "donation_number_format_unknown",
                         "message": translatable(
-                            "Numéro de don dans un format non reconnu (ni ISBT 128) : enregistré tel quel, "
+                            "Numéro de don dans un format non reconnu (ni ISBT 128) : enregistré tel quel, "
                             "sans vérification. Vérifiez-le sur l'étiquette."
                         ),
                     }
                 )
         if spec.initials and not _INITIALS.fullmatch(value):
-            errors.setdefault(path, []).append(translatable("Des initiales : 1 à 4 lettres, jamais un nom."))
+            errors.setdefault(path, []).append(translatable("Des initiales : 1 à 4 lettres, jamais un nom."))
     if errors:
         raise InvalidInput(errors)
     for path, spec, value in _texts(form, stored):
