@@ -134,8 +134,8 @@ class CaseFileInSchema(Schema):
         keys=fields.String(validate=validate.Length(max=100)),
         required=True,
         metadata={
-            "description": "The fields to set, by name (``null`` clears one; a group given replaces its rows, "
-            "merged by position). Fields not given are kept. Checked against the form: errors by path "
+            "description": "The fields to set, by name (``null`` clears one; a group given replaces all its rows). "
+            "Fields not given are kept. Checked against the form: errors by path "
             "(``data.units.0.donation_number``)."
         },
     )

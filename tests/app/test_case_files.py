@@ -224,7 +224,7 @@ def test_the_pharmacovigilance_form_through_the_api(client, db, token_for, peopl
         "patient_weight_kg": 64.5,
         "patient_height_m": 1.62,
         "medicines": [
-            {"name": "Clottafact", "role": "suspect", "indication": "Hémorragie du post-partum"},
+            {**body["data"]["medicines"][0], "indication": "Hémorragie du post-partum"},
             {"name": "Paracétamol", "role": "concomitant", "dose": "1 g x 3/j", "route": "orale"},
         ],
         "medical_history": "Aucun antécédent allergique connu.",
@@ -235,8 +235,152 @@ def test_the_pharmacovigilance_form_through_the_api(client, db, token_for, peopl
     assert answer.status_code == 200, answer.get_json()
     body = answer.get_json()
     medicines = body["data"]["medicines"]
-    # Merged by position: the dose typed by the clinician is kept on the first medicine.
+    # The rows given replace the group's: the clinician's dose was sent back with the first medicine.
     assert medicines[0]["dose"] == "3 g" and medicines[0]["indication"] == "Hémorragie du post-partum"
     assert medicines[1] == {"name": "Paracétamol", "role": "concomitant", "dose": "1 g x 3/j", "route": "orale"}
     assert body["ready"], body["missing"]
     assert body["data"]["patient_weight_kg"] == 64.5
+
+
+# The item page --------------------------------------------------------------------------------
+
+
+def _page_form(client, item_id):
+    from tests.page_session import csrf_from
+
+    html = client.get(f"/queue-items/{item_id}").get_data(as_text=True)
+    assert 'id="case-file"' in html
+    return html, csrf_from(html)
+
+
+def test_the_feir_filled_through_the_item_page(client, db, token_for, people):
+    from tests.page_session import sign_in
+
+    report = _file(client, token_for, people, donation_number=VALID_DIN)
+    item_id = _item_id(db, report["id"], "haemovigilance")
+    sign_in(client, people["hv"])
+    html, csrf = _page_form(client, item_id)
+    assert "Dossier de déclaration" in html and "Manque avant l" in html
+    assert f'value="{VALID_DIN}"' in html  # the report's donation number, on the first unit
+    form = {
+        "csrf_token": csrf,
+        "based_on_version": "1",
+        "declaration_kind": "initial",
+        "care_unit": "Hématologie",
+        "ets_site": "EFS Saint-Louis",
+        "recipient_sex": "F",
+        "recipient_birth_year": "1956",
+        "transfusion_started_at": "2026-11-20T14:00",
+        "reaction_onset_at": "2026-11-20T14:30",
+        "units.0.donation_number": VALID_DIN,
+        "units.0.product_code": "E4578V00",
+        "units.0.product_type": "CGR",
+        "units.1.donation_number": "",
+        "signs": ["fever", "chills"],
+        "diagnosis": "fnhtr",
+        "severity_grade": "1",
+        "imputability": "2",
+        "outcome": "recovered",
+        "investigation_status": "completed",
+        "flagged_urgent": "no",
+    }
+    answer = client.post(f"/queue-items/{item_id}/case-file", data=form)
+    assert answer.status_code == 302
+    stored = _stored(db, item_id)
+    assert stored.version == 2
+    assert stored.data["units"] == [{"donation_number": VALID_DIN, "product_code": "E4578V00", "product_type": "CGR"}]
+    assert stored.data["transfusion_started_at"] == "2026-11-20T14:00:00+01:00"
+    assert stored.data["recipient_birth_year"] == 1956 and stored.data["flagged_urgent"] is False
+    assert stored.data["signs"] == ["fever", "chills"]
+    html = client.get(f"/queue-items/{item_id}").get_data(as_text=True)
+    assert "Rien ne manque" in html and 'value="2026-11-20T14:00"' in html
+
+
+def test_a_refusal_on_the_page_keeps_what_was_typed_and_stores_nothing(client, db, token_for, people):
+    from tests.page_session import sign_in
+
+    report = _file(client, token_for, people)
+    item_id = _item_id(db, report["id"], "haemovigilance")
+    sign_in(client, people["hv"])
+    _html, csrf = _page_form(client, item_id)
+    form = {
+        "csrf_token": csrf,
+        "based_on_version": "1",
+        "units.0.donation_number": WRONG_DIN,
+        "units.0.product_code": "E4578V00",
+        "recipient_birth_year": "dix-neuf cent",
+        "comments": "Patiente vue en consultation.",
+    }
+    answer = client.post(f"/queue-items/{item_id}/case-file", data=form)
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    assert 'id="cf-units-0-donation_number-error"' in html and 'id="cf-recipient_birth_year-error"' in html
+    assert "Patiente vue en consultation." in html and 'value="dix-neuf cent"' in html
+    assert _stored(db, item_id).version == 1
+    # Stale: the form is kept, and may be sent again on the current version.
+    client.put(
+        f"/api/v1/queue-items/{item_id}/case-file",
+        json={"based_on_version": 1, "data": {"diagnosis": "allergy"}},
+        headers=token_for(people["hv"]),
+    )
+    form.update({"units.0.donation_number": VALID_DIN, "recipient_birth_year": "1956"})
+    answer = client.post(f"/queue-items/{item_id}/case-file", data=form)
+    assert answer.status_code == 409
+    html = answer.get_data(as_text=True)
+    assert 'id="stale-case-file"' in html and 'name="based_on_version" value="2"' in html
+    assert "Patiente vue en consultation." in html
+    assert _stored(db, item_id).data["diagnosis"] == "allergy"
+
+
+def test_the_pharmacovigilance_form_through_the_page(client, db, token_for, people):
+    from tests.page_session import sign_in
+
+    report = _file(client, token_for, people, product={"name": "Clottafact"}, lot_number="L2026-77")
+    item_id = _item_id(db, report["id"], "pharmacovigilance")
+    sign_in(client, people["pv"])
+    html, csrf = _page_form(client, item_id)
+    assert 'value="Clottafact"' in html and "cerfa" in html
+    form = {
+        "csrf_token": csrf,
+        "based_on_version": "1",
+        "crpv_department": "75",
+        "reporter_identification": "Maternité, 75010",
+        "patient_initials": "MD",
+        "patient_sex": "F",
+        "patient_birth_year": "1990",
+        "patient_weight_kg": "64,5",
+        "medicines.0.name": "Clottafact",
+        "medicines.0.role": "suspect",
+        "medicines.0.dose": "3 g",
+        "medicines.0.lot_number": "L2026-77",
+        "medicines.0.started_on": "2026-11-20",
+        "medicines.1.name": "Paracétamol",
+        "medicines.1.role": "concomitant",
+        "reactions.0.description": "Urticaire généralisée.",
+        "reactions.0.started_on": "2026-11-20",
+        "serious": "yes",
+        "seriousness_criteria": "hospitalisation",
+        "outcome": "recovered",
+    }
+    answer = client.post(f"/queue-items/{item_id}/case-file", data=form)
+    assert answer.status_code == 302
+    stored = _stored(db, item_id).data
+    assert stored["patient_weight_kg"] == 64.5 and stored["serious"] is True
+    assert [m["name"] for m in stored["medicines"]] == ["Clottafact", "Paracétamol"]
+    assert stored["seriousness_criteria"] == ["hospitalisation"]
+    assert "Rien ne manque" in client.get(f"/queue-items/{item_id}").get_data(as_text=True)
+
+
+def test_the_page_is_for_those_who_work_the_item(app, client, db, token_for, people):
+    from tests.page_session import csrf_from, sign_in
+
+    report = _file(client, token_for, people)
+    item_id = _item_id(db, report["id"], "haemovigilance")
+    for who in ("reporter", "hv_elsewhere"):
+        other = app.test_client()
+        sign_in(other, people[who])
+        csrf = csrf_from(other.get("/reports/new").get_data(as_text=True))
+        assert other.get(f"/queue-items/{item_id}").status_code == 404, who
+        answer = other.post(f"/queue-items/{item_id}/case-file", data={"csrf_token": csrf, "diagnosis": "allergy"})
+        assert answer.status_code == 404, who
+    assert _stored(db, item_id).version == 1

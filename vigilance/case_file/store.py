@@ -144,11 +144,12 @@ def prefill(form: Form, report: Any, product_names: Sequence[str] = ()) -> dict[
     return {}
 
 
-def merge(form: Form, base: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
-    """*base* with *changes* over it: a field given replaces it (``null`` clears it); the rows of
-    a group are merged by position, each row's given fields over the row's."""
+def merge(form: Form, base: Mapping[str, Any], changes: Mapping[str, Any], *, rows: bool = False) -> dict[str, Any]:
+    """*base* with *changes* over it: a field given replaces it (``null`` clears it), a group's
+    rows included; with *rows*, a group's rows are merged by position instead, each row's given
+    fields over the row's (the clinician's details over what the report says)."""
     merged = dict(base)
-    groups = {spec.name for spec in form.fields() if spec.kind == Kind.GROUP}
+    groups = {spec.name for spec in form.fields() if spec.kind == Kind.GROUP} if rows else set()
     for name, value in changes.items():
         if name in groups and isinstance(value, list) and isinstance(base.get(name), list):
             rows = [dict(row) for row in base[name]]
@@ -205,7 +206,7 @@ def open_at_intake(
         form = form_for(item.queue, report.event_kind)
         if form is None:
             continue
-        data = merge(form, prefill(form, report, product_names), details_for(form, details or {}))
+        data = merge(form, prefill(form, report, product_names), details_for(form, details or {}), rows=True)
         rows.append(
             dict(
                 queue_item_id=item.id,
@@ -283,7 +284,7 @@ def save(
     now: datetime,
 ) -> CaseFile:
     """Record a new version of the item's case file: *data*'s fields over the current ones
-    (``null`` clears a field; a group given replaces its rows, merged by position).
+    (``null`` clears a field; a group given replaces all its rows; a field not given is kept).
 
     :param based_on_version: the version the caller saw (0 for a file not stored yet); if
         someone changed it since, the change is refused rather than overwriting theirs.

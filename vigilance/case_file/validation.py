@@ -146,14 +146,21 @@ def check(form: Form, data: Mapping[str, Any], *, schema: Schema | None = None) 
     schema = schema or schema_for(form)
     if not isinstance(data, Mapping):
         raise InvalidInput({"data": [translatable("Un objet est attendu.")]})
-    try:
-        loaded = schema.load(dict(data))
-    except ValidationError as refused:
-        raise InvalidInput(flatten(refused.messages)) from None
-    stored = _tidy(schema.dump(loaded))
     errors: dict[str, list[Message | str]] = {}
+    try:
+        dumped = schema.dump(schema.load(dict(data)))
+    except ValidationError as refused:
+        errors.update(flatten(refused.messages))
+        # The texts are checked all the same: every problem is said at once.
+        dumped = dict(data)
     warnings: list[dict[str, Any]] = []
-    for path, spec, value in _texts(form, stored):
+    # On the data as given (before empty rows are left out): the paths are the caller's.
+    for path, spec, value in _texts(form, dumped):
+        value = value.strip()
+        if not value:
+            continue
+        if path in errors:
+            continue
         if contains_nir(value):
             errors.setdefault(path, []).append(NIR_MESSAGE)
         if spec.donation_number:
@@ -177,6 +184,7 @@ def check(form: Form, data: Mapping[str, Any], *, schema: Schema | None = None) 
             errors.setdefault(path, []).append(translatable("Des initiales : 1 à 4 lettres, jamais un nom."))
     if errors:
         raise InvalidInput(errors)
+    stored = _tidy(dumped)
     for path, spec, value in _texts(form, stored):
         if spec.initials:
             _put(stored, path, value.upper())
@@ -204,14 +212,12 @@ def _texts(form: Form, data: Mapping[str, Any]):
     """Every text of *data*, with its path and its field."""
     for spec in form.fields():
         value = data.get(spec.name)
-        if value is None:
-            continue
-        if spec.kind in _TEXT_KINDS:
+        if spec.kind in _TEXT_KINDS and isinstance(value, str):
             yield spec.name, spec, value
-        elif spec.kind == Kind.GROUP:
+        elif spec.kind == Kind.GROUP and isinstance(value, list):
             for n, row in enumerate(value):
                 for sub in spec.fields:
-                    if sub.kind in _TEXT_KINDS and row.get(sub.name) is not None:
+                    if sub.kind in _TEXT_KINDS and isinstance(row, dict) and isinstance(row.get(sub.name), str):
                         yield f"{spec.name}.{n}.{sub.name}", sub, row[sub.name]
 
 
