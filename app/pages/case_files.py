@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from app.auth import page_user
@@ -28,6 +29,9 @@ from vigilance.storage.transaction import write_transaction
 bp = Blueprint("case_file_pages", __name__)
 
 _YES_NO = {"yes": True, "no": False}
+#: The item page's inputs: ``case_file.<path in the data>`` (the assessment's fields, on the same
+#: page, have bare names).
+ITEM_PREFIX = "case_file."
 
 
 def _number(text: str) -> float | int | str:
@@ -50,10 +54,18 @@ def _local_moment(text: str) -> str:
     return moment.isoformat()
 
 
-def _value(spec: Field, form: MultiDict, path: str) -> Any:
+def _texts(form: MultiDict | dict, path: str) -> list[str]:
+    if hasattr(form, "getlist"):
+        return form.getlist(path)
+    value = form.get(path)
+    return value if isinstance(value, list) else [value] if value else []
+
+
+def _value(spec: Field, form: MultiDict | dict, path: str) -> Any:
     if spec.kind == Kind.MULTI_CHOICE:
-        return [v for v in form.getlist(path) if v] or None
-    text = form.get(path, "").strip()
+        return [v for v in _texts(form, path) if v] or None
+    text = form.get(path, "")
+    text = (text[0] if text else "") if isinstance(text, list) else text.strip()
     if text == "":
         return None
     if spec.kind == Kind.NUMBER:
@@ -71,11 +83,11 @@ def payload_from_case_form(form_description: Form, form: MultiDict) -> dict[str,
     data: dict[str, Any] = {}
     for spec in form_description.fields():
         if spec.kind != Kind.GROUP:
-            data[spec.name] = _value(spec, form, spec.name)
+            data[spec.name] = _value(spec, form, ITEM_PREFIX + spec.name)
             continue
         rows = []
         for n in range(spec.max_rows):
-            row = {sub.name: _value(sub, form, f"{spec.name}.{n}.{sub.name}") for sub in spec.fields}
+            row = {sub.name: _value(sub, form, f"{ITEM_PREFIX}{spec.name}.{n}.{sub.name}") for sub in spec.fields}
             if any(v is not None for v in row.values()):
                 rows.append(row)
         data[spec.name] = rows
@@ -106,9 +118,9 @@ def shown_values(form_description: Form, data: dict[str, Any]) -> dict[str, Any]
         if spec.kind == Kind.GROUP:
             for n, row in enumerate(data.get(spec.name) or []):
                 for sub in spec.fields:
-                    shown[f"{spec.name}.{n}.{sub.name}"] = _shown(sub, row.get(sub.name))
+                    shown[f"{ITEM_PREFIX}{spec.name}.{n}.{sub.name}"] = _shown(sub, row.get(sub.name))
         else:
-            shown[spec.name] = _shown(spec, data.get(spec.name))
+            shown[ITEM_PREFIX + spec.name] = _shown(spec, data.get(spec.name))
     return shown
 
 
@@ -119,7 +131,11 @@ def typed_values(form: MultiDict) -> dict[str, Any]:
 
 def group_rows(spec: Field, values: dict[str, Any]) -> int:
     """How many rows of a group the page shows: those filled, and one empty row to add one."""
-    filled = [n for n in range(spec.max_rows) if any(values.get(f"{spec.name}.{n}.{sub.name}") for sub in spec.fields)]
+    filled = [
+        n
+        for n in range(spec.max_rows)
+        if any(values.get(f"{ITEM_PREFIX}{spec.name}.{n}.{sub.name}") for sub in spec.fields)
+    ]
     return min((max(filled) + 1 if filled else 0) + 1, spec.max_rows)
 
 
@@ -136,6 +152,7 @@ def case_file_context(db, item, *, typed: dict | None = None, errors: dict | Non
         "form": case.form,
         "values": values,
         "errors": errors or {},
+        "prefix": ITEM_PREFIX,
         "stale": stale,
         "rows": {spec.name: group_rows(spec, values) for spec in case.form.fields() if spec.kind == Kind.GROUP},
         "missing": case.missing(),
@@ -166,7 +183,7 @@ def save(item_id: int):
         return item_page(item, user, status=409, case_file={"typed": typed_values(request.form), "stale": True})
     except InvalidInput as refused:
         errors = {
-            path: [_(m) if isinstance(m, str) else say(m, language) for m in texts]
+            ITEM_PREFIX + path: [_(m) if isinstance(m, str) else say(m, language) for m in texts]
             for path, texts in refused.errors.items()
         }
         flash(_("Le dossier de déclaration n'a pas été enregistré : corrigez les champs signalés."), "error")
@@ -179,3 +196,77 @@ def save(item_id: int):
     for warning in saved.warnings:
         flash(say(warning["message"], language), "warning")
     return redirect(url_for("triage_pages.item", item_id=item_id, _anchor="case-file"))
+
+
+# The report form: what a clinician knows, for the forms of the vigilances it may land in ----------
+
+#: The parts of the report form, one per form with fields for the clinician, and how many rows of
+#: each of its groups the form shows (the medicines: the first product's).
+REPORT_FORM_PARTS = (
+    (cases.FEIR, _l("Pour une transfusion"), {"units": 3}),
+    (cases.CERFA_10011, _l("Pour un médicament (le premier produit nommé)"), {"medicines": 1}),
+)
+#: The name of the report form's inputs: ``case_details.<path in the case file>``.
+PREFIX = "case_details."
+
+
+def details_from_report_form(form: MultiDict | dict) -> dict[str, Any] | None:
+    """The report form's case details as the API's ``case_details`` (``None`` when none given)."""
+    details: dict[str, Any] = {}
+    for form_description, _title, group_rows_shown in REPORT_FORM_PARTS:
+        for spec in form_description.reporter_fields():
+            if spec.name in details:
+                continue
+            if spec.kind != Kind.GROUP:
+                value = _value(spec, form, PREFIX + spec.name)
+                if value is not None:
+                    details[spec.name] = value
+                continue
+            rows = []
+            for n in range(group_rows_shown.get(spec.name, 1)):
+                row = {
+                    sub.name: _value(sub, form, f"{PREFIX}{spec.name}.{n}.{sub.name}")
+                    for sub in spec.fields
+                    if sub.filled_by == "reporter"
+                }
+                rows.append({k: v for k, v in row.items() if v is not None})
+            # Empty rows kept before a filled one: an error's path is then its row's input name.
+            while rows and not rows[-1]:
+                rows.pop()
+            if rows:
+                details[spec.name] = rows
+    return details or None
+
+
+def report_form_parts(values: dict, errors: dict) -> list[dict[str, Any]]:
+    """The report form's parts for its template: each with its title, its fields for the
+    clinician (a group with its clinician's fields only) and what the macro of the item page
+    needs to draw them (values and errors by input name)."""
+    opened = any(path.startswith(PREFIX) for path in errors) or any(
+        name.startswith(PREFIX) and value for name, value in values.items()
+    )
+    parts = []
+    for form_description, title, group_rows_shown in REPORT_FORM_PARTS:
+        parts.append(
+            {
+                "title": title,
+                "fields": list(form_description.reporter_fields()),
+                "rows": group_rows_shown,
+                "values": values,
+                "errors": errors,
+                "optional": True,
+                "prefix": PREFIX,
+                "open": opened,
+                "multi_values": lambda path: _texts(values, path),
+            }
+        )
+    return parts
+
+
+#: The report form's inputs that take several values (checkboxes).
+MULTIPLE_INPUTS = tuple(
+    PREFIX + spec.name
+    for form_description, _title, _rows in REPORT_FORM_PARTS
+    for spec in form_description.reporter_fields()
+    if spec.kind == Kind.MULTI_CHOICE
+)

@@ -265,24 +265,24 @@ def test_the_feir_filled_through_the_item_page(client, db, token_for, people):
     form = {
         "csrf_token": csrf,
         "based_on_version": "1",
-        "declaration_kind": "initial",
-        "care_unit": "Hématologie",
-        "ets_site": "EFS Saint-Louis",
-        "recipient_sex": "F",
-        "recipient_birth_year": "1956",
-        "transfusion_started_at": "2026-11-20T14:00",
-        "reaction_onset_at": "2026-11-20T14:30",
-        "units.0.donation_number": VALID_DIN,
-        "units.0.product_code": "E4578V00",
-        "units.0.product_type": "CGR",
-        "units.1.donation_number": "",
-        "signs": ["fever", "chills"],
-        "diagnosis": "fnhtr",
-        "severity_grade": "1",
-        "imputability": "2",
-        "outcome": "recovered",
-        "investigation_status": "completed",
-        "flagged_urgent": "no",
+        "case_file.declaration_kind": "initial",
+        "case_file.care_unit": "Hématologie",
+        "case_file.ets_site": "EFS Saint-Louis",
+        "case_file.recipient_sex": "F",
+        "case_file.recipient_birth_year": "1956",
+        "case_file.transfusion_started_at": "2026-11-20T14:00",
+        "case_file.reaction_onset_at": "2026-11-20T14:30",
+        "case_file.units.0.donation_number": VALID_DIN,
+        "case_file.units.0.product_code": "E4578V00",
+        "case_file.units.0.product_type": "CGR",
+        "case_file.units.1.donation_number": "",
+        "case_file.signs": ["fever", "chills"],
+        "case_file.diagnosis": "fnhtr",
+        "case_file.severity_grade": "1",
+        "case_file.imputability": "2",
+        "case_file.outcome": "recovered",
+        "case_file.investigation_status": "completed",
+        "case_file.flagged_urgent": "no",
     }
     answer = client.post(f"/queue-items/{item_id}/case-file", data=form)
     assert answer.status_code == 302
@@ -306,15 +306,18 @@ def test_a_refusal_on_the_page_keeps_what_was_typed_and_stores_nothing(client, d
     form = {
         "csrf_token": csrf,
         "based_on_version": "1",
-        "units.0.donation_number": WRONG_DIN,
-        "units.0.product_code": "E4578V00",
-        "recipient_birth_year": "dix-neuf cent",
-        "comments": "Patiente vue en consultation.",
+        "case_file.units.0.donation_number": WRONG_DIN,
+        "case_file.units.0.product_code": "E4578V00",
+        "case_file.recipient_birth_year": "dix-neuf cent",
+        "case_file.comments": "Patiente vue en consultation.",
     }
     answer = client.post(f"/queue-items/{item_id}/case-file", data=form)
     assert answer.status_code == 422
     html = answer.get_data(as_text=True)
-    assert 'id="cf-units-0-donation_number-error"' in html and 'id="cf-recipient_birth_year-error"' in html
+    assert (
+        'id="cf-case_file-units-0-donation_number-error"' in html
+        and 'id="cf-case_file-recipient_birth_year-error"' in html
+    )
     assert "Patiente vue en consultation." in html and 'value="dix-neuf cent"' in html
     assert _stored(db, item_id).version == 1
     # Stale: the form is kept, and may be sent again on the current version.
@@ -323,7 +326,7 @@ def test_a_refusal_on_the_page_keeps_what_was_typed_and_stores_nothing(client, d
         json={"based_on_version": 1, "data": {"diagnosis": "allergy"}},
         headers=token_for(people["hv"]),
     )
-    form.update({"units.0.donation_number": VALID_DIN, "recipient_birth_year": "1956"})
+    form.update({"case_file.units.0.donation_number": VALID_DIN, "case_file.recipient_birth_year": "1956"})
     answer = client.post(f"/queue-items/{item_id}/case-file", data=form)
     assert answer.status_code == 409
     html = answer.get_data(as_text=True)
@@ -343,24 +346,24 @@ def test_the_pharmacovigilance_form_through_the_page(client, db, token_for, peop
     form = {
         "csrf_token": csrf,
         "based_on_version": "1",
-        "crpv_department": "75",
-        "reporter_identification": "Maternité, 75010",
-        "patient_initials": "MD",
-        "patient_sex": "F",
-        "patient_birth_year": "1990",
-        "patient_weight_kg": "64,5",
-        "medicines.0.name": "Clottafact",
-        "medicines.0.role": "suspect",
-        "medicines.0.dose": "3 g",
-        "medicines.0.lot_number": "L2026-77",
-        "medicines.0.started_on": "2026-11-20",
-        "medicines.1.name": "Paracétamol",
-        "medicines.1.role": "concomitant",
-        "reactions.0.description": "Urticaire généralisée.",
-        "reactions.0.started_on": "2026-11-20",
-        "serious": "yes",
-        "seriousness_criteria": "hospitalisation",
-        "outcome": "recovered",
+        "case_file.crpv_department": "75",
+        "case_file.reporter_identification": "Maternité, 75010",
+        "case_file.patient_initials": "MD",
+        "case_file.patient_sex": "F",
+        "case_file.patient_birth_year": "1990",
+        "case_file.patient_weight_kg": "64,5",
+        "case_file.medicines.0.name": "Clottafact",
+        "case_file.medicines.0.role": "suspect",
+        "case_file.medicines.0.dose": "3 g",
+        "case_file.medicines.0.lot_number": "L2026-77",
+        "case_file.medicines.0.started_on": "2026-11-20",
+        "case_file.medicines.1.name": "Paracétamol",
+        "case_file.medicines.1.role": "concomitant",
+        "case_file.reactions.0.description": "Urticaire généralisée.",
+        "case_file.reactions.0.started_on": "2026-11-20",
+        "case_file.serious": "yes",
+        "case_file.seriousness_criteria": "hospitalisation",
+        "case_file.outcome": "recovered",
     }
     answer = client.post(f"/queue-items/{item_id}/case-file", data=form)
     assert answer.status_code == 302
@@ -381,6 +384,52 @@ def test_the_page_is_for_those_who_work_the_item(app, client, db, token_for, peo
         sign_in(other, people[who])
         csrf = csrf_from(other.get("/reports/new").get_data(as_text=True))
         assert other.get(f"/queue-items/{item_id}").status_code == 404, who
-        answer = other.post(f"/queue-items/{item_id}/case-file", data={"csrf_token": csrf, "diagnosis": "allergy"})
+        answer = other.post(
+            f"/queue-items/{item_id}/case-file", data={"csrf_token": csrf, "case_file.diagnosis": "allergy"}
+        )
         assert answer.status_code == 404, who
     assert _stored(db, item_id).version == 1
+
+
+def test_the_clinicians_details_from_the_report_form_reach_the_case_file(client, db, people):
+    from tests.page_session import form_fields, sign_in
+
+    sign_in(client, people["reporter"])
+    html = client.get("/reports/new").get_data(as_text=True)
+    assert 'name="case_details.units.0.donation_number"' in html and 'name="case_details.medicines.0.dose"' in html
+    fields = form_fields(
+        client,
+        product_name="CGR phénotypé",
+        **{
+            "case_details.units.0.donation_number": VALID_DIN,
+            "case_details.units.0.product_code": "E4578V00",
+            "case_details.transfusion_started_at": "2026-11-20T14:00",
+            "case_details.signs": ["chills", "fever"],
+        },
+    )
+    answer = client.post("/reports/new", data=fields)
+    assert answer.status_code == 302, answer.get_data(as_text=True)[:500]
+    db.rollback()
+    record = db.scalars(select(CaseFileRecord).order_by(CaseFileRecord.id.desc())).first()
+    assert record.form_id == "feir"
+    assert record.data["units"] == [{"donation_number": VALID_DIN, "product_code": "E4578V00"}]
+    assert record.data["transfusion_started_at"] == "2026-11-20T14:00:00+01:00"
+    assert record.data["signs"] == ["chills", "fever"]
+
+
+def test_a_wrong_donation_number_on_the_report_form_is_shown_beside_its_field(client, db, people):
+    from tests.page_session import form_fields, sign_in
+
+    sign_in(client, people["reporter"])
+    fields = form_fields(
+        client,
+        product_name="CGR phénotypé",
+        **{"case_details.units.1.donation_number": WRONG_DIN, "case_details.signs": ["chills", "fever"]},
+    )
+    answer = client.post("/reports/new", data=fields)
+    assert answer.status_code == 422
+    html = answer.get_data(as_text=True)
+    # Beside the row it was typed in.
+    assert 'id="cf-case_details-units-1-donation_number-error"' in html
+    assert html.count('name="case_details.signs" value="chills" checked') == 1
+    assert db.scalar(select(func.count()).select_from(CaseFileRecord)) == 0

@@ -28,7 +28,8 @@ MEDICINES = Field(
     needed=True,
     max_rows=20,
     fields=(
-        Field("name", _("Médicament"), Kind.TEXT, S17, filled_by=Filler.REPORTER, needed=True, max_length=500),
+        # The report's products (prefilled): the clinician named them already.
+        Field("name", _("Médicament"), Kind.TEXT, S17, needed=True, max_length=500),
         # G.k.1 of E2B; the cerfa lists the medicines without saying which are suspected: INFERRED.
         Field(
             "role",
@@ -54,7 +55,8 @@ MEDICINES = Field(
             max_length=500,
             help=_("Préciser si ATU ou RTU le cas échéant"),
         ),
-        Field("lot_number", _("Numéro de lot"), Kind.TEXT, S17, filled_by=Filler.REPORTER, max_length=64),
+        # The report's lot number, on the first medicine (prefilled).
+        Field("lot_number", _("Numéro de lot"), Kind.TEXT, S17, max_length=64),
     ),
 )
 
