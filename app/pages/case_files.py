@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext
 from werkzeug.datastructures import MultiDict
 
 from app.auth import page_user
@@ -186,7 +186,7 @@ def save(item_id: int):
             ITEM_PREFIX + path: [_(m) if isinstance(m, str) else say(m, language) for m in texts]
             for path, texts in refused.errors.items()
         }
-        flash(_("Le dossier de déclaration n'a pas été enregistré : corrigez les champs signalés."), "error")
+        flash(_("Le dossier de déclaration n'a pas été enregistré : corrigez les champs signalés."), "error")
         db.expire_all()
         return item_page(item, user, status=422, case_file={"typed": typed_values(request.form), "errors": errors})
     except VigilanceError as refused:
@@ -203,8 +203,8 @@ def save(item_id: int):
 #: The parts of the report form, one per form with fields for the clinician, and how many rows of
 #: each of its groups the form shows (the medicines: the first product's).
 REPORT_FORM_PARTS = (
-    (cases.FEIR, _l("Pour une transfusion"), {"units": 3}),
-    (cases.CERFA_10011, _l("Pour un médicament (le premier produit nommé)"), {"medicines": 1}),
+    (cases.FEIR, lazy_gettext("Pour une transfusion"), {"units": 3}),
+    (cases.CERFA_10011, lazy_gettext("Pour un médicament (le premier produit nommé)"), {"medicines": 1}),
 )
 #: The name of the report form's inputs: ``case_details.<path in the case file>``.
 PREFIX = "case_details."

@@ -35,6 +35,7 @@ _REPORTS = sa.table(
     sa.column("serious", sa.Boolean),
     sa.column("severity_grade", sa.Integer),
     sa.column("reporter_unit", sa.String),
+    sa.column("reporter_phone", sa.String),
     sa.column("received_at", UTCDateTime),
 )
 _ITEMS = sa.table(

@@ -68,7 +68,8 @@ REACTIONS = Field(
     needed=True,
     max_rows=20,
     fields=(
-        Field("description", _("Description"), Kind.LONG_TEXT, PAGE_2, needed=True, max_length=5000),
+        # As long as a report's description, which it starts from.
+        Field("description", _("Description"), Kind.LONG_TEXT, PAGE_2, needed=True, max_length=10_000),
         Field("started_on", _("Date de survenue"), Kind.DATE, PAGE_2, needed=True),
         Field("duration", _("Durée de l'effet"), Kind.TEXT, PAGE_2, max_length=100),
     ),

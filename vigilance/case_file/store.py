@@ -12,8 +12,10 @@ from sqlmodel import Session, select
 
 from vigilance import audit
 from vigilance.access import acts_as_coordinator
+from vigilance.case_file.biovigilance import BIOVIGILANCE
 from vigilance.case_file.description import Form, Kind
 from vigilance.case_file.feir import FEIR
+from vigilance.case_file.materiovigilance import CERFA_10246, QUALITY_DEFECT
 from vigilance.case_file.missing import Missing, missing
 from vigilance.case_file.pharmacovigilance import CERFA_10011
 from vigilance.case_file.validation import check, is_empty, typed
@@ -25,12 +27,15 @@ from vigilance.models import CaseFileRecord, QueueItem, Report, ReportProduct, U
 logger = logging.getLogger(__name__)
 
 #: Every form described, by its id.
-FORMS: dict[str, Form] = {form.id: form for form in (FEIR, CERFA_10011)}
+FORMS: dict[str, Form] = {form.id: form for form in (FEIR, CERFA_10011, BIOVIGILANCE, CERFA_10246, QUALITY_DEFECT)}
 #: Which form an item declares on: by its queue, and for some queues by the report's event kind
 #: (haemovigilance's FIG, FEIGD and FIPD are not described yet).
 _BY_QUEUE: dict[str, Form | dict[str, Form]] = {
     "haemovigilance": {"recipient_adverse_reaction": FEIR},
     "pharmacovigilance": CERFA_10011,
+    "biovigilance": BIOVIGILANCE,
+    "materiovigilance": CERFA_10246,
+    "quality_defect": QUALITY_DEFECT,
 }
 _NO_FORM = translatable("Aucun formulaire de déclaration n'est encore décrit pour cette vigilance.")
 
@@ -140,6 +145,34 @@ def prefill(form: Form, report: Any, product_names: Sequence[str] = ()) -> dict[
             ],
             "reactions": [{"description": report.description, "started_on": _day(report.occurred_at)}],
             "serious": report.serious,
+        }
+    names = list(product_names) or [report.product_name]
+    if form is BIOVIGILANCE:
+        return {
+            "declaration_kind": "initial",
+            "declaration_date": _day(report.received_at),
+            "products": [{"nature": name} for name in names],
+            "event_started_at": _iso(report.occurred_at),
+            "event_detected_at": _iso(report.detected_at),
+            "description": report.description,
+        }
+    if form is CERFA_10246:
+        return {
+            "reporter_service": report.reporter_unit,
+            "reporter_phone": report.reporter_phone,
+            "device_trade_name": names[0],
+            "lot_number": report.lot_number,
+            "event_date": _day(report.occurred_at),
+            "circumstances": report.description,
+        }
+    if form is QUALITY_DEFECT:
+        return {
+            "reporter_service": report.reporter_unit,
+            "reporter_phone": report.reporter_phone,
+            "product_name": names[0],
+            "lots": [{"lot_number": report.lot_number}] if report.lot_number else [],
+            "defect_description": report.description,
+            "defect_detected_at": _iso(report.detected_at or report.occurred_at),
         }
     return {}
 
