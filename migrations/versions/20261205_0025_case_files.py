@@ -7,6 +7,10 @@ Create Date: 2026-12-05 04:30:00
 Each existing item whose vigilance has a form described (vigilance.case_file) gets its case file,
 version 1, filled with what its report already holds: dates, severity grade, seriousness, products
 with the lot or donation number, the patient's sex, birth year and initials, the description.
+
+A case file carries the legal case (what is declared): its rows are sealed as the report's are
+(vigilance.audit_seals). The rows filled here have no seal yet: run ``vigilance audit
+seal-existing`` once after this upgrade, as after 0012 and 0021.
 """
 
 import sqlalchemy as sa
@@ -18,6 +22,18 @@ revision = "0025_case_files"
 down_revision = "0023_attachments"
 branch_labels = None
 depends_on = None
+
+#: vigilance.audit_seals's triggers for case_files when this migration was written.
+SQLITE_TRIGGERS = tuple(
+    f"CREATE TRIGGER case_files_audit_{operation.lower()} AFTER {operation} ON case_files "
+    f"BEGIN INSERT INTO audit_pending (table_name, row_id) VALUES ('case_files', {row}.id); END"
+    for operation, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))
+)
+POSTGRES_TRIGGERS = tuple(
+    f"CREATE TRIGGER case_files_audit_{operation.lower()} AFTER {operation} ON case_files "
+    f"REFERENCING {transition} TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION audit_note_written()"
+    for operation, transition in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD"))
+)
 
 _REPORTS = sa.table(
     "reports",
@@ -67,6 +83,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("queue_item_id", name=op.f("uq_case_files_queue_item_id")),
     )
     _fill(op.get_bind(), case_files)
+    postgres = op.get_bind().dialect.name == "postgresql"
+    for statement in POSTGRES_TRIGGERS if postgres else SQLITE_TRIGGERS:
+        op.execute(statement)
 
 
 def _fill(connection, case_files) -> None:
@@ -105,4 +124,13 @@ def _fill(connection, case_files) -> None:
 
 
 def downgrade() -> None:
+    postgres = op.get_bind().dialect.name == "postgresql"
+    for operation in ("insert", "update", "delete"):
+        if postgres:
+            op.execute(f"DROP TRIGGER IF EXISTS case_files_audit_{operation} ON case_files")
+        else:
+            op.execute(f"DROP TRIGGER IF EXISTS case_files_audit_{operation}")
+    # Their seals would otherwise be named as rows deleted: the table is gone.
+    op.execute("DELETE FROM audit_seals WHERE table_name = 'case_files'")
+    op.execute("DELETE FROM audit_pending WHERE table_name = 'case_files'")
     op.drop_table("case_files")

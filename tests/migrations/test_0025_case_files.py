@@ -93,3 +93,33 @@ def test_existing_items_get_a_case_file_from_what_their_report_holds(app, runner
 
     assert runner.invoke(cli, ["db", "downgrade", "0023_attachments"]).exit_code == 0
     assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+
+
+def test_the_case_files_are_sealed_and_a_direct_edit_is_named(app, runner, client):
+    from sqlalchemy import select
+
+    from tests.report_payloads import a_report
+    from vigilance import accounts
+    from vigilance.models import CaseFileRecord
+
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    engine = app.extensions["vigilance.db"]
+    with Session(engine, expire_on_commit=False) as db:
+        place = accounts.create_establishment(db, finess="750000010", name="CHU")
+        reporter = accounts.create_user(db, email="r@example.org", role="reporter", establishment=place)
+        db.commit()
+        _record, token = accounts.issue_token(db, user=reporter)
+        db.commit()
+    filed = client.post("/api/v1/reports", json=a_report(), headers={"Authorization": f"Bearer {token}"})
+    assert filed.status_code == 201
+    clean = runner.invoke(cli, ["audit", "verify"])
+    assert clean.exit_code == 0 and "case_files" not in clean.output, clean.output
+    with engine.begin() as connection:
+        record_id = connection.execute(select(CaseFileRecord.__table__.c.id)).scalar_one()
+        connection.execute(
+            CaseFileRecord.__table__.update()
+            .where(CaseFileRecord.__table__.c.id == record_id)
+            .values(data={"diagnosis": "trali"})
+        )
+    result = runner.invoke(cli, ["audit", "verify"])
+    assert result.exit_code != 0 and "case_files" in result.output and "data" in result.output, result.output
