@@ -433,3 +433,21 @@ def test_a_wrong_donation_number_on_the_report_form_is_shown_beside_its_field(cl
     assert 'id="cf-case_details-units-1-donation_number-error"' in html
     assert html.count('name="case_details.signs" value="chills" checked') == 1
     assert db.scalar(select(func.count()).select_from(CaseFileRecord)) == 0
+
+
+def test_an_item_without_a_stored_file_reads_its_report_as_version_0(client, db, token_for, people):
+    """An item opened after filing (routed again, say) has no case file yet: what its report says."""
+    from sqlalchemy import delete
+
+    report = _file(client, token_for, people)
+    item_id = _item_id(db, report["id"], "haemovigilance")
+    db.execute(delete(CaseFileRecord).where(CaseFileRecord.queue_item_id == item_id))
+    db.commit()
+    url = f"/api/v1/queue-items/{item_id}/case-file"
+    headers = token_for(people["hv"])
+    body = client.get(url, headers=headers).get_json()
+    assert body["version"] == 0 and body["data"]["recipient_birth_year"] == 1956
+    assert client.put(url, json={"based_on_version": 1, "data": {}}, headers=headers).status_code == 409
+    saved = client.put(url, json={"based_on_version": 0, "data": {"diagnosis": "allergy"}}, headers=headers)
+    assert saved.status_code == 200 and saved.get_json()["version"] == 1
+    assert _stored(db, item_id).data["recipient_birth_year"] == 1956

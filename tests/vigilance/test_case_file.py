@@ -127,3 +127,12 @@ def test_the_clinicians_fields_are_those_the_brief_names():
     medicines = case_file.CERFA_10011.field("medicines")
     assert {sub.name for sub in medicines.fields if sub.filled_by == "reporter"} == {"dose", "route", "started_on"}
     assert all(spec.kind != Kind.GROUP or spec.fields for spec in case_file.FEIR.fields())
+
+
+def test_the_data_layout_document_is_up_to_date():
+    from pathlib import Path
+
+    from vigilance.case_file.reference import markdown
+
+    written = (Path(__file__).resolve().parents[2] / "docs" / "case-files.md").read_text(encoding="utf-8")
+    assert written == markdown(), "python -m vigilance.case_file.reference > docs/case-files.md"
