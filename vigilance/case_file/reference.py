@@ -2,7 +2,7 @@
 builders): ``docs/case-files.md`` is this module's output, and a test keeps it so."""
 
 from vigilance.case_file.description import Field, Form, Kind
-from vigilance.case_file.store import FORMS, _BY_QUEUE
+from vigilance.case_file.store import _BY_QUEUE, FORMS
 
 _KIND = {
     Kind.TEXT: "text",
@@ -63,7 +63,7 @@ def markdown() -> str:
         "",
         "One case file per queue item (table `case_files`: `queue_item_id` unique, `form_id`, `data` (JSON),",
         "`version`, `updated_by`, `updated_at`). `data` is an object whose keys are the form's fields below;",
-        "an empty field is absent (never `\"\"`); a group is a list of objects (keys `group[].key`). Read it",
+        'an empty field is absent (never `""`); a group is a list of objects (keys `group[].key`). Read it',
         "with `vigilance.case_file.case_file_of(session, item)`: a `CaseFile` with `form`, `data`, `version`,",
         "`value(key)` and `rows(group)` (Python values: `date`, aware `datetime`, numbers, booleans, lists",
         "of codes) and `missing()` (per section, what is still needed before sending).",
