@@ -18,6 +18,7 @@ from app.auth import page_user
 from app.db import get_session
 from app.i18n import select_locale
 from app.pages.security import login_required
+from app.validation_messages import translate_all
 from vigilance import case_file as cases
 from vigilance.case_file.description import Field, Form, Kind
 from vigilance.clock import utcnow
@@ -182,10 +183,7 @@ def save(item_id: int):
         db.expire_all()
         return item_page(item, user, status=409, case_file={"typed": typed_values(request.form), "stale": True})
     except InvalidInput as refused:
-        errors = {
-            ITEM_PREFIX + path: [_(m) if isinstance(m, str) else say(m, language) for m in texts]
-            for path, texts in refused.errors.items()
-        }
+        errors = {ITEM_PREFIX + path: texts for path, texts in translate_all(refused.errors, language).items()}
         flash(_("Le dossier de déclaration n'a pas été enregistré : corrigez les champs signalés."), "error")
         db.expire_all()
         return item_page(item, user, status=422, case_file={"typed": typed_values(request.form), "errors": errors})

@@ -319,6 +319,7 @@ def test_a_refusal_on_the_page_keeps_what_was_typed_and_stores_nothing(client, d
         and 'id="cf-case_file-recipient_birth_year-error"' in html
     )
     assert "Patiente vue en consultation." in html and 'value="dix-neuf cent"' in html
+    assert "Nombre attendu." in html  # marshmallow's message, in the reader's language
     assert _stored(db, item_id).version == 1
     # Stale: the form is kept, and may be sent again on the current version.
     client.put(
