@@ -452,3 +452,18 @@ def test_an_item_without_a_stored_file_reads_its_report_as_version_0(client, db,
     saved = client.put(url, json={"based_on_version": 0, "data": {"diagnosis": "allergy"}}, headers=headers)
     assert saved.status_code == 200 and saved.get_json()["version"] == 1
     assert _stored(db, item_id).data["recipient_birth_year"] == 1956
+
+
+def test_an_item_whose_vigilance_has_no_form_yet_says_so(client, db, make_user, token_for, people):
+    qualifier = make_user("correspondent", vigilances=["qualification"])
+    report = _file(client, token_for, people, product={"name": "amoxicilline"})
+    item_id = _item_id(db, report["id"], "qualification")
+    answer = client.get(f"/api/v1/queue-items/{item_id}/case-file", headers=token_for(qualifier))
+    assert answer.status_code == 404
+    assert "formulaire" in answer.get_json()["message"]
+    # The item page opens all the same, without the section.
+    from tests.page_session import sign_in
+
+    sign_in(client, qualifier)
+    page = client.get(f"/queue-items/{item_id}")
+    assert page.status_code == 200 and 'id="case-file"' not in page.get_data(as_text=True)
