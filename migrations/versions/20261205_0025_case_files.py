@@ -90,8 +90,7 @@ def upgrade() -> None:
 
 def _fill(connection, case_files) -> None:
     """A case file for every existing item that has a form, from its report (as filing opens one)."""
-    from vigilance.case_file.store import form_for, prefill
-    from vigilance.case_file.validation import check
+    from vigilance.case_file.store import checked_prefill, form_for, prefill
 
     rows = connection.execute(
         sa.select(_ITEMS.c.id.label("item_id"), _ITEMS.c.queue, *_REPORTS.c)
@@ -110,7 +109,7 @@ def _fill(connection, case_files) -> None:
             dict(
                 queue_item_id=row.item_id,
                 form_id=form.id,
-                data=check(form, prefill(form, row, list(names))).data,
+                data=checked_prefill(form, prefill(form, row, list(names))),
                 version=1,
                 updated_by=None,
                 updated_at=row.received_at,

@@ -136,3 +136,11 @@ def test_the_data_layout_document_is_up_to_date():
 
     written = (Path(__file__).resolve().parents[2] / "docs" / "case-files.md").read_text(encoding="utf-8")
     assert written == markdown(), "python -m vigilance.case_file.reference > docs/case-files.md"
+
+
+def test_what_a_form_cannot_take_from_a_report_is_left_for_the_correspondent():
+    report = _report(product_name="D" * 500, reporter_unit="U" * 120)
+    data = case_file.store.checked_prefill(
+        case_file.BIOVIGILANCE, {"criticality": "x" * 300, **prefill(case_file.BIOVIGILANCE, report)}
+    )
+    assert "criticality" not in data and data["description"] == report.description

@@ -36,7 +36,7 @@ CERFA_10246 = Form(
                 Field(
                     "device_common_name", _("Dénomination commune du DM"), Kind.TEXT, S21, max_length=200, needed=True
                 ),
-                Field("device_trade_name", _("Dénomination commerciale"), Kind.TEXT, S21, max_length=200, needed=True),
+                Field("device_trade_name", _("Dénomination commerciale"), Kind.TEXT, S21, max_length=500, needed=True),
                 Field("device_model", _("Modèle / type / référence"), Kind.TEXT, S21, max_length=200),
                 Field("lot_number", _("N° de lot"), Kind.TEXT, INFERRED, max_length=64),
                 Field("serial_number", _("N° de série"), Kind.TEXT, INFERRED, max_length=64),

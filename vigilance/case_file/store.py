@@ -199,6 +199,17 @@ def merge(form: Form, base: Mapping[str, Any], changes: Mapping[str, Any], *, ro
     return merged
 
 
+def checked_prefill(form: Form, data: Mapping[str, Any]) -> dict[str, Any]:
+    """*data* (what a report says, the clinician's details over it) as stored: a field the form
+    cannot take as it is (a text longer than the form's) is left for the correspondent rather
+    than refusing the report or the migration."""
+    try:
+        return check(form, data).data
+    except InvalidInput as refused:
+        kept = {k: v for k, v in data.items() if k not in {path.split(".")[0] for path in refused.errors}}
+        return check(form, kept).data
+
+
 def details_for(form: Form, details: Mapping[str, Any]) -> dict[str, Any]:
     """The clinician's details that are fields of *form*."""
     names = {spec.name for spec in form.fields()}
@@ -244,7 +255,7 @@ def open_at_intake(
             dict(
                 queue_item_id=item.id,
                 form_id=form.id,
-                data=check(form, data).data,
+                data=checked_prefill(form, data),
                 version=1,
                 updated_by=actor.id,
                 updated_at=now,
@@ -285,7 +296,7 @@ def case_file_of(session: Session, item: QueueItem) -> CaseFile:
         raise NotFound(_NO_FORM)
     record = _record(session, item.id)
     if record is None or record.form_id != form.id:
-        return CaseFile(item.id, form, check(form, prefill(form, report, _products(session, report.id))).data, 0)
+        return CaseFile(item.id, form, checked_prefill(form, prefill(form, report, _products(session, report.id))), 0)
     return CaseFile(item.id, form, dict(record.data), record.version, record.updated_by, record.updated_at)
 
 
