@@ -144,3 +144,29 @@ def test_what_a_form_cannot_take_from_a_report_is_left_for_the_correspondent():
         case_file.BIOVIGILANCE, {"criticality": "x" * 300, **prefill(case_file.BIOVIGILANCE, report)}
     )
     assert "criticality" not in data and data["description"] == report.description
+
+
+def test_a_later_date_before_its_earlier_one_is_refused_on_its_path():
+    with pytest.raises(InvalidInput) as refused:
+        check(
+            case_file.FEIR,
+            {"transfusion_started_at": "2026-11-20T14:00:00+01:00", "reaction_onset_at": "2026-11-20T13:30:00+01:00"},
+        )
+    assert list(refused.value.errors) == ["reaction_onset_at"]
+    assert "Date et heure de début de la transfusion" in refused.value.messages("fr")["reaction_onset_at"][0]
+    with pytest.raises(InvalidInput) as refused:
+        check(
+            case_file.CERFA_10011,
+            {
+                "medicines": [
+                    {"name": "A", "started_on": "2026-11-02"},
+                    {"name": "B", "started_on": "2026-11-02", "ended_on": "2026-11-01"},
+                ]
+            },
+        )
+    assert list(refused.value.errors) == ["medicines.1.ended_on"]
+    # The same moment, or one field alone, is fine.
+    check(
+        case_file.FEIR,
+        {"transfusion_started_at": "2026-11-20T14:00:00+01:00", "reaction_onset_at": "2026-11-20T13:00:00Z"},
+    )

@@ -22,6 +22,11 @@ BIOVIGILANCE = Form(
     authority="Agence de la biomédecine",
     reference="Fiche de biovigilance (modèle ANSM, décision du 16/01/2004) [READ S14, S16] ; formulaire ABM NOT FOUND",
     order_source="READ S16",
+    sequences=(
+        ("procurement_from", "procurement_to"),
+        ("recipients.graft_from", "recipients.graft_to"),
+        ("event_started_at", "event_detected_at"),
+    ),
     sections=(
         Section(
             "reporter",

@@ -101,6 +101,7 @@ FEIR = Form(
     authority="ANSM (e-FIT)",
     reference="Décision ANSM du 02/07/2020 (FEIR), annexe II [READ S1; contenu INFERRED]",
     order_source=INFERRED,
+    sequences=(("transfusion_started_at", "reaction_onset_at"), ("reaction_onset_at", "reaction_detected_at")),
     sections=(
         Section(
             "declaration",

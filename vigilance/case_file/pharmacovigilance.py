@@ -103,6 +103,7 @@ CERFA_10011 = Form(
     authority="CRPV (ANSM)",
     reference="Cerfa n° 10011*07 [READ S17 page 1 ; page 2 INFERRED S21]",
     order_source="READ S17 (page 1) ; INFERRED (page 2)",
+    sequences=(("medicines.started_on", "medicines.ended_on"),),
     sections=(
         Section(
             "declarant",

@@ -36,6 +36,11 @@ def form_markdown(form: Form) -> list[str]:
         "",
         f"Authority: {form.authority}. Reference: {form.reference}. Section order: {form.order_source}.",
         f"Items of: {queues}.",
+        *(
+            [f"Dates in order (refused otherwise): {', '.join(f'`{a}` ≤ `{b}`' for a, b in form.sequences)}."]
+            if form.sequences
+            else []
+        ),
         "",
     ]
     for section in form.sections:

@@ -182,6 +182,8 @@ def check(form: Form, data: Mapping[str, Any], *, schema: Schema | None = None) 
                 )
         if spec.initials and not _INITIALS.fullmatch(value):
             errors.setdefault(path, []).append(translatable("Des initiales : 1 à 4 lettres, jamais un nom."))
+    if not errors:
+        _check_sequences(form, schema.load(dict(data)), errors)
     if errors:
         raise InvalidInput(errors)
     stored = _tidy(dumped)
@@ -189,6 +191,30 @@ def check(form: Form, data: Mapping[str, Any], *, schema: Schema | None = None) 
         if spec.initials:
             _put(stored, path, value.upper())
     return Checked(stored, warnings)
+
+
+def _check_sequences(form: Form, loaded: Mapping[str, Any], errors: dict[str, list[Message | str]]) -> None:
+    """A later date or moment before its earlier one is refused on the later's path."""
+    for earlier, later in form.sequences:
+        group, _dot, first = earlier.rpartition(".")
+        second = later.rpartition(".")[2]
+        levels = [(f"{group}.{n}.", row) for n, row in enumerate(loaded.get(group) or [])] if group else [("", loaded)]
+        for prefix, level in levels:
+            a, b = level.get(first), level.get(second)
+            if a is None or b is None or isinstance(a, datetime) != isinstance(b, datetime):
+                continue
+            if b < a:
+                errors.setdefault(prefix + second, []).append(
+                    translatable(
+                        "Cette date précède celle qu'elle doit suivre (%(earlier)s).",
+                        earlier=_label_of(form, group, first),
+                    )
+                )
+
+
+def _label_of(form: Form, group: str, name: str) -> Message | str:
+    specs = form.field(group).fields if group else tuple(form.fields())
+    return next((spec.label for spec in specs if spec.name == name), name)
 
 
 def _tidy(value: Any) -> Any:
