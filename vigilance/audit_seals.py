@@ -1,7 +1,7 @@
 """Seals: the current state of the records that carry the legal case, covered by the audit key.
 
 The chains say what the service did; they say nothing when someone edits a report, a queue
-item, an assessment, a declaration, a deadline or a report's product directly in the database. So each row of those
+item, an assessment, a declaration, a deadline, a report's product or an item's case file directly in the database. So each row of those
 tables has a seal (``audit_seals``): a MAC of each field's value under the audit key (which
 says *which* field changed without copying health data into a second table) and a MAC of the
 whole seal. ``vigilance audit verify`` compares every row with its seal: a changed field, a
@@ -31,6 +31,7 @@ from sqlmodel import Session
 
 from vigilance import audit_keys
 from vigilance.models.audit import AuditPending, AuditSeal
+from vigilance.models.case_files import CaseFileRecord
 from vigilance.models.reports import Deadline, QueueItem, Report, ReportProduct
 from vigilance.models.triage import Assessment, Declaration
 from vigilance.storage.driver_cursor import DirectStatement
@@ -38,7 +39,7 @@ from vigilance.storage.driver_cursor import DirectStatement
 #: The tables whose rows are sealed, by name.
 COVERED: dict[str, Table] = {
     model.__table__.name: model.__table__
-    for model in (Report, QueueItem, Assessment, Declaration, Deadline, ReportProduct)
+    for model in (Report, QueueItem, Assessment, Declaration, Deadline, ReportProduct, CaseFileRecord)
 }
 _SEALS = AuditSeal.__table__
 
@@ -85,7 +86,8 @@ def postgres_triggers(table: str) -> tuple[str, ...]:
     )
 
 
-# Created with the tables (migration 0012 for existing databases, 0021 for report_products); the function before any table
+# Created with the tables (migration 0012 for existing databases, 0021 for report_products, 0025 for
+# case_files); the function before any table
 # (PL/pgSQL looks up audit_pending only when it runs).
 event.listen(_PENDING.metadata, "before_create", DDL(POSTGRES_FUNCTION).execute_if(dialect="postgresql"))
 for _name, _table in COVERED.items():

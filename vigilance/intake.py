@@ -19,7 +19,7 @@ from routing.identifiers import (
     normalise_lot_number,
     read_donation_number,
 )
-from vigilance import alerts, audit, followups, report_products
+from vigilance import alerts, audit, case_file, followups, report_products
 from vigilance.clock import PARIS
 from vigilance.clocks import schedule_deadline
 from vigilance.decisions import freeze
@@ -78,6 +78,9 @@ class Draft:
     products: tuple[ProductFacts, ...] = ()
     #: Whether the products came as a list (``products``): their field errors are named by position.
     listed: bool = False
+    #: What the clinician adds for the declaration form (``vigilance.case_file``: the reporter's
+    #: fields of the forms, by name), flowing into each item's case file.
+    case_details: dict[str, Any] | None = None
 
     def __post_init__(self):
         products = tuple(self.products) or (self.product,)
@@ -192,6 +195,12 @@ def check_draft(draft: Draft, *, now: datetime) -> None:
     for path, text in free_texts.items():
         if contains_nir(text):
             errors.setdefault(path, []).append(NIR_MESSAGE)
+    if draft.case_details:
+        try:
+            case_file.check_details(draft.case_details)
+        except InvalidInput as refused:
+            for path, messages in refused.errors.items():
+                errors.setdefault(path, []).extend(messages)
     if errors:
         raise InvalidInput(errors)
 
@@ -370,6 +379,15 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
         report=report,
         items={item.queue: item.id for item in items},
         anchors=facts.anchors(),
+        now=now,
+    )
+    case_file.open_at_intake(
+        session,
+        report=report,
+        items=[*items, *copied],
+        product_names=[product.name for product in draft.products],
+        details=draft.case_details,
+        actor=actor,
         now=now,
     )
     audit.record(

@@ -79,6 +79,7 @@ HISTORY_LABELS = {
     "read": translatable("consultation"),
     "export": translatable("export"),
     "attachment": translatable("pièce jointe ajoutée"),
+    "case_file": translatable("dossier de déclaration complété"),
 }
 
 

@@ -11,9 +11,19 @@ from app.errors import API_PREFIX, ErrorSchema
 
 _BODY_METHODS = ("POST", "PUT", "PATCH")
 #: Blueprints of the JSON API, called with bearer tokens (no cookies, so no CSRF).
-API_BLUEPRINTS = ("classify", "reports", "drafts", "triage", "attachments", "documents", "case_exports", "api-docs")
+API_BLUEPRINTS = (
+    "classify",
+    "reports",
+    "drafts",
+    "triage",
+    "attachments",
+    "documents",
+    "case_exports",
+    "case_files",
+    "api-docs",
+)
 #: Those whose every route needs a bearer token (``app.auth.token_required``).
-TOKEN_BLUEPRINTS = ("reports", "drafts", "triage", "attachments", "documents", "case_exports")
+TOKEN_BLUEPRINTS = ("reports", "drafts", "triage", "attachments", "documents", "case_exports", "case_files")
 
 
 def _require_json_body():
@@ -104,10 +114,10 @@ def init_app(app: Flask) -> Api:
     )
     api = DocumentedApi(app)
     from app import attachment_doors
-    from app.api import attachments, case_exports, classify, documents, drafts, reports, triage
+    from app.api import attachments, case_exports, case_files, classify, documents, drafts, reports, triage
 
     api.register_blueprints(
-        (classify.bp, reports.bp, drafts.bp, triage.bp, attachments.bp, documents.bp, case_exports.bp)
+        (classify.bp, reports.bp, drafts.bp, triage.bp, attachments.bp, documents.bp, case_exports.bp, case_files.bp)
     )
     app.before_request(_require_json_body)
     attachment_doors.init_app(app)

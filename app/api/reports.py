@@ -29,7 +29,7 @@ from app.fhir import fhir_response
 from app.filing import file_report
 from app.language import response_language
 from routing import EventKind, IntendedAction, Origin, Queue
-from vigilance import drafts, intake, report_products, reporter_view, reports
+from vigilance import case_file, drafts, intake, report_products, reporter_view, reports
 from vigilance.clock import utcnow
 from vigilance.decisions import classification
 from vigilance.errors import InvalidInput
@@ -66,6 +66,17 @@ class ReportProductSchema(ProductSchema):
         required=True,
         metadata={"description": "As a clinician would type it, in French or English."},
     )
+
+
+#: What a clinician may add for the declaration forms (vigilance.case_file): the reporter's fields
+#: of each form described, generated from the forms.
+CaseDetailsSchema = case_file.reporter_schema_class("CaseDetails", case_file.FORMS.values())
+CaseDetailsSchema.__doc__ = (
+    "What the clinician knows for the declaration form, all optional: for a transfusion, the units "
+    "(donation number and product code), the transfusion's start and the reaction's onset (ISO 8601 with "
+    "offset), the signs; for a medicine, its dose, route and start date (``medicines``, by the position "
+    "of the products). Flows into the case file of each item the report lands in."
+)
 
 
 class ReportCreateSchema(Schema):
@@ -126,6 +137,15 @@ class ReportCreateSchema(Schema):
             "digits, spaces, dots, dashes, brackets, a leading +."
         },
     )
+    case_details = fields.Nested(
+        CaseDetailsSchema,
+        allow_none=True,
+        metadata={
+            "description": "Optional details for the authority's declaration form (the item's case file). "
+            "A donation number is checked as ``donation_number``; errors by path "
+            "(``case_details.units.0.donation_number``)."
+        },
+    )
     draft_id = StrictInteger(
         validate=ROW_ID,
         allow_none=True,
@@ -171,6 +191,8 @@ class ReportCreateSchema(Schema):
             reporter_unit=(data.get("reporter_unit") or "").strip() or None,
             reporter_phone=(data.get("reporter_phone") or "").strip() or None,
             no_product_confirmed=data["confirm_no_product"],
+            # As JSON again (dates as ISO texts): as the case file stores it.
+            case_details=CaseDetailsSchema().dump(data["case_details"]) if data.get("case_details") else None,
         )
 
 

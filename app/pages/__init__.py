@@ -10,6 +10,7 @@ def init_app(app: Flask) -> None:
         attachments,
         auth,
         case_exports,
+        case_files,
         dashboard,
         documents,
         home,
@@ -31,3 +32,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(attachments.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(case_exports.bp)
+    app.register_blueprint(case_files.bp)

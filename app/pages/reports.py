@@ -18,6 +18,7 @@ from app.fhir import fhir_response
 from app.filing import file_report
 from app.i18n import select_locale
 from app.pages import kept_forms
+from app.pages.case_files import MULTIPLE_INPUTS, details_from_report_form, report_form_parts
 from app.pages.forms import row_id, whole_number
 from app.pages.security import login_required
 from app.validation_messages import translate_all
@@ -162,6 +163,9 @@ def form_payload(form) -> dict:
     put(patient, "initials", form.get("patient_initials", "").strip())
     if patient:
         payload["patient"] = patient
+    details = details_from_report_form(form)
+    if details:
+        payload["case_details"] = details
     return payload
 
 
@@ -221,6 +225,7 @@ def _render_form(values: dict, errors: dict[str, list[str]] | None = None, statu
             # typed goes back to this person only, after signing in again (app.pages.kept_forms).
             form_owner=kept_forms.owner_marker(page_user(), values["form_token"]),
             draft_delay_ms=current_app.config.get("DRAFT_SAVE_DELAY_MS", 2000),
+            case_parts=report_form_parts(values, errors),
         ),
         status,
     )
@@ -286,6 +291,7 @@ def create():
     if page_user() is None:
         return kept_forms.sign_in_again(request.form)
     values = request.form.to_dict()
+    values.update({name: request.form.getlist(name) for name in MULTIPLE_INPUTS if name in request.form})
     values.pop("csrf_token", None)
     action = values.pop("product_action", "")
     if action:

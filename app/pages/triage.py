@@ -12,6 +12,7 @@ from app.auth import page_user
 from app.db import get_session
 from app.errors import flatten_messages
 from app.i18n import select_locale
+from app.pages.case_files import case_file_context
 from app.pages.forms import form_errors, payload_from_form
 from app.pages.security import login_required
 from app.triage_actions import BY_NAME, ITEM_PAGE_ACTIONS, Act, TriageAction
@@ -182,6 +183,7 @@ def item_page(
     stale: dict | None = None,
     closing: dict | None = None,
     attachment_errors: dict[str, list[str]] | None = None,
+    case_file: dict | None = None,
 ):
     """The item's page, as its file stands now.
 
@@ -190,6 +192,8 @@ def item_page(
     :param closing: a close refused for want of confirmation: the reader's outcome and note,
         and the field errors, for the confirmation step.
     :param attachment_errors: a refused upload's problems, by field, beside the upload form.
+    :param case_file: a refused change of the case file: what the reader typed (``typed``), and
+        the problems by field path (``errors``) or that it was stale (``stale``).
     """
     db = get_session()
     queue = Queue(item.queue)
@@ -249,6 +253,7 @@ def item_page(
         attachment_uploaders=file.people,
         attachment_errors=attachment_errors or {},
         attachment_max_bytes=current_app.config["ATTACHMENTS_MAX_BYTES"],
+        case_file=case_file_context(db, item, **(case_file or {})),
     ), status
 
 

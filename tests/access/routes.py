@@ -496,6 +496,31 @@ ROUTES: tuple[Route, ...] = (
         ),
         writes=True,
     ),
+    # The case file: the authority's form, read and completed by whoever works the item ------------
+    Route(
+        "GET",
+        "/api/v1/queue-items/<int:item_id>/case-file",
+        WORKS_THE_CASE,
+        lambda c: Call(f"/api/v1/queue-items/{c.item_id}/case-file"),
+    ),
+    Route(
+        "PUT",
+        "/api/v1/queue-items/<int:item_id>/case-file",
+        WORKS_THE_CASE,
+        lambda c: Call(
+            f"/api/v1/queue-items/{c.item_id}/case-file", json={"based_on_version": 1, "data": {"diagnosis": "fnhtr"}}
+        ),
+        writes=True,
+    ),
+    Route(
+        "POST",
+        "/queue-items/<int:item_id>/case-file",
+        WORKS_THE_CASE,
+        lambda c: Call(
+            f"/queue-items/{c.item_id}/case-file", form={"based_on_version": "1", "case_file.diagnosis": "fnhtr"}
+        ),
+        writes=True,
+    ),
     # Attachments: the reporter's to the report, the queue's people's to the item ------------------
     Route(
         "POST",

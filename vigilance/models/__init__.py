@@ -16,6 +16,7 @@ metadata = SQLModel.metadata
 from vigilance.models.alerts import Alert, AlertEmailChoice  # noqa: E402
 from vigilance.models.attachments import Attachment  # noqa: E402
 from vigilance.models.audit import AuditCheckpoint, AuditEvent, AuditHead, AuditPending, AuditSeal  # noqa: E402
+from vigilance.models.case_files import CaseFileRecord  # noqa: E402
 from vigilance.models.clocks import Timer  # noqa: E402
 from vigilance.models.documents import GeneratedDocument  # noqa: E402
 from vigilance.models.drafts import ReportDraft  # noqa: E402
@@ -57,6 +58,7 @@ __all__ = [
     "AuditHead",
     "AuditPending",
     "AuditSeal",
+    "CaseFileRecord",
     "Deadline",
     "DeadlineState",
     "Declaration",
