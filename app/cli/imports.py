@@ -5,6 +5,7 @@ whole in one transaction, or not at all. A progress bar runs on standard error.
 """
 
 import sys
+from pathlib import Path
 
 import click
 from flask.cli import AppGroup
@@ -41,8 +42,8 @@ def _bar(dry_run: bool):
     return progress, close
 
 
-def _run(kind: str, file, dry_run: bool, **options) -> None:
-    data = file.read()
+def _run(kind: str, file: Path, dry_run: bool, **options) -> None:
+    data = file.read_bytes()
     progress, close = _bar(dry_run)
     try:
         if dry_run:
@@ -91,7 +92,7 @@ _dry_run = click.option("--dry-run", is_flag=True, help="Check every line and li
 
 
 @import_cli.command("establishments")
-@click.argument("file", type=click.File("rb"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_dry_run
 def import_establishments_command(file, dry_run):
     """Register or update establishments from the national FINESS extract (etalab format)."""
@@ -99,7 +100,7 @@ def import_establishments_command(file, dry_run):
 
 
 @import_cli.command("accounts")
-@click.argument("file", type=click.File("rb"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_dry_run
 def import_accounts_command(file, dry_run):
     """Create accounts (without password) from a CSV file: email, role, establishment, vigilances..."""
@@ -107,7 +108,7 @@ def import_accounts_command(file, dry_run):
 
 
 @import_cli.command("cases")
-@click.argument("file", type=click.File("rb"))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @_dry_run
 @click.option("--establishment", required=True, help="FINESS of the establishment the cases belong to.")
 @click.option("--reporter", help="Email of the account that reported them, for cases that name none.")

@@ -12,6 +12,7 @@ def init_app(app: Flask) -> None:
         dashboard,
         documents,
         home,
+        imports,
         profile,
         reports,
         rulebooks,
@@ -29,3 +30,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(rulebooks.bp)
     app.register_blueprint(attachments.bp)
     app.register_blueprint(documents.bp)
+    app.register_blueprint(imports.bp)

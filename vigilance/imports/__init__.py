@@ -29,7 +29,7 @@ from vigilance.i18n import translatable
 from vigilance.imports import accounts as account_import
 from vigilance.imports import cases as case_import
 from vigilance.imports import establishments as establishment_import
-from vigilance.imports.reading import Outcome, Problem, Progress
+from vigilance.imports.reading import Checked, Outcome, Problem, Progress
 from vigilance.models import User
 
 __all__ = ["KINDS", "ImportRefused", "Outcome", "Problem", "Progress", "apply", "preview", "sha256_of"]
@@ -79,7 +79,7 @@ def preview(
     :param options: the kind's own (cases: ``establishment`` FINESS, ``reporter`` email).
     """
     module = _module(kind)
-    checked = module.check(session, data, now=now or utcnow(), progress=progress, **options)
+    checked = _nul_refused(data) or module.check(session, data, now=now or utcnow(), progress=progress, **options)
     return Outcome(
         kind=kind,
         sha256=sha256_of(data),
@@ -113,7 +113,7 @@ def apply(
     sha256 = sha256_of(data)
     if expected is not None and expected != sha256:
         raise Conflict(translatable("Ce fichier n'est pas celui de l'essai : relancez l'essai avant d'importer."))
-    checked = module.check(session, data, now=now, progress=progress, **options)
+    checked = _nul_refused(data) or module.check(session, data, now=now, progress=progress, **options)
     outcome = Outcome(kind=kind, sha256=sha256, records=checked.records, problems=checked.problems, dry_run=False)
     if outcome.problems or not checked.records:
         if not outcome.problems:
@@ -142,3 +142,13 @@ def apply(
         },
     )
     return outcome
+
+
+def _nul_refused(data: bytes) -> Checked | None:
+    """A file holding a NUL character, which no database column can store: refused at its line."""
+    position = data.find(b"\x00")
+    if position < 0:
+        return None
+    line = data.count(b"\n", 0, position) + 1
+    message = translatable("Caractère nul (U+0000) : ce fichier n'est pas du texte, ou il est abîmé.")
+    return Checked(records=0, problems=[Problem(line, "file", message)])
