@@ -98,7 +98,7 @@ def update_establishment(
     if too_long := _longer_than_column(Establishment, "name", name.strip()):
         raise too_long
     if region not in REGIONS:
-        raise _invalid("region", translatable("Région inconnue : %(region)s.", region=region))
+        raise _invalid("region", translatable("Région inconnue : %(region)s.", region=region))
     before = {"name": establishment.name, "region": establishment.region}
     establishment.name, establishment.region = name.strip(), region
     session.add(establishment)

@@ -158,7 +158,7 @@ def confirm():
     if values["kind"] not in imports.KINDS:
         abort(400)
     if data is None:
-        return _page(values=values, errors={"file": [_("Cet essai n'est plus disponible : relancez-le.")]}, status=409)
+        return _page(values=values, errors={"file": [_("Cet essai n'est plus disponible : relancez-le.")]}, status=409)
     actor = page_user()
     counter = {"last": 0}
 

@@ -149,3 +149,13 @@ def test_imported_cases_are_marked_on_their_pages_and_announce_nothing(client, d
 def test_only_administrators_reach_the_imports_page(client, make_user):
     sign_in(client, make_user("coordinator", password="correct horse battery"))
     assert client.get("/admin/imports").status_code == 404
+
+
+def test_the_page_speaks_english_too(client, establishment, make_user):
+    sign_in(client, make_user("admin", password="correct horse battery", language="en"))
+    page = client.get("/admin/imports", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Try a file" in page and "Kind of import" in page
+    bad = b"email,role,establishment\nnot-an-email,reporter,750000010\n"
+    html = _upload(client, "accounts", "bad.csv", bad).get_data(as_text=True)
+    assert "<code>email</code>" in html
+    assert "1 problem: nothing is stored." in html

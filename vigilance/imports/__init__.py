@@ -60,7 +60,7 @@ def sha256_of(data: bytes) -> str:
 
 def _module(kind: str):
     if kind not in KINDS:
-        raise InvalidInput({"kind": [translatable("Type d'import inconnu : %(kind)s.", kind=kind)]})
+        raise InvalidInput({"kind": [translatable("Type d'import inconnu : %(kind)s.", kind=kind)]})
     return KINDS[kind]
 
 
@@ -112,7 +112,7 @@ def apply(
     module = _module(kind)
     sha256 = sha256_of(data)
     if expected is not None and expected != sha256:
-        raise Conflict(translatable("Ce fichier n'est pas celui de l'essai : relancez l'essai avant d'importer."))
+        raise Conflict(translatable("Ce fichier n'est pas celui de l'essai : relancez l'essai avant d'importer."))
     checked = _nul_refused(data) or module.check(session, data, now=now, progress=progress, **options)
     outcome = Outcome(kind=kind, sha256=sha256, records=checked.records, problems=checked.problems, dry_run=False)
     if outcome.problems or not checked.records:
@@ -150,5 +150,5 @@ def _nul_refused(data: bytes) -> Checked | None:
     if position < 0:
         return None
     line = data.count(b"\n", 0, position) + 1
-    message = translatable("Caractère nul (U+0000) : ce fichier n'est pas du texte, ou il est abîmé.")
+    message = translatable("Caractère nul (U+0000) : ce fichier n'est pas du texte, ou il est abîmé.")
     return Checked(records=0, problems=[Problem(line, "file", message)])

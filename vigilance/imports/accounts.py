@@ -71,11 +71,11 @@ def check(session: Session, data: bytes, *, progress: Progress | None = None, **
     unknown = [n for n in names if n and n not in COLUMNS]
     if missing:
         problems.append(
-            Problem(1, "file", translatable("Colonnes manquantes : %(columns)s.", columns=", ".join(missing)))
+            Problem(1, "file", translatable("Colonnes manquantes : %(columns)s.", columns=", ".join(missing)))
         )
     if unknown:
         problems.append(
-            Problem(1, "file", translatable("Colonnes inconnues : %(columns)s.", columns=", ".join(unknown)))
+            Problem(1, "file", translatable("Colonnes inconnues : %(columns)s.", columns=", ".join(unknown)))
         )
     if missing or unknown:
         return Checked(records=len(records), problems=problems)
@@ -113,7 +113,7 @@ def _check_row(line, values, establishments, taken, seen, list_separator) -> tup
         seen[email] = line
     role = values.get("role", "").strip().lower()
     if role not in {r.value for r in Role}:
-        problem("role", translatable("Rôle inconnu : %(role)s.", role=role[:40]))
+        problem("role", translatable("Rôle inconnu : %(role)s.", role=role[:40]))
     finess = re.sub(r"\s+", "", values.get("establishment", "")).upper()
     establishment_id = None
     if finess:
@@ -121,14 +121,14 @@ def _check_row(line, values, establishments, taken, seen, list_separator) -> tup
         if establishment_id is None:
             problem(
                 "establishment",
-                translatable("Aucun établissement %(finess)s : importez-le d'abord.", finess=finess[:20]),
+                translatable("Aucun établissement %(finess)s : importez-le d'abord.", finess=finess[:20]),
             )
     elif role and role != Role.ADMIN:
         problem("establishment", translatable("Ce rôle exige un établissement."))
     vigilances = tuple(v.strip() for v in re.split(list_separator, values.get("vigilances", "")) if v.strip())
     unknown = sorted(set(vigilances) - {q.value for q in Queue})
     if unknown:
-        problem("vigilances", translatable("Vigilance inconnue : %(vigilances)s.", vigilances=", ".join(unknown)))
+        problem("vigilances", translatable("Vigilance inconnue : %(vigilances)s.", vigilances=", ".join(unknown)))
     if role == Role.CORRESPONDENT and not vigilances:
         problem("vigilances", translatable("Un correspondant travaille au moins une file."))
     name = values.get("name", "").strip()
@@ -136,7 +136,7 @@ def _check_row(line, values, establishments, taken, seen, list_separator) -> tup
         problem("name", translatable("Nom trop long."))
     language = values.get("language", "").strip().lower() or "fr"
     if language not in ("fr", "en"):
-        problem("language", translatable("Langue : fr ou en."))
+        problem("language", translatable("Langue : fr ou en."))
     rpps = None
     try:
         rpps = accounts.checked_rpps(values.get("rpps"))

@@ -179,11 +179,11 @@ def check(
     unknown = [n for n in names if n and n not in COLUMNS]
     if required_missing:
         problems.append(
-            Problem(1, "file", translatable("Colonnes manquantes : %(columns)s.", columns=", ".join(required_missing)))
+            Problem(1, "file", translatable("Colonnes manquantes : %(columns)s.", columns=", ".join(required_missing)))
         )
     if unknown:
         problems.append(
-            Problem(1, "file", translatable("Colonnes inconnues : %(columns)s.", columns=", ".join(unknown[:10])))
+            Problem(1, "file", translatable("Colonnes inconnues : %(columns)s.", columns=", ".join(unknown[:10])))
         )
     place = _establishment(session, establishment, problems)
     default_reporter = _reporter(session, reporter, place, problems, line=0, field="reporter") if reporter else None
@@ -262,7 +262,7 @@ def _check_case(session, line, values, place, default_reporter, reporters, taken
             problem(
                 "reference",
                 translatable(
-                    "La forme VIG-AAAA-NNNNNN est celle des cas du service : gardez celle du registre d'origine."
+                    "La forme VIG-AAAA-NNNNNN est celle des cas du service : gardez celle du registre d'origine."
                 ),
             )
         elif reference in taken:
@@ -284,7 +284,7 @@ def _check_case(session, line, values, place, default_reporter, reporters, taken
         try:
             return moment(text, end_of_day=end_of_day)
         except ValueError:
-            problem(name, translatable("Date illisible : %(value)s (AAAA-MM-JJ ou JJ/MM/AAAA).", value=text[:40]))
+            problem(name, translatable("Date illisible : %(value)s (AAAA-MM-JJ ou JJ/MM/AAAA).", value=text[:40]))
             return None
 
     received_at, occurred_at, detected_at = when("received_at"), when("occurred_at"), when("detected_at")
@@ -309,7 +309,7 @@ def _check_case(session, line, values, place, default_reporter, reporters, taken
         except ValueError:
             problem(
                 "event_kind",
-                translatable("Type d'événement : %(choices)s.", choices=", ".join(e.value for e in EventKind)),
+                translatable("Type d'événement : %(choices)s.", choices=", ".join(e.value for e in EventKind)),
             )
     raw_products = values.get("products")
     if isinstance(raw_products, list):
@@ -350,14 +350,14 @@ def _check_case(session, line, values, place, default_reporter, reporters, taken
         problem("status", translatable("open ou closed."))
     outcome = _text(values, "outcome") or None
     if outcome is not None and outcome not in OUTCOMES:
-        problem("outcome", translatable("Issue : %(choices)s.", choices=", ".join(OUTCOMES)))
+        problem("outcome", translatable("Issue : %(choices)s.", choices=", ".join(OUTCOMES)))
     if outcome is not None and status == "open":
         problem("outcome", translatable("Un cas ouvert n'a pas encore d'issue."))
     if outcome == "declared" and declared_at is None:
         problem("declared_on", translatable("Un cas clos « déclaré » dit quand il l'a été."))
     declared_to = _text(values, "declared_to") or None
     if declared_to is not None and declared_to not in AUTHORITIES:
-        problem("declared_to", translatable("Autorité : %(choices)s.", choices=", ".join(AUTHORITIES)))
+        problem("declared_to", translatable("Autorité : %(choices)s.", choices=", ".join(AUTHORITIES)))
     if declared_to is not None and declared_at is None:
         problem("declared_on", translatable("Dites quand la déclaration a été faite."))
     declaration_reference = _text(values, "declaration_reference") or reference

@@ -115,7 +115,7 @@ def check(session: Session, data: bytes, *, progress: Progress | None = None, **
                 rows[0][0] if rows else 1,
                 "file",
                 translatable(
-                    "Ce n'est pas un extrait FINESS : sa première ligne doit commencer par « finess;etalab »."
+                    "Ce n'est pas un extrait FINESS : sa première ligne doit commencer par « finess;etalab »."
                 ),
             )
         )
@@ -123,7 +123,7 @@ def check(session: Session, data: bytes, *, progress: Progress | None = None, **
     records = [(line, row) for line, row in rows[1:] if row[0].strip().lower() == "structureet"]
     for line, row in rows[1:]:
         if row[0].strip().lower() not in ("structureet", "geolocalisation"):
-            problems.append(Problem(line, "file", translatable("Enregistrement inconnu : %(kind)s.", kind=row[0][:40])))
+            problems.append(Problem(line, "file", translatable("Enregistrement inconnu : %(kind)s.", kind=row[0][:40])))
     if len(records) > MAX_RECORDS:
         problems.append(Problem(1, "file", translatable("Plus de %(count)s enregistrements.", count=MAX_RECORDS)))
         return Checked(records=len(records), problems=problems)
@@ -154,7 +154,7 @@ def _check_row(line: int, row: list[str], seen: dict[str, int]) -> list[Problem]
                 line,
                 "structureet",
                 translatable(
-                    "%(count)s champs au lieu de %(expected)s : ligne tronquée ?",
+                    "%(count)s champs au lieu de %(expected)s : ligne tronquée ?",
                     count=len(row),
                     expected=STRUCTUREET_FIELDS,
                 ),
@@ -175,7 +175,7 @@ def _check_row(line: int, row: list[str], seen: dict[str, int]) -> list[Problem]
                 line,
                 "nofinesset",
                 translatable(
-                    "Le numéro FINESS %(finess)s est erroné : son dernier chiffre n'est pas la clé des huit premiers.",
+                    "Le numéro FINESS %(finess)s est erroné : son dernier chiffre n'est pas la clé des huit premiers.",
                     finess=finess,
                 ),
             )
@@ -196,7 +196,7 @@ def _check_row(line: int, row: list[str], seen: dict[str, int]) -> list[Problem]
     region = region_of(department)
     if region is None or region not in REGIONS:
         problems.append(
-            Problem(line, "departement", translatable("Département inconnu : %(code)s.", code=department[:10]))
+            Problem(line, "departement", translatable("Département inconnu : %(code)s.", code=department[:10]))
         )
     return problems
 

@@ -118,7 +118,7 @@ def json_records(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Prob
         value = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as error:
         line = getattr(error, "lineno", 1)
-        return [], [Problem(line, "file", translatable("JSON illisible : %(error)s.", error=getattr(error, "msg", "")))]
+        return [], [Problem(line, "file", translatable("JSON illisible : %(error)s.", error=getattr(error, "msg", "")))]
     if isinstance(value, dict) and isinstance(value.get("cases"), list):
         value = value["cases"]
     if not isinstance(value, list):
