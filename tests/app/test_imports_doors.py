@@ -159,3 +159,26 @@ def test_the_page_speaks_english_too(client, establishment, make_user):
     html = _upload(client, "accounts", "bad.csv", bad).get_data(as_text=True)
     assert "<code>email</code>" in html
     assert "1 problem: nothing is stored." in html
+
+
+def test_the_page_takes_a_file_larger_than_the_usual_bodies(client, db, make_user):
+    from routing.identifiers import finess_with_key
+
+    sign_in(client, make_user("admin", password="correct horse battery"))
+    lines = ["finess;etalab;100;2026-11-30"]
+    for n in range(3000):
+        name = f"ETABLISSEMENT FICTIF NUMERO {n:05d} DU GROUPE HOSPITALIER DES ESSAIS"
+        lines.append(
+            ";".join(["structureet", finess_with_key(f"13{n:06d}"), "", name[:38], name, *[""] * 8, "13", "BDR"])
+        )
+        lines[-1] += ";" * (32 - lines[-1].count(";") - 1)
+    data = "\n".join(lines).encode()
+    assert len(data) > app_body_limit(client)
+    html = _upload(client, "establishments", "finess.csv", data).get_data(as_text=True)
+    assert 'id="confirm-import"' in html, html[:3000]
+    assert _confirm(client, html).status_code == 200
+    assert count(db, Establishment) == 3001  # and the fixture's
+
+
+def app_body_limit(client) -> int:
+    return client.application.config["MAX_CONTENT_LENGTH"]

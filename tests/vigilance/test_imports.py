@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from routing.identifiers import finess_with_key
 from tests.scenarios import paris
-from vigilance import imports
+from vigilance import audit, audit_seals, imports
 from vigilance.i18n import say
 from vigilance.models import (
     Alert,
@@ -191,6 +191,11 @@ def test_past_cases_keep_their_references_and_are_decided_under_the_rulebook_of_
     marks = {m.report_id: m for m in db.exec(select(ReportImport))}
     assert set(marks) == {r.id for r in reports.values()}
     assert marks[reports["HV-2023-015"].id].line == 3
+    # Written through the service's one write transaction: every row sealed, the trail whole.
+    assert [str(f) for f in audit_seals.verify(db)] == []
+    assert audit.verify(db).ok
+    created = db.exec(select(AuditEvent).where(AuditEvent.action == "create")).all()
+    assert {e.target for e in created} == set(reports)
 
 
 def test_imported_cases_keep_their_past_deadlines_and_announce_nothing(db, establishment, reporter, make_user):

@@ -17,7 +17,7 @@ The kinds, each in its module with its format documented: :mod:`vigilance.import
 """
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -110,6 +110,7 @@ def apply(
     :raises ImportRefused: a record has a problem; nothing was written.
     """
     module = _module(kind)
+    now = now.astimezone(UTC)  # as the trail stores it: what is hashed is what is read back
     sha256 = sha256_of(data)
     if expected is not None and expected != sha256:
         raise Conflict(translatable("Ce fichier n'est pas celui de l'essai : relancez l'essai avant d'importer."))
