@@ -1,9 +1,11 @@
 """The administrators' imports page: upload a file, read the dry run's report, then confirm.
 
 The confirmation is bound to the file previewed: the upload is kept in the instance folder under
-its SHA-256 (``imports/<sha256>``), the confirmation names that digest, and the import refuses a
-file whose digest differs (``vigilance.imports.apply(expected=...)``), as a re-decision's approval
-names the fingerprint of its preview (app/pages/rulebooks.py). The kept file is removed once
+the name of its trial run (a digest of its SHA-256, the kind and the options it was tried with:
+``imports/<trial>``); the confirmation names the trial and the file's SHA-256, a trial whose kind
+or options were changed is not found, and the import refuses a file whose digest differs
+(``vigilance.imports.apply(expected=...)``), as a re-decision's approval names the fingerprint of
+its preview (app/pages/rulebooks.py). The kept file is removed once
 imported, and any left over (a preview never confirmed) after a day.
 
 The import runs inside the confirming request, in one transaction: the page answers when it is
@@ -71,22 +73,27 @@ def _folder() -> Path:
     return folder
 
 
-def _keep(data: bytes) -> str:
-    """Keep the uploaded file under its digest (forgetting previews older than a day)."""
+def _trial(kind: str, options: dict, sha256: str) -> str:
+    """The name of a trial run: the file's digest bound to the kind and options it was tried
+    with, so that the confirmation imports the same file the same way."""
+    described = "\n".join([kind, *(f"{k}={v or ''}" for k, v in sorted(options.items())), sha256])
+    return imports.sha256_of(described.encode())
+
+
+def _keep(data: bytes, trial: str) -> None:
+    """Keep the uploaded file under its trial's name (forgetting trials older than a day)."""
     folder = _folder()
     limit = time.time() - KEEP_SECONDS
     for old in folder.iterdir():
         if old.stat().st_mtime < limit:
             old.unlink(missing_ok=True)
-    digest = imports.sha256_of(data)
-    (folder / digest).write_bytes(data)
-    return digest
+    (folder / trial).write_bytes(data)
 
 
-def _kept(digest: str) -> bytes | None:
-    if not _DIGEST.fullmatch(digest):
+def _kept(trial: str) -> bytes | None:
+    if not _DIGEST.fullmatch(trial):
         return None
-    path = _folder() / digest
+    path = _folder() / trial
     return path.read_bytes() if path.is_file() else None
 
 
@@ -142,9 +149,12 @@ def preview():
         return _page(values=values, errors=errors, status=400)
     # The request's session reads unless a write transaction is opened: the dry run only reads.
     outcome = imports.preview(get_session(), kind=values["kind"], data=data, **_options(form))
-    digest = _keep(data) if not outcome.problems else None
+    digest = trial = None
+    if not outcome.problems:
+        digest, trial = outcome.sha256, _trial(values["kind"], _options(form), outcome.sha256)
+        _keep(data, trial)
     file_name = (upload.filename or "")[:200]
-    return _page(values=values, outcome=outcome, digest=digest, file_name=file_name, status=200)
+    return _page(values=values, outcome=outcome, digest=digest, trial=trial, file_name=file_name, status=200)
 
 
 @bp.post("/imports/confirm")
@@ -153,10 +163,10 @@ def confirm():
     """Import the file previewed (named by its digest), whole in one transaction, or nothing."""
     form = request.form
     values = {name: form.get(name, "").strip() for name in ("kind", "establishment", "reporter")}
-    digest = form.get("sha256", "")
-    data = _kept(digest)
+    digest, trial = form.get("sha256", ""), form.get("trial", "")
     if values["kind"] not in imports.KINDS:
         abort(400)
+    data = _kept(trial) if trial == _trial(values["kind"], _options(form), digest) else None
     if data is None:
         return _page(values=values, errors={"file": [_("Cet essai n'est plus disponible : relancez-le.")]}, status=409)
     actor = page_user()
@@ -186,5 +196,5 @@ def confirm():
         return _page(values=values, errors={"file": [refusal.say(select_locale())]}, status=409)
     except VigilanceError as refusal:
         return _page(values=values, errors={"file": [refusal.say(select_locale())]}, status=400)
-    (_folder() / digest).unlink(missing_ok=True)
+    (_folder() / trial).unlink(missing_ok=True)
     return _page(values=values, outcome=outcome, done=True)

@@ -606,7 +606,7 @@ ROUTES: tuple[Route, ...] = (
         "POST",
         "/admin/imports/confirm",
         frozenset({ADMIN}),
-        lambda c: Call("/admin/imports/confirm", form={"kind": "accounts", "sha256": "0" * 64}),
+        lambda c: Call("/admin/imports/confirm", form={"kind": "accounts", "sha256": "0" * 64, "trial": "1" * 64}),
         ok=(409,),
     ),
     # The outgoing mail's subjects name the reference of the cases they are about (alerts,

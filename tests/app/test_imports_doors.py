@@ -115,6 +115,8 @@ def test_a_confirmation_is_bound_to_the_file_previewed(client, db, establishment
     )
     tampered = html.replace('name="sha256" value="', 'name="sha256" value="0')
     assert _confirm(client, tampered).status_code == 409
+    as_accounts = html.replace('name="kind" value="establishments"', 'name="kind" value="accounts"')
+    assert _confirm(client, as_accounts).status_code == 409
     assert count(db, Establishment) == 1
     assert _confirm(client, html).status_code == 200
     assert count(db, Establishment) == 5
