@@ -3,7 +3,8 @@ own references, marked as imported.
 
 The format: one case a line of a CSV whose header names the columns (any order, case ignored;
 ``,`` or ``;``), or one case an object of a JSON list (or of ``{"cases": [...]}``) whose keys
-are the same names. Days are written ``2023-05-17`` or ``17/05/2023``; moments in ISO 8601
+are the same names (a problem in a JSON file is named by the case's position in the list, 1 for
+the first, in place of a line). Days are written ``2023-05-17`` or ``17/05/2023``; moments in ISO 8601
 (``2023-05-17T14:30``, the time in France unless an offset is given).
 
 =========================  ========  ===============================================================
