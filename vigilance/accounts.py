@@ -86,6 +86,29 @@ def create_establishment(
     return establishment
 
 
+def update_establishment(
+    session: Session, establishment: Establishment, *, name: str, region: str, actor: User | None = None
+) -> Establishment:
+    """Change an establishment's name and region (holiday calendar), audited; its FINESS stays.
+
+    :raises InvalidInput: on ``name`` or ``region``.
+    """
+    if not name.strip():
+        raise _invalid("name", translatable("Le nom est obligatoire."))
+    if too_long := _longer_than_column(Establishment, "name", name.strip()):
+        raise too_long
+    if region not in REGIONS:
+        raise _invalid("region", translatable("Région inconnue : %(region)s.", region=region))
+    before = {"name": establishment.name, "region": establishment.region}
+    establishment.name, establishment.region = name.strip(), region
+    session.add(establishment)
+    session.flush()
+    after = {"name": establishment.name, "region": establishment.region}
+    if after != before:
+        _audit(session, actor, "establishment.update", f"establishment:{establishment.id}", before=before, after=after)
+    return establishment
+
+
 def establishment_by_finess(session: Session, finess: str) -> Establishment:
     finess = re.sub(r"\s+", "", finess).upper()
     establishment = session.exec(select(Establishment).where(Establishment.finess == finess)).first()

@@ -2,7 +2,8 @@
 
 Intake writes the plan on the driver's cursor (vigilance/intake.py, its hot path),
 requalification through the ORM (vigilance/triage.py), the bulk loader by COPY
-(bench/load_reports.py). What they write comes from this one pure function, so a report opens
+(bench/load_reports.py), the import of past cases through the ORM, with the states the past
+gave their deadlines (vigilance/imports/cases.py). What they write comes from this one pure function, so a report opens
 the same items with the same deadlines, dated the same way, whichever way it came in.
 """
 

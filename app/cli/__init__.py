@@ -15,6 +15,7 @@ from app.cli.classify import classify_command
 from app.cli.db import db_cli
 from app.cli.demo import demo_cli
 from app.cli.establishments import establishments_cli
+from app.cli.imports import import_cli
 from app.cli.rulebooks import rulebook_cli
 from app.cli.run import run_command
 from app.cli.summaries import summaries_cli
@@ -38,6 +39,7 @@ for command in (
     rulebook_cli,
     establishments_cli,
     users_cli,
+    import_cli,
     tokens_cli,
     audit_cli,
     attachments_cli,

@@ -14,6 +14,7 @@ def init_app(app: Flask) -> None:
         dashboard,
         documents,
         home,
+        imports,
         profile,
         reports,
         rulebooks,
@@ -33,3 +34,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(documents.bp)
     app.register_blueprint(case_exports.bp)
     app.register_blueprint(case_files.bp)
+    app.register_blueprint(imports.bp)

@@ -1,7 +1,7 @@
 """Attachments: files attached to a report by its reporter, or to a queue item by its correspondents
 
 Revision ID: 0023_attachments
-Revises: 0021_products_sealed
+Revises: 0022_identifiers
 Create Date: 2026-12-05 03:45:00
 
 Only what describes each file is in the database; the bytes are in the attachment store

@@ -1,7 +1,7 @@
 """Generated documents (E2B messages, forms), each version stored; a declaration names the document sent
 
 Revision ID: 0024_generated_documents
-Revises: 0021_products_sealed
+Revises: 0023_attachments
 Create Date: 2026-12-05 04:00:00
 
 ``generated_documents`` keeps every version of a document generated from a case, its bytes

@@ -658,6 +658,26 @@ ROUTES: tuple[Route, ...] = (
         writes=True,
         stores=False,
     ),
+    # Imports: a dry run stores nothing; a confirmation names the digest of a file previewed (an
+    # unknown one is refused by the view: 409).
+    Route("GET", "/admin/imports", frozenset({ADMIN}), lambda c: Call("/admin/imports")),
+    Route(
+        "POST",
+        "/admin/imports",
+        frozenset({ADMIN}),
+        lambda c: Call(
+            "/admin/imports",
+            form={"kind": "accounts"},
+            files={"file": ("accounts.csv", b"email,role\nimported-admin@example.org,admin\n")},
+        ),
+    ),
+    Route(
+        "POST",
+        "/admin/imports/confirm",
+        frozenset({ADMIN}),
+        lambda c: Call("/admin/imports/confirm", form={"kind": "accounts", "sha256": "0" * 64, "trial": "1" * 64}),
+        ok=(409,),
+    ),
     # The outgoing mail's subjects name the reference of the cases they are about (alerts,
     # questions): the administrator, who sends failed mail again, sees them when the case's mail is
     # among the newest listed.

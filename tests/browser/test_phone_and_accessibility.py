@@ -140,7 +140,7 @@ def people(db, make_user, request):
                 "/rulebooks/eu-soho-2027-08-07/redecide",
             ],
         ),
-        (admin, ["/admin/accounts", "/admin/outbox", "/profile"]),
+        (admin, ["/admin/accounts", "/admin/outbox", "/admin/imports", "/profile"]),
     ]
 
 

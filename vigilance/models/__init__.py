@@ -23,6 +23,7 @@ from vigilance.models.drafts import ReportDraft  # noqa: E402
 from vigilance.models.establishments import Establishment  # noqa: E402
 from vigilance.models.followups import FollowupStep, InformationCopy  # noqa: E402
 from vigilance.models.idempotency import IdempotencyRecord  # noqa: E402
+from vigilance.models.imports import ReportImport  # noqa: E402
 from vigilance.models.outbox import OutboxMessage  # noqa: E402
 from vigilance.models.reports import (  # noqa: E402
     CLOSED_URGENCY,
@@ -75,6 +76,7 @@ __all__ = [
     "ReferenceCounter",
     "Report",
     "ReportDraft",
+    "ReportImport",
     "ReportLink",
     "ReportProduct",
     "ReportStatus",
