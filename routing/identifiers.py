@@ -120,9 +120,19 @@ class DonationNumber:
         return self.format is DonationFormat.UNKNOWN
 
 
+#: Capitals of the ASCII letters only: ``str.upper`` turns "ß" into "SS" and "ﬁ" into "FI", so a
+#: number typed at its column's full length would no longer fit it once normalised.
+_ASCII_CAPITALS = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def capitals(text: str) -> str:
+    """*text* with its ASCII letters in capitals, never longer than it was."""
+    return text.translate(_ASCII_CAPITALS)
+
+
 def compact(text: str) -> str:
     """*text* without spaces, hyphens or brackets, in capitals."""
-    return _SEPARATORS.sub("", text).upper()
+    return capitals(_SEPARATORS.sub("", text))
 
 
 def read_donation_number(text: str) -> DonationNumber:
@@ -175,7 +185,7 @@ def normalise_lot_number(text: str | None) -> str | None:
     None for none. Hyphens and other marks stay: in a lot number they may tell two lots apart."""
     if text is None:
         return None
-    return re.sub(r"\s+", "", text).upper() or None
+    return capitals(re.sub(r"\s+", "", text)) or None
 
 
 # --- Luhn keys: FINESS and RPPS -------------------------------------------------------------------

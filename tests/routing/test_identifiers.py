@@ -204,3 +204,14 @@ def test_a_generated_rpps_passes_and_one_changed_digit_fails(body, data):
     position = data.draw(st.integers(min_value=0, max_value=10))
     digit = data.draw(st.sampled_from([d for d in "0123456789" if d != rpps[position]]))
     assert not rpps_ok(rpps[:position] + digit + rpps[position + 1 :])
+
+
+@given(st.text(max_size=64))
+def test_a_normalised_number_is_never_longer_than_typed(text):
+    """It is stored in a column as long as the typed one: "ß" must not become "SS"."""
+    for normalised in (normalise_donation_number(text), normalise_lot_number(text)):
+        assert normalised is None or len(normalised) <= len(text)
+
+
+def test_only_ascii_letters_change_case():
+    assert normalise_lot_number("lot-ßa 12") == "LOT-ßA12"
