@@ -35,6 +35,7 @@ from vigilance.access import may_read_item, may_read_report
 from vigilance.errors import Forbidden, InvalidInput, NotFound
 from vigilance.i18n import translatable
 from vigilance.models import Attachment, QueueItem, Report, User
+from vigilance.pseudonymity import NIR_MESSAGE, contains_nir
 from vigilance.storage.attachment_store import AttachmentStore, new_key
 from vigilance.storage.transaction import write_transaction
 from vigilance.triage import load_item
@@ -160,11 +161,21 @@ def _item_to_attach_to(session: Session, item_id: int, actor: User) -> tuple[Que
 
 
 def check_description(description: str | None) -> str | None:
-    """The description as stored (trimmed, ``None`` when blank); refused when too long."""
+    """The description as stored (trimmed, ``None`` when blank); refused when too long or when
+    it holds a social security number (the patient stays pseudonymous)."""
     text = (description or "").strip()
     if len(text) > DESCRIPTION_MAX_LENGTH:
         raise InvalidInput({"description": [_DESCRIPTION_TOO_LONG]})
+    if contains_nir(text):
+        raise InvalidInput({"description": [NIR_MESSAGE]})
     return text or None
+
+
+def check_file_name(file_name: str | None) -> None:
+    """A file named after the patient's social security number is refused before it is read:
+    its name is shown, listed in the case sheet and sent with the declaration."""
+    if contains_nir(file_name):
+        raise InvalidInput({"file": [NIR_MESSAGE]})
 
 
 def attach(
@@ -186,7 +197,8 @@ def attach(
     :raises Forbidden: *actor* reads the report but is not its reporter.
     :raises TooLarge: the file is larger than *max_bytes*.
     :raises InvalidInput: no file, an empty one, one whose content is not of an accepted type,
-        or too long a description (on ``file`` or ``description``). Nothing is stored.
+        too long a description, or a NIR in the file's name or description (on ``file`` or
+        ``description``). Nothing is stored.
     """
     if (report_id is None) == (item_id is None):
         raise ValueError("attach to a report or to an item")
@@ -195,6 +207,7 @@ def attach(
     else:
         _item_to_attach_to(session, item_id, actor)
     description = check_description(upload.description)
+    check_file_name(upload.file_name)
     received = _receive(store, upload, max_bytes=max_bytes)
     try:
         with write_transaction(session) as db:

@@ -140,3 +140,28 @@ def test_a_refused_file_stores_nothing(db, reporter_and_report, tmp_path):
     db.rollback()
     assert db.exec(select(Attachment)).all() == []
     assert list(store.stored_keys()) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "field"),
+    [("bilan 1 84 12 75 123 456 78.pdf", None, "file"), ("bilan.pdf", "Patient 184127512345678", "description")],
+)
+def test_a_social_security_number_in_the_name_or_description_stores_nothing(
+    db, reporter_and_report, tmp_path, name, description, field
+):
+    reporter, report = reporter_and_report
+    store = FolderStore(tmp_path / "files")
+    with pytest.raises(InvalidInput) as refused:
+        attachments.attach(
+            db,
+            store,
+            upload=attachments.Upload(io.BytesIO(PDF), name, description),
+            actor=reporter,
+            now=datetime.now(UTC),
+            max_bytes=attachments.DEFAULT_MAX_BYTES,
+            report_id=report.id,
+        )
+    assert list(refused.value.errors) == [field]
+    db.rollback()
+    assert db.exec(select(Attachment)).all() == []
+    assert list(store.stored_keys()) == []
