@@ -68,6 +68,10 @@ class SignInThrottle:
         ]
         return all(admitted)
 
+    def client_admitted(self, client: str) -> bool:
+        """Whether *client* may try again, its failures counted (a single sign-on, which checks no password)."""
+        return all(self._limiter.test(limit, self.namespace, "client", client) for limit in CLIENT_FAILURES)
+
     def failed(self, client: str) -> None:
         """A checked password was wrong: it counts against the client's address."""
         for limit in CLIENT_FAILURES:

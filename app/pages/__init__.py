@@ -4,7 +4,19 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from app.pages import admin, alerts, attachments, auth, dashboard, home, profile, reports, rulebooks, triage
+    from app.pages import (
+        admin,
+        alerts,
+        attachments,
+        auth,
+        dashboard,
+        home,
+        profile,
+        reports,
+        rulebooks,
+        single_sign_on,
+        triage,
+    )
 
     app.register_blueprint(home.bp)
     app.register_blueprint(auth.bp)
@@ -16,3 +28,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(alerts.bp)
     app.register_blueprint(rulebooks.bp)
     app.register_blueprint(attachments.bp)
+    app.register_blueprint(single_sign_on.bp)
