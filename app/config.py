@@ -112,9 +112,12 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         # A first sign-in: "approval" (an administrator approves it) or "rules" (OIDC_RULES).
         "OIDC_PROVISIONING": "approval",
         "OIDC_RULES": None,
-        # Link a first sign-in to the account of the same address, when the provider says it
-        # verified the address (email_verified): "on" or "off".
+        # Link a first sign-in to the account of the same address: "off"; "verified" when the
+        # provider says it verified the address (email_verified); "trusted" whatever it says (a
+        # hospital's own directory, which assigns the addresses: AD FS and Entra ID say nothing).
         "OIDC_LINK_BY_EMAIL": "off",
+        # Sent as acr_values with the authorization request when set (Pro Santé Connect: eidas1).
+        "OIDC_ACR_VALUES": None,
         # Seconds of clock difference allowed with the issuer when checking an ID token's times.
         "OIDC_CLOCK_LEEWAY_SECONDS": 60,
         # Password sign-in: "on", "off" (single sign-on only), or "admins" (administrators only:
@@ -256,12 +259,11 @@ def _check_single_sign_on(config: dict[str, Any]) -> None:
         raise ConfigError(
             "VIGILANCE_OIDC_PROVISIONING=rules needs VIGILANCE_OIDC_RULES and VIGILANCE_OIDC_ESTABLISHMENT_CLAIM"
         )
-    if str(config["OIDC_LINK_BY_EMAIL"]).lower() not in ("on", "off"):
-        raise ConfigError("VIGILANCE_OIDC_LINK_BY_EMAIL must be 'on' or 'off'")
+    link_by_email = str(config["OIDC_LINK_BY_EMAIL"]).lower()
+    if link_by_email not in single_sign_on.EMAIL_LINKING:
+        raise ConfigError("VIGILANCE_OIDC_LINK_BY_EMAIL must be 'off', 'verified' or 'trusted'")
     config["OIDC_PROVISIONING_RULES"] = single_sign_on.Provisioning(
-        mode=config["OIDC_PROVISIONING"],
-        rules=rules,
-        link_by_email=str(config["OIDC_LINK_BY_EMAIL"]).lower() == "on",
+        mode=config["OIDC_PROVISIONING"], rules=rules, link_by_email=link_by_email
     )
     config["OIDC_CLAIM_NAMES"] = single_sign_on.ClaimNames(
         email=config["OIDC_EMAIL_CLAIM"],

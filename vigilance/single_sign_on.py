@@ -6,8 +6,9 @@ userinfo. Here, without Flask: which account they name, and what happens at a fi
 
 - An account is found by the (issuer, subject) pair of ``user_identities``, never by a claim
   that can change or be reused, such as an email address.
-- Unknown, it may be linked to the account of the same email address, only if the provider says
-  the address is verified and the setting allows it (``VIGILANCE_OIDC_LINK_BY_EMAIL``).
+- Unknown, it may be linked to the account of the same email address, only if the setting
+  allows it (``VIGILANCE_OIDC_LINK_BY_EMAIL``): ``verified`` when the provider says it verified
+  the address, ``trusted`` when the provider is the directory that gives out the addresses.
 - Otherwise ``approval``: a request waits until an administrator approves it (choosing the role,
   establishment and queues) or refuses it; ``rules``: an account is made from the claims by the
   first rule that matches (a claim value gives a role and queues; the establishment comes from
@@ -35,6 +36,10 @@ from vigilance.i18n import translatable
 from vigilance.models import Establishment, Role, SignInRequest, User, UserIdentity
 
 logger = logging.getLogger(__name__)
+
+#: Linking a first sign-in to the account of the same address: never, when the provider says it
+#: verified the address, or whatever it says (the provider is the directory that assigns them).
+EMAIL_LINKING = ("off", "verified", "trusted")
 
 APPROVAL = "approval"
 RULES = "rules"
@@ -73,7 +78,7 @@ class Rule:
 class Provisioning:
     mode: str = APPROVAL
     rules: tuple[Rule, ...] = ()
-    link_by_email: bool = False
+    link_by_email: str = "off"
 
 
 def parse_rules(text: str | None) -> tuple[Rule, ...]:
@@ -227,7 +232,8 @@ def resolve(session: Session, identity: Identity, provisioning: Provisioning, *,
         record.last_used_at = now
         session.add(record)
         return _signed_in(session, user, identity, "identity", now)
-    if provisioning.link_by_email and identity.email and identity.email_verified:
+    vouched = identity.email_verified or provisioning.link_by_email == "trusted"
+    if provisioning.link_by_email != "off" and identity.email and vouched:
         user = session.exec(select(User).where(User.email == identity.email)).first()
         if user is not None:
             if not user.is_active:

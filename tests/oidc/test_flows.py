@@ -195,7 +195,7 @@ def test_rules_make_the_account_from_the_claims(live_server, oidc_issuer, db, es
     assert urlsplit(answer.url).path == "/login/oidc/waiting"
 
 
-@pytest.mark.parametrize("app_settings", [{"OIDC_LINK_BY_EMAIL": "on"}])
+@pytest.mark.parametrize("app_settings", [{"OIDC_LINK_BY_EMAIL": "verified"}])
 def test_a_verified_address_links_the_existing_account_when_allowed(live_server, oidc_issuer, db, make_user):
     alice = make_user("reporter", email="alice@chu-test.example")
     answer = sign_in_at_provider(requests.Session(), f"{live_server}/login/oidc", "alice")
