@@ -57,7 +57,10 @@ def start():
     if target:
         session[NEXT_KEY] = target
     try:
-        return door.client().authorize_redirect(door.url_of(url_for("sso_pages.callback")), ui_locales=select_locale())
+        extra = {"acr_values": acr} if (acr := current_app.config.get("OIDC_ACR_VALUES")) else {}
+        return door.client().authorize_redirect(
+            door.url_of(url_for("sso_pages.callback")), ui_locales=select_locale(), **extra
+        )
     except (requests.RequestException, ValueError, RuntimeError) as error:
         logger.warning("OpenID provider unreachable: %s", error)
         return _refused("unreachable", 502)

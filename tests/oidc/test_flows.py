@@ -40,6 +40,7 @@ def test_a_linked_account_signs_in_and_it_is_audited(live_server, oidc_issuer, d
     assert event.after == {"issuer": oidc_issuer, "subject": "alice", "how": "identity"}
 
 
+@pytest.mark.parametrize("app_settings", [{"OIDC_ACR_VALUES": "eidas1"}])
 def test_the_authorization_request_has_pkce_state_and_nonce(live_server):
     answer = requests.get(f"{live_server}/login/oidc", allow_redirects=False)
     assert answer.status_code == 302
@@ -48,6 +49,7 @@ def test_the_authorization_request_has_pkce_state_and_nonce(live_server):
     assert asked["code_challenge_method"] == ["S256"]
     assert asked["code_challenge"][0] and asked["state"][0] and asked["nonce"][0]
     assert asked["redirect_uri"] == [f"{live_server}/login/oidc/callback"]
+    assert asked["acr_values"] == ["eidas1"]
 
 
 def _callback_url(http, live_server, login):
