@@ -8,7 +8,7 @@ from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from joserfc.errors import ClaimError, ExpiredTokenError, JoseError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from app import single_sign_on as door
 from app.auth import page_user, sign_in
@@ -232,7 +232,7 @@ def _requests_page(*, errors: dict | None = None, values: dict | None = None):
     refused = db.exec(
         select(SignInRequest)
         .where(SignInRequest.status == single_sign_on.Status.REFUSED)
-        .order_by(SignInRequest.decided_at.desc())  # type: ignore[union-attr]
+        .order_by(col(SignInRequest.decided_at).desc())
         .limit(50)
     ).all()
     return render_template(

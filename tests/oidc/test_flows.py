@@ -261,3 +261,13 @@ def test_break_glass_lets_administrators_only_sign_in_with_a_password(live_serve
             data={"csrf_token": token, "email": user.email, "password": "correct horse battery"},
         )
         assert answer.status_code == status, user.role
+
+
+def test_cancelling_at_the_provider_signs_nobody_in(live_server, db):
+    http = requests.Session()
+    page = http.get(f"{live_server}/login/oidc")
+    cancel = re.search(r'<a href="([^"]+)">\[ Cancel \]</a>', page.text).group(1)
+    answer = http.get(requests.compat.urljoin(page.url, cancel))
+    assert answer.status_code == 401
+    assert "annulée" in answer.text
+    assert _signed_in_sessions(db) == []
