@@ -1,7 +1,7 @@
 """Single sign-on: the identities an OpenID provider vouches for, and first sign-ins waiting
 
 Revision ID: 0026_single_sign_on
-Revises: 0023_attachments
+Revises: 0021_products_sealed (the lead re-chains it after the migrations merged before it)
 Create Date: 2026-12-05 04:00:00
 
 ``user_identities`` links an account to an issuer's subject (``sub``); ``sign_in_requests``
@@ -16,7 +16,7 @@ from alembic import op
 from vigilance.models.types import UTCDateTime
 
 revision = "0026_single_sign_on"
-down_revision = "0023_attachments"
+down_revision = "0021_products_sealed"
 branch_labels = None
 depends_on = None
 

@@ -10,13 +10,16 @@ def test_the_tables_go_and_come_back(app, runner):
     from vigilance import accounts, single_sign_on
     from vigilance.clock import utcnow
 
-    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    # "heads" and "-1": the same test before and after the lead re-chains 0026 after the
+    # migrations merged before it (until then it is a second head beside them).
+    result = runner.invoke(cli, ["db", "upgrade", "heads"])
+    assert result.exit_code == 0, result.output
     engine = app.extensions["vigilance.db"]
     assert {"user_identities", "sign_in_requests"} <= set(inspect(engine).get_table_names())
-    result = runner.invoke(cli, ["db", "downgrade", "0023_attachments"])
+    result = runner.invoke(cli, ["db", "downgrade", "0026_single_sign_on-1"])
     assert result.exit_code == 0, result.output
     assert not {"user_identities", "sign_in_requests"} & set(inspect(engine).get_table_names())
-    result = runner.invoke(cli, ["db", "upgrade"])
+    result = runner.invoke(cli, ["db", "upgrade", "heads"])
     assert result.exit_code == 0, result.output
     inspector = inspect(engine)
     assert {u["name"] for u in inspector.get_unique_constraints("user_identities")} == {
