@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres test-browser install axe bench bench-all lock clean translations
+.PHONY: run test test-postgres test-browser install axe node-tools bench bench-all lock clean translations
 
 # Some machines set PYTHONDONTWRITEBYTECODE: then every pytest worker, and every server or worker
 # the tests start as a subprocess, compiles the project's modules again and pytest rewrites
@@ -24,17 +24,23 @@ $(INSTALLED): pyproject.toml requirements-test.lock
 
 install: $(INSTALLED)
 
-# axe-core, the accessibility checker the browser tests run in each page, from the npm registry
-# with the machine's npm, as package-lock.json pins it (version and hash) into node_modules/.
+# What the tests take from the npm registry, with the machine's npm, as package-lock.json pins it
+# (version and hash) into node_modules/: axe-core, the accessibility checker the browser tests run
+# in each page, and oidc-provider, the certified OpenID provider the single sign-on tests start
+# with the machine's Node.js (tests/oidc/provider.mjs).
+NODE_TOOLS := node_modules/.installed
 AXE := node_modules/axe-core/axe.min.js
-# Without npm the accessibility checks skip, as the browser tests do without chromium (unless
-# VIGILANCE_REQUIRE_BROWSER=1; .ci/run installs both).
-$(AXE): package.json package-lock.json
+# Without npm the accessibility checks and the single sign-on tests skip, as the browser tests do
+# without chromium (unless VIGILANCE_REQUIRE_BROWSER=1; .ci/run installs them all).
+$(NODE_TOOLS): package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
-		npm ci --no-audit --no-fund --loglevel=error && touch $(AXE); \
-	else echo "npm not found: the accessibility checks will skip (apt-get install npm)"; fi
+		npm ci --no-audit --no-fund --loglevel=error && touch $(NODE_TOOLS); \
+	else echo "npm not found: the accessibility checks and single sign-on tests will skip (apt-get install npm)"; fi
 
-axe: $(AXE)
+node-tools: $(NODE_TOOLS)
+
+# Kept for habit and scripts: the same install.
+axe: node-tools
 
 # The links in emails point at the address served (unless VIGILANCE_BASE_URL says otherwise);
 # served on every interface, at the machine's name.
@@ -50,17 +56,17 @@ run: $(INSTALLED)
 # The browser tests (a real Chromium, a minute and a half of their own) are the browser suite:
 # `make test-browser`, which .ci/run runs on SQLite and on PostgreSQL after this one.
 PYTEST_WORKERS ?= auto
-test: $(INSTALLED)
+test: $(INSTALLED) $(NODE_TOOLS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser"
 
-test-postgres: $(INSTALLED)
+test-postgres: $(INSTALLED) $(NODE_TOOLS)
 	VIGILANCE_TEST_DATABASE_URL=$${VIGILANCE_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
 		$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser"
 
 # On SQLite, or on PostgreSQL when VIGILANCE_TEST_DATABASE_URL names one.
-test-browser: $(INSTALLED) $(AXE)
+test-browser: $(INSTALLED) $(NODE_TOOLS)
 	VIGILANCE_REQUIRE_BROWSER=1 $(BIN)/pytest -q -n $(PYTEST_WORKERS) -m browser
 
 # The classification benchmark (a minute or two; wrk: apt-get install wrk). Every benchmark and

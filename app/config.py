@@ -95,6 +95,34 @@ def load_config(instance_path: Path, overrides: Mapping[str, Any] | None = None)
         "ATTACHMENTS_DIR": None,
         # The largest attached file, in bytes (10 MiB): larger ones are refused with 413.
         "ATTACHMENTS_MAX_BYTES": 10 * 1024 * 1024,
+        # Single sign-on with OpenID Connect (app/single_sign_on.py, docs/deployment.md): the
+        # issuer's URL (its /.well-known/openid-configuration is read); unset, none.
+        "OIDC_ISSUER": None,
+        "OIDC_CLIENT_ID": None,
+        "OIDC_CLIENT_SECRET": None,
+        "OIDC_SCOPES": "openid email profile",
+        # The button's words: "Pro Santé Connect", the hospital's directory...
+        "OIDC_LABEL": None,
+        # Which claims carry the email address, the name, the RPPS number and the establishment's
+        # FINESS number (a claim's name, or a path: SubjectRefPro.exercices.0.activities.0.x).
+        "OIDC_EMAIL_CLAIM": "email",
+        "OIDC_NAME_CLAIM": "name",
+        "OIDC_RPPS_CLAIM": None,
+        "OIDC_ESTABLISHMENT_CLAIM": None,
+        # A first sign-in: "approval" (an administrator approves it) or "rules" (OIDC_RULES).
+        "OIDC_PROVISIONING": "approval",
+        "OIDC_RULES": None,
+        # Link a first sign-in to the account of the same address: "off"; "verified" when the
+        # provider says it verified the address (email_verified); "trusted" whatever it says (a
+        # hospital's own directory, which assigns the addresses: AD FS and Entra ID say nothing).
+        "OIDC_LINK_BY_EMAIL": "off",
+        # Sent as acr_values with the authorization request when set (Pro Santé Connect: eidas1).
+        "OIDC_ACR_VALUES": None,
+        # Seconds of clock difference allowed with the issuer when checking an ID token's times.
+        "OIDC_CLOCK_LEEWAY_SECONDS": 60,
+        # Password sign-in: "on", "off" (single sign-on only), or "admins" (administrators only:
+        # the break-glass way in when the provider is down).
+        "PASSWORD_SIGN_IN": "on",
     }
     environment = _from_environment(instance_path)
     config.update(environment)
@@ -195,6 +223,60 @@ def _check(config: dict[str, Any], instance_path: Path) -> None:
         refuse_weak_secret_key(str(config["SECRET_KEY"]))
     _check_audit_key(config, instance_path)
     _check_attachments(config)
+    _check_single_sign_on(config)
+
+
+def _check_single_sign_on(config: dict[str, Any]) -> None:
+    from vigilance import single_sign_on
+
+    config["PASSWORD_SIGN_IN"] = str(config["PASSWORD_SIGN_IN"]).lower()
+    if config["PASSWORD_SIGN_IN"] not in ("on", "off", "admins"):
+        raise ConfigError("VIGILANCE_PASSWORD_SIGN_IN must be 'on', 'off' or 'admins'")
+    issuer = config["OIDC_ISSUER"]
+    if not issuer:
+        config["OIDC_ISSUER"] = None
+        if config["PASSWORD_SIGN_IN"] != "on":
+            raise ConfigError("VIGILANCE_PASSWORD_SIGN_IN can be turned off only with VIGILANCE_OIDC_ISSUER set")
+        return
+    issuer = str(issuer).rstrip("/")
+    parts = urlsplit(issuer)
+    if not parts.hostname or parts.scheme not in ("http", "https") or parts.query or parts.fragment:
+        raise ConfigError("VIGILANCE_OIDC_ISSUER must be an https:// address (the issuer, without query)")
+    if config["ENV"] == "production" and parts.scheme != "https":
+        raise ConfigError("VIGILANCE_OIDC_ISSUER must be an https:// address in production")
+    config["OIDC_ISSUER"] = issuer
+    if not config["OIDC_CLIENT_ID"]:
+        raise ConfigError("VIGILANCE_OIDC_CLIENT_ID is required with VIGILANCE_OIDC_ISSUER")
+    if "openid" not in str(config["OIDC_SCOPES"]).split():
+        raise ConfigError("VIGILANCE_OIDC_SCOPES must include openid")
+    if config["OIDC_PROVISIONING"] not in single_sign_on.MODES:
+        raise ConfigError("VIGILANCE_OIDC_PROVISIONING must be 'approval' or 'rules'")
+    try:
+        rules = single_sign_on.parse_rules(config["OIDC_RULES"])
+    except ValueError as exc:
+        raise ConfigError(f"VIGILANCE_OIDC_RULES: {exc}") from exc
+    if config["OIDC_PROVISIONING"] == single_sign_on.RULES and not (rules and config["OIDC_ESTABLISHMENT_CLAIM"]):
+        raise ConfigError(
+            "VIGILANCE_OIDC_PROVISIONING=rules needs VIGILANCE_OIDC_RULES and VIGILANCE_OIDC_ESTABLISHMENT_CLAIM"
+        )
+    link_by_email = str(config["OIDC_LINK_BY_EMAIL"]).lower()
+    if link_by_email not in single_sign_on.EMAIL_LINKING:
+        raise ConfigError("VIGILANCE_OIDC_LINK_BY_EMAIL must be 'off', 'verified' or 'trusted'")
+    config["OIDC_PROVISIONING_RULES"] = single_sign_on.Provisioning(
+        mode=config["OIDC_PROVISIONING"], rules=rules, link_by_email=link_by_email
+    )
+    config["OIDC_CLAIM_NAMES"] = single_sign_on.ClaimNames(
+        email=config["OIDC_EMAIL_CLAIM"],
+        name=config["OIDC_NAME_CLAIM"],
+        rpps=config["OIDC_RPPS_CLAIM"] or None,
+        establishment=config["OIDC_ESTABLISHMENT_CLAIM"] or None,
+    )
+    try:
+        config["OIDC_CLOCK_LEEWAY_SECONDS"] = int(config["OIDC_CLOCK_LEEWAY_SECONDS"])
+        if not 0 <= config["OIDC_CLOCK_LEEWAY_SECONDS"] <= 300:
+            raise ValueError
+    except (TypeError, ValueError) as exc:
+        raise ConfigError("VIGILANCE_OIDC_CLOCK_LEEWAY_SECONDS must be a number of seconds from 0 to 300") from exc
 
 
 def _check_attachments(config: dict[str, Any]) -> None:

@@ -33,10 +33,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
 
-def headers_for(env: str) -> dict[str, str]:
-    """The headers every answer carries in *env* (``production`` adds HSTS)."""
+def headers_for(env: str, sign_in_origin: str | None = None) -> dict[str, str]:
+    """The headers every answer carries in *env* (``production`` adds HSTS).
+
+    With single sign-on, signing out posts a form whose answer sends the browser on to the
+    OpenID provider's sign-out (app/single_sign_on.py): browsers apply ``form-action`` to that
+    redirect too, so the provider's origin (*sign_in_origin*) is allowed there, and only there.
+    """
+    policy = CONTENT_SECURITY_POLICY
+    if sign_in_origin:
+        policy = policy.replace("form-action 'self'", f"form-action 'self' {sign_in_origin}")
     headers = {
-        "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+        "Content-Security-Policy": policy,
         "X-Frame-Options": "DENY",
         "X-Content-Type-Options": "nosniff",
         # Not no-referrer: Flask-WTF's CSRF check on HTTPS requires a Referer from the same origin.
@@ -58,7 +66,9 @@ def init_app(app: Flask) -> None:
     # Appended (``Headers.extend``): ``Headers.update`` looks for and replaces each name, which
     # costs about three times as much. No view sets these names, but a view may set its own
     # Cache-Control (a file sent by ``send_file`` gets ``no-cache``): the rule replaces it.
-    every_answer = list(headers_for(app.config["ENV"]).items())
+    from app.single_sign_on import issuer_origin
+
+    every_answer = list(headers_for(app.config["ENV"], issuer_origin(app.config)).items())
     not_stored = [*every_answer, ("Cache-Control", "no-store")]
 
     def _secure(response: Response) -> Response:

@@ -72,6 +72,10 @@ class SignInThrottle:
         """Count an attempt at *email*'s password from *client*: False when it must not be checked."""
         return self._counted(lambda limiter: self._admit(limiter, email, client))
 
+    def client_admitted(self, client: str) -> bool:
+        """Whether *client* may try again, its failures counted (a single sign-on, which checks no password)."""
+        return all(self._limiter.test(limit, self.namespace, "client", client) for limit in CLIENT_FAILURES)
+
     def failed(self, client: str) -> None:
         """A checked password was wrong: it counts against the client's address."""
 

@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
         profile,
         reports,
         rulebooks,
+        single_sign_on,
         triage,
     )
 
@@ -35,3 +36,4 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(case_exports.bp)
     app.register_blueprint(case_files.bp)
     app.register_blueprint(imports.bp)
+    app.register_blueprint(single_sign_on.bp)

@@ -90,6 +90,8 @@ class Case:
     establishment_id: int
     #: A document generated for the case's item (a case sheet naming the case).
     document_id: int = 0
+    #: A first sign-in by single sign-on waiting for an administrator.
+    sign_in_request_id: int = 0
 
 
 @dataclass(frozen=True)
@@ -209,6 +211,11 @@ ROUTES: tuple[Route, ...] = (
         ends_session=True,
     ),
     Route("POST", "/logout", EVERYONE, lambda c: Call("/logout", form={}), public=True, ends_session=True),
+    # Single sign-on: the probes' service has no OpenID provider set, so these answer 404 to
+    # anyone (tests/oidc/ runs them against a real provider).
+    Route("GET", "/login/oidc", NOBODY, lambda c: Call("/login/oidc")),
+    Route("GET", "/login/oidc/callback", NOBODY, lambda c: Call("/login/oidc/callback?code=x&state=y")),
+    Route("GET", "/login/oidc/waiting", NOBODY, lambda c: Call("/login/oidc/waiting")),
     Route("GET", "/healthz", EVERYONE, lambda c: Call("/healthz"), public=True),
     # The probes' database is made from the models, not migrated: answered, "not ready".
     Route("GET", "/readyz", EVERYONE, lambda c: Call("/readyz"), public=True, ok=(503,)),
@@ -677,6 +684,26 @@ ROUTES: tuple[Route, ...] = (
         frozenset({ADMIN}),
         lambda c: Call("/admin/imports/confirm", form={"kind": "accounts", "sha256": "0" * 64, "trial": "1" * 64}),
         ok=(409,),
+    ),
+    # First sign-ins by single sign-on waiting for approval: the page works with or without a
+    # provider set (requests made while one was stay to be decided).
+    Route("GET", "/admin/sign-in-requests", frozenset({ADMIN}), lambda c: Call("/admin/sign-in-requests")),
+    Route(
+        "POST",
+        "/admin/sign-in-requests/<int:request_id>/approve",
+        frozenset({ADMIN}),
+        lambda c: Call(
+            f"/admin/sign-in-requests/{c.sign_in_request_id}/approve",
+            form={"email": "{new_email}", "role": "reporter", "establishment": "{establishment_id}"},
+        ),
+        writes=True,
+    ),
+    Route(
+        "POST",
+        "/admin/sign-in-requests/<int:request_id>/refuse",
+        frozenset({ADMIN}),
+        lambda c: Call(f"/admin/sign-in-requests/{c.sign_in_request_id}/refuse", form={}),
+        writes=True,
     ),
     # The outgoing mail's subjects name the reference of the cases they are about (alerts,
     # questions): the administrator, who sends failed mail again, sees them when the case's mail is

@@ -30,7 +30,7 @@ from tests.access.routes import (
 from tests.page_session import PASSWORD, csrf_from
 from vigilance import accounts, attachments, documents, drafts, intake, outbox, triage
 from vigilance.clock import utcnow
-from vigilance.models import OutboxMessage, User, metadata
+from vigilance.models import OutboxMessage, SignInRequest, User, metadata
 from vigilance.storage.transaction import write_transaction
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -201,6 +201,18 @@ class World:
             report_id=filed.report.id,
         )
         message_id = self.db.scalar(select(OutboxMessage.id).order_by(OutboxMessage.id).limit(1))
+        # A first sign-in waiting for an administrator (single sign-on).
+        with write_transaction(self.db) as db:
+            waiting = SignInRequest(
+                issuer="https://idp.example.org",
+                subject=uuid.uuid4().hex,
+                email=f"sso-{uuid.uuid4().hex[:12]}@example.org",
+                created_at=now,
+                last_attempt_at=now,
+            )
+            db.add(waiting)
+            db.flush()
+            sign_in_request_id = waiting.id
         self.db.rollback()
         received = filed.report.received_at.astimezone(PARIS)
         return Case(
@@ -219,6 +231,7 @@ class World:
             month=received.month,
             establishment_id=filed.report.establishment_id,
             document_id=document.id,
+            sign_in_request_id=sign_in_request_id,
         )
 
     def _client(self, credentials: Credentials | None = None):

@@ -142,6 +142,8 @@ def test_the_language_switch_never_redirects_off_site(client):
 PUBLIC_PAGES = {"pages.index", "pages.language", "auth.login", "auth.logout"}
 # Not pages: the addresses of probes and Prometheus (app/operations), tested in test_operations.py.
 PUBLIC_PAGES |= {"health.healthz", "health.readyz", "metrics.metrics"}
+# Signing in through an OpenID provider (404 without one: tests/oidc/ runs them with one).
+PUBLIC_PAGES |= {"sso_pages.start", "sso_pages.callback", "sso_pages.waiting"}
 SAMPLE_VALUES = {
     "report_id": 1,
     "draft_id": 1,

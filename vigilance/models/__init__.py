@@ -40,6 +40,7 @@ from vigilance.models.reports import (  # noqa: E402
     ReportProduct,
     ReportStatus,
 )
+from vigilance.models.single_sign_on import SignInRequest, UserIdentity  # noqa: E402
 from vigilance.models.summaries import SummaryRun  # noqa: E402
 from vigilance.models.triage import Assessment, Declaration, InformationRequest, ReportLink  # noqa: E402
 from vigilance.models.users import ApiToken, Role, User, UserRpps, WebSession  # noqa: E402
@@ -81,9 +82,11 @@ __all__ = [
     "ReportProduct",
     "ReportStatus",
     "Role",
+    "SignInRequest",
     "SummaryRun",
     "Timer",
     "User",
+    "UserIdentity",
     "UserRpps",
     "WebSession",
     "metadata",
