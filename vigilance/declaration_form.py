@@ -15,7 +15,7 @@ byte, as the E2B message is (``vigilance.exports.e2b``); the same case gives the
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import Session, select
@@ -107,6 +107,11 @@ class Stamp:
 
     generated_at: datetime
     version: int
+
+    @property
+    def iso(self) -> str:
+        """The stamp as the PDF's creation date: UTC, to the second."""
+        return self.generated_at.astimezone(UTC).replace(microsecond=0).isoformat()
 
 
 def _say(text) -> str:
