@@ -183,7 +183,7 @@ def declaration_of(case: CaseFile, *, establishment: Establishment | None, refer
         title=_say(form.title),
         authority=form.authority,
         form_reference=form.reference,
-        address=getattr(form, "address", None),
+        address=form.address,
         establishment=establishment.name if establishment else "",
         finess=establishment.finess if establishment else None,
         reference=reference,

@@ -2,13 +2,12 @@
 stored versions, and the item page's button. Read back with poppler's ``pdftotext``."""
 
 import os
-import re
-import subprocess
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from tests.pdf_text import pages_as_png, pdf_text
 from tests.report_payloads import a_report
 from vigilance import accounts
 from vigilance.models import AuditEvent, GeneratedDocument, QueueItem
@@ -51,20 +50,15 @@ def _save(client, people, who, item_id, data):
     return answer.get_json()
 
 
-def pdf_text(content: bytes, tmp_path: Path, name: str) -> str:
-    path = tmp_path / f"{name}.pdf"
-    path.write_bytes(content)
+def read_back(content: bytes, name: str) -> str:
+    """The PDF's text as poppler reads it (whitespace made single spaces); its pages kept as PNG
+    in ``DECLARATION_PDF_OUT``, when set, to look at."""
     if OUT:
-        Path(OUT).mkdir(parents=True, exist_ok=True)
-        (Path(OUT) / f"{name}.pdf").write_bytes(content)
-        subprocess.run(["pdftoppm", "-r", "60", "-png", str(path), str(Path(OUT) / name)], check=True)
-    # In reading order (no -layout): a table's cells come one after the other.
-    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True).stdout.decode()
-
-
-def flat(text: str) -> str:
-    """The text with its layout's spaces and line breaks collapsed."""
-    return re.sub(r"\s+", " ", text)
+        folder = Path(OUT) / name
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "declaration.pdf").write_bytes(content)
+        pages_as_png(content, folder, resolution=60)
+    return pdf_text(content)
 
 
 def _declaration(client, people, who, item_id):
@@ -92,13 +86,13 @@ FEIR_DATA = {
 }
 
 
-def test_the_feir_prints_the_case_file(client, db, people, tmp_path):
+def test_the_feir_prints_the_case_file(client, db, people):
     report = _file(client, people)
     item_id = _item_id(db, report["id"], "haemovigilance")
     _save(client, people, "hv", item_id, FEIR_DATA)
     answer = _declaration(client, people, "hv", item_id)
     assert answer.headers["Content-Disposition"] == f'attachment; filename="{report["reference"]}-declaration-v1.pdf"'
-    text = flat(pdf_text(answer.data, tmp_path, "feir-short"))
+    text = read_back(answer.data, "feir-short")
     assert "Fiche de déclaration d'effet indésirable receveur (FEIR)" in text
     assert "Décision ANSM du 02/07/2020" in text and report["reference"] in text
     assert "FINESS" in text
@@ -114,7 +108,7 @@ def test_the_feir_prints_the_case_file(client, db, people, tmp_path):
     assert "Procédure dégradée" in text
 
 
-def test_same_case_same_version_changed_case_new_version(client, db, people, tmp_path):
+def test_same_case_same_version_changed_case_new_version(client, db, people):
     report = _file(client, people)
     item_id = _item_id(db, report["id"], "haemovigilance")
     _save(client, people, "hv", item_id, FEIR_DATA)
@@ -127,7 +121,7 @@ def test_same_case_same_version_changed_case_new_version(client, db, people, tmp
     _save(client, people, "hv", item_id, {"outcome": "recovered"})
     third = _declaration(client, people, "hv", item_id)
     assert third.headers["Content-Disposition"].endswith('-declaration-v2.pdf"')
-    assert "Guérison" in flat(pdf_text(third.data, tmp_path, "v2"))
+    assert "Guérison" in read_back(third.data, "v2")
     db.rollback()
     versions = db.scalars(select(GeneratedDocument.version).where(GeneratedDocument.queue_item_id == item_id)).all()
     assert sorted(versions) == [1, 2]
@@ -138,7 +132,7 @@ def test_same_case_same_version_changed_case_new_version(client, db, people, tmp
     assert len(created) == 2 and len(reads) == 3
 
 
-def test_a_long_feir_lists_every_unit(client, db, people, tmp_path):
+def test_a_long_feir_lists_every_unit(client, db, people):
     report = _file(client, people)
     item_id = _item_id(db, report["id"], "haemovigilance")
     units = [
@@ -146,7 +140,7 @@ def test_a_long_feir_lists_every_unit(client, db, people, tmp_path):
         for n in range(12)
     ]
     _save(client, people, "hv", item_id, {**FEIR_DATA, "units": units})
-    text = flat(pdf_text(_declaration(client, people, "hv", item_id).data, tmp_path, "feir-long"))
+    text = read_back(_declaration(client, people, "hv", item_id).data, "feir-long")
     for unit in units:
         assert unit["product_code"] in text
     assert text.count("Concentré de plaquettes d'aphérèse (CPA)") == 12
@@ -182,12 +176,12 @@ def _medicine(n: int) -> dict:
 
 
 @pytest.mark.parametrize("medicines", [1, 15])
-def test_the_cerfa_10011_prints_medicines_reactions_and_seriousness(client, db, people, tmp_path, medicines):
+def test_the_cerfa_10011_prints_medicines_reactions_and_seriousness(client, db, people, medicines):
     report = _file(client, people, product={"name": "Kymriah"}, description="Syndrome de relargage cytokinique.")
     item_id = _item_id(db, report["id"], "pharmacovigilance")
     _save(client, people, "pv", item_id, {**CERFA_DATA, "medicines": [_medicine(n) for n in range(medicines)]})
     answer = _declaration(client, people, "pv", item_id)
-    text = flat(pdf_text(answer.data, tmp_path, f"cerfa-{medicines}"))
+    text = read_back(answer.data, f"cerfa-{medicines}")
     assert "cerfa n° 10011" in text and "Cerfa n° 10011*07" in text
     for n in range(medicines):
         assert f"Médicament numéro {n}" in text and f"LOT-{n:03d}" in text
