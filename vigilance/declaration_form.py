@@ -43,6 +43,8 @@ class Value:
     options: tuple[str, ...] = ()
     unit: str = ""
     needed: bool = False
+    #: The form's own hint under the label («Préciser si ATU ou RTU le cas échéant»).
+    help: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class Table:
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     needed: bool = False
+    #: The columns' hints, as footnotes under the table («Indication : préciser si ATU ou RTU...»).
+    helps: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,12 +153,22 @@ def _entry(spec: Field, values: Mapping[str, Any]) -> Value | Table:
             tuple(_say(sub.label) + (f" ({sub.unit})" if sub.unit else "") for sub in spec.fields),
             tuple(tuple(written(sub, row.get(sub.name)) or "" for sub in spec.fields) for row in value or ()),
             spec.needed,
+            tuple(f"{_say(sub.label)}\u00a0: {_say(sub.help)}" for sub in spec.fields if sub.help),
         )
     text = written(spec, value)
     options = tuple(_say(c.label) for c in spec.choices) if text is None else ()
     if text is None and spec.kind == Kind.YES_NO:
         options = ("Oui", "Non")
-    return Value(spec.name, _say(spec.label), str(spec.kind), text, options, spec.unit, spec.needed)
+    return Value(
+        spec.name,
+        _say(spec.label),
+        str(spec.kind),
+        text,
+        options,
+        spec.unit,
+        spec.needed,
+        _say(spec.help) if spec.help else None,
+    )
 
 
 def _missing(case: CaseFile) -> tuple[MissingLine, ...]:

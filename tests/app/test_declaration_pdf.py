@@ -192,6 +192,7 @@ def test_the_cerfa_10011_prints_medicines_reactions_and_seriousness(client, db, 
     assert "Oui" in text and "Non" in text  # serious; no haemovigilance declaration
     assert "72,5 kg" in text and "DUPM" in text and "1950" in text
     assert "Conditions normales d'utilisation" in text
+    assert "Indication : Préciser si ATU ou RTU le cas échéant" in text  # the form's hint
     missing = text[text.index("À compléter avant l'envoi") :]
     assert "Évolution" in missing
     # Pseudonymous: the report's patient's initials only, no name field at all.
@@ -236,6 +237,9 @@ def test_the_item_page_generates_and_downloads_the_form(client, make_user, db, p
         f'attachment; filename="{report["reference"]}-declaration-v1.pdf"'
     )
     assert download.headers["X-Content-Type-Options"] == "nosniff"
+    db.rollback()
+    assert db.scalars(select(AuditEvent).where(AuditEvent.target == f"document:{document.id}")).one().action == "create"
+    assert len(db.scalars(select(AuditEvent).where(AuditEvent.target == f"page:document:{document.id}")).all()) == 1
     # Again: the same version.
     again = client.post(f"/queue-items/{item_id}/declaration.pdf", data={"csrf_token": token})
     assert again.headers["Location"] == answer.headers["Location"]
