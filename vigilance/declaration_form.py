@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 from vigilance import documents, i18n, printing
 from vigilance.case_file import CaseFile, Field, Form, Kind, case_file_of
 from vigilance.case_file.validation import is_empty
+from vigilance.item_file import open_item
 from vigilance.models import Establishment, GeneratedDocument, QueueItem, Report, User
 
 TEMPLATE = "declaration.html"
@@ -225,6 +226,7 @@ def read_declaration(session: Session, item: QueueItem) -> Declaration:
 
 
 def render_html(declaration: Declaration, stamp: Stamp) -> str:
+    """The form's HTML before layout (what the tests can read too)."""
     return printing.render_html(TEMPLATE, LANGUAGE, _letterhead(declaration, stamp), _context(declaration, stamp))
 
 
@@ -254,8 +256,6 @@ def generate(session: Session, *, item_id: int, actor: User, now: datetime) -> t
     :raises NotFound: the item does not exist, *actor* may not open it, or its vigilance has no form.
     :return: the document, and whether it is a new version.
     """
-    from vigilance.item_file import open_item
-
     item = open_item(session, item_id, actor)
     # Locked until commit: two simultaneous generations of one item make one version, not two.
     session.exec(select(QueueItem.id).where(QueueItem.id == item.id).with_for_update()).first()
