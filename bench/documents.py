@@ -1,14 +1,17 @@
 """How long printing a document takes: the case sheet of a short case, of a case with 20
-attachments (target: under 2 s), and a one-page declaration form's stand-in (target: under 1 s).
+attachments (target: under 2 s), and the authorities' declaration forms (FEIR, cerfa 10011 with 15
+medicines; target: under 1 s).
 
     python -m bench.documents [--rounds 15] [--out FOLDER]
 
 Two parts. ``documents``: each document laid out from its plain data object
-(``vigilance.case_sheet.CaseSheet``), the renderer alone. ``route``: ``GET
+(``vigilance.case_sheet.CaseSheet``, ``vigilance.declaration_form.Declaration``), the renderer alone. ``route``: ``GET
 /api/v1/queue-items/<id>/case-sheet.pdf`` called in process (Flask's test client, a SQLite
 database in a temporary folder) for a case just filed and for one with 20 attachments and
 twelve questions: the token check, the item's file read, the audited read and the rendering,
-as a client waits for them. The first round of each process is reported apart: it imports
+as a client waits for them; and ``GET .../declaration.pdf`` of the short case once its version is
+stored (its case file read, the form rebuilt with the stored version's stamp and compared, the
+audited download). The first round of each process is reported apart: it imports
 WeasyPrint, parses the stylesheet and loads the fonts once (about 0.7 s here); every later
 document reuses them. ``--out`` keeps one PDF of each, to look at. Figures: bench/README.md.
 """
@@ -22,11 +25,11 @@ import time
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 
 from bench import harness
-from vigilance import case_sheet, printing
+from vigilance import case_sheet
+from vigilance.case_file import CERFA_10011, FEIR
 from vigilance.case_sheet import (
     AssessmentVersion,
     AttachmentLine,
@@ -42,15 +45,6 @@ from vigilance.case_sheet import (
 )
 
 RECEIVED = datetime(2026, 11, 3, 13, 5, tzinfo=UTC)
-
-#: A one-page form as the authorities' declarations print: numbered sections of labelled boxes.
-FORM = """{% extends "documents/_base.html" %}
-{% block content %}
-<h1>Fiche de déclaration d'incident grave — {{ sheet.reference }}</h1>
-{% for section in sections %}<h2>{{ loop.index }}. {{ section }}</h2>
-<dl class="facts">{% for n in range(6) %}<div><dt>Rubrique {{ loop.index }}</dt><dd>{{ sheet.products[0].name }} — {{ sheet.lot_number }} — {{ sheet.occurred_at|numeric_moment }}</dd></div>{% endfor %}</dl>
-{% endfor %}
-{% endblock %}"""
 
 
 def short_case(now: datetime = RECEIVED) -> CaseSheet:
@@ -176,23 +170,85 @@ def long_case(attachments: int = 20, questions: int = 12) -> CaseSheet:
     )
 
 
-@lru_cache(maxsize=1)
-def _form():
-    # Compiled once, as the environment's loader keeps the documents' templates.
-    return printing.environment().from_string(FORM)
+#: A FEIR as a correspondent completes it: every section filled but the outcome and the investigation.
+FEIR_DATA = {
+    "declaration_kind": "initial",
+    "flagged_urgent": False,
+    "care_unit": "Hématologie clinique",
+    "ets_site": "EFS Île-de-France, site Saint-Louis",
+    "recipient_sex": "F",
+    "recipient_birth_year": 1948,
+    "recipient_transfusion_history": "Transfusée en 2019 (CGR) sans incident.",
+    "transfusion_started_at": "2026-11-03T11:20:00+01:00",
+    "reaction_onset_at": "2026-11-03T11:50:00+01:00",
+    "reaction_timing": "immediate",
+    "units": [
+        {
+            "donation_number": "G123498654321 00 H",
+            "product_code": "E4578V00",
+            "product_type": "CGR",
+            "transfused": "partly",
+        },
+        {
+            "donation_number": "G123498654322 00",
+            "product_code": "E4578V00",
+            "product_type": "CGR",
+            "transfused": "fully",
+        },
+    ],
+    "signs": ["fever", "chills"],
+    "description": "Frissons et hyperthermie à 39,5 °C trente minutes après le début de la transfusion.",
+    "diagnosis": "fnhtr",
+    "severity_grade": "1",
+    "imputability": "2",
+}
+
+#: A cerfa 10011 with 15 medicines (one suspected), two reactions, the seriousness criteria.
+CERFA_DATA = {
+    "crpv_department": "69",
+    "reporter_identification": "Dr P. Vidal, pharmacie à usage intérieur, 69003",
+    "patient_initials": "DUPM",
+    "patient_sex": "M",
+    "patient_weight_kg": 72.5,
+    "patient_birth_year": 1950,
+    "medical_history": "Lymphome B diffus à grandes cellules en rechute.",
+    "medicines": [
+        {
+            "name": "Kymriah" if n == 0 else f"Traitement associé n° {n}",
+            "role": "suspect" if n == 0 else "concomitant",
+            "route": "IV",
+            "dose": f"{n + 1} mg/kg/j",
+            "started_on": "2026-10-30",
+            "ended_on": "2026-11-04",
+            "lot_number": f"LOT-{n:03d}",
+        }
+        for n in range(15)
+    ],
+    "reactions": [
+        {
+            "description": "Syndrome de relargage cytokinique de grade 2",
+            "started_on": "2026-11-03",
+            "duration": "4 jours",
+        },
+        {"description": "Hypotension", "started_on": "2026-11-03"},
+    ],
+    "serious": True,
+    "seriousness_criteria": ["hospitalisation", "life_threatening"],
+    "outcome": "recovered",
+}
 
 
-def declaration_standin(sheet: CaseSheet) -> bytes:
-    """A one-page form of the shape a declaration takes, through the same layout and stylesheet."""
-    html = _form().render(
-        lang="fr",
-        colon="\u00a0:",
-        semicolon="\u00a0;",
-        letterhead=case_sheet.letterhead(sheet, "fr"),
-        sheet=sheet,
-        sections=["Déclarant", "Receveur", "Produits", "Événement"],
+def declaration(form, data: dict) -> bytes:
+    """The declaration form of a case file holding *data*, laid out as the route lays it out."""
+    from vigilance import declaration_form
+    from vigilance.case_file import CaseFile
+    from vigilance.models import Establishment
+
+    case = CaseFile(123, form, data, 3)
+    printed = declaration_form.declaration_of(
+        case, establishment=Establishment(name="CHU de Démonstration", finess="750000010"), reference="2026-000123"
     )
-    return printing.pdf_of_html(html)
+    return declaration_form.render(printed, declaration_form.Stamp(RECEIVED + timedelta(days=1), 1))
 
 
 def measure(name: str, make, rounds: int) -> tuple[float, list[float], bytes]:
@@ -280,9 +336,9 @@ def served_cases():
         app.extensions["vigilance.db"].dispose()
 
 
-def _through(client, headers, item_id: int):
+def _through(client, headers, item_id: int, document: str = "case-sheet.pdf"):
     def get() -> bytes:
-        answer = client.get(f"/api/v1/queue-items/{item_id}/case-sheet.pdf", headers=headers)
+        answer = client.get(f"/api/v1/queue-items/{item_id}/{document}", headers=headers)
         assert answer.status_code == 200, answer.status_code
         return answer.data
 
@@ -314,7 +370,8 @@ def main(argv=None) -> None:
         documents = [
             ("case sheet, short case", lambda: case_sheet.render(short_case()), 2.0),
             ("case sheet, 20 attachments", lambda: case_sheet.render(long_case(20)), 2.0),
-            ("declaration stand-in, 1 page", lambda: declaration_standin(short_case()), 1.0),
+            ("declaration form, FEIR (3 pages)", lambda: declaration(FEIR, FEIR_DATA), 1.0),
+            ("declaration form, cerfa 10011, 15 medicines", lambda: declaration(CERFA_10011, CERFA_DATA), 1.0),
         ]
         _report(documents, args.rounds, args.out)
     if args.part in ("all", "route"):
@@ -322,6 +379,7 @@ def main(argv=None) -> None:
             documents = [
                 ("GET case-sheet.pdf, short case", _through(client, headers, short), 2.0),
                 ("GET case-sheet.pdf, 20 attachments", _through(client, headers, long), 2.0),
+                ("GET declaration.pdf, same version", _through(client, headers, short, "declaration.pdf"), 1.0),
             ]
             _report(documents, args.rounds, args.out)
     harness.say(harness.machine_load())

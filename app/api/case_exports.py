@@ -1,5 +1,6 @@
 """Documents and exports of cases: ``/api/v1/queue-items/<id>/case-sheet.pdf`` (an item's file as
-a PDF) and ``/api/v1/queues/<queue>/line-list.csv|json`` (every case the queue's filters find).
+a PDF), ``/api/v1/queue-items/<id>/declaration.pdf`` (the authority's declaration form, pre-filled
+from the case file, stored as a versioned generated document) and ``/api/v1/queues/<queue>/line-list.csv|json`` (every case the queue's filters find).
 
 Both are read by whoever may read them (the item's file, the queue's list), 404 otherwise, and
 audited: the case sheet as a read of its report, the line list as one read of the queue's list
@@ -14,10 +15,11 @@ from app.api.errors import BEARER, TOKEN_ERRORS, declares_errors
 from app.api.triage import QueueArgsSchema, check_days, queue_filter
 from app.auth import token_required
 from app.db import get_session
-from vigilance import audit, case_sheet, line_list, spreadsheets
+from vigilance import audit, case_sheet, declaration_form, documents, line_list, spreadsheets
 from vigilance.clock import utcnow
 from vigilance.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from vigilance.item_file import open_item
+from vigilance.models import Report
 from vigilance.storage.transaction import write_transaction
 
 bp = Blueprint("case_exports", __name__, url_prefix="/api/v1", description="Case sheets and line lists.")
@@ -77,6 +79,36 @@ def case_sheet_pdf(args, item_id: int):
         audit.record(db, actor=g.user, action="read", now=now, report_id=item.report_id, target=f"case-sheet:{item.id}")
     pdf = case_sheet.render(sheet, args.get("lang", DEFAULT_LANGUAGE))
     return download(pdf, "application/pdf", case_sheet.file_name(sheet))
+
+
+@bp.route("/queue-items/<int:item_id>/declaration.pdf", methods=["GET"], endpoint="declaration_pdf")
+@bp.doc(
+    security=BEARER,
+    responses=_binary(
+        "application/pdf",
+        "The authority's declaration form for the item's vigilance (FEIR, cerfa 10011, cerfa 10246...), "
+        "in French, pre-filled from the case file: blank boxes for what is still to write, the list of what "
+        "is missing before sending; times in Europe/Paris. Stored as a generated document (`declaration_pdf`): "
+        "the same version while the case file prints the same, a new one when it changed.",
+    ),
+)
+@declares_errors(
+    bp,
+    *TOKEN_ERRORS,
+    404,
+    said={404: "No such item, not one the caller may open, or no declaration form is described for its vigilance."},
+)
+@token_required
+def declaration_pdf(item_id: int):
+    """The item's declaration form as a PDF (generated or the latest version; audited)."""
+    now = utcnow()
+    with write_transaction(get_session()) as db:
+        document, _new = declaration_form.generate(db, item_id=item_id, actor=g.user, now=now)
+        documents.record_download(db, document, reader=g.user, now=now, door="api")
+        reference = db.get(Report, document.report_id).reference
+    response = download(document.content, document.media_type, documents.file_name(document, reference))
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def _line_list(args: dict, queue: str, door: str):

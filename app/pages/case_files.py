@@ -196,6 +196,20 @@ def save(item_id: int):
     return redirect(url_for("triage_pages.item", item_id=item_id, _anchor="case-file"))
 
 
+@bp.post("/queue-items/<int:item_id>/declaration.pdf")
+@login_required
+def declaration_pdf(item_id: int):
+    """Generate the item's declaration form (a new version only if the case file changed) and
+    download it: the download is the stored document's, audited there."""
+    from vigilance import declaration_form
+
+    user = page_user()
+    with write_transaction(get_session()) as db:
+        document, _new = declaration_form.generate(db, item_id=item_id, actor=user, now=utcnow())
+        document_id = document.id
+    return redirect(url_for("document_pages.download", document_id=document_id), code=303)
+
+
 # The report form: what a clinician knows, for the forms of the vigilances it may land in ----------
 
 #: The parts of the report form, one per form with fields for the clinician, and how many rows of

@@ -127,6 +127,9 @@ class Form:
     #: Whether the section order is the form's (READ) or a proposal (INFERRED).
     order_source: str = INFERRED
     notes: tuple[Message, ...] = field(default_factory=tuple)
+    #: Where the authority takes the form by email when its platform is down (e-FIT's degraded
+    #: procedure), as read in a source; ``None`` until read (never guessed).
+    address: str | None = None
     #: Pairs of dates or moments (``earlier``, ``later``) where the later may not come first: top-level
     #: fields, or a group's (``"medicines.started_on"``, ``"medicines.ended_on"``: in each row).
     sequences: tuple[tuple[str, str], ...] = ()
