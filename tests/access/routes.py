@@ -399,6 +399,23 @@ ROUTES: tuple[Route, ...] = (
         lambda c: Call(f"/api/v1/queue-items/{c.item_id}/case-sheet.pdf"),
         sees_case=WORKS_THE_CASE,
     ),
+    # The authority's declaration form of the item (a haemovigilance recipient reaction: the
+    # FEIR), generated and stored as a version of the item's documents.
+    Route(
+        "GET",
+        "/api/v1/queue-items/<int:item_id>/declaration.pdf",
+        WORKS_THE_CASE,
+        lambda c: Call(f"/api/v1/queue-items/{c.item_id}/declaration.pdf"),
+        sees_case=WORKS_THE_CASE,
+    ),
+    Route(
+        "POST",
+        "/queue-items/<int:item_id>/declaration.pdf",
+        WORKS_THE_CASE,
+        lambda c: Call(f"/queue-items/{c.item_id}/declaration.pdf", form={}),
+        writes=True,
+        ok=(303,),
+    ),
     *(
         Route(
             "GET",
