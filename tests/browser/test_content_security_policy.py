@@ -71,7 +71,7 @@ def test_no_page_breaks_the_content_security_policy(browser, live_server, db, ma
     assert_no_violation(page, console, "classifier")
     sign_in(page, live_server, reporter)
     # The report form's classifier, then the reporter's list and the report.
-    page.get_by_label("Produit").fill("CGR")
+    page.get_by_label("Produit", exact=True).fill("CGR")
     expect(page.locator("main")).to_contain_text("hémovigilance")
     assert_no_violation(page, console, "report form")
     for path in ("/reports/mine", "/reports/drafts", f"/reports/{stored.report.id}", "/profile", "/no-such-page"):

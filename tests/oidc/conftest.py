@@ -7,7 +7,6 @@ import pytest
 from werkzeug.serving import make_server
 
 from app import create_app
-from tests.browser.conftest import browser, page  # noqa: F401 (the browser tests of this folder)
 from tests.oidc.provider import CLIENT_ID, CLIENT_SECRET, running_provider
 
 
