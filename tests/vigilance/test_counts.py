@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from routing import Category, EventKind, ProductFacts
 from vigilance import intake, triage
-from vigilance.models import Alert, Deadline, FollowupStep, ItemStatus, QueueItem, Timer
+from vigilance.models import Alert, CaseFileRecord, Deadline, FollowupStep, ItemStatus, QueueItem, Timer
 from vigilance.storage import status_counts as counts
 from vigilance.storage.engine import make_engine
 from vigilance.storage.settings import StorageSettings
@@ -188,6 +188,7 @@ def test_plain_statements_move_the_counts_too(db, people):
     its_steps = select(FollowupStep.id).where(FollowupStep.queue_item_id == ids[4])  # its follow-up plan
     db.execute(delete(Timer).where(Timer.followup_step_id.in_(its_steps)))
     db.execute(delete(FollowupStep).where(FollowupStep.queue_item_id == ids[4]))
+    db.execute(delete(CaseFileRecord).where(CaseFileRecord.queue_item_id == ids[4]))  # its declaration form's data
     db.execute(delete(QueueItem).where(QueueItem.id == ids[4]))
     assert_counts_hold(db)
 
