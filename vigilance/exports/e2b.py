@@ -810,7 +810,7 @@ def nullify(session: Session, *, item_id: int, actor: User, reason: str, now: da
     item = _pharmacovigilance_item(session, item_id, actor)
     previous = documents.latest(session, report_id=item.report_id, queue_item_id=item.id, kind=documents.E2B_ICSR)
     if previous is None:
-        raise Conflict(translatable("Aucun message E2B n'a été généré pour cet élément : rien à annuler."))
+        raise Conflict(translatable("Aucun message E2B n'a été généré pour cet élément : rien à annuler."))
     if previous.message_kind == NULLIFICATION:
         raise Conflict(translatable("Le message E2B de cet élément est déjà annulé."))
     require_holder(session, item, actor, now)
