@@ -96,3 +96,24 @@ def test_the_builder_is_pure_and_says_what_it_does_not_know_with_null_flavors():
     assert values["3"].get("code") == "1"
     assert values["4"].find("h:originalText", NS).text == "Erreur de saisie."
     assert nullified.find("h:id", NS).get("extension") == "FR-750000001-VIG-2026-000007-2"  # N.1.2, per message
+
+
+def test_a_reports_own_documents_are_versioned_under_the_reports_lock(db, make_user):
+    reporter = make_user("reporter")
+    coordinator = make_user("coordinator")
+    item = file_report(db, reporter, paris(2026, 11, 16, 9, 0), product="Kymriah").items[0]
+
+    def store(content):
+        return documents.store(
+            db,
+            report_id=item.report_id,
+            queue_item_id=None,
+            kind=documents.FHIR_BUNDLE,
+            media_type="application/fhir+json",
+            content=content,
+            actor=coordinator,
+            now=datetime(2026, 11, 18, 8, tzinfo=UTC),
+        )
+
+    assert [store(b"{}")[0].version, store(b"{}")[0].version, store(b'{"a": 1}')[0].version] == [1, 1, 2]
+    db.commit()
