@@ -71,7 +71,7 @@ from datetime import date, datetime
 from sqlmodel import Session, col, select
 
 from vigilance import documents
-from vigilance.case_file import case_file_of
+from vigilance.case_file import CaseFile, case_file_of
 from vigilance.clock import PARIS
 from vigilance.errors import Conflict, InvalidInput, NotFound
 from vigilance.i18n import translatable
@@ -653,7 +653,7 @@ def case_of(session: Session, item: QueueItem) -> Case:
     )
 
 
-def _saved_case_file(session: Session, item: QueueItem):
+def _saved_case_file(session: Session, item: QueueItem) -> CaseFile | None:
     """The item's cerfa 10011 case file once saved; ``None`` before (it only repeats the report)."""
     try:
         case_file = case_file_of(session, item)
@@ -664,7 +664,7 @@ def _saved_case_file(session: Session, item: QueueItem):
     return case_file
 
 
-def _case_file_drugs(case_file, causality: tuple[Causality, ...]) -> tuple[Drug, ...]:
+def _case_file_drugs(case_file: CaseFile, causality: tuple[Causality, ...]) -> tuple[Drug, ...]:
     """G.k from the case file's medicines; the assessment's causality for the suspect and
     interacting ones (G.k.9.i.2.r), not for a concomitant medicine."""
     drugs = []
@@ -687,7 +687,7 @@ def _case_file_drugs(case_file, causality: tuple[Causality, ...]) -> tuple[Drug,
     return tuple(drugs)
 
 
-def _case_file_reactions(case_file, criteria: tuple[str, ...], outcome: int) -> tuple[Reaction, ...]:
+def _case_file_reactions(case_file: CaseFile, criteria: tuple[str, ...], outcome: int) -> tuple[Reaction, ...]:
     """E.i from the case file's reactions (E.i.1.1a its description's first sentence, as for the
     report's; E.i.4 the day it started)."""
     return tuple(
