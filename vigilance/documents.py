@@ -72,10 +72,16 @@ def store(
     the latest version's content already: then that version, unchanged.
 
     Audits the generation (not a second time for content already stored). *identifiers* are the
-    E2B fields of :class:`GeneratedDocument` (``message_id``, ``safety_report_id``...).
+    E2B fields of :class:`GeneratedDocument` (``message_id``, ``safety_report_id``...). The
+    caller of an item's document locks the item; a report's document locks the report here.
 
     :return: the document, and whether it is a new version.
     """
+    if queue_item_id is None:
+        # The unique constraint (report, item, kind, version) does not hold for a report's own
+        # documents (NULL item): the report's row, locked until commit, keeps two simultaneous
+        # generations from both storing the same next version. An item's are locked by its caller.
+        session.exec(select(Report.id).where(Report.id == report_id).with_for_update()).first()
     digest = hashlib.sha256(content).hexdigest()
     previous = latest(session, report_id=report_id, queue_item_id=queue_item_id, kind=kind)
     if previous is not None and previous.sha256 == digest and previous.content == content:

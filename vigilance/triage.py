@@ -51,6 +51,7 @@ from vigilance.models import (
     User,
 )
 from vigilance.planning import plan_openings
+from vigilance.pseudonymity import NIR_MESSAGE, contains_nir
 
 logger = logging.getLogger(__name__)
 #: No declaration predates the vigilance systems (a typed 1899 is a slip, not a record).
@@ -109,6 +110,18 @@ def _require_holder(item: QueueItem, actor: User, now: datetime, session: Sessio
     if item.assignee_id != actor.id and not acts_as_coordinator(actor):
         holder = session.get(User, item.assignee_id)
         raise Conflict(translatable("%(holder)s traite déjà cet élément.", holder=_holder_label(holder)))
+
+
+def require_holder(session: Session, item: QueueItem, actor: User, now: datetime) -> None:
+    """The holder rule, for work on a locked *item* done outside this module (nullifying its E2B
+    message...): a colleague's item is refused, an unheld one is taken and the taking recorded.
+
+    :raises Conflict: someone else holds the item, and *actor* does not act as coordinator.
+    """
+    before = _item_state(item)
+    _require_holder(item, actor, now, session)
+    if _item_state(item) != before:
+        _save(session, item, actor, "claim", before, now)
 
 
 def _holder_label(holder: User | None) -> str | Message:
@@ -554,6 +567,8 @@ def declare(
         errors["authority"] = [translatable("Autorité : %(choices)s.", choices=", ".join(AUTHORITIES))]
     if not authority_reference.strip():
         errors["authority_reference"] = [translatable("Le numéro de déclaration est obligatoire.")]
+    elif contains_nir(authority_reference):  # it goes into the E2B message (C.1.9.1.r.2)
+        errors["authority_reference"] = [NIR_MESSAGE]
     if kind not in ("initial", "follow_up"):
         errors["kind"] = [translatable("initial ou follow_up.")]
     field = "declared_at" if declared_at is not None else "declared_on"

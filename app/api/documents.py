@@ -3,7 +3,8 @@
 ``GET /queue-items/<id>/declaration.xml`` builds the item's ICSR as the case stands and stores it
 as a new version when the case changed (``vigilance.exports.e2b``); ``POST .../nullify`` sends
 its nullification; ``GET /documents/<id>`` gives back any stored version, as it was built.
-Whoever may open the item may do each; generating and every download are audited.
+Whoever may open the item may generate, list and download; nullifying is work on the item, by
+whoever holds it (as recording a declaration). Generating, listing and every download are audited.
 """
 
 from flask import Response, g, url_for
@@ -13,7 +14,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from app.api.errors import BEARER, BODY_ERRORS, TOKEN_ERRORS, declares_errors
 from app.auth import token_required
 from app.db import get_session
-from vigilance import documents
+from vigilance import audit, documents
 from vigilance.clock import utcnow
 from vigilance.exports import e2b
 from vigilance.item_file import open_item
@@ -24,7 +25,10 @@ bp = Blueprint("documents", __name__, url_prefix="/api/v1", description="Generat
 
 _SAID = {
     404: "No such item or document, not one the caller may open, or (declaration.xml) not a pharmacovigilance item.",
-    409: "No E2B message was generated for the item yet, or it is nullified already.",
+    409: (
+        "A colleague holds the item (nullifying is work on the item, as recording a declaration); "
+        "no E2B message was generated for the item yet, or it is nullified already."
+    ),
 }
 #: The answers that carry a document rather than JSON: their media type, the document as a string.
 _XML_ANSWER = {
@@ -127,8 +131,10 @@ def declaration_xml(item_id: int):
 def nullify_declaration(args, item_id: int):
     """Nullify the item's E2B(R3) ICSR: a new version with C.1.11.1 = 1 and the reason in C.1.11.2.
 
-    For a declaration already sent (an ICSR was generated). Later ``GET .../declaration.xml``
-    give the nullification.
+    For a declaration already sent (an ICSR was generated). By whoever holds the item (an unheld
+    item is taken), or a coordinator: 409 for a colleague, as for recording a declaration. A NIR
+    in the reason is refused (422 on ``reason``). Later ``GET .../declaration.xml`` give the
+    nullification.
     """
     now = utcnow()
     with write_transaction(get_session()) as db:
@@ -142,10 +148,23 @@ def nullify_declaration(args, item_id: int):
 @bp.doc(security=BEARER)
 @token_required
 def item_documents(item_id: int):
-    """The documents generated for the item, by kind, newest version first (without their content)."""
+    """The documents generated for the item, by kind, newest version first (without their content).
+
+    Audited as a read of the item's documents.
+    """
     db = get_session()
     item = open_item(db, item_id, g.user)
-    return {"documents": [_described(d) for d in documents.list_for_item(db, item.id)]}
+    listed = [_described(d) for d in documents.list_for_item(db, item.id)]
+    with write_transaction(db):
+        audit.record(
+            db,
+            actor=g.user,
+            action="read",
+            now=utcnow(),
+            report_id=item.report_id,
+            target=f"api:item:{item.id}:documents",
+        )
+    return {"documents": listed}
 
 
 @bp.route("/documents/<int:document_id>", methods=["GET"])

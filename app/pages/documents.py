@@ -45,14 +45,25 @@ def download(document_id: int):
 @bp.get("/queue-items/<int:item_id>/declaration.xml")
 @login_required
 def declaration_xml(item_id: int):
-    """The item's E2B(R3) message as the case stands (a new version only if the case changed)."""
+    """The item's latest stored E2B(R3) message (404 before the first): a GET generates nothing."""
     user = page_user()
-    now = utcnow()
     with write_transaction(get_session()) as db:
-        document, _new = e2b.generate(db, item_id=item_id, actor=user, now=now)
-        documents.record_download(db, document, reader=user, now=now, door="page")
+        document = e2b.latest(db, item_id=item_id, reader=user)
+        documents.record_download(db, document, reader=user, now=utcnow(), door="page")
         reference = db.get(Report, document.report_id).reference
     return _download(document, reference)
+
+
+@bp.post("/queue-items/<int:item_id>/declaration.xml/generate")
+@login_required
+def generate(item_id: int):
+    """Generate the item's E2B(R3) message as the case stands (a new version only if the case
+    changed), then download it. A form with the CSRF token: a link from elsewhere cannot."""
+    user = page_user()
+    with write_transaction(get_session()) as db:
+        document, _new = e2b.generate(db, item_id=item_id, actor=user, now=utcnow())
+        document_id = document.id
+    return redirect(url_for("document_pages.download", document_id=document_id))
 
 
 @bp.post("/queue-items/<int:item_id>/declaration.xml/nullify")

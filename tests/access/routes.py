@@ -480,6 +480,13 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "POST",
+        "/queue-items/<int:item_id>/declaration.xml/generate",
+        NOBODY,
+        lambda c: Call(f"/queue-items/{c.item_id}/declaration.xml/generate", form={}),
+        writes=True,
+    ),
+    Route(
+        "POST",
         "/queue-items/<int:item_id>/declaration.xml/nullify",
         NOBODY,
         lambda c: Call(f"/queue-items/{c.item_id}/declaration.xml/nullify", form={"reason": "Doublon."}),

@@ -1,6 +1,7 @@
 """The E2B(R3) ICSR of pharmacovigilance items, stored as versioned documents, downloaded and audited."""
 
 import xml.etree.ElementTree as ET
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -321,3 +322,176 @@ def test_simultaneous_generations_make_one_version(app, client, people, db):
     db.expire_all()
     versions = db.scalars(select(GeneratedDocument.version).where(GeneratedDocument.queue_item_id == item_id)).all()
     assert versions == [1]
+
+
+# Review fixes -----------------------------------------------------------------------------
+
+NIR = "2 85 05 78 006 084 36"
+
+
+def e2b_versions(db, item_id):
+    db.expire_all()
+    return db.scalars(
+        select(GeneratedDocument.version)
+        .where(GeneratedDocument.queue_item_id == item_id)
+        .order_by(GeneratedDocument.version)
+    ).all()
+
+
+def test_claiming_releasing_or_assigning_later_makes_no_new_version(client, people, db, make_user, token_for):
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    file(client, people)
+    item_id = first_item(client, people)
+    url = f"/api/v1/queue-items/{item_id}/declaration.xml"
+    first = client.get(url, headers=headers(people, "pv"))
+    colleague = make_user("correspondent", vigilances=["pharmacovigilance"])
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=2), tick=False):
+        assert client.post(f"/api/v1/queue-items/{item_id}/claim", headers=headers(people, "pv")).status_code == 200
+        assert client.get(url, headers=headers(people, "pv")).data == first.data
+    with time_machine.travel(datetime.now(UTC) + timedelta(days=3), tick=False):
+        assigned = client.post(
+            f"/api/v1/queue-items/{item_id}/assign",
+            headers=headers(people, "pv"),
+            json={"assignee_id": colleague.id},
+        )
+        assert assigned.status_code == 200, assigned.get_json()
+        assert client.post(f"/api/v1/queue-items/{item_id}/release", headers=token_for(colleague)).status_code == 200
+        assert client.get(url, headers=headers(people, "pv")).data == first.data
+    assert e2b_versions(db, item_id) == [1]
+
+
+def test_the_case_file_goes_into_the_icsr_and_moves_c_1_5(client, people, db):
+    from datetime import UTC, datetime, timedelta
+
+    import time_machine
+
+    file(client, people)
+    item_id = first_item(client, people)
+    url = f"/api/v1/queue-items/{item_id}/declaration.xml"
+    initial = xml_of(client.get(url, headers=headers(people, "pv")))
+    case_url = f"/api/v1/queue-items/{item_id}/case-file"
+    later = datetime.now(UTC) + timedelta(days=4)
+    with time_machine.travel(later, tick=False):
+        seen = client.get(case_url, headers=headers(people, "pv")).get_json()["version"]
+        data = {
+            "medicines": [
+                {
+                    "name": "Kymriah",
+                    "role": "suspect",
+                    "lot_number": "LOT-42A",
+                    "dose": "1 perfusion unique",
+                    "route": "intraveineuse",
+                    "started_on": "2026-01-02",
+                    "ended_on": "2026-01-02",
+                },
+                {"name": "Paracétamol", "role": "concomitant", "dose": "1 g x 3/j", "started_on": "2026-01-01"},
+            ],
+            "reactions": [{"description": "Syndrome de relargage cytokinique. Grade 2.", "started_on": "2026-01-05"}],
+            "serious": True,
+            "seriousness_criteria": ["hospitalisation", "life_threatening"],
+            "outcome": "recovered_with_sequelae",
+        }
+        saved = client.put(case_url, headers=headers(people, "pv"), json={"based_on_version": seen, "data": data})
+        assert saved.status_code == 200, saved.get_json()
+        root = xml_of(client.get(url, headers=headers(people, "pv")))
+    assert e2b_versions(db, item_id) == [1, 2]
+    event = text(root, EVENT)
+    c15 = text(event, "h:availabilityTime").get("value")
+    assert c15 == later.astimezone(ZoneInfo("Europe/Paris")).strftime("%Y%m%d")  # C.1.5: the case file's save
+    assert c15 > text(text(initial, EVENT), "h:availabilityTime").get("value")
+    patient = text(event, "h:component/h:adverseEventAssessment/h:subject1/h:primaryRole")
+    drugs = patient.findall("h:subjectOf2/h:organizer/h:component/h:substanceAdministration", NS)
+    assert [text(d, "h:consumable/h:instanceOfKind/h:kindOfProduct/h:name").text for d in drugs] == [
+        "Kymriah",
+        "Paracétamol",
+    ]
+    dosage = text(drugs[0], "h:outboundRelationship2/h:substanceAdministration")
+    assert text(dosage, "h:text").text == "1 perfusion unique"  # G.k.4.r.8
+    assert text(dosage, "h:effectiveTime/h:low").get("value") == "20260102"  # G.k.4.r.4
+    assert text(dosage, "h:effectiveTime/h:high").get("value") == "20260102"  # G.k.4.r.5
+    assert text(dosage, "h:routeCode/h:originalText").text == "intraveineuse"  # G.k.4.r.10.1
+    lot = "h:consumable/h:instanceOfKind/h:productInstanceInstance/h:lotNumberText"
+    assert text(dosage, lot).text == "LOT-42A"  # G.k.4.r.7
+    roles = [
+        c.find("h:value", NS).get("code")
+        for c in event.findall("h:component/h:adverseEventAssessment/h:component/h:causalityAssessment", NS)
+        if c.find("h:code", NS).get("code") == "20"
+    ]
+    assert roles == ["1", "2"]  # G.k.1 suspect, concomitant
+    reaction = next(
+        o for o in patient.findall("h:subjectOf2/h:observation", NS) if o.find("h:code", NS).get("code") == "29"
+    )
+    assert text(reaction, "h:value/h:originalText").text == "Syndrome de relargage cytokinique."  # E.i.1.1a
+    assert text(reaction, "h:effectiveTime/h:comp/h:low").get("value") == "20260105"  # E.i.4
+    criteria = {
+        o.find("h:code", NS).get("code"): o.find("h:value", NS)
+        for o in reaction.findall("h:outboundRelationship2/h:observation", NS)
+    }
+    assert criteria["33"].get("value") == "true" and criteria["21"].get("value") == "true"  # E.i.3.2c, E.i.3.2b
+    assert criteria["34"].get("nullFlavor") == "NI"
+    assert criteria["27"].get("code") == "4"  # E.i.7 recovered with sequelae
+
+    # Saved again with nothing changed: a later C.1.5 alone makes no follow-up.
+    with time_machine.travel(later + timedelta(days=1), tick=False):
+        seen = client.get(case_url, headers=headers(people, "pv")).get_json()["version"]
+        again = client.put(case_url, headers=headers(people, "pv"), json={"based_on_version": seen, "data": {}})
+        assert again.status_code == 200, again.get_json()
+        client.get(url, headers=headers(people, "pv"))
+    assert e2b_versions(db, item_id) == [1, 2]
+
+
+def test_only_the_holder_or_a_coordinator_nullifies(client, people, db, make_user, token_for):
+    file(client, people)
+    item_id = first_item(client, people)
+    url = f"/api/v1/queue-items/{item_id}/declaration.xml"
+    other = make_user("correspondent", vigilances=["pharmacovigilance"])
+    assert client.post(f"/api/v1/queue-items/{item_id}/claim", headers=headers(people, "pv")).status_code == 200
+    client.get(url, headers=headers(people, "pv"))
+    refused = client.post(f"{url}/nullify", headers=token_for(other), json={"reason": "Doublon."})
+    assert refused.status_code == 409, refused.get_json()
+    assert e2b_versions(db, item_id) == [1]
+    answer = client.post(f"{url}/nullify", headers=headers(people, "coordinator"), json={"reason": "Doublon."})
+    assert answer.status_code == 201, answer.get_json()
+
+
+def test_nullifying_an_unheld_item_takes_it(client, people, db):
+    file(client, people)
+    item_id = first_item(client, people)
+    url = f"/api/v1/queue-items/{item_id}/declaration.xml"
+    client.get(url, headers=headers(people, "pv"))
+    assert client.post(f"{url}/nullify", headers=headers(people, "pv"), json={"reason": "Doublon."}).status_code == 201
+    item = client.get(f"/api/v1/queue-items/{item_id}", headers=headers(people, "pv")).get_json()
+    assert item["assignee"]["id"] == people["pv"][0].id
+
+
+def test_a_nir_is_refused_in_what_goes_into_the_message(client, people, db):
+    file(client, people)
+    item_id = first_item(client, people)
+    url = f"/api/v1/queue-items/{item_id}/declaration.xml"
+    client.get(url, headers=headers(people, "pv"))
+    refused = client.post(f"{url}/nullify", headers=headers(people, "pv"), json={"reason": f"Doublon du {NIR}"})
+    assert refused.status_code == 422 and "reason" in refused.get_json()["errors"]
+    assert client.post(f"/api/v1/queue-items/{item_id}/claim", headers=headers(people, "pv")).status_code == 200
+    declaration = {"authority": "CRPV", "authority_reference": f"PV {NIR}", "declared_on": "2026-01-05"}
+    refused = client.post(
+        f"/api/v1/queue-items/{item_id}/declarations", headers=headers(people, "pv"), json=declaration
+    )
+    assert refused.status_code == 422 and "authority_reference" in refused.get_json()["errors"]
+    assert e2b_versions(db, item_id) == [1]
+
+
+def test_listing_an_items_documents_is_audited(client, people, db):
+    report = file(client, people)
+    item_id = first_item(client, people)
+    listed = client.get(f"/api/v1/queue-items/{item_id}/documents", headers=headers(people, "pv"))
+    assert listed.status_code == 200
+    db.expire_all()
+    reads = db.scalars(
+        select(AuditEvent).where(
+            AuditEvent.report_id == report["id"], AuditEvent.target == f"api:item:{item_id}:documents"
+        )
+    ).all()
+    assert [(e.action, e.actor_id) for e in reads] == [("read", people["pv"][0].id)]

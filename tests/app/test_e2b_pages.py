@@ -27,7 +27,10 @@ def test_the_item_page_lists_generates_and_declares_with_the_document(client, ma
     page = client.get(item_path).get_data(as_text=True)
     assert "Aucun document généré." in page and 'id="generate-e2b"' in page
 
-    xml = client.get(f"{item_path}/declaration.xml")
+    assert client.get(f"{item_path}/declaration.xml").status_code == 404  # nothing generated yet
+    generated = client.post(f"{item_path}/declaration.xml/generate", data={"csrf_token": csrf_from(page)})
+    assert generated.status_code == 302
+    xml = client.get(generated.headers["Location"])
     assert xml.status_code == 200 and xml.mimetype == "application/xml"
     assert xml.headers["Content-Disposition"].startswith('attachment; filename="VIG-')
     assert xml.headers["X-Content-Type-Options"] == "nosniff"
@@ -80,3 +83,36 @@ def test_the_item_page_lists_generates_and_declares_with_the_document(client, ma
     switch(client, reporter)
     mine = client.get(f"/reports/{report_id}").get_data(as_text=True)
     assert "Déclaré au centre régional de pharmacovigilance le 5 janv. 2026, référence PV-7" in mine
+
+
+def test_the_page_generates_by_post_only_and_a_colleague_may_not_nullify(client, make_user, db):
+    reporter = make_user("reporter")
+    sign_in(client, reporter)
+    client.post("/reports/new", data=form_fields(client, product_name="Kymriah"))
+    holder = make_user("correspondent", vigilances=["pharmacovigilance"])
+    switch(client, holder)
+    listing = client.get("/queues/pharmacovigilance").get_data(as_text=True)
+    item_path = re.search(r'href="(/queue-items/\d+)"', listing).group(1)
+    token = csrf_from(client.get(item_path).get_data(as_text=True))
+    # Without the form's token, nothing is generated.
+    assert client.post(f"{item_path}/declaration.xml/generate", data={}).status_code == 400
+    assert db.exec(select(GeneratedDocument)).all() == []
+    client.post(f"{item_path}/claim", data={"csrf_token": token})
+    assert client.post(f"{item_path}/declaration.xml/generate", data={"csrf_token": token}).status_code == 302
+    # A GET gives the stored version, writes none.
+    before = len(db.exec(select(GeneratedDocument)).all())
+    assert client.get(f"{item_path}/declaration.xml").status_code == 200
+    db.expire_all()
+    assert len(db.exec(select(GeneratedDocument)).all()) == before == 1
+
+    colleague = make_user("correspondent", vigilances=["pharmacovigilance"])
+    switch(client, colleague)
+    token = csrf_from(client.get(item_path).get_data(as_text=True))
+    page = client.post(
+        f"{item_path}/declaration.xml/nullify",
+        data={"csrf_token": token, "reason": "Doublon."},
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "traite déjà cet élément" in page
+    db.expire_all()
+    assert len(db.exec(select(GeneratedDocument)).all()) == 1

@@ -96,3 +96,69 @@ def test_the_builder_is_pure_and_says_what_it_does_not_know_with_null_flavors():
     assert values["3"].get("code") == "1"
     assert values["4"].find("h:originalText", NS).text == "Erreur de saisie."
     assert nullified.find("h:id", NS).get("extension") == "FR-750000001-VIG-2026-000007-2"  # N.1.2, per message
+
+
+def test_a_reports_own_documents_are_versioned_under_the_reports_lock(db, make_user):
+    reporter = make_user("reporter")
+    coordinator = make_user("coordinator")
+    item = file_report(db, reporter, paris(2026, 11, 16, 9, 0), product="Kymriah").items[0]
+
+    def store(content):
+        return documents.store(
+            db,
+            report_id=item.report_id,
+            queue_item_id=None,
+            kind=documents.FHIR_BUNDLE,
+            media_type="application/fhir+json",
+            content=content,
+            actor=coordinator,
+            now=datetime(2026, 11, 18, 8, tzinfo=UTC),
+        )
+
+    assert [store(b"{}")[0].version, store(b"{}")[0].version, store(b'{"a": 1}')[0].version] == [1, 1, 2]
+    db.commit()
+
+
+def test_simultaneous_report_level_generations_store_distinct_versions(engine, db, make_user):
+    """Two generations of a report's own document at once: one waits for the other's commit.
+
+    On SQLite the app's engine takes the write lock at BEGIN anyway; on PostgreSQL
+    (``VIGILANCE_TEST_DATABASE_URL``) it is the report's row lock that keeps the versions apart.
+    """
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlmodel import Session, select
+
+    from vigilance.models import GeneratedDocument
+
+    reporter = make_user("reporter")
+    coordinator = make_user("coordinator")
+    report_id = file_report(db, reporter, paris(2026, 11, 16, 9, 0), product="Kymriah").items[0].report_id
+    db.commit()
+    barrier = threading.Barrier(4)
+
+    def generate(n):
+        with Session(engine, expire_on_commit=False) as session:
+            actor = session.get(type(coordinator), coordinator.id)
+            barrier.wait()
+            document, _new = documents.store(
+                session,
+                report_id=report_id,
+                queue_item_id=None,
+                kind=documents.FHIR_BUNDLE,
+                media_type="application/fhir+json",
+                content=f'{{"n": {n}}}'.encode(),
+                actor=actor,
+                now=datetime(2026, 11, 18, 8, tzinfo=UTC),
+            )
+            time.sleep(0.2)  # the others read the latest version meanwhile, unless they wait
+            session.commit()
+            return document.version
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(generate, range(4)))
+    db.expire_all()
+    versions = db.exec(select(GeneratedDocument.version).where(GeneratedDocument.report_id == report_id)).all()
+    assert sorted(versions) == [1, 2, 3, 4]

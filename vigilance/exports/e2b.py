@@ -36,7 +36,20 @@ Choices where the case holds less than E2B asks:
   ``originalText``, with no ``code``. The ICH IG requires E.i.2.1b, so a receiver such as
   EudraVigilance will ask for it: the coding is the CRPV's (or the correspondent's, once the
   service holds MedDRA). Nothing made up is sent in its place.
-- **Outcome** (E.i.7): not held yet; ``0`` (unknown).
+- **The case file** (``vigilance.case_file``, form ``cerfa_10011``), once the correspondent has
+  saved it, gives what it holds over what the report said: the patient (D.1, D.2.1, D.5), the
+  medicines (G.k.2.2 name, G.k.1 role, G.k.4.r.7 lot, G.k.4.r.8 dosage as text, G.k.4.r.10.1 route
+  as text, G.k.4.r.4 / G.k.4.r.5 first and last administration, as days), the reactions
+  (E.i.1.1a as described, E.i.4 start day; the form has no end date, only a duration in free
+  text, so E.i.5 and E.i.6 are not sent), "serious" (C.1.7), the criteria (E.i.3.2a-f) and the
+  outcome (E.i.7). An unsaved case file is only what the report says: the report is used.
+- **Outcome** (E.i.7): the case file's; else ``0`` (unknown). ``death_unrelated`` is ``0`` too:
+  the reaction did not end in death.
+- **C.1.5** (date of the most recent information): the latest of the report's receipt, the
+  latest assessment, the case file's last save, the declarations recorded and the answers to the
+  item's information requests. Never the report's ``updated_at``, which workflow moves (claiming,
+  closing...). A new version is made only when the message differs from the latest one with
+  C.1.5 and the stamp aside (:func:`generate`).
 - **Reporter** (C.2.r): no name (pseudonymous service), qualification ``3`` (other health
   professional) unless the case says otherwise, country ``FR``.
 - **C.3.1 sender type** ``3`` (health professional): the establishment sends. The code list
@@ -52,12 +65,13 @@ An XSD for E2B(R3) is published by ICH with the IG package (ich.org); it is not 
 
 import logging
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
 from vigilance import documents
+from vigilance.case_file import CaseFile, case_file_of
 from vigilance.clock import PARIS
 from vigilance.errors import Conflict, InvalidInput, NotFound
 from vigilance.i18n import translatable
@@ -67,12 +81,14 @@ from vigilance.models import (
     Declaration,
     Establishment,
     GeneratedDocument,
+    InformationRequest,
     QueueItem,
     Report,
     ReportProduct,
     User,
 )
-from vigilance.triage import load_item
+from vigilance.pseudonymity import NIR_MESSAGE, contains_nir
+from vigilance.triage import load_item, require_holder
 
 logger = logging.getLogger(__name__)
 
@@ -123,6 +139,21 @@ PHYSICIAN, PHARMACIST, OTHER_HEALTH_PROFESSIONAL = 1, 2, 3
 #: E.i.1.1a is at most 250 characters, C.1.11.2 at most 2,000.
 REACTION_MAX = 250
 REASON_MAX = 2000
+#: G.k.2.2 250, G.k.4.r.8 2,000, G.k.4.r.10.1 60 characters at most (a lot number, G.k.4.r.7,
+#: is sent whole: cut, it would name another lot).
+DRUG_NAME_MAX, DOSAGE_MAX, ROUTE_MAX = 250, 2000, 60
+#: G.k.1 by the case file's role.
+DRUG_ROLES = {"suspect": 1, "concomitant": 2, "interacting": 3}
+#: E.i.7 by the case file's outcome: 1 recovered, 3 not recovered, 4 with sequelae, 5 fatal, 0 unknown.
+OUTCOME_CODES = {
+    "recovered": 1,
+    "not_recovered": 3,
+    "recovered_with_sequelae": 4,
+    "death_due_to_reaction": 5,
+    "death_contributed": 5,
+    "death_unrelated": 0,
+    "unknown": 0,
+}
 
 INITIAL, FOLLOW_UP, NULLIFICATION = "initial", "follow_up", "nullification"
 
@@ -144,7 +175,9 @@ class Reaction:
     #: As reported by the primary source, in its language (E.i.1.1a/b).
     reported: str
     language: str = "fre"
-    started_at: datetime | None = None
+    #: E.i.4 and E.i.5: a moment (to the minute) or a day.
+    started_at: datetime | date | None = None
+    ended_at: datetime | date | None = None
     #: E.i.3.2: names from ``routing.scales.SERIOUSNESS_CRITERIA``.
     seriousness_criteria: tuple[str, ...] = ()
     #: E.i.7 code (0 unknown ... 5 fatal).
@@ -170,6 +203,13 @@ class Drug:
     #: G.k.4.r.7.
     lot_number: str | None = None
     causality: tuple[Causality, ...] = ()
+    #: G.k.4.r.8, the dosage as written (the case file holds it as text, not as G.k.4.r.1a/b).
+    dosage: str | None = None
+    #: G.k.4.r.10.1, the route as written.
+    route: str | None = None
+    #: G.k.4.r.4 and G.k.4.r.5, first and last administration.
+    started_on: date | None = None
+    ended_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -182,7 +222,8 @@ class Case:
     #: The report's reference (``VIG-2026-000123``): with the sender, identifies the case.
     report_reference: str
     received_at: datetime
-    latest_information_at: datetime
+    #: C.1.5: a moment or a day.
+    latest_information_at: datetime | date
     serious: bool
     narrative: str
     patient: Patient
@@ -255,6 +296,11 @@ def _moment(moment: datetime) -> str:
 
 def _minute(moment: datetime) -> str:
     return moment.astimezone(PARIS).strftime("%Y%m%d%H%M%z")
+
+
+def _when(moment: datetime | date) -> str:
+    """To the minute for a moment, to the day for a day."""
+    return _minute(moment) if isinstance(moment, datetime) else _day(moment)
 
 
 def _day(moment: datetime | date) -> str:
@@ -436,10 +482,13 @@ def _product_reference(parent: ET.Element, drug_id: str) -> None:
 def _reaction(role: ET.Element, reaction: Reaction, reaction_id: str) -> str:
     observation = _observation(role, "subjectOf2", "29", "SBJ")
     observation.insert(0, ET.Element(_tag("id"), {"root": reaction_id}))
-    if reaction.started_at is not None:
+    if reaction.started_at is not None or reaction.ended_at is not None:
         period = _typed(observation, "effectiveTime", "SXPR_TS")
         comp = _typed(period, "comp", "IVL_TS")
-        _el(comp, "low", value=_minute(reaction.started_at))  # E.i.4
+        if reaction.started_at is not None:
+            _el(comp, "low", value=_when(reaction.started_at))  # E.i.4
+        if reaction.ended_at is not None:
+            _el(comp, "high", value=_when(reaction.ended_at))  # E.i.5
     value = _typed(observation, "value", "CE")  # E.i.2.1a/b left out: no MedDRA code held
     _el(value, "originalText", reaction.reported[:REACTION_MAX], language=reaction.language)  # E.i.1.1a/b
     located = _el(_el(observation, "location", typeCode="LOC"), "locatedEntity", classCode="LOCE")
@@ -466,18 +515,30 @@ def _drug(organizer: ET.Element, drug: Drug, drug_id: str) -> str:
         classCode="MMAT",
         determinerCode="KIND",
     )
-    _el(kind, "name", drug.name)  # G.k.2.2
-    if drug.lot_number:
+    _el(kind, "name", drug.name[:DRUG_NAME_MAX])  # G.k.2.2
+    if drug.lot_number or drug.dosage or drug.route or drug.started_on or drug.ended_on:
+        # G.k.4.r, one dosage; HL7 order: text, effectiveTime, routeCode, consumable.
         dosage = _el(
             _el(administration, "outboundRelationship2", typeCode="COMP"),
             "substanceAdministration",
             classCode="SBADM",
             moodCode="EVN",
         )
-        instance = _el(_el(dosage, "consumable", typeCode="CSM"), "instanceOfKind", classCode="INST")
-        product = _el(instance, "productInstanceInstance", classCode="MMAT", determinerCode="INSTANCE")
-        _el(product, "lotNumberText", drug.lot_number)  # G.k.4.r.7
-        _el(instance, "kindOfProduct", classCode="MMAT", determinerCode="KIND")
+        if drug.dosage:
+            _el(dosage, "text", drug.dosage[:DOSAGE_MAX])  # G.k.4.r.8
+        if drug.started_on or drug.ended_on:
+            period = _typed(dosage, "effectiveTime", "IVL_TS")
+            if drug.started_on:
+                _el(period, "low", value=_day(drug.started_on))  # G.k.4.r.4
+            if drug.ended_on:
+                _el(period, "high", value=_day(drug.ended_on))  # G.k.4.r.5
+        if drug.route:
+            _el(_el(dosage, "routeCode"), "originalText", drug.route[:ROUTE_MAX])  # G.k.4.r.10.1
+        if drug.lot_number:
+            instance = _el(_el(dosage, "consumable", typeCode="CSM"), "instanceOfKind", classCode="INST")
+            product = _el(instance, "productInstanceInstance", classCode="MMAT", determinerCode="INSTANCE")
+            _el(product, "lotNumberText", drug.lot_number)  # G.k.4.r.7
+            _el(instance, "kindOfProduct", classCode="MMAT", determinerCode="KIND")
     return drug_id
 
 
@@ -504,7 +565,9 @@ _NOT_PHARMACOVIGILANCE = translatable("Élément introuvable.")
 
 
 def case_of(session: Session, item: QueueItem) -> Case:
-    """The case an item holds today, as an ICSR says it."""
+    """The case an item holds today, as an ICSR says it: from the case's information only (the
+    report's content, its products, the item's case file, assessments, answers and declarations),
+    never from the workflow (who holds the item, its status)."""
     report = session.get(Report, item.report_id)
     establishment = session.get(Establishment, report.establishment_id)
     assessment = session.exec(
@@ -516,6 +579,12 @@ def case_of(session: Session, item: QueueItem) -> Case:
     declarations = session.exec(
         select(Declaration).where(Declaration.queue_item_id == item.id).order_by(Declaration.id)
     ).all()
+    answered = session.exec(
+        select(InformationRequest.answered_at).where(
+            InformationRequest.queue_item_id == item.id, col(InformationRequest.answered_at).is_not(None)
+        )
+    ).all()
+    case_file = _saved_case_file(session, item)
     causality = ()
     if assessment is not None and assessment.imputability:
         causality = (
@@ -525,34 +594,111 @@ def case_of(session: Session, item: QueueItem) -> Case:
                 result=assessment.imputability,
             ),
         )
-    names = [(p.name, p.is_principal) for p in products] or [(report.product_name, True)]
-    principal = next((n for n, is_principal in names if is_principal), names[0][0])
-    drugs = tuple(
-        Drug(name=name, lot_number=report.lot_number if name == principal else None, causality=causality)
-        for name, _ in names
-    )
     criteria = tuple(assessment.seriousness_criteria) if assessment is not None else ()
-    if report.serious and not criteria:
+    serious = report.serious
+    drugs = reactions = None
+    outcome = 0
+    patient = Patient(initials=report.patient_initials, sex=report.patient_sex, birth_year=report.patient_birth_year)
+    if case_file is not None:
+        if case_file.value("serious") is not None:
+            serious = case_file.value("serious")
+        if case_file.value("seriousness_criteria"):
+            criteria = tuple(case_file.value("seriousness_criteria"))
+        outcome = OUTCOME_CODES.get(case_file.value("outcome"), 0)
+        patient = Patient(
+            initials=case_file.value("patient_initials") or patient.initials,
+            sex=case_file.value("patient_sex") or patient.sex,
+            birth_year=int(case_file.value("patient_birth_year") or patient.birth_year or 0) or None,
+        )
+        drugs = _case_file_drugs(case_file, causality)
+    if serious and not criteria:
         criteria = ("medically_important",)
-    latest = max([report.updated_at, *([assessment.assessed_at] if assessment else [])])
+    if case_file is not None:
+        reactions = _case_file_reactions(case_file, criteria, outcome)
+    if not drugs:
+        names = [(p.name, p.is_principal) for p in products] or [(report.product_name, True)]
+        principal = next((n for n, is_principal in names if is_principal), names[0][0])
+        drugs = tuple(
+            Drug(name=name, lot_number=report.lot_number if name == principal else None, causality=causality)
+            for name, _ in names
+        )
+    if not reactions:
+        reactions = (
+            Reaction(
+                reported=_reported_reaction(report.description),
+                started_at=report.occurred_at,
+                seriousness_criteria=criteria,
+                outcome=outcome,
+            ),
+        )
+    information = [
+        report.received_at,
+        *([assessment.assessed_at] if assessment is not None else []),
+        *([case_file.updated_at] if case_file is not None and case_file.updated_at is not None else []),
+        *(d.recorded_at for d in declarations),
+        *answered,
+    ]
     return Case(
         sender_id=establishment.finess,
         sender_name=establishment.name,
         report_reference=report.reference,
         received_at=report.received_at,
-        latest_information_at=latest,
-        serious=report.serious,
+        latest_information_at=max(information),
+        serious=serious,
         narrative=report.description,
-        patient=Patient(initials=report.patient_initials, sex=report.patient_sex, birth_year=report.patient_birth_year),
-        reactions=(
-            Reaction(
-                reported=_reported_reaction(report.description),
-                started_at=report.occurred_at,
-                seriousness_criteria=criteria,
-            ),
-        ),
+        patient=patient,
+        reactions=reactions,
         drugs=drugs,
         other_identifiers=tuple((d.authority, d.authority_reference) for d in declarations),
+    )
+
+
+def _saved_case_file(session: Session, item: QueueItem) -> CaseFile | None:
+    """The item's cerfa 10011 case file once saved; ``None`` before (it only repeats the report)."""
+    try:
+        case_file = case_file_of(session, item)
+    except NotFound:
+        return None
+    if case_file.version == 0 or case_file.form.id != "cerfa_10011":
+        return None
+    return case_file
+
+
+def _case_file_drugs(case_file: CaseFile, causality: tuple[Causality, ...]) -> tuple[Drug, ...]:
+    """G.k from the case file's medicines; the assessment's causality for the suspect and
+    interacting ones (G.k.9.i.2.r), not for a concomitant medicine."""
+    drugs = []
+    for row in case_file.rows("medicines"):
+        if not row.get("name"):
+            continue
+        role = DRUG_ROLES.get(row.get("role"), 1)
+        drugs.append(
+            Drug(
+                name=row["name"],
+                role=role,
+                lot_number=row.get("lot_number"),
+                causality=causality if role != DRUG_ROLES["concomitant"] else (),
+                dosage=row.get("dose"),
+                route=row.get("route"),
+                started_on=row.get("started_on"),
+                ended_on=row.get("ended_on"),
+            )
+        )
+    return tuple(drugs)
+
+
+def _case_file_reactions(case_file: CaseFile, criteria: tuple[str, ...], outcome: int) -> tuple[Reaction, ...]:
+    """E.i from the case file's reactions (E.i.1.1a its description's first sentence, as for the
+    report's; E.i.4 the day it started)."""
+    return tuple(
+        Reaction(
+            reported=_reported_reaction(row["description"]),
+            started_at=row.get("started_on"),
+            seriousness_criteria=criteria,
+            outcome=outcome,
+        )
+        for row in case_file.rows("reactions")
+        if row.get("description")
     )
 
 
@@ -595,6 +741,10 @@ def generate(session: Session, *, item_id: int, actor: User, now: datetime) -> t
     (or if the case was nullified: a nullified case is not sent again), else a new version
     (initial the first time, follow-up after).
 
+    "Changed" is judged on the message with C.1.5 and the stamp aside: a new C.1.5 alone (a case
+    file saved with nothing changed...) makes no follow-up. Whoever may open the item may
+    generate: the message is not sent by generating it.
+
     :raises NotFound: the item does not exist, *actor* may not open it, or it is not a
         pharmacovigilance item.
     :return: the document, and whether it is a new version.
@@ -604,29 +754,66 @@ def generate(session: Session, *, item_id: int, actor: User, now: datetime) -> t
     if previous is not None and previous.message_kind == NULLIFICATION:
         return previous, False
     case = case_of(session, item)
-    if previous is not None and build(case, Stamp(previous.created_at, previous.version)) == previous.content:
+    if previous is not None and _says(previous, case):
         return previous, False
     version = previous.version + 1 if previous else 1
     return _store(session, item, case, Stamp(now, version), actor, now)
 
 
+def _says(previous: GeneratedDocument, case: Case) -> bool:
+    """Whether the stored message *previous* says *case*, its own C.1.5 and stamp aside."""
+    said = ET.fromstring(previous.content).find(f".//{_tag('availabilityTime')}")
+    if said is not None and said.get("value"):
+        case = replace(case, latest_information_at=datetime.strptime(said.get("value"), "%Y%m%d").date())
+    return build(case, Stamp(previous.created_at, previous.version)) == previous.content
+
+
+def latest(session: Session, *, item_id: int, reader: User) -> GeneratedDocument:
+    """The item's latest stored ICSR, generating nothing.
+
+    :raises NotFound: as :func:`generate`, or no ICSR was generated for the item yet.
+    """
+    item = open_item(session, item_id, reader)
+    if item.queue != QUEUE:
+        raise NotFound(_NOT_PHARMACOVIGILANCE)
+    previous = documents.latest(session, report_id=item.report_id, queue_item_id=item.id, kind=documents.E2B_ICSR)
+    if previous is None:
+        raise NotFound(translatable("Aucun message E2B n'a encore été généré pour cet élément."))
+    return previous
+
+
+def check_text(field: str, text: str) -> None:
+    """Refuse a NIR in a text that goes into the message (C.1.11.2, C.1.9.1.r.2), as intake does.
+
+    :raises InvalidInput: on *field*, with the intake's message.
+    """
+    if contains_nir(text):
+        raise InvalidInput({field: [NIR_MESSAGE]})
+
+
 def nullify(session: Session, *, item_id: int, actor: User, reason: str, now: datetime) -> GeneratedDocument:
     """Generate the nullification of the item's ICSR (C.1.11.1 = 1, *reason* in C.1.11.2).
 
-    :raises InvalidInput: no reason given.
-    :raises Conflict: no ICSR was generated for the item yet, or it is nullified already.
+    Work on the item, as recording a declaration: by whoever holds it (an unheld item is taken),
+    or by a coordinator.
+
+    :raises InvalidInput: no reason given, or a NIR in it.
+    :raises Conflict: a colleague holds the item; no ICSR was generated for the item yet, or it
+        is nullified already.
     """
     reason = reason.strip()
     if not reason:
         raise InvalidInput({"reason": [translatable("Dites pourquoi la déclaration est annulée.")]})
     if len(reason) > REASON_MAX:
         raise InvalidInput({"reason": [translatable("%(count)s caractères au plus.", count=REASON_MAX)]})
+    check_text("reason", reason)
     item = _pharmacovigilance_item(session, item_id, actor)
     previous = documents.latest(session, report_id=item.report_id, queue_item_id=item.id, kind=documents.E2B_ICSR)
     if previous is None:
         raise Conflict(translatable("Aucun message E2B n'a été généré pour cet élément : rien à annuler."))
     if previous.message_kind == NULLIFICATION:
         raise Conflict(translatable("Le message E2B de cet élément est déjà annulé."))
+    require_holder(session, item, actor, now)
     document, _new = _store(
         session, item, case_of(session, item), Stamp(now, previous.version + 1, nullification_reason=reason), actor, now
     )
