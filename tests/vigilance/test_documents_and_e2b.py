@@ -137,12 +137,13 @@ def test_simultaneous_report_level_generations_store_distinct_versions(engine, d
     coordinator = make_user("coordinator")
     report_id = file_report(db, reporter, paris(2026, 11, 16, 9, 0), product="Kymriah").items[0].report_id
     db.commit()
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(4, timeout=30)
 
     def generate(n):
+        # Met before any transaction begins: on SQLite the first BEGIN takes the write lock.
+        barrier.wait()
         with Session(engine, expire_on_commit=False) as session:
             actor = session.get(type(coordinator), coordinator.id)
-            barrier.wait()
             document, _new = documents.store(
                 session,
                 report_id=report_id,
