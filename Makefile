@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres test-browser install axe node-tools bench bench-all lock clean translations
+.PHONY: run test test-postgres test-browser install axe node-tools pdf-tools bench bench-all lock clean translations
 
 # Some machines set PYTHONDONTWRITEBYTECODE: then every pytest worker, and every server or worker
 # the tests start as a subprocess, compiles the project's modules again and pytest rewrites
@@ -39,6 +39,18 @@ $(NODE_TOOLS): package.json package-lock.json
 
 node-tools: $(NODE_TOOLS)
 
+# Debian's poppler-utils reads the printed documents back in the tests (pdftotext, pdfinfo,
+# pdftoppm): installed when missing where the machine allows it (root, apt-get); elsewhere the
+# tests that read PDFs skip, saying why.
+pdf-tools:
+	@if ! command -v pdftotext >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			echo "installing Debian's poppler-utils (the tests read the PDFs back)"; \
+			DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils >/dev/null; \
+		else echo "pdftotext not found: the tests reading PDFs back will skip (apt-get install poppler-utils)"; fi; \
+	fi
+
 # Kept for habit and scripts: the same install.
 axe: node-tools
 
@@ -56,12 +68,12 @@ run: $(INSTALLED)
 # The browser tests (a real Chromium, a minute and a half of their own) are the browser suite:
 # `make test-browser`, which .ci/run runs on SQLite and on PostgreSQL after this one.
 PYTEST_WORKERS ?= auto
-test: $(INSTALLED) $(NODE_TOOLS)
+test: $(INSTALLED) $(NODE_TOOLS) pdf-tools
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser"
 
-test-postgres: $(INSTALLED) $(NODE_TOOLS)
+test-postgres: $(INSTALLED) $(NODE_TOOLS) pdf-tools
 	VIGILANCE_TEST_DATABASE_URL=$${VIGILANCE_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres} \
 		$(BIN)/pytest -q -n $(PYTEST_WORKERS) -m "not browser"
 

@@ -2,8 +2,18 @@
 Debian's poppler-utils (``pdftotext``, ``pdfinfo``, ``pdftoppm``; .ci/run installs them)."""
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
+
+import pytest
+
+#: For the modules that read PDFs back: without poppler they skip, saying why (`make test`
+#: installs it where it can, .ci/run always).
+needs_poppler = pytest.mark.skipif(
+    not all(shutil.which(tool) for tool in ("pdftotext", "pdfinfo", "pdftoppm")),
+    reason="poppler-utils (pdftotext, pdfinfo, pdftoppm) not installed: apt-get install poppler-utils",
+)
 
 
 def pdf_text(pdf: bytes) -> str:

@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import re
-import shutil
 from datetime import date
 
 import pytest
@@ -13,16 +12,13 @@ from sqlmodel import col, select
 
 from tests.app.test_attachments import A_PDF, a_png, upload
 from tests.page_session import PASSWORD, sign_in
-from tests.pdf_text import page_count, pages_as_png, pdf_text
+from tests.pdf_text import needs_poppler, page_count, pages_as_png, pdf_text
 from tests.report_payloads import a_report
 from vigilance import accounts
 from vigilance.clock import PARIS
 from vigilance.models import AuditEvent, QueueItem, Report
 
-pytestmark = pytest.mark.skipif(
-    not shutil.which("pdftotext") or not shutil.which("pdftoppm"),
-    reason="poppler-utils (pdftotext, pdftoppm) not installed: apt-get install poppler-utils",
-)
+pytestmark = needs_poppler
 
 LONG_DESCRIPTION = "\n\n".join(
     f"Paragraphe {n} : transfusion d'un concentré de globules rouges au décours d'une chirurgie programmée, "

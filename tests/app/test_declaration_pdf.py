@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.pdf_text import pages_as_png, pdf_text
+from tests.pdf_text import needs_poppler, pages_as_png, pdf_text
 from tests.report_payloads import a_report
 from vigilance import accounts
 from vigilance.models import AuditEvent, GeneratedDocument, QueueItem
+
+pytestmark = needs_poppler
 
 VALID_DIN = "G123498654321 00 H"
 #: Where to keep the PDFs and their pages to look at: DECLARATION_PDF_OUT=/tmp/x pytest ...

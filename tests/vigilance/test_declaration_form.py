@@ -4,10 +4,12 @@ the same bytes for the same case and stamp, the PDF's dates the stamp's."""
 import subprocess
 from datetime import UTC, date, datetime
 
-from tests.pdf_text import pdf_text
+from tests.pdf_text import needs_poppler, pdf_text
 from vigilance import declaration_form
 from vigilance.case_file import CERFA_10011, FEIR, CaseFile
 from vigilance.models import Establishment
+
+pytestmark = needs_poppler
 
 PLACE = Establishment(name="CHU de Démonstration", finess="750000010")
 STAMP = declaration_form.Stamp(datetime(2026, 12, 5, 4, 0, 7, 123456, tzinfo=UTC), 2)

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 
 from bench.documents import long_case, short_case
 from tests.app.test_attachments import a_png
-from tests.pdf_text import page_count, pdf_text
+from tests.pdf_text import needs_poppler, page_count, pdf_text
 from vigilance import case_sheet, printing
+
+pytestmark = needs_poppler
 
 
 def test_a_case_sheet_is_printed_from_its_data_alone_in_paris_time():
