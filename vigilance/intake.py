@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from routing import EventKind, Facts, ProductFacts, decide
+from routing import Decision, EventKind, Facts, ProductFacts, decide
 from routing.identifiers import (
     DonationNumber,
     normalise_donation_number,
@@ -326,30 +326,9 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
     plan = plan_openings(decision)  # dated by the decision, from these facts
     year = now.astimezone(PARIS).year
     row: dict[str, Any] = dict(
-        event_kind=draft.event_kind.value,
-        occurred_at=draft.occurred_at,
-        detected_at=draft.detected_at,
+        **report_columns(draft, decision, finess=establishment.finess),
         received_at=now,
-        product_name=_product_line(draft),
-        product_answers=answers_of(draft.product),
-        lot_number=draft.lot_number,
-        donation_number=draft.donation_number,
-        lot_number_normalised=normalise_lot_number(draft.lot_number),
-        donation_number_normalised=normalise_donation_number(draft.donation_number),
-        category=decision.category.value,
-        queues=[q.value for q in decision.queues],
-        rulebook_id=decision.rulebook.id,
-        decision=freeze(decision, establishment.finess),
-        patient_sex=draft.patient_sex,
-        patient_birth_year=draft.patient_birth_year,
-        patient_initials=draft.patient_initials.upper() if draft.patient_initials else None,
-        description=draft.description,
-        serious=draft.serious,
-        unexpected=draft.unexpected,
-        severity_grade=draft.severity_grade,
         reporter_id=actor.id,
-        reporter_unit=draft.reporter_unit,
-        reporter_phone=draft.reporter_phone,
         establishment_id=actor.establishment_id,
         status=ReportStatus.RECEIVED.value,
         created_at=now,
@@ -410,6 +389,35 @@ def submit(session: Session, *, draft: Draft, actor: User, now: datetime, base_u
     )
     logger.info("Report %s received from %s: %s -> %s", report.reference, actor.email, report.category, report.queues)
     return Intake(report, items, deadlines)
+
+
+def report_columns(draft: Draft, decision: Decision, *, finess: str) -> dict[str, Any]:
+    """The report's columns that the draft and its decision give: the same for a report filed
+    now and for a past case imported (``vigilance.imports.cases``), whose doors add the rest."""
+    return dict(
+        event_kind=draft.event_kind.value,
+        occurred_at=draft.occurred_at,
+        detected_at=draft.detected_at,
+        product_name=_product_line(draft),
+        product_answers=answers_of(draft.product),
+        lot_number=draft.lot_number,
+        donation_number=draft.donation_number,
+        lot_number_normalised=normalise_lot_number(draft.lot_number),
+        donation_number_normalised=normalise_donation_number(draft.donation_number),
+        category=decision.category.value,
+        queues=[q.value for q in decision.queues],
+        rulebook_id=decision.rulebook.id,
+        decision=freeze(decision, finess),
+        patient_sex=draft.patient_sex,
+        patient_birth_year=draft.patient_birth_year,
+        patient_initials=draft.patient_initials.upper() if draft.patient_initials else None,
+        description=draft.description,
+        serious=draft.serious,
+        unexpected=draft.unexpected,
+        severity_grade=draft.severity_grade,
+        reporter_unit=draft.reporter_unit,
+        reporter_phone=draft.reporter_phone,
+    )
 
 
 def _product_line(draft: Draft) -> str:

@@ -76,16 +76,14 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from routing import Decision, EventKind, Facts, ProductFacts, Queue, decide
-from routing.identifiers import normalise_donation_number, normalise_lot_number
 from routing.scales import AUTHORITIES, OUTCOMES
 from vigilance import audit, followups, report_products
 from vigilance.clock import PARIS, utcnow
 from vigilance.clocks import schedule_deadline
-from vigilance.decisions import freeze
 from vigilance.errors import InvalidInput
 from vigilance.i18n import Message, translatable
 from vigilance.imports.reading import Checked, Problem, Progress, boolean, header_records, json_records, moment, text_of
-from vigilance.intake import Draft, check_draft
+from vigilance.intake import Draft, check_draft, report_columns
 from vigilance.models import (
     Deadline,
     DeadlineState,
@@ -100,7 +98,6 @@ from vigilance.models import (
     User,
 )
 from vigilance.planning import plan_openings
-from vigilance.report_products import answers_of, joined_name
 from vigilance.snapshots import report_snapshot
 from vigilance.triage import refresh_next_due
 
@@ -498,27 +495,8 @@ def store_case(
         reference=case.reference,
         year=year,
         sequence=_next_sequence(session, year, sequences),
-        event_kind=draft.event_kind.value,
-        occurred_at=draft.occurred_at,
-        detected_at=draft.detected_at,
+        **report_columns(draft, decision, finess=place.finess),
         received_at=case.received_at,
-        product_name=draft.product.name if len(draft.products) == 1 else joined_name(draft.products),
-        product_answers=answers_of(draft.product),
-        lot_number=draft.lot_number,
-        donation_number=draft.donation_number,
-        lot_number_normalised=normalise_lot_number(draft.lot_number),
-        donation_number_normalised=normalise_donation_number(draft.donation_number),
-        category=decision.category.value,
-        queues=[q.value for q in decision.queues],
-        rulebook_id=decision.rulebook.id,
-        decision=freeze(decision, place.finess),
-        patient_sex=draft.patient_sex,
-        patient_birth_year=draft.patient_birth_year,
-        patient_initials=draft.patient_initials.upper() if draft.patient_initials else None,
-        description=draft.description,
-        serious=draft.serious,
-        unexpected=draft.unexpected,
-        severity_grade=draft.severity_grade,
         reporter_id=case.reporter_id,
         establishment_id=place.id,
         status=ReportStatus.CLOSED
