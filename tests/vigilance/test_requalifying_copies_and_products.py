@@ -78,12 +78,12 @@ def test_a_copy_sent_on_request_stays_readable_after_a_requalification(db, peopl
     assert items_of(db, filed.report.id)["pharmacovigilance"].status == ItemStatus.NEW
 
 
-@pytest.fixture
-def blood_and_unknown(db, people):
-    products = (ProductFacts(name="CGR"), ProductFacts(name="produit inconnu xyz"))
+def file_products(db, reporter, *names) -> int:
+    """A serious transfusion reaction naming *names*; the report's id."""
+    products = tuple(ProductFacts(name=name) for name in names)
     result = intake.submit(
         db,
-        actor=people["reporter"],
+        actor=reporter,
         now=RECEIVED,
         draft=intake.Draft(
             event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
@@ -96,8 +96,14 @@ def blood_and_unknown(db, people):
         ),
     )
     db.commit()
-    assert sorted(items_of(db, result.report.id)) == ["haemovigilance", "qualification"]
     return result.report.id
+
+
+@pytest.fixture
+def blood_and_unknown(db, people):
+    report_id = file_products(db, people["reporter"], "CGR", "produit inconnu xyz")
+    assert sorted(items_of(db, report_id)) == ["haemovigilance", "qualification"]
+    return report_id
 
 
 def categories_of(db, report_id):
@@ -137,23 +143,7 @@ def test_requalifying_the_blood_products_item_qualifies_that_product_only(db, pe
 def test_two_unknown_products_are_qualified_one_after_the_other_on_their_one_item(db, people):
     """One qualification item for both: each qualification takes the next unknown product, and
     the item closes once none is left to qualify."""
-    products = (ProductFacts(name="produit inconnu abc"), ProductFacts(name="produit inconnu xyz"))
-    filed = intake.submit(
-        db,
-        actor=people["reporter"],
-        now=RECEIVED,
-        draft=intake.Draft(
-            event_kind=EventKind.RECIPIENT_ADVERSE_REACTION,
-            occurred_at=RECEIVED - timedelta(hours=1),
-            product=products[0],
-            products=products,
-            description="Frissons.",
-            serious=True,
-            severity_grade=2,
-        ),
-    )
-    db.commit()
-    report_id = filed.report.id
+    report_id = file_products(db, people["reporter"], "produit inconnu abc", "produit inconnu xyz")
     assert sorted(items_of(db, report_id)) == ["qualification"]
     qualification = items_of(db, report_id)["qualification"]
     triage.requalify(
