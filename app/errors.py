@@ -172,15 +172,17 @@ def _handle_domain_error(exc: VigilanceError):
     status = _DOMAIN_STATUS.get(exc.code, 400)
     language = response_language() if wants_json() else select_locale()
     message = exc.say(language)
+    # A domain check may pass marshmallow's own (English) messages on: said in the reader's words.
+    field_messages = translate_all(exc.errors, language) if isinstance(exc, InvalidInput) else None
     if wants_json():
-        errors = exc.messages(language) if isinstance(exc, InvalidInput) else None
+        errors = field_messages
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
         return json_error(status, message, errors, headers)
     if status == 401:
         return redirect(url_for("auth.login", next=request.full_path))
     # Refused input a page's own form did not catch (it shows errors next to their fields): the
     # problems are listed here, field by field, rather than only said to exist.
-    problems = exc.messages(language) if isinstance(exc, InvalidInput) else {}
+    problems = field_messages or {}
     return render_template("errors/error.html", error=_PageError(status, message), problems=problems), status
 
 

@@ -467,3 +467,16 @@ def test_an_item_whose_vigilance_has_no_form_yet_says_so(client, db, make_user, 
     sign_in(client, qualifier)
     page = client.get(f"/queue-items/{item_id}")
     assert page.status_code == 200 and 'id="case-file"' not in page.get_data(as_text=True)
+
+
+def test_refusals_of_a_case_file_speak_the_readers_language(client, db, token_for, people):
+    report = _file(client, token_for, people)
+    item_id = _item_id(db, report["id"], "haemovigilance")
+    url = f"/api/v1/queue-items/{item_id}/case-file"
+    version = client.get(url, headers=token_for(people["hv"])).get_json()["version"]
+    body = {"based_on_version": version, "data": {"recipient_birth_year": "abc"}}
+    french = client.put(url, json=body, headers=token_for(people["hv"])).get_json()["errors"]
+    english = client.put(url, json=body, headers={**token_for(people["hv"]), "Accept-Language": "en"}).get_json()
+    assert english["errors"]["data.recipient_birth_year"] == ["Not a valid number."]
+    assert french["data.recipient_birth_year"] != ["Not a valid number."]
+    assert french["data.recipient_birth_year"][0].startswith("Nombre")
